@@ -1,0 +1,60 @@
+"""One exception family for the host, so callers can catch ``MockangoError``.
+
+Each subclass carries the HTTP status the web layer answers with, so the
+rules live in the domain core and the adapters only translate.
+"""
+
+from __future__ import annotations
+
+
+class MockangoError(Exception):
+    """Base class of every error the host raises on purpose."""
+
+    status: int = 400
+
+    def __init__(self, message: str, *, details: object | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+    def to_dict(self) -> dict:
+        body: dict = {"status": "error", "message": self.message}
+        if self.details is not None:
+            body["errors"] = self.details
+        return body
+
+
+class InvalidRequest(MockangoError):
+    """The request is malformed: a missing field, a wrong type, bad JSON."""
+
+    status = 400
+
+
+class AuthenticationError(MockangoError):
+    """No API key, or one the host does not know."""
+
+    status = 401
+
+
+class NotFound(MockangoError):
+    """The thing does not exist, or belongs to another organization."""
+
+    status = 404
+
+
+class Conflict(MockangoError):
+    """The request is well formed but the state does not allow it (e.g. plugin not live)."""
+
+    status = 409
+
+
+class LabelImportError(MockangoError):
+    """An import was refused; ``details`` lists every error with its JSON path."""
+
+    status = 400
+
+
+class RunTimeout(MockangoError):
+    """Waiting for something (a plugin to go live, a session to end) took too long."""
+
+    status = 408

@@ -1,0 +1,161 @@
+"""Serving a Hub over HTTP and Socket.IO, in the foreground or in a background thread.
+
+:class:`MockAngo` is to mockango what moto's ``ThreadedMotoServer`` is to moto: a
+real server on 127.0.0.1 and a free port, started and stopped in milliseconds
+(the serve loop polls every 10 ms instead of werkzeug's 0.5 s), with the Hub's
+state and rules one attribute away.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from .hub import Hub
+from .models import Plugin, Session
+from .web import create_app
+
+POLL_INTERVAL = 0.01
+
+
+class RequestHandler(WSGIRequestHandler):
+    """Werkzeug's handler with keep-alive, quiet logs, and no stall after a websocket closes."""
+
+    protocol_version = "HTTP/1.1"
+    verbose = False
+
+    def connection_dropped(self, error, environ=None):  # noqa: D401 - werkzeug hook
+        # After a websocket ends, werkzeug would read the client's close frame as an
+        # HTTP request and wait; closing here ends the connection at once.
+        self.close_connection = True
+
+    def log_request(self, code="-", size="-"):
+        if self.verbose:
+            super().log_request(code, size)
+
+
+class VerboseRequestHandler(RequestHandler):
+    verbose = True
+
+
+def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> BaseWSGIServer:
+    """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address."""
+    app = create_app(hub)
+    handler = VerboseRequestHandler if verbose else RequestHandler
+    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    server.daemon_threads = True
+    shown_host = f"[{host}]" if ":" in host else host
+    hub.base_url = f"http://{shown_host}:{server.server_port}"
+    return server
+
+
+class MockAngo:
+    """A whole mockango host in a background thread, for tests and scripts.
+
+    >>> with MockAngo(seed=1) as hub:
+    ...     plugin = hub.create_plugin("My model", class_names=["Vehicle"])
+    """
+
+    def __init__(self, *, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
+                 run_timeout: float = 300.0, hub: Hub | None = None) -> None:
+        self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
+        self._host, self._port = host, port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # ---------------------------------------------------------------- lifecycle
+
+    def start(self) -> "MockAngo":
+        if self._server is not None:
+            raise RuntimeError("this MockAngo is already running")
+        self._server = make_wsgi_server(self.hub, self._host, self._port)
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
+                                        name=f"mockango {self.url}", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join(timeout=5)
+        self._server = self._thread = None
+
+    def __enter__(self) -> "MockAngo":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    @property
+    def running(self) -> bool:
+        return self._server is not None
+
+    # ---------------------------------------------------------------- shortcuts
+
+    @property
+    def url(self) -> str:
+        """The base URL plugins and SDKs use as their ``host``."""
+        return self.hub.base_url
+
+    @property
+    def api_key(self) -> str:
+        """The default user's API key."""
+        return self.hub.default_user.api_key
+
+    @property
+    def project_id(self) -> str:
+        """The default project ("Demo detection")."""
+        return self.hub.default_project.id
+
+    def reset(self) -> None:
+        """Back to the seeded data: no plugins, no sessions, no labels, a new API key."""
+        self.hub.reset()
+
+    def create_plugin(self, name: str, class_names: Iterable[str] = (), default_config: Any = None,
+                      description: str = "") -> Plugin:
+        return self.hub.create_plugin(name, class_names=class_names, default_config=default_config,
+                                      description=description)
+
+    def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
+        self.hub.wait_live(plugin_id, timeout=timeout)
+
+    def is_live(self, plugin_id: str) -> bool:
+        return self.hub.is_live(plugin_id)
+
+    def start_run(self, plugin_id: str, project_id: str | None = None, *, class_mapping: Mapping | None = None,
+                  config: Any = None, batches: Iterable[str] | None = None,
+                  timeout: float | None = None) -> Session:
+        """Start a run as the default user and return its session at once (status ``running``)."""
+        return self.hub.start_run(self.hub.default_user, plugin_id, project_id or self.project_id,
+                                  class_mapping=class_mapping, config=config, batches=batches, timeout=timeout)
+
+    def run(self, plugin_id: str, project_id: str | None = None, *, class_mapping: Mapping | None = None,
+            config: Any = None, batches: Iterable[str] | None = None, timeout: float | None = None) -> Session:
+        """Start a run and wait for it to end; ``timeout`` is the run's time limit in seconds."""
+        session = self.start_run(plugin_id, project_id, class_mapping=class_mapping, config=config,
+                                 batches=batches, timeout=timeout)
+        return self.hub.wait_session(session.id)
+
+    def session(self, session_id: str) -> Session:
+        return self.hub.get_session(session_id)
+
+    def sessions(self, plugin_id: str | None = None) -> list[Session]:
+        return self.hub.list_sessions(self.hub.default_organization.id, plugin_id=plugin_id)
+
+    def assets(self, project_id: str | None = None) -> list[dict]:
+        """The project's assets, each with ``labels`` (its pre-label, or None) and ``isPreLabeled``."""
+        return self.hub.project_assets(project_id or self.project_id)
+
+    def create_project(self, name: str, category_schema: Mapping, assets: Iterable[Mapping] = (),
+                       description: str = "") -> str:
+        """A project with your own ontology and assets in the default organization; returns its id."""
+        return self.hub.create_project(name, category_schema, assets, description=description).id
+
+    def create_organization(self, name: str):
+        """Another organization with one user (``.api_key``): for isolation tests."""
+        return self.hub.create_organization(name)

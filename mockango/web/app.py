@@ -1,0 +1,45 @@
+"""The app factory: one Flask app and one Socket.IO server over one Hub.
+
+Nothing lives at module level, so any number of hosts can run in one process
+(the pytest fixture starts several).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, request
+from flask_socketio import SocketIO
+from werkzeug.exceptions import HTTPException
+
+from ..errors import MockangoError
+from ..hub import Hub
+from . import control, dashboard, files, plugin_socket, rest
+
+
+def create_app(hub: Hub) -> Flask:
+    """Build the Flask app for ``hub``; its Socket.IO server is ``app.extensions['socketio']``."""
+    app = Flask("mockango")
+    app.json.sort_keys = False
+    app.extensions["mockango.hub"] = hub
+    app.register_blueprint(rest.blueprint)
+    app.register_blueprint(control.blueprint)
+    app.register_blueprint(files.blueprint)
+    app.register_blueprint(dashboard.blueprint)
+
+    @app.errorhandler(MockangoError)
+    def mockango_error(error: MockangoError):
+        return jsonify(error.to_dict()), error.status
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if request.path.startswith(("/v2/", "/api/")) or request.accept_mimetypes.best == "application/json":
+            message = f"{error.name}: {error.description}"
+            if error.code == 404:
+                message = f"no such endpoint: {request.method} {request.path}"
+            elif error.code == 405:
+                message = f"{request.method} is not allowed on {request.path}"
+            return jsonify({"status": "error", "message": message}), error.code
+        return error
+
+    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
+    socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
+    return app

@@ -1,0 +1,128 @@
+"""The control API: what a person does in Hub's UI, as JSON over HTTP.
+
+Every path needs the ``apikey`` header like the REST API, and sees only the
+caller's organization. Documented in docs/control-api.md.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, jsonify, request
+
+from ..errors import InvalidRequest
+from .auth import current_user, hub
+from .rest import json_body
+
+blueprint = Blueprint("control", __name__, url_prefix="/api")
+
+
+def _wait_seconds() -> float | None:
+    raw = request.args.get("wait")
+    if raw is None:
+        return None
+    try:
+        return min(max(float(raw), 0.0), 600.0)
+    except ValueError:
+        raise InvalidRequest(f"'wait' must be a number of seconds, got {raw!r}")
+
+
+@blueprint.get("/info")
+def info():
+    user = current_user()
+    h = hub()
+    org = h.organizations[user.organization_id]
+    default = h.default_project if h.default_project and h.default_project.organization_id == org.id else None
+    return jsonify({"url": h.base_url, "organization": {"_id": org.id, "name": org.name},
+                    "user": {"_id": user.id, "name": user.name, "email": user.email},
+                    "defaultProject": default.id if default else None})
+
+
+@blueprint.get("/plugins")
+def list_plugins():
+    user = current_user()
+    h = hub()
+    return jsonify({"plugins": [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]})
+
+
+@blueprint.post("/plugins")
+def create_plugin():
+    user = current_user()
+    body = json_body()
+    plugin = hub().create_plugin(body.get("name"), class_names=body.get("classNames") or [],
+                                 default_config=body.get("defaultConfig"),
+                                 plugin_type=body.get("type", "batch-model"),
+                                 description=body.get("description", ""),
+                                 organization_id=user.organization_id)
+    return jsonify(plugin.to_dict(live=False, with_secret=True)), 201
+
+
+@blueprint.get("/plugins/<plugin_id>")
+def get_plugin(plugin_id: str):
+    user = current_user()
+    plugin = hub().plugin_for(user.organization_id, plugin_id)
+    return jsonify(plugin.to_dict(live=hub().is_live(plugin.id), with_secret=True))
+
+
+@blueprint.delete("/plugins/<plugin_id>")
+def delete_plugin(plugin_id: str):
+    user = current_user()
+    hub().delete_plugin(user.organization_id, plugin_id)
+    return "", 204
+
+
+@blueprint.post("/runs")
+def start_run():
+    user = current_user()
+    body = json_body()
+    session = hub().start_run(user, body.get("plugin"), body.get("project"),
+                              class_mapping=body.get("classMapping"), config=body.get("config"),
+                              batches=body.get("batches"), timeout=body.get("timeout"))
+    wait = _wait_seconds()
+    if wait:
+        session = hub().wait_session(session.id, timeout=wait) if wait else session
+    return jsonify(session.to_dict()), 201
+
+
+@blueprint.get("/sessions")
+def list_sessions():
+    user = current_user()
+    sessions = hub().list_sessions(user.organization_id, plugin_id=request.args.get("plugin"))
+    return jsonify({"sessions": [s.to_dict() for s in sessions]})
+
+
+@blueprint.get("/sessions/<session_id>")
+def get_session(session_id: str):
+    user = current_user()
+    h = hub()
+    session = h.get_session(session_id, organization_id=user.organization_id)
+    wait = _wait_seconds()
+    if wait and not session.finished:
+        try:
+            session = h.wait_session(session_id, timeout=wait)
+        except Exception:
+            session = h.get_session(session_id, organization_id=user.organization_id)
+    return jsonify(session.to_dict())
+
+
+@blueprint.get("/projects")
+def list_projects():
+    user = current_user()
+    projects, total = hub().list_projects(user, page=request.args.get("page", 1),
+                                          limit=request.args.get("limit", 100))
+    return jsonify({"projects": projects, "total": total})
+
+
+@blueprint.post("/projects")
+def create_project():
+    user = current_user()
+    body = json_body()
+    project = hub().create_project(body.get("name"), body.get("categorySchema"), body.get("assets") or [],
+                                   organization_id=user.organization_id,
+                                   description=body.get("description", ""))
+    return jsonify(project.to_dict()), 201
+
+
+@blueprint.get("/projects/<project_id>/assets")
+def project_assets(project_id: str):
+    user = current_user()
+    project = hub().project_for(user, project_id)
+    return jsonify({"assets": hub().project_assets(project.id)})

@@ -1,0 +1,101 @@
+"""The REST API plugins call through the SDK, at the real host's paths (ango-host-facts §4).
+
+Header ``apikey``, JSON bodies, answers wrapped as ``{"status": "success", "data": ...}``.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from ..errors import InvalidRequest
+from .auth import current_user, hub, request_api_key
+
+blueprint = Blueprint("rest", __name__, url_prefix="/v2")
+
+
+def success(data: Any, status: int = 200):
+    return jsonify({"status": "success", "data": data}), status
+
+
+def json_body() -> dict:
+    """The request's JSON object, or a 400 that says what was wrong with it."""
+    body = request.get_json(silent=True)
+    if body is None:
+        raw = request.get_data(as_text=True)
+        if not raw:
+            raise InvalidRequest("the request needs a JSON body (Content-Type: application/json)")
+        try:
+            body = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    if not isinstance(body, dict):
+        raise InvalidRequest(f"the body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
+def _filters_from_query() -> dict:
+    filters: dict = {}
+    raw = request.args.get("filters")
+    if raw:
+        try:
+            filters = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise InvalidRequest(f"'filters' is not valid JSON: {exc.msg}")
+        if not isinstance(filters, dict):
+            raise InvalidRequest("'filters' must be a JSON object")
+    # Clients 1.1.x send these as plain query parameters instead of 'filters'.
+    if request.args.get("assetId"):
+        filters.setdefault("_id", request.args["assetId"])
+    if request.args.get("externalId"):
+        filters.setdefault("externalId", request.args["externalId"])
+    return filters
+
+
+@blueprint.get("/project/<project_id>/assets")
+def get_assets(project_id: str):
+    user = current_user()
+    assets, total = hub().find_assets(user, project_id, page=request.args.get("page", 1),
+                                      limit=request.args.get("limit", 10), filters=_filters_from_query())
+    return success({"assets": assets, "total": total})
+
+
+@blueprint.get("/project/<project_id>")
+def get_project(project_id: str):
+    user = current_user()
+    return success({"project": hub().project_for(user, project_id).to_dict()})
+
+
+@blueprint.get("/listProjects")
+def list_projects():
+    user = current_user()
+    projects, total = hub().list_projects(user, page=request.args.get("page", 1),
+                                          limit=request.args.get("limit", 10))
+    return success({"projects": projects, "total": total})
+
+
+@blueprint.post("/import/labels")
+def import_labels():
+    user = current_user()
+    body = json_body()
+    if "jsonContent" not in body:
+        raise InvalidRequest("the body needs 'jsonContent': the list of label items to import")
+    session_id = hub().session_for_key(request_api_key())
+    summary = hub().import_labels(user, body.get("project"), body["jsonContent"], session_id=session_id)
+    return success({"imported": summary})
+
+
+@blueprint.post("/pluginLog")
+def plugin_log():
+    user = current_user()
+    hub().record_log(json_body(), user=user)
+    return success({})
+
+
+@blueprint.post("/pluginResponse")
+def plugin_response():
+    user = current_user()
+    session = hub().record_response(json_body(), user=user)
+    return success({"session": session.id, "status": session.status})

@@ -1,0 +1,114 @@
+"""Batch Model plugins: the callback, how it is called, and what goes back to the host.
+
+The transport (Socket.IO or REST) only delivers run events and carries messages
+back; everything about one run — the logger, the calling convention, turning an
+exception into an error response — lives here, so both connectors behave alike.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import os
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from .errors import CallbackSignatureError
+from .logger import PluginLogger
+
+log = logging.getLogger("plugin_client")
+
+
+def _calls_with_keywords(callback: Callable) -> bool:
+    """True for ``callback(**data)`` (the seed's style), False for ``callback(data)`` (clients 1.3+)."""
+    try:
+        parameters = list(inspect.signature(callback).parameters.values())
+    except (TypeError, ValueError):
+        return False
+    positional = [p for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    takes_kwargs = any(p.kind is p.VAR_KEYWORD for p in parameters)
+    required = [p for p in positional if p.default is p.empty]
+    if required:
+        if len(required) > 1:
+            raise CallbackSignatureError(
+                f"callback {callback.__qualname__}{inspect.signature(callback)} needs {len(required)} arguments: "
+                "write it as callback(**data) or callback(data)")
+        return False
+    if takes_kwargs:
+        return True
+    if positional or any(p.kind is p.VAR_POSITIONAL for p in parameters):
+        return False
+    raise CallbackSignatureError(
+        f"callback {callback.__qualname__}{inspect.signature(callback)} takes no arguments: "
+        "write it as callback(**data) or callback(data)")
+
+
+class BatchModelPlugin:
+    """A Batch Model plugin: its id and secret on the host, and the function that runs the model.
+
+    ``callback`` gets the run event (``projectId``, ``categorySchema``, ``apiKey``,
+    ``configJSON``, ...) plus ``logger``, either as keywords or as one dict, and
+    returns the message shown to the user. It runs in a worker thread, so the
+    connection stays alive however long the model takes.
+    """
+
+    def __init__(self, id: str, secret: str, callback: Callable[..., Any], *, workers: int = 4,
+                 heartbeat_interval: float = 60.0) -> None:
+        if not id or not secret:
+            raise ValueError("BatchModelPlugin needs the plugin's id and secret (shown on the host's plugin page)")
+        if not callable(callback):
+            raise TypeError("callback must be a function")
+        self.id, self.secret, self.callback = id, secret, callback
+        self.workers = workers
+        self.heartbeat_interval = heartbeat_interval
+        self._keywords = _calls_with_keywords(callback)
+        self.connector = None
+
+    def handle_run(self, event: dict, send_log: Callable[[dict], None]) -> dict:
+        """Run the callback for one event; return the response to send back.
+
+        Never raises: an exception becomes a logged traceback and ``{"error": True}``.
+        """
+        session = event.get("session")
+        logger = PluginLogger(send_log, plugin_id=self.id, session=session, organization=event.get("orgId"),
+                              run_by=event.get("runBy"))
+        data = {**event, "logger": logger}
+        try:
+            result = self.callback(**data) if self._keywords else self.callback(data)
+        except Exception:
+            text = traceback.format_exc()
+            log.error("callback failed for session %s:\n%s", session, text)
+            try:
+                logger.error(text.rstrip())
+            except Exception:
+                log.exception("could not send the traceback to the host")
+            return {"error": True, "session": session}
+        return {"response": result, "session": session}
+
+    def stop(self) -> None:
+        """Stop :func:`run` (from another thread, or a callback)."""
+        if self.connector is not None:
+            self.connector.stop()
+
+
+def run(plugin: BatchModelPlugin, host: str | None = None, *, connector: str | None = None) -> None:
+    """Connect the plugin to the host and serve runs until :meth:`BatchModelPlugin.stop`.
+
+    ``connector`` is ``"WS"`` (Socket.IO, the default) or ``"REST"``; when not given it
+    comes from the ``CONNECTOR`` environment variable, as with the official client.
+    """
+    from .sdk import resolve_host
+
+    kind = (connector or os.environ.get("CONNECTOR") or "WS").upper()
+    if kind == "WS":
+        from .socket_connector import SocketConnector
+
+        plugin.connector = SocketConnector(plugin, resolve_host(host))
+    elif kind == "REST":
+        from .rest_connector import RestConnector
+
+        plugin.connector = RestConnector(plugin, resolve_host(host))
+    else:
+        raise ValueError(f"unknown connector {kind!r}: use 'WS' (Socket.IO) or 'REST'")
+    plugin.connector.serve_forever()

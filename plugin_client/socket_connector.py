@@ -1,0 +1,126 @@
+"""The Socket.IO connector (the official client's default, "WS").
+
+Connects out to ``{host}`` namespace ``/plugin`` over websocket, sends a
+``heartbeat`` with id and secret on connect and then every
+``heartbeat_interval`` seconds, hands ``plugin`` events to a worker pool, and
+sends ``log`` and ``response`` back. A lost connection is re-established with
+exponential backoff; a refusal from the host (wrong id or secret) stops with
+:class:`~plugin_client.errors.PluginRefused`, since retrying would not help.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import socketio
+
+from .errors import PluginRefused
+from .plugin import BatchModelPlugin
+
+NAMESPACE = "/plugin"
+log = logging.getLogger("plugin_client")
+
+
+class SocketConnector:
+    def __init__(self, plugin: BatchModelPlugin, host: str, *, backoff_start: float = 0.25,
+                 backoff_max: float = 30.0, connect_timeout: float = 10.0) -> None:
+        self.plugin, self.host = plugin, host
+        self.backoff_start, self.backoff_max = backoff_start, backoff_max
+        self.connect_timeout = connect_timeout
+        self._stopping = threading.Event()
+        self._client: socketio.Client | None = None
+        self._refusal: str | None = None
+        self._last_error: str | None = None
+        self._pool = ThreadPoolExecutor(max_workers=plugin.workers, thread_name_prefix="plugin-callback")
+        self.connected = threading.Event()
+
+    # ------------------------------------------------------------- lifecycle
+
+    def serve_forever(self) -> None:
+        delay = self.backoff_start
+        try:
+            while not self._stopping.is_set():
+                client = self._new_client()
+                try:
+                    client.connect(self.host, namespaces=[NAMESPACE], transports=["websocket"],
+                                   wait_timeout=self.connect_timeout)
+                except socketio.exceptions.ConnectionError as exc:
+                    log.warning("could not connect to %s (%s); retrying in %.1f s", self.host, exc, delay)
+                    self._stopping.wait(delay)
+                    delay = min(delay * 2, self.backoff_max)
+                    continue
+                delay = self.backoff_start
+                self._client = client
+                if self._stopping.is_set():
+                    client.disconnect()
+                heartbeats = threading.Thread(target=self._heartbeat_loop, args=(client,), daemon=True,
+                                              name="plugin-heartbeat")
+                heartbeats.start()
+                client.wait()
+                self.connected.clear()
+                if self._refusal is not None:
+                    raise PluginRefused(f"the host at {self.host} refused plugin {self.plugin.id}: {self._refusal}")
+                if not self._stopping.is_set():
+                    log.warning("lost the connection to %s; reconnecting in %.1f s", self.host, delay)
+                    self._stopping.wait(delay)
+        finally:
+            self._pool.shutdown(wait=False, cancel_futures=True)
+
+    def stop(self) -> None:
+        self._stopping.set()
+        client = self._client
+        if client is not None and client.connected:
+            client.disconnect()
+
+    # ----------------------------------------------------------------- events
+
+    def _new_client(self) -> socketio.Client:
+        client = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
+
+        @client.on("connect", namespace=NAMESPACE)
+        def on_connect():
+            self._send_heartbeat(client)
+            self.connected.set()
+            log.info("plugin %s connected to %s", self.plugin.id, self.host)
+
+        @client.on("plugin", namespace=NAMESPACE)
+        def on_plugin(event):
+            if isinstance(event, dict):
+                self._pool.submit(self._run, client, event)
+            else:
+                log.error("ignored a run event that is not an object: %r", event)
+
+        @client.on("error", namespace=NAMESPACE)
+        def on_error(message=None):
+            log.error("the host says: %s", message)
+            self._last_error = str(message)
+
+        @client.on("disconnect", namespace=NAMESPACE)
+        def on_disconnect(reason=None):
+            # An error followed by the host closing the socket is a refusal (wrong id or secret).
+            if reason == client.reason.SERVER_DISCONNECT and self._last_error is not None:
+                self._refusal = self._last_error
+
+        return client
+
+    def _send_heartbeat(self, client: socketio.Client) -> None:
+        client.emit("heartbeat", {"id": self.plugin.id, "secret": self.plugin.secret}, namespace=NAMESPACE)
+
+    def _heartbeat_loop(self, client: socketio.Client) -> None:
+        while not self._stopping.wait(self.plugin.heartbeat_interval) and client.connected:
+            try:
+                self._send_heartbeat(client)
+            except socketio.exceptions.SocketIOError:
+                return
+
+    def _emit(self, client: socketio.Client, event: str, payload: dict) -> None:
+        try:
+            client.emit(event, payload, namespace=NAMESPACE)
+        except socketio.exceptions.SocketIOError as exc:
+            log.error("could not send %r to the host: %s", event, exc)
+
+    def _run(self, client: socketio.Client, event: dict) -> None:
+        response = self.plugin.handle_run(event, lambda entry: self._emit(client, "log", entry))
+        self._emit(client, "response", response)
