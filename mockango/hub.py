@@ -10,6 +10,7 @@ it can be tested without a server, and many Hubs can live in one process.
 
 from __future__ import annotations
 
+import collections
 import copy
 import itertools
 import json
@@ -27,6 +28,7 @@ from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .seed import demo_data
 
 MAX_PAGE_LIMIT = 1000
+JOURNAL_SIZE = 10_000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PLUGIN_TYPES = ("batch-model",)
 
@@ -72,6 +74,8 @@ class Hub:
         self._connections: dict[str, dict[str, PluginConnection]] = {}
         self._connection_plugin: dict[str, str] = {}
         self._turn = itertools.count()
+        self.journal: collections.deque[dict] = collections.deque(maxlen=JOURNAL_SIZE)
+        """The last HTTP calls (oldest first): see :meth:`record_request`."""
         self.default_organization: Organization | None = None
         self.default_user: User | None = None
         self.default_project: Project | None = None
@@ -87,6 +91,7 @@ class Hub:
         self.default_project = self._add_project(org.id, project["name"], project["categorySchema"], data.assets,
                                                  description=project["description"], project_id=project["id"],
                                                  batches=project["batches"])
+        self.default_project.created_at = project["createdAt"]
         self.default_organization, self.default_user = org, user
 
     def reset(self) -> None:
@@ -148,6 +153,18 @@ class Hub:
                     return session_id
         return None
 
+    def record_request(self, method: str, path: str, status: int, *, api_key: object = None,
+                       query: str = "") -> None:
+        """Note one HTTP call in :attr:`journal` (the web layer calls this after every request).
+
+        Each entry is ``{"time", "method", "path", "query", "status", "session"}``; ``session``
+        is the run whose per-run API key made the call (None for any other key).
+        """
+        with self._lock:
+            session_id = self.session_for_key(api_key) if api_key and self._run_keys else None
+            self.journal.append({"time": time.time(), "method": method, "path": path, "query": query,
+                                 "status": status, "session": session_id})
+
     # ---------------------------------------------------------------- projects
 
     def _add_project(self, org_id: str, name: str, category_schema: dict, assets: Iterable[Mapping],
@@ -188,8 +205,11 @@ class Hub:
                 project.batches.append(batch)
                 batch_ids_by_name[batch.name] = batch.id
                 batch_ids.append(batch.id)
-        return Asset(id=raw.get("_id") or new_object_id(), project_id=project.id, external_id=external_id,
-                     data=data, metadata=dict(metadata), batches=batch_ids, hosted=bool(raw.get("hosted")))
+        asset = Asset(id=raw.get("_id") or new_object_id(), project_id=project.id, external_id=external_id,
+                      data=data, metadata=dict(metadata), batches=batch_ids, hosted=bool(raw.get("hosted")))
+        if isinstance(raw.get("createdAt"), float):
+            asset.created_at = raw["createdAt"]
+        return asset
 
     def create_project(self, name: str, category_schema: Mapping, assets: Iterable[Mapping] = (), *,
                        organization_id: str | None = None, description: str = "") -> Project:

@@ -19,7 +19,7 @@ def new_object_id(rng: random.Random | None = None) -> str:
 
 def new_secret() -> str:
     """A plugin secret or API key: unguessable, from ``secrets``."""
-    return secrets.token_urlsafe(32)
+    return secrets.token_hex(24)
 
 
 def same_secret(given: object, expected: str) -> bool:

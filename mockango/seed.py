@@ -19,6 +19,7 @@ from .ids import new_object_id
 DEMO_PROJECT_NAME = "Demo detection"
 DEMO_ASSET_COUNT = 25
 DEMO_SIZES = [(640, 480), (800, 600), (1024, 768), (1280, 720)]
+SEED_EPOCH = 1767225600.0  # 2026-01-01T00:00:00Z: seeded records get fixed creation times
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ def demo_data(seed: int) -> SeedData:
         "description": f"Street scenes for {company}'s vehicle and person detector.",
         "categorySchema": demo_ontology(rng),
         "batches": batches,
+        "createdAt": SEED_EPOCH,
     }
     assets = []
     for index in range(DEMO_ASSET_COUNT):
@@ -81,5 +83,6 @@ def demo_data(seed: int) -> SeedData:
             "hosted": True,
             "metadata": {"width": width, "height": height},
             "batches": [batches[0 if index < 15 else 1]["_id"]],
+            "createdAt": SEED_EPOCH + 60 * (index + 1),
         })
     return SeedData(organization=organization, user=user, project=project, assets=assets)

@@ -100,6 +100,9 @@ def run(plugin: BatchModelPlugin, host: str | None = None, *, connector: str | N
     """
     from .sdk import resolve_host
 
+    if not logging.getLogger().handlers:
+        # A plugin process's entry point: show its log lines on the console, as the official client does.
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kind = (connector or os.environ.get("CONNECTOR") or "WS").upper()
     if kind == "WS":
         from .socket_connector import SocketConnector

@@ -58,7 +58,13 @@ class SocketConnector:
                 heartbeats = threading.Thread(target=self._heartbeat_loop, args=(client,), daemon=True,
                                               name="plugin-heartbeat")
                 heartbeats.start()
-                client.wait()
+                # Not client.wait(): it sleeps 1 s after the connection ends to let a
+                # reconnect task start, and this client never reconnects by itself
+                # (reconnection=False; the loop here does it), so stop() took 1 s.
+                client.eio.wait()
+                # Incoming packets are handled in their own threads: let the namespace's
+                # disconnect handler (which records a refusal) finish first.
+                client.namespace_ended.wait(1.0)
                 self.connected.clear()
                 if self._refusal is not None:
                     raise PluginRefused(f"the host at {self.host} refused plugin {self.plugin.id}: {self._refusal}")
@@ -78,6 +84,7 @@ class SocketConnector:
 
     def _new_client(self) -> socketio.Client:
         client = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
+        client.namespace_ended = threading.Event()
 
         @client.on("connect", namespace=NAMESPACE)
         def on_connect():
@@ -102,6 +109,7 @@ class SocketConnector:
             # An error followed by the host closing the socket is a refusal (wrong id or secret).
             if reason == client.reason.SERVER_DISCONNECT and self._last_error is not None:
                 self._refusal = self._last_error
+            client.namespace_ended.set()
 
         return client
 

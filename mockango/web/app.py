@@ -13,6 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import MockangoError
 from ..hub import Hub
 from . import control, dashboard, files, plugin_socket, rest
+from .auth import request_api_key
 
 
 def create_app(hub: Hub) -> Flask:
@@ -39,6 +40,19 @@ def create_app(hub: Hub) -> Flask:
                 message = f"{request.method} is not allowed on {request.path}"
             return jsonify({"status": "error", "message": message}), error.code
         return error
+
+    @app.errorhandler(Exception)
+    def unexpected_error(error: Exception):
+        app.logger.exception("unexpected error on %s %s", request.method, request.path)
+        return jsonify({"status": "error",
+                        "message": f"mockango failed on {request.method} {request.path}: "
+                                   f"{type(error).__name__}: {error} (a bug in mockango; please report it)"}), 500
+
+    @app.after_request
+    def journal(response):
+        hub.record_request(request.method, request.path, response.status_code, api_key=request_api_key(),
+                           query=request.query_string.decode("latin-1"))
+        return response
 
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import InvalidRequest
+from ..errors import InvalidRequest, RunTimeout
 from .auth import current_user, hub
 from .rest import json_body
 
@@ -78,7 +78,10 @@ def start_run():
                               batches=body.get("batches"), timeout=body.get("timeout"))
     wait = _wait_seconds()
     if wait:
-        session = hub().wait_session(session.id, timeout=wait) if wait else session
+        try:
+            session = hub().wait_session(session.id, timeout=wait)
+        except RunTimeout:
+            pass
     return jsonify(session.to_dict()), 201
 
 
@@ -98,7 +101,7 @@ def get_session(session_id: str):
     if wait and not session.finished:
         try:
             session = h.wait_session(session_id, timeout=wait)
-        except Exception:
+        except RunTimeout:
             session = h.get_session(session_id, organization_id=user.organization_id)
     return jsonify(session.to_dict())
 

@@ -2,34 +2,310 @@
 
 A browser signs in by opening ``/?apikey=KEY`` once (``mockango serve`` prints
 that link); the key is kept in an HTTP-only cookie, as Jupyter does with its token.
+Pages call the Hub directly; the one script (static/dashboard.js) only polls the
+control API (``/api/...``, same cookie) to keep live lights and session logs fresh.
+Forms post back here and redirect (post/redirect/get); the host's own error
+messages are shown next to the field they are about.
 """
 
 from __future__ import annotations
 
+import functools
+import json
+import math
+import time
+
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from ..errors import AuthenticationError
+from ..errors import AuthenticationError, MockangoError
+from ..models import Session
 from .auth import DASHBOARD_COOKIE, current_user, hub
 
 blueprint = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/static")
 
+EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
+ASSETS_PER_PAGE = 60
+
+
+def signed_in(view):
+    """Run ``view(user, ...)`` for a signed-in browser; anyone else gets the sign-in page (401)."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            user = current_user()
+        except AuthenticationError:
+            return render_template("signin.html", error=None), 401
+        return view(user, *args, **kwargs)
+
+    return wrapper
+
+
+@blueprint.errorhandler(MockangoError)
+def error_page(error: MockangoError):
+    return render_template("error.html", error=error), error.status
+
+
+# ------------------------------------------------------------------ sign-in
+
 
 @blueprint.get("/")
 def index():
     key = request.args.get("apikey")
-    if key:
-        hub().authenticate(key)
-        response = make_response(redirect(url_for("dashboard.index")))
-        response.set_cookie(DASHBOARD_COOKIE, key, httponly=True, samesite="Strict")
+    if key is not None:
+        try:
+            hub().authenticate(key.strip())
+        except AuthenticationError as error:
+            return render_template("signin.html", error=error.message), 401
+        response = make_response(redirect(url_for("dashboard.plugins")))
+        response.set_cookie(DASHBOARD_COOKIE, key.strip(), httponly=True, samesite="Strict")
         return response
     try:
-        user = current_user()
+        current_user()
     except AuthenticationError:
-        return render_template("signin.html"), 401
+        return render_template("signin.html", error=None), 401
+    return redirect(url_for("dashboard.plugins"))
+
+
+@blueprint.get("/signout")
+def signout():
+    response = make_response(redirect(url_for("dashboard.index")))
+    response.delete_cookie(DASHBOARD_COOKIE)
+    return response
+
+
+# ------------------------------------------------------------------ plugins
+
+
+def _error_field(message: str) -> str:
+    """Which form field a host error is about, from the field name it quotes."""
+    for field, quoted in (("defaultConfig", "'defaultConfig'"), ("classNames", "'classNames'"),
+                          ("type", "plugin type"), ("name", "'name'")):
+        if quoted in message:
+            return field
+    return "form"
+
+
+@blueprint.get("/plugins")
+@signed_in
+def plugins(user):
+    return _plugins_page(user)
+
+
+def _plugins_page(user, form: dict | None = None, errors: dict | None = None) -> str:
     h = hub()
-    plugins = [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]
+    listed = [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]
+    form = form or {"name": "", "description": "", "classNames": "", "defaultConfig": EXAMPLE_CONFIG}
+    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, nav="plugins")
+
+
+@blueprint.post("/plugins")
+@signed_in
+def create_plugin(user):
+    form = {k: request.form.get(k, "") for k in ("name", "description", "classNames", "defaultConfig")}
+    class_names = [c.strip() for c in form["classNames"].replace("\n", ",").split(",") if c.strip()]
+    config = form["defaultConfig"].strip() or None
+    try:
+        plugin = hub().create_plugin(form["name"].strip(), class_names=class_names, default_config=config,
+                                     description=form["description"].strip(),
+                                     organization_id=user.organization_id)
+    except MockangoError as error:
+        return _plugins_page(user, form, {_error_field(error.message): error.message}), error.status
+    return redirect(url_for("dashboard.plugin", plugin_id=plugin.id, created=1))
+
+
+@blueprint.get("/plugins/<plugin_id>")
+@signed_in
+def plugin(user, plugin_id: str):
+    h = hub()
+    found = h.plugin_for(user.organization_id, plugin_id)
+    command = (f"ANGO_HOST={h.base_url} PLUGIN_ID={found.id} PLUGIN_SECRET={found.secret} "
+               "python examples/batch_model_plugin.py")
+    sessions = _session_rows(h.list_sessions(user.organization_id, plugin_id=found.id))
+    return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
+                           command=command, sessions=sessions, created=bool(request.args.get("created")),
+                           config_text=_pretty(found.default_config), nav="plugins")
+
+
+@blueprint.post("/plugins/<plugin_id>/delete")
+@signed_in
+def delete_plugin(user, plugin_id: str):
+    hub().delete_plugin(user.organization_id, plugin_id)
+    return redirect(url_for("dashboard.plugins"))
+
+
+# ---------------------------------------------------------------------- run
+
+
+@blueprint.route("/run", methods=["GET", "POST"])
+@signed_in
+def run(user):
+    h = hub()
+    source = request.form if request.method == "POST" else request.args
+    plugins_ = h.list_plugins(user.organization_id)
     projects, _ = h.list_projects(user, page=1, limit=1000)
-    sessions = [s.to_dict() for s in h.list_sessions(user.organization_id)]
-    return render_template("index.html", plugins=plugins, projects=projects,
-                           sessions=list(reversed(sessions)), base_url=h.base_url)
+    plugin = next((p for p in plugins_ if p.id == source.get("plugin")), plugins_[0] if plugins_ else None)
+    project = next((p for p in projects if p["_id"] == source.get("project")), projects[0] if projects else None)
+    error = None
+    if request.method == "POST":
+        mapping = {name: source.get(f"map:{name}") for name in (plugin.class_names if plugin else [])
+                   if source.get(f"map:{name}")}
+        try:
+            if plugin is None or project is None:
+                raise MockangoError("pick a plugin and a project first")
+            session = h.start_run(user, plugin.id, project["_id"], class_mapping=mapping,
+                                  config=source.get("config", ""), batches=source.getlist("batches"))
+        except MockangoError as exc:
+            error = exc
+        else:
+            return redirect(url_for("dashboard.session", session_id=session.id))
+    config = source.get("config") if request.method == "POST" else None
+    if config is None and plugin is not None:
+        config = _pretty(plugin.default_config if plugin.default_config is not None else {})
+    tools = project["categorySchema"].get("tools", []) if project else []
+    mapping = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
+    page = render_template("run.html", plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
+                           projects=projects, plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
+                           project=project, tools=tools, mapping=mapping, config=config or "",
+                           chosen_batches=set(source.getlist("batches")), error=error, nav="run")
+    return page, (error.status if error else 200)
+
+
+# ----------------------------------------------------------------- sessions
+
+
+def _duration(session: Session) -> str:
+    seconds = (session.ended_at or time.time()) - session.started_at
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, seconds = divmod(int(seconds), 60)
+    return f"{minutes} min {seconds} s"
+
+
+def _session_rows(sessions: list[Session]) -> list[dict]:
+    h = hub()
+    rows = []
+    for s in sorted(sessions, key=lambda s: s.started_at, reverse=True):
+        plugin = h.plugins.get(s.plugin_id)
+        project = h.projects.get(s.project_id)
+        rows.append({"id": s.id, "status": s.status, "plugin_id": s.plugin_id,
+                     "plugin": plugin.name if plugin else None,
+                     "project_id": s.project_id, "project": project.name if project else s.project_id,
+                     "started": s.to_dict()["startedAt"], "duration": _duration(s)})
+    return rows
+
+
+@blueprint.get("/sessions")
+@signed_in
+def sessions(user):
+    return render_template("sessions.html", sessions=_session_rows(hub().list_sessions(user.organization_id)),
+                           nav="sessions")
+
+
+@blueprint.get("/sessions/<session_id>")
+@signed_in
+def session(user, session_id: str):
+    h = hub()
+    found = h.get_session(session_id, organization_id=user.organization_id)
+    data = found.to_dict()
+    event = data["event"]
+    row = _session_rows([found])[0]
+    return render_template("session.html", session=data, row=row,
+                           category_schema=_pretty(event.get("categorySchema")),
+                           config_json=event.get("configJSON"), event=event, nav="sessions")
+
+
+# ----------------------------------------------------------------- projects
+
+
+@blueprint.get("/projects")
+@signed_in
+def projects(user):
+    listed, _ = hub().list_projects(user, page=1, limit=1000)
+    return render_template("projects.html", projects=listed, nav="projects")
+
+
+@blueprint.get("/projects/<project_id>")
+@signed_in
+def project(user, project_id: str):
+    h = hub()
+    found = h.project_for(user, project_id).to_dict()
+    shown = request.args.get("prelabeled", "all")
+    assets = h.project_assets(project_id)
+    counts = {"all": len(assets), "yes": sum(a["isPreLabeled"] for a in assets)}
+    counts["no"] = counts["all"] - counts["yes"]
+    if shown in ("yes", "no"):
+        assets = [a for a in assets if a["isPreLabeled"] == (shown == "yes")]
+    try:
+        page = max(1, int(request.args.get("page", 1)))
+    except ValueError:
+        page = 1
+    pages = max(1, math.ceil(len(assets) / ASSETS_PER_PAGE))
+    assets = assets[(page - 1) * ASSETS_PER_PAGE: page * ASSETS_PER_PAGE]
+    schema = found["categorySchema"]
+    tools = {t.get("schemaId"): t for t in schema.get("tools", [])}
+    by_title = {t.get("title"): t for t in schema.get("tools", [])}
+    names = _classification_names(schema.get("classifications", []))
+    batches = {b["_id"]: b["name"] for b in found["batches"]}
+    cards = [_asset_card(a, tools, by_title, names, batches) for a in assets]
+    return render_template("project.html", project=found, cards=cards, shown=shown, counts=counts,
+                           page=page, pages=pages, batches=batches, nav="projects")
+
+
+def _classification_names(classifications: list, names: dict | None = None) -> dict:
+    names = {} if names is None else names
+    for c in classifications:
+        names[c.get("schemaId")] = c.get("title") or c.get("schemaId")
+        _classification_names(c.get("classifications") or [], names)
+    return names
+
+
+def _num(value, default: float = 0.0) -> float:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
+
+
+def _points(value) -> str:
+    try:
+        return " ".join(f"{_num(p[0])},{_num(p[1])}" for p in value)
+    except (TypeError, IndexError, KeyError):
+        return ""
+
+
+def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: dict) -> dict:
+    """An asset with its pre-labels as SVG shapes in image pixels (the SVG's viewBox scales them)."""
+    meta = asset.get("metadata") or {}
+    width, height = _num(meta.get("width"), 640) or 640, _num(meta.get("height"), 480) or 480
+    shapes, answers = [], []
+    labels = asset.get("labels") or {}
+    for obj in labels.get("objects") or []:
+        if not isinstance(obj, dict):
+            continue
+        tool = tools.get(obj.get("schemaId")) or by_title.get(obj.get("title")) or {}
+        shape = {"color": tool.get("color") or "#ff00ff", "title": tool.get("title") or obj.get("schemaId")}
+        if isinstance(obj.get("bounding-box"), dict):
+            box = obj["bounding-box"]
+            shapes.append({**shape, "kind": "rect", "x": _num(box.get("x")), "y": _num(box.get("y")),
+                           "w": _num(box.get("width")), "h": _num(box.get("height")), "rotation": 0})
+        elif isinstance(obj.get("rotated-bounding-box"), dict):
+            box = obj["rotated-bounding-box"]
+            shapes.append({**shape, "kind": "rect", "x": _num(box.get("x")), "y": _num(box.get("y")),
+                           "w": _num(box.get("width")), "h": _num(box.get("height")),
+                           "rotation": _num(box.get("rotation"))})
+        elif isinstance(obj.get("polygon"), list):
+            shapes.append({**shape, "kind": "polygon", "points": _points(obj["polygon"])})
+        elif isinstance(obj.get("polyline"), list):
+            shapes.append({**shape, "kind": "polyline", "points": _points(obj["polyline"])})
+        elif isinstance(obj.get("point"), list) and len(obj["point"]) >= 2:
+            shapes.append({**shape, "kind": "point", "x": _num(obj["point"][0]), "y": _num(obj["point"][1])})
+    for c in labels.get("classifications") or []:
+        if isinstance(c, dict):
+            answer = c.get("answer")
+            answer = ", ".join(map(str, answer)) if isinstance(answer, list) else answer
+            answers.append(f"{names.get(c.get('schemaId'), c.get('title') or c.get('schemaId'))}: {answer}")
+    return {"asset": asset, "width": width, "height": height, "shapes": shapes, "answers": answers,
+            "radius": max(width, height) / 100, "batches": [batches.get(b, b) for b in asset.get("batches", [])]}
+
+
+def _pretty(value) -> str:
+    return json.dumps(value, indent=2)

@@ -1,0 +1,200 @@
+"""The ``mockango`` command: serve a local host, create plugins, start runs, validate label files."""
+
+from __future__ import annotations
+
+import json
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import click
+import requests
+
+from .hub import Hub
+from .server import make_wsgi_server
+
+DEFAULT_URL = "http://127.0.0.1:8080"
+DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
+EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "batch_model_plugin.py"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="mockango")
+def main() -> None:
+    """mockango: Ango Hub's plugin system on your machine, offline."""
+
+
+# ---------------------------------------------------------------------- serve
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind. Anything but loopback exposes the host to your network.")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same fake data.")
+@click.option("--run-timeout", default=300.0, show_default=True, type=float,
+              help="Seconds a run may take before its session is marked timed_out.")
+@click.option("--verbose", is_flag=True, help="Log every HTTP request.")
+def serve(host: str, port: int, seed: int, run_timeout: float, verbose: bool) -> None:
+    """Start a local host with demo data and one demo Batch Model plugin."""
+    hub = Hub(seed=seed, run_timeout=run_timeout)
+    try:
+        server = make_wsgi_server(hub, host, port, verbose=verbose)
+    except OSError as exc:
+        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                                   f"Is another mockango running? Try --port {port + 1}.")
+    plugin = hub.create_plugin("Demo detector", class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG,
+                               description="The seed sample: a dummy box on the first 10 assets.")
+    url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project.id
+    example = EXAMPLE if EXAMPLE.exists() else Path("examples/batch_model_plugin.py")
+    env = f"ANGO_HOST={url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={shlex.quote(plugin.secret)}"
+    click.echo(f"""mockango is serving at {url}  (seed {seed})
+
+  Dashboard:      {url}/?apikey={key}
+  API key:        {key}
+  Project:        {project}  ("{hub.default_project.name}", {len(hub.default_project.asset_ids)} assets)
+  Plugin:         {plugin.id}  ("{plugin.name}", classes {", ".join(plugin.class_names)})
+  Plugin secret:  {plugin.secret}
+
+Run the example plugin against it:
+  {env} {shlex.quote(sys.executable)} {example}
+
+Then start a run:
+  MOCKANGO_URL={url} MOCKANGO_API_KEY={key} mockango run --plugin {plugin.id} --map Vehicle=Vehicle
+
+Press Ctrl+C to stop.""")
+    sys.stdout.flush()
+    try:
+        server.serve_forever(poll_interval=0.1)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+        click.echo("mockango stopped.")
+
+
+# ----------------------------------------------------------- control commands
+
+class ControlClient:
+    """Calls the control API of a running mockango; every error becomes a ClickException."""
+
+    def __init__(self, url: str, api_key: str | None) -> None:
+        if not api_key:
+            raise click.ClickException("no API key: pass --api-key or set MOCKANGO_API_KEY "
+                                       "(`mockango serve` prints it)")
+        self.url = url.rstrip("/")
+        self.http = requests.Session()
+        self.http.headers["apikey"] = api_key
+
+    def call(self, method: str, path: str, **kwargs) -> dict:
+        try:
+            response = self.http.request(method, self.url + path, timeout=kwargs.pop("timeout", 30), **kwargs)
+        except requests.ConnectionError:
+            raise click.ClickException(f"no mockango answers at {self.url}: start one with `mockango serve`")
+        if response.status_code == 204:
+            return {}
+        try:
+            body = response.json()
+        except ValueError:
+            raise click.ClickException(f"{method} {path} answered {response.status_code}: {response.text[:200]}")
+        if not response.ok:
+            raise click.ClickException(body.get("message") or response.text)
+        return body
+
+
+def control_options(command):
+    command = click.option("--api-key", envvar="MOCKANGO_API_KEY", help="Your API key [env MOCKANGO_API_KEY].")(command)
+    command = click.option("--url", envvar="MOCKANGO_URL", default=DEFAULT_URL, show_default=True,
+                           help="The mockango host [env MOCKANGO_URL].")(command)
+    return command
+
+
+def parse_json_option(text: str | None, name: str):
+    if text is None:
+        return None
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint=name)
+
+
+@main.command("run")
+@control_options
+@click.option("--plugin", "plugin_id", required=True, help="Plugin id.")
+@click.option("--project", "project_id", help="Project id [default: the demo project].")
+@click.option("--map", "mappings", multiple=True, metavar="CLASS=TOOL",
+              help="Map a model class to a tool (title or schemaId). Repeat for each class.")
+@click.option("--config", help="Config JSON [default: the plugin's default config].")
+@click.option("--batch", "batches", multiple=True, help="Batch name or id. Repeatable.")
+@click.option("--timeout", default=300.0, show_default=True, type=float, help="The run's time limit, seconds.")
+def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, timeout) -> None:
+    """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded."""
+    client = ControlClient(url, api_key)
+    mapping = {}
+    for item in mappings:
+        model_class, sep, tool = item.partition("=")
+        if not sep or not model_class or not tool:
+            raise click.BadParameter(f"{item!r} is not CLASS=TOOL", param_hint="--map")
+        mapping[model_class] = tool
+    if project_id is None:
+        project_id = client.call("GET", "/api/info")["defaultProject"]
+    parse_json_option(config, "--config")  # refuse bad JSON here, with the option's name
+    body = {"plugin": plugin_id, "project": project_id, "classMapping": mapping or None, "config": config,
+            "batches": list(batches) or None, "timeout": timeout}
+    session = client.call("POST", "/api/runs", json=body)
+    click.echo(f"session {session['_id']} started")
+    shown = 0
+    while True:
+        for entry in session["logs"][shown:]:
+            click.echo(f"{entry.get('time', '')}  {entry.get('level', ''):<8} {entry.get('msg', '')}")
+        shown = len(session["logs"])
+        if session["status"] != "running":
+            break
+        session = client.call("GET", f"/api/sessions/{session['_id']}", params={"wait": 0.5})
+        time.sleep(0.05)
+    click.echo(f"status:  {session['status']}")
+    if session.get("message") is not None:
+        click.echo(f"message: {session['message']}")
+    if session.get("reason"):
+        click.echo(f"reason:  {session['reason']}")
+    sys.exit(0 if session["status"] == "succeeded" else 1)
+
+
+@main.group()
+def plugin() -> None:
+    """Create, list and delete plugins on a running mockango."""
+
+
+@plugin.command("create")
+@control_options
+@click.option("--name", required=True)
+@click.option("--class", "class_names", multiple=True, help="A model class name. Repeatable.")
+@click.option("--default-config", help="Default config JSON.")
+def plugin_create(url, api_key, name, class_names, default_config) -> None:
+    """Create a Batch Model plugin; prints its id and secret."""
+    created = ControlClient(url, api_key).call("POST", "/api/plugins", json={
+        "name": name, "classNames": list(class_names),
+        "defaultConfig": parse_json_option(default_config, "--default-config")})
+    click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
+
+
+@plugin.command("list")
+@control_options
+def plugin_list(url, api_key) -> None:
+    """List plugins with their live state."""
+    for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]:
+        state = "live" if item["live"] else "offline"
+        click.echo(f"{item['_id']}  {state:<8} {item['name']}  classes: {', '.join(item['classNames'])}")
+
+
+@plugin.command("delete")
+@control_options
+@click.argument("plugin_id")
+def plugin_delete(url, api_key, plugin_id) -> None:
+    """Delete a plugin."""
+    ControlClient(url, api_key).call("DELETE", f"/api/plugins/{plugin_id}")
+    click.echo(f"deleted {plugin_id}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

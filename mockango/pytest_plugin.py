@@ -1,0 +1,1 @@
+"""mockango's pytest plugin (placeholder while it is being written)."""

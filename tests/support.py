@@ -1,0 +1,53 @@
+"""Helpers shared by mockango's own tests: real plugins in threads, the seed's sample script."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import runpy
+import threading
+from pathlib import Path
+
+from mockango import MockAngo
+from plugin_client import BatchModelPlugin, run
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
+DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
+
+
+@contextlib.contextmanager
+def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True, **options):
+    """Run a plugin_client plugin in a background thread; stop it on exit."""
+    plugin = BatchModelPlugin(plugin_id, secret, callback, **options)
+    errors: list[BaseException] = []
+
+    def serve():
+        try:
+            run(plugin, host=host.url, connector="WS")
+        except BaseException as exc:  # surfaced to the test through `errors`
+            errors.append(exc)
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    try:
+        if wait_live:
+            host.wait_live(plugin_id, timeout=10)
+        yield plugin, thread, errors
+    finally:
+        plugin.stop()
+        thread.join(timeout=10)
+
+
+def load_sample(host_url: str, plugin_id: str, secret: str) -> dict:
+    """The seed's sample script as a module (its ``run_model``), configured by environment variables."""
+    saved = {k: os.environ.get(k) for k in ("ANGO_HOST", "PLUGIN_ID", "PLUGIN_SECRET")}
+    os.environ.update(ANGO_HOST=host_url, PLUGIN_ID=plugin_id, PLUGIN_SECRET=secret)
+    try:
+        return runpy.run_path(str(SAMPLE), run_name="batch_model_sample")
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
