@@ -232,3 +232,21 @@ def test_control_api_runs_a_plugin_over_http(host, sample_plugin):
     listed = http.get(host.url + "/api/sessions").json()["sessions"]
     assert [s["_id"] for s in listed] == [body["_id"]]
     assert http.get(host.url + "/api/sessions", headers={"apikey": "nope"}).status_code == 401
+
+
+def test_repeated_refusals_back_off_so_reconnect_loops_cannot_hammer_the_host(host, demo_plugin):
+    """The official client reconnects at once on every disconnect; the host slows that loop down."""
+    waits = []
+    for _ in range(3):
+        client = socketio.Client(reconnection=False)
+        gone = threading.Event()
+        client.on("disconnect", lambda *a, gone=gone: gone.set(), namespace="/plugin")
+        client.connect(host.url, namespaces=["/plugin"], transports=["websocket"])
+        began = time.monotonic()
+        client.emit("heartbeat", {"id": demo_plugin.id, "secret": "wrong"}, namespace="/plugin")
+        assert gone.wait(5)
+        waits.append(time.monotonic() - began)
+        client.disconnect()
+    assert waits[0] < 0.2
+    assert 0.2 <= waits[1] < 1.0
+    assert 0.45 <= waits[2] < 1.5
