@@ -1,0 +1,159 @@
+"""How long a whole run takes, and its parts, over loopback.
+
+    .venv/bin/python bench/roundtrip.py [--runs 300]
+
+Prints median and p99 (milliseconds) of:
+- a whole run of the seed's sample through plugin_client (trigger -> response, 10 assets
+  fetched, 10 labels validated and stored), and, side by side, the official ``ango``
+  1.4.10 client running the vendor's sample against the same host (when its virtual
+  environment from tests/official exists);
+- its parts: a plugin connecting until live, one REST call (plugin_client's SDK with
+  keep-alive, against requests with a new connection per call, as a user would write it),
+  and one socket round trip (a run whose callback returns at once).
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import gc
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from mockango import MockAngo  # noqa: E402
+from plugin_client import SDK, BatchModelPlugin, run  # noqa: E402
+from tests.support import DEMO_CONFIG, load_sample  # noqa: E402
+
+OFFICIAL_PYTHON = ROOT / ".cache" / "official-clients" / "ango-1.4.10" / "bin" / "python"
+OFFICIAL_SAMPLE = ROOT / "tests" / "official" / "samples" / "batch_model_ango_1_4.py"
+
+
+def summary(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p99 = ordered[min(len(ordered) - 1, int(round(0.99 * (len(ordered) - 1))))]
+    return statistics.median(ordered) * 1000, p99 * 1000
+
+
+def timed(action, count: int) -> list[float]:
+    samples = []
+    for _ in range(count):
+        began = time.perf_counter()
+        action()
+        samples.append(time.perf_counter() - began)
+    return samples
+
+
+def start_plugin(host: MockAngo, plugin, callback) -> tuple[BatchModelPlugin, threading.Thread]:
+    client = BatchModelPlugin(plugin.id, plugin.secret, callback)
+    thread = threading.Thread(target=run, args=(client, host.url), kwargs={"connector": "WS"}, daemon=True)
+    thread.start()
+    host.wait_live(plugin.id, timeout=10)
+    return client, thread
+
+
+def whole_runs(host: MockAngo, plugin, count: int) -> list[float]:
+    def one():
+        session = host.run(plugin.id, class_mapping={"Vehicle": "Vehicle"}, timeout=30)
+        assert session.status == "succeeded", (session.status, session.reason, session.logs)
+    one()  # warm up
+    return timed(one, count)
+
+
+def bench_plugin_client(host: MockAngo, count: int) -> dict:
+    plugin = host.create_plugin("bench", class_names=["Vehicle"], default_config=DEMO_CONFIG)
+    sample = load_sample(host.url, plugin.id, plugin.secret)
+    client, thread = start_plugin(host, plugin, sample["run_model"])
+    try:
+        return {"whole": whole_runs(host, plugin, count)}
+    finally:
+        client.stop()
+        thread.join(5)
+
+
+def bench_official(host: MockAngo, count: int) -> dict | None:
+    if not (OFFICIAL_PYTHON.exists() and OFFICIAL_SAMPLE.exists()):
+        return None
+    plugin = host.create_plugin("bench-official", class_names=["Vehicle"], default_config=DEMO_CONFIG)
+    env = {**os.environ, "ANGO_HOST": host.url, "PLUGIN_ID": plugin.id, "PLUGIN_SECRET": plugin.secret}
+    process = subprocess.Popen([str(OFFICIAL_PYTHON), str(OFFICIAL_SAMPLE)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        host.wait_live(plugin.id, timeout=30)
+        return {"whole": whole_runs(host, plugin, count)}
+    finally:
+        process.kill()
+        process.wait()
+
+
+def bench_parts(host: MockAngo, count: int) -> dict:
+    plugin = host.create_plugin("parts", class_names=["Vehicle"])
+
+    connect = []
+    for _ in range(max(20, count // 10)):
+        began = time.perf_counter()
+        client, thread = start_plugin(host, plugin, lambda data: "ok")
+        connect.append(time.perf_counter() - began)
+        client.stop()
+        thread.join(5)
+        while host.is_live(plugin.id):
+            time.sleep(0.001)
+
+    sdk = SDK(host.api_key, host.url)
+    url = f"{host.url}/v2/project/{host.project_id}/assets"
+    rest_keepalive = timed(lambda: sdk.get_assets(host.project_id), count)
+    rest_new_connection = timed(lambda: requests.get(url, headers={"apikey": host.api_key}).json(), count)
+
+    client, thread = start_plugin(host, plugin, lambda data: "ok")
+    try:
+        socket_round_trip = timed(lambda: host.run(plugin.id, timeout=10), count)
+    finally:
+        client.stop()
+        thread.join(5)
+    return {"connect": connect, "rest_keepalive": rest_keepalive, "rest_new": rest_new_connection,
+            "socket": socket_round_trip}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=300, help="runs per figure (default 300)")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+
+    with MockAngo(seed=1) as host:
+        gc.collect()
+        gc.freeze()  # measured: without it, a full collection adds 30-40 ms spikes to p99
+        ours = bench_plugin_client(host, args.runs)
+        official = bench_official(host, args.runs)
+        parts = bench_parts(host, args.runs)
+
+    rows = [("whole run, seed sample, plugin_client (trigger -> response, 10 assets)", ours["whole"])]
+    if official:
+        rows.append(("whole run, vendor sample, official ango 1.4.10", official["whole"]))
+    rows += [
+        ("plugin connect until live (plugin_client)", parts["connect"]),
+        ("REST GET 10 assets, plugin_client SDK (keep-alive)", parts["rest_keepalive"]),
+        ("REST GET 10 assets, requests.get (new connection each)", parts["rest_new"]),
+        ("socket round trip (run with a callback that returns at once)", parts["socket"]),
+    ]
+    print(f"mockango round trip, {args.runs} runs per figure, Python {sys.version.split()[0]}, "
+          f"{os.cpu_count()} cores")
+    print(f"{'what':<72} {'n':>5} {'median ms':>10} {'p99 ms':>8}")
+    for name, samples in rows:
+        median, p99 = summary(samples)
+        print(f"{name:<72} {len(samples):>5} {median:>10.2f} {p99:>8.2f}")
+    if not official:
+        print("(official client not measured: run `pytest tests/official -m official` once to build its venv)")
+
+
+if __name__ == "__main__":
+    main()
