@@ -12,6 +12,7 @@ import click
 import requests
 
 from .hub import Hub
+from .persistence import StateFile, StateFileError
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -34,21 +35,35 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same fake data.")
 @click.option("--run-timeout", default=300.0, show_default=True, type=float,
               help="Seconds a run may take before its session is marked timed_out.")
+@click.option("--state", "state_path", default=".mockango/state.json", show_default=True,
+              type=click.Path(dir_okay=False), help="Where plugins, keys, sessions and labels are kept "
+              "between restarts.")
+@click.option("--fresh", is_flag=True, help="Ignore the state file and start from the seeded data.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
-def serve(host: str, port: int, seed: int, run_timeout: float, verbose: bool) -> None:
+def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
+          verbose: bool) -> None:
     """Start a local host with demo data and one demo Batch Model plugin."""
     hub = Hub(seed=seed, run_timeout=run_timeout)
+    state = StateFile(state_path)
+    try:
+        restored = not fresh and state.load_into(hub)
+    except StateFileError as exc:
+        raise click.ClickException(str(exc))
     try:
         server = make_wsgi_server(hub, host, port, verbose=verbose)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
                                    f"Is another mockango running? Try --port {port + 1}.")
-    plugin = hub.create_plugin("Demo detector", class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG,
-                               description="The seed sample: a dummy box on the first 10 assets.")
+    plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == "Demo detector"), None)
+    if plugin is None:
+        plugin = hub.create_plugin("Demo detector", class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG,
+                                   description="The seed sample: a dummy box on the first 10 assets.")
+    state.attach(hub)
     url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project.id
     example = EXAMPLE if EXAMPLE.exists() else Path("examples/batch_model_plugin.py")
     env = f"ANGO_HOST={url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={shlex.quote(plugin.secret)}"
-    click.echo(f"""mockango is serving at {url}  (seed {seed})
+    kept = f"restored from {state_path}" if restored else f"state kept in {state_path}"
+    click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
 
   Dashboard:      {url}/?apikey={key}
   API key:        {key}
@@ -70,6 +85,8 @@ Press Ctrl+C to stop.""")
         pass
     finally:
         server.server_close()
+        state.close()
+        hub.close()
         click.echo("mockango stopped.")
 
 
