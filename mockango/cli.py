@@ -213,5 +213,85 @@ def plugin_delete(url, api_key, plugin_id) -> None:
     click.echo(f"deleted {plugin_id}")
 
 
+# ------------------------------------------------------------------- validate
+
+FIXTURE_DIRS = [Path.cwd() / "fixtures" / "ontologies", Path(__file__).resolve().parent.parent / "fixtures" / "ontologies"]
+
+
+def load_json_file(path: str | Path, what: str):
+    try:
+        return json.loads(Path(path).read_text())
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {what} {path}: {exc.strerror or exc}")
+    except json.JSONDecodeError as exc:
+        raise click.ClickException(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno} "
+                                   f"column {exc.colno}")
+
+
+def project_to_validate(project: str, seed: int, url: str | None, api_key: str | None) -> tuple[str, dict, list | None]:
+    """(name, categorySchema, assets or None) from 'demo', a fixture name, a JSON file, or a project id."""
+    if project == "demo":
+        hub = Hub(seed=seed)
+        return (hub.default_project.name, hub.default_project.category_schema,
+                hub.project_assets(hub.default_project.id))
+    for folder in FIXTURE_DIRS:
+        if (folder / f"{project}.json").exists():
+            return project, load_json_file(folder / f"{project}.json", "ontology"), None
+    if project.endswith(".json") or Path(project).exists():
+        loaded = load_json_file(project, "project file")
+        if isinstance(loaded, dict) and "categorySchema" in loaded:
+            return loaded.get("name", Path(project).stem), loaded["categorySchema"], loaded.get("assets")
+        return Path(project).stem, loaded, None
+    if url is None:
+        raise click.ClickException(f"'{project}' is not 'demo', a fixture ontology ({', '.join(fixture_names())}), "
+                                   "or a JSON file; to check against a project of a running mockango, pass --url")
+    client = ControlClient(url, api_key)
+    found = client.call("GET", f"/v2/project/{project}")["data"]["project"]
+    assets = client.call("GET", f"/api/projects/{project}/assets")["assets"]
+    return found["name"], found["categorySchema"], assets
+
+
+def fixture_names() -> list[str]:
+    return sorted({p.stem for folder in FIXTURE_DIRS if folder.is_dir() for p in folder.glob("*.json")})
+
+
+@main.command()
+@click.argument("labels_file", type=click.Path(dir_okay=False))
+@click.option("--project", default="demo", show_default=True,
+              help="'demo' (the seeded project), a fixture ontology name (e.g. kitchen-sink), an ontology or "
+                   "project JSON file, or the id of a project on a running mockango (with --url).")
+@click.option("--assets", "assets_file", type=click.Path(dir_okay=False),
+              help="JSON list of the project's assets, when the project gives none.")
+@click.option("--seed", default=0, show_default=True, type=int, help="Seed of the 'demo' project.")
+@click.option("--url", envvar="MOCKANGO_URL", help="A running mockango, to check against one of its projects.")
+@click.option("--api-key", envvar="MOCKANGO_API_KEY")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
+    """Check a label import file without running anything. Exits 1 when it has errors."""
+    from .validation import validate_labels
+
+    labels = load_json_file(labels_file, "label file")
+    if isinstance(labels, dict) and "jsonContent" in labels:
+        labels = labels["jsonContent"]  # a whole import request body
+    name, category_schema, assets = project_to_validate(project, seed, url, api_key)
+    if assets_file:
+        assets = load_json_file(assets_file, "asset file")
+    note = None
+    if assets is None:
+        # No asset list: let every item's reference stand for its own asset, so only the labels are judged.
+        items = labels if isinstance(labels, list) else []
+        assets = [{"_id": f"item-{i}", "externalId": item.get("externalId"), "data": item.get("data")}
+                  for i, item in enumerate(items) if isinstance(item, dict)]
+        note = "asset references and image bounds were not checked: the project has no asset list (pass --assets)"
+    report = validate_labels(labels, category_schema, assets, project_name=name)
+    if as_json:
+        click.echo(json.dumps({**report.to_dict(), "note": note}, indent=2))
+    else:
+        click.echo(report.format())
+        if note:
+            click.echo(f"note: {note}")
+    sys.exit(0 if report.ok else 1)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -127,3 +128,45 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path):
         assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr and "--port" in busy.stderr
     finally:
         stop(serve)
+
+
+def test_validate_reports_every_error_and_exits_1(tmp_path):
+    from click.testing import CliRunner
+
+    from mockango import Hub
+    from mockango.cli import main
+
+    demo = Hub(seed=0)
+    first = demo.project_assets(demo.default_project.id)[0]["externalId"]
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([
+        {"externalId": first, "objects": [{"title": "Vehicle", "bounding-box": {"x": 1, "y": 2, "width": -5, "height": 4}}]},
+        {"externalId": "nope.png", "classifications": [{"title": "Weather", "answer": "Snow"}]}]))
+    result = CliRunner().invoke(main, ["validate", str(labels)])
+    assert result.exit_code == 1
+    assert "jsonContent[0].objects[0].bounding-box.width" in result.output
+    assert "-5 is less than 0" in result.output
+    assert "jsonContent[1].externalId" in result.output
+    assert "'Snow' is not an option of radio 'Weather'" in result.output
+
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"project": "x", "jsonContent": [
+        {"externalId": first, "objects": [{"title": "Person", "bounding-box": {"x": 1, "y": 2, "width": 5, "height": 4}}]}]}))
+    ok = CliRunner().invoke(main, ["validate", str(good), "--json"])
+    assert ok.exit_code == 0, ok.output
+    assert json.loads(ok.output)["ok"] is True
+
+
+def test_validate_against_a_fixture_ontology_without_assets(tmp_path):
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+
+    labels = tmp_path / "labels.json"
+    labels.write_text("[{\"externalId\": \"anything.jpg\", \"objects\": [{\"schemaId\": \"no-such-tool\", \"point\": [1, 2]}]}]")
+    result = CliRunner().invoke(main, ["validate", str(labels), "--project", "kitchen-sink"])
+    assert result.exit_code == 1
+    assert "[unknown_schema_id]" in result.output
+    assert "asset references and image bounds were not checked" in result.output
+    missing = CliRunner().invoke(main, ["validate", str(tmp_path / "absent.json")])
+    assert missing.exit_code == 1 and "cannot read label file" in missing.output
