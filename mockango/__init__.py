@@ -3,7 +3,7 @@
 Public API (nothing else is public):
 """
 
-from .errors import (AuthenticationError, Conflict, InvalidRequest, LabelImportError, MockangoError, NotFound,
+from .errors import (AuthenticationError, Conflict, Forbidden, InvalidRequest, LabelImportError, MockangoError, NotFound,
                      RunTimeout)
 from .hub import Hub, PluginConnection
 from .models import Asset, Plugin, Project, Session
@@ -23,7 +23,7 @@ def __getattr__(name: str):
 __all__ = [
     "MockAngo", "Hub", "create_app", "make_wsgi_server", "PluginConnection",
     "Asset", "Plugin", "Project", "Session",
-    "MockangoError", "InvalidRequest", "AuthenticationError", "NotFound", "Conflict", "LabelImportError",
+    "MockangoError", "InvalidRequest", "AuthenticationError", "Forbidden", "NotFound", "Conflict", "LabelImportError",
     "RunTimeout",
     "validate_labels", "validate_ontology", "Report", "Issue", "LabelValidationError",
 ]

@@ -36,6 +36,12 @@ class AuthenticationError(MockangoError):
     status = 401
 
 
+class Forbidden(MockangoError):
+    """The caller is known but may not do this (e.g. a cookie-signed change from another site)."""
+
+    status = 403
+
+
 class NotFound(MockangoError):
     """The thing does not exist, or belongs to another organization."""
 

@@ -21,8 +21,10 @@ from ..errors import AuthenticationError, MockangoError
 from ..models import Session
 from .auth import DASHBOARD_COOKIE, current_user, hub
 
+# Static files under /dashboard/static: Flask 3 always registers the app's own
+# /static route, which would shadow a blueprint's /static.
 blueprint = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
-                      static_url_path="/static")
+                      static_url_path="/dashboard/static")
 
 EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
 ASSETS_PER_PAGE = 60
@@ -44,7 +46,7 @@ def signed_in(view):
 
 @blueprint.errorhandler(MockangoError)
 def error_page(error: MockangoError):
-    return render_template("error.html", error=error), error.status
+    return render_template("error.html", error=error, nav=""), error.status
 
 
 # ------------------------------------------------------------------ sign-in
@@ -80,8 +82,7 @@ def signout():
 
 def _error_field(message: str) -> str:
     """Which form field a host error is about, from the field name it quotes."""
-    for field, quoted in (("defaultConfig", "'defaultConfig'"), ("classNames", "'classNames'"),
-                          ("type", "plugin type"), ("name", "'name'")):
+    for field, quoted in (("defaultConfig", "'defaultConfig'"), ("classNames", "'classNames'"), ("name", "'name'")):
         if quoted in message:
             return field
     return "form"
@@ -149,12 +150,10 @@ def run(user):
     project = next((p for p in projects if p["_id"] == source.get("project")), projects[0] if projects else None)
     error = None
     if request.method == "POST":
-        mapping = {name: source.get(f"map:{name}") for name in (plugin.class_names if plugin else [])
-                   if source.get(f"map:{name}")}
+        # Run exactly what the form names: the host says so if it no longer exists.
+        mapping = {key[len("map:"):]: value for key, value in source.items() if key.startswith("map:") and value}
         try:
-            if plugin is None or project is None:
-                raise MockangoError("pick a plugin and a project first")
-            session = h.start_run(user, plugin.id, project["_id"], class_mapping=mapping,
+            session = h.start_run(user, source.get("plugin", ""), source.get("project", ""), class_mapping=mapping,
                                   config=source.get("config", ""), batches=source.getlist("batches"))
         except MockangoError as exc:
             error = exc
@@ -164,10 +163,10 @@ def run(user):
     if config is None and plugin is not None:
         config = _pretty(plugin.default_config if plugin.default_config is not None else {})
     tools = project["categorySchema"].get("tools", []) if project else []
-    mapping = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
+    mapped = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
     page = render_template("run.html", plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
                            projects=projects, plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
-                           project=project, tools=tools, mapping=mapping, config=config or "",
+                           project=project, tools=tools, mapped=mapped, config=config or "",
                            chosen_batches=set(source.getlist("batches")), error=error, nav="run")
     return page, (error.status if error else 200)
 
@@ -192,6 +191,7 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
         rows.append({"id": s.id, "status": s.status, "plugin_id": s.plugin_id,
                      "plugin": plugin.name if plugin else None,
                      "project_id": s.project_id, "project": project.name if project else s.project_id,
+                     "run_by": h.users[s.run_by].name if s.run_by in h.users else s.run_by,
                      "started": s.to_dict()["startedAt"], "duration": _duration(s)})
     return rows
 
@@ -304,7 +304,7 @@ def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: 
             answer = ", ".join(map(str, answer)) if isinstance(answer, list) else answer
             answers.append(f"{names.get(c.get('schemaId'), c.get('title') or c.get('schemaId'))}: {answer}")
     return {"asset": asset, "width": width, "height": height, "shapes": shapes, "answers": answers,
-            "radius": max(width, height) / 100, "batches": [batches.get(b, b) for b in asset.get("batches", [])]}
+            "radius": max(width, height) / 45, "batches": [batches.get(b, b) for b in asset.get("batches", [])]}
 
 
 def _pretty(value) -> str:

@@ -143,3 +143,14 @@ def test_keep_alive_reuses_one_connection(host):
     pool = sdk._http.get_adapter(host.url).poolmanager
     connections = [conn for pool_ in pool.pools._container.values() for conn in [pool_.num_connections]]
     assert connections == [1]
+
+
+def test_cookie_signed_changes_from_another_origin_are_refused(host):
+    cookies = {"mockango_apikey": host.api_key}
+    body = {"name": "Sneaky", "classNames": []}
+    foreign = requests.post(host.url + "/api/plugins", json=body, cookies=cookies,
+                            headers={"Origin": "http://evil.example"})
+    assert foreign.status_code == 403 and "came from another site" in foreign.json()["message"]
+    assert host.hub.plugins == {}
+    same = requests.post(host.url + "/api/plugins", json=body, cookies=cookies, headers={"Origin": host.url})
+    assert same.status_code == 201

@@ -1,0 +1,115 @@
+// mockango dashboard: the only script. Keeps live lights and session logs fresh by
+// polling the control API (same-origin, the sign-in cookie authenticates), reloads
+// the run dialog when its plugin or project changes, and confirms deletes.
+"use strict";
+
+const POLL_MS = 500;
+
+async function getJSON(url) {
+  const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+function setLight(el, live) {
+  el.className = "light " + (live ? "live" : "offline");
+  el.textContent = live ? "live" : "offline";
+}
+
+// Plugin lights: any [data-poll-plugins] block with [data-plugin] rows.
+function pollPlugins() {
+  if (!document.querySelector("[data-poll-plugins]")) return;
+  const tick = async () => {
+    try {
+      const { plugins } = await getJSON("/api/plugins");
+      const live = new Map(plugins.map((p) => [p._id, p.live]));
+      document.querySelectorAll("[data-plugin]").forEach((row) => {
+        const light = row.querySelector(".light");
+        if (light && live.has(row.dataset.plugin)) setLight(light, live.get(row.dataset.plugin));
+      });
+    } catch (err) { console.warn(err); }
+    setTimeout(tick, 1000);
+  };
+  setTimeout(tick, 1000);
+}
+
+// Session page: poll the session while it runs; append new log lines, update status and outcome.
+function pollSession() {
+  const root = document.querySelector("[data-poll-session]");
+  if (!root) return;
+  const log = document.getElementById("log");
+  const empty = log.querySelector(".empty");
+  let shown = log.querySelectorAll(".line").length;
+
+  const field = (name) => root.querySelector(`[data-field="${name}"]`);
+  const stamp = (iso) => (iso ? iso.slice(0, 10) + " " + iso.slice(11, 23) : "—");
+  const muted = (text) => { const s = document.createElement("span"); s.className = "muted"; s.textContent = text; return s; };
+
+  const render = (s) => {
+    const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
+    for (const entry of s.logs.slice(shown)) {
+      const line = document.createElement("div");
+      line.className = "line " + String(entry.level || "").toLowerCase();
+      for (const [cls, text] of [["time", (entry.time || "").slice(11, 23)], ["level", entry.level], ["msg", entry.msg]]) {
+        const span = document.createElement("span");
+        span.className = cls;
+        span.textContent = text == null ? "" : String(text);
+        line.append(span, " ");
+      }
+      log.insertBefore(line, empty);
+    }
+    shown = Math.max(shown, s.logs.length);
+    if (shown) empty.hidden = true;
+    if (atBottom) log.scrollTop = log.scrollHeight;
+
+    const status = root.querySelector("[data-status]");
+    status.className = "status " + s.status;
+    status.textContent = s.status;
+    field("endedAt").textContent = stamp(s.endedAt);
+    field("imports").textContent = String(s.imports.length);
+    const message = field("message");
+    message.replaceChildren(s.message == null ? muted("—")
+      : document.createTextNode(typeof s.message === "string" ? s.message : JSON.stringify(s.message)));
+    const reason = field("reason");
+    if (s.reason) {
+      const span = document.createElement("span"); span.className = "error"; span.textContent = s.reason;
+      reason.replaceChildren(span);
+    } else reason.replaceChildren(muted("—"));
+  };
+
+  const tick = async () => {
+    let running = true;
+    try {
+      const s = await getJSON(root.dataset.api);
+      render(s);
+      running = s.status === "running";
+    } catch (err) { console.warn(err); }
+    if (running) setTimeout(tick, POLL_MS);
+  };
+  setTimeout(tick, POLL_MS);
+}
+
+// Run dialog: picking another plugin or project reloads the dialog (class mapping, config).
+function runDialog() {
+  const form = document.getElementById("run-form");
+  if (!form) return;
+  form.querySelectorAll("select[data-reload]").forEach((select) => {
+    select.addEventListener("change", () => {
+      const params = new URLSearchParams({ plugin: form.plugin.value, project: form.project.value });
+      window.location.assign(form.action + "?" + params);
+    });
+  });
+}
+
+function confirmForms() {
+  document.querySelectorAll("form[data-confirm]").forEach((form) => {
+    form.addEventListener("submit", (event) => { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
+  });
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  pollPlugins();
+  pollSession();
+  runDialog();
+  confirmForms();
+});
