@@ -25,6 +25,7 @@ from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportEr
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
+from .rest_plugins import RestPluginWatcher
 from .seed import demo_data
 
 MAX_PAGE_LIMIT = 1000
@@ -57,6 +58,7 @@ class Hub:
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
         self._listeners: list = []
+        self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
         self._clear()
         if populate:
             self._load_demo()
@@ -103,6 +105,10 @@ class Hub:
             self._clear()
             self._load_demo()
             self._changed.notify_all()
+
+    def close(self) -> None:
+        """Stop the Hub's background work (heartbeat checks of callback-URL plugins)."""
+        self.rest_plugins.close()
 
     def subscribe(self, listener) -> None:
         """Call ``listener(kind, payload)`` after every change (the dashboard uses it)."""
@@ -338,6 +344,9 @@ class Hub:
             raise InvalidRequest("'classNames' must not repeat a class")
         if isinstance(default_config, str):
             default_config = _parse_config(default_config, "defaultConfig")
+        if callback_url is not None and (not isinstance(callback_url, str)
+                                         or not callback_url.startswith(("http://", "https://"))):
+            raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
         with self._lock:
             org_id = organization_id or self._default_org_id()
             plugin = Plugin(id=new_object_id(), name=name, organization_id=org_id, secret=new_secret(),
@@ -345,7 +354,9 @@ class Hub:
                             default_config=copy.deepcopy(default_config), callback_url=callback_url)
             self.plugins[plugin.id] = plugin
             self._notify("plugin", {"id": plugin.id})
-            return plugin
+        if callback_url:
+            self.rest_plugins.wake()
+        return plugin
 
     def plugin_for(self, organization_id: str, plugin_id: str) -> Plugin:
         plugin = self.plugins.get(plugin_id) if isinstance(plugin_id, str) else None
@@ -395,6 +406,11 @@ class Hub:
                                  reason="the plugin disconnected before it answered")
             self._notify("live", {"id": plugin_id, "live": self.is_live(plugin_id)})
 
+    def is_bound(self, connection_id: str) -> bool:
+        """Whether a connection has authenticated as some plugin."""
+        with self._lock:
+            return connection_id in self._connection_plugin
+
     def is_live(self, plugin_id: str) -> bool:
         with self._lock:
             return bool(self._connections.get(plugin_id))
@@ -405,8 +421,10 @@ class Hub:
             if plugin_id not in self.plugins:
                 raise NotFound(f"plugin '{plugin_id}' not found")
             if not self._changed.wait_for(lambda: self.is_live(plugin_id), timeout):
+                problem = self.rest_plugins.last_problem.get(plugin_id)
                 raise RunTimeout(f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process "
-                                 f"running, with this host's URL ({self.base_url}) and the plugin's secret?")
+                                 f"running, with this host's URL ({self.base_url}) and the plugin's secret?"
+                                 + (f" Last heartbeat check: {problem}" if problem else ""))
 
     # -------------------------------------------------------------------- runs
 
@@ -440,7 +458,8 @@ class Hub:
             connection = connections[next(self._turn) % len(connections)]
             session = Session(id=session_id, plugin_id=plugin.id, project_id=project.id,
                               organization_id=user.organization_id, run_by=user.id, event=event,
-                              deadline=time.monotonic() + limit, connection_id=connection.id)
+                              deadline=time.monotonic() + limit, started_monotonic=time.monotonic(),
+                              connection_id=connection.id)
             self.sessions[session.id] = session
             self._run_keys[run_key] = (user.id, session.id)
             self._notify("session", {"id": session.id, "status": session.status})
@@ -550,8 +569,11 @@ class Hub:
 
     def _expire(self, session: Session) -> None:
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
+            limit = session.deadline - session.started_monotonic
             self._finish(session, models.TIMED_OUT,
-                         reason="no response came back from the plugin before the run's time limit")
+                         reason=f"no response came back from the plugin within the run's time limit "
+                                f"({limit:g} s); official ango 1.1.x clients send nothing when the callback "
+                                "raises, so check the plugin's console")
 
     def get_session(self, session_id: str, *, organization_id: str | None = None) -> Session:
         with self._lock:

@@ -152,6 +152,7 @@ class Session:
     run_by: str
     event: dict
     deadline: float
+    started_monotonic: float = 0.0
     started_at: float = field(default_factory=time.time)
     status: str = RUNNING
     message: Any = None

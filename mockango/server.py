@@ -8,6 +8,7 @@ state and rules one attribute away.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -45,11 +46,36 @@ def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbos
     """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address."""
     app = create_app(hub)
     handler = VerboseRequestHandler if verbose else RequestHandler
-    server = make_server(host, port, app, threaded=True, request_handler=handler)
+    # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    listener = socket.create_server((host, port), family=family, backlog=128)
+    try:
+        server = make_server(host, listener.getsockname()[1], app, threaded=True, request_handler=handler,
+                             fd=listener.fileno())
+    finally:
+        listener.close()  # werkzeug keeps its own duplicate of the socket
     server.daemon_threads = True
     shown_host = f"[{host}]" if ":" in host else host
-    hub.base_url = f"http://{shown_host}:{server.server_port}"
+    hub.base_url = f"http://{shown_host}:{server.port}"
+    hub.rest_plugins.wake()  # check callback-URL plugins (restored from a state file too) from now on
     return server
+
+
+def shutdown_now(server: BaseWSGIServer) -> None:
+    """``server.shutdown()`` without waiting for the serve loop's next poll (~5 ms saved on average).
+
+    While ``shutdown()`` waits in a helper thread, a connection wakes the loop's
+    ``select()`` so it sees the request at once; an early poke only costs one more try.
+    """
+    stopper = threading.Thread(target=server.shutdown, name="mockango shutdown", daemon=True)
+    stopper.start()
+    address = server.server_address[:2]
+    while stopper.is_alive():
+        try:
+            socket.create_connection(address, timeout=0.05).close()
+        except OSError:
+            pass
+        stopper.join(0.001)
 
 
 class MockAngo:
@@ -80,7 +106,8 @@ class MockAngo:
     def stop(self) -> None:
         if self._server is None:
             return
-        self._server.shutdown()
+        self.hub.close()
+        shutdown_now(self._server)
         self._server.server_close()
         self._thread.join(timeout=5)
         self._server = self._thread = None
@@ -117,9 +144,10 @@ class MockAngo:
         self.hub.reset()
 
     def create_plugin(self, name: str, class_names: Iterable[str] = (), default_config: Any = None,
-                      description: str = "") -> Plugin:
+                      description: str = "", callback_url: str | None = None) -> Plugin:
+        """Register a plugin; with ``callback_url`` the host calls it (the REST connector)."""
         return self.hub.create_plugin(name, class_names=class_names, default_config=default_config,
-                                      description=description)
+                                      description=description, callback_url=callback_url)
 
     def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
         self.hub.wait_live(plugin_id, timeout=timeout)

@@ -51,7 +51,8 @@ def create_plugin():
                                  default_config=body.get("defaultConfig"),
                                  plugin_type=body.get("type", "batch-model"),
                                  description=body.get("description", ""),
-                                 organization_id=user.organization_id)
+                                 organization_id=user.organization_id,
+                                 callback_url=body.get("callbackUrl"))
     return jsonify(plugin.to_dict(live=False, with_secret=True)), 201
 
 
