@@ -84,8 +84,27 @@ class Target:
         self.name, self.prepare, self.slow, self.first_error_only = name, prepare, slow, first_error_only
 
 
+def _http(labels, ontology, assets):
+    """POST /v2/import/labels on an in-process MockAngo whose project has exactly these assets."""
+    import requests
+
+    from mockango import MockAngo
+
+    host = MockAngo(seed=0).start()
+    project_id = host.create_project("Bench", ontology, assets)
+    http = requests.Session()
+    http.headers.update({"apikey": host.api_key, "Content-Type": "application/json"})
+    body = json.dumps({"project": project_id, "jsonContent": labels})
+
+    def run():
+        answer = http.post(f"{host.url}/v2/import/labels", data=body)
+        assert answer.status_code in (200, 400), answer.text[:300]
+    return run
+
+
 def build_targets() -> list[Target]:
     return [
+        Target("POST /v2/import/labels", _http),
         Target("validate_labels", _product(True)),
         Target("validate_labels (detailed)", _product(False), slow=True),
         Target("jsonschema (all errors)", _jsonschema, slow=True),

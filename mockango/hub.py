@@ -611,10 +611,13 @@ class Hub:
 
     # ------------------------------------------------------------------ labels
 
-    def import_labels(self, user: User, project_id: Any, labels: Any, *, session_id: str | None = None) -> dict:
+    def import_labels(self, user: User, project_id: Any, labels: Any, *, session_id: str | None = None,
+                      private: bool = False) -> dict:
         """Validate an import against the project; store all of it or nothing.
 
         Raises :class:`LabelImportError` with every error (JSON paths) when anything is wrong.
+        ``private=True`` says nobody else holds ``labels`` (a freshly parsed request body),
+        so they are stored without a copy.
         """
         from .validation import validate_labels
 
@@ -624,17 +627,20 @@ class Hub:
             project = self.project_for(user, project_id)
             assets = [self.assets[i] for i in project.asset_ids]
             report = validate_labels(labels, project.category_schema,
-                                     [a.to_dict(self.base_url) for a in assets], project_name=project.name)
+                                     [a.reference(self.base_url) for a in assets], project_name=project.name)
             if not report.ok:
                 errors = [issue.to_dict() for issue in report.errors]
                 shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
                 more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
                 raise LabelImportError(f"{len(errors)} error(s) in the import, nothing was stored: {shown}{more}",
                                        details=errors)
-            for item, asset_ids in zip(labels, report.matches):
+            # One private copy of the whole import (a JSON round trip is ~10x faster than deepcopy);
+            # assets that share an externalId share their item, which is never changed in place.
+            stored = labels if private else json.loads(json.dumps(labels))
+            for item, asset_ids in zip(stored, report.matches):
                 for asset_id in asset_ids:
                     asset = self.assets[asset_id]
-                    asset.labels = copy.deepcopy(item)
+                    asset.labels = item
                     asset.labeled_by_session = session_id
             summary = {**report.counts, "warnings": [w.to_dict() for w in report.warnings]}
             session = self.sessions.get(session_id) if session_id else None

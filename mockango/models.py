@@ -58,6 +58,11 @@ class Asset:
     def url(self, base_url: str) -> str:
         return base_url.rstrip("/") + self.data if self.hosted else self.data
 
+    def reference(self, base_url: str) -> dict:
+        """What label validation needs of an asset, without copies: treat it as read-only."""
+        return {"_id": self.id, "externalId": self.external_id, "data": self.url(base_url),
+                "metadata": self.metadata}
+
     def to_dict(self, base_url: str, *, with_labels: bool = False) -> dict:
         body = {
             "_id": self.id,

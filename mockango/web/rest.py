@@ -83,7 +83,8 @@ def import_labels():
     if "jsonContent" not in body:
         raise InvalidRequest("the body needs 'jsonContent': the list of label items to import")
     session_id = hub().session_for_key(request_api_key())
-    summary = hub().import_labels(user, body.get("project"), body["jsonContent"], session_id=session_id)
+    summary = hub().import_labels(user, body.get("project"), body["jsonContent"], session_id=session_id,
+                                  private=True)
     return success({"imported": summary})
 
 
