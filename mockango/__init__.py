@@ -1,29 +1,52 @@
 """mockango: an offline, local stand-in for Ango Hub's plugin system.
 
-Public API (nothing else is public):
+Every public name is listed in ``__all__`` and loaded on first use, so that
+``import mockango`` (which pytest does for every run, through the plugin's entry
+point) costs almost nothing until a fixture or a script asks for a host.
 """
 
-from .errors import (AuthenticationError, Conflict, Forbidden, InvalidRequest, LabelImportError, MockangoError, NotFound,
-                     RunTimeout)
-from .hub import Hub, PluginConnection
-from .models import Asset, Plugin, Project, Session
-from .server import MockAngo, make_wsgi_server
-from .web import create_app
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+_WHERE = {
+    "MockAngo": "server", "make_wsgi_server": "server",
+    "Hub": "hub", "PluginConnection": "hub",
+    "create_app": "web",
+    "Asset": "models", "Plugin": "models", "Project": "models", "Session": "models",
+    "MockangoError": "errors", "InvalidRequest": "errors", "AuthenticationError": "errors",
+    "Forbidden": "errors", "NotFound": "errors", "Conflict": "errors", "LabelImportError": "errors",
+    "RunTimeout": "errors",
+    "validate_labels": "validation", "validate_ontology": "validation", "Report": "validation",
+    "Issue": "validation", "LabelValidationError": "validation",
+    "MockAngoHandle": "testing", "RunResult": "testing",
+    "StateFile": "persistence",
+}
+
+__all__ = list(_WHERE)
 
 
 def __getattr__(name: str):
-    # The validator is loaded on first use: importing mockango stays cheap.
-    if name in {"validate_labels", "validate_ontology", "Report", "Issue", "LabelValidationError"}:
-        from . import validation
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'mockango' has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
 
-        return getattr(validation, name)
-    raise AttributeError(f"module 'mockango' has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
 
 
-__all__ = [
-    "MockAngo", "Hub", "create_app", "make_wsgi_server", "PluginConnection",
-    "Asset", "Plugin", "Project", "Session",
-    "MockangoError", "InvalidRequest", "AuthenticationError", "Forbidden", "NotFound", "Conflict", "LabelImportError",
-    "RunTimeout",
-    "validate_labels", "validate_ontology", "Report", "Issue", "LabelValidationError",
-]
+if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .errors import (AuthenticationError, Conflict, Forbidden, InvalidRequest, LabelImportError,
+                         MockangoError, NotFound, RunTimeout)
+    from .hub import Hub, PluginConnection
+    from .models import Asset, Plugin, Project, Session
+    from .persistence import StateFile
+    from .server import MockAngo, make_wsgi_server
+    from .testing import MockAngoHandle, RunResult
+    from .validation import Issue, LabelValidationError, Report, validate_labels, validate_ontology
+    from .web import create_app
