@@ -7,8 +7,9 @@ Prints median and p99 (milliseconds) of:
   fetched, 10 labels validated and stored), and, side by side, the official ``ango``
   1.4.10 client running the vendor's sample against the same host (when its virtual
   environment from tests/official exists);
-- its parts: a plugin connecting until live, one REST call (plugin_client's SDK with
-  keep-alive, against requests with a new connection per call, as a user would write it),
+- its parts: a plugin connecting until live, one REST call (plugin_client's SDK, against
+  a plain ``requests.get`` per call, as a user would write it; the server closes every
+  connection either way, see mockango/server.py),
   and one socket round trip (a run whose callback returns at once).
 """
 
@@ -110,7 +111,7 @@ def bench_parts(host: MockAngo, count: int) -> dict:
 
     sdk = SDK(host.api_key, host.url)
     url = f"{host.url}/v2/project/{host.project_id}/assets"
-    rest_keepalive = timed(lambda: sdk.get_assets(host.project_id), count)
+    rest_sdk = timed(lambda: sdk.get_assets(host.project_id), count)
     rest_new_connection = timed(lambda: requests.get(url, headers={"apikey": host.api_key}).json(), count)
 
     client, thread = start_plugin(host, plugin, lambda data: "ok")
@@ -119,7 +120,7 @@ def bench_parts(host: MockAngo, count: int) -> dict:
     finally:
         client.stop()
         thread.join(5)
-    return {"connect": connect, "rest_keepalive": rest_keepalive, "rest_new": rest_new_connection,
+    return {"connect": connect, "rest_sdk": rest_sdk, "rest_new": rest_new_connection,
             "socket": socket_round_trip}
 
 
@@ -141,8 +142,8 @@ def main() -> None:
         rows.append(("whole run, vendor sample, official ango 1.4.10", official["whole"]))
     rows += [
         ("plugin connect until live (plugin_client)", parts["connect"]),
-        ("REST GET 10 assets, plugin_client SDK (keep-alive)", parts["rest_keepalive"]),
-        ("REST GET 10 assets, requests.get (new connection each)", parts["rest_new"]),
+        ("REST GET 10 assets, plugin_client SDK (one requests.Session)", parts["rest_sdk"]),
+        ("REST GET 10 assets, plain requests.get each time", parts["rest_new"]),
         ("socket round trip (run with a callback that returns at once)", parts["socket"]),
     ]
     print(f"mockango round trip, {args.runs} runs per figure, Python {sys.version.split()[0]}, "

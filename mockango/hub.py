@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 from . import models
 from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
-from .ids import new_object_id, new_secret, same_secret
+from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .rest_plugins import RestPluginWatcher
@@ -72,7 +72,7 @@ class Hub:
         self.assets: dict[str, Asset] = {}
         self.plugins: dict[str, Plugin] = {}
         self.sessions: dict[str, Session] = {}
-        self._run_keys: dict[str, tuple[str, str]] = {}   # api key -> (user id, session id)
+        self._run_keys: dict[str, tuple[str, str]] = {}   # key_digest(run key) -> (user id, session id)
         self._connections: dict[str, dict[str, PluginConnection]] = {}
         self._connection_plugin: dict[str, str] = {}
         self._turn = itertools.count()
@@ -136,7 +136,11 @@ class Hub:
             return user
 
     def authenticate(self, api_key: object) -> User:
-        """The user an API key belongs to. Keys are compared in constant time."""
+        """The user an API key belongs to.
+
+        User keys are compared in constant time; run keys (one per run, so there are
+        many) are found by their SHA-256 digest, which reveals nothing about the key.
+        """
         if not api_key:
             raise AuthenticationError("missing API key: send it in the 'apikey' header")
         with self._lock:
@@ -144,20 +148,20 @@ class Hub:
             for user in self.users.values():
                 if same_secret(api_key, user.api_key):
                     found = user
-            for key, (user_id, _session) in self._run_keys.items():
-                if same_secret(api_key, key):
-                    found = self.users.get(user_id)
+            if found is None and isinstance(api_key, str):
+                run = self._run_keys.get(key_digest(api_key))
+                found = self.users.get(run[0]) if run else None
         if found is None:
             raise AuthenticationError("invalid API key: it matches no user of this host")
         return found
 
     def session_for_key(self, api_key: object) -> str | None:
         """The session whose run event carried this key, if it was a run key."""
+        if not isinstance(api_key, str):
+            return None
         with self._lock:
-            for key, (_user, session_id) in self._run_keys.items():
-                if same_secret(api_key, key):
-                    return session_id
-        return None
+            run = self._run_keys.get(key_digest(api_key))
+        return run[1] if run else None
 
     def record_request(self, method: str, path: str, status: int, *, api_key: object = None,
                        query: str = "") -> None:
@@ -461,7 +465,7 @@ class Hub:
                               deadline=time.monotonic() + limit, started_monotonic=time.monotonic(),
                               connection_id=connection.id)
             self.sessions[session.id] = session
-            self._run_keys[run_key] = (user.id, session.id)
+            self._run_keys[key_digest(run_key)] = (user.id, session.id)
             self._notify("session", {"id": session.id, "status": session.status})
         try:
             connection.send_run(copy.deepcopy(event))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import random
 import secrets
@@ -27,3 +28,8 @@ def same_secret(given: object, expected: str) -> bool:
     if not isinstance(given, str):
         return False
     return hmac.compare_digest(given.encode(), expected.encode())
+
+
+def key_digest(key: str) -> str:
+    """A key's SHA-256, to find it in a table without keeping or comparing the key itself."""
+    return hashlib.sha256(key.encode()).hexdigest()

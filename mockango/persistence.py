@@ -20,7 +20,7 @@ from . import models
 from .hub import Hub
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 class StateFileError(Exception):
@@ -53,8 +53,8 @@ def dump_state(hub: Hub) -> dict:
             "assets": rows(hub.assets.values()),
             "plugins": rows(hub.plugins.values()),
             "sessions": sessions,
-            "runKeys": [{"key": key, "user": user, "session": session}
-                        for key, (user, session) in hub._run_keys.items()],
+            "runKeys": [{"digest": digest, "user": user, "session": session}
+                        for digest, (user, session) in hub._run_keys.items()],
         }
 
 
@@ -87,7 +87,7 @@ def load_state(hub: Hub, state: dict) -> None:
                 session.ended_at = session.started_at
             hub.sessions[session.id] = session
         for row in state["runKeys"]:
-            hub._run_keys[row["key"]] = (row["user"], row["session"])
+            hub._run_keys[row["digest"]] = (row["user"], row["session"])
         defaults = state["defaults"]
         hub.default_organization = hub.organizations.get(defaults["organization"])
         hub.default_user = hub.users.get(defaults["user"])

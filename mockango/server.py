@@ -23,7 +23,12 @@ POLL_INTERVAL = 0.01
 
 
 class RequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler with keep-alive, quiet logs, and no stall after a websocket closes."""
+    """Werkzeug's handler with quiet logs and no stall after a websocket closes.
+
+    Keep-alive is not possible here: werkzeug 3 answers every request with
+    ``Connection: close`` and then drains the socket for 10 ms, which would eat
+    the next request of a kept-alive connection (measured: it does).
+    """
 
     protocol_version = "HTTP/1.1"
     verbose = False

@@ -1,6 +1,6 @@
 """A small REST client for the host's API: the calls a Batch Model plugin needs.
 
-One ``requests.Session`` per SDK keeps connections alive between calls.
+One ``requests.Session`` per SDK reuses connections where the host keeps them alive.
 Every answer is returned as the host sent it (``{"status": "success", "data": ...}``),
 so code written for the official SDK (``resp["data"]["assets"]``) works unchanged.
 """

@@ -136,15 +136,6 @@ def test_unknown_paths_and_methods_answer_json(host, http):
     assert wrong_method.status_code == 405 and "DELETE is not allowed" in wrong_method.json()["message"]
 
 
-def test_keep_alive_reuses_one_connection(host):
-    sdk = SDK(host.api_key, host.url)
-    for _ in range(3):
-        sdk.get_project(host.project_id)
-    pool = sdk._http.get_adapter(host.url).poolmanager
-    connections = [conn for pool_ in pool.pools._container.values() for conn in [pool_.num_connections]]
-    assert connections == [1]
-
-
 def test_cookie_signed_changes_from_another_origin_are_refused(host):
     cookies = {"mockango_apikey": host.api_key}
     body = {"name": "Sneaky", "classNames": []}
