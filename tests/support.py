@@ -7,6 +7,7 @@ import os
 import runpy
 import threading
 from pathlib import Path
+from unittest import mock
 
 from mockango import MockAngo
 from plugin_client import BatchModelPlugin, run
@@ -41,13 +42,5 @@ def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wai
 
 def load_sample(host_url: str, plugin_id: str, secret: str) -> dict:
     """The seed's sample script as a module (its ``run_model``), configured by environment variables."""
-    saved = {k: os.environ.get(k) for k in ("ANGO_HOST", "PLUGIN_ID", "PLUGIN_SECRET")}
-    os.environ.update(ANGO_HOST=host_url, PLUGIN_ID=plugin_id, PLUGIN_SECRET=secret)
-    try:
+    with mock.patch.dict(os.environ, ANGO_HOST=host_url, PLUGIN_ID=plugin_id, PLUGIN_SECRET=secret):
         return runpy.run_path(str(SAMPLE), run_name="batch_model_sample")
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
