@@ -55,9 +55,20 @@ class Conflict(MockangoError):
 
 
 class LabelImportError(MockangoError):
-    """An import was refused; ``details`` lists every error with its JSON path."""
+    """An import was refused; ``details`` lists every error with its JSON path.
+
+    ``warnings`` (which alone would not have blocked it) travel in the answer too, so
+    one round trip shows everything that is wrong or doubtful.
+    """
 
     status = 400
+
+    def __init__(self, message: str, *, details: object | None = None, warnings: list | None = None) -> None:
+        super().__init__(message, details=details)
+        self.warnings = warnings or []
+
+    def to_dict(self) -> dict:
+        return {**super().to_dict(), "warnings": self.warnings}
 
 
 class RunTimeout(MockangoError):

@@ -637,7 +637,7 @@ class Hub:
                 shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
                 more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
                 raise LabelImportError(f"{len(errors)} error(s) in the import, nothing was stored: {shown}{more}",
-                                       details=errors)
+                                       details=errors, warnings=[w.to_dict() for w in report.warnings])
             # One private copy of the whole import (a JSON round trip is ~10x faster than deepcopy);
             # assets that share an externalId share their item, which is never changed in place.
             stored = labels if private else json.loads(json.dumps(labels))
