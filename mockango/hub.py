@@ -24,11 +24,12 @@ from . import models
 from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
+from .assets import check_filters, make_asset, matches, paging
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .rest_plugins import RestPluginWatcher
+from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
 from .seed import demo_data
 
-MAX_PAGE_LIMIT = 1000
 JOURNAL_SIZE = 10_000
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PLUGIN_TYPES = ("batch-model",)
@@ -185,41 +186,11 @@ class Hub:
                           batches=[Batch(id=b["_id"], name=b["name"]) for b in batches or []])
         by_name = {b.name: b.id for b in project.batches}
         for index, raw in enumerate(assets):
-            asset = self._make_asset(project, raw, by_name, index)
+            asset = make_asset(project, raw, by_name, index)
             self.assets[asset.id] = asset
             project.asset_ids.append(asset.id)
         self.projects[project.id] = project
         return project
-
-    @staticmethod
-    def _make_asset(project: Project, raw: Mapping, batch_ids_by_name: dict, index: int) -> Asset:
-        where = f"assets[{index}]"
-        if not isinstance(raw, Mapping):
-            raise InvalidRequest(f"{where} must be an object with 'externalId' and 'data'")
-        external_id, data = raw.get("externalId"), raw.get("data")
-        if not isinstance(external_id, str) or not external_id:
-            raise InvalidRequest(f"{where}.externalId must be a non-empty string")
-        if not isinstance(data, str) or not data:
-            raise InvalidRequest(f"{where}.data must be a URL string")
-        metadata = raw.get("metadata") or {}
-        if not isinstance(metadata, Mapping):
-            raise InvalidRequest(f"{where}.metadata must be an object")
-        batch_ids = []
-        for name_or_id in raw.get("batches") or []:
-            if name_or_id in batch_ids_by_name.values():
-                batch_ids.append(name_or_id)
-            elif name_or_id in batch_ids_by_name:
-                batch_ids.append(batch_ids_by_name[name_or_id])
-            else:
-                batch = Batch(id=new_object_id(), name=str(name_or_id))
-                project.batches.append(batch)
-                batch_ids_by_name[batch.name] = batch.id
-                batch_ids.append(batch.id)
-        asset = Asset(id=raw.get("_id") or new_object_id(), project_id=project.id, external_id=external_id,
-                      data=data, metadata=dict(metadata), batches=batch_ids, hosted=bool(raw.get("hosted")))
-        if isinstance(raw.get("createdAt"), float):
-            asset.created_at = raw["createdAt"]
-        return asset
 
     def create_project(self, name: str, category_schema: Mapping, assets: Iterable[Mapping] = (), *,
                        organization_id: str | None = None, description: str = "") -> Project:
@@ -265,54 +236,23 @@ class Hub:
         return project
 
     def list_projects(self, user: User, page: int = 1, limit: int = 10) -> tuple[list[dict], int]:
-        page, limit = self._paging(page, limit)
+        page, limit = paging(page, limit)
         with self._lock:
             mine = [p for p in self.projects.values() if p.organization_id == user.organization_id]
             chosen = mine[(page - 1) * limit: page * limit]
             return [p.to_dict() for p in chosen], len(mine)
 
-    @staticmethod
-    def _paging(page: Any, limit: Any) -> tuple[int, int]:
-        try:
-            page, limit = int(page), int(limit)
-        except (TypeError, ValueError):
-            raise InvalidRequest(f"'page' and 'limit' must be whole numbers, got page={page!r}, limit={limit!r}")
-        if page < 1:
-            raise InvalidRequest(f"'page' must be 1 or more, got {page}")
-        if not 1 <= limit <= MAX_PAGE_LIMIT:
-            raise InvalidRequest(f"'limit' must be between 1 and {MAX_PAGE_LIMIT}, got {limit}")
-        return page, limit
-
     def find_assets(self, user: User, project_id: str, *, page: int = 1, limit: int = 10,
                     filters: Mapping | None = None) -> tuple[list[dict], int]:
         """One page of a project's assets matching ``filters`` (keys of ango-host-facts §4)."""
-        page, limit = self._paging(page, limit)
+        page, limit = paging(page, limit)
         filters = dict(filters or {})
-        unknown = set(filters) - {"_id", "externalId", "isPreLabeled", "batches"}
-        if unknown:
-            raise InvalidRequest(f"unknown filter key(s) {sorted(unknown)}: use _id, externalId, isPreLabeled, batches")
-        batches = filters.get("batches")
-        if batches is not None and (not isinstance(batches, list) or not all(isinstance(b, str) for b in batches)):
-            raise InvalidRequest("filter 'batches' must be a list of batch ids")
-        if "isPreLabeled" in filters and not isinstance(filters["isPreLabeled"], bool):
-            raise InvalidRequest("filter 'isPreLabeled' must be true or false")
+        check_filters(filters)
         with self._lock:
             project = self.project_for(user, project_id)
-            matched = [a for a in (self.assets[i] for i in project.asset_ids) if self._matches(a, filters)]
+            matched = [a for a in (self.assets[i] for i in project.asset_ids) if matches(a, filters)]
             chosen = matched[(page - 1) * limit: page * limit]
             return [a.to_dict(self.base_url) for a in chosen], len(matched)
-
-    @staticmethod
-    def _matches(asset: Asset, filters: Mapping) -> bool:
-        if "_id" in filters and asset.id != filters["_id"]:
-            return False
-        if "externalId" in filters and asset.external_id != filters["externalId"]:
-            return False
-        if "isPreLabeled" in filters and asset.is_pre_labeled != filters["isPreLabeled"]:
-            return False
-        if filters.get("batches") and not set(filters["batches"]) <= set(asset.batches):
-            return False
-        return True
 
     def project_assets(self, project_id: str) -> list[dict]:
         """Every asset of a project with its stored labels (a control-side view: no key needed)."""
@@ -347,7 +287,7 @@ class Hub:
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if isinstance(default_config, str):
-            default_config = _parse_config(default_config, "defaultConfig")
+            default_config = parse_config(default_config, "defaultConfig")
         if callback_url is not None and (not isinstance(callback_url, str)
                                          or not callback_url.startswith(("http://", "https://"))):
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
@@ -439,9 +379,9 @@ class Hub:
         with self._lock:
             plugin = self.plugin_for(user.organization_id, plugin_id)
             project = self.project_for(user, project_id)
-            category_schema = self._category_mapping(plugin, project, class_mapping)
-            config_json = self._config_json(plugin, config)
-            batch_ids = self._batch_ids(project, batches)
+            category_schema = category_schema_for(plugin, project, class_mapping)
+            config_json = config_json_for(plugin, config)
+            batch_ids = batch_ids_for(project, batches)
             connections = list(self._connections.get(plugin.id, {}).values())
             if not connections:
                 raise Conflict(f"plugin '{plugin.name}' ({plugin.id}) is not live: start its process first")
@@ -473,61 +413,6 @@ class Hub:
             with self._lock:
                 self._finish(session, models.FAILED, reason=f"the run event could not be delivered: {exc}")
         return session
-
-    @staticmethod
-    def _category_mapping(plugin: Plugin, project: Project, class_mapping: Mapping | None) -> list[dict] | None:
-        if class_mapping is None:
-            return None
-        if not isinstance(class_mapping, Mapping):
-            raise InvalidRequest("'classMapping' must be an object of model class -> tool schemaId or title")
-        tools = project.tools()
-        mapping = []
-        for model_class, target in class_mapping.items():
-            if model_class not in plugin.class_names:
-                raise InvalidRequest(f"class '{model_class}' is not one of plugin '{plugin.name}''s classes "
-                                     f"{plugin.class_names}")
-            by_id = [t for t in tools if t.get("schemaId") == target]
-            by_title = [t for t in tools if t.get("title") == target]
-            found = by_id or by_title
-            if not found:
-                choices = ", ".join(f"{t.get('title')} ({t.get('schemaId')})" for t in tools) or "none"
-                raise InvalidRequest(f"class '{model_class}' is mapped to '{target}', which is not a tool of "
-                                     f"project '{project.name}' (tools: {choices})")
-            if len(found) > 1:
-                raise InvalidRequest(f"'{target}' names {len(found)} tools of project '{project.name}': "
-                                     "map the class to a schemaId instead")
-            mapping.append({"schemaId": found[0]["schemaId"], "modelClass": model_class})
-        return mapping or None
-
-    @staticmethod
-    def _config_json(plugin: Plugin, config: Any) -> str:
-        if config is None:
-            config = plugin.default_config if plugin.default_config is not None else {}
-        if isinstance(config, str):
-            _parse_config(config, "config")
-            return config
-        try:
-            return json.dumps(config)
-        except (TypeError, ValueError) as exc:
-            raise InvalidRequest(f"'config' cannot be written as JSON: {exc}")
-
-    @staticmethod
-    def _batch_ids(project: Project, batches: Iterable[str] | None) -> list[str]:
-        if batches is None:
-            return []
-        if isinstance(batches, str) or not isinstance(batches, Iterable):
-            raise InvalidRequest("'batches' must be a list of batch names or ids")
-        ids = []
-        by_name = {b.name: b.id for b in project.batches}
-        for item in batches:
-            if item in project.batch_ids():
-                ids.append(item)
-            elif item in by_name:
-                ids.append(by_name[item])
-            else:
-                known = ", ".join(f"{b.name} ({b.id})" for b in project.batches) or "none"
-                raise InvalidRequest(f"batch '{item}' is not a batch of project '{project.name}' (batches: {known})")
-        return ids
 
     def _session_from(self, connection_id: str | None, payload: Any, *, user: User | None = None) -> Session:
         if not isinstance(payload, Mapping):
@@ -652,10 +537,3 @@ class Hub:
                 session.imports.append({"time": models.iso_time(time.time()), **summary})
             self._notify("labels", {"project": project.id, "session": session_id})
             return summary
-
-
-def _parse_config(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"'{name}' is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")

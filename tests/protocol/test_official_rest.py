@@ -37,7 +37,7 @@ def test_official_rest_seed_sample_round_trip(mock, start_official):
     port = free_port()
     plugin = _rest_plugin(mock, port)
     proc = start_official(VERSION, "batch_model_ango_1_4.py", mock.url, plugin.id, plugin.secret,
-                          connector="REST", port=port)
+                   connector="REST", port=port)
     _go_live(mock, plugin, proc)
 
     session = mock.run(plugin.id, class_mapping={"Vehicle": "Vehicle"}, timeout=30)
@@ -51,7 +51,7 @@ def test_official_rest_callback_raises_fails_the_session(mock, start_official):
     port = free_port()
     plugin = _rest_plugin(mock, port)
     proc = start_official(VERSION, "failing_batch_model.py", mock.url, plugin.id, plugin.secret,
-                          connector="REST", port=port)
+                   connector="REST", port=port)
     _go_live(mock, plugin, proc)
 
     session = mock.run(plugin.id, class_mapping={"Vehicle": "Vehicle"}, timeout=30)
@@ -65,8 +65,8 @@ def test_official_rest_callback_raises_fails_the_session(mock, start_official):
 def test_official_rest_wrong_secret_is_never_live(mock, start_official):
     port = free_port()
     plugin = _rest_plugin(mock, port)
-    proc = start_official(VERSION, "batch_model_ango_1_4.py", mock.url, plugin.id, "not-the-secret",
-                          connector="REST", port=port)
+    start_official(VERSION, "batch_model_ango_1_4.py", mock.url, plugin.id, "not-the-secret",
+                   connector="REST", port=port)
     url = f"http://127.0.0.1:{port}"
 
     wait_until(lambda: heartbeat_status(url) == 401, LIVE_TIMEOUT, f"the official plugin serves on {url}")

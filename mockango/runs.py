@@ -1,0 +1,76 @@
+"""What a run event holds: the class mapping, the config string and the batches.
+
+The rules of Hub's Run dialog, as plain functions: each refuses bad input with
+:class:`~mockango.errors.InvalidRequest` naming what was wrong, before anything starts.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from .errors import InvalidRequest
+from .models import Plugin, Project
+
+
+def category_schema_for(plugin: Plugin, project: Project, class_mapping: Mapping | None) -> list[dict] | None:
+    if class_mapping is None:
+        return None
+    if not isinstance(class_mapping, Mapping):
+        raise InvalidRequest("'classMapping' must be an object of model class -> tool schemaId or title")
+    tools = project.tools()
+    mapping = []
+    for model_class, target in class_mapping.items():
+        if model_class not in plugin.class_names:
+            raise InvalidRequest(f"class '{model_class}' is not one of plugin '{plugin.name}''s classes "
+                                 f"{plugin.class_names}")
+        by_id = [t for t in tools if t.get("schemaId") == target]
+        by_title = [t for t in tools if t.get("title") == target]
+        found = by_id or by_title
+        if not found:
+            choices = ", ".join(f"{t.get('title')} ({t.get('schemaId')})" for t in tools) or "none"
+            raise InvalidRequest(f"class '{model_class}' is mapped to '{target}', which is not a tool of "
+                                 f"project '{project.name}' (tools: {choices})")
+        if len(found) > 1:
+            raise InvalidRequest(f"'{target}' names {len(found)} tools of project '{project.name}': "
+                                 "map the class to a schemaId instead")
+        mapping.append({"schemaId": found[0]["schemaId"], "modelClass": model_class})
+    return mapping or None
+
+
+def config_json_for(plugin: Plugin, config: Any) -> str:
+    if config is None:
+        config = plugin.default_config if plugin.default_config is not None else {}
+    if isinstance(config, str):
+        parse_config(config, "config")
+        return config
+    try:
+        return json.dumps(config)
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"'config' cannot be written as JSON: {exc}")
+
+
+def batch_ids_for(project: Project, batches: Iterable[str] | None) -> list[str]:
+    if batches is None:
+        return []
+    if isinstance(batches, str) or not isinstance(batches, Iterable):
+        raise InvalidRequest("'batches' must be a list of batch names or ids")
+    ids = []
+    by_name = {b.name: b.id for b in project.batches}
+    for item in batches:
+        if item in project.batch_ids():
+            ids.append(item)
+        elif item in by_name:
+            ids.append(by_name[item])
+        else:
+            known = ", ".join(f"{b.name} ({b.id})" for b in project.batches) or "none"
+            raise InvalidRequest(f"batch '{item}' is not a batch of project '{project.name}' (batches: {known})")
+    return ids
+
+
+def parse_config(text: str, name: str) -> Any:
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"'{name}' is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
