@@ -51,10 +51,12 @@ class Hub:
     for a plugin to go live or a session to end.
     """
 
-    def __init__(self, *, seed: int = 0, run_timeout: float = 300.0,
+    def __init__(self, *, seed: int = 0, run_timeout: float = 300.0, heartbeat_timeout: float = 150.0,
                  base_url: str = "http://127.0.0.1:8080", populate: bool = True) -> None:
         self.seed = seed
         self.run_timeout = run_timeout
+        self.heartbeat_timeout = heartbeat_timeout
+        """A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
         self.base_url = base_url
         self._lock = threading.RLock()
         self._changed = threading.Condition(self._lock)
@@ -76,6 +78,8 @@ class Hub:
         self._run_keys: dict[str, tuple[str, str]] = {}   # key_digest(run key) -> (user id, session id)
         self._connections: dict[str, dict[str, PluginConnection]] = {}
         self._connection_plugin: dict[str, str] = {}
+        self._heartbeats: dict[str, float] = {}          # connection id -> monotonic time of its last heartbeat
+        self.last_heartbeat: dict[str, float] = {}       # plugin id -> wall-clock time of its last heartbeat
         self._turn = itertools.count()
         self.journal: collections.deque[dict] = collections.deque(maxlen=JOURNAL_SIZE)
         """The last HTTP calls (oldest first): see :meth:`record_request`."""
@@ -333,6 +337,8 @@ class Hub:
                 raise AuthenticationError("this connection is already bound to another plugin")
             self._connections.setdefault(plugin.id, {})[connection.id] = connection
             self._connection_plugin[connection.id] = plugin.id
+            self._heartbeats[connection.id] = time.monotonic()
+            self.last_heartbeat[plugin.id] = time.time()
             if already is None:
                 self._notify("live", {"id": plugin.id, "live": True})
             return plugin
@@ -341,6 +347,7 @@ class Hub:
         """A plugin's link dropped: it stops being live there, and its runs in flight fail."""
         with self._lock:
             plugin_id = self._connection_plugin.pop(connection_id, None)
+            self._heartbeats.pop(connection_id, None)
             if plugin_id is None:
                 return
             self._connections.get(plugin_id, {}).pop(connection_id, None)
@@ -355,9 +362,15 @@ class Hub:
         with self._lock:
             return connection_id in self._connection_plugin
 
+    def _fresh_connections(self, plugin_id: str) -> list[PluginConnection]:
+        oldest = time.monotonic() - self.heartbeat_timeout
+        return [connection for connection_id, connection in self._connections.get(plugin_id, {}).items()
+                if self._heartbeats.get(connection_id, 0.0) >= oldest]
+
     def is_live(self, plugin_id: str) -> bool:
+        """Connected, with a heartbeat within :attr:`heartbeat_timeout` (the green light)."""
         with self._lock:
-            return bool(self._connections.get(plugin_id))
+            return bool(self._fresh_connections(plugin_id))
 
     def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
         """Block until the plugin has a live connection."""
@@ -382,8 +395,11 @@ class Hub:
             category_schema = category_schema_for(plugin, project, class_mapping)
             config_json = config_json_for(plugin, config)
             batch_ids = batch_ids_for(project, batches)
-            connections = list(self._connections.get(plugin.id, {}).values())
+            connections = self._fresh_connections(plugin.id)
             if not connections:
+                if self._connections.get(plugin.id):
+                    raise Conflict(f"plugin '{plugin.name}' ({plugin.id}) is not live: it is connected but sent no "
+                                   f"heartbeat for {self.heartbeat_timeout:g} s; is its process stuck?")
                 raise Conflict(f"plugin '{plugin.name}' ({plugin.id}) is not live: start its process first")
             session_id = new_object_id()
             run_key = new_secret()

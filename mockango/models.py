@@ -123,7 +123,7 @@ class Plugin:
     created_at: float = field(default_factory=time.time)
     callback_url: str | None = None
 
-    def to_dict(self, *, live: bool, with_secret: bool = False) -> dict:
+    def to_dict(self, *, live: bool, with_secret: bool = False, last_heartbeat: float | None = None) -> dict:
         body = {
             "_id": self.id,
             "name": self.name,
@@ -135,6 +135,7 @@ class Plugin:
             "live": live,
             "createdAt": iso_time(self.created_at),
         }
+        body["lastHeartbeat"] = iso_time(last_heartbeat) if last_heartbeat else None
         if self.callback_url:
             body["callbackUrl"] = self.callback_url
         if with_secret:

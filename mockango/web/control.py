@@ -40,7 +40,8 @@ def info():
 def list_plugins():
     user = current_user()
     h = hub()
-    return jsonify({"plugins": [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]})
+    return jsonify({"plugins": [p.to_dict(live=h.is_live(p.id), last_heartbeat=h.last_heartbeat.get(p.id))
+                                for p in h.list_plugins(user.organization_id)]})
 
 
 @blueprint.post("/plugins")
@@ -60,7 +61,8 @@ def create_plugin():
 def get_plugin(plugin_id: str):
     user = current_user()
     plugin = hub().plugin_for(user.organization_id, plugin_id)
-    return jsonify(plugin.to_dict(live=hub().is_live(plugin.id), with_secret=True))
+    return jsonify(plugin.to_dict(live=hub().is_live(plugin.id), with_secret=True,
+                                  last_heartbeat=hub().last_heartbeat.get(plugin.id)))
 
 
 @blueprint.delete("/plugins/<plugin_id>")

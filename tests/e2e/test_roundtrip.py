@@ -252,3 +252,14 @@ def test_repeated_refusals_back_off_so_reconnect_loops_cannot_hammer_the_host(ho
     assert waits[0] < 0.2
     assert 0.2 <= waits[1] < 1.0
     assert 0.45 <= waits[2] < 1.5
+
+
+def test_plugin_client_repeats_its_heartbeat(host, demo_plugin):
+    with plugin_running(host, demo_plugin.id, demo_plugin.secret, lambda data: "ok", heartbeat_interval=0.05):
+        first = host.hub.last_heartbeat[demo_plugin.id]
+        deadline = time.monotonic() + 5
+        while host.hub.last_heartbeat[demo_plugin.id] == first and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert host.hub.last_heartbeat[demo_plugin.id] > first
+        listed = requests.get(host.url + "/api/plugins", headers={"apikey": host.api_key}).json()["plugins"]
+        assert listed[0]["live"] is True and listed[0]["lastHeartbeat"].endswith("Z")

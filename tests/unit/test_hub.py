@@ -156,3 +156,28 @@ def test_create_project_keeps_asset_urls_as_given(hub):
     assert [b.name for b in project.batches] == ["train"] and asset["batches"] == [project.batches[0].id]
     with pytest.raises(InvalidRequest, match=r"assets\[0\].data must be a URL string"):
         hub.create_project("Broken", {"tools": []}, [{"externalId": "x"}])
+
+
+def test_a_connection_without_recent_heartbeats_is_not_live():
+    hub = Hub(seed=1, heartbeat_timeout=0.05)
+    plugin = hub.create_plugin("Sleepy")
+    hub.authenticate_plugin(plugin.id, plugin.secret, FakeConnection())
+    assert hub.is_live(plugin.id)
+    import time
+    time.sleep(0.08)
+    assert not hub.is_live(plugin.id)
+    with pytest.raises(Conflict, match="connected but sent no heartbeat for 0.05 s"):
+        hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
+    hub.authenticate_plugin(plugin.id, plugin.secret, FakeConnection())  # the next heartbeat
+    assert hub.is_live(plugin.id)
+
+
+def test_an_import_labels_every_asset_sharing_the_external_id(hub):
+    tools = {"tools": [{"schemaId": "dot", "tool": "point", "title": "Dot"}]}
+    project = hub.create_project("Twins", tools, [{"externalId": "same.jpg", "data": "http://x/1.jpg"},
+                                                  {"externalId": "same.jpg", "data": "http://x/2.jpg"},
+                                                  {"externalId": "other.jpg", "data": "http://x/3.jpg"}])
+    summary = hub.import_labels(hub.default_user, project.id,
+                                [{"externalId": "same.jpg", "objects": [{"schemaId": "dot", "point": [1, 2]}]}])
+    assert summary["assets"] == 2
+    assert [a["isPreLabeled"] for a in hub.project_assets(project.id)] == [True, True, False]
