@@ -61,6 +61,8 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
     state.attach(hub)
     url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project.id
     example = EXAMPLE if EXAMPLE.exists() else Path("examples/batch_model_plugin.py")
+    beside = Path(sys.executable).parent / "mockango"  # the console script of this environment
+    command = shlex.quote(str(beside)) if beside.exists() else "mockango"
     env = f"ANGO_HOST={url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={shlex.quote(plugin.secret)}"
     kept = f"restored from {state_path}" if restored else f"state kept in {state_path}"
     click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
@@ -75,7 +77,7 @@ Run the example plugin against it:
   {env} {shlex.quote(sys.executable)} {example}
 
 Then start a run:
-  MOCKANGO_URL={url} MOCKANGO_API_KEY={key} mockango run --plugin {plugin.id} --map Vehicle=Vehicle
+  MOCKANGO_URL={url} MOCKANGO_API_KEY={key} {command} run --plugin {plugin.id} --map Vehicle=Vehicle
 
 Press Ctrl+C to stop.""")
     sys.stdout.flush()
