@@ -217,7 +217,9 @@ def plugin_delete(url, api_key, plugin_id) -> None:
 
 # ------------------------------------------------------------------- validate
 
-FIXTURE_DIRS = [Path.cwd() / "fixtures" / "ontologies", Path(__file__).resolve().parent.parent / "fixtures" / "ontologies"]
+def fixture_dirs() -> list[Path]:
+    """Where fixture ontologies are looked up: the current project's, then this checkout's."""
+    return [Path.cwd() / "fixtures" / "ontologies", Path(__file__).resolve().parent.parent / "fixtures" / "ontologies"]
 
 
 def load_json_file(path: str | Path, what: str):
@@ -236,7 +238,7 @@ def project_to_validate(project: str, seed: int, url: str | None, api_key: str |
         hub = Hub(seed=seed)
         return (hub.default_project.name, hub.default_project.category_schema,
                 hub.project_assets(hub.default_project.id))
-    for folder in FIXTURE_DIRS:
+    for folder in fixture_dirs():
         if (folder / f"{project}.json").exists():
             return project, load_json_file(folder / f"{project}.json", "ontology"), None
     if project.endswith(".json") or Path(project).exists():
@@ -254,7 +256,7 @@ def project_to_validate(project: str, seed: int, url: str | None, api_key: str |
 
 
 def fixture_names() -> list[str]:
-    return sorted({p.stem for folder in FIXTURE_DIRS if folder.is_dir() for p in folder.glob("*.json")})
+    return sorted({p.stem for folder in fixture_dirs() if folder.is_dir() for p in folder.glob("*.json")})
 
 
 @main.command()
