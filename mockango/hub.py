@@ -21,17 +21,16 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from . import models
+from .assets import check_filters, make_asset, matches, paging
 from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
-from .assets import check_filters, make_asset, matches, paging
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .rest_plugins import RestPluginWatcher
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
 from .seed import demo_data
 
 JOURNAL_SIZE = 10_000
-LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 PLUGIN_TYPES = ("batch-model",)
 
 
