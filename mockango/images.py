@@ -7,6 +7,7 @@ coloured rectangles) is derived from a seed string, so it is the same every time
 
 from __future__ import annotations
 
+import functools
 import random
 import struct
 import zlib
@@ -18,8 +19,13 @@ def _chunk(kind: bytes, payload: bytes) -> bytes:
     return struct.pack(">I", len(payload)) + kind + payload + struct.pack(">I", zlib.crc32(kind + payload) & 0xFFFFFFFF)
 
 
+@functools.lru_cache(maxsize=64)
 def render_png(width: int, height: int, seed: str = "") -> bytes:
-    """An RGB PNG of ``width`` x ``height`` pixels whose content depends only on ``seed``."""
+    """An RGB PNG of ``width`` x ``height`` pixels whose content depends only on ``seed``.
+
+    Pure, so the last images made are cached: a model or the dashboard asking for the
+    same asset again gets it at once (a 1280x720 image takes ~15 ms to make).
+    """
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
         raise ValueError(f"image size must be between 1 and {MAX_SIDE} pixels a side, got {width}x{height}")
     rng = random.Random(seed)
