@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 SHOTS = Path("/tmp/mockango-shots")
@@ -14,6 +16,21 @@ WAIT = 10  # seconds: the longest any page may take to show what a test waits fo
 def wait(driver, condition, timeout: float = WAIT):
     """Poll ``condition(driver)`` every 50 ms until it is truthy; return its value."""
     return WebDriverWait(driver, timeout, poll_frequency=0.05).until(condition)
+
+
+def click_and_load(driver, element, timeout: float = WAIT) -> None:
+    """Click something that loads a new page, and wait until the old page is gone.
+
+    Without this, a wait that follows can find an element of the old page (say its
+    error message), which goes stale when the new page arrives.
+    """
+    old_page = driver.find_element(By.TAG_NAME, "html")
+    element.click()
+    # While the old document is torn down, chromedriver sometimes answers "Node with given id
+    # does not belong to the document" instead of "stale element": poll on through it.
+    waiting = WebDriverWait(driver, timeout, poll_frequency=0.05, ignored_exceptions=[WebDriverException])
+    waiting.until(EC.staleness_of(old_page))
+    waiting.until(lambda d: d.execute_script("return document.readyState") == "complete")
 
 
 def text_of(driver, css: str) -> str:

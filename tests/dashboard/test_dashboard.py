@@ -15,7 +15,7 @@ from selenium.webdriver.common.by import By  # noqa: E402
 from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import Select  # noqa: E402
 
-from tests.dashboard.browsing import shot, text_of, wait  # noqa: E402
+from tests.dashboard.browsing import click_and_load, shot, text_of, wait  # noqa: E402
 
 pytestmark = pytest.mark.browser
 
@@ -41,7 +41,7 @@ def test_unsigned_visit_gets_the_sign_in_page_and_the_link_signs_in(browser, hos
 def test_create_a_plugin_see_its_secret_and_delete_it(page, host):
     page.find_element(By.ID, "name").send_keys("My detector")
     page.find_element(By.ID, "classNames").send_keys("Vehicle, Person")
-    page.find_element(By.CSS_SELECTOR, "#create-plugin button[type=submit]").click()
+    click_and_load(page, page.find_element(By.CSS_SELECTOR, "#create-plugin button[type=submit]"))
 
     wait(page, EC.presence_of_element_located((By.ID, "plugin-secret")))
     (plugin,) = host.hub.plugins.values()
@@ -65,7 +65,7 @@ def test_invalid_default_config_shows_the_hosts_error_and_creates_nothing(page, 
     config = page.find_element(By.ID, "defaultConfig")
     config.clear()
     config.send_keys('{"threshold": 0.5,}')
-    page.find_element(By.CSS_SELECTOR, "#create-plugin button[type=submit]").click()
+    click_and_load(page, page.find_element(By.CSS_SELECTOR, "#create-plugin button[type=submit]"))
 
     error = wait(page, EC.visibility_of_element_located((By.CSS_SELECTOR, '[data-error="defaultConfig"]')))
     assert "'defaultConfig' is not valid JSON" in error.text
@@ -84,7 +84,7 @@ def test_run_dialog_shows_the_hosts_errors_plainly(page, host):
     assert config.get_attribute("value") == "{}"
     config.clear()
     config.send_keys("{'threshold': 0.5}")
-    page.find_element(By.ID, "run-button").click()
+    click_and_load(page, page.find_element(By.ID, "run-button"))
     assert "'config' is not valid JSON" in wait(page, EC.visibility_of_element_located((By.ID, "run-error"))).text
     # What was typed and picked is kept, to fix and run again.
     assert page.find_element(By.ID, "config").get_attribute("value") == "{'threshold': 0.5}"
@@ -94,7 +94,7 @@ def test_run_dialog_shows_the_hosts_errors_plainly(page, host):
     config = page.find_element(By.ID, "config")
     config.clear()
     config.send_keys('{"threshold": 0.5}')
-    page.find_element(By.ID, "run-button").click()
+    click_and_load(page, page.find_element(By.ID, "run-button"))
     assert "is not live: start its process first" in wait(
         page, EC.visibility_of_element_located((By.ID, "run-error"))).text
     assert host.sessions() == []
@@ -139,7 +139,7 @@ def test_run_a_live_plugin_from_the_run_dialog(page, host):
         assert "live" in page.find_element(By.CSS_SELECTOR, light).get_attribute("class").split()
         shot(page, "plugins")
 
-        page.find_element(By.CSS_SELECTOR, f'[data-plugin="{plugin.id}"] td.actions a').click()
+        click_and_load(page, page.find_element(By.CSS_SELECTOR, f'[data-plugin="{plugin.id}"] td.actions a'))
         wait(page, EC.presence_of_element_located((By.ID, "run-form")))
         assert Select(page.find_element(By.ID, "plugin")).first_selected_option.get_attribute("value") == plugin.id
         assert '"dummy-bounding-box"' in page.find_element(By.ID, "config").get_attribute("value")
@@ -147,7 +147,7 @@ def test_run_a_live_plugin_from_the_run_dialog(page, host):
         Select(page.find_element(By.CSS_SELECTOR, 'select[data-class="Vehicle"]')).select_by_visible_text(
             "Vehicle (bounding-box)")
         shot(page, "run")
-        page.find_element(By.ID, "run-button").click()
+        click_and_load(page, page.find_element(By.ID, "run-button"))
 
         wait(page, EC.url_contains("/sessions/"))
         session_id = page.current_url.rsplit("/", 1)[1]
@@ -173,8 +173,8 @@ def test_run_a_live_plugin_from_the_run_dialog(page, host):
     # The project page shows the labelled asset with its box, in the Vehicle tool's colour.
     page.get(f"{host.url}/projects")
     shot(page, "projects")
-    page.find_element(By.LINK_TEXT, "Demo detection").click()
-    page.find_element(By.CSS_SELECTOR, '[data-filter="yes"]').click()
+    click_and_load(page, page.find_element(By.LINK_TEXT, "Demo detection"))
+    click_and_load(page, page.find_element(By.CSS_SELECTOR, '[data-filter="yes"]'))
     wait(page, EC.url_contains("prelabeled=yes"))
     cards = page.find_elements(By.CSS_SELECTOR, "#assets figure.asset")
     assert len(cards) == 1
@@ -195,7 +195,7 @@ def test_run_a_live_plugin_from_the_run_dialog(page, host):
     assert rect.size["height"] == pytest.approx(160 * scale, abs=2)
     shot(page, "project-prelabeled")
 
-    page.find_element(By.CSS_SELECTOR, '[data-filter="all"]').click()
+    click_and_load(page, page.find_element(By.CSS_SELECTOR, '[data-filter="all"]'))
     wait(page, lambda d: len(d.find_elements(By.CSS_SELECTOR, "#assets figure.asset")) == 25)
     shot(page, "project")
     # No script error or failed request on any page along the way.
