@@ -185,7 +185,7 @@ class Hub:
                      *, description: str = "", project_id: str | None = None,
                      batches: Iterable[Mapping] | None = None) -> Project:
         project = Project(id=project_id or new_object_id(), name=name, description=description,
-                          organization_id=org_id, category_schema=copy.deepcopy(category_schema),
+                          organization_id=org_id, category_schema=json.loads(json.dumps(category_schema)),
                           batches=[Batch(id=b["_id"], name=b["name"]) for b in batches or []])
         by_name = {b.name: b.id for b in project.batches}
         for index, raw in enumerate(assets):
