@@ -8,9 +8,7 @@ Run: .venv/bin/python -m pytest tests/official -m official -q
 """
 from __future__ import annotations
 
-import inspect
 import json
-import socket
 import time
 
 import pytest
@@ -235,52 +233,4 @@ def test_two_runs_at_once_on_one_socket(hub, start_plugin, version):
         assert session.event["session"] == started.id
 
 
-# ---------------------------------------------------------------------------------------- REST connector
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _rest_plugin(hub, port: int):
-    """A plugin the host calls at http://127.0.0.1:<port> (registered with a callback URL)."""
-    url = f"http://127.0.0.1:{port}"
-    if "callback_url" in inspect.signature(hub.create_plugin).parameters:
-        return hub.create_plugin("My model", class_names=["Vehicle", "Person"], default_config=DEFAULT_CONFIG,
-                                 callback_url=url)
-    if "callback_url" in inspect.signature(hub.hub.create_plugin).parameters:
-        return hub.hub.create_plugin("My model", class_names=["Vehicle", "Person"], default_config=DEFAULT_CONFIG,
-                                     callback_url=url)
-    pytest.skip("this mockango cannot register a plugin with a callback URL yet")
-
-
-def test_rest_connector_seed_sample_completes_a_run(hub, start_plugin):
-    port = _free_port()
-    plugin = _rest_plugin(hub, port)
-    proc = start_plugin("1.4.10", "batch_model_ango_1_4.py", plugin,
-                        extra_env={"CONNECTOR": "REST", "PORT": str(port)})
-    _go_live(hub, plugin, proc)
-
-    session = hub.run(plugin.id, hub.project_id, class_mapping={"Vehicle": "Vehicle"}, timeout=30)
-    context = f"{_session_text(session)}\n{proc.describe()}"
-    assert session.status == "succeeded", context
-    assert session.message == "All annotations are imported!", context
-    assert [(log["level"], log["msg"]) for log in session.logs] == [("INFO", STARTED), ("INFO", ENDED)], context
-    assert [a["isPreLabeled"] for a in hub.assets(hub.project_id)][:11] == [True] * 10 + [False], context
-
-
-def test_rest_connector_callback_raises_fails_the_session(hub, start_plugin):
-    port = _free_port()
-    plugin = _rest_plugin(hub, port)
-    proc = start_plugin("1.4.10", "failing_batch_model.py", plugin,
-                        extra_env={"CONNECTOR": "REST", "PORT": str(port)})
-    _go_live(hub, plugin, proc)
-
-    session = hub.run(plugin.id, hub.project_id, class_mapping={"Vehicle": "Vehicle"}, timeout=30)
-    context = f"{_session_text(session)}\n{proc.describe()}"
-    assert session.status == "failed", context
-    assert [(log["level"], log["msg"]) for log in session.logs] == [
-        ("INFO", STARTED), ("ERROR", f"Plugin callback failed: {FAILURE}")], context
-    assert "500" in (session.reason or ""), context
+# The REST connector with the official client: tests/protocol/test_official_rest.py.
