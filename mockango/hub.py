@@ -417,7 +417,7 @@ class Hub:
             connection = connections[next(self._turn) % len(connections)]
             session = Session(id=session_id, plugin_id=plugin.id, project_id=project.id,
                               organization_id=user.organization_id, run_by=user.id, event=event,
-                              deadline=time.monotonic() + limit, started_monotonic=time.monotonic(),
+                              deadline=time.monotonic() + limit, time_limit=limit,
                               connection_id=connection.id)
             self.sessions[session.id] = session
             self._run_keys[key_digest(run_key)] = (user.id, session.id)
@@ -473,10 +473,9 @@ class Hub:
 
     def _expire(self, session: Session) -> None:
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
-            limit = session.deadline - session.started_monotonic
             self._finish(session, models.TIMED_OUT,
                          reason=f"no response came back from the plugin within the run's time limit "
-                                f"({limit:g} s); official ango 1.1.x clients send nothing when the callback "
+                                f"({session.time_limit:g} s); official ango 1.1.x clients send nothing when the callback "
                                 "raises, so check the plugin's console")
 
     def get_session(self, session_id: str, *, organization_id: str | None = None) -> Session:

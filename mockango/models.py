@@ -158,7 +158,7 @@ class Session:
     run_by: str
     event: dict
     deadline: float
-    started_monotonic: float = 0.0
+    time_limit: float = 0.0
     started_at: float = field(default_factory=time.time)
     status: str = RUNNING
     message: Any = None

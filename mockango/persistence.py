@@ -37,7 +37,6 @@ def dump_state(hub: Hub) -> dict:
         for session in hub.sessions.values():
             row = dataclasses.asdict(session)
             row.pop("deadline")
-            row.pop("started_monotonic")
             sessions.append(row)
         return {
             "format": FORMAT_VERSION,

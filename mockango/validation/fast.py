@@ -174,13 +174,6 @@ def _classification(c: object) -> bool:
     return True
 
 
-def _classifications(v: object) -> bool:
-    if not isinstance(v, list):
-        return False
-    for c in v:
-        if not _classification(c):
-            return False
-    return True
 
 
 def _to(v: object) -> bool:
@@ -237,6 +230,8 @@ def _list_of(check):
         return True
     return checker
 
+
+_classifications = _list_of(_classification)
 
 _CLASSIFICATION_KEYS = {
     "schemaId": _str, "title": _str, "answer": _answer, "page": _frame,

@@ -105,7 +105,7 @@ def get_session(session_id: str):
         try:
             session = h.wait_session(session_id, timeout=wait)
         except RunTimeout:
-            session = h.get_session(session_id, organization_id=user.organization_id)
+            pass  # still running: answer with it as it is
     return jsonify(session.to_dict())
 
 
