@@ -265,6 +265,22 @@ class Hub:
                 raise NotFound(f"project '{project_id}' not found")
             return [self.assets[i].to_dict(self.base_url, with_labels=True) for i in project.asset_ids]
 
+    def page_project_assets(self, project_id: str, *, page: int = 1, limit: int = 50,
+                            pre_labeled: bool | None = None) -> tuple[list[dict], int]:
+        """One page of a project's assets with their labels (control-side: no key), and how many match.
+
+        ``pre_labeled`` keeps only assets with (True) or without (False) a stored pre-label.
+        """
+        page, limit = paging(page, limit)
+        with self._lock:
+            project = self.projects.get(project_id)
+            if project is None:
+                raise NotFound(f"project '{project_id}' not found")
+            chosen = [a for a in (self.assets[i] for i in project.asset_ids)
+                      if pre_labeled is None or a.is_pre_labeled == pre_labeled]
+            return ([a.to_dict(self.base_url, with_labels=True) for a in chosen[(page - 1) * limit: page * limit]],
+                    len(chosen))
+
     def asset_file(self, asset_id: str) -> bytes:
         """The PNG served at a hosted asset's URL, of the asset's width x height."""
         asset = self.assets.get(asset_id)
@@ -493,6 +509,15 @@ class Hub:
             for session in found:
                 self._expire(session)
             return found
+
+    def page_sessions(self, organization_id: str, *, plugin_id: str | None = None, status: str | None = None,
+                      page: int = 1, limit: int = 50) -> tuple[list[Session], int]:
+        """One page of an organization's sessions, newest first, and how many match the filters."""
+        page, limit = paging(page, limit)
+        with self._lock:
+            found = [s for s in reversed(self.list_sessions(organization_id, plugin_id))
+                     if status is None or s.status == status]
+            return found[(page - 1) * limit: page * limit], len(found)
 
     def wait_session(self, session_id: str, timeout: float | None = None) -> Session:
         """Block until the session ends (succeeded, failed or timed out); return it."""
