@@ -402,6 +402,8 @@ def fmt(value, unit: str = "ms") -> str:
         return f"{value:.2f} s"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if value < 1:
+        return f"{value:.3f}"
     return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
 
 
