@@ -91,3 +91,9 @@ class StorageError(MockangoError):
         super().__init__(message, details=details)
         if full:
             self.status = 507
+
+
+class StateFileError(MockangoError):
+    """A state file cannot be used (unreadable, another seed, another format); the message says what to do."""
+
+    status = 500

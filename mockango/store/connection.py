@@ -36,6 +36,17 @@ def _describe(exc: BaseException, path: str) -> StorageError:
                         "Check the file and its disk, then send it again.")
 
 
+def _opening_error(exc: StorageError, path: str) -> StorageError:
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.DatabaseError) and not isinstance(cause, sqlite3.OperationalError) or (
+            cause is not None and "not a database" in str(cause)):
+        return StorageError(f"cannot open {path}: it is not a mockango state file ({cause}). Pass another --state, "
+                            "or start over with --fresh (which deletes it)")
+    if cause is not None and ("unable to open" in str(cause) or "readonly" in str(cause).lower()):
+        return StorageError(f"cannot open {path}: {cause}. Is its folder writable? Pass a writable --state path")
+    return exc
+
+
 class Store:
     """One SQLite database with the Hub's schema: a file (``path``) or memory (``path=None``)."""
 
@@ -47,8 +58,13 @@ class Store:
         self._local = threading.local()  # .writing: this thread is inside write()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._closed = False
-        self._writer = self._connect()
-        self._apply_schema()
+        try:
+            self._writer = self._connect()
+            self._apply_schema()
+        except StorageError as exc:
+            if hasattr(self, "_writer"):
+                self._writer.close()
+            raise _opening_error(exc, self.where) from exc.__cause__
 
     @property
     def where(self) -> str:
