@@ -164,6 +164,16 @@ class Store:
             finally:
                 self._local.writing = False
 
+    def page_count(self) -> int:
+        """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
+        with self._lock:
+            return self._writer.execute("PRAGMA page_count").fetchone()[0]
+
+    def set_max_pages(self, pages: int | None) -> None:
+        """Cap the database's size (``None``: no cap). A write past it fails as on a full disk (tests use it)."""
+        with self._lock:
+            self._writer.execute(f"PRAGMA max_page_count = {int(pages) if pages else 4294967294}")
+
     # ------------------------------------------------------------------- copies
 
     def copy_from(self, source: sqlite3.Connection | "Store") -> None:
