@@ -102,6 +102,7 @@ class Hub:
         self._generation = 0  # bumped (under _changed) after every change; waiters compare it
         self._listeners: list = []
         self._turn = itertools.count()
+        self._pristine: tuple[str, int] | None = None  # (seed copy, store.changes()) right after the last reset
         self.store = Store(state, schema=schema())
         self.accounts = Accounts(self.store)
         self.projects = Projects(self.store)
@@ -144,7 +145,8 @@ class Hub:
         """
         copy_name = f"seed_{self.seed & 0xFFFFFFFF:x}"
         if self.store.has_copy(copy_name):
-            self.store.restore_copy(copy_name)
+            if self._pristine != (copy_name, self.store.changes()):  # unchanged since the last reset: keep it
+                self.store.restore_copy(copy_name)
         else:
             image = seeded_image(self.seed, schema())
             if self.store.memory:
@@ -157,6 +159,7 @@ class Hub:
             self.store.keep_copy(copy_name)
         with self.store.write() as db:
             accounts.rotate_key(db, self.accounts.default_id("user"))
+        self._pristine = (copy_name, self.store.changes())
 
     def reset(self) -> None:
         """Forget everything and load the seeded data again (fresh API key, no plugins).

@@ -164,6 +164,11 @@ class Store:
             finally:
                 self._local.writing = False
 
+    def changes(self) -> int:
+        """Rows written through this store's writer since it opened (a cheap "did anything change?")."""
+        with self._lock:
+            return self._writer.total_changes
+
     def page_count(self) -> int:
         """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
         with self._lock:
