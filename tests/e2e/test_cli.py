@@ -246,6 +246,19 @@ def test_state_export_import_and_serve_import(tmp_path):
     assert refused.returncode == 1 and "holds a JSON NoneType" in refused.stderr
 
 
+def serve_default(cwd: Path) -> tuple[subprocess.Popen, str]:
+    """`mockango serve` with its default state file, in ``cwd``."""
+    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, cwd=cwd)
+    banner = ""
+    while "Press Ctrl+C to stop." not in banner:
+        line = process.stdout.readline()
+        if not line:
+            pytest.fail("serve did not start: " + banner)
+        banner += line
+    return process, banner
+
+
 def test_an_old_json_state_is_imported_once_on_first_start(tmp_path):
     from mockango import Hub
 
@@ -275,27 +288,13 @@ def test_an_old_json_state_is_imported_once_on_first_start(tmp_path):
     state_dir = tmp_path / ".mockango"
     state_dir.mkdir()
     (state_dir / "state.json").write_text(json.dumps(old))
-    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    banner = ""
-    while "Press Ctrl+C to stop." not in banner:
-        line = process.stdout.readline()
-        if not line:
-            pytest.fail("serve did not start: " + banner)
-        banner += line
+    process, banner = serve_default(tmp_path)
     try:
         assert "imported .mockango/state.json into .mockango/state.sqlite3" in banner
         assert printed(banner, "API key") == users[0]["api_key"]
         assert any(p["_id"] == plugin.id for p in control(banner, "GET", "/api/plugins").json()["plugins"])
     finally:
         stop(process)
-    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    banner = ""
-    while "Press Ctrl+C to stop." not in banner:
-        line = process.stdout.readline()
-        if not line:
-            pytest.fail("serve did not start: " + banner)
-        banner += line
+    process, banner = serve_default(tmp_path)
     stop(process)
     assert "imported" not in banner and "state restored from .mockango/state.sqlite3" in banner

@@ -8,15 +8,7 @@ import pytest
 import requests
 
 from mockango import Conflict, Forbidden, Hub, InvalidRequest, MockAngo, StorageError
-
-
-class FakeConnection:
-    def __init__(self, name: str = "c1") -> None:
-        self.id = name
-        self.sent: list[dict] = []
-
-    def send_run(self, event: dict) -> None:
-        self.sent.append(event)
+from tests.support import FakeConnection
 
 
 def live_plugin(hub: Hub, name: str = "Detector", connection: str = "c1"):
