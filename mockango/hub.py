@@ -173,7 +173,7 @@ class Hub:
         self._notify("reset", {})
 
     def close(self) -> None:
-        """Stop the Hub's background work (heartbeat checks, the run clock) and close the store."""
+        """Stop the Hub's background work (heartbeat checks, the run clock); the store stays open."""
         self.rest_plugins.close()
         self.clock.close()
 
