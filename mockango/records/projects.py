@@ -159,31 +159,42 @@ class AssetIds:
         return self._prefix + "%06x" % (self._count - 1)
 
 
-def _asset_values(raw: Any, where: str, project_id: str, position: int, book: BatchBook,
-                  trusted: bool, new_id: AssetIds) -> tuple[tuple, list[str]]:
-    if not isinstance(raw, Mapping):
-        raise InvalidRequest(f"{where} must be an object with 'externalId' and 'data'")
+def _asset_values(raw: Any, index: int, project_id: str, position: int, book: BatchBook,
+                  trusted: bool, new_id: AssetIds, batch_json: dict) -> tuple[tuple, list[str]]:
+    """One asset's row from a client's ``assets[index]``, or InvalidRequest naming what is wrong.
+
+    Checks take the exact-type fast path first (``type(x) is dict``): ABC checks cost
+    microseconds each, which a million assets multiply into seconds.
+    """
+    if type(raw) is not dict and not isinstance(raw, Mapping):
+        raise InvalidRequest(f"assets[{index}] must be an object with 'externalId' and 'data'")
     external_id, data = raw.get("externalId"), raw.get("data")
-    if not isinstance(external_id, str) or not external_id:
-        raise InvalidRequest(f"{where}.externalId must be a non-empty string")
-    if not isinstance(data, str) or not data:
-        raise InvalidRequest(f"{where}.data must be a URL string")
+    if type(external_id) is not str or not external_id:
+        raise InvalidRequest(f"assets[{index}].externalId must be a non-empty string")
+    if type(data) is not str or not data:
+        raise InvalidRequest(f"assets[{index}].data must be a URL string")
     metadata = raw.get("metadata") or {}
-    if not isinstance(metadata, Mapping):
-        raise InvalidRequest(f"{where}.metadata must be an object")
-    names = raw.get("batches") or []
-    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
-        raise InvalidRequest(f"{where}.batches must be a list of batch names or ids")
-    batch_ids = [book.resolve(name) for name in names]
+    if type(metadata) is not dict:
+        if not isinstance(metadata, Mapping):
+            raise InvalidRequest(f"assets[{index}].metadata must be an object")
+        metadata = dict(metadata)
+    names = raw.get("batches") or ()
+    if type(names) is not list and (isinstance(names, (str, bytes)) or not isinstance(names, Iterable)):
+        raise InvalidRequest(f"assets[{index}].batches must be a list of batch names or ids")
+    batch_ids = [book.resolve(name) for name in names] if names else []
     asset_id = raw.get("_id")
     if asset_id is None:
         asset_id = new_id()
-    elif not trusted and (not isinstance(asset_id, str) or not OBJECT_ID.fullmatch(asset_id)):
-        raise InvalidRequest(f"{where}._id must be 24 lowercase hex characters (or left out: the host assigns one)")
-    created = raw.get("createdAt") if trusted and isinstance(raw.get("createdAt"), float) else time.time()
-    batches = json.dumps(batch_ids) if batch_ids else "[]"
+    elif not trusted and (type(asset_id) is not str or not OBJECT_ID.fullmatch(asset_id)):
+        raise InvalidRequest(f"assets[{index}]._id must be 24 lowercase hex characters "
+                             "(or left out: the host assigns one)")
+    created = raw.get("createdAt") if trusted and type(raw.get("createdAt")) is float else time.time()
+    key = tuple(batch_ids)
+    batches = batch_json.get(key)
+    if batches is None:
+        batches = batch_json[key] = json.dumps(batch_ids)
     values = (asset_id, project_id, position, external_id, data, 1 if raw.get("hosted") else 0,
-              to_json(metadata if type(metadata) is dict else dict(metadata), f"{where}.metadata"), batches, created)
+              to_json(metadata, f"assets[{index}].metadata") if metadata else "{}", batches, created)
     return values, batch_ids
 
 
@@ -200,12 +211,13 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
     first_pk = db.execute("SELECT coalesce(max(pk), 0) + 1 FROM assets").fetchone()[0]
     book = BatchBook(db, project_id)
     new_id = AssetIds()
+    batch_json: dict[tuple, str] = {}  # the same batch lists recur: encode each once
     added = 0
     chunk: list[tuple] = []
     memberships: list[tuple[str, str]] = []
     for index, raw in enumerate(assets):
         pk = first_pk + index
-        values, batch_ids = _asset_values(raw, f"assets[{index}]", project_id, start + index, book, trusted, new_id)
+        values, batch_ids = _asset_values(raw, index, project_id, start + index, book, trusted, new_id, batch_json)
         chunk.append((pk, *values))
         for batch_id in dict.fromkeys(batch_ids):
             memberships.append((batch_id, pk))
