@@ -19,7 +19,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from ..errors import AuthenticationError, InvalidRequest, MockangoError
 from ..models import Session
 from .auth import DASHBOARD_COOKIE, current_user, hub
-from .paging import SESSION_STATUSES, page_and_limit, page_count, pager, session_status
+from .paging import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
 
 # Static files under /dashboard/static: Flask 3 always registers the app's own
 # /static route, which would shadow a blueprint's /static.
@@ -254,7 +254,7 @@ def project(user, project_id: str):
     shown = request.args.get("prelabeled", "all")
     if shown not in PRE_LABELED:
         raise InvalidRequest(f"query parameter 'prelabeled' must be one of {', '.join(PRE_LABELED)}, got {shown!r}")
-    page, _ = page_and_limit(request.args, ASSETS_PER_PAGE)
+    page = whole_number(request.args, "page", 1, low=1)
     counts = {"all": found["assetCount"],
               "yes": h.page_project_assets(project_id, limit=1, pre_labeled=True)[1]}
     counts["no"] = counts["all"] - counts["yes"]
