@@ -6,7 +6,8 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from tests.dashboard.browsing import click_and_load, shot, text_of
-from tests.support import session_history
+from mockango.web.dashboard import PLUGIN_PAGE_SESSIONS
+from tests.support import answer_or_fail, plugin_running, session_history
 
 BIG_PROJECT_ASSETS = 60 * 40 + 7  # 41 pages of 60 on the project page
 
@@ -66,6 +67,17 @@ def test_plugin_page_shows_its_latest_sessions_and_links_to_all(page, host):
     mine = [s for s, p, _ in history["newest_first"] if p == history["first"]]
     assert rows(page) == mine  # 5 sessions: all fit, so no link to more
     assert not page.find_elements(By.ID, "all-sessions")
+
+    busy = host.create_plugin("Busy")
+    with plugin_running(host, busy.id, busy.secret, answer_or_fail):
+        ran = [host.run(busy.id, timeout=10).id for _ in range(PLUGIN_PAGE_SESSIONS + 2)]
+    page.get(f"{host.url}/plugins/{busy.id}")
+    assert rows(page) == ran[::-1][:PLUGIN_PAGE_SESSIONS]
+    link = page.find_element(By.ID, "all-sessions")
+    assert link.text == f"All {PLUGIN_PAGE_SESSIONS + 2} sessions of this plugin…"
+    click_and_load(page, link)
+    assert rows(page) == ran[::-1]
+    assert Select(page.find_element(By.NAME, "plugin")).first_selected_option.text == "Busy"
 
 
 def test_big_project_page_shows_one_page_of_assets_and_a_bounded_pager(page, host):
