@@ -60,6 +60,7 @@ class Store:
         self._local = threading.local()  # .writing: this thread is inside write()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._closed = False
+        self._baseline = False
         try:
             self._writer = self._connect()
             self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
@@ -141,33 +142,71 @@ class Store:
                 return
             db = self._writer
             self._local.writing = True
+            # Under a baseline (memory mode, see mark_baseline) the write is a savepoint inside it.
+            begin, end, undo = (("SAVEPOINT store_write", "RELEASE store_write",
+                                 "ROLLBACK TO store_write; RELEASE store_write") if self._baseline
+                                else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"))
             try:
                 try:
-                    db.execute("BEGIN IMMEDIATE")
+                    db.execute(begin)
                 except sqlite3.Error as exc:
                     raise _describe(exc, self.where) from exc
                 try:
                     yield db
                 except BaseException as exc:
-                    if db.in_transaction:
-                        with contextlib.suppress(sqlite3.Error):
-                            db.execute("ROLLBACK")
+                    self._undo(db, undo)
                     if isinstance(exc, sqlite3.Error):
                         raise _describe(exc, self.where) from exc
                     raise
                 try:
-                    db.execute("COMMIT")
+                    db.execute(end)
                 except sqlite3.Error as exc:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
+                    self._undo(db, undo)
                     raise _describe(exc, self.where) from exc
             finally:
                 self._local.writing = False
 
-    def changes(self) -> int:
-        """Rows written through this store's writer since it opened (a cheap "did anything change?")."""
+    def _undo(self, db: sqlite3.Connection, undo: str) -> None:
+        if db.in_transaction:
+            for statement in undo.split("; "):
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute(statement)
+
+    # --------------------------------------------------------------- baseline
+
+    def mark_baseline(self) -> None:
+        """Memory mode: take the content now as the baseline that :meth:`back_to_baseline` returns to.
+
+        It opens one transaction that stays open; every :meth:`write` is then a savepoint
+        inside it, and going back is a ROLLBACK: undoing only the pages the writes touched,
+        with no copy and no trigger (the fixture's per-test reset).
+        """
+        if not self.memory:
+            raise ValueError("a baseline is for stores in memory")
         with self._lock:
-            return self._writer.total_changes
+            self.drop_baseline()
+            self._writer.execute("BEGIN")
+            self._baseline = True
+
+    def back_to_baseline(self) -> None:
+        """Undo every write since :meth:`mark_baseline` and keep the baseline."""
+        with self._lock:
+            if not self._baseline:
+                raise ValueError("no baseline to go back to: call mark_baseline() first")
+            self._writer.execute("ROLLBACK")
+            self._writer.execute("BEGIN")
+
+    def drop_baseline(self) -> None:
+        """Forget the baseline (its transaction is rolled back: keep nothing written since)."""
+        with self._lock:
+            if self._baseline:
+                self._baseline = False
+                with contextlib.suppress(sqlite3.Error):
+                    self._writer.execute("ROLLBACK")
+
+    @property
+    def has_baseline(self) -> bool:
+        return self._baseline
 
     def page_count(self) -> int:
         """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
@@ -196,6 +235,7 @@ class Store:
         if not self.memory:
             raise ValueError("load_image is for stores in memory; a file store copies with copy_from")
         with self._lock:
+            self.drop_baseline()
             self._writer.deserialize(image)
             self._writer.execute("PRAGMA foreign_keys = ON")
 
@@ -203,42 +243,6 @@ class Store:
         """The whole database as bytes (``sqlite3.Connection.serialize``)."""
         with self._lock:
             return self._writer.serialize()
-
-    def keep_copy(self, name: str) -> None:
-        """Keep a copy of every table's rows now, beside them in memory, for :meth:`restore_copy`."""
-        with self._lock:
-            tables = self._tables()
-            self._writer.execute(f"ATTACH DATABASE ':memory:' AS {name}")
-            with self.write() as db:
-                for table in tables:
-                    db.execute(f"CREATE TABLE {name}.{table} AS SELECT * FROM main.{table}")  # noqa: S608
-
-    def has_copy(self, name: str) -> bool:
-        with self._lock:
-            return any(row[1] == name for row in self._writer.execute("PRAGMA database_list"))
-
-    def restore_copy(self, name: str) -> None:
-        """Put back the rows of :meth:`keep_copy` in one transaction (no schema change: ~0.3 ms for the seed).
-
-        Foreign keys are off meanwhile: the copy was consistent when taken, and with them
-        off SQLite empties a table at once instead of row by row with cascades (5x faster).
-        """
-        with self._lock:
-            tables = self._tables()
-            self._writer.execute("PRAGMA foreign_keys = OFF")
-            try:
-                with self.write() as db:
-                    for table in reversed(tables):
-                        db.execute(f"DELETE FROM main.{table}")  # noqa: S608
-                    for table in tables:
-                        db.execute(f"INSERT INTO main.{table} SELECT * FROM {name}.{table}")  # noqa: S608
-            finally:
-                self._writer.execute("PRAGMA foreign_keys = ON")
-
-    def _tables(self) -> list[str]:
-        with self.read() as db:
-            return [row[0] for row in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' "
-                                                 "AND name NOT LIKE 'sqlite_%' ORDER BY rowid")]
 
     def _drop_readers(self) -> None:
         while True:
