@@ -103,7 +103,10 @@ class Hub:
         self._listeners: list = []
         self._turn = itertools.count()
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
-        self.store = Store(state, schema=schema())
+        # In memory, a seeded Hub starts from the cached seeded image (no schema to run).
+        image = seeded_image(seed, schema()) if state is None and populate else None
+        self.store = Store(state, schema=schema(), image=image)
+        self._image_loaded = image is not None  # opened from the seeded image: nothing to copy in
         self.accounts = Accounts(self.store)
         self.projects = Projects(self.store)
         self.plugins = Plugins(self.store)
@@ -115,7 +118,7 @@ class Hub:
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
         """True when ``state`` already held a host's data (nothing was seeded)."""
-        if self.accounts.default_id("organization") is not None or self._has_data():
+        if image is None and self._has_data():
             self._check_seed()
             self.restored = True
             with self.store.write() as db:
@@ -153,7 +156,9 @@ class Hub:
         elif self.store.has_baseline and self._baseline_seed == self.seed:
             self.store.back_to_baseline()
         else:
-            self.store.load_image(image)
+            if not self._image_loaded:
+                self.store.load_image(image)
+            self._image_loaded = False
             self.store.mark_baseline()
             self._baseline_seed = self.seed
         with self.store.write() as db:

@@ -52,7 +52,9 @@ def _opening_error(exc: StorageError, path: str) -> StorageError:
 class Store:
     """One SQLite database with the Hub's schema: a file (``path``) or memory (``path=None``)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "") -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "", image: bytes | None = None) -> None:
+        """Open (or create) the database; ``image`` (memory mode): start from a copy of another store's
+        :meth:`image` made with the same ``schema`` instead of running the schema (5x faster)."""
         self.path = None if path is None else Path(path)
         self.memory = path is None
         self.schema = schema
@@ -64,7 +66,10 @@ class Store:
         try:
             self._writer = self._connect()
             self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
-            self._apply_schema()
+            if image is not None and self.memory:
+                self.load_image(image)
+            else:
+                self._apply_schema()
         except StorageError as exc:
             if hasattr(self, "_writer"):
                 self._writer.close()
