@@ -241,8 +241,15 @@ class Store:
             raise ValueError("load_image is for stores in memory; a file store copies with copy_from")
         with self._lock:
             self.drop_baseline()
-            self._writer.deserialize(image)
-            self._writer.execute("PRAGMA foreign_keys = ON")
+            # Into a new connection: statements the old one prepared (and cached) on the replaced
+            # database crash SQLite 3.40 when they use json_each (measured: a segfault).
+            fresh = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            fresh.row_factory = sqlite3.Row
+            fresh.deserialize(image)
+            fresh.execute("PRAGMA foreign_keys = ON")
+            fresh.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
+            old, self._writer = self._writer, fresh
+            old.close()
 
     def image(self) -> bytes:
         """The whole database as bytes (``sqlite3.Connection.serialize``)."""
