@@ -21,7 +21,7 @@ EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "batch_model_plu
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mockango")
+@click.version_option(package_name="mockango-host")
 def main() -> None:
     """mockango: Ango Hub's plugin system on your machine, offline."""
 

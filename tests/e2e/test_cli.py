@@ -7,6 +7,7 @@ import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -14,39 +15,17 @@ from pathlib import Path
 
 import pytest
 
+from tests import serving
+from tests.serving import command_after, printed
+
 MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 
 
 def start_serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `mockango serve` on a free port; return it and what it printed up to the prompt."""
-    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0", "--state", str(tmp_path / "state.json"), *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    lines = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Press Ctrl+C to stop." in line:
-            return process, "".join(lines)
-    process.kill()
-    pytest.fail("mockango serve did not start:\n" + "".join(lines))
+    return serving.start_serve(MOCKANGO, tmp_path, *extra)
 
 
-def stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=10)
-    return out
-
-
-def printed(banner: str, label: str) -> str:
-    return re.search(rf"{label}:\s+(\S+)", banner).group(1)
-
-
-def command_after(banner: str, heading: str) -> str:
-    lines = banner.splitlines()
-    return lines[lines.index(heading) + 1].strip()
+stop = serving.stop_process
 
 
 def test_walkthrough_serve_example_plugin_run(tmp_path):
@@ -109,6 +88,17 @@ def test_restart_keeps_plugin_credentials_and_key(tmp_path):
         assert printed(fresh, "Plugin secret") != printed(first, "Plugin secret")
     finally:
         stop(serve)
+
+
+def test_a_serve_that_ignores_ctrl_c_is_still_stopped(tmp_path):
+    """A shell's background job ignores SIGINT: the tests' stop falls back to SIGTERM, then SIGKILL."""
+    serve, banner = serving.start_serve(MOCKANGO, tmp_path,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
+    stop(serve, timeout=2)
+    assert serve.poll() is not None
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_run_without_a_server_says_how_to_start_one(tmp_path):
