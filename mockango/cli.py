@@ -11,13 +11,13 @@ from pathlib import Path
 import click
 import requests
 
+from .commands import DEMO_PLUGIN_NAME, plugin_command
 from .hub import Hub
 from .persistence import StateFile, StateFileError
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "batch_model_plugin.py"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -28,23 +28,45 @@ def main() -> None:
 
 # ---------------------------------------------------------------------- serve
 
-@main.command()
+def what_fresh_discards(state: StateFile, seed: int) -> str | None:
+    """What ``serve --fresh`` throws away from an existing state file, in words; None when there is none."""
+    if not state.path.exists():
+        return None
+    old = Hub(seed=seed, populate=False)
+    try:
+        state.load_into(old)
+    except StateFileError:
+        return f"--fresh: ignoring the unreadable state file {state.path} (it is overwritten)"
+    finally:
+        old.close()
+    return (f"--fresh: discarding the state in {state.path}: its API key, {len(old.plugins)} plugin(s) with their "
+            f"ids and secrets, {len(old.sessions)} session(s) and the imported labels. Plugin processes still "
+            "running with the old id and secret are refused: restart them with the ones below.")
+
+
+@main.command(short_help="Start a local host with demo data and a demo plugin.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the host to your network.")
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same fake data.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of the fake data (project, assets): same seed, same data.")
 @click.option("--run-timeout", default=300.0, show_default=True, type=float,
-              help="Seconds a run may take before its session is marked timed_out.")
+              help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).")
 @click.option("--state", "state_path", default=".mockango/state.json", show_default=True,
               type=click.Path(dir_okay=False), help="Where plugins, keys, sessions and labels are kept "
               "between restarts.")
-@click.option("--fresh", is_flag=True, help="Ignore the state file and start from the seeded data.")
+@click.option("--fresh", is_flag=True, help="Discard the state file and start from the seeded data.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
           verbose: bool) -> None:
-    """Start a local host with demo data and one demo Batch Model plugin."""
+    """Start a local host with demo data and one demo Batch Model plugin.
+
+    Prints the dashboard link, the API key, and the commands that connect the example
+    plugin and start a run. State is kept in --state across restarts.
+    """
     hub = Hub(seed=seed, run_timeout=run_timeout)
     state = StateFile(state_path)
+    discarded = what_fresh_discards(state, seed) if fresh else None
     try:
         restored = not fresh and state.load_into(hub)
     except StateFileError as exc:
@@ -54,17 +76,17 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
                                    f"Is another mockango running? Try --port {port + 1}.")
-    plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == "Demo detector"), None)
+    plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None)
     if plugin is None:
-        plugin = hub.create_plugin("Demo detector", class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG,
+        plugin = hub.create_plugin(DEMO_PLUGIN_NAME, class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG,
                                    description="The seed sample: a dummy box on the first 10 assets.")
     state.attach(hub)
     url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project.id
-    example = EXAMPLE if EXAMPLE.exists() else Path("examples/batch_model_plugin.py")
     beside = Path(sys.executable).parent / "mockango"  # the console script of this environment
     command = shlex.quote(str(beside)) if beside.exists() else "mockango"
-    env = f"ANGO_HOST={url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={shlex.quote(plugin.secret)}"
     kept = f"restored from {state_path}" if restored else f"state kept in {state_path}"
+    if discarded:
+        click.echo(discarded + "\n")
     click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
 
   Dashboard:      {url}/?apikey={key}
@@ -73,8 +95,7 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
   Plugin:         {plugin.id}  ("{plugin.name}", classes {", ".join(plugin.class_names)})
   Plugin secret:  {plugin.secret}
 
-Run the example plugin against it:
-  {env} {shlex.quote(sys.executable)} {example}
+{plugin_command(url, plugin.id, plugin.secret, plugin.name)}
 
 Then start a run:
   MOCKANGO_URL={url} MOCKANGO_API_KEY={key} {command} run --plugin {plugin.id} --map Vehicle=Vehicle

@@ -17,6 +17,7 @@ import time
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
+from ..commands import example_plugin_command, plugin_command
 from ..errors import AuthenticationError, MockangoError
 from ..models import Session
 from .auth import DASHBOARD_COOKIE, current_user, hub
@@ -121,11 +122,12 @@ def create_plugin(user):
 def plugin(user, plugin_id: str):
     h = hub()
     found = h.plugin_for(user.organization_id, plugin_id)
-    command = (f"ANGO_HOST={h.base_url} PLUGIN_ID={found.id} PLUGIN_SECRET={found.secret} "
-               "python examples/batch_model_plugin.py")
+    command = plugin_command(h.base_url, found.id, found.secret, found.name)
+    example = example_plugin_command(h.base_url, found.id, found.secret)
     sessions = _session_rows(h.list_sessions(user.organization_id, plugin_id=found.id))
     return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
-                           command=command, sessions=sessions, created=bool(request.args.get("created")),
+                           command=command, example=example if example != command else None,
+                           sessions=sessions, created=bool(request.args.get("created")),
                            config_text=_pretty(found.default_config), nav="plugins")
 
 
