@@ -166,9 +166,13 @@ def parse_json_option(text: str | None, name: str):
               help="Map a model class to a tool (title or schemaId). Repeat for each class.")
 @click.option("--config", help="Config JSON [default: the plugin's default config].")
 @click.option("--batch", "batches", multiple=True, help="Batch name or id. Repeatable.")
-@click.option("--timeout", default=300.0, show_default=True, type=float, help="The run's time limit, seconds.")
+@click.option("--timeout", type=float,
+              help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].")
 def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, timeout) -> None:
-    """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded."""
+    """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
+
+    Ctrl+C stops following the run, not the run: the session goes on on the host.
+    """
     client = ControlClient(url, api_key)
     mapping = {}
     for item in mappings:
@@ -180,24 +184,53 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
         project_id = client.call("GET", "/api/info")["defaultProject"]
     parse_json_option(config, "--config")  # refuse bad JSON here, with the option's name
     body = {"plugin": plugin_id, "project": project_id, "classMapping": mapping or None, "config": config,
-            "batches": list(batches) or None, "timeout": timeout}
+            "batches": list(batches) or None}
+    if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
+        body["timeout"] = timeout
     session = client.call("POST", "/api/runs", json=body)
     click.echo(f"session {session['_id']} started")
-    shown = 0
-    while True:
-        for entry in session["logs"][shown:]:
-            click.echo(f"{entry.get('time', '')}  {entry.get('level', ''):<8} {entry.get('msg', '')}")
-        shown = len(session["logs"])
-        if session["status"] != "running":
-            break
-        session = client.call("GET", f"/api/sessions/{session['_id']}", params={"wait": 0.5})
-        time.sleep(0.05)
+    follow_to_the_end(client, session)
+
+
+def follow_to_the_end(client: ControlClient, session: dict) -> None:
+    """Follow, print the outcome and exit 0 only on success; Ctrl+C says the run goes on and how to follow it."""
+    try:
+        session = follow(client, session)
+    except KeyboardInterrupt:
+        where = "" if client.url == DEFAULT_URL else f" --url {client.url}"
+        click.echo(f"\nStopped following; the run was not stopped. Session {session['_id']} goes on running on "
+                   f"the host until the plugin answers or the run's time limit passes.\n"
+                   f"  Follow it again:  mockango follow {session['_id']}{where}  (same API key)\n"
+                   f"  Or open:          {client.url}/sessions/{session['_id']}", err=True)
+        sys.exit(130)
     click.echo(f"status:  {session['status']}")
     if session.get("message") is not None:
         click.echo(f"message: {session['message']}")
     if session.get("reason"):
         click.echo(f"reason:  {session['reason']}")
     sys.exit(0 if session["status"] == "succeeded" else 1)
+
+
+@main.command("follow", short_help="Stream a session until it ends; print its result.")
+@control_options
+@click.argument("session_id")
+def follow_command(url, api_key, session_id) -> None:
+    """Stream a session's log lines until it ends, then print the result (as `run` does)."""
+    client = ControlClient(url, api_key)
+    follow_to_the_end(client, client.call("GET", f"/api/sessions/{session_id}"))
+
+
+def follow(client: ControlClient, session: dict) -> dict:
+    """Print the session's log lines as they come, until it ends; return it as it ended."""
+    shown = 0
+    while True:
+        for entry in session["logs"][shown:]:
+            click.echo(f"{entry.get('time', '')}  {entry.get('level', ''):<8} {entry.get('msg', '')}")
+        shown = len(session["logs"])
+        if session["status"] != "running":
+            return session
+        session = client.call("GET", f"/api/sessions/{session['_id']}", params={"wait": 0.5})
+        time.sleep(0.05)
 
 
 @main.group()
@@ -207,13 +240,14 @@ def plugin() -> None:
 
 @plugin.command("create")
 @control_options
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The plugin's name, as the dashboard shows it.")
+@click.option("--description", default="", help="What the plugin does (shown on its dashboard page).")
 @click.option("--class", "class_names", multiple=True, help="A model class name. Repeatable.")
-@click.option("--default-config", help="Default config JSON.")
-def plugin_create(url, api_key, name, class_names, default_config) -> None:
+@click.option("--default-config", help="Default config JSON (pre-fills each run's Config JSON).")
+def plugin_create(url, api_key, name, description, class_names, default_config) -> None:
     """Create a Batch Model plugin; prints its id and secret."""
     created = ControlClient(url, api_key).call("POST", "/api/plugins", json={
-        "name": name, "classNames": list(class_names),
+        "name": name, "description": description, "classNames": list(class_names),
         "defaultConfig": parse_json_option(default_config, "--default-config")})
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 
@@ -222,9 +256,16 @@ def plugin_create(url, api_key, name, class_names, default_config) -> None:
 @control_options
 def plugin_list(url, api_key) -> None:
     """List plugins with their live state."""
-    for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]:
-        state = "live" if item["live"] else "offline"
-        click.echo(f"{item['_id']}  {state:<8} {item['name']}  classes: {', '.join(item['classNames'])}")
+    rows = [(item["_id"], "live" if item["live"] else "offline", item["name"], ", ".join(item["classNames"]))
+            for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]]
+    click.echo(format_table(("ID", "STATE", "NAME", "CLASSES"), rows))
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Columns padded to their widest cell, two spaces apart (the last one unpadded)."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
+    return "\n".join("  ".join([*(str(cell).ljust(w) for cell, w in zip(row, widths)), str(row[-1])]).rstrip()
+                     for row in [header, *rows])
 
 
 @plugin.command("delete")
@@ -288,8 +329,10 @@ def fixture_names() -> list[str]:
 @click.option("--assets", "assets_file", type=click.Path(dir_okay=False),
               help="JSON list of the project's assets, when the project gives none.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the 'demo' project.")
-@click.option("--url", envvar="MOCKANGO_URL", help="A running mockango, to check against one of its projects.")
-@click.option("--api-key", envvar="MOCKANGO_API_KEY")
+@click.option("--url", envvar="MOCKANGO_URL",
+              help="A running mockango, to check against one of its projects [env MOCKANGO_URL].")
+@click.option("--api-key", envvar="MOCKANGO_API_KEY",
+              help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
     """Check a label import file without running anything. Exits 1 when it has errors."""

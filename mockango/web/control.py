@@ -6,6 +6,8 @@ caller's organization. Documented in docs/control-api.md.
 
 from __future__ import annotations
 
+import difflib
+
 from flask import Blueprint, jsonify, request
 
 from ..errors import InvalidRequest, RunTimeout
@@ -23,6 +25,16 @@ def _wait_seconds() -> float | None:
         return min(max(float(raw), 0.0), 600.0)
     except ValueError:
         raise InvalidRequest(f"'wait' must be a number of seconds, got {raw!r}")
+
+
+def _require(body: dict, what: str, **fields: str) -> None:
+    """Refuse a body that lacks a required string field, naming it (and a misspelt key it may have)."""
+    for name, meaning in fields.items():
+        if not isinstance(body.get(name), str) or not body.get(name):
+            close = difflib.get_close_matches(name, [k for k in body if k not in fields], n=1, cutoff=0.6)
+            hint = f" (the body has {close[0]!r}: a misspelling?)" if close else ""
+            got = "" if name not in body else f", got {body[name]!r}"
+            raise InvalidRequest(f"{what} needs {name!r}: {meaning}{got}{hint}")
 
 
 @blueprint.get("/info")
@@ -76,6 +88,7 @@ def delete_plugin(plugin_id: str):
 def start_run():
     user = current_user()
     body = json_body()
+    _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
                               batches=body.get("batches"), timeout=body.get("timeout"))

@@ -86,6 +86,9 @@ def test_restart_keeps_plugin_credentials_and_key(tmp_path):
     serve, fresh = start_serve(tmp_path, "--fresh")
     try:
         assert printed(fresh, "Plugin secret") != printed(first, "Plugin secret")
+        assert (f"--fresh: discarding the state in {tmp_path / 'state.json'}: its API key, 1 plugin(s) with their ids "
+                "and secrets, 0 session(s)") in " ".join(fresh.split())
+        assert "restart them with the ones below" in " ".join(fresh.split())
     finally:
         stop(serve)
 
@@ -160,3 +163,51 @@ def test_validate_against_a_fixture_ontology_without_assets(tmp_path):
     assert "asset references and image bounds were not checked" in result.output
     missing = CliRunner().invoke(main, ["validate", str(tmp_path / "absent.json")])
     assert missing.exit_code == 1 and "cannot read label file" in missing.output
+
+
+def all_commands(group, prefix=("mockango",)):
+    import click
+
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+def test_every_command_and_option_has_help_and_the_list_is_not_cut():
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+
+    top = CliRunner().invoke(main, ["--help"]).output
+    commands = top[top.index("Commands:"):]
+    assert "..." not in commands, commands
+    for path, command in all_commands(main):
+        assert command.help or command.short_help, f"{' '.join(path)} has no help"
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{' '.join(path)} {param.opts[0]} has no help"
+    validate_help = " ".join(CliRunner().invoke(main, ["validate", "--help"]).output.split())
+    assert "[env MOCKANGO_URL]" in validate_help and "[env MOCKANGO_API_KEY]" in validate_help
+
+
+def test_plugin_create_takes_a_description_and_plugin_list_lines_up():
+    from click.testing import CliRunner
+
+    from mockango import MockAngo
+    from mockango.cli import main
+
+    with MockAngo(seed=1) as host:
+        env = {"MOCKANGO_URL": host.url, "MOCKANGO_API_KEY": host.api_key}
+        created = CliRunner().invoke(main, ["plugin", "create", "--name", "A much longer plugin name",
+                                            "--description", "Finds cars", "--class", "Vehicle"], env=env)
+        assert created.exit_code == 0, created.output
+        host.create_plugin("B", class_names=["Person", "Vehicle"])
+        (plugin,) = [p for p in host.hub.plugins.values() if p.name == "A much longer plugin name"]
+        assert plugin.description == "Finds cars"
+        listed = CliRunner().invoke(main, ["plugin", "list"], env=env).output.splitlines()
+        assert listed[0].split() == ["ID", "STATE", "NAME", "CLASSES"]
+        starts = {line.index("offline") for line in listed[1:]} | {listed[0].index("STATE")}
+        assert len(starts) == 1, listed
+        columns = {line.index("Vehicle") if "B " not in line else line.index("Person") for line in listed[1:]}
+        assert columns == {listed[0].index("CLASSES")}, listed
