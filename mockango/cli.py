@@ -323,9 +323,10 @@ def fixture_names() -> list[str]:
 
 @main.command()
 @click.argument("labels_file", type=click.Path(dir_okay=False))
-@click.option("--project", default="demo", show_default=True,
+@click.option("--project",
               help="'demo' (the seeded project), a fixture ontology name (e.g. kitchen-sink), an ontology or "
-                   "project JSON file, or the id of a project on a running mockango (with --url).")
+                   "project JSON file, or the id of a project on a running mockango (with --url) "
+                   "[default: the ontology a fixture file names, else demo].")
 @click.option("--assets", "assets_file", type=click.Path(dir_okay=False),
               help="JSON list of the project's assets, when the project gives none.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the 'demo' project.")
@@ -335,13 +336,27 @@ def fixture_names() -> list[str]:
               help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
-    """Check a label import file without running anything. Exits 1 when it has errors."""
+    """Check a label import file without running anything. Exits 1 when it has errors.
+
+    The file is the labels (a list), a whole import request body ({"project", "jsonContent"}),
+    or a fixture of fixtures/labels ({"labels", "ontology", "assets", ...}), which brings its
+    own ontology and assets.
+    """
     from .validation import validate_labels
 
     labels = load_json_file(labels_file, "label file")
+    fixture: dict = {}
     if isinstance(labels, dict) and "jsonContent" in labels:
         labels = labels["jsonContent"]  # a whole import request body
+    elif isinstance(labels, dict) and "labels" in labels:
+        fixture, labels = labels, labels["labels"]  # a fixture: its labels, ontology and assets
+    if project is None:
+        project = fixture.get("ontology") if isinstance(fixture.get("ontology"), str) else "demo"
     name, category_schema, assets = project_to_validate(project, seed, url, api_key)
+    if fixture and project == fixture.get("ontology"):
+        name = fixture.get("project_name") or name
+        if assets is None and isinstance(fixture.get("assets"), list):
+            assets = fixture["assets"]
     if assets_file:
         assets = load_json_file(assets_file, "asset file")
     note = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from ..suggestions import close_matches
 from . import fast
 from .geometry import geometry_findings
 from .paths import format_path, show
@@ -171,7 +172,7 @@ class LabelChecker:
         self._hints += 1
         if self._hints > _HINT_LIMIT:
             return ""
-        close = difflib.get_close_matches(wrong, list(known), n=3, cutoff=0.6)
+        close = close_matches(wrong, known)
         return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
     def _claim(self, i: int, assets: list[dict]) -> list[dict]:

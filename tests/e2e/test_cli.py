@@ -211,3 +211,30 @@ def test_plugin_create_takes_a_description_and_plugin_list_lines_up():
         assert len(starts) == 1, listed
         columns = {line.index("Vehicle") if "B " not in line else line.index("Person") for line in listed[1:]}
         assert columns == {listed[0].index("CLASSES")}, listed
+
+
+def test_validate_on_the_documented_fixture_prints_the_documented_report():
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+    from tests.support import ROOT
+
+    doc = (ROOT / "docs" / "validation.md").read_text()
+    command = "mockango validate fixtures/labels/invalid/many-errors.json"
+    assert f"`{command}`" in doc
+    documented = doc.split(f"`{command}`", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run([*MOCKANGO, *command.split()[1:]], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == documented
+
+
+def test_validate_suggests_only_close_asset_names(tmp_path):
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([{"externalId": "nope.png"}, {"externalId": "005-enugh.png"}]))
+    output = CliRunner().invoke(main, ["validate", str(labels)]).output
+    assert "has externalId 'nope.png'\n" in output, output            # nothing close: no hint
+    assert "has externalId '005-enugh.png' (did you mean '005-enough.png'?)" in output
