@@ -29,6 +29,7 @@ from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .rest_plugins import RestPluginWatcher
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
 from .seed import demo_data
+from .timeout_reason import timed_out_reason
 
 JOURNAL_SIZE = 10_000
 PLUGIN_TYPES = ("batch-model",)
@@ -447,7 +448,7 @@ class Hub:
             session = self._session_from(connection_id, payload, user=user)
             level = str(payload.get("level", "INFO")).upper()
             entry = {**copy.deepcopy(dict(payload)), "level": level, "msg": payload.get("msg"),
-                     "time": models.iso_time(time.time())}
+                     "time": models.iso_time(time.time()), **({"late": True} if session.finished else {})}
             session.logs.append(entry)
             self._notify("log", {"session": session.id, "entry": entry})
 
@@ -456,7 +457,9 @@ class Hub:
         with self._lock:
             session = self._session_from(connection_id, payload, user=user)
             self._expire(session)
-            if session.finished:
+            if session.finished:  # kept, marked late: it shows what the plugin did after all
+                session.late_answers.append({**copy.deepcopy(dict(payload)), "time": models.iso_time(time.time())})
+                self._notify("late", {"session": session.id})
                 return session
             if payload.get("error"):
                 error = payload.get("error")
@@ -473,10 +476,10 @@ class Hub:
 
     def _expire(self, session: Session) -> None:
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
-            self._finish(session, models.TIMED_OUT,
-                         reason=f"no response came back from the plugin within the run's time limit "
-                                f"({session.time_limit:g} s); official ango 1.1.x clients send nothing when the callback "
-                                "raises, so check the plugin's console")
+            connection = self._connections.get(session.plugin_id, {}).get(session.connection_id)
+            self._finish(session, models.TIMED_OUT, reason=timed_out_reason(
+                session.time_limit, user_agent=getattr(connection, "user_agent", None),
+                connected=connection is not None, last_log=session.logs[-1] if session.logs else None))
 
     def get_session(self, session_id: str, *, organization_id: str | None = None) -> Session:
         with self._lock:
