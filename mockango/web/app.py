@@ -14,6 +14,7 @@ from ..errors import MockangoError
 from ..hub import Hub
 from . import control, dashboard, files, plugin_socket, rest
 from .auth import request_api_key
+from .error_pages import browser_error_page
 
 
 def create_app(hub: Hub) -> Flask:
@@ -39,7 +40,7 @@ def create_app(hub: Hub) -> Flask:
             elif error.code == 405:
                 message = f"{request.method} is not allowed on {request.path}"
             return jsonify({"status": "error", "message": message}), error.code
-        return error
+        return browser_error_page(error)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
