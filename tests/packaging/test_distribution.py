@@ -44,7 +44,8 @@ def base_python() -> str:
 def test_the_wheel_installed_in_a_clean_venv_serves_runs_the_example_plugin_and_its_project_tests(tmp_path):
     """One test, so the distribution is built once (xdist would build it again on another worker)."""
     dist = tmp_path / "dist"
-    run([sys.executable, "-m", "build", "--outdir", dist, ROOT])  # the sdist, then the wheel built from it
+    built = run([sys.executable, "-m", "build", "--outdir", dist, ROOT])  # the sdist, then the wheel from it
+    assert "deprecat" not in (built.stdout + built.stderr).lower(), built.stderr[-3000:]  # e.g. the old license table
     wheels, sdists = sorted(dist.glob("*.whl")), sorted(dist.glob("*.tar.gz"))
     assert [w.name.split("-")[0] for w in wheels] == ["mockango_host"]
     assert [s.name.split("-")[0] for s in sdists] == ["mockango_host"]
@@ -97,3 +98,15 @@ def test_the_wheel_installed_in_a_clean_venv_serves_runs_the_example_plugin_and_
                            capture_output=True, text=True, timeout=300)
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout and "failed" not in tests.stdout
+
+
+def test_make_serve_installs_only_the_runtime_dependencies(tmp_path):
+    """`make serve` on a fresh clone: the package and what it needs to run; the test/bench extras only for test."""
+    def planned(target: str) -> list[str]:
+        dry = run(["make", "-n", "-C", ROOT, target, f"VENV={tmp_path / 'venv'}"], timeout=60)
+        return [line for line in dry.stdout.splitlines() if "pip install" in line]
+
+    serve = planned("serve")
+    assert serve and all("[test" not in line and "bench]" not in line for line in serve), serve
+    assert any(line.rstrip().endswith("-e .") for line in serve), serve
+    assert any("'.[test,bench]'" in line for line in planned("test"))
