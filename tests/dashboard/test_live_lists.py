@@ -7,7 +7,7 @@ import threading
 import pytest
 import requests
 
-from tests.support import plugin_running
+from tests.support import held_callback, plugin_running
 
 pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -72,14 +72,8 @@ def test_plugins_list_shows_a_plugin_created_from_the_cli_live(page, host):
 def test_a_timed_out_session_shows_its_late_lines_and_answer_as_late(page, host):
     plugin = host.create_plugin("Slow", class_names=["Vehicle"])
     release = threading.Event()
-
-    def slow(**data):
-        data["logger"].info("working")
-        release.wait(10)
-        data["logger"].info("finishing after all")
-        return "done, too late"
-
-    with plugin_running(host, plugin.id, plugin.secret, slow):
+    with plugin_running(host, plugin.id, plugin.secret,
+                        held_callback(release, "done, too late", then="finishing after all")):
         session = host.run(plugin.id, timeout=0.3)
         assert session.status == "timed_out"
         page.get(f"{host.url}/sessions/{session.id}")

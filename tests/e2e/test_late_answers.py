@@ -8,19 +8,12 @@ from importlib import metadata
 
 import requests
 
-from tests.support import plugin_running
+from tests.support import held_callback, plugin_running
 
 
 def test_a_slow_plugin_client_run_times_out_with_what_is_known_and_its_late_answer_is_kept(host, demo_plugin):
     release = threading.Event()
-
-    def slow(**data):
-        data["logger"].info("working")
-        release.wait(10)
-        data["logger"].info("finishing")
-        return "done, late"
-
-    with plugin_running(host, demo_plugin.id, demo_plugin.secret, slow):
+    with plugin_running(host, demo_plugin.id, demo_plugin.secret, held_callback(release, "done, late")):
         session = host.run(demo_plugin.id, timeout=0.5)
         assert session.status == "timed_out"
         version = metadata.version("mockango-host")
