@@ -13,7 +13,6 @@ import sys
 import time
 from pathlib import Path
 
-
 from tests import serving
 from tests.serving import command_after, printed
 
