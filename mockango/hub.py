@@ -169,16 +169,16 @@ class Hub:
         return run[1] if run else None
 
     def record_request(self, method: str, path: str, status: int, *, api_key: object = None,
-                       query: str = "") -> None:
+                       query: str = "", agent: str | None = None) -> None:
         """Note one HTTP call in :attr:`journal` (the web layer calls this after every request).
 
-        Each entry is ``{"time", "method", "path", "query", "status", "session"}``; ``session``
-        is the run whose per-run API key made the call (None for any other key).
+        Each entry is ``{"time", "method", "path", "query", "status", "session", "agent"}``; ``session``
+        is the run whose per-run API key made the call (None for any other key), ``agent`` its User-Agent.
         """
         with self._lock:
             session_id = self.session_for_key(api_key) if api_key and self._run_keys else None
             self.journal.append({"time": time.time(), "method": method, "path": path, "query": query,
-                                 "status": status, "session": session_id})
+                                 "status": status, "session": session_id, "agent": agent})
 
     # ---------------------------------------------------------------- projects
 
@@ -476,10 +476,10 @@ class Hub:
 
     def _expire(self, session: Session) -> None:
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
-            connection = self._connections.get(session.plugin_id, {}).get(session.connection_id)
             self._finish(session, models.TIMED_OUT, reason=timed_out_reason(
-                session.time_limit, user_agent=getattr(connection, "user_agent", None),
-                connected=connection is not None, last_log=session.logs[-1] if session.logs else None))
+                session.time_limit, connected=session.connection_id in self._connection_plugin,
+                agents=sorted({e["agent"] or "no User-Agent" for e in self.journal if e["session"] == session.id}),
+                last_log=session.logs[-1] if session.logs else None))
 
     def get_session(self, session_id: str, *, organization_id: str | None = None) -> Session:
         with self._lock:

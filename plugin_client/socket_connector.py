@@ -13,7 +13,6 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from importlib import metadata
 
 import socketio
 
@@ -22,14 +21,6 @@ from .plugin import BatchModelPlugin
 
 NAMESPACE = "/plugin"
 log = logging.getLogger("plugin_client")
-
-
-def user_agent() -> str:
-    """``plugin_client/<version>``: lets the host tell which client a plugin runs on (e.g. in a timeout's reason)."""
-    try:
-        return f"plugin_client/{metadata.version('mockango-host')}"
-    except metadata.PackageNotFoundError:  # run from a source tree that is not installed
-        return "plugin_client/dev"
 
 
 class SocketConnector:
@@ -55,7 +46,7 @@ class SocketConnector:
                 client = self._new_client()
                 try:
                     client.connect(self.host, namespaces=[NAMESPACE], transports=["websocket"],
-                                   wait_timeout=self.connect_timeout, headers={"User-Agent": user_agent()})
+                                   wait_timeout=self.connect_timeout)
                 except socketio.exceptions.ConnectionError as exc:
                     log.warning("could not connect to %s (%s); retrying in %.1f s", self.host, exc, delay)
                     self._stopping.wait(delay)

@@ -28,10 +28,9 @@ MAX_REFUSAL_DELAY = 10.0
 class SocketConnection:
     """A plugin's Socket.IO socket, as the Hub sees it."""
 
-    def __init__(self, socketio: SocketIO, sid: str, user_agent: str = "") -> None:
+    def __init__(self, socketio: SocketIO, sid: str) -> None:
         self.id = f"socket:{sid}"
         self.sid = sid
-        self.user_agent = user_agent  # from the handshake: "" when the client sent none (the official one)
         self._socketio = socketio
 
     def send_run(self, event: dict) -> None:
@@ -46,7 +45,7 @@ class PluginNamespace(Namespace):
         self._refusals: dict[str, int] = {}
 
     def _connection(self) -> SocketConnection:
-        return SocketConnection(self.socketio, request.sid, request.headers.get("User-Agent", ""))
+        return SocketConnection(self.socketio, request.sid)
 
     def on_heartbeat(self, data=None):
         data = data if isinstance(data, dict) else {}

@@ -77,7 +77,7 @@ def test_a_timed_out_session_shows_its_late_lines_and_answer_as_late(page, host)
         session = host.run(plugin.id, timeout=0.3)
         assert session.status == "timed_out"
         page.get(f"{host.url}/sessions/{session.id}")
-        assert "the plugin is still connected (plugin_client" in text_of(page, '[data-field="reason"]')
+        assert "the plugin is still connected: its callback was still running" in text_of(page, '[data-field="reason"]')
         assert not page.find_element(By.ID, "late-answers").is_displayed()
         mark_page(page)
         release.set()
