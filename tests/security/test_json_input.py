@@ -126,7 +126,8 @@ def test_a_run_time_limit_through_the_python_api_is_checked(host, timeout):
 
 def test_every_answer_is_strict_json(api, host):
     """No answer may carry bare NaN/Infinity: read every listing back with a strict parser."""
-    api.post("/api/plugins", '{"name": "p", "defaultConfig": {"t": 1e308}}')
+    for config in ('{"t": NaN}', '{"t": 1e999}', '{"t": -Infinity}', '{"t": 1e308}'):
+        api.post("/api/plugins", '{"name": "p", "defaultConfig": %s}' % config)
     for path in ("/api/plugins", "/api/projects", "/api/sessions", "/api/info", f"/v2/project/{host.project_id}"):
         text = api.get(path).text
         json.loads(text, parse_constant=lambda name: pytest.fail(f"{path} answered bare {name}"))
