@@ -74,6 +74,25 @@ def test_a_surrogate_through_the_python_api_is_refused_too(host):
     assert host.hub.list_plugins(host.hub.default_organization.id) == []
 
 
+@pytest.mark.parametrize("call, words", [
+    (lambda h: h.create_plugin("ok", class_names=["\ud800"]), "classNames"),
+    (lambda h: h.create_project("ok", {"tools": [{"title": "\udc00", "tool": "bounding-box", "schemaId": "a"}]}),
+     "categorySchema.tools[0].title"),
+    (lambda h: h.create_project("ok", {"tools": []}, [{"externalId": "a\ud800", "data": "http://x/a.png"}]),
+     "assets[0].externalId"),
+    (lambda h: h.create_project("ok", {"tools": []}, [{"externalId": "a", "data": "http://x", "metadata": {
+        "width": math.inf}}]), "assets[0].metadata.width"),
+    (lambda h: h.create_organization("\ud800"), "'name'"),
+])
+def test_text_and_numbers_through_the_python_api_are_checked_too(host, call, words):
+    projects, organizations = len(host.hub.projects), len(host.hub.organizations)
+    with pytest.raises(InvalidRequest) as refused:
+        call(host)
+    assert words in refused.value.message
+    assert (len(host.hub.projects), len(host.hub.organizations)) == (projects, organizations)
+    assert host.hub.list_plugins(host.hub.default_organization.id) == []
+
+
 @pytest.mark.parametrize("field, value, words", [
     ("name", "n" * (input_limits.MAX_NAME_LENGTH + 1), ["'name'", "limit"]),
     ("description", "d" * (input_limits.MAX_TEXT_LENGTH + 1), ["'description'", "limit"]),
