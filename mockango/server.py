@@ -45,6 +45,11 @@ class RequestHandler(WSGIRequestHandler):
         if self.verbose:
             super().log_request(code, size)
 
+    def log_error(self, format, *args):  # noqa: A002 - http.server's signature
+        # An idle connection closed by the read timeout is routine, not an error to print.
+        if self.verbose or not format.startswith("Request timed out"):
+            super().log_error(format, *args)
+
 
 class VerboseRequestHandler(RequestHandler):
     verbose = True
