@@ -58,10 +58,11 @@ def _finite_float(text: str) -> float:
 def loads(text: str | bytes, *, where: str = "the body") -> Any:
     """Parse strict JSON and check it (:func:`check_value`); :class:`InvalidRequest` says what was wrong."""
     if isinstance(text, (bytes, bytearray)):
+        encoding = json.detect_encoding(text)  # UTF-8 (with or without a BOM), -16 or -32, as json.loads does
         try:
-            text = bytes(text).decode("utf-8")
+            text = bytes(text).decode(encoding)
         except UnicodeDecodeError as exc:
-            raise InvalidRequest(f"{where} is not UTF-8 text: byte {exc.start} cannot be decoded")
+            raise InvalidRequest(f"{where} is not {encoding.upper()} text: byte {exc.start} cannot be decoded")
     try:
         value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
     except json.JSONDecodeError as exc:

@@ -143,6 +143,17 @@ def test_a_run_time_limit_through_the_python_api_is_checked(host, timeout):
         host.start_run(plugin.id, timeout=timeout)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_json_in_any_standard_encoding_is_read(api, encoding):
+    answer = api.post("/api/plugins", '{"name": "Détecteur 🚗"}'.encode(encoding))
+    assert answer.status_code == 201, answer.text[:300]
+    assert answer.json()["name"] == "Détecteur 🚗"
+
+
+def test_bytes_that_are_not_utf8_are_refused(api):
+    assert_refused(api.post("/api/plugins", b'{"name": "\xc3\x28"}'), 400, "UTF-8", "byte 10")
+
+
 def test_every_answer_is_strict_json(api, host):
     """No answer may carry bare NaN/Infinity: read every listing back with a strict parser."""
     for config in ('{"t": NaN}', '{"t": 1e999}', '{"t": -Infinity}', '{"t": 1e308}'):
