@@ -105,15 +105,26 @@ def test_free_form_plugin_fields_are_bounded(api, field, value, words):
     assert api.get("/api/plugins").json()["plugins"] == []
 
 
-def test_project_description_and_asset_extras_are_bounded(api):
+def test_project_description_and_asset_extras_are_bounded(api, host):
     schema = {"tools": []}
     deep: object = "x"
     for _ in range(500):
         deep = {"d": deep}
+    projects = len(host.hub.projects)
     answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "description": deep}))
-    assert_refused(answer, 400, "levels")
+    assert_refused(answer, 400, "$.description.d.d", "levels")
     answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "description": ["x"]}))
     assert_refused(answer, 400, "'description'", "text")
+    asset = {"externalId": "a", "data": "http://x/a.png", "extra": deep}
+    answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "assets": [asset]}))
+    assert_refused(answer, 400, "$.assets[0].extra.d", "levels")
+    asset = {"externalId": "a", "data": "http://x/a.png", "metadata": {"note": deep}}
+    answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "assets": [asset]}))
+    assert_refused(answer, 400, "$.assets[0].metadata.note.d", "levels")
+    item = {"externalId": "a", "objects": [], "extra": deep}
+    answer = api.post("/v2/import/labels", json.dumps({"project": host.project_id, "jsonContent": [item]}))
+    assert_refused(answer, 400, "$.jsonContent[0].extra.d", "levels")
+    assert len(host.hub.projects) == projects
 
 
 @pytest.mark.parametrize("query", ["wait=nan", "wait=inf", "wait=-inf", "wait=1e999", "wait=" + "9" * 5000])
