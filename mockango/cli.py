@@ -12,7 +12,9 @@ import click
 import requests
 
 from .commands import DEMO_PLUGIN_NAME, plugin_command
+from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .hub import Hub
+from .input_limits import parse_size
 from .persistence import StateFile, StateFileError
 from .server import make_wsgi_server
 
@@ -27,6 +29,13 @@ def main() -> None:
 
 
 # ---------------------------------------------------------------------- serve
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-body")
+
 
 def what_fresh_discards(state: StateFile, seed: int) -> str | None:
     """What ``serve --fresh`` throws away from an existing state file, in words; None when there is none."""
@@ -57,8 +66,14 @@ def what_fresh_discards(state: StateFile, seed: int) -> str | None:
               "between restarts.")
 @click.option("--fresh", is_flag=True, help="Discard the state file and start from the seeded data.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
+@click.option("--max-body", default="32MiB", show_default=True, callback=lambda ctx, param, value: _size(value),
+              help="Largest request body or Socket.IO message (bytes, or e.g. 64MiB); larger ones get 413.")
+@click.option("--read-timeout", default=DEFAULT_READ_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).")
+@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True, type=click.IntRange(min=1),
+              help="Open connections served at once (each plugin socket is one); more get 503.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          verbose: bool) -> None:
+          verbose: bool, max_body: int, read_timeout: float, max_connections: int) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
     Prints the dashboard link, the API key, and the commands that connect the example
@@ -72,7 +87,8 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
     except StateFileError as exc:
         raise click.ClickException(str(exc))
     try:
-        server = make_wsgi_server(hub, host, port, verbose=verbose)
+        server = make_wsgi_server(hub, host, port, verbose=verbose, max_body=max_body, read_timeout=read_timeout,
+                                  max_connections=max_connections)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
                                    f"Is another mockango running? Try --port {port + 1}.")
@@ -187,14 +203,14 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
             "batches": list(batches) or None}
     if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
         body["timeout"] = timeout
-    session = client.call("POST", "/api/runs", json=body)
-    click.echo(f"session {session['_id']} started")
-    follow_to_the_end(client, session)
+    follow_to_the_end(client, client.call("POST", "/api/runs", json=body), announce=True)
 
 
-def follow_to_the_end(client: ControlClient, session: dict) -> None:
+def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = False) -> None:
     """Follow, print the outcome and exit 0 only on success; Ctrl+C says the run goes on and how to follow it."""
     try:
+        if announce:
+            click.echo(f"session {session['_id']} started")
         session = follow(client, session)
     except KeyboardInterrupt:
         where = "" if client.url == DEFAULT_URL else f" --url {client.url}"

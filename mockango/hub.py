@@ -21,13 +21,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from . import models
-from .assets import check_filters, make_asset, matches, paging
+from .assets import check_filters, hosted_size, make_asset, matches, paging
 from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .rest_plugins import RestPluginWatcher
-from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
+from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
+from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
 from .seed import demo_data
 from .timeout_reason import timed_out_reason
 
@@ -132,6 +133,9 @@ class Hub:
     def create_organization(self, name: str, *, user_name: str = "Test User",
                             email: str = "user@example.com") -> User:
         """A new organization with one user; returns the user (``user.api_key`` to call the API)."""
+        check_text(name, "name", max_length=MAX_NAME_LENGTH, required=True)
+        check_text(user_name, "user_name", max_length=MAX_NAME_LENGTH, required=True)
+        check_text(email, "email", max_length=MAX_NAME_LENGTH, required=True)
         with self._lock:
             org = Organization(id=new_object_id(), name=name)
             user = User(id=new_object_id(), name=user_name, email=email, organization_id=org.id,
@@ -205,8 +209,13 @@ class Hub:
         """
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a project needs a non-empty 'name'")
+        check_text(name, "name", max_length=MAX_NAME_LENGTH)
+        check_text(description, "description")
         if not isinstance(category_schema, Mapping):
             raise InvalidRequest("'categorySchema' must be an object with 'tools', 'classifications', 'relations'")
+        check_value(dict(category_schema), where="categorySchema")
+        assets = list(assets)
+        check_value(assets, where="assets")
         schema = {"tools": [], "classifications": [], "relations": [], **copy.deepcopy(dict(category_schema))}
         self._check_ontology(schema)
         with self._lock:
@@ -271,8 +280,10 @@ class Hub:
         asset = self.assets.get(asset_id)
         if asset is None or not asset.hosted:
             raise NotFound(f"no file for asset '{asset_id}'")
-        width = int(asset.metadata.get("width") or 640)
-        height = int(asset.metadata.get("height") or 480)
+        try:
+            width, height = hosted_size(asset.metadata)
+        except InvalidRequest as exc:  # only a hand-edited state file can hold such a size
+            raise NotFound(f"no file for asset '{asset_id}': {exc.message}")
         return render_png(width, height, seed=asset.id)
 
     # ----------------------------------------------------------------- plugins
@@ -283,15 +294,19 @@ class Hub:
         """Register a plugin; its ``secret`` is what the plugin process connects with."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
+        check_text(name, "name", max_length=MAX_NAME_LENGTH)
+        check_text(description, "description")
         if plugin_type not in PLUGIN_TYPES:
             raise InvalidRequest(f"plugin type '{plugin_type}' is not simulated: use one of {list(PLUGIN_TYPES)}")
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
+        check_value(class_names, where="classNames")
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if isinstance(default_config, str):
             default_config = parse_config(default_config, "defaultConfig")
+        check_free_form(default_config, "defaultConfig")
         if callback_url is not None and (not isinstance(callback_url, str)
                                          or not callback_url.startswith(("http://", "https://"))):
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
@@ -389,6 +404,7 @@ class Hub:
                   config: Any = None, batches: Iterable[str] | None = None,
                   timeout: float | None = None) -> Session:
         """What clicking Run does: check everything, open a session, send the event to one connection."""
+        limit = time_limit_for(timeout, self.run_timeout)
         with self._lock:
             plugin = self.plugin_for(user.organization_id, plugin_id)
             project = self.project_for(user, project_id)
@@ -414,7 +430,6 @@ class Hub:
                 "tags": list(batch_ids),
                 "configJSON": config_json,
             }
-            limit = self.run_timeout if timeout is None else timeout
             connection = connections[next(self._turn) % len(connections)]
             session = Session(id=session_id, plugin_id=plugin.id, project_id=project.id,
                               organization_id=user.organization_id, run_by=user.id, event=event,
