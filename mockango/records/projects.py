@@ -18,6 +18,7 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..assets import hosted_size
 from ..errors import Conflict, InvalidRequest, NotFound
 from ..ids import new_object_id
 from ..models import Batch, Project, iso_time
@@ -188,12 +189,17 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
     elif not trusted and (type(asset_id) is not str or not OBJECT_ID.fullmatch(asset_id)):
         raise InvalidRequest(f"assets[{index}]._id must be 24 lowercase hex characters "
                              "(or left out: the host assigns one)")
+    hosted = raw.get("hosted", False)
+    if type(hosted) is not bool:
+        raise InvalidRequest(f"assets[{index}].hosted must be true or false, got {hosted!r}")
+    if hosted:
+        hosted_size(metadata, where=f"assets[{index}].metadata")
     created = raw.get("createdAt") if trusted and type(raw.get("createdAt")) is float else time.time()
     key = tuple(batch_ids)
     batches = batch_json.get(key)
     if batches is None:
         batches = batch_json[key] = json.dumps(batch_ids)
-    values = (asset_id, project_id, position, external_id, data, 1 if raw.get("hosted") else 0,
+    values = (asset_id, project_id, position, external_id, data, 1 if hosted else 0,
               to_json(metadata, f"assets[{index}].metadata") if metadata else "{}", batches, created)
     return values, batch_ids
 
