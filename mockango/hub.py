@@ -390,6 +390,13 @@ class Hub:
         return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters={},
                                          with_labels=True)
 
+    def project_asset(self, project_id: str, asset_id: str) -> dict | None:
+        """One asset of a project with its labels (a control-side view), or None."""
+        project = self.projects.require(project_id)
+        found, _ = self.projects.find_assets(project, self.base_url, page=1, limit=1, filters={"_id": asset_id},
+                                             with_labels=True)
+        return found[0] if found else None
+
     def project_assets(self, project_id: str) -> list[dict]:
         """Every asset of a project with its stored labels (a control-side view: no key needed)."""
         project = self.projects.require(project_id)

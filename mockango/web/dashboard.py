@@ -337,11 +337,11 @@ def asset(user, project_id: str, asset_id: str):
     """One asset, large, with its labels drawn over it and each object listed (class and id)."""
     h = hub()
     found = h.project_for(user, project_id).to_dict()
-    stored = h.assets.get(asset_id)
-    if stored is None or stored.project_id != found["_id"]:
+    stored = h.project_asset(found["_id"], asset_id)
+    if stored is None:
         raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
     schema = found["categorySchema"]
-    card = _asset_card(stored.to_dict(h.base_url, with_labels=True), {t.get("schemaId"): t for t in schema.get("tools", [])},
+    card = _asset_card(stored, {t.get("schemaId"): t for t in schema.get("tools", [])},
                        {t.get("title"): t for t in schema.get("tools", [])},
                        _classification_names(schema.get("classifications", [])),
                        {b["_id"]: b["name"] for b in found["batches"]})
