@@ -207,7 +207,7 @@ Press Ctrl+C to stop.""")
 
 # ---------------------------------------------------------------------- state
 
-@main.group()
+@main.group(short_help="Export the state file to JSON, or import one.")
 def state() -> None:
     """Export the state of `mockango serve` to JSON, or replace it from JSON (stop serve first)."""
 
@@ -217,7 +217,7 @@ def _state_option(command):
                         type=click.Path(dir_okay=False), help="The SQLite state file of `mockango serve`.")(command)
 
 
-@state.command("export")
+@state.command("export", short_help="Write the whole state to a JSON file.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_state_option
 def state_export(file: str, state_path: str) -> None:
@@ -235,7 +235,7 @@ def state_export(file: str, state_path: str) -> None:
     click.echo(f"exported {rows} rows from {state_path} to {file}")
 
 
-@state.command("import")
+@state.command("import", short_help="Replace the whole state with a JSON file.")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @_state_option
 def state_import(file: str, state_path: str) -> None:

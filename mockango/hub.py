@@ -330,8 +330,8 @@ class Hub:
         if not isinstance(category_schema, Mapping):
             raise InvalidRequest("'categorySchema' must be an object with 'tools', 'classifications', 'relations'")
         check_value(dict(category_schema), where="categorySchema")
-        assets = list(assets)
-        check_value(assets, where="assets")
+        # Assets are checked one by one as they are stored (what each keeps: text, metadata), so a
+        # million of them stream through in bounded memory.
         schema_ = {"tools": [], "classifications": [], "relations": [], **copy.deepcopy(dict(category_schema))}
         self._check_ontology(schema_)
         org_id = organization_id or self._default_org_id()
