@@ -186,12 +186,13 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
     h = hub()
     rows = []
     for s in sorted(sessions, key=lambda s: s.started_at, reverse=True):
-        plugin = h.plugins.get(s.plugin_id)
-        project = h.projects.get(s.project_id)
+        plugin = h.get_plugin(s.plugin_id)
+        project = h.get_project(s.project_id)
+        run_by = h.get_user(s.run_by)
         rows.append({"id": s.id, "status": s.status, "plugin_id": s.plugin_id,
                      "plugin": plugin.name if plugin else None,
                      "project_id": s.project_id, "project": project.name if project else s.project_id,
-                     "run_by": h.users[s.run_by].name if s.run_by in h.users else s.run_by,
+                     "run_by": run_by.name if run_by else s.run_by,
                      "started": s.to_dict()["startedAt"], "duration": _duration(s)})
     return rows
 
