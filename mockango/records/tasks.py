@@ -12,7 +12,10 @@ Two triggers tie tasks to assets without touching the asset code: a new asset ge
 become its task's answer (with a history entry). A task's id is its asset's id with the
 last hex digit mirrored (``0``<->``f``): stable for seeded data, one index probe away.
 
-Every page is one indexed query: by (project, position) or (project, stage, position).
+A page of a whole project is a range of positions (0..n-1, like its assets): O(limit + log n)
+however deep. A page at one stage walks the (project, stage, position) index: O(offset +
+limit). Totals come from counters the triggers keep (``task_counts``), never from a scan;
+only filters without an index (batches, dates, ...) read the project's tasks.
 State export/import (``mockango state export``) leaves tasks out: imported assets get
 fresh tasks at their first stage (the SQLite file itself keeps everything).
 """
@@ -70,6 +73,24 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE INDEX IF NOT EXISTS tasks_in_order ON tasks(project_id, position);
 CREATE INDEX IF NOT EXISTS tasks_by_stage ON tasks(project_id, stage, position);
 CREATE INDEX IF NOT EXISTS tasks_by_assignee ON tasks(project_id, assignee, position);
+CREATE TABLE IF NOT EXISTS task_counts (
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    stage TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    PRIMARY KEY (project_id, stage)
+) WITHOUT ROWID;
+CREATE TRIGGER IF NOT EXISTS task_counts_on_insert AFTER INSERT ON tasks BEGIN
+    INSERT INTO task_counts (project_id, stage, count) VALUES (NEW.project_id, NEW.stage, 1)
+        ON CONFLICT (project_id, stage) DO UPDATE SET count = count + 1;
+END;
+CREATE TRIGGER IF NOT EXISTS task_counts_on_delete AFTER DELETE ON tasks BEGIN
+    UPDATE task_counts SET count = count - 1 WHERE project_id = OLD.project_id AND stage = OLD.stage;
+END;
+CREATE TRIGGER IF NOT EXISTS task_counts_on_move AFTER UPDATE OF stage ON tasks WHEN NEW.stage != OLD.stage BEGIN
+    UPDATE task_counts SET count = count - 1 WHERE project_id = OLD.project_id AND stage = OLD.stage;
+    INSERT INTO task_counts (project_id, stage, count) VALUES (NEW.project_id, NEW.stage, 1)
+        ON CONFLICT (project_id, stage) DO UPDATE SET count = count + 1;
+END;
 CREATE TABLE IF NOT EXISTS task_history (
     pk INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -190,8 +211,8 @@ class TaskBook:
             for stage in self.stages(project.id, db):
                 if stage["id"] in kept:
                     continue
-                waiting = db.execute("SELECT count(*) FROM tasks WHERE project_id = ? AND stage = ?",
-                                     (project.id, stage["id"])).fetchone()[0]
+                waiting = self._total(db, project.id, ["t.project_id = ?", "t.stage = ?"],
+                                      [project.id, stage["id"]])
                 if waiting:
                     raise Conflict(f"stage '{stage['id']}' still holds {waiting} task(s): requeue them to a stage "
                                    f"of the new workflow first (requeue_tasks)")
@@ -207,7 +228,7 @@ class TaskBook:
 
     def stage_counts(self, project_id: str) -> dict[str, int]:
         with self.store.read() as db:
-            counts = dict(db.execute("SELECT stage, count(*) FROM tasks WHERE project_id = ? GROUP BY stage",
+            counts = dict(db.execute("SELECT stage, count FROM task_counts WHERE project_id = ?",
                                      (project_id,)).fetchall())
             return {s["id"]: counts.get(s["id"], 0) for s in self.stages(project_id, db)}
 
@@ -300,12 +321,29 @@ class TaskBook:
         query = f"SELECT {_COLUMNS} {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position {order}"
         with self.store.read() as db:
             if not rest:
-                total = db.execute(f"SELECT count(*) {_FROM} WHERE {' AND '.join(where)}", args).fetchone()[0]
-                rows = db.execute(query + " LIMIT ? OFFSET ?", (*args, limit, (page - 1) * limit)).fetchall()
+                total = self._total(db, project.id, where, args)
+                if len(where) == 1:  # the whole project: positions are 0..n-1, so a page is a range
+                    first = (page - 1) * limit if order == "ASC" else total - page * limit
+                    rows = db.execute(f"SELECT {_COLUMNS} {_FROM} WHERE t.project_id = ? AND t.position >= ? "
+                                      f"AND t.position < ? ORDER BY t.position {order}",
+                                      (project.id, max(first, 0), first + limit)).fetchall()
+                else:
+                    rows = db.execute(query + " LIMIT ? OFFSET ?", (*args, limit, (page - 1) * limit)).fetchall()
                 return [self._view(r, schema) for r in rows], total
             matched = [r for r in db.execute(query, args) if record_matches(self._view(r, None), rest)]
             chosen = matched[(page - 1) * limit: page * limit]
             return [self._view(r, schema) for r in chosen], len(matched)
+
+    @staticmethod
+    def _total(db: sqlite3.Connection, project_id: str, where: list[str], args: list) -> int:
+        if len(where) == 1:
+            return db.execute("SELECT coalesce(sum(count), 0) FROM task_counts WHERE project_id = ?",
+                              (project_id,)).fetchone()[0]
+        if len(where) == 2 and where[1] == "t.stage = ?":
+            row = db.execute("SELECT count FROM task_counts WHERE project_id = ? AND stage = ?",
+                             (project_id, args[1])).fetchone()
+            return row[0] if row else 0
+        return db.execute(f"SELECT count(*) {_FROM} WHERE {' AND '.join(where)}", args).fetchone()[0]
 
     def iter_project(self, project_id: str) -> list[Mapping]:
         """Every task row of a project in order (exports); read in one snapshot."""

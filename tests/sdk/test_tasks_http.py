@@ -161,3 +161,14 @@ def test_every_task_route_needs_an_api_key(host, project):
     anonymous = Api(host.url, None)
     assert anonymous.get(f"/v2/project/{project.id}/tasks")[0] == 401
     assert anonymous.post("/v2/task/assign", {})[0] == 401
+
+
+def test_pages_in_both_orders_cover_every_task_once(api, host, project):
+    ids = asset_ids(host)
+    forward = [t["asset"] for p in (1, 2, 3) for t in tasks_of(api, project, page=p, limit=10)["tasks"]]
+    backward = [t["asset"] for p in (1, 2, 3) for t in tasks_of(api, project, page=p, limit=10,
+                                                                  sort="-createdAt")["tasks"]]
+    assert forward == ids and backward == ids[::-1]
+    assert tasks_of(api, project, page=4, limit=10)["tasks"] == []
+    status, body = api.get(f"/v2/project/{project.id}/tasks", sort="priority")
+    assert status == 400 and "sort" in body["message"]
