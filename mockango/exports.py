@@ -27,35 +27,34 @@ if TYPE_CHECKING:
 FORMATS = ("json", "ndjson")
 BOOLEAN_OPTIONS = ("sendEmail", "includeMetadata", "includeHistory", "doNotNotify", "includeOnlyKeyFrames",
                    "includeIdleBlurDurations")
-KNOWN_OPTIONS = BOOLEAN_OPTIONS + ("includeSegmentationPoints", "format", "type", "batches", "taskTypes", "stage", "updatedAt", "createdAt",
-                                   "project")
+KNOWN_OPTIONS = BOOLEAN_OPTIONS + ("includeSegmentationPoints", "format", "type", "batches", "taskTypes", "stage",
+                                   "updatedAt", "createdAt", "project")
 
 
-def _json_list(params: Mapping, name: str) -> list[str] | None:
+def json_parameter(params: Mapping, name: str, shape: str) -> Any:
+    """A query parameter holding JSON, parsed (None when absent), or a 400 naming it and the shape it needs."""
     raw = params.get(name)
     if raw is None:
         return None
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"{name} must be a JSON list of strings: {exc.msg}")
+        raise InvalidRequest(f"'{name}' must be {shape}: {exc.msg}")
+
+
+def _json_list(params: Mapping, name: str) -> list[str] | None:
+    value = json_parameter(params, name, "a JSON list of strings")
     if isinstance(value, str):  # 1.3.x sends one stage as a JSON string
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
         raise InvalidRequest(f"{name} must be a JSON list of strings")
     return value
 
 
 def _time_range(params: Mapping, name: str) -> dict | None:
-    raw = params.get(name)
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"{name} must be JSON like {{\"$gt\": \"2024-01-01T00:00:00.000000Z\"}}: {exc.msg}")
-    if not isinstance(value, dict) or set(value) - {"$gt", "$lt"} or not all(isinstance(v, str) for v in
-                                                                               value.values()):
+    value = json_parameter(params, name, 'JSON like {"$gt": "2024-01-01T00:00:00.000000Z"}')
+    if value is not None and (not isinstance(value, dict) or set(value) - {"$gt", "$lt"}
+                              or not all(isinstance(v, str) for v in value.values())):
         raise InvalidRequest(f"{name} must be an object with '$gt' and/or '$lt' ISO times")
     return value
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import copy
 import json
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import workflow
