@@ -46,7 +46,7 @@ from .records.issues import IssueBook
 from .records.storages import StorageBook
 from .records.tasks import TaskBook
 from .store import Store
-from .uploads import Uploads
+from .uploads import Uploads, keep_url_secret
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
 
@@ -123,6 +123,7 @@ class Hub:
                 sessions.fail_interrupted(db)
         elif populate:
             self._load_seeded()
+        keep_url_secret(self)
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
 
     # ------------------------------------------------------------------ state
@@ -159,6 +160,7 @@ class Hub:
         self.journal.clear()
         self.objects.clear()
         self._load_seeded()
+        keep_url_secret(self)
         self._notify("reset", {})
 
     def close(self) -> None:

@@ -29,6 +29,22 @@ ASSET_URL_TTL = 30 * 24 * 3600.0
 MAX_ASSETS_PER_CALL = 10_000
 
 
+URL_SECRET_SETTING = "objectUrlSecret"
+
+
+def keep_url_secret(hub: Hub) -> None:
+    """Use the URL-signing secret the store keeps (so URLs given out survive a restart of
+    ``mockango serve``), or keep this one there when it has none."""
+    from .records import accounts
+
+    stored = hub.accounts.setting(URL_SECRET_SETTING)
+    if stored:
+        hub.objects.secret = bytes.fromhex(stored)
+    else:
+        with hub.store.write() as db:
+            accounts.set_setting(db, URL_SECRET_SETTING, hub.objects.secret.hex())
+
+
 class Uploads:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
