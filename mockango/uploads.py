@@ -34,9 +34,12 @@ URL_SECRET_SETTING = "objectUrlSecret"
 
 def keep_url_secret(hub: Hub) -> None:
     """Use the URL-signing secret the store keeps (so URLs given out survive a restart of
-    ``mockango serve``), or keep this one there when it has none."""
+    ``mockango serve``), or keep this one there when it has none. In memory there is no
+    restart to survive, and nothing to do (a reset stays a plain copy)."""
     from .records import accounts
 
+    if hub.store.memory:
+        return
     stored = hub.accounts.setting(URL_SECRET_SETTING)
     if stored:
         hub.objects.secret = bytes.fromhex(stored)
