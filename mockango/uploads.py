@@ -25,6 +25,16 @@ from .records.tasks import task_id_for
 if TYPE_CHECKING:
     from .hub import Hub
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS run_uploads (
+    session_id TEXT NOT NULL,
+    asset_pk INTEGER NOT NULL REFERENCES assets(pk) ON DELETE CASCADE,
+    PRIMARY KEY (session_id, asset_pk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_uploads_by_asset ON run_uploads(asset_pk);
+"""
+EXPORTED = ("run_uploads",)
+
 ASSET_URL_TTL = 30 * 24 * 3600.0
 MAX_ASSETS_PER_CALL = 10_000
 
@@ -89,10 +99,11 @@ class Uploads:
         return self._objects.url("", key, "GET", ASSET_URL_TTL)
 
     def add_assets(self, user: User, project_id: Any, assets: Any, *, batches: Any = None,
-                   priority: Any = 0) -> list[dict]:
+                   priority: Any = 0, session_id: str | None = None) -> list[dict]:
         """Create assets (``{data, externalId, metadata?, batches?, storage?, contextData?}``) and their tasks.
 
-        All or nothing: any bad asset refuses the whole call, saying which and why.
+        All or nothing: any bad asset refuses the whole call, saying which and why. ``session_id``
+        (the run whose key made the call) is remembered: :meth:`created_by` lists a run's assets.
         """
         if not isinstance(assets, list) or not assets:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
@@ -125,6 +136,9 @@ class Uploads:
         ids = [a["_id"] for a in prepared]
         with self._hub.store.write() as db:
             project_rows.add_assets(db, project.id, prepared)
+            if session_id is not None:
+                db.execute("INSERT INTO run_uploads (session_id, asset_pk) SELECT ?, pk FROM assets "
+                           "WHERE id IN (SELECT value FROM json_each(?))", (session_id, json.dumps(ids)))
             if priority:
                 db.execute("UPDATE tasks SET priority = ? WHERE id IN (SELECT value FROM json_each(?))",
                            (priority, json.dumps([task_id_for(i) for i in ids])))
@@ -133,6 +147,12 @@ class Uploads:
             found = {r["id"]: project_rows.asset_dict(r, self._hub.base_url) for r in db.execute(
                 "SELECT * FROM assets WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
         return [found[i] for i in ids]
+
+    def created_by(self, session_id: str) -> list[str]:
+        """Ids of the assets a run created (through its run key), in creation order."""
+        with self._hub.store.read() as db:
+            return [r[0] for r in db.execute("SELECT a.id FROM run_uploads u JOIN assets a ON a.pk = u.asset_pk "
+                                             "WHERE u.session_id = ? ORDER BY a.pk", (session_id,))]
 
     def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
         """Delete assets with their tasks and issues; the project's order stays 0..n-1 (renumbered)."""

@@ -581,6 +581,18 @@ class TaskBook:
                 self._record(db, row["pk"], row["stage"], "assign", user.email, assignee=email)
         return len(rows)
 
+    def store_plugin_answer(self, asset_id: str, answer: Mapping, actor: str | None) -> dict:
+        """A Model plugin's answer (import format, already validated) becomes the asset's task's answer,
+        with a ``plugin-answer`` history entry; returns the task as ``get_task`` shows it."""
+        stored = {key: list(answer.get(key) or []) for key in ("objects", "classifications", "relations")}
+        task_id = task_id_for(asset_id)
+        with self.store.write() as db:
+            row = self._row(db, None, task_id)
+            db.execute("UPDATE tasks SET answer = ? WHERE pk = ?", (to_json(stored, "answer"), row["pk"]))
+            self._record(db, row["pk"], row["stage"], "plugin-answer", actor, answer=stored)
+        self._hub._notify("task", {"project": row["project_id"], "task": row["id"], "stage": row["stage"]})
+        return self.get(None, task_id)
+
     # --------------------------------------------------------- for tests (no key)
 
     def set_task(self, task_id: str, **changes: Any) -> dict:

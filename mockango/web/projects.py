@@ -7,7 +7,7 @@ from flask import Blueprint, request
 from .. import batches, project_admin
 from ..errors import InvalidRequest
 from ..exports import json_parameter
-from .auth import current_user, hub
+from .auth import current_user, hub, request_api_key
 from .rest import json_body, success
 
 blueprint = Blueprint("projects", __name__, url_prefix="/v2")
@@ -63,7 +63,8 @@ def upload_cloud(project_id: str):
     body = json_body()
     chosen = json_parameter(request.args, "batches", "a JSON list of batch ids")
     created = hub().uploads.add_assets(user, project_id, body.get("assets"), batches=chosen,
-                                       priority=body.get("priority", 0))
+                                       priority=body.get("priority", 0),
+                                       session_id=hub().session_for_key(request_api_key()))
     return success({"assets": created, "total": len(created)}, 201)
 
 
