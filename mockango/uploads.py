@@ -170,6 +170,7 @@ class Uploads:
             db.execute("UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
                        "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?))) "
                        "WHERE project_id = ?", (pks, project.id))
+            self._hub.tasks.forget(db, pks)
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
                        "WHERE id = ?", (len(rows), sum(r["pre_labeled"] for r in rows), project.id))

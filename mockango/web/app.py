@@ -57,6 +57,9 @@ def create_app(hub: Hub) -> Flask:
                            query=request.query_string.decode("latin-1"))
         return response
 
-    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
+    # async_handlers=False: a socket's events are handled one after another, in the order they came, so a
+    # plugin's last log lines are stored before the response that ends its run (handlers only write a row).
+    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,
+                        async_handlers=False)
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
     return app

@@ -6,6 +6,8 @@ caller's organization. Documented in docs/control-api.md.
 
 from __future__ import annotations
 
+import math
+
 from flask import Blueprint, jsonify, request
 
 from ..errors import InvalidRequest, RunTimeout
@@ -13,6 +15,7 @@ from .auth import current_user, hub
 from .rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
+MAX_WAIT = 600.0
 
 
 def _wait_seconds() -> float | None:
@@ -20,9 +23,12 @@ def _wait_seconds() -> float | None:
     if raw is None:
         return None
     try:
-        return min(max(float(raw), 0.0), 600.0)
+        seconds = float(raw)
     except ValueError:
-        raise InvalidRequest(f"'wait' must be a number of seconds, got {raw!r}")
+        seconds = math.nan
+    if not math.isfinite(seconds):  # float() reads "nan" and "inf", which would slip past the cap
+        raise InvalidRequest(f"'wait' must be a finite number of seconds (at most {MAX_WAIT:g}), got {raw!r}")
+    return min(max(seconds, 0.0), MAX_WAIT)
 
 
 @blueprint.get("/info")
@@ -77,10 +83,10 @@ def delete_plugin(plugin_id: str):
 def start_run():
     user = current_user()
     body = json_body()
+    wait = _wait_seconds()  # refused before the run starts: a refused request changes nothing
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
                               batches=body.get("batches"), timeout=body.get("timeout"))
-    wait = _wait_seconds()
     if wait:
         try:
             session = hub().wait_session(session.id, timeout=wait)
@@ -100,8 +106,8 @@ def list_sessions():
 def get_session(session_id: str):
     user = current_user()
     h = hub()
-    session = h.get_session(session_id, organization_id=user.organization_id)
     wait = _wait_seconds()
+    session = h.get_session(session_id, organization_id=user.organization_id)
     if wait and not session.finished:
         try:
             session = h.wait_session(session_id, timeout=wait)

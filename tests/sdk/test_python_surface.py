@@ -53,3 +53,15 @@ def test_a_runs_uploads_and_a_plugins_answer_are_remembered(host, api, box_schem
     assert [(h["action"], h["actor"]) for h in history] == [("plugin-answer", "session:run-1")]
     hub.uploads.delete_assets(user, host.project_id, [made[1]["_id"]])
     assert hub.uploads.created_by("run-1") == [made[0]["_id"]]
+
+
+def test_reset_brings_tasks_and_their_counts_back(host, api):
+    first = host.tasks()[0]
+    host.set_task(first["_id"], stage="Review", assignee="a@b.c")
+    api.post(f"/v2/project/{host.project_id}/cloud", {"assets": [{"data": "https://example.com/extra.png"}]})
+    host.reset()
+    api.http.headers["apikey"] = host.api_key
+    tasks = host.tasks()
+    assert len(tasks) == 25 and {t["stage"] for t in tasks} == {"Label"} and tasks[0]["assignee"] is None
+    assert host.hub.tasks.stage_counts(host.project_id) == {"Start": 0, "Label": 25, "Review": 0, "Complete": 0}
+    assert api.get(f"/v2/project/{host.project_id}/tasks", stage="Label")[1]["data"]["total"] == 25

@@ -1,0 +1,104 @@
+"""The SQLite store under the Hub at growing project sizes (Hub calls, no HTTP: the store's own cost).
+
+    .venv/bin/python bench/store.py [--sizes 1000,1000000] [--repeat 50]
+
+For each size, in a fresh state file: create the project (bulk insert), then median ms of
+page 1 and the last page (limit 10), a filtered page (externalId, batch, isPreLabeled), a
+one-item label import, the process's RSS, and a restart (open the file again, first page).
+Prints a table and the growth ratios against the smallest size. Then the fixture's reset
+(``Hub.reset``, in memory). The ``scale`` bench (bench/scale.py) measures the same over HTTP.
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+from fixture_overhead import timed  # this folder is on sys.path when a bench script runs
+
+from mockango import Hub
+
+ONTOLOGY = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Vehicle"}]}
+
+
+def assets(count: int):
+    for index in range(count):
+        yield {"externalId": f"img-{index:07d}.png", "data": f"https://images.example.com/{index:07d}.png",
+               "metadata": {"width": 640, "height": 480}, "batches": ["odd" if index % 2 else "even"]}
+
+
+def median_ms(action, repeat: int) -> float:
+    return statistics.median(timed(action, repeat))
+
+
+def rss_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def measure(size: int, repeat: int, folder: Path) -> dict[str, float]:
+    path = folder / f"state-{size}.sqlite3"
+    hub = Hub(state=path)
+    user = hub.default_user
+    started = time.perf_counter()
+    project = hub.create_project("Big", ONTOLOGY, assets(size))
+    figures = {"create s": time.perf_counter() - started}
+    odd = next(b.id for b in project.batches if b.name == "odd")
+    last_page = (size + 9) // 10
+    middle = f"img-{size // 2:07d}.png"
+    figures["page 1 ms"] = median_ms(lambda: hub.find_assets(user, project.id, page=1, limit=10), repeat)
+    figures["last page ms"] = median_ms(lambda: hub.find_assets(user, project.id, page=last_page, limit=10), repeat)
+    figures["by externalId ms"] = median_ms(
+        lambda: hub.find_assets(user, project.id, filters={"externalId": middle}), repeat)
+    figures["batch page 1 ms"] = median_ms(
+        lambda: hub.find_assets(user, project.id, filters={"batches": [odd]}), repeat)
+    figures["isPreLabeled page 1 ms"] = median_ms(
+        lambda: hub.find_assets(user, project.id, filters={"isPreLabeled": False}), repeat)
+    item = [{"externalId": middle, "objects": [{"schemaId": "box",
+                                                "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}]}]
+    figures["import 1 item ms"] = median_ms(lambda: hub.import_labels(user, project.id, item), repeat)
+    figures["RSS MB"] = rss_mb()
+    hub.close_store()
+    started = time.perf_counter()
+    again = Hub(state=path)
+    again.find_assets(again.default_user, project.id, page=1, limit=10)
+    figures["restart ms"] = (time.perf_counter() - started) * 1000
+    again.close_store()
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,100000", help="comma-separated asset counts (default 1000,100000)")
+    parser.add_argument("--repeat", type=int, default=50)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    rows = {}
+    with tempfile.TemporaryDirectory(prefix="mockango-store-bench-") as folder:
+        for size in sizes:
+            rows[size] = measure(size, args.repeat, Path(folder))
+    names = list(rows[sizes[0]])
+    print(f"{'':<24}" + "".join(f"{size:>12,}" for size in sizes) + "   ratio (largest / smallest)")
+    for name in names:
+        values = [rows[size][name] for size in sizes]
+        ratio = values[-1] / values[0] if values[0] else float("nan")
+        print(f"{name:<24}" + "".join(f"{v:>12.3f}" for v in values) + f"   {ratio:8.2f}x")
+    hub = Hub()
+    after_change = []
+    for _ in range(200):
+        hub.create_plugin("changed")  # a test that changed something (not timed)
+        started = time.perf_counter()
+        hub.reset()
+        after_change.append((time.perf_counter() - started) * 1000)
+    print(f"\nHub.reset (in memory, the fixture's per-test reset), median ms: after a change "
+          f"{statistics.median(after_change):.3f}, with nothing changed {median_ms(hub.reset, 200):.3f}")
+
+
+if __name__ == "__main__":
+    main()
