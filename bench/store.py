@@ -73,6 +73,31 @@ def measure(size: int, repeat: int, folder: Path) -> dict[str, float]:
     return figures
 
 
+def reads_during_import(folder: Path, items: int = 10_000) -> tuple[float, float, int]:
+    """p50 and p99 ms of a project read + page while another thread imports ``items`` labels (file mode)."""
+    import threading
+
+    hub = Hub(state=folder / "concurrent.sqlite3")
+    user = hub.default_user
+    project = hub.create_project("Busy", ONTOLOGY, assets(items))
+    labels = [{"externalId": f"img-{i:07d}.png", "objects": [
+        {"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}]} for i in range(items)]
+    done = threading.Event()
+    importer = threading.Thread(target=lambda: (hub.import_labels(user, project.id, labels), done.set()))
+    samples = []
+    importer.start()
+    while not done.is_set():
+        started = time.perf_counter()
+        hub.project_for(user, project.id)
+        hub.find_assets(user, project.id, page=1, limit=10)
+        samples.append((time.perf_counter() - started) * 1000)
+        time.sleep(0.001)
+    importer.join()
+    hub.close_store()
+    ordered = sorted(samples)
+    return statistics.median(ordered), ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))], len(ordered)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,100000", help="comma-separated asset counts (default 1000,100000)")
@@ -83,12 +108,15 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="mockango-store-bench-") as folder:
         for size in sizes:
             rows[size] = measure(size, args.repeat, Path(folder))
+        p50, p99, count = reads_during_import(Path(folder))
     names = list(rows[sizes[0]])
     print(f"{'':<24}" + "".join(f"{size:>12,}" for size in sizes) + "   ratio (largest / smallest)")
     for name in names:
         values = [rows[size][name] for size in sizes]
         ratio = values[-1] / values[0] if values[0] else float("nan")
         print(f"{name:<24}" + "".join(f"{v:>12.3f}" for v in values) + f"   {ratio:8.2f}x")
+    print(f"\nproject read + page 1 while another thread imports 10,000 labels (file mode): "
+          f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {count} reads")
     hub = Hub()
     after_change = []
     for _ in range(200):
