@@ -142,6 +142,16 @@ _COLUMNS = ("t.pk, t.id, t.project_id, t.position, t.stage, t.status, t.assignee
 _FROM = "FROM tasks t JOIN assets a ON a.pk = t.asset_pk"
 
 
+def _settable(name: str, value: Any) -> bool:
+    if name == "priority":
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2 ** 31
+    if name == "is_benchmark":
+        return isinstance(value, bool)
+    if name == "review_status":
+        return value is None or value in REVIEW_STATUSES
+    return value is None or isinstance(value, str)
+
+
 def task_id_for(asset_id: str) -> str:
     """The id of an asset's task (the trigger's rule, in Python)."""
     return asset_id[:23] + asset_id[23:].translate(_MIRROR)
@@ -625,6 +635,8 @@ class TaskBook:
                 if name not in SETTABLE:
                     raise InvalidRequest(f"a task has no settable field '{name}': use stage, answer or "
                                          f"{', '.join(SETTABLE)}")
+                if not _settable(name, value):
+                    raise InvalidRequest(f"{name}={value!r} is not a value a task's {name} can hold")
                 db.execute(f"UPDATE tasks SET {SETTABLE[name]} = ? WHERE pk = ?", (value, row["pk"]))  # noqa: S608
         self._hub._notify("task", {"project": row["project_id"], "task": row["id"]})
         return self.get(None, task_id)
