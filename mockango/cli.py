@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
@@ -199,13 +200,18 @@ def state_export(file: str, state_path: str) -> None:
 @_state_option
 def state_import(file: str, state_path: str) -> None:
     """Replace the whole state with FILE (from `mockango state export`): all of it, or nothing on error."""
+    existed = Path(state_path).exists()
     hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
     try:
         rows = hub.import_state(file)
     except MockangoError as exc:
-        raise click.ClickException(exc.message)
-    finally:
         hub.close_store()
+        if not existed:  # made only to receive the import: leave nothing behind
+            _remove_database(Path(state_path))
+            with contextlib.suppress(OSError):
+                Path(state_path).parent.rmdir()  # only when empty
+        raise click.ClickException(exc.message)
+    hub.close_store()
     click.echo(f"imported {rows} rows from {file} into {state_path}")
 
 

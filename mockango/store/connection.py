@@ -52,7 +52,9 @@ def _opening_error(exc: StorageError, path: str) -> StorageError:
 class Store:
     """One SQLite database with the Hub's schema: a file (``path``) or memory (``path=None``)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "") -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "", image: bytes | None = None) -> None:
+        """Open (or create) the database; ``image`` (memory mode): start from a copy of another store's
+        :meth:`image` made with the same ``schema`` instead of running the schema (5x faster)."""
         self.path = None if path is None else Path(path)
         self.memory = path is None
         self.schema = schema
@@ -60,10 +62,14 @@ class Store:
         self._local = threading.local()  # .writing: this thread is inside write()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._closed = False
+        self._baseline = False
         try:
             self._writer = self._connect()
             self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
-            self._apply_schema()
+            if image is not None and self.memory:
+                self.load_image(image)
+            else:
+                self._apply_schema()
         except StorageError as exc:
             if hasattr(self, "_writer"):
                 self._writer.close()
@@ -141,33 +147,71 @@ class Store:
                 return
             db = self._writer
             self._local.writing = True
+            # Under a baseline (memory mode, see mark_baseline) the write is a savepoint inside it.
+            begin, end, undo = (("SAVEPOINT store_write", "RELEASE store_write",
+                                 "ROLLBACK TO store_write; RELEASE store_write") if self._baseline
+                                else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"))
             try:
                 try:
-                    db.execute("BEGIN IMMEDIATE")
+                    db.execute(begin)
                 except sqlite3.Error as exc:
                     raise _describe(exc, self.where) from exc
                 try:
                     yield db
                 except BaseException as exc:
-                    if db.in_transaction:
-                        with contextlib.suppress(sqlite3.Error):
-                            db.execute("ROLLBACK")
+                    self._undo(db, undo)
                     if isinstance(exc, sqlite3.Error):
                         raise _describe(exc, self.where) from exc
                     raise
                 try:
-                    db.execute("COMMIT")
+                    db.execute(end)
                 except sqlite3.Error as exc:
-                    with contextlib.suppress(sqlite3.Error):
-                        db.execute("ROLLBACK")
+                    self._undo(db, undo)
                     raise _describe(exc, self.where) from exc
             finally:
                 self._local.writing = False
 
-    def changes(self) -> int:
-        """Rows written through this store's writer since it opened (a cheap "did anything change?")."""
+    def _undo(self, db: sqlite3.Connection, undo: str) -> None:
+        if db.in_transaction:
+            for statement in undo.split("; "):
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute(statement)
+
+    # --------------------------------------------------------------- baseline
+
+    def mark_baseline(self) -> None:
+        """Memory mode: take the content now as the baseline that :meth:`back_to_baseline` returns to.
+
+        It opens one transaction that stays open; every :meth:`write` is then a savepoint
+        inside it, and going back is a ROLLBACK: undoing only the pages the writes touched,
+        with no copy and no trigger (the fixture's per-test reset).
+        """
+        if not self.memory:
+            raise ValueError("a baseline is for stores in memory")
         with self._lock:
-            return self._writer.total_changes
+            self.drop_baseline()
+            self._writer.execute("BEGIN")
+            self._baseline = True
+
+    def back_to_baseline(self) -> None:
+        """Undo every write since :meth:`mark_baseline` and keep the baseline."""
+        with self._lock:
+            if not self._baseline:
+                raise ValueError("no baseline to go back to: call mark_baseline() first")
+            self._writer.execute("ROLLBACK")
+            self._writer.execute("BEGIN")
+
+    def drop_baseline(self) -> None:
+        """Forget the baseline (its transaction is rolled back: keep nothing written since)."""
+        with self._lock:
+            if self._baseline:
+                self._baseline = False
+                with contextlib.suppress(sqlite3.Error):
+                    self._writer.execute("ROLLBACK")
+
+    @property
+    def has_baseline(self) -> bool:
+        return self._baseline
 
     def page_count(self) -> int:
         """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
@@ -196,49 +240,21 @@ class Store:
         if not self.memory:
             raise ValueError("load_image is for stores in memory; a file store copies with copy_from")
         with self._lock:
-            self._writer.deserialize(image)
-            self._writer.execute("PRAGMA foreign_keys = ON")
+            self.drop_baseline()
+            # Into a new connection: statements the old one prepared (and cached) on the replaced
+            # database crash SQLite 3.40 when they use json_each (measured: a segfault).
+            fresh = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            fresh.row_factory = sqlite3.Row
+            fresh.deserialize(image)
+            fresh.execute("PRAGMA foreign_keys = ON")
+            fresh.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
+            old, self._writer = self._writer, fresh
+            old.close()
 
     def image(self) -> bytes:
         """The whole database as bytes (``sqlite3.Connection.serialize``)."""
         with self._lock:
             return self._writer.serialize()
-
-    def keep_copy(self, name: str) -> None:
-        """Keep a copy of every table's rows now, beside them in memory, for :meth:`restore_copy`."""
-        with self._lock:
-            tables = self._tables()
-            self._writer.execute(f"ATTACH DATABASE ':memory:' AS {name}")
-            with self.write() as db:
-                for table in tables:
-                    db.execute(f"CREATE TABLE {name}.{table} AS SELECT * FROM main.{table}")  # noqa: S608
-
-    def has_copy(self, name: str) -> bool:
-        with self._lock:
-            return any(row[1] == name for row in self._writer.execute("PRAGMA database_list"))
-
-    def restore_copy(self, name: str) -> None:
-        """Put back the rows of :meth:`keep_copy` in one transaction (no schema change: ~0.3 ms for the seed).
-
-        Foreign keys are off meanwhile: the copy was consistent when taken, and with them
-        off SQLite empties a table at once instead of row by row with cascades (5x faster).
-        """
-        with self._lock:
-            tables = self._tables()
-            self._writer.execute("PRAGMA foreign_keys = OFF")
-            try:
-                with self.write() as db:
-                    for table in reversed(tables):
-                        db.execute(f"DELETE FROM main.{table}")  # noqa: S608
-                    for table in tables:
-                        db.execute(f"INSERT INTO main.{table} SELECT * FROM {name}.{table}")  # noqa: S608
-            finally:
-                self._writer.execute("PRAGMA foreign_keys = ON")
-
-    def _tables(self) -> list[str]:
-        with self.read() as db:
-            return [row[0] for row in db.execute("SELECT name FROM main.sqlite_master WHERE type = 'table' "
-                                                 "AND name NOT LIKE 'sqlite_%' ORDER BY rowid")]
 
     def _drop_readers(self) -> None:
         while True:

@@ -243,7 +243,7 @@ def test_state_export_import_and_serve_import(tmp_path):
     bad.write_text("null")
     refused = subprocess.run([*MOCKANGO, "state", "import", str(bad), "--state", str(other / "state.sqlite3")],
                              capture_output=True, text=True, timeout=30)
-    assert refused.returncode == 1 and "holds a JSON NoneType" in refused.stderr
+    assert refused.returncode == 1 and "holds null" in refused.stderr
 
 
 def serve_default(cwd: Path) -> tuple[subprocess.Popen, str]:

@@ -74,8 +74,8 @@ def test_export_then_import_gives_the_same_state_and_the_export_is_readable_json
 
 
 @pytest.mark.parametrize("content, message", [
-    ("null", "holds a JSON NoneType, not a mockango state export"),
-    ("[1, 2]", "holds a JSON list, not a mockango state export"),
+    ("null", "holds null, not a mockango state export"),
+    ("[1, 2]", "holds a list, not a mockango state export"),
     ("{half", "is not valid JSON"),
     ('{"format": "other"}', "is not a mockango state export"),
     ('{"format": "mockango-state", "version": 1, "tables": {"nope": []}}', "tables this mockango does not know"),
