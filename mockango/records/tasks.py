@@ -15,9 +15,8 @@ last hex digit mirrored (``0``<->``f``): stable for seeded data, one index probe
 A page of a whole project is a range of positions (0..n-1, like its assets): O(limit + log n)
 however deep. A page at one stage walks the (project, stage, position) index: O(offset +
 limit). Totals come from counters the triggers keep (``task_counts``), never from a scan;
-only filters without an index (batches, dates, ...) read the project's tasks. Tasks have no
-DELETE trigger (a table without one is emptied at once when the store resets it): whoever
-deletes assets also takes their tasks off the counters (:meth:`TaskBook.forget`).
+only filters without an index (batches, dates, ...) read the project's tasks. Deleting assets
+takes their tasks off the counters explicitly (:meth:`TaskBook.forget`), not by a trigger.
 State export/import (``mockango state export``) leaves tasks out: imported assets get
 fresh tasks at their first stage (the SQLite file itself keeps everything).
 """
@@ -44,9 +43,7 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 _NOW = "((julianday('now') - 2440587.5) * 86400.0)"
-# The store copies whole tables with foreign keys off (a fixture reset, Store.restore_copy): those rows
-# are already consistent, so the triggers stand down then.
-_LIVE = "(SELECT foreign_keys FROM pragma_foreign_keys) = 1"
+
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS workflows (
     project_id TEXT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
@@ -83,12 +80,12 @@ CREATE TABLE IF NOT EXISTS task_counts (
     count INTEGER NOT NULL,
     PRIMARY KEY (project_id, stage)
 ) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS task_counts_on_insert AFTER INSERT ON tasks WHEN {_LIVE} BEGIN
+CREATE TRIGGER IF NOT EXISTS task_counts_on_insert AFTER INSERT ON tasks BEGIN
     INSERT INTO task_counts (project_id, stage, count) VALUES (NEW.project_id, NEW.stage, 1)
         ON CONFLICT (project_id, stage) DO UPDATE SET count = count + 1;
 END;
 CREATE TRIGGER IF NOT EXISTS task_counts_on_move AFTER UPDATE OF stage ON tasks
-WHEN NEW.stage != OLD.stage AND {_LIVE} BEGIN
+WHEN NEW.stage != OLD.stage BEGIN
     UPDATE task_counts SET count = count - 1 WHERE project_id = OLD.project_id AND stage = OLD.stage;
     INSERT INTO task_counts (project_id, stage, count) VALUES (NEW.project_id, NEW.stage, 1)
         ON CONFLICT (project_id, stage) DO UPDATE SET count = count + 1;
@@ -104,7 +101,7 @@ CREATE TABLE IF NOT EXISTS task_history (
     details TEXT NOT NULL DEFAULT '{{}}'
 );
 CREATE INDEX IF NOT EXISTS task_history_by_task ON task_history(task_pk, pk);
-CREATE TRIGGER IF NOT EXISTS tasks_for_new_assets AFTER INSERT ON assets WHEN {_LIVE} BEGIN
+CREATE TRIGGER IF NOT EXISTS tasks_for_new_assets AFTER INSERT ON assets BEGIN
     INSERT INTO tasks (id, project_id, asset_pk, position, stage, status, created_at, updated_at)
     VALUES (substr(NEW.id, 1, 23) || substr('fedcba9876543210', instr('0123456789abcdef', substr(NEW.id, 24, 1)), 1),
             NEW.project_id, NEW.pk, NEW.position,
@@ -112,11 +109,11 @@ CREATE TRIGGER IF NOT EXISTS tasks_for_new_assets AFTER INSERT ON assets WHEN {_
             COALESCE((SELECT first_status FROM workflows WHERE project_id = NEW.project_id), 'TODO'),
             NEW.created_at, NEW.created_at);
 END;
-CREATE TRIGGER IF NOT EXISTS tasks_follow_asset_order AFTER UPDATE OF position ON assets WHEN {_LIVE} BEGIN
+CREATE TRIGGER IF NOT EXISTS tasks_follow_asset_order AFTER UPDATE OF position ON assets BEGIN
     UPDATE tasks SET position = NEW.position WHERE asset_pk = NEW.pk;
 END;
 CREATE TRIGGER IF NOT EXISTS tasks_show_imported_labels AFTER UPDATE OF labels ON assets
-WHEN NEW.labels IS NOT NULL AND {_LIVE} BEGIN
+WHEN NEW.labels IS NOT NULL BEGIN
     INSERT INTO task_history (id, task_pk, action, stage, actor, created_at)
         SELECT lower(hex(randomblob(12))), pk, 'import', stage,
                CASE WHEN NEW.labeled_by_session IS NULL THEN NULL ELSE 'session:' || NEW.labeled_by_session END,
