@@ -11,7 +11,24 @@ from typing import Any
 from .errors import InvalidRequest
 
 MAX_PAGE_LIMIT = 1000
+MAX_HOSTED_SIDE = 4096
+"""Largest width or height of a hosted asset's image (a 4096x4096 PNG takes ~0.2 s to make)."""
+DEFAULT_HOSTED_SIZE = (640, 480)
 FILTER_KEYS = ("_id", "externalId", "isPreLabeled", "batches")
+
+
+def hosted_size(metadata: Mapping, *, where: str = "metadata") -> tuple[int, int]:
+    """The width and height a hosted asset's image is made at: whole numbers of 1 to MAX_HOSTED_SIDE pixels."""
+    size = []
+    for side, default in zip(("width", "height"), DEFAULT_HOSTED_SIZE):
+        value = metadata.get(side)
+        if value is None:
+            value = default
+        if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_HOSTED_SIDE:
+            raise InvalidRequest(f"{where}.{side} of a hosted asset must be a whole number of pixels from 1 to "
+                                 f"{MAX_HOSTED_SIDE}, got {value!r}")
+        size.append(value)
+    return size[0], size[1]
 
 
 def paging(page: Any, limit: Any) -> tuple[int, int]:

@@ -18,7 +18,9 @@ import time
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
+from ..assets import hosted_size
 from ..errors import Conflict, InvalidRequest, NotFound
+from ..input_limits import check_value
 from ..ids import new_object_id
 from ..models import Batch, Project, iso_time
 from ..store import Store
@@ -173,14 +175,20 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
         raise InvalidRequest(f"assets[{index}].externalId must be a non-empty string")
     if type(data) is not str or not data:
         raise InvalidRequest(f"assets[{index}].data must be a URL string")
+    check_value(external_id, where=f"assets[{index}].externalId")  # encodable text (no lone surrogate)
+    check_value(data, where=f"assets[{index}].data")
     metadata = raw.get("metadata") or {}
     if type(metadata) is not dict:
         if not isinstance(metadata, Mapping):
             raise InvalidRequest(f"assets[{index}].metadata must be an object")
         metadata = dict(metadata)
+    if metadata:
+        check_value(metadata, where=f"assets[{index}].metadata")
     names = raw.get("batches") or ()
     if type(names) is not list and (isinstance(names, (str, bytes)) or not isinstance(names, Iterable)):
         raise InvalidRequest(f"assets[{index}].batches must be a list of batch names or ids")
+    if names:
+        check_value(list(names), where=f"assets[{index}].batches")
     batch_ids = [book.resolve(name) for name in names] if names else []
     asset_id = raw.get("_id")
     if asset_id is None:
@@ -188,12 +196,17 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
     elif not trusted and (type(asset_id) is not str or not OBJECT_ID.fullmatch(asset_id)):
         raise InvalidRequest(f"assets[{index}]._id must be 24 lowercase hex characters "
                              "(or left out: the host assigns one)")
+    hosted = raw.get("hosted", False)
+    if type(hosted) is not bool:
+        raise InvalidRequest(f"assets[{index}].hosted must be true or false, got {hosted!r}")
+    if hosted:
+        hosted_size(metadata, where=f"assets[{index}].metadata")
     created = raw.get("createdAt") if trusted and type(raw.get("createdAt")) is float else time.time()
     key = tuple(batch_ids)
     batches = batch_json.get(key)
     if batches is None:
         batches = batch_json[key] = json.dumps(batch_ids)
-    values = (asset_id, project_id, position, external_id, data, 1 if raw.get("hosted") else 0,
+    values = (asset_id, project_id, position, external_id, data, 1 if hosted else 0,
               to_json(metadata, f"assets[{index}].metadata") if metadata else "{}", batches, created)
     return values, batch_ids
 
@@ -214,19 +227,22 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
     batch_json: dict[tuple, str] = {}  # the same batch lists recur: encode each once
     added = 0
     chunk: list[tuple] = []
-    memberships: list[tuple[str, str]] = []
+    memberships: list[tuple[str, int]] = []
+    chosen: list[tuple[int, str]] = []  # (index, id) of the ids the client picked
     for index, raw in enumerate(assets):
         pk = first_pk + index
         values, batch_ids = _asset_values(raw, index, project_id, start + index, book, trusted, new_id, batch_json)
         chunk.append((pk, *values))
+        if not trusted and raw.get("_id") is not None:
+            chosen.append((index, values[0]))
         for batch_id in dict.fromkeys(batch_ids):
             memberships.append((batch_id, pk))
         if len(chunk) >= CHUNK:
-            _insert(db, chunk, memberships, book, added, trusted)
+            _insert(db, chunk, memberships, book, chosen)
             added += len(chunk)
-            chunk, memberships = [], []
+            chunk, memberships, chosen = [], [], []
     if chunk:
-        _insert(db, chunk, memberships, book, added, trusted)
+        _insert(db, chunk, memberships, book, chosen)
         added += len(chunk)
     book.flush_counts()
     db.execute("UPDATE projects SET asset_count = asset_count + ? WHERE id = ?", (added, project_id))
@@ -234,9 +250,11 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
 
 
 def _insert(db: sqlite3.Connection, rows: list[tuple], memberships: list[tuple[str, int]], book: BatchBook,
-            first_index: int, trusted: bool) -> None:
-    if not trusted:
-        _refuse_taken_ids(db, [row[1] for row in rows], first_index)
+            chosen: list[tuple[int, str]]) -> None:
+    """Write one chunk; ``chosen`` are the (index, id) a client picked, checked first (ids the host
+    makes are new by construction, and the UNIQUE index refuses the impossible repeat anyway)."""
+    if chosen:
+        _refuse_taken_ids(db, chosen)
     db.executemany(f"INSERT INTO assets (pk, {ASSET_COLUMNS[:-len(', labels, labeled_by_session, pre_labeled')]}) "
                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
     if memberships:
@@ -245,18 +263,18 @@ def _insert(db: sqlite3.Connection, rows: list[tuple], memberships: list[tuple[s
             book.members[batch_id] = book.members.get(batch_id, 0) + 1
 
 
-def _refuse_taken_ids(db: sqlite3.Connection, ids: list[str], first_index: int) -> None:
+def _refuse_taken_ids(db: sqlite3.Connection, chosen: list[tuple[int, str]]) -> None:
     """A client's ``_id`` may not repeat one in the same request, nor name any existing asset (409)."""
-    seen: set[str] = set()
-    for offset, asset_id in enumerate(ids):
-        if asset_id in seen:
-            raise InvalidRequest(f"assets[{first_index + offset}]._id '{asset_id}' repeats an earlier asset's")
-        seen.add(asset_id)
+    index_of: dict[str, int] = {}
+    for index, asset_id in chosen:
+        if asset_id in index_of:
+            raise InvalidRequest(f"assets[{index}]._id '{asset_id}' repeats an earlier asset's")
+        index_of[asset_id] = index
     taken = db.execute("SELECT id FROM assets WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
-                       (json.dumps(ids),)).fetchone()
+                       (json.dumps(list(index_of)),)).fetchone()
     if taken is not None:
-        raise Conflict(f"assets[{first_index + ids.index(taken[0])}]._id '{taken[0]}' is already used by another "
-                       "asset: leave '_id' out and the host assigns one")
+        raise Conflict(f"assets[{index_of[taken[0]]}]._id '{taken[0]}' is already used by another asset: "
+                       "leave '_id' out and the host assigns one")
 
 
 def insert_project(db: sqlite3.Connection, org_id: str, name: str, category_schema: dict, *,

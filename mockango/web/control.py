@@ -6,11 +6,12 @@ caller's organization. Documented in docs/control-api.md.
 
 from __future__ import annotations
 
-import math
+import difflib
 
 from flask import Blueprint, jsonify, request
 
 from ..errors import InvalidRequest, RunTimeout
+from ..input_limits import query_number
 from .auth import current_user, hub
 from .rest import json_body
 
@@ -19,16 +20,18 @@ MAX_WAIT = 600.0
 
 
 def _wait_seconds() -> float | None:
-    raw = request.args.get("wait")
-    if raw is None:
-        return None
-    try:
-        seconds = float(raw)
-    except ValueError:
-        seconds = math.nan
-    if not math.isfinite(seconds):  # float() reads "nan" and "inf", which would slip past the cap
-        raise InvalidRequest(f"'wait' must be a finite number of seconds (at most {MAX_WAIT:g}), got {raw!r}")
-    return min(max(seconds, 0.0), MAX_WAIT)
+    wait = query_number(request.args.get("wait"), "wait")
+    return None if wait is None else min(max(wait, 0.0), MAX_WAIT)
+
+
+def _require(body: dict, what: str, **fields: str) -> None:
+    """Refuse a body that lacks a required string field, naming it (and a misspelt key it may have)."""
+    for name, meaning in fields.items():
+        if not isinstance(body.get(name), str) or not body.get(name):
+            close = difflib.get_close_matches(name, [k for k in body if k not in fields], n=1, cutoff=0.6)
+            hint = f" (the body has {close[0]!r}: a misspelling?)" if close else ""
+            got = "" if name not in body else f", got {body[name]!r}"
+            raise InvalidRequest(f"{what} needs {name!r}: {meaning}{got}{hint}")
 
 
 @blueprint.get("/info")
@@ -83,7 +86,8 @@ def delete_plugin(plugin_id: str):
 def start_run():
     user = current_user()
     body = json_body()
-    wait = _wait_seconds()  # refused before the run starts: a refused request changes nothing
+    wait = _wait_seconds()  # read first: a refused request starts nothing
+    _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
                               batches=body.get("batches"), timeout=body.get("timeout"))

@@ -150,7 +150,7 @@ def test_a_run_ends_at_its_time_limit_even_if_nobody_reads_it():
 def test_wait_must_be_a_finite_number(host, wait):
     answer = requests.get(f"{host.url}/api/sessions/x", params={"wait": wait}, headers={"apikey": host.api_key},
                           timeout=10)
-    assert answer.status_code == 400 and "'wait' must be a finite number of seconds" in answer.json()["message"]
+    assert answer.status_code == 400 and "'wait' must be a finite number" in answer.json()["message"]
 
 
 # 12.8 (logs) -----------------------------------------------------------------------------------------------------
