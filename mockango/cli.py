@@ -77,7 +77,8 @@ def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fres
         path.parent.mkdir(parents=True, exist_ok=True)
         if fresh:
             _remove_database(path)
-        hub = Hub(seed=seed, run_timeout=run_timeout, state=path)
+        hub = Hub(seed=seed, run_timeout=run_timeout, state=path,
+                  files_dir=path.parent / "files")
     except OSError as exc:
         raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
     except MockangoError as exc:

@@ -344,8 +344,22 @@ def project(user, project_id: str):
     names = _classification_names(schema.get("classifications", []))
     batches = {b["_id"]: b["name"] for b in found["batches"]}
     cards = [_asset_card(a, tools, by_title, names, batches) for a in assets]
+    for card in cards:  # each asset's task: where it waits in the workflow
+        card["task"] = h.tasks.for_asset(card["asset"]["_id"])
+    waiting = h.tasks.stage_counts(project_id)
+    stages = [{**stage, "count": waiting.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
     return render_template("project.html", project=found, cards=cards, shown=shown, counts=counts,
-                           page=page, pages=pages, links=pager(page, pages), batches=batches, nav="projects")
+                           page=page, pages=pages, links=pager(page, pages), batches=batches, stages=stages, nav="projects")
+
+
+@blueprint.get("/projects/<project_id>/export")
+@signed_in
+def project_export(user, project_id: str):
+    """Build the project's export (all stages, JSON) and send the browser to its zip."""
+    from ..exports import build_export
+
+    return redirect(build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in
+                                                                                hub().tasks.stages(project_id)])}))
 
 
 @blueprint.get("/projects/<project_id>/assets/<asset_id>")
