@@ -46,7 +46,7 @@ from .seed import demo_data
 from .objects import ObjectStore
 from .records.issues import IssueBook
 from .records.storages import StorageBook
-from .records.tasks import TaskBook
+from .records.tasks import TaskBook, add_tasks_for_assets
 from .store import Store
 from .timeout_reason import timed_out_reason
 from .uploads import Uploads, keep_url_secret
@@ -235,7 +235,9 @@ class Hub:
         data = read_state_file(path)
         self.clock.clear()
         self.connections.clear()
-        count = import_state(self.store, exported_tables(), data, source=path)
+        # Tasks are not exported: each imported asset gets a fresh one at its project's first stage.
+        count = import_state(self.store, exported_tables(), data, source=path,
+                             finish=lambda db: add_tasks_for_assets(db, 0))
         with self.store.write() as db:
             sessions.fail_interrupted(db)
         self._notify("reset", {})

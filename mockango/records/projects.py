@@ -24,6 +24,7 @@ from ..input_limits import check_value
 from ..ids import new_object_id
 from ..models import Batch, Project, iso_time
 from ..store import Store
+from .tasks import add_tasks_for_assets
 from .values import from_json, to_json
 
 SCHEMA = """
@@ -256,6 +257,8 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
         _insert(db, chunk, memberships, book, chosen)
         added += len(chunk)
     book.flush_counts()
+    if added:
+        add_tasks_for_assets(db, first_pk)
     db.execute("UPDATE projects SET asset_count = asset_count + ? WHERE id = ?", (added, project_id))
     return added
 

@@ -7,14 +7,14 @@ import format (``objects``, ``classifications``, ``relations``) and shown the wa
 shows it (``tools`` with titles, ``classifications``, ``relations``). Until someone submits
 one, a task shows its asset's imported pre-labels (``answer`` NULL).
 
-Two triggers tie tasks to assets without touching the asset code: a new asset gets its task
-(at the stage after Start) in the same transaction, and labels imported onto an asset
-become its task's answer (with a history entry). A task's id is its asset's id with the
+A new asset gets its task (at the stage after Start) in the same transaction, made set-based
+by :func:`add_tasks_for_assets` after the assets' bulk insert; a trigger makes labels imported
+onto an asset its task's answer (with a history entry). A task's id is its asset's id with the
 last hex digit mirrored (``0``<->``f``): stable for seeded data, one index probe away.
 
 A page of a whole project is a range of positions (0..n-1, like its assets): O(limit + log n)
 however deep. A page at one stage walks the (project, stage, position) index: O(offset +
-limit). Totals come from counters the triggers keep (``task_counts``), never from a scan;
+limit). Totals come from counters kept on every insert and move (``task_counts``), never from a scan;
 only filters without an index (batches, dates, ...) read the project's tasks. Deleting assets
 takes their tasks off the counters explicitly (:meth:`TaskBook.forget`), not by a trigger.
 State export/import (``mockango state export``) leaves tasks out: imported assets get
@@ -80,10 +80,7 @@ CREATE TABLE IF NOT EXISTS task_counts (
     count INTEGER NOT NULL,
     PRIMARY KEY (project_id, stage)
 ) WITHOUT ROWID;
-CREATE TRIGGER IF NOT EXISTS task_counts_on_insert AFTER INSERT ON tasks BEGIN
-    INSERT INTO task_counts (project_id, stage, count) VALUES (NEW.project_id, NEW.stage, 1)
-        ON CONFLICT (project_id, stage) DO UPDATE SET count = count + 1;
-END;
+DROP TRIGGER IF EXISTS task_counts_on_insert;
 CREATE TRIGGER IF NOT EXISTS task_counts_on_move AFTER UPDATE OF stage ON tasks
 WHEN NEW.stage != OLD.stage BEGIN
     UPDATE task_counts SET count = count - 1 WHERE project_id = OLD.project_id AND stage = OLD.stage;
@@ -101,14 +98,7 @@ CREATE TABLE IF NOT EXISTS task_history (
     details TEXT NOT NULL DEFAULT '{{}}'
 );
 CREATE INDEX IF NOT EXISTS task_history_by_task ON task_history(task_pk, pk);
-CREATE TRIGGER IF NOT EXISTS tasks_for_new_assets AFTER INSERT ON assets BEGIN
-    INSERT INTO tasks (id, project_id, asset_pk, position, stage, status, created_at, updated_at)
-    VALUES (substr(NEW.id, 1, 23) || substr('fedcba9876543210', instr('0123456789abcdef', substr(NEW.id, 24, 1)), 1),
-            NEW.project_id, NEW.pk, NEW.position,
-            COALESCE((SELECT first_stage FROM workflows WHERE project_id = NEW.project_id), 'Label'),
-            COALESCE((SELECT first_status FROM workflows WHERE project_id = NEW.project_id), 'TODO'),
-            NEW.created_at, NEW.created_at);
-END;
+DROP TRIGGER IF EXISTS tasks_for_new_assets;
 CREATE TRIGGER IF NOT EXISTS tasks_follow_asset_order AFTER UPDATE OF position ON assets BEGIN
     UPDATE tasks SET position = NEW.position WHERE asset_pk = NEW.pk;
 END;
@@ -137,6 +127,29 @@ _COLUMNS = ("t.pk, t.id, t.project_id, t.position, t.stage, t.status, t.assignee
             "a.batches, a.labels, a.metadata, (SELECT count(*) FROM issues i WHERE i.task_id = t.id AND i.status = 'Open') "
             "AS open_issues")
 _FROM = "FROM tasks t JOIN assets a ON a.pk = t.asset_pk"
+
+
+def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int) -> int:
+    """Give every asset from ``first_asset_pk`` on its task (at its project's first stage), inside the
+    caller's transaction; returns how many.
+
+    Set-based, after the assets' bulk insert: one INSERT ... SELECT and one grouped counter
+    update instead of a trigger per asset row (measured: 100k assets with their tasks 2.6 s with
+    the trigger; see README "Scale and crash safety").
+    """
+    first_task_pk = db.execute("SELECT coalesce(max(pk), 0) + 1 FROM tasks").fetchone()[0]
+    made = db.execute(
+        "INSERT INTO tasks (id, project_id, asset_pk, position, stage, status, created_at, updated_at) "
+        "SELECT substr(a.id, 1, 23) || substr('fedcba9876543210', instr('0123456789abcdef', substr(a.id, 24, 1)), 1), "
+        "a.project_id, a.pk, a.position, coalesce(w.first_stage, 'Label'), coalesce(w.first_status, 'TODO'), "
+        "a.created_at, a.created_at "
+        "FROM assets a LEFT JOIN workflows w ON w.project_id = a.project_id WHERE a.pk >= ? ORDER BY a.pk",
+        (first_asset_pk,)).rowcount
+    if made:
+        db.execute("INSERT INTO task_counts (project_id, stage, count) "
+                   "SELECT project_id, stage, count(*) FROM tasks WHERE pk >= ? GROUP BY project_id, stage "
+                   "ON CONFLICT (project_id, stage) DO UPDATE SET count = count + excluded.count", (first_task_pk,))
+    return made
 
 
 def _settable(name: str, value: Any) -> bool:

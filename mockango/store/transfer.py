@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import json
 import os
+import sqlite3
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -93,8 +94,10 @@ def read_state_file(path: str | os.PathLike) -> dict[str, list[dict]]:
     raise StateFileError(f"{source} is not a mockango state export (its 'format' is {state.get('format')!r})")
 
 
-def import_state(store: Store, tables: Iterable[str], data: dict[str, list[dict]], source: Any = "the file") -> int:
-    """Replace the store's content with ``data`` (from :func:`read_state_file`), all or nothing."""
+def import_state(store: Store, tables: Iterable[str], data: dict[str, list[dict]], source: Any = "the file",
+                 finish: Callable[[sqlite3.Connection], object] | None = None) -> int:
+    """Replace the store's content with ``data`` (from :func:`read_state_file`), all or nothing;
+    ``finish`` runs last in the same transaction (to derive rows the export leaves out)."""
     order = list(tables)
     unknown = set(data) - set(order)
     if unknown:
@@ -120,4 +123,6 @@ def import_state(store: Store, tables: Iterable[str], data: dict[str, list[dict]
                 except Exception as exc:
                     raise StateFileError(f"{source}: tables.{table}[{index}] cannot be stored: {exc}") from None
                 count += 1
+        if finish is not None:
+            finish(db)
     return count
