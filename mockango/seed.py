@@ -12,8 +12,6 @@ import functools
 import random
 from dataclasses import dataclass, field
 
-from faker import Faker
-
 from .ids import new_object_id
 
 DEMO_PROJECT_NAME = "Demo detection"
@@ -56,6 +54,8 @@ def demo_ontology(rng: random.Random) -> dict:
 @functools.lru_cache(maxsize=16)
 def demo_data(seed: int) -> SeedData:
     """The default data for ``seed``. Cached: treat the result as read-only."""
+    from faker import Faker  # here, not at import: a restart on a kept state never needs it (~0.1 s)
+
     rng = random.Random(seed)
     fake = Faker()
     fake.seed_instance(seed)
