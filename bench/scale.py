@@ -157,6 +157,12 @@ def measure_hub(folder: Path, size: int, repeat: int) -> dict:
         out["by_batch"] = timed(get(assets_url, limit=10, filters=json.dumps({"batches": [batch]})), repeat)
         out["by_prelabeled"] = timed(get(assets_url, limit=10, filters=json.dumps({"isPreLabeled": True})), repeat)
 
+        # Every asset has its task (issue 9): a page of tasks, the last page, and a page at one stage.
+        tasks_url = f"{server.url}/v2/project/{project.id}/tasks"
+        out["tasks_page1"] = timed(get(tasks_url, page=1, limit=10), repeat)
+        out["tasks_last"] = timed(get(tasks_url, page=math.ceil(size / 10), limit=10), repeat)
+        out["tasks_stage"] = timed(get(tasks_url, page=1, limit=10, filter=json.dumps({"stage": "Label"})), repeat)
+
         def post_import(items):
             def call():
                 answer = http.post(f"{server.url}/v2/import/labels", timeout=600,
@@ -453,6 +459,9 @@ ROWS = [  # key, label, unit, goal (text), goal check on the largest size (None:
     ("by_external_id", "filter externalId", "ms", "≤ 2× of 1k"),
     ("by_batch", "filter batch, limit 10", "ms", "≤ 2× of 1k"),
     ("by_prelabeled", "filter isPreLabeled, limit 10", "ms", "≤ 2× of 1k"),
+    ("tasks_page1", "GET tasks page 1, limit 10", "ms", "≤ 2× of 1k"),
+    ("tasks_last", "GET tasks last page, limit 10", "ms", "≤ 2× of 1k"),
+    ("tasks_stage", "GET tasks at stage Label, page 1", "ms", "≤ 2× of 1k"),
     ("import_1", "import 1 item", "ms", "≤ 2× of 1k"),
     ("import_10k", "import 10k items (1k at 1k)", "ms", ""),
     ("p99_during_import", "p99 GET project during 10k imports (serve)", "ms", "≤ 50 ms"),
@@ -462,7 +471,7 @@ ROWS = [  # key, label, unit, goal (text), goal check on the largest size (None:
     ("reset_ms", "fixture reset", "ms", "≤ 1 ms"),
 ]
 RATIO_KEYS = {"page1_l10", "last_l10", "page1_l1000", "last_l1000", "by_external_id", "by_batch", "by_prelabeled",
-              "import_1", "rss_mb", "create_s", "restart_s"}
+              "import_1", "rss_mb", "create_s", "restart_s", "tasks_page1", "tasks_last", "tasks_stage"}
 
 
 def size_label(size: int) -> str:
