@@ -76,6 +76,7 @@ CREATE INDEX IF NOT EXISTS asset_batches_by_asset ON asset_batches(asset_pk);
 EXPORTED = ("projects", "batches", "assets", "asset_batches")
 
 CHUNK = 10_000  # assets per executemany: bounded memory whatever the project's size
+JSON_CACHE_SIZE = 10_000  # encoded batch lists and flat metadata kept per add_assets call
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 ASSET_COLUMNS = ("id, project_id, position, external_id, data, hosted, metadata, batches, created_at, labels, "
                  "labeled_by_session, pre_labeled")
@@ -194,13 +195,14 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
         if not isinstance(metadata, Mapping):
             raise InvalidRequest(f"assets[{index}].metadata must be an object")
         metadata = dict(metadata)
-    if metadata and not _plain(metadata):
+    plain = not metadata or _plain(metadata)
+    if not plain:
         check_value(metadata, where=f"assets[{index}].metadata")
     names = raw.get("batches") or ()
     if type(names) is not list and (isinstance(names, (str, bytes)) or not isinstance(names, Iterable)):
         raise InvalidRequest(f"assets[{index}].batches must be a list of batch names or ids")
-    if names:
-        check_value(list(names), where=f"assets[{index}].batches")
+    if names and not (type(names) is list and all(type(name) is str and name.isascii() for name in names)):
+        check_value(list(names), where=f"assets[{index}].batches")  # ASCII text needs no check
     batch_ids = [book.resolve(name) for name in names] if names else []
     asset_id = raw.get("_id")
     if asset_id is None:
@@ -218,8 +220,16 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
     batches = batch_json.get(key)
     if batches is None:
         batches = batch_json[key] = json.dumps(batch_ids)
-    values = (asset_id, project_id, position, external_id, data, 1 if hosted else 0,
-              to_json(metadata, f"assets[{index}].metadata") if metadata else "{}", batches, created)
+    if not metadata:
+        metadata_json = "{}"
+    elif plain and len(batch_json) < JSON_CACHE_SIZE:  # the same few shapes recur: encode each once
+        shape = ("metadata", *metadata.items())
+        metadata_json = batch_json.get(shape)
+        if metadata_json is None:
+            metadata_json = batch_json[shape] = to_json(metadata, f"assets[{index}].metadata")
+    else:
+        metadata_json = to_json(metadata, f"assets[{index}].metadata")
+    values = (asset_id, project_id, position, external_id, data, 1 if hosted else 0, metadata_json, batches, created)
     return values, batch_ids
 
 
@@ -236,7 +246,7 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
     first_pk = db.execute("SELECT coalesce(max(pk), 0) + 1 FROM assets").fetchone()[0]
     book = BatchBook(db, project_id)
     new_id = AssetIds()
-    batch_json: dict[tuple, str] = {}  # the same batch lists recur: encode each once
+    batch_json: dict[tuple, str] = {}  # the same batch lists and flat metadata recur: encode each once
     added = 0
     chunk: list[tuple] = []
     memberships: list[tuple[str, int]] = []
