@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from . import models
 from .assets import check_filters, make_asset, matches, paging
 from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
+from .faults import Faults
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
@@ -61,6 +62,8 @@ class Hub:
         self._changed = threading.Condition(self._lock)
         self._listeners: list = []
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
+        self.faults = Faults(seed=seed)
+        """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
         self._clear()
         if populate:
             self._load_demo()

@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import MockangoError
 from ..hub import Hub
-from . import control, dashboard, files, plugin_socket, rest
+from . import control, dashboard, faults, files, plugin_socket, rest
 from .auth import request_api_key
 
 
@@ -23,8 +23,11 @@ def create_app(hub: Hub) -> Flask:
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
     app.register_blueprint(control.blueprint)
+    app.register_blueprint(faults.blueprint)
     app.register_blueprint(files.blueprint)
     app.register_blueprint(dashboard.blueprint)
+
+    app.before_request(faults.apply_request_faults)
 
     @app.errorhandler(MockangoError)
     def mockango_error(error: MockangoError):

@@ -44,6 +44,12 @@ def signed_in(view):
     return wrapper
 
 
+@blueprint.context_processor
+def active_faults() -> dict:
+    """Every page shows the host's active faults, so nobody mistakes one for a bug."""
+    return {"active_faults": hub().faults.active()}
+
+
 @blueprint.errorhandler(MockangoError)
 def error_page(error: MockangoError):
     return render_template("error.html", error=error, nav=""), error.status
