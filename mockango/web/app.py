@@ -12,7 +12,7 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import MockangoError
 from ..hub import Hub
-from . import control, dashboard, faults, files, plugin_socket, rest
+from . import control, dashboard, faults, files, openapi, plugin_socket, rest
 from .auth import request_api_key
 
 
@@ -24,6 +24,7 @@ def create_app(hub: Hub) -> Flask:
     app.register_blueprint(rest.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(faults.blueprint)
+    app.register_blueprint(openapi.blueprint)
     app.register_blueprint(files.blueprint)
     app.register_blueprint(dashboard.blueprint)
 
