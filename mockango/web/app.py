@@ -13,13 +13,14 @@ from werkzeug.exceptions import HTTPException
 from ..errors import MockangoError
 from ..hub import Hub
 from . import control, dashboard, files, plugin_socket, rest
+from .strict_json import StrictJSONProvider, StrictPacket
 from .auth import request_api_key
 
 
 def create_app(hub: Hub) -> Flask:
     """Build the Flask app for ``hub``; its Socket.IO server is ``app.extensions['socketio']``."""
     app = Flask("mockango")
-    app.json.sort_keys = False
+    app.json = StrictJSONProvider(app)
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
     app.register_blueprint(control.blueprint)
@@ -43,10 +44,11 @@ def create_app(hub: Hub) -> Flask:
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        # The traceback goes to the server's log only: an answer never carries exception text.
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         return jsonify({"status": "error",
-                        "message": f"mockango failed on {request.method} {request.path}: "
-                                   f"{type(error).__name__}: {error} (a bug in mockango; please report it)"}), 500
+                        "message": f"mockango failed on {request.method} {request.path} (a bug in mockango: "
+                                   "the traceback is in the server's log; please report it)"}), 500
 
     @app.after_request
     def journal(response):
