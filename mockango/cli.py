@@ -12,6 +12,7 @@ import click
 import requests
 
 from .hub import Hub
+from .input_limits import parse_size
 from .persistence import StateFile, StateFileError
 from .server import make_wsgi_server
 
@@ -28,6 +29,13 @@ def main() -> None:
 
 # ---------------------------------------------------------------------- serve
 
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-body")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the host to your network.")
@@ -40,8 +48,10 @@ def main() -> None:
               "between restarts.")
 @click.option("--fresh", is_flag=True, help="Ignore the state file and start from the seeded data.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
+@click.option("--max-body", default="32MiB", show_default=True, callback=lambda ctx, param, value: _size(value),
+              help="Largest request body or Socket.IO message (bytes, or e.g. 64MiB); larger ones get 413.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          verbose: bool) -> None:
+          verbose: bool, max_body: int) -> None:
     """Start a local host with demo data and one demo Batch Model plugin."""
     hub = Hub(seed=seed, run_timeout=run_timeout)
     state = StateFile(state_path)
@@ -50,7 +60,7 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
     except StateFileError as exc:
         raise click.ClickException(str(exc))
     try:
-        server = make_wsgi_server(hub, host, port, verbose=verbose)
+        server = make_wsgi_server(hub, host, port, verbose=verbose, max_body=max_body)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
                                    f"Is another mockango running? Try --port {port + 1}.")

@@ -174,3 +174,27 @@ def query_number(raw: str | None, name: str, *, integer: bool = False) -> float 
     if not math.isfinite(value):
         raise InvalidRequest(f"'{name}' must be a finite number, got {raw!r}")
     return value
+
+
+_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024 ** 2, "mib": 1024 ** 2, "g": 1024 ** 3,
+          "gib": 1024 ** 3, "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3}
+
+
+def parse_size(text: str) -> int:
+    """``"32MiB"``, ``"64 KiB"``, ``"2GB"`` or plain bytes as a positive number of bytes (``ValueError`` else)."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    unit = match and match.group(2).lower()
+    if not match or unit not in _UNITS:
+        raise ValueError(f"{text!r} is not a size: write bytes, or a number with KiB, MiB, GiB, KB, MB or GB")
+    size = int(float(match.group(1)) * _UNITS[unit])
+    if size < 1:
+        raise ValueError(f"{text!r} is not a size of at least one byte")
+    return size
+
+
+def format_size(size: int) -> str:
+    """``33554432`` as ``"32 MiB"``: whole binary units when exact, else bytes."""
+    for unit, factor in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+        if size >= factor and size % factor == 0:
+            return f"{size // factor} {unit}"
+    return f"{size:,} bytes"

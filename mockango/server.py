@@ -16,6 +16,7 @@ from typing import Any
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from .hub import Hub
+from .input_limits import MAX_BODY_BYTES
 from .models import Plugin, Session
 from .web import create_app
 
@@ -47,9 +48,10 @@ class VerboseRequestHandler(RequestHandler):
     verbose = True
 
 
-def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> BaseWSGIServer:
+def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False,
+                     max_body: int = MAX_BODY_BYTES) -> BaseWSGIServer:
     """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address."""
-    app = create_app(hub)
+    app = create_app(hub, max_body=max_body)
     handler = VerboseRequestHandler if verbose else RequestHandler
     # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -91,9 +93,10 @@ class MockAngo:
     """
 
     def __init__(self, *, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 run_timeout: float = 300.0, hub: Hub | None = None) -> None:
+                 run_timeout: float = 300.0, hub: Hub | None = None, max_body: int = MAX_BODY_BYTES) -> None:
         self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
         self._host, self._port = host, port
+        self.max_body = max_body
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -102,7 +105,7 @@ class MockAngo:
     def start(self) -> "MockAngo":
         if self._server is not None:
             raise RuntimeError("this MockAngo is already running")
-        self._server = make_wsgi_server(self.hub, self._host, self._port)
+        self._server = make_wsgi_server(self.hub, self._host, self._port, max_body=self.max_body)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
                                         name=f"mockango {self.url}", daemon=True)
         self._thread.start()

@@ -12,6 +12,7 @@ from flask import Blueprint, jsonify, request
 from .. import input_limits
 from ..errors import InvalidRequest
 from .auth import current_user, hub, request_api_key
+from .body_limit import read_body
 
 blueprint = Blueprint("rest", __name__, url_prefix="/v2")
 
@@ -25,7 +26,7 @@ def json_body() -> dict:
 
     Read whatever the Content-Type says, as the real host does for its SDK's bodies.
     """
-    raw = request.get_data(cache=True)
+    raw = read_body()
     if not raw.strip():
         raise InvalidRequest("the request needs a JSON body (Content-Type: application/json)")
     body = input_limits.loads(raw)
