@@ -17,6 +17,7 @@ from . import control, dashboard, files, plugin_socket, rest
 from .auth import request_api_key
 from .body_limit import limit_bodies
 from .http_errors import answer_http_error
+from .socket_guard import report_unreadable_packets
 from .strict_json import StrictJSONProvider, StrictPacket
 
 
@@ -57,4 +58,5 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,
                         serializer=StrictPacket, max_http_buffer_size=max_body)
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
+    report_unreadable_packets(socketio.server, plugin_socket.NAMESPACE)
     return app

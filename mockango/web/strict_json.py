@@ -13,6 +13,7 @@ from flask.json.provider import DefaultJSONProvider
 from socketio import packet
 
 from .. import input_limits
+from ..errors import InvalidRequest
 
 
 class StrictJSONProvider(DefaultJSONProvider):
@@ -40,8 +41,30 @@ class _StrictSocketJSON:
         return input_limits.dumps(value, **kwargs)
 
 
+RESERVED_EVENTS = ("connect", "connect_error", "disconnect")
+
+
 class StrictPacket(packet.Packet):
     """Socket.IO packets read and written with strict JSON (given as the server's ``serializer``,
-    so other Socket.IO servers and clients in the process keep the library's default)."""
+    so other Socket.IO servers and clients in the process keep the library's default).
+
+    Reading also checks what the library would otherwise trip on later: an event must be
+    ``[name, payload...]`` with a name that is not reserved, and binary attachments (which
+    JSON state cannot hold) are refused.
+    """
 
     json = _StrictSocketJSON
+
+    def decode(self, encoded_packet: str | bytes) -> int:
+        if isinstance(encoded_packet, (bytes, bytearray)) or encoded_packet[:1] in (
+                str(packet.BINARY_EVENT), str(packet.BINARY_ACK)):
+            raise InvalidRequest("binary attachments are not accepted: send the event's payload as JSON")
+        attachments = super().decode(encoded_packet)
+        if self.packet_type == packet.EVENT:
+            if not isinstance(self.data, list) or not self.data:
+                raise InvalidRequest("an event must be a JSON array: [event name, payload]")
+            if not isinstance(self.data[0], str):
+                raise InvalidRequest(f"an event name must be text, got {self.data[0]!r}")
+            if self.data[0] in RESERVED_EVENTS:
+                raise InvalidRequest(f"'{self.data[0]}' is a reserved event name: a client cannot send it")
+        return attachments
