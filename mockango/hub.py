@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from . import models
-from .assets import check_filters, make_asset, matches, paging
+from .assets import check_filters, hosted_size, make_asset, matches, paging
 from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
@@ -273,8 +273,10 @@ class Hub:
         asset = self.assets.get(asset_id)
         if asset is None or not asset.hosted:
             raise NotFound(f"no file for asset '{asset_id}'")
-        width = int(asset.metadata.get("width") or 640)
-        height = int(asset.metadata.get("height") or 480)
+        try:
+            width, height = hosted_size(asset.metadata)
+        except InvalidRequest as exc:  # only a hand-edited state file can hold such a size
+            raise NotFound(f"no file for asset '{asset_id}': {exc.message}")
         return render_png(width, height, seed=asset.id)
 
     # ----------------------------------------------------------------- plugins
