@@ -17,6 +17,7 @@ from . import control, dashboard, files, plugin_socket, rest
 from .auth import request_api_key
 from .body_limit import limit_bodies
 from .http_errors import answer_http_error
+from .page_security import secure_responses
 from .socket_guard import report_unreadable_packets
 from .strict_json import StrictJSONProvider, StrictPacket
 
@@ -40,6 +41,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
 
     app.register_error_handler(HTTPException, answer_http_error)
     limit_bodies(app, max_body)
+    secure_responses(app)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
