@@ -11,7 +11,9 @@ from pathlib import Path
 import click
 import requests
 
+from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .hub import Hub
+from .input_limits import parse_size
 from .persistence import StateFile, StateFileError
 from .server import make_wsgi_server
 
@@ -28,6 +30,13 @@ def main() -> None:
 
 # ---------------------------------------------------------------------- serve
 
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-body")
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the host to your network.")
@@ -40,8 +49,14 @@ def main() -> None:
               "between restarts.")
 @click.option("--fresh", is_flag=True, help="Ignore the state file and start from the seeded data.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
+@click.option("--max-body", default="32MiB", show_default=True, callback=lambda ctx, param, value: _size(value),
+              help="Largest request body or Socket.IO message (bytes, or e.g. 64MiB); larger ones get 413.")
+@click.option("--read-timeout", default=DEFAULT_READ_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).")
+@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True, type=click.IntRange(min=1),
+              help="Open connections served at once (each plugin socket is one); more get 503.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          verbose: bool) -> None:
+          verbose: bool, max_body: int, read_timeout: float, max_connections: int) -> None:
     """Start a local host with demo data and one demo Batch Model plugin."""
     hub = Hub(seed=seed, run_timeout=run_timeout)
     state = StateFile(state_path)
@@ -50,7 +65,8 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
     except StateFileError as exc:
         raise click.ClickException(str(exc))
     try:
-        server = make_wsgi_server(hub, host, port, verbose=verbose)
+        server = make_wsgi_server(hub, host, port, verbose=verbose, max_body=max_body, read_timeout=read_timeout,
+                                  max_connections=max_connections)
     except OSError as exc:
         raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
                                    f"Is another mockango running? Try --port {port + 1}.")

@@ -21,14 +21,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Protocol
 
 from . import models
-from .assets import check_filters, make_asset, matches, paging
+from .assets import check_filters, hosted_size, make_asset, matches, paging
 from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
 from .faults import Faults
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .rest_plugins import RestPluginWatcher
-from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
+from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text
+from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
 from .seed import demo_data
 
 JOURNAL_SIZE = 10_000
@@ -207,6 +208,8 @@ class Hub:
         """
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a project needs a non-empty 'name'")
+        check_text(name, "name", max_length=MAX_NAME_LENGTH)
+        check_text(description, "description")
         if not isinstance(category_schema, Mapping):
             raise InvalidRequest("'categorySchema' must be an object with 'tools', 'classifications', 'relations'")
         schema = {"tools": [], "classifications": [], "relations": [], **copy.deepcopy(dict(category_schema))}
@@ -273,8 +276,10 @@ class Hub:
         asset = self.assets.get(asset_id)
         if asset is None or not asset.hosted:
             raise NotFound(f"no file for asset '{asset_id}'")
-        width = int(asset.metadata.get("width") or 640)
-        height = int(asset.metadata.get("height") or 480)
+        try:
+            width, height = hosted_size(asset.metadata)
+        except InvalidRequest as exc:  # only a hand-edited state file can hold such a size
+            raise NotFound(f"no file for asset '{asset_id}': {exc.message}")
         return render_png(width, height, seed=asset.id)
 
     # ----------------------------------------------------------------- plugins
@@ -285,6 +290,8 @@ class Hub:
         """Register a plugin; its ``secret`` is what the plugin process connects with."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
+        check_text(name, "name", max_length=MAX_NAME_LENGTH)
+        check_text(description, "description")
         if plugin_type not in PLUGIN_TYPES:
             raise InvalidRequest(f"plugin type '{plugin_type}' is not simulated: use one of {list(PLUGIN_TYPES)}")
         class_names = list(class_names)
@@ -294,6 +301,7 @@ class Hub:
             raise InvalidRequest("'classNames' must not repeat a class")
         if isinstance(default_config, str):
             default_config = parse_config(default_config, "defaultConfig")
+        check_free_form(default_config, "defaultConfig")
         if callback_url is not None and (not isinstance(callback_url, str)
                                          or not callback_url.startswith(("http://", "https://"))):
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
@@ -391,6 +399,7 @@ class Hub:
                   config: Any = None, batches: Iterable[str] | None = None,
                   timeout: float | None = None) -> Session:
         """What clicking Run does: check everything, open a session, send the event to one connection."""
+        limit = time_limit_for(timeout, self.run_timeout)
         with self._lock:
             plugin = self.plugin_for(user.organization_id, plugin_id)
             project = self.project_for(user, project_id)
@@ -416,7 +425,6 @@ class Hub:
                 "tags": list(batch_ids),
                 "configJSON": config_json,
             }
-            limit = self.run_timeout if timeout is None else timeout
             connection = connections[next(self._turn) % len(connections)]
             session = Session(id=session_id, plugin_id=plugin.id, project_id=project.id,
                               organization_id=user.organization_id, run_by=user.id, event=event,

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import InvalidRequest, RunTimeout
+from ..errors import RunTimeout
+from ..input_limits import query_number
 from .auth import current_user, hub
 from .rest import json_body
 
@@ -16,13 +17,8 @@ blueprint = Blueprint("control", __name__, url_prefix="/api")
 
 
 def _wait_seconds() -> float | None:
-    raw = request.args.get("wait")
-    if raw is None:
-        return None
-    try:
-        return min(max(float(raw), 0.0), 600.0)
-    except ValueError:
-        raise InvalidRequest(f"'wait' must be a number of seconds, got {raw!r}")
+    wait = query_number(request.args.get("wait"), "wait")
+    return None if wait is None else min(max(wait, 0.0), 600.0)
 
 
 @blueprint.get("/info")
@@ -76,10 +72,10 @@ def delete_plugin(plugin_id: str):
 def start_run():
     user = current_user()
     body = json_body()
+    wait = _wait_seconds()  # read first: a refused request starts nothing
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
                               batches=body.get("batches"), timeout=body.get("timeout"))
-    wait = _wait_seconds()
     if wait:
         try:
             session = hub().wait_session(session.id, timeout=wait)
@@ -99,8 +95,8 @@ def list_sessions():
 def get_session(session_id: str):
     user = current_user()
     h = hub()
-    session = h.get_session(session_id, organization_id=user.organization_id)
     wait = _wait_seconds()
+    session = h.get_session(session_id, organization_id=user.organization_id)
     if wait and not session.finished:
         try:
             session = h.wait_session(session_id, timeout=wait)

@@ -1,7 +1,10 @@
 """The dashboard: server-rendered pages over the Hub (no CDN, no build step).
 
 A browser signs in by opening ``/?apikey=KEY`` once (``mockango serve`` prints
-that link); the key is kept in an HTTP-only cookie, as Jupyter does with its token.
+that link) and confirming who it signs in as; the key is kept in an HTTP-only cookie,
+as Jupyter does with its token. The confirmation is a POST carrying a one-time token
+that only a page of this host can know (its twin is a SameSite=Strict cookie), so
+another site cannot sign a visitor in to an organization of its choosing (login CSRF).
 Pages call the Hub directly; the one script (static/dashboard.js) only polls the
 control API (``/api/...``, same cookie) to keep live lights and session logs fresh.
 Forms post back here and redirect (post/redirect/get); the host's own error
@@ -11,21 +14,29 @@ messages are shown next to the field they are about.
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import math
+import secrets
 import time
+from urllib.parse import parse_qsl
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from ..errors import AuthenticationError, MockangoError
+from ..errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError
 from ..models import Session
 from .auth import DASHBOARD_COOKIE, current_user, hub
+from .body_limit import read_body
+from .page_security import link_url
 
 # Static files under /dashboard/static: Flask 3 always registers the app's own
 # /static route, which would shadow a blueprint's /static.
 blueprint = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/dashboard/static")
 
+SIGNIN_COOKIE = "mockango_signin"
+FORM_TYPE = "application/x-www-form-urlencoded"
 EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
 ASSETS_PER_PAGE = 60
 
@@ -38,7 +49,7 @@ def signed_in(view):
         try:
             user = current_user()
         except AuthenticationError:
-            return render_template("signin.html", error=None), 401
+            return _signin_page("signin.html", 401)
         return view(user, *args, **kwargs)
 
     return wrapper
@@ -55,7 +66,36 @@ def error_page(error: MockangoError):
     return render_template("error.html", error=error, nav=""), error.status
 
 
+blueprint.add_app_template_filter(link_url, "link_url")
+
+
+def form_fields() -> MultiDict:
+    """The posted form, read strictly: only a URL-encoded form of UTF-8 text, as the pages' forms send.
+
+    Anything else (JSON, an empty body without a form type, bytes that are not UTF-8, a
+    lone surrogate) is a 400 that changes nothing.
+    """
+    if request.mimetype != FORM_TYPE:
+        raise InvalidRequest(f"this page takes its form's fields ({FORM_TYPE}), not "
+                             f"{request.mimetype or 'a body without a Content-Type'}")
+    try:  # strict decoding: a lone surrogate or stray byte is refused, not replaced
+        pairs = parse_qsl(read_body().decode("ascii"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("the form's fields are not URL-encoded UTF-8 text")
+    return MultiDict(pairs)
+
+
 # ------------------------------------------------------------------ sign-in
+
+
+def _signin_page(template: str, status: int, **context):
+    """A sign-in page with a fresh one-time token in its form and in a SameSite=Strict cookie."""
+    token = secrets.token_urlsafe(32)
+    response = make_response(render_template(template, token=token, **context), status)
+    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="Strict", max_age=600,
+                        path=url_for("dashboard.signin"))
+    response.headers["Cache-Control"] = "no-store"  # the page may hold the key
+    return response
 
 
 @blueprint.get("/")
@@ -63,17 +103,37 @@ def index():
     key = request.args.get("apikey")
     if key is not None:
         try:
-            hub().authenticate(key.strip())
+            user = hub().authenticate(key.strip())
         except AuthenticationError as error:
-            return render_template("signin.html", error=error.message), 401
-        response = make_response(redirect(url_for("dashboard.plugins")))
-        response.set_cookie(DASHBOARD_COOKIE, key.strip(), httponly=True, samesite="Strict")
-        return response
+            return _signin_page("signin.html", 401, error=error.message)
+        organization = hub().organizations[user.organization_id]
+        return _signin_page("signin_confirm.html", 200, key=key.strip(), user=user, organization=organization)
     try:
         current_user()
     except AuthenticationError:
-        return render_template("signin.html", error=None), 401
+        return _signin_page("signin.html", 401, error=None)
     return redirect(url_for("dashboard.plugins"))
+
+
+@blueprint.post("/signin")
+def signin():
+    """Sign in with the posted key, if the post comes from this host's own sign-in page."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        raise Forbidden(f"a sign-in came from another site ({origin}): open the sign-in link yourself")
+    fields = form_fields()
+    expected = request.cookies.get(SIGNIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, fields.get("token", "")):
+        raise InvalidRequest("this sign-in form has expired or came from elsewhere: open the sign-in link again")
+    key = fields.get("apikey", "").strip()
+    try:
+        hub().authenticate(key)
+    except AuthenticationError as error:
+        return _signin_page("signin.html", 401, error=error.message)
+    response = make_response(redirect(url_for("dashboard.plugins")))
+    response.set_cookie(DASHBOARD_COOKIE, key, httponly=True, samesite="Strict")
+    response.delete_cookie(SIGNIN_COOKIE, path=url_for("dashboard.signin"))
+    return response
 
 
 @blueprint.get("/signout")
@@ -110,7 +170,8 @@ def _plugins_page(user, form: dict | None = None, errors: dict | None = None) ->
 @blueprint.post("/plugins")
 @signed_in
 def create_plugin(user):
-    form = {k: request.form.get(k, "") for k in ("name", "description", "classNames", "defaultConfig")}
+    fields = form_fields()
+    form = {k: fields.get(k, "") for k in ("name", "description", "classNames", "defaultConfig")}
     class_names = [c.strip() for c in form["classNames"].replace("\n", ",").split(",") if c.strip()]
     config = form["defaultConfig"].strip() or None
     try:
@@ -138,6 +199,9 @@ def plugin(user, plugin_id: str):
 @blueprint.post("/plugins/<plugin_id>/delete")
 @signed_in
 def delete_plugin(user, plugin_id: str):
+    # The form names the plugin it deletes: a post without it (or for another) changes nothing.
+    if form_fields().get("confirm") != plugin_id:
+        raise InvalidRequest("delete a plugin with the Delete button of its page (the form names the plugin)")
     hub().delete_plugin(user.organization_id, plugin_id)
     return redirect(url_for("dashboard.plugins"))
 
@@ -149,7 +213,7 @@ def delete_plugin(user, plugin_id: str):
 @signed_in
 def run(user):
     h = hub()
-    source = request.form if request.method == "POST" else request.args
+    source = form_fields() if request.method == "POST" else request.args
     plugins_ = h.list_plugins(user.organization_id)
     projects, _ = h.list_projects(user, page=1, limit=1000)
     plugin = next((p for p in plugins_ if p.id == source.get("plugin")), plugins_[0] if plugins_ else None)

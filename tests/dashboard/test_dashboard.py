@@ -33,6 +33,9 @@ def test_unsigned_visit_gets_the_sign_in_page_and_the_link_signs_in(browser, hos
     shot(browser, "signin")
 
     browser.get(f"{host.url}/?apikey={host.api_key}")
+    assert text_of(browser, "#signin-organization") == host.hub.default_organization.name
+    assert browser.get_cookie("mockango_apikey") is None  # not signed in until confirmed
+    click_and_load(browser, browser.find_element(By.ID, "signin-confirm"))
     assert browser.current_url == f"{host.url}/plugins"
     assert text_of(browser, "h1") == "Plugins"
     assert browser.get_cookie("mockango_apikey")["httpOnly"] is True
