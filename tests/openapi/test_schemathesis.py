@@ -18,7 +18,7 @@ from schemathesis.specs.openapi.checks import (content_type_conformance, respons
 from mockango import MockAngo  # noqa: E402
 from mockango.web.openapi import description  # noqa: E402
 
-EXAMPLES_PER_OPERATION = 60
+EXAMPLES_PER_OPERATION = 25
 REQUEST_TIMEOUT = 10.0  # seconds; no answer should come near it
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_headers_conformance,
           response_schema_conformance]
