@@ -28,7 +28,7 @@ from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from .rest_plugins import RestPluginWatcher
-from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text
+from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
 from .seed import demo_data
 
@@ -135,6 +135,9 @@ class Hub:
     def create_organization(self, name: str, *, user_name: str = "Test User",
                             email: str = "user@example.com") -> User:
         """A new organization with one user; returns the user (``user.api_key`` to call the API)."""
+        check_text(name, "name", max_length=MAX_NAME_LENGTH, required=True)
+        check_text(user_name, "user_name", max_length=MAX_NAME_LENGTH, required=True)
+        check_text(email, "email", max_length=MAX_NAME_LENGTH, required=True)
         with self._lock:
             org = Organization(id=new_object_id(), name=name)
             user = User(id=new_object_id(), name=user_name, email=email, organization_id=org.id,
@@ -212,6 +215,9 @@ class Hub:
         check_text(description, "description")
         if not isinstance(category_schema, Mapping):
             raise InvalidRequest("'categorySchema' must be an object with 'tools', 'classifications', 'relations'")
+        check_value(dict(category_schema), where="categorySchema")
+        assets = list(assets)
+        check_value(assets, where="assets")
         schema = {"tools": [], "classifications": [], "relations": [], **copy.deepcopy(dict(category_schema))}
         self._check_ontology(schema)
         with self._lock:
@@ -297,6 +303,7 @@ class Hub:
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
+        check_value(class_names, where="classNames")
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if isinstance(default_config, str):

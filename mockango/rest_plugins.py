@@ -15,13 +15,15 @@ A plugin registered with a callback URL does not call in: the host calls it.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 import requests
+
+from . import input_limits
+from .errors import InvalidRequest
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -39,8 +41,8 @@ def _heartbeat_ok(response: requests.Response) -> bool:
         return False
     text = response.text.strip()
     try:
-        return json.loads(text) == "ok"
-    except ValueError:
+        return input_limits.loads(text) == "ok"
+    except InvalidRequest:
         return text == "ok"
 
 
@@ -104,10 +106,11 @@ class RestPluginConnection:
             self._fail(session_id, f"the plugin answered HTTP {response.status_code}{hint} from {url}: "
                                    f"{_quote(response)}")
             return
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
+        try:  # strict: a NaN or a 100,000-deep answer must not reach the session
+            body = input_limits.loads(response.content, where="the plugin's answer")
+        except InvalidRequest as exc:
+            self._fail(session_id, f"{exc.message} (from {url}): {_quote(response)}")
+            return
         if not isinstance(body, dict) or not ("response" in body or "error" in body):
             self._fail(session_id, f"the plugin's answer from {url} is not a JSON object with 'response' and "
                                    f"'session': {_quote(response)}")

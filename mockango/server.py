@@ -46,6 +46,11 @@ class RequestHandler(WSGIRequestHandler):
         if self.verbose:
             super().log_request(code, size)
 
+    def log_error(self, format, *args):  # noqa: A002 - http.server's signature
+        # An idle connection closed by the read timeout is routine, not an error to print.
+        if self.verbose or not format.startswith("Request timed out"):
+            super().log_error(format, *args)
+
 
 class VerboseRequestHandler(RequestHandler):
     verbose = True
@@ -59,7 +64,8 @@ def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbos
     ``max_body`` bounds request bodies (bytes); a connection silent for ``read_timeout``
     seconds mid-request is closed; past ``max_connections`` open connections, new ones get 503.
     """
-    app = websockets_without_read_timeout(create_app(hub, max_body=max_body))
+    app = create_app(hub, max_body=max_body)
+    app.wsgi_app = websockets_without_read_timeout(app.wsgi_app)
     handler = VerboseRequestHandler if verbose else RequestHandler
     # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import socket
 
 import pytest
@@ -82,3 +83,26 @@ def test_serve_refuses_a_bad_max_body():
     result = CliRunner().invoke(main, ["serve", "--max-body", "lots"])
     assert result.exit_code != 0
     assert "--max-body" in result.output
+
+
+def test_serve_applies_its_limit_options(tmp_path):
+    """`mockango serve --max-body 1KiB --read-timeout 0.5 --max-connections 4`, as a user starts it."""
+    from tests.e2e.test_cli import printed, start_serve, stop
+
+    serve, banner = start_serve(tmp_path, "--max-body", "1KiB", "--read-timeout", "0.5", "--max-connections", "4")
+    try:
+        url, key = re.search(r"serving at (\S+)", banner).group(1), printed(banner, "API key")
+        answer = requests.post(url + "/api/plugins", json={"name": "x" * 2000}, headers={"apikey": key}, timeout=10)
+        assert_refused(answer, 413, "1 KiB", "--max-body")
+        with socket.create_connection(url.removeprefix("http://").split(":")) as idle:
+            idle.settimeout(5)
+            assert idle.recv(1) == b""  # closed by the read timeout, well before 5 s
+        idle = [socket.create_connection(url.removeprefix("http://").split(":")) for _ in range(4)]
+        try:
+            answer = requests.get(url + "/api/info", headers={"apikey": key}, timeout=10)
+            assert_refused(answer, 503, "4 connections", "--max-connections")
+        finally:
+            for sock in idle:
+                sock.close()
+    finally:
+        stop(serve)

@@ -74,6 +74,25 @@ def test_a_surrogate_through_the_python_api_is_refused_too(host):
     assert host.hub.list_plugins(host.hub.default_organization.id) == []
 
 
+@pytest.mark.parametrize("call, words", [
+    (lambda h: h.create_plugin("ok", class_names=["\ud800"]), "classNames"),
+    (lambda h: h.create_project("ok", {"tools": [{"title": "\udc00", "tool": "bounding-box", "schemaId": "a"}]}),
+     "categorySchema.tools[0].title"),
+    (lambda h: h.create_project("ok", {"tools": []}, [{"externalId": "a\ud800", "data": "http://x/a.png"}]),
+     "assets[0].externalId"),
+    (lambda h: h.create_project("ok", {"tools": []}, [{"externalId": "a", "data": "http://x", "metadata": {
+        "width": math.inf}}]), "assets[0].metadata.width"),
+    (lambda h: h.create_organization("\ud800"), "'name'"),
+])
+def test_text_and_numbers_through_the_python_api_are_checked_too(host, call, words):
+    projects, organizations = len(host.hub.projects), len(host.hub.organizations)
+    with pytest.raises(InvalidRequest) as refused:
+        call(host)
+    assert words in refused.value.message
+    assert (len(host.hub.projects), len(host.hub.organizations)) == (projects, organizations)
+    assert host.hub.list_plugins(host.hub.default_organization.id) == []
+
+
 @pytest.mark.parametrize("field, value, words", [
     ("name", "n" * (input_limits.MAX_NAME_LENGTH + 1), ["'name'", "limit"]),
     ("description", "d" * (input_limits.MAX_TEXT_LENGTH + 1), ["'description'", "limit"]),
@@ -86,15 +105,26 @@ def test_free_form_plugin_fields_are_bounded(api, field, value, words):
     assert api.get("/api/plugins").json()["plugins"] == []
 
 
-def test_project_description_and_asset_extras_are_bounded(api):
+def test_project_description_and_asset_extras_are_bounded(api, host):
     schema = {"tools": []}
     deep: object = "x"
     for _ in range(500):
         deep = {"d": deep}
+    projects = len(host.hub.projects)
     answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "description": deep}))
-    assert_refused(answer, 400, "levels")
+    assert_refused(answer, 400, "$.description.d.d", "levels")
     answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "description": ["x"]}))
     assert_refused(answer, 400, "'description'", "text")
+    asset = {"externalId": "a", "data": "http://x/a.png", "extra": deep}
+    answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "assets": [asset]}))
+    assert_refused(answer, 400, "$.assets[0].extra.d", "levels")
+    asset = {"externalId": "a", "data": "http://x/a.png", "metadata": {"note": deep}}
+    answer = api.post("/api/projects", json.dumps({"name": "p", "categorySchema": schema, "assets": [asset]}))
+    assert_refused(answer, 400, "$.assets[0].metadata.note.d", "levels")
+    item = {"externalId": "a", "objects": [], "extra": deep}
+    answer = api.post("/v2/import/labels", json.dumps({"project": host.project_id, "jsonContent": [item]}))
+    assert_refused(answer, 400, "$.jsonContent[0].extra.d", "levels")
+    assert len(host.hub.projects) == projects
 
 
 @pytest.mark.parametrize("query", ["wait=nan", "wait=inf", "wait=-inf", "wait=1e999", "wait=" + "9" * 5000])
@@ -124,9 +154,21 @@ def test_a_run_time_limit_through_the_python_api_is_checked(host, timeout):
         host.start_run(plugin.id, timeout=timeout)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "utf-16"])
+def test_json_in_any_standard_encoding_is_read(api, encoding):
+    answer = api.post("/api/plugins", '{"name": "Détecteur 🚗"}'.encode(encoding))
+    assert answer.status_code == 201, answer.text[:300]
+    assert answer.json()["name"] == "Détecteur 🚗"
+
+
+def test_bytes_that_are_not_utf8_are_refused(api):
+    assert_refused(api.post("/api/plugins", b'{"name": "\xc3\x28"}'), 400, "UTF-8", "byte 10")
+
+
 def test_every_answer_is_strict_json(api, host):
     """No answer may carry bare NaN/Infinity: read every listing back with a strict parser."""
-    api.post("/api/plugins", '{"name": "p", "defaultConfig": {"t": 1e308}}')
+    for config in ('{"t": NaN}', '{"t": 1e999}', '{"t": -Infinity}', '{"t": 1e308}'):
+        api.post("/api/plugins", '{"name": "p", "defaultConfig": %s}' % config)
     for path in ("/api/plugins", "/api/projects", "/api/sessions", "/api/info", f"/v2/project/{host.project_id}"):
         text = api.get(path).text
         json.loads(text, parse_constant=lambda name: pytest.fail(f"{path} answered bare {name}"))
