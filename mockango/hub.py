@@ -300,6 +300,8 @@ class Hub:
         check_text(description, "description")
         if plugin_type not in PLUGIN_TYPES:
             raise InvalidRequest(f"plugin type '{plugin_type}' is not simulated: use one of {list(PLUGIN_TYPES)}")
+        if isinstance(class_names, (str, bytes, Mapping)) or not isinstance(class_names, Iterable):
+            raise InvalidRequest(f"'classNames' must be a list of non-empty strings, got {type(class_names).__name__}")
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
