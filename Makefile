@@ -29,6 +29,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/fixture_overhead.py
+	$(BIN)/python bench/load.py
 
 clean:
 	rm -rf $(VENV) .cache
