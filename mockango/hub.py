@@ -31,6 +31,7 @@ from .rest_plugins import RestPluginWatcher
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
 from .seed import demo_data
+from .timeout_reason import timed_out_reason
 
 JOURNAL_SIZE = 10_000
 PLUGIN_TYPES = ("batch-model",)
@@ -175,16 +176,16 @@ class Hub:
         return run[1] if run else None
 
     def record_request(self, method: str, path: str, status: int, *, api_key: object = None,
-                       query: str = "") -> None:
+                       query: str = "", agent: str | None = None) -> None:
         """Note one HTTP call in :attr:`journal` (the web layer calls this after every request).
 
-        Each entry is ``{"time", "method", "path", "query", "status", "session"}``; ``session``
-        is the run whose per-run API key made the call (None for any other key).
+        Each entry is ``{"time", "method", "path", "query", "status", "session", "agent"}``; ``session``
+        is the run whose per-run API key made the call (None for any other key), ``agent`` its User-Agent.
         """
         with self._lock:
             session_id = self.session_for_key(api_key) if api_key and self._run_keys else None
             self.journal.append({"time": time.time(), "method": method, "path": path, "query": query,
-                                 "status": status, "session": session_id})
+                                 "status": status, "session": session_id, "agent": agent})
 
     # ---------------------------------------------------------------- projects
 
@@ -467,7 +468,7 @@ class Hub:
             session = self._session_from(connection_id, payload, user=user)
             level = str(payload.get("level", "INFO")).upper()
             entry = {**copy.deepcopy(dict(payload)), "level": level, "msg": payload.get("msg"),
-                     "time": models.iso_time(time.time())}
+                     "time": models.iso_time(time.time()), **({"late": True} if session.finished else {})}
             session.logs.append(entry)
             self._notify("log", {"session": session.id, "entry": entry})
 
@@ -476,7 +477,9 @@ class Hub:
         with self._lock:
             session = self._session_from(connection_id, payload, user=user)
             self._expire(session)
-            if session.finished:
+            if session.finished:  # kept, marked late: it shows what the plugin did after all
+                session.late_answers.append({**copy.deepcopy(dict(payload)), "time": models.iso_time(time.time())})
+                self._notify("late", {"session": session.id})
                 return session
             if payload.get("error"):
                 error = payload.get("error")
@@ -493,10 +496,10 @@ class Hub:
 
     def _expire(self, session: Session) -> None:
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
-            self._finish(session, models.TIMED_OUT,
-                         reason=f"no response came back from the plugin within the run's time limit "
-                                f"({session.time_limit:g} s); official ango 1.1.x clients send nothing when the callback "
-                                "raises, so check the plugin's console")
+            self._finish(session, models.TIMED_OUT, reason=timed_out_reason(
+                session.time_limit, connected=session.connection_id in self._connection_plugin,
+                agents=sorted({e["agent"] or "no User-Agent" for e in self.journal if e["session"] == session.id}),
+                last_log=session.logs[-1] if session.logs else None))
 
     def get_session(self, session_id: str, *, organization_id: str | None = None) -> Session:
         with self._lock:

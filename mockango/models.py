@@ -165,8 +165,9 @@ class Session:
     reason: str | None = None
     ended_at: float | None = None
     connection_id: str | None = None
-    logs: list[dict] = field(default_factory=list)
+    logs: list[dict] = field(default_factory=list)   # a line logged after the session ended has "late": True
     imports: list[dict] = field(default_factory=list)
+    late_answers: list[dict] = field(default_factory=list)  # responses that came after the session ended
 
     @property
     def finished(self) -> bool:
@@ -187,4 +188,5 @@ class Session:
             "event": copy.deepcopy(self.event),
             "logs": copy.deepcopy(self.logs),
             "imports": copy.deepcopy(self.imports),
+            "lateAnswers": copy.deepcopy(self.late_answers),
         }

@@ -25,7 +25,7 @@ def category_schema_for(plugin: Plugin, project: Project, class_mapping: Mapping
     mapping = []
     for model_class, target in class_mapping.items():
         if model_class not in plugin.class_names:
-            raise InvalidRequest(f"class '{model_class}' is not one of plugin '{plugin.name}''s classes "
+            raise InvalidRequest(f"class '{model_class}' is not one of the classes of plugin '{plugin.name}': "
                                  f"{plugin.class_names}")
         by_id = [t for t in tools if t.get("schemaId") == target]
         by_title = [t for t in tools if t.get("title") == target]

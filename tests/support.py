@@ -44,3 +44,16 @@ def load_sample(host_url: str, plugin_id: str, secret: str) -> dict:
     """The seed's sample script as a module (its ``run_model``), configured by environment variables."""
     with mock.patch.dict(os.environ, ANGO_HOST=host_url, PLUGIN_ID=plugin_id, PLUGIN_SECRET=secret):
         return runpy.run_path(str(SAMPLE), run_name="batch_model_sample")
+
+
+def held_callback(release: threading.Event, answer: str, *, first: str = "working", then: str = "finishing"):
+    """A callback that logs ``first``, waits for ``release`` (at most 10 s), logs ``then`` and answers:
+    a run that outlives its time limit, and what its plugin sends late."""
+
+    def callback(**data):
+        data["logger"].info(first)
+        release.wait(10)
+        data["logger"].info(then)
+        return answer
+
+    return callback

@@ -58,7 +58,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     @app.after_request
     def journal(response):
         hub.record_request(request.method, request.path, response.status_code, api_key=request_api_key(),
-                           query=request.query_string.decode("latin-1"))
+                           query=request.query_string.decode("latin-1"), agent=request.headers.get("User-Agent"))
         return response
 
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,

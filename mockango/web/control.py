@@ -6,9 +6,11 @@ caller's organization. Documented in docs/control-api.md.
 
 from __future__ import annotations
 
+import difflib
+
 from flask import Blueprint, jsonify, request
 
-from ..errors import RunTimeout
+from ..errors import InvalidRequest, RunTimeout
 from ..input_limits import query_number
 from .auth import current_user, hub
 from .rest import json_body
@@ -19,6 +21,16 @@ blueprint = Blueprint("control", __name__, url_prefix="/api")
 def _wait_seconds() -> float | None:
     wait = query_number(request.args.get("wait"), "wait")
     return None if wait is None else min(max(wait, 0.0), 600.0)
+
+
+def _require(body: dict, what: str, **fields: str) -> None:
+    """Refuse a body that lacks a required string field, naming it (and a misspelt key it may have)."""
+    for name, meaning in fields.items():
+        if not isinstance(body.get(name), str) or not body.get(name):
+            close = difflib.get_close_matches(name, [k for k in body if k not in fields], n=1, cutoff=0.6)
+            hint = f" (the body has {close[0]!r}: a misspelling?)" if close else ""
+            got = "" if name not in body else f", got {body[name]!r}"
+            raise InvalidRequest(f"{what} needs {name!r}: {meaning}{got}{hint}")
 
 
 @blueprint.get("/info")
@@ -73,6 +85,7 @@ def start_run():
     user = current_user()
     body = json_body()
     wait = _wait_seconds()  # read first: a refused request starts nothing
+    _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
                               batches=body.get("batches"), timeout=body.get("timeout"))

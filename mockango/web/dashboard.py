@@ -24,7 +24,8 @@ from urllib.parse import parse_qsl
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ..errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError
+from ..commands import example_plugin_command, plugin_command
+from ..errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ..models import Session
 from .auth import DASHBOARD_COOKIE, current_user, hub
 from .body_limit import read_body
@@ -39,6 +40,8 @@ SIGNIN_COOKIE = "mockango_signin"
 FORM_TYPE = "application/x-www-form-urlencoded"
 EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
 ASSETS_PER_PAGE = 60
+OBJECT_KINDS = ("bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner",
+                "pdf", "pct", "brushDataUrl")
 
 
 def signed_in(view):
@@ -188,11 +191,12 @@ def create_plugin(user):
 def plugin(user, plugin_id: str):
     h = hub()
     found = h.plugin_for(user.organization_id, plugin_id)
-    command = (f"ANGO_HOST={h.base_url} PLUGIN_ID={found.id} PLUGIN_SECRET={found.secret} "
-               "python examples/batch_model_plugin.py")
+    command = plugin_command(h.base_url, found.id, found.secret, found.name)
+    example = example_plugin_command(h.base_url, found.id, found.secret)
     sessions = _session_rows(h.list_sessions(user.organization_id, plugin_id=found.id))
     return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
-                           command=command, sessions=sessions, created=bool(request.args.get("created")),
+                           command=command, example=example if example != command else None,
+                           sessions=sessions, created=bool(request.args.get("created")),
                            config_text=_pretty(found.default_config), nav="plugins")
 
 
@@ -218,7 +222,7 @@ def run(user):
     projects, _ = h.list_projects(user, page=1, limit=1000)
     plugin = next((p for p in plugins_ if p.id == source.get("plugin")), plugins_[0] if plugins_ else None)
     project = next((p for p in projects if p["_id"] == source.get("project")), projects[0] if projects else None)
-    error = None
+    error = _unknown_choice(source, plugin, project) if request.method == "GET" else None
     if request.method == "POST":
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:"):]: value for key, value in source.items() if key.startswith("map:") and value}
@@ -239,6 +243,15 @@ def run(user):
                            project=project, tools=tools, mapped=mapped, config=config or "",
                            chosen_batches=set(source.getlist("batches")), error=error, nav="run")
     return page, (error.status if error else 200)
+
+
+def _unknown_choice(source, plugin, project) -> NotFound | None:
+    """A link's ?plugin= or ?project= that names nothing of yours: say so instead of silently showing another."""
+    for what, wanted, shown in (("plugin", source.get("plugin"), plugin and plugin.id),
+                                ("project", source.get("project"), project and project["_id"])):
+        if wanted and wanted != shown:
+            return NotFound(f"{what} '{wanted}' not found: pick one of yours below")
+    return None
 
 
 # ----------------------------------------------------------------- sessions
@@ -323,6 +336,23 @@ def project(user, project_id: str):
                            page=page, pages=pages, batches=batches, nav="projects")
 
 
+@blueprint.get("/projects/<project_id>/assets/<asset_id>")
+@signed_in
+def asset(user, project_id: str, asset_id: str):
+    """One asset, large, with its labels drawn over it and each object listed (class and id)."""
+    h = hub()
+    found = h.project_for(user, project_id).to_dict()
+    stored = h.assets.get(asset_id)
+    if stored is None or stored.project_id != found["_id"]:
+        raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
+    schema = found["categorySchema"]
+    card = _asset_card(stored.to_dict(h.base_url, with_labels=True), {t.get("schemaId"): t for t in schema.get("tools", [])},
+                       {t.get("title"): t for t in schema.get("tools", [])},
+                       _classification_names(schema.get("classifications", [])),
+                       {b["_id"]: b["name"] for b in found["batches"]})
+    return render_template("asset.html", project=found, card=card, nav="projects")
+
+
 def _classification_names(classifications: list, names: dict | None = None) -> dict:
     names = {} if names is None else names
     for c in classifications:
@@ -346,13 +376,14 @@ def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: 
     """An asset with its pre-labels as SVG shapes in image pixels (the SVG's viewBox scales them)."""
     meta = asset.get("metadata") or {}
     width, height = _num(meta.get("width"), 640) or 640, _num(meta.get("height"), 480) or 480
-    shapes, answers = [], []
+    shapes, answers, objects = [], [], []
     labels = asset.get("labels") or {}
     for obj in labels.get("objects") or []:
         if not isinstance(obj, dict):
             continue
         tool = tools.get(obj.get("schemaId")) or by_title.get(obj.get("title")) or {}
-        shape = {"color": tool.get("color") or "#ff00ff", "title": tool.get("title") or obj.get("schemaId")}
+        shape = {"color": tool.get("color") or "#ff00ff", "title": tool.get("title") or obj.get("schemaId"),
+                 "object_id": obj.get("objectId"), "index": len(shapes)}
         if isinstance(obj.get("bounding-box"), dict):
             box = obj["bounding-box"]
             shapes.append({**shape, "kind": "rect", "x": _num(box.get("x")), "y": _num(box.get("y")),
@@ -368,13 +399,27 @@ def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: 
             shapes.append({**shape, "kind": "polyline", "points": _points(obj["polyline"])})
         elif isinstance(obj.get("point"), list) and len(obj["point"]) >= 2:
             shapes.append({**shape, "kind": "point", "x": _num(obj["point"][0]), "y": _num(obj["point"][1])})
+        drawn = shapes[-1] if shapes and shapes[-1]["index"] == shape["index"] else None
+        objects.append({**shape, "shape": shape["index"] if drawn else None, "label_at": _label_at(drawn),
+                        "geometry": next((k for k in OBJECT_KINDS if k in obj), "—")})
     for c in labels.get("classifications") or []:
         if isinstance(c, dict):
             answer = c.get("answer")
             answer = ", ".join(map(str, answer)) if isinstance(answer, list) else answer
             answers.append(f"{names.get(c.get('schemaId'), c.get('title') or c.get('schemaId'))}: {answer}")
-    return {"asset": asset, "width": width, "height": height, "shapes": shapes, "answers": answers,
+    return {"asset": asset, "width": width, "height": height, "shapes": shapes, "answers": answers, "objects": objects,
             "radius": max(width, height) / 45, "batches": [batches.get(b, b) for b in asset.get("batches", [])]}
+
+
+def _label_at(shape: dict | None) -> tuple[float, float] | None:
+    """Where a shape's name is written on the asset page: its top-left corner, point or first vertex."""
+    if shape is None:
+        return None
+    if "x" in shape:
+        return shape["x"], shape["y"]
+    first = shape.get("points", "").split(" ", 1)[0]
+    x, _, y = first.partition(",")
+    return (float(x), float(y)) if y else None
 
 
 def _pretty(value) -> str:

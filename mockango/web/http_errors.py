@@ -1,9 +1,11 @@
-"""How HTTP-level errors (404, 405, 413, ...) are answered: JSON for API callers, a page for browsers."""
+"""How HTTP-level errors (404, 405, 413, ...) are answered: JSON for API callers, the dashboard's styled page for browsers."""
 
 from __future__ import annotations
 
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
+
+from .error_pages import browser_error_page
 
 
 def wants_json() -> bool:
@@ -18,4 +20,4 @@ def answer_http_error(error: HTTPException):
         elif error.code == 405:
             message = f"{request.method} is not allowed on {request.path}"
         return jsonify({"status": "error", "message": message}), error.code
-    return error
+    return browser_error_page(error)

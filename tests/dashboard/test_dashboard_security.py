@@ -44,9 +44,17 @@ def test_a_javascript_asset_url_is_shown_as_text_not_a_link(page, host):
                                   [{"externalId": "evil", "data": "javascript:document.title='owned'"}])
     page.get(f"{host.url}/projects/{project}")
     figure = page.find_element(By.CSS_SELECTOR, "figure.asset")
-    assert figure.find_elements(By.TAG_NAME, "a") == []
+    # The thumbnail links to the dashboard's own asset page (issue 11.12), never to the asset's URL.
+    asset_page = f"{host.url}/projects/{project}/assets/{host.assets(project)[0]['_id']}"
+    assert [a.get_attribute("href") for a in figure.find_elements(By.TAG_NAME, "a")] == [asset_page]
+    assert not figure.find_elements(By.TAG_NAME, "img")
     assert "javascript:" in figure.find_element(By.CSS_SELECTOR, ".thumb").text
     figure.find_element(By.CSS_SELECTOR, ".thumb").click()
+    assert page.title != "owned"
+    wait(page, EC.url_to_be(asset_page))  # where the URL is text again: no link, no image
+    main = page.find_element(By.TAG_NAME, "main")
+    assert all("javascript" not in (a.get_attribute("href") or "") for a in main.find_elements(By.TAG_NAME, "a"))
+    assert not main.find_elements(By.CSS_SELECTOR, "svg image") and "javascript:" in main.text
     assert page.title != "owned"
 
 

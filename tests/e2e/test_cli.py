@@ -7,46 +7,23 @@ import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import pytest
+from tests import serving
+from tests.serving import command_after, printed
 
 MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 
 
 def start_serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
-    """Start `mockango serve` on a free port; return it and what it printed up to the prompt."""
-    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0", "--state", str(tmp_path / "state.json"), *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
-    lines = []
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline:
-        line = process.stdout.readline()
-        if not line:
-            break
-        lines.append(line)
-        if "Press Ctrl+C to stop." in line:
-            return process, "".join(lines)
-    process.kill()
-    pytest.fail("mockango serve did not start:\n" + "".join(lines))
+    return serving.start_serve(MOCKANGO, tmp_path, *extra)
 
 
-def stop(process: subprocess.Popen) -> str:
-    process.send_signal(signal.SIGINT)
-    out, _ = process.communicate(timeout=10)
-    return out
-
-
-def printed(banner: str, label: str) -> str:
-    return re.search(rf"{label}:\s+(\S+)", banner).group(1)
-
-
-def command_after(banner: str, heading: str) -> str:
-    lines = banner.splitlines()
-    return lines[lines.index(heading) + 1].strip()
+stop = serving.stop_process
 
 
 def test_walkthrough_serve_example_plugin_run(tmp_path):
@@ -107,8 +84,22 @@ def test_restart_keeps_plugin_credentials_and_key(tmp_path):
     serve, fresh = start_serve(tmp_path, "--fresh")
     try:
         assert printed(fresh, "Plugin secret") != printed(first, "Plugin secret")
+        assert (f"--fresh: discarding the state in {tmp_path / 'state.json'}: its API key, 1 plugin(s) with their ids "
+                "and secrets, 0 session(s)") in " ".join(fresh.split())
+        assert "restart them with the ones below" in " ".join(fresh.split())
     finally:
         stop(serve)
+
+
+def test_a_serve_that_ignores_ctrl_c_is_still_stopped(tmp_path):
+    """A shell's background job ignores SIGINT: the tests' stop falls back to SIGTERM, then SIGKILL."""
+    serve, banner = serving.start_serve(MOCKANGO, tmp_path,
+                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    port = int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
+    stop(serve, timeout=2)
+    assert serve.poll() is not None
+    with socket.socket() as probe:
+        assert probe.connect_ex(("127.0.0.1", port)) != 0
 
 
 def test_run_without_a_server_says_how_to_start_one(tmp_path):
@@ -170,3 +161,78 @@ def test_validate_against_a_fixture_ontology_without_assets(tmp_path):
     assert "asset references and image bounds were not checked" in result.output
     missing = CliRunner().invoke(main, ["validate", str(tmp_path / "absent.json")])
     assert missing.exit_code == 1 and "cannot read label file" in missing.output
+
+
+def all_commands(group, prefix=("mockango",)):
+    import click
+
+    for name, command in group.commands.items():
+        yield (*prefix, name), command
+        if isinstance(command, click.Group):
+            yield from all_commands(command, (*prefix, name))
+
+
+def test_every_command_and_option_has_help_and_the_list_is_not_cut():
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+
+    top = CliRunner().invoke(main, ["--help"]).output
+    commands = top[top.index("Commands:"):]
+    assert "..." not in commands, commands
+    for path, command in all_commands(main):
+        assert command.help or command.short_help, f"{' '.join(path)} has no help"
+        for param in command.params:
+            if param.param_type_name == "option":
+                assert param.help, f"{' '.join(path)} {param.opts[0]} has no help"
+    validate_help = " ".join(CliRunner().invoke(main, ["validate", "--help"]).output.split())
+    assert "[env MOCKANGO_URL]" in validate_help and "[env MOCKANGO_API_KEY]" in validate_help
+
+
+def test_plugin_create_takes_a_description_and_plugin_list_lines_up():
+    from click.testing import CliRunner
+
+    from mockango import MockAngo
+    from mockango.cli import main
+
+    with MockAngo(seed=1) as host:
+        env = {"MOCKANGO_URL": host.url, "MOCKANGO_API_KEY": host.api_key}
+        created = CliRunner().invoke(main, ["plugin", "create", "--name", "A much longer plugin name",
+                                            "--description", "Finds cars", "--class", "Vehicle"], env=env)
+        assert created.exit_code == 0, created.output
+        host.create_plugin("B", class_names=["Person", "Vehicle"])
+        (plugin,) = [p for p in host.hub.plugins.values() if p.name == "A much longer plugin name"]
+        assert plugin.description == "Finds cars"
+        listed = CliRunner().invoke(main, ["plugin", "list"], env=env).output.splitlines()
+        assert listed[0].split() == ["ID", "STATE", "NAME", "CLASSES"]
+        starts = {line.index("offline") for line in listed[1:]} | {listed[0].index("STATE")}
+        assert len(starts) == 1, listed
+        columns = {line.index("Vehicle") if "B " not in line else line.index("Person") for line in listed[1:]}
+        assert columns == {listed[0].index("CLASSES")}, listed
+
+
+def test_validate_on_the_documented_fixture_prints_the_documented_report():
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+    from tests.support import ROOT
+
+    doc = (ROOT / "docs" / "validation.md").read_text()
+    command = "mockango validate fixtures/labels/invalid/many-errors.json"
+    assert f"`{command}`" in doc
+    documented = doc.split(f"`{command}`", 1)[1].split("```text\n", 1)[1].split("```", 1)[0]
+    result = subprocess.run([*MOCKANGO, *command.split()[1:]], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert result.stdout == documented
+
+
+def test_validate_suggests_only_close_asset_names(tmp_path):
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+
+    labels = tmp_path / "labels.json"
+    labels.write_text(json.dumps([{"externalId": "nope.png"}, {"externalId": "005-enugh.png"}]))
+    output = CliRunner().invoke(main, ["validate", str(labels)]).output
+    assert "has externalId 'nope.png'\n" in output, output            # nothing close: no hint
+    assert "has externalId '005-enugh.png' (did you mean '005-enough.png'?)" in output

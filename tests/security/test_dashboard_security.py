@@ -73,7 +73,14 @@ def test_an_asset_url_that_is_not_http_or_an_image_is_never_a_link(host, browser
     page = browser_session.get(f"{host.url}/projects/{project}", timeout=10).text
     figure = page[page.index('data-asset="'):]
     figure = figure[:figure.index("</figure>")]
-    assert "href=" not in figure and "src=" not in figure, figure
+    # The only link is the thumbnail's, to the dashboard's own asset page (issue 11.12); no src at all.
+    asset_page = f"/projects/{project}/assets/{host.assets(project)[0]['_id']}"
+    assert figure.count("href=") == 1 and f'href="{asset_page}"' in figure and "src=" not in figure, figure
+    # The asset page shows the URL as text only: no link, no image to it.
+    page = browser_session.get(host.url + asset_page, timeout=10).text
+    main = page[page.index("<main>"):]
+    assert "<image" not in main and "src=" not in main, main
+    assert all(href.startswith(('/', '"/')) for href in main.split("href=")[1:]), main
 
 
 @pytest.mark.parametrize("url", ["http://example.invalid/a.png", "https://example.invalid/a.png",
@@ -81,7 +88,10 @@ def test_an_asset_url_that_is_not_http_or_an_image_is_never_a_link(host, browser
 def test_http_and_image_data_urls_are_links(host, browser_session, url):
     project = host.create_project("links", {"tools": []}, [{"externalId": "ok", "data": url}])
     page = browser_session.get(f"{host.url}/projects/{project}", timeout=10).text
-    assert f'href="{url}"' in page
+    assert f'src="{url}"' in page  # the thumbnail; it links to the asset page, which links to the file
+    asset_page = browser_session.get(f"{host.url}/projects/{project}/assets/{host.assets(project)[0]['_id']}",
+                                     timeout=10).text
+    assert f'href="{url}" id="asset-file"' in asset_page and f'<image href="{url}"' in asset_page
 
 
 # ------------------------------------------------------------------- CSP (13.5)
