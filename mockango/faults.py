@@ -62,6 +62,9 @@ class Fault:
     probability: float = 1.0
     seed: int = 0
     hits: int = 0
+    organization_id: str | None = None
+    """Who added it through the control API (None: from Python); a fault aimed at a plugin is
+    seen and removed only by that plugin's organization."""
     created_at: float = field(default_factory=time.time)
     _random: random.Random = field(default=None, repr=False)
     _pattern: re.Pattern | None = field(default=None, repr=False)
@@ -69,6 +72,11 @@ class Fault:
     def __post_init__(self) -> None:
         self._random = random.Random(self.seed)
         self._pattern = path_pattern(self.path) if self.path else None
+
+    def visible_to(self, organization_id: str) -> bool:
+        """Faults on paths and events affect every caller, so every caller sees them; one aimed at a
+        plugin names that plugin, so only its organization (or a fault added from Python) shows it."""
+        return self.plugin_id is None or self.organization_id in (None, organization_id)
 
     def matches_request(self, method: str, path: str) -> bool:
         return (self._pattern is not None and self.method in ("*", method.upper())
@@ -180,9 +188,10 @@ class Faults:
         return self.add({"kind": "slow_files", "bytesPerSecond": bytes_per_second, "seconds": seconds,
                          "path": path, "times": times})
 
-    def add(self, spec: Any) -> Fault:
+    def add(self, spec: Any, *, organization_id: str | None = None) -> Fault:
         """Add a fault from its JSON form (the control API's body); :class:`InvalidRequest` names what is wrong."""
         fault = self._parse(spec)
+        fault.organization_id = organization_id
         if fault.kind == "drop_plugin" and fault.when == "now":
             fault.hits = self.drop_now(fault.plugin_id)
             fault.times = 0
@@ -193,18 +202,26 @@ class Faults:
 
     # ------------------------------------------------------------ removing
 
-    def remove(self, fault_id: str) -> Fault | None:
+    def remove(self, fault_id: str, *, organization_id: str | None = None) -> Fault | None:
+        """Remove one fault (only one ``organization_id`` may see, when given); None when there is none."""
         with self._lock:
-            return self._faults.pop(fault_id, None)
+            fault = self._faults.get(fault_id)
+            if fault is None or (organization_id is not None and not fault.visible_to(organization_id)):
+                return None
+            return self._faults.pop(fault_id)
 
-    def clear(self) -> None:
+    def clear(self, *, organization_id: str | None = None) -> None:
+        """Remove every fault (every one ``organization_id`` may see, when given)."""
         with self._lock:
-            self._faults.clear()
+            for fault in list(self._faults.values()):
+                if organization_id is None or fault.visible_to(organization_id):
+                    self._faults.pop(fault.id, None)
 
-    def active(self) -> list[Fault]:
-        """Faults still in effect, oldest first."""
+    def active(self, *, organization_id: str | None = None) -> list[Fault]:
+        """Faults still in effect, oldest first (those ``organization_id`` may see, when given)."""
         with self._lock:
-            return list(self._faults.values())
+            return [fault for fault in self._faults.values()
+                    if organization_id is None or fault.visible_to(organization_id)]
 
     def __bool__(self) -> bool:
         return bool(self._faults)

@@ -60,8 +60,14 @@ def signed_in(view):
 
 @blueprint.context_processor
 def active_faults() -> dict:
-    """Every page shows the host's active faults, so nobody mistakes one for a bug."""
-    return {"active_faults": hub().faults.active()}
+    """Every signed-in page shows the host's active faults, so nobody mistakes one for a bug."""
+    if not hub().faults:
+        return {"active_faults": []}
+    try:
+        user = current_user()
+    except MockangoError:
+        return {"active_faults": []}
+    return {"active_faults": hub().faults.active(organization_id=user.organization_id)}
 
 
 @blueprint.errorhandler(MockangoError)

@@ -40,8 +40,8 @@ def apply_request_faults():
 
 @blueprint.get("")
 def list_faults():
-    current_user()
-    return jsonify({"faults": [fault.to_dict() for fault in hub().faults.active()]})
+    user = current_user()
+    return jsonify({"faults": [fault.to_dict() for fault in hub().faults.active(organization_id=user.organization_id)]})
 
 
 @blueprint.post("")
@@ -50,20 +50,20 @@ def add_fault():
     body = json_body()
     if body.get("plugin") is not None:  # only your own organization's plugins
         hub().plugin_for(user.organization_id, body.get("plugin"))
-    fault = hub().faults.add(body)
+    fault = hub().faults.add(body, organization_id=user.organization_id)
     return jsonify(fault.to_dict()), 201
 
 
 @blueprint.delete("")
 def clear_faults():
-    current_user()
-    hub().faults.clear()
+    user = current_user()
+    hub().faults.clear(organization_id=user.organization_id)
     return "", 204
 
 
 @blueprint.delete("/<fault_id>")
 def remove_fault(fault_id: str):
-    current_user()
-    if hub().faults.remove(fault_id) is None:
+    user = current_user()
+    if hub().faults.remove(fault_id, organization_id=user.organization_id) is None:
         raise NotFound(f"fault '{fault_id}' not found (it may have been used up)")
     return "", 204

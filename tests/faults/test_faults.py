@@ -179,3 +179,18 @@ def test_drop_a_plugin_now_through_the_control_api(host, http, demo_plugin):
         assert answer.status_code == 201 and answer.json()["hits"] == 1  # one socket closed
         assert closed.wait(5)
         assert host.faults.active() == []  # done at once, nothing left active
+
+
+def test_a_fault_aimed_at_a_plugin_is_seen_only_by_its_organization(host, http, demo_plugin):
+    rival = host.create_organization("Rival Inc")
+    rival_http = requests.Session()
+    rival_http.headers["apikey"] = rival.api_key
+    assert rival_http.post(host.url + "/api/faults", json={"kind": "ignore_heartbeats",
+                                                           "plugin": demo_plugin.id}).status_code == 404
+    aimed = http.post(host.url + "/api/faults", json={"kind": "drop_plugin", "plugin": demo_plugin.id,
+                                                      "when": "before_run"}).json()
+    everyone = http.post(host.url + "/api/faults", json={"kind": "latency", "path": "/nowhere"}).json()
+    assert [f["_id"] for f in rival_http.get(host.url + "/api/faults").json()["faults"]] == [everyone["_id"]]
+    assert rival_http.delete(host.url + f"/api/faults/{aimed['_id']}").status_code == 404
+    assert rival_http.delete(host.url + "/api/faults").status_code == 204  # clears what it sees
+    assert [f["_id"] for f in http.get(host.url + "/api/faults").json()["faults"]] == [aimed["_id"]]
