@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
@@ -13,9 +15,9 @@ import requests
 
 from .commands import DEMO_PLUGIN_NAME, plugin_command
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
+from .errors import MockangoError
 from .hub import Hub
 from .input_limits import parse_size
-from .persistence import StateFile, StateFileError
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -30,6 +32,15 @@ def main() -> None:
 
 # ---------------------------------------------------------------------- serve
 
+DEFAULT_STATE = ".mockango/state.sqlite3"
+OLD_STATE = "state.json"  # the JSON snapshot of mockango before the SQLite store, beside the default file
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
 def _size(text: str) -> int:
     try:
         return parse_size(text)
@@ -37,20 +48,54 @@ def _size(text: str) -> int:
         raise click.BadParameter(str(exc), param_hint="--max-body")
 
 
-def what_fresh_discards(state: StateFile, seed: int) -> str | None:
+def what_fresh_discards(path: Path) -> str | None:
     """What ``serve --fresh`` throws away from an existing state file, in words; None when there is none."""
-    if not state.path.exists():
+    import sqlite3
+
+    if not path.exists():
         return None
-    old = Hub(seed=seed, populate=False)
     try:
-        state.load_into(old)
-    except StateFileError:
-        return f"--fresh: ignoring the unreadable state file {state.path} (it is overwritten)"
-    finally:
-        old.close()
-    return (f"--fresh: discarding the state in {state.path}: its API key, {len(old.plugins)} plugin(s) with their "
-            f"ids and secrets, {len(old.sessions)} session(s) and the imported labels. Plugin processes still "
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            plugins = db.execute("SELECT count(*) FROM plugins").fetchone()[0]
+            sessions_ = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return f"--fresh: deleting the unreadable state file {path}"
+    return (f"--fresh: discarding the state in {path}: its API key, {plugins} plugin(s) with their "
+            f"ids and secrets, {sessions_} session(s) and the imported labels. Plugin processes still "
             "running with the old id and secret are refused: restart them with the ones below.")
+
+
+def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False) -> tuple[Hub, str]:
+    """The Hub kept in ``state_path`` and a line saying where its state came from; errors as one line."""
+    path = Path(state_path)
+    old_json = path.parent / OLD_STATE
+    first_start = not path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            _remove_database(path)
+        hub = Hub(seed=seed, run_timeout=run_timeout, state=path)
+    except OSError as exc:
+        raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
+    except MockangoError as exc:
+        if first_start:
+            _remove_database(path)
+        raise click.ClickException(f"{exc.message}")
+    note = f"state kept in {path}"
+    if hub.restored:
+        note = f"state restored from {path}"
+    elif first_start and not fresh and old_json.exists() and path.name == Path(DEFAULT_STATE).name:
+        try:
+            hub.import_state(old_json)
+        except MockangoError as exc:
+            hub.close_store()
+            _remove_database(path)
+            raise click.ClickException(f"{exc.message}")
+        note = f"imported {old_json} into {path} (once; the JSON file is no longer used)"
+    return hub, note
 
 
 @main.command(short_help="Start a local host with demo data and a demo plugin.")
@@ -61,10 +106,12 @@ def what_fresh_discards(state: StateFile, seed: int) -> str | None:
               help="Seed of the fake data (project, assets): same seed, same data.")
 @click.option("--run-timeout", default=300.0, show_default=True, type=float,
               help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).")
-@click.option("--state", "state_path", default=".mockango/state.json", show_default=True,
-              type=click.Path(dir_okay=False), help="Where plugins, keys, sessions and labels are kept "
-              "between restarts.")
-@click.option("--fresh", is_flag=True, help="Discard the state file and start from the seeded data.")
+@click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
+              type=click.Path(dir_okay=False), help="The SQLite file where plugins, keys, sessions and labels "
+              "are kept between restarts (every change is committed before it is answered).")
+@click.option("--fresh", is_flag=True, help="Delete the state file and start from the seeded data.")
+@click.option("--import", "import_path", type=click.Path(dir_okay=False),
+              help="Replace the state with a JSON file from `mockango state export` before serving.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
 @click.option("--max-body", default="32MiB", show_default=True, callback=lambda ctx, param, value: _size(value),
               help="Largest request body or Socket.IO message (bytes, or e.g. 64MiB); larger ones get 413.")
@@ -73,41 +120,79 @@ def what_fresh_discards(state: StateFile, seed: int) -> str | None:
 @click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True, type=click.IntRange(min=1),
               help="Open connections served at once (each plugin socket is one); more get 503.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          verbose: bool, max_body: int, read_timeout: float, max_connections: int) -> None:
+          import_path: str | None, verbose: bool, max_body: int, read_timeout: float, max_connections: int) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
     Prints the dashboard link, the API key, and the commands that connect the example
     plugin and start a run. State is kept in --state across restarts.
     """
-    hub = Hub(seed=seed, run_timeout=run_timeout)
-    state = StateFile(state_path)
-    discarded = what_fresh_discards(state, seed) if fresh else None
+    discarded = what_fresh_discards(Path(state_path)) if fresh else None
+    hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh)
     try:
-        restored = not fresh and state.load_into(hub)
-    except StateFileError as exc:
-        raise click.ClickException(str(exc))
-    try:
-        server = make_wsgi_server(hub, host, port, verbose=verbose, max_body=max_body, read_timeout=read_timeout,
-                                  max_connections=max_connections)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                                   f"Is another mockango running? Try --port {port + 1}.")
-    plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None)
-    if plugin is None:
-        plugin = hub.create_plugin(DEMO_PLUGIN_NAME, class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG,
-                                   description="The seed sample: a dummy box on the first 10 assets.")
-    state.attach(hub)
-    url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project.id
+        if import_path:
+            try:
+                rows = hub.import_state(import_path)
+            except MockangoError as exc:
+                raise click.ClickException(exc.message)
+            kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
+        try:
+            server = make_wsgi_server(hub, host, port, verbose=verbose, max_body=max_body,
+                                      read_timeout=read_timeout, max_connections=max_connections)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                                       f"Is another mockango running? Try --port {port + 1}.")
+        try:
+            plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME),
+                          None)
+            if plugin is None:
+                plugin = hub.create_plugin(DEMO_PLUGIN_NAME, class_names=["Vehicle", "Person"],
+                                           default_config=DEMO_CONFIG,
+                                           description="The seed sample: a dummy box on the first 10 assets.")
+        except MockangoError as exc:
+            server.server_close()
+            raise click.ClickException(exc.message)
+        if discarded:
+            click.echo(discarded + "\n")
+        _print_banner(hub, plugin, seed, kept)
+        stop = _stop_on_signals(server)
+        try:
+            server.serve_forever(poll_interval=0.1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            server.server_close()
+            click.echo("mockango stopped.")
+    finally:
+        hub.close_store()
+
+
+def _stop_on_signals(server) -> Callable[[], None]:
+    """SIGTERM (docker stop, CI teardown) and SIGINT (Ctrl+C) end ``serve_forever`` cleanly; returns an undo."""
+    import signal
+    import threading
+
+    def handler(signum, frame):
+        threading.Thread(target=server.shutdown, name="mockango stop", daemon=True).start()
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+
+    def undo() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return undo
+
+
+def _print_banner(hub: Hub, plugin, seed: int, kept: str) -> None:
+    url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project
     beside = Path(sys.executable).parent / "mockango"  # the console script of this environment
     command = shlex.quote(str(beside)) if beside.exists() else "mockango"
-    kept = f"restored from {state_path}" if restored else f"state kept in {state_path}"
-    if discarded:
-        click.echo(discarded + "\n")
     click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
 
   Dashboard:      {url}/?apikey={key}
   API key:        {key}
-  Project:        {project}  ("{hub.default_project.name}", {len(hub.default_project.asset_ids)} assets)
+  Project:        {project.id}  ("{project.name}", {project.asset_count} assets)
   Plugin:         {plugin.id}  ("{plugin.name}", classes {", ".join(plugin.class_names)})
   Plugin secret:  {plugin.secret}
 
@@ -118,15 +203,74 @@ Then start a run:
 
 Press Ctrl+C to stop.""")
     sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------- state
+
+@main.group(short_help="Export the state file to JSON, or import one.")
+def state() -> None:
+    """Export the state of `mockango serve` to JSON, or replace it from JSON (stop serve first)."""
+
+
+def _state_option(command):
+    return click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
+                        type=click.Path(dir_okay=False), help="The SQLite state file of `mockango serve`.")(command)
+
+
+@state.command("export", short_help="Write the whole state to a JSON file.")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_state_option
+def state_export(file: str, state_path: str) -> None:
+    """Write the whole state to FILE as readable JSON (atomically: FILE is replaced only when complete)."""
+    if not Path(state_path).exists():
+        raise click.ClickException(f"there is no state file at {state_path}: start `mockango serve` once, "
+                                   "or pass --state")
+    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
     try:
-        server.serve_forever(poll_interval=0.1)
-    except KeyboardInterrupt:
-        pass
+        rows = hub.export_state(file)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {file}: {exc.strerror or exc} (any old {file} is unchanged)")
     finally:
-        server.server_close()
-        state.close()
-        hub.close()
-        click.echo("mockango stopped.")
+        hub.close_store()
+    click.echo(f"exported {rows} rows from {state_path} to {file}")
+
+
+@state.command("import", short_help="Replace the whole state with a JSON file.")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@_state_option
+def state_import(file: str, state_path: str) -> None:
+    """Replace the whole state with FILE (from `mockango state export`): all of it, or nothing on error."""
+    existed = Path(state_path).exists()
+    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
+    try:
+        rows = hub.import_state(file)
+    except MockangoError as exc:
+        hub.close_store()
+        if not existed:  # made only to receive the import: leave nothing behind
+            _remove_database(Path(state_path))
+            with contextlib.suppress(OSError):
+                Path(state_path).parent.rmdir()  # only when empty
+        raise click.ClickException(exc.message)
+    hub.close_store()
+    click.echo(f"imported {rows} rows from {file} into {state_path}")
+
+
+def _stored_seed(state_path: str) -> int:
+    """The seed a state file was made with (0 for a new file): export and import keep it as it is."""
+    import sqlite3
+
+    if not Path(state_path).exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{state_path}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM settings WHERE name = 'seed'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{state_path} is not a mockango state file ({exc}): pass another --state, "
+                                   "or delete it")
+    return int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
 
 
 # ----------------------------------------------------------- control commands

@@ -17,6 +17,17 @@ SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
 
 
+class FakeConnection:
+    """A PluginConnection that keeps what it is sent (the Hub's only I/O boundary), for Hub-level tests."""
+
+    def __init__(self, name: str = "c1") -> None:
+        self.id = name
+        self.sent: list[dict] = []
+
+    def send_run(self, event: dict) -> None:
+        self.sent.append(event)
+
+
 @contextlib.contextmanager
 def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True, **options):
     """Run a plugin_client plugin in a background thread; stop it on exit."""

@@ -61,8 +61,10 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
                            query=request.query_string.decode("latin-1"), agent=request.headers.get("User-Agent"))
         return response
 
+    # async_handlers=False: a socket's events are handled one after another, in the order they came, so a
+    # plugin's last log lines are stored before the response that ends its run (handlers only write a row).
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,
-                        serializer=StrictPacket, max_http_buffer_size=max_body)
+                        async_handlers=False, serializer=StrictPacket, max_http_buffer_size=max_body)
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
     report_unreadable_packets(socketio.server, plugin_socket.NAMESPACE)
     return app

@@ -16,11 +16,12 @@ from .auth import current_user, hub
 from .rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
+MAX_WAIT = 600.0
 
 
 def _wait_seconds() -> float | None:
     wait = query_number(request.args.get("wait"), "wait")
-    return None if wait is None else min(max(wait, 0.0), 600.0)
+    return None if wait is None else min(max(wait, 0.0), MAX_WAIT)
 
 
 def _require(body: dict, what: str, **fields: str) -> None:
@@ -37,8 +38,9 @@ def _require(body: dict, what: str, **fields: str) -> None:
 def info():
     user = current_user()
     h = hub()
-    org = h.organizations[user.organization_id]
-    default = h.default_project if h.default_project and h.default_project.organization_id == org.id else None
+    org = h.get_organization(user.organization_id)
+    default = h.default_project
+    default = default if default and default.organization_id == org.id else None
     return jsonify({"url": h.base_url, "organization": {"_id": org.id, "name": org.name},
                     "user": {"_id": user.id, "name": user.name, "email": user.email},
                     "defaultProject": default.id if default else None})

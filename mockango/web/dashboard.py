@@ -115,7 +115,7 @@ def index():
             user = hub().authenticate(key.strip())
         except AuthenticationError as error:
             return _signin_page("signin.html", 401, error=error.message)
-        organization = hub().organizations[user.organization_id]
+        organization = hub().get_organization(user.organization_id)
         return _signin_page("signin_confirm.html", 200, key=key.strip(), user=user, organization=organization)
     try:
         current_user()
@@ -275,12 +275,13 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
     h = hub()
     rows = []
     for s in sorted(sessions, key=lambda s: s.started_at, reverse=True):
-        plugin = h.plugins.get(s.plugin_id)
-        project = h.projects.get(s.project_id)
+        plugin = h.get_plugin(s.plugin_id)
+        project = h.get_project(s.project_id)
+        run_by = h.get_user(s.run_by)
         rows.append({"id": s.id, "status": s.status, "plugin_id": s.plugin_id,
                      "plugin": plugin.name if plugin else None,
                      "project_id": s.project_id, "project": project.name if project else s.project_id,
-                     "run_by": h.users[s.run_by].name if s.run_by in h.users else s.run_by,
+                     "run_by": run_by.name if run_by else s.run_by,
                      "started": s.to_dict()["startedAt"], "duration": _duration(s)})
     return rows
 
@@ -348,11 +349,11 @@ def asset(user, project_id: str, asset_id: str):
     """One asset, large, with its labels drawn over it and each object listed (class and id)."""
     h = hub()
     found = h.project_for(user, project_id).to_dict()
-    stored = h.assets.get(asset_id)
-    if stored is None or stored.project_id != found["_id"]:
+    stored = h.project_asset(found["_id"], asset_id)
+    if stored is None:
         raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
     schema = found["categorySchema"]
-    card = _asset_card(stored.to_dict(h.base_url, with_labels=True), {t.get("schemaId"): t for t in schema.get("tools", [])},
+    card = _asset_card(stored, {t.get("schemaId"): t for t in schema.get("tools", [])},
                        {t.get("title"): t for t in schema.get("tools", [])},
                        _classification_names(schema.get("classifications", [])),
                        {b["_id"]: b["name"] for b in found["batches"]})

@@ -13,6 +13,8 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
+
 from tests import serving
 from tests.serving import command_after, printed
 
@@ -84,7 +86,7 @@ def test_restart_keeps_plugin_credentials_and_key(tmp_path):
     serve, fresh = start_serve(tmp_path, "--fresh")
     try:
         assert printed(fresh, "Plugin secret") != printed(first, "Plugin secret")
-        assert (f"--fresh: discarding the state in {tmp_path / 'state.json'}: its API key, 1 plugin(s) with their ids "
+        assert (f"--fresh: discarding the state in {tmp_path / 'state.sqlite3'}: its API key, 1 plugin(s) with their ids "
                 "and secrets, 0 session(s)") in " ".join(fresh.split())
         assert "restart them with the ones below" in " ".join(fresh.split())
     finally:
@@ -113,7 +115,7 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path):
     serve, banner = start_serve(tmp_path)
     try:
         port = re.search(r"127\.0\.0\.1:(\d+)", banner).group(1)
-        busy = subprocess.run([*MOCKANGO, "serve", "--port", port, "--state", str(tmp_path / "other.json")],
+        busy = subprocess.run([*MOCKANGO, "serve", "--port", port, "--state", str(tmp_path / "other.sqlite3")],
                               capture_output=True, text=True, timeout=30)
         assert busy.returncode == 1
         assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr and "--port" in busy.stderr
@@ -201,7 +203,7 @@ def test_plugin_create_takes_a_description_and_plugin_list_lines_up():
                                             "--description", "Finds cars", "--class", "Vehicle"], env=env)
         assert created.exit_code == 0, created.output
         host.create_plugin("B", class_names=["Person", "Vehicle"])
-        (plugin,) = [p for p in host.hub.plugins.values() if p.name == "A much longer plugin name"]
+        (plugin,) = [p for p in host.hub.list_plugins(host.hub.default_organization.id) if p.name == "A much longer plugin name"]
         assert plugin.description == "Finds cars"
         listed = CliRunner().invoke(main, ["plugin", "list"], env=env).output.splitlines()
         assert listed[0].split() == ["ID", "STATE", "NAME", "CLASSES"]
@@ -236,3 +238,131 @@ def test_validate_suggests_only_close_asset_names(tmp_path):
     output = CliRunner().invoke(main, ["validate", str(labels)]).output
     assert "has externalId 'nope.png'\n" in output, output            # nothing close: no hint
     assert "has externalId '005-enugh.png' (did you mean '005-enough.png'?)" in output
+
+
+# ------------------------------------------------------------------ the state file (issues 8, 12, 13)
+
+def control(banner: str, method: str, path: str, **kwargs):
+    import requests
+
+    url = re.search(r"mockango is serving at (\S+)", banner).group(1)
+    return requests.request(method, url + path, headers={"apikey": printed(banner, "API key")}, timeout=10, **kwargs)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_stops_serve_cleanly_keeping_every_acknowledged_write(tmp_path, signum):
+    serve, banner = start_serve(tmp_path)
+    assert f"state kept in {tmp_path / 'state.sqlite3'}" in banner
+    made = [control(banner, "POST", "/api/plugins", json={"name": f"p{n}"}) for n in range(5)]
+    assert all(answer.status_code == 201 for answer in made)
+    serve.send_signal(signum)
+    out, _ = serve.communicate(timeout=15)
+    assert serve.returncode == 0 and "mockango stopped." in out and "Traceback" not in out
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite3"]  # no WAL, no temporary files left
+    serve, again = start_serve(tmp_path)
+    try:
+        assert "state restored from" in again
+        names = {p["name"] for p in control(again, "GET", "/api/plugins").json()["plugins"]}
+        assert {f"p{n}" for n in range(5)} <= names
+    finally:
+        stop(serve)
+
+
+@pytest.mark.parametrize("content", [b"null", b"[1, 2]", b"\x00garbage\xff" * 50, b"SQLite format 3\x00" + b"\x07" * 500])
+def test_an_unreadable_state_file_gives_one_line_and_exit_code_1(tmp_path, content):
+    (tmp_path / "state.sqlite3").write_bytes(content)
+    result = subprocess.run([*MOCKANGO, "serve", "--port", "0", "--state", str(tmp_path / "state.sqlite3")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert "is not a mockango state file" in result.stderr and "--fresh" in result.stderr
+    assert (tmp_path / "state.sqlite3").read_bytes() == content  # left as it was
+
+
+@pytest.mark.parametrize("where", ["/sys/mockango-state/state.sqlite3", "/proc/self/mockango-state.sqlite3"])
+def test_a_state_file_that_cannot_be_written_gives_one_line(where):
+    result = subprocess.run([*MOCKANGO, "serve", "--port", "0", "--state", where],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 1
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
+    assert f"cannot use {where}" in result.stderr or f"cannot open {where}" in result.stderr
+    assert "--state" in result.stderr
+
+
+def test_state_export_import_and_serve_import(tmp_path):
+    serve, banner = start_serve(tmp_path)
+    control(banner, "POST", "/api/plugins", json={"name": "Exported"})
+    stop(serve)
+    exported = tmp_path / "export.json"
+    result = subprocess.run([*MOCKANGO, "state", "export", str(exported), "--state", str(tmp_path / "state.sqlite3")],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0 and "exported" in result.stdout, result.stderr
+    assert any(p["name"] == "Exported" for p in json.loads(exported.read_text())["tables"]["plugins"])
+    other = tmp_path / "other"
+    other.mkdir()
+    serve, banner = start_serve(other, "--import", str(exported))
+    try:
+        assert f"from {exported}" in banner
+        assert printed(banner, "API key") == printed(banner, "API key")
+        assert any(p["name"] == "Exported" for p in control(banner, "GET", "/api/plugins").json()["plugins"])
+    finally:
+        stop(serve)
+    bad = tmp_path / "bad.json"
+    bad.write_text("null")
+    refused = subprocess.run([*MOCKANGO, "state", "import", str(bad), "--state", str(other / "state.sqlite3")],
+                             capture_output=True, text=True, timeout=30)
+    assert refused.returncode == 1 and "holds null" in refused.stderr
+
+
+def serve_default(cwd: Path) -> tuple[subprocess.Popen, str]:
+    """`mockango serve` with its default state file, in ``cwd``."""
+    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0"], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, cwd=cwd)
+    banner = ""
+    while "Press Ctrl+C to stop." not in banner:
+        line = process.stdout.readline()
+        if not line:
+            pytest.fail("serve did not start: " + banner)
+        banner += line
+    return process, banner
+
+
+def test_an_old_json_state_is_imported_once_on_first_start(tmp_path):
+    from mockango import Hub
+
+    hub = Hub(seed=0)
+    plugin = hub.create_plugin("From the old file")
+    hub.export_state(tmp_path / "export.json")
+    exported = json.loads((tmp_path / "export.json").read_text())["tables"]
+    users = exported["users"]
+    old = {"format": 2, "seed": 0,
+           "defaults": {n: next(r["value"] for r in exported["settings"] if r["name"] == f"default_{n}")
+                        for n in ("organization", "user", "project")},
+           "organizations": exported["organizations"],
+           "users": [{k: u[k] for k in ("id", "email", "name", "organization_id", "api_key")} for u in users],
+           "projects": [{"id": p["id"], "name": p["name"], "description": p["description"],
+                         "organization_id": p["organization_id"], "category_schema": p["category_schema"],
+                         "batches": [{"id": b["id"], "name": b["name"]} for b in exported["batches"]],
+                         "asset_ids": [a["id"] for a in exported["assets"]], "created_at": p["created_at"]}
+                        for p in exported["projects"]],
+           "assets": [{"id": a["id"], "project_id": a["project_id"], "external_id": a["external_id"],
+                       "data": a["data"], "metadata": a["metadata"], "batches": a["batches"],
+                       "created_at": a["created_at"], "labels": None, "labeled_by_session": None,
+                       "hosted": bool(a["hosted"])} for a in exported["assets"]],
+           "plugins": [{**{k: p[k] for k in ("id", "name", "organization_id", "secret", "type", "description",
+                                            "class_names", "default_config", "created_at", "callback_url")}}
+                       for p in exported["plugins"]],
+           "sessions": [], "runKeys": []}
+    state_dir = tmp_path / ".mockango"
+    state_dir.mkdir()
+    (state_dir / "state.json").write_text(json.dumps(old))
+    process, banner = serve_default(tmp_path)
+    try:
+        assert "imported .mockango/state.json into .mockango/state.sqlite3" in banner
+        assert printed(banner, "API key") == users[0]["api_key"]
+        assert any(p["_id"] == plugin.id for p in control(banner, "GET", "/api/plugins").json()["plugins"])
+    finally:
+        stop(process)
+    process, banner = serve_default(tmp_path)
+    stop(process)
+    assert "imported" not in banner and "state restored from .mockango/state.sqlite3" in banner

@@ -1,0 +1,286 @@
+"""Connections to one SQLite database, and the transactions over them (see the package docstring)."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import queue
+import sqlite3
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+from ..errors import StorageError
+
+SCHEMA_VERSION = 1
+"""Bumped when an existing table changes shape; a file of another version is refused."""
+
+WRITER_CACHE_KB = 64 * 1024  # the writer's page cache: bulk inserts into big indexes stay in memory
+WAL_KEPT_BYTES = 64 * 1024 * 1024
+READERS_KEPT = 8  # idle reader connections kept open in file mode (more are opened on demand)
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _describe(exc: BaseException, path: str) -> StorageError:
+    """A StorageError saying what went wrong with the database and what to do about it."""
+    text = str(exc)
+    lowered = text.lower()
+    if "full" in lowered or getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
+        return StorageError(f"the change was not stored: the disk holding {path} is full ({text}). "
+                            "Free some space and send it again.", full=True)
+    if "readonly" in lowered or "read-only" in lowered:
+        return StorageError(f"the change was not stored: {path} is read-only ({text}). "
+                            "Make it (and its folder) writable, or start with --state pointing elsewhere.")
+    if "locked" in lowered or "busy" in lowered:
+        return StorageError(f"the change was not stored: {path} is locked by another process ({text}). "
+                            "Is a second mockango using the same --state file?")
+    return StorageError(f"the change was not stored in {path}: {type(exc).__name__}: {text}. "
+                        "Check the file and its disk, then send it again.")
+
+
+def _opening_error(exc: StorageError, path: str) -> StorageError:
+    cause = exc.__cause__
+    if isinstance(cause, sqlite3.DatabaseError) and not isinstance(cause, sqlite3.OperationalError) or (
+            cause is not None and "not a database" in str(cause)):
+        return StorageError(f"cannot open {path}: it is not a mockango state file ({cause}). Pass another --state, "
+                            "or start over with --fresh (which deletes it)")
+    if cause is not None and ("unable to open" in str(cause) or "readonly" in str(cause).lower()):
+        return StorageError(f"cannot open {path}: {cause}. Is its folder writable? Pass a writable --state path")
+    return exc
+
+
+class Store:
+    """One SQLite database with the Hub's schema: a file (``path``) or memory (``path=None``)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "", image: bytes | None = None) -> None:
+        """Open (or create) the database; ``image`` (memory mode): start from a copy of another store's
+        :meth:`image` made with the same ``schema`` instead of running the schema (5x faster)."""
+        self.path = None if path is None else Path(path)
+        self.memory = path is None
+        self.schema = schema
+        self._lock = threading.RLock()  # the writer's (in memory: every access's)
+        self._local = threading.local()  # .writing: this thread is inside write()
+        self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
+        self._closed = False
+        self._baseline = False
+        try:
+            self._writer = self._connect()
+            self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
+            if image is not None and self.memory:
+                self.load_image(image)
+            else:
+                self._apply_schema()
+        except StorageError as exc:
+            if hasattr(self, "_writer"):
+                self._writer.close()
+            raise _opening_error(exc, self.where) from exc.__cause__
+
+    @property
+    def where(self) -> str:
+        return "memory" if self.memory else str(self.path)
+
+    # ---------------------------------------------------------------- connections
+
+    def _connect(self) -> sqlite3.Connection:
+        target = ":memory:" if self.memory else str(self.path)
+        try:
+            db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            db.row_factory = sqlite3.Row
+            db.execute("PRAGMA foreign_keys = ON")
+            if not self.memory:
+                db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                db.execute("PRAGMA journal_mode = WAL")
+                # NORMAL in WAL: a commit survives the process being killed (not a power cut); ~10x faster than FULL.
+                db.execute("PRAGMA synchronous = NORMAL")
+                db.execute(f"PRAGMA journal_size_limit = {WAL_KEPT_BYTES}")  # a big import's WAL shrinks back
+        except sqlite3.Error as exc:
+            raise _describe(exc, self.where) from exc
+        return db
+
+    def _apply_schema(self) -> None:
+        with self.write() as db:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            has_tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
+            if has_tables and version not in (0, SCHEMA_VERSION):
+                raise StorageError(f"{self.where} holds mockango state of schema version {version}, not "
+                                   f"{SCHEMA_VERSION}: export it with the mockango that made it "
+                                   "(`mockango state export`), or start with --fresh")
+            for statement in _statements(self.schema):
+                db.execute(statement)
+            db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    @contextlib.contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """A connection for reading, as one consistent snapshot (a read transaction in file mode)."""
+        if self.memory or getattr(self._local, "writing", False):
+            with self._lock:
+                yield self._writer
+            return
+        try:
+            db = self._readers.get_nowait()
+        except queue.Empty:
+            db = self._connect()
+        db.execute("BEGIN")
+        try:
+            yield db
+        finally:
+            try:
+                db.execute("COMMIT")
+            except sqlite3.Error:
+                db.close()
+            else:
+                if self._readers.qsize() < READERS_KEPT and not self._closed:
+                    self._readers.put(db)
+                else:
+                    db.close()
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One transaction on the writer: committed when the block ends, rolled back if it raises.
+
+        ``sqlite3`` errors become :class:`StorageError`; anything the block raises is re-raised
+        after the rollback, so a refused request leaves nothing behind.
+        """
+        with self._lock:
+            if getattr(self._local, "writing", False):  # nested: part of the outer transaction
+                yield self._writer
+                return
+            db = self._writer
+            self._local.writing = True
+            # Under a baseline (memory mode, see mark_baseline) the write is a savepoint inside it.
+            begin, end, undo = (("SAVEPOINT store_write", "RELEASE store_write",
+                                 "ROLLBACK TO store_write; RELEASE store_write") if self._baseline
+                                else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"))
+            try:
+                try:
+                    db.execute(begin)
+                except sqlite3.Error as exc:
+                    raise _describe(exc, self.where) from exc
+                try:
+                    yield db
+                except BaseException as exc:
+                    self._undo(db, undo)
+                    if isinstance(exc, sqlite3.Error):
+                        raise _describe(exc, self.where) from exc
+                    raise
+                try:
+                    db.execute(end)
+                except sqlite3.Error as exc:
+                    self._undo(db, undo)
+                    raise _describe(exc, self.where) from exc
+            finally:
+                self._local.writing = False
+
+    def _undo(self, db: sqlite3.Connection, undo: str) -> None:
+        if db.in_transaction:
+            for statement in undo.split("; "):
+                with contextlib.suppress(sqlite3.Error):
+                    db.execute(statement)
+
+    # --------------------------------------------------------------- baseline
+
+    def mark_baseline(self) -> None:
+        """Memory mode: take the content now as the baseline that :meth:`back_to_baseline` returns to.
+
+        It opens one transaction that stays open; every :meth:`write` is then a savepoint
+        inside it, and going back is a ROLLBACK: undoing only the pages the writes touched,
+        with no copy and no trigger (the fixture's per-test reset).
+        """
+        if not self.memory:
+            raise ValueError("a baseline is for stores in memory")
+        with self._lock:
+            self.drop_baseline()
+            self._writer.execute("BEGIN")
+            self._baseline = True
+
+    def back_to_baseline(self) -> None:
+        """Undo every write since :meth:`mark_baseline` and keep the baseline."""
+        with self._lock:
+            if not self._baseline:
+                raise ValueError("no baseline to go back to: call mark_baseline() first")
+            self._writer.execute("ROLLBACK")
+            self._writer.execute("BEGIN")
+
+    def drop_baseline(self) -> None:
+        """Forget the baseline (its transaction is rolled back: keep nothing written since)."""
+        with self._lock:
+            if self._baseline:
+                self._baseline = False
+                with contextlib.suppress(sqlite3.Error):
+                    self._writer.execute("ROLLBACK")
+
+    @property
+    def has_baseline(self) -> bool:
+        return self._baseline
+
+    def page_count(self) -> int:
+        """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
+        with self._lock:
+            return self._writer.execute("PRAGMA page_count").fetchone()[0]
+
+    def set_max_pages(self, pages: int | None) -> None:
+        """Cap the database's size (``None``: no cap). A write past it fails as on a full disk (tests use it)."""
+        with self._lock:
+            self._writer.execute(f"PRAGMA max_page_count = {int(pages) if pages else 4294967294}")
+
+    # ------------------------------------------------------------------- copies
+
+    def copy_from(self, source: sqlite3.Connection | "Store") -> None:
+        """Replace everything with a copy of ``source`` (SQLite's backup API: page by page, no SQL)."""
+        source_db = source._writer if isinstance(source, Store) else source
+        with self._lock:
+            try:
+                source_db.backup(self._writer)
+            except sqlite3.Error as exc:
+                raise _describe(exc, self.where) from exc
+        self._drop_readers()  # their schema caches may predate the copy
+
+    def load_image(self, image: bytes) -> None:
+        """Replace everything with a :meth:`image` of another store (memory mode only; the fastest copy)."""
+        if not self.memory:
+            raise ValueError("load_image is for stores in memory; a file store copies with copy_from")
+        with self._lock:
+            self.drop_baseline()
+            # Into a new connection: statements the old one prepared (and cached) on the replaced
+            # database crash SQLite 3.40 when they use json_each (measured: a segfault).
+            fresh = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
+            fresh.row_factory = sqlite3.Row
+            fresh.deserialize(image)
+            fresh.execute("PRAGMA foreign_keys = ON")
+            fresh.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
+            old, self._writer = self._writer, fresh
+            old.close()
+
+    def image(self) -> bytes:
+        """The whole database as bytes (``sqlite3.Connection.serialize``)."""
+        with self._lock:
+            return self._writer.serialize()
+
+    def _drop_readers(self) -> None:
+        while True:
+            try:
+                self._readers.get_nowait().close()
+            except queue.Empty:
+                return
+
+    def close(self) -> None:
+        """Close every connection (a WAL file is checkpointed and removed by the last close)."""
+        self._closed = True
+        self._drop_readers()
+        with self._lock:
+            with contextlib.suppress(sqlite3.Error):
+                self._writer.close()
+
+
+def _statements(schema: str) -> list[str]:
+    """Split a schema script into statements (``executescript`` would commit our transaction)."""
+    statements, current = [], ""
+    for line in schema.splitlines(keepends=True):
+        current += line
+        if sqlite3.complete_statement(current):
+            if current.strip():
+                statements.append(current.strip())
+            current = ""
+    if current.strip():
+        statements.append(current.strip())
+    return statements
