@@ -40,7 +40,7 @@ def test_fail_the_next_two_calls_then_answer_again(host, http):
                                  f"answers 503 (remove it with DELETE /api/faults/{fault.id})"}
     assert host.faults.active() == []  # used up
     assert http.get(host.url + f"/v2/project/{host.project_id}").status_code == 200  # other routes untouched
-    assert [c["status"] for c in host.hub.journal if c["path"] == assets_path(host)] == [503, 503, 200]
+    assert [c["status"] for c in host.hub.journal.entries() if c["path"] == assets_path(host)] == [503, 503, 200]
 
 
 def test_429_carries_retry_after_and_a_fault_applies_only_to_its_method(host, http):

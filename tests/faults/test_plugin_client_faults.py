@@ -22,7 +22,7 @@ def fast_sdk(host, **options) -> SDK:
 
 
 def assets_calls(host) -> list[int]:
-    return [c["status"] for c in host.hub.journal if c["path"] == f"/v2/project/{host.project_id}/assets"]
+    return [c["status"] for c in host.hub.journal.entries() if c["path"] == f"/v2/project/{host.project_id}/assets"]
 
 
 @pytest.mark.parametrize("status", [429, 502, 503, 504])
@@ -39,7 +39,7 @@ def test_retries_are_bounded_and_the_error_says_how_many_were_made(host):
         fast_sdk(host, attempts=3).get_project(host.project_id)
     assert caught.value.status == 503 and caught.value.attempts == 3
     assert "after 3 attempts" in str(caught.value) and "injected fault" in caught.value.message
-    assert len([c for c in host.hub.journal if c["path"] == f"/v2/project/{host.project_id}"]) == 3
+    assert len([c for c in host.hub.journal.entries() if c["path"] == f"/v2/project/{host.project_id}"]) == 3
 
 
 def test_a_client_error_is_not_retried(host):
@@ -69,7 +69,7 @@ def test_a_label_import_is_never_repeated(host):
     error = caught.value
     assert (error.status, error.attempts, error.retry_after) == (503, 1, 1.0)
     assert "injected fault" in error.message and error.method == "POST"
-    assert [c["status"] for c in host.hub.journal if c["path"] == "/v2/import/labels"] == [503]
+    assert [c["status"] for c in host.hub.journal.entries() if c["path"] == "/v2/import/labels"] == [503]
     assert host.assets()[0]["labels"] is None
 
 

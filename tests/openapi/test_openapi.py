@@ -103,7 +103,7 @@ def test_answers_match_their_description(host, demo_plugin):
     check.call("GET", "/v2/project/{project_id}/assets", expect=404, project_id="nope")
     check.call("GET", "/v2/project/{project_id}", expect=200, project_id=project)
     check.call("GET", "/v2/listProjects", expect=200)
-    tool = host.hub.projects[project].category_schema["tools"][0]["schemaId"]
+    tool = host.hub.project_for(host.hub.default_user, project).category_schema["tools"][0]["schemaId"]
     box = {"schemaId": tool, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}
     check.call("POST", "/v2/import/labels", expect=200,
                json={"project": project, "jsonContent": [{"externalId": asset["externalId"], "objects": [box]}]})
