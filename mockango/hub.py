@@ -44,8 +44,13 @@ from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_va
 from .rest_plugins import RestPluginWatcher
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
 from .seed import demo_data
+from .objects import ObjectStore
+from .records.issues import IssueBook
+from .records.storages import StorageBook
+from .records.tasks import TaskBook
 from .store import Store
 from .timeout_reason import timed_out_reason
+from .uploads import Uploads, keep_url_secret
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
 
@@ -93,7 +98,7 @@ class Hub:
     def __init__(self, *, seed: int = 0, run_timeout: float = 300.0, heartbeat_timeout: float = 150.0,
                  base_url: str = "http://127.0.0.1:8080", populate: bool = True,
                  state: str | os.PathLike | None = None, log_line_limit: int = LOG_LINE_LIMIT,
-                 log_count_limit: int = LOG_COUNT_LIMIT) -> None:
+                 log_count_limit: int = LOG_COUNT_LIMIT, files_dir: str | os.PathLike | None = None) -> None:
         self.seed = seed
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
@@ -114,6 +119,13 @@ class Hub:
         self.projects = Projects(self.store)
         self.plugins = Plugins(self.store)
         self.sessions = Sessions(self.store)
+        # The rest of a project (issue 9), one concept per module: tasks and stages, issues, storages, uploads.
+        self.tasks = TaskBook(self)
+        self.issues = IssueBook(self)
+        self.storages = StorageBook(self)
+        self.uploads = Uploads(self)
+        self.objects = ObjectStore(files_dir)
+        """Uploaded files, brushes and exports: in memory, or under ``files_dir`` (``mockango serve``)."""
         self.connections = Connections(self._changed)
         self.journal = Journal()
         self.clock = SessionClock(self._expire_by_clock)
@@ -128,6 +140,7 @@ class Hub:
                 sessions.fail_interrupted(db)
         elif populate:
             self._load_seeded()
+        keep_url_secret(self)
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
         self.faults = Faults(seed=seed)
         """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
@@ -177,7 +190,9 @@ class Hub:
         self.clock.clear()
         self.connections.clear()
         self.journal.clear()
+        self.objects.clear()
         self._load_seeded()
+        keep_url_secret(self)
         self._notify("reset", {})
 
     def close(self) -> None:
@@ -386,11 +401,17 @@ class Hub:
         project = self.project_for(user, project_id)
         return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
 
-    def page_project_assets(self, project_id: str, *, page: int = 1, limit: int = 50) -> tuple[list[dict], int]:
-        """One page of a project's assets with their labels, and the total (a control-side view)."""
+    def page_project_assets(self, project_id: str, *, page: int = 1, limit: int = 50,
+                            pre_labeled: bool | None = None) -> tuple[list[dict], int]:
+        """One page of a project's assets with their labels, and the total (a control-side view).
+
+        ``pre_labeled`` keeps only assets with (True) or without (False) a stored pre-label
+        (the dashboard's project page filter).
+        """
         page, limit = paging(page, limit)
         project = self.projects.require(project_id)
-        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters={},
+        filters = {} if pre_labeled is None else {"isPreLabeled": pre_labeled}
+        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters,
                                          with_labels=True)
 
     def project_asset(self, project_id: str, asset_id: str) -> dict | None:
