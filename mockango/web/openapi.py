@@ -11,6 +11,7 @@ Adding a route? Add its operation to :data:`PATHS` (the test names the one missi
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from flask import Blueprint, jsonify
@@ -241,6 +242,87 @@ PATHS = {
 }
 
 
+# The rest of the SDK's calls (tasks, projects, storages, exports, issues, and the ones mockango
+# answers 501 "not simulated"), described loosely for now: their paths, parameters and error shape,
+# with any JSON as a success. Tighten one by moving it into PATHS with its schemas.
+SDK_ROUTES = """
+GET    /v2/project/{project_id}/tasks                 tasks of a project
+GET    /v2/task/{task_id}                             one task
+POST   /v2/annotate/{task_id}                         submit a task's answer
+POST   /v2/review/{task_id}                           review a task
+POST   /v2/project/{project_id}/requeueTasks          requeue tasks
+POST   /v2/project/{project_id}/updatePriority        set task priorities
+POST   /v2/project/{project_id}/benchmark-tasks       mark benchmark tasks
+POST   /v2/task/assign                                assign tasks
+GET    /v2/task/{task_id}/history                     a task's history
+GET    /v2/taskHistory/{entry_id}                     one history entry
+POST   /v2/project                                    create a project
+POST   /v2/project/{project_id}                       update a project
+DELETE /v2/project/{project_id}                       delete a project
+POST   /v2/project/{project_id}/purge                 purge a project
+POST   /v2/project/{project_id}/clone                 clone a project
+POST   /v2/batches/{project_id}                       create a batch
+POST   /v2/assignBatches                              put assets in batches
+POST   /v2/project/{project_id}/cloud                 add assets from cloud URLs
+DELETE /v2/project/{project_id}/assets                delete assets
+GET    /v2/organization/{organization_id}/users       the organization's members
+GET    /v2/getUploadUrl                               a URL to upload a file to
+GET    /v2/getSignedUrl                               a signed URL for a stored file
+POST   /v2/storages                                   add a storage
+POST   /v2/storages/                                  add a storage
+GET    /v2/storages                                   the storages
+DELETE /v2/storages/{storage_id}                      delete a storage
+GET    /v2/storages/{storage_id}/files                a storage's files
+POST   /v2/file-explorer                              browse a storage
+GET    /v2/exportV3                                   export a project
+GET    /v2/export                                     export a project (older clients)
+POST   /v2/issues                                     open an issue
+GET    /v2/issues                                     issues
+POST   /v2/issues/{issue_id}                          update an issue
+DELETE /v2/issues/{issue_id}                          delete an issue
+POST   /v2/issues/{issue_id}/comment                  comment on an issue
+GET    /api/projects/{project_id}/tasks               a project's tasks (control API)
+POST   /api/tasks/{task_id}                           change a task (control API)
+PUT    /api/storages/{storage_id}/files               put a file in a storage (control API)
+POST   /v2/project/{project_id}/assigned              not simulated (501)
+POST   /v2/attachments                                not simulated (501)
+GET    /v2/{project_id}/overview/{metric}             not simulated (501)
+POST   /v2/project/{project_id}/labelValidation       not simulated (501)
+POST   /v2/project/{project_id}/chat                  not simulated (501)
+POST   /v2/performance/{project_id}                   not simulated (501)
+GET    /v2/organization/{organization_id}/invites     not simulated (501)
+POST   /v2/organization/{organization_id}/invites     not simulated (501)
+DELETE /v2/organization/{organization_id}/invites     not simulated (501)
+POST   /v2/organization/{organization_id}/users       not simulated (501)
+DELETE /v2/organization/{organization_id}/users       not simulated (501)
+GET    /v2/llms                                       not simulated (501)
+POST   /v2/llms/                                      not simulated (501)
+DELETE /v2/llms/{llm_id}                              not simulated (501)
+POST   /v2/notifications                              not simulated (501)
+POST   /v2/project/{project_id}/assetBuilderTemplates not simulated (501)
+POST   /v2/project/{project_id}/instructions          not simulated (501)
+POST   /v2/project/{project_id}/rerun-webhook         not simulated (501)
+"""
+
+
+def loose_operation(method: str, path: str, summary: str) -> dict:
+    """A described path with its parameters and error shape, any JSON (or nothing) as a success."""
+    tag = CONTROL if path.startswith("/api/") else REST
+    params = [path_param(name, name.replace("_", " ")) for name in re.findall(r"{([^}]+)}", path)]
+    responses = {"2XX": {"description": "Done", "content": {JSON: {"schema": {}}}}}
+    if "not simulated" in summary:
+        responses = answer("501", "mockango does not simulate this call", ref("Error"))
+    body = {"type": "object"} if method in ("POST", "PUT") else None
+    return operation(summary, responses, tag=tag, parameters=params, body=body, body_required=False)
+
+
+def _with_sdk_routes(paths: dict) -> dict:
+    for line in SDK_ROUTES.strip().splitlines():
+        method, path, summary = line.split(None, 2)
+        paths.setdefault(path, {})[method.lower()] = loose_operation(method, path, summary)
+    return paths
+
+
 def description(server_url: str | None = None) -> dict:
     """The whole OpenAPI document (a fresh copy each call)."""
     doc = {
@@ -251,7 +333,7 @@ def description(server_url: str | None = None) -> dict:
                                 "Every call needs the 'apikey' header."},
         "security": [{"apikey": []}],
         "tags": [{"name": REST}, {"name": CONTROL}, {"name": FAULTS}],
-        "paths": copy.deepcopy(PATHS),
+        "paths": _with_sdk_routes(copy.deepcopy(PATHS)),
         "components": {"schemas": copy.deepcopy(SCHEMAS),
                        "securitySchemes": {"apikey": {"type": "apiKey", "in": "header", "name": "apikey"}}},
     }

@@ -11,7 +11,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from mockango import Hub, create_app
-from mockango.web.openapi import description
+from mockango.web.openapi import PATHS, description
 from tests.support import DEMO_CONFIG, plugin_running
 
 DESCRIBED_PREFIXES = ("/v2/", "/api/")
@@ -141,5 +141,7 @@ def test_answers_match_their_description(host, demo_plugin):
     assert http_401.status_code == 401 and http_401.json()["status"] == "error"
 
     exercised = {(m, t) for m, t, status in check.checked if status < 300}
-    unchecked = sorted(described_routes(description()) - exercised)
+    # Every operation described with its schemas (PATHS); the loosely described SDK_ROUTES are
+    # exercised by their own tests (tests/sdk) and by schemathesis.
+    unchecked = sorted(described_routes({"paths": PATHS}) - exercised)
     assert not unchecked, "add a successful call here (tests/openapi/test_openapi.py) for: " + ", ".join(f"{m} {p}" for m, p in unchecked)
