@@ -29,6 +29,7 @@ from typing import Any
 from . import models
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
+from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Organization, Plugin, Project, Session, User
@@ -141,6 +142,8 @@ class Hub:
             self._load_seeded()
         keep_url_secret(self)
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
+        self.faults = Faults(seed=seed)
+        """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
 
     # ------------------------------------------------------------------ state
 
@@ -448,8 +451,8 @@ class Hub:
         check_text(description, "description")
         if plugin_type not in PLUGIN_TYPES:
             raise InvalidRequest(f"plugin type '{plugin_type}' is not simulated: use one of {list(PLUGIN_TYPES)}")
-        if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Iterable):
-            raise InvalidRequest("'classNames' must be a list of non-empty strings")
+        if isinstance(class_names, (str, bytes, Mapping)) or not isinstance(class_names, Iterable):
+            raise InvalidRequest(f"'classNames' must be a list of non-empty strings, got {type(class_names).__name__}")
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
