@@ -6,6 +6,8 @@ Routes, as the official client serves them (ango-host-facts §3):
 * ``POST /plugin`` with header ``Secret`` and the run event as a JSON object →
   ``200`` ``{"response": <what the callback returned>, "session": <id>}``. When the
   callback raises, its traceback goes to the session's logs and the answer is ``500``;
+* a Model plugin in workflow mode answers ``200`` ``null``: its ``POST /v2/annotate`` was the answer;
+  an Export plugin sends its answer to ``POST /v2/pluginResponse`` and answers ``200`` ``null``;
 * a wrong or missing secret → ``401`` ``{"detail": ...}``; a body that is not a
   JSON object → ``422`` ``{"detail": ...}``.
 
@@ -30,7 +32,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .plugin import BatchModelPlugin
+from .plugin import Plugin
 
 log = logging.getLogger("plugin_client")
 
@@ -68,7 +70,7 @@ def _bind(bind: str, port: int, app) -> BaseWSGIServer:
 class RestConnector:
     """Serves one plugin over HTTP until :meth:`stop`."""
 
-    def __init__(self, plugin: BatchModelPlugin, host: str, *, port: int | None = None,
+    def __init__(self, plugin: Plugin, host: str, *, port: int | None = None,
                  bind: str | None = None, poll_interval: float = 0.05) -> None:
         self.plugin, self.host = plugin, host
         if port is None:
@@ -127,9 +129,13 @@ class RestConnector:
             return _json({"detail": "the body must be a JSON object: the run event"}, 422)
         with self._runs:
             answer = self.plugin.handle_run(event, lambda entry: self._send_log(event, entry))
+        if answer is None:  # answered through the REST API (a Model plugin in workflow mode)
+            return _json(None)
         if answer.get("error"):
             return Response("Internal Server Error: the plugin's callback raised (its traceback is in the "
                             "session's logs)", status=500, mimetype="text/plain")
+        if self.plugin.answers_rest_through_sdk:
+            return self._send_answer(event, answer)
         return _json(answer)
 
     def _secret_ok(self, given: str | None) -> bool:
@@ -144,6 +150,22 @@ class RestConnector:
         if session is None:
             session = self._local.http = requests.Session()
         return session
+
+    def _send_answer(self, event: dict, answer: dict) -> Response:
+        """``POST /v2/pluginResponse`` (how Export plugins answer over REST); the HTTP reply is null."""
+        url = f"{self.host}/v2/pluginResponse"
+        try:
+            response = self._http().post(url, json=answer, headers={"apikey": str(event.get("apiKey") or "")},
+                                         timeout=LOG_TIMEOUT)
+        except requests.RequestException as exc:
+            log.error("could not send the run's answer to %s: %s", url, exc)
+            return Response(f"could not send the answer to {url}: {exc}", status=502, mimetype="text/plain")
+        if not response.ok:
+            log.error("the host refused the run's answer (HTTP %s from %s): %s", response.status_code, url,
+                      response.text[:300])
+            return Response(f"the host refused the answer (HTTP {response.status_code})", status=502,
+                            mimetype="text/plain")
+        return _json(None)
 
     def _send_log(self, event: dict, entry: dict) -> None:
         url = f"{self.host}/v2/pluginLog"
