@@ -26,12 +26,13 @@ from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportEr
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
+from . import plugin_types
+from .plugin_types import PLUGIN_TYPES, kind_of
 from .rest_plugins import RestPluginWatcher
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
 from .seed import demo_data
 
 JOURNAL_SIZE = 10_000
-PLUGIN_TYPES = ("batch-model",)
 
 
 class PluginConnection(Protocol):
@@ -282,11 +283,14 @@ class Hub:
         """Register a plugin; its ``secret`` is what the plugin process connects with."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
-        if plugin_type not in PLUGIN_TYPES:
-            raise InvalidRequest(f"plugin type '{plugin_type}' is not simulated: use one of {list(PLUGIN_TYPES)}")
+        kind = kind_of(plugin_type)
+        if isinstance(class_names, str) or not isinstance(class_names, Iterable):
+            raise InvalidRequest("'classNames' must be a list of non-empty strings")
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
+        if class_names and not kind.has_classes:
+            raise InvalidRequest(f"'classNames' are for Batch Model and Model plugins; a {kind.title} plugin has none")
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if isinstance(default_config, str):
@@ -386,14 +390,24 @@ class Hub:
 
     def start_run(self, user: User, plugin_id: str, project_id: str, *, class_mapping: Mapping | None = None,
                   config: Any = None, batches: Iterable[str] | None = None,
-                  timeout: float | None = None) -> Session:
-        """What clicking Run does: check everything, open a session, send the event to one connection."""
+                  timeout: float | None = None, **options: Any) -> Session:
+        """What clicking Run does: check everything, open a session, send the event to one connection.
+
+        ``options`` are the plugin type's own (``plugin_types.KINDS``): ``asset``, ``task``,
+        ``overwrite``, ``workflow`` (Model); ``stage`` (Export); ``bucket``, ``folder``, ``files``,
+        ``upload``, ``storage_id``, ``scroll_token`` (File Explorer); ``input_file``,
+        ``markdown_text`` (Markdown); ``file_explorer_options`` (Input). Another type's option is refused.
+        """
         with self._lock:
             plugin = self.plugin_for(user.organization_id, plugin_id)
             project = self.project_for(user, project_id)
+            kind = kind_of(plugin.type)
+            given = plugin_types.check_options(kind, plugin.name, {"class_mapping": class_mapping,
+                                                                   "batches": batches, **options})
             category_schema = category_schema_for(plugin, project, class_mapping)
             config_json = config_json_for(plugin, config)
             batch_ids = batch_ids_for(project, batches)
+            type_fields = self._type_fields(kind.name, project, given)
             connections = self._fresh_connections(plugin.id)
             if not connections:
                 if self._connections.get(plugin.id):
@@ -412,13 +426,14 @@ class Hub:
                 "batches": batch_ids,
                 "tags": list(batch_ids),
                 "configJSON": config_json,
+                **type_fields,
             }
             limit = self.run_timeout if timeout is None else timeout
             connection = connections[next(self._turn) % len(connections)]
             session = Session(id=session_id, plugin_id=plugin.id, project_id=project.id,
                               organization_id=user.organization_id, run_by=user.id, event=event,
                               deadline=time.monotonic() + limit, time_limit=limit,
-                              connection_id=connection.id)
+                              connection_id=connection.id, plugin_type=kind.name)
             self.sessions[session.id] = session
             self._run_keys[key_digest(run_key)] = (user.id, session.id)
             self._notify("session", {"id": session.id, "status": session.status})
@@ -428,6 +443,49 @@ class Hub:
             with self._lock:
                 self._finish(session, models.FAILED, reason=f"the run event could not be delivered: {exc}")
         return session
+
+    def _type_fields(self, kind: str, project: Project, given: Mapping[str, Any]) -> dict:
+        """The run event's fields of the plugin's own type (see ``plugin_types``)."""
+        if kind == plugin_types.MODEL:
+            asset = self.run_asset(project, given["asset"])
+            task = self.task_of(asset, given.get("task"))
+            return plugin_types.model_fields(asset.id, asset.url(self.base_url), task, given)
+        if kind == plugin_types.EXPORT:
+            return plugin_types.export_fields(given)
+        if kind == plugin_types.FILE_EXPLORER:
+            return plugin_types.file_explorer_fields(given)
+        if kind == plugin_types.MARKDOWN:
+            return plugin_types.markdown_fields(given)
+        if kind == plugin_types.INPUT:
+            return plugin_types.input_fields(given)
+        return {}
+
+    def run_asset(self, project: Project, ref: Any) -> Asset:
+        """The asset a Model run is for: its ``_id``, or an ``externalId`` that names exactly one asset."""
+        if not isinstance(ref, str) or not ref:
+            raise InvalidRequest("'asset' must be the id or external id of one asset of the project")
+        asset = self.assets.get(ref)
+        if asset is not None and asset.project_id == project.id:
+            return asset
+        named = [self.assets[i] for i in project.asset_ids if self.assets[i].external_id == ref]
+        if len(named) == 1:
+            return named[0]
+        if len(named) > 1:
+            raise InvalidRequest(f"external id '{ref}' names {len(named)} assets of project '{project.name}': "
+                                 "pass the asset's _id")
+        raise NotFound(f"asset '{ref}' is not an asset of project '{project.name}' (give its _id or externalId)")
+
+    def task_of(self, asset: Asset, task_id: Any = None) -> dict | None:
+        """The asset's task as a Model run event names it (``{_id, answer}``), or None when it has none.
+
+        mockango keeps one task per asset, identified by the asset's own id, holding its
+        stored answer; a ``task`` given for a run must be that one.
+        """
+        if task_id is not None and task_id != asset.id:
+            raise InvalidRequest(f"task '{task_id}' is not the task of asset '{asset.external_id}' ({asset.id})")
+        labels = asset.labels or {}
+        return {"_id": asset.id, "answer": {key: labels.get(key, []) for key in
+                                             ("objects", "classifications", "relations")}}
 
     def _session_from(self, connection_id: str | None, payload: Any, *, user: User | None = None) -> Session:
         if not isinstance(payload, Mapping):
@@ -462,9 +520,53 @@ class Hub:
                 error = payload.get("error")
                 reason = error if isinstance(error, str) else "the plugin reported an error"
                 self._finish(session, models.FAILED, message=payload.get("response"), reason=reason)
-            else:
-                self._finish(session, models.SUCCEEDED, message=payload.get("response"))
+                return session
+            outcome = self._interpret(session, payload)
+            session.result, session.errors = outcome.result, outcome.errors or []
+            self._finish(session, models.SUCCEEDED if outcome.ok else models.FAILED, message=outcome.message,
+                         reason=outcome.reason)
             return session
+
+    def _interpret(self, session: Session, payload: Mapping) -> plugin_types.Outcome:
+        """What a plugin's answer means for its type; a Model answer is validated and stored here."""
+        response = payload.get("response")
+        kind = session.plugin_type
+        if kind == plugin_types.MODEL:
+            return self._store_model_answer(session, response)
+        if kind == plugin_types.FILE_EXPLORER:
+            return plugin_types.listing(response)
+        if kind == plugin_types.EXPORT:
+            return plugin_types.export_answer(payload, self.exported_file)
+        if kind == plugin_types.MARKDOWN:
+            created = [a.id for a in self.assets.values() if a.created_by_session == session.id]
+            return plugin_types.Outcome(True, message=response, result={"assets": created})
+        return plugin_types.Outcome(True, message=response, result=response)
+
+    def _store_model_answer(self, session: Session, response: Any) -> plugin_types.Outcome:
+        from .validation import validate_labels
+
+        item, root, errors = plugin_types.model_answer(response)
+        asset = self.assets.get(session.event.get("assetId"))
+        if asset is None:
+            return plugin_types.Outcome(False, message=response, reason="the run's asset no longer exists")
+        if not errors:
+            project = self.projects[asset.project_id]
+            if "data" not in item:
+                item.setdefault("externalId", asset.external_id)
+            report = validate_labels([item], project.category_schema, [asset.reference(self.base_url)],
+                                     project_name=project.name, root="response")
+            errors = plugin_types.relabel([issue.to_dict() for issue in report.errors], root)
+        if errors:
+            return plugin_types.Outcome(False, message=response, errors=errors,
+                                        reason=plugin_types.errors_reason("the Model plugin's answer", errors))
+        stored = json.loads(json.dumps(item))
+        asset.labels, asset.labeled_by_session = stored, session.id
+        self._notify("labels", {"project": asset.project_id, "session": session.id})
+        return plugin_types.Outcome(True, message=response, result={"assetId": asset.id, "answer": stored})
+
+    def exported_file(self, url: str) -> tuple[str, bytes] | None:
+        """The file an Export plugin uploaded, found by its signed URL: (name, bytes), or None."""
+        return None
 
     def _finish(self, session: Session, status: str, *, message: Any = None, reason: str | None = None) -> None:
         session.status, session.message, session.reason = status, message, reason

@@ -48,6 +48,8 @@ class Asset:
     created_at: float = field(default_factory=time.time)
     labels: dict | None = None
     labeled_by_session: str | None = None
+    created_by_session: str | None = None
+    """The plugin run that created the asset (a Markdown or File Explorer upload), if any."""
     hosted: bool = False
     """True when ``data`` is a path served by mockango itself (rendered against the base URL)."""
 
@@ -167,6 +169,11 @@ class Session:
     connection_id: str | None = None
     logs: list[dict] = field(default_factory=list)
     imports: list[dict] = field(default_factory=list)
+    plugin_type: str = "batch-model"
+    result: Any = None
+    """What the answer meant for the plugin's type (see ``plugin_types``): the stored answer, the listing, ..."""
+    errors: list[dict] = field(default_factory=list)
+    """Every error of a refused answer, with its JSON path."""
 
     @property
     def finished(self) -> bool:
@@ -187,4 +194,7 @@ class Session:
             "event": copy.deepcopy(self.event),
             "logs": copy.deepcopy(self.logs),
             "imports": copy.deepcopy(self.imports),
+            "pluginType": self.plugin_type,
+            "result": copy.deepcopy(self.result),
+            "errors": copy.deepcopy(self.errors),
         }
