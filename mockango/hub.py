@@ -534,12 +534,14 @@ class Hub:
         if kind == plugin_types.MODEL:
             return self._store_model_answer(session, response)
         if kind == plugin_types.FILE_EXPLORER:
-            return plugin_types.listing(response)
+            outcome = plugin_types.listing(response)
+            if session.event.get("upload") and outcome.ok:
+                outcome.result["assets"] = self.assets_created_by(session)
+            return outcome
         if kind == plugin_types.EXPORT:
             return plugin_types.export_answer(payload, self.exported_file)
         if kind == plugin_types.MARKDOWN:
-            created = [a.id for a in self.assets.values() if a.created_by_session == session.id]
-            return plugin_types.Outcome(True, message=response, result={"assets": created})
+            return plugin_types.Outcome(True, message=response, result={"assets": self.assets_created_by(session)})
         return plugin_types.Outcome(True, message=response, result=response)
 
     def _store_model_answer(self, session: Session, response: Any) -> plugin_types.Outcome:
@@ -563,6 +565,12 @@ class Hub:
         asset.labels, asset.labeled_by_session = stored, session.id
         self._notify("labels", {"project": asset.project_id, "session": session.id})
         return plugin_types.Outcome(True, message=response, result={"assetId": asset.id, "answer": stored})
+
+    def assets_created_by(self, session: Session) -> list[str]:
+        """Ids of the assets a run created (a Markdown or File Explorer upload), in creation order."""
+        project = self.projects.get(session.project_id)
+        ids = project.asset_ids if project else []
+        return [i for i in ids if self.assets[i].created_by_session == session.id]
 
     def exported_file(self, url: str) -> tuple[str, bytes] | None:
         """The file an Export plugin uploaded, found by its signed URL: (name, bytes), or None."""

@@ -9,10 +9,12 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request
 
 from ..errors import InvalidRequest, RunTimeout
+from ..plugin_types import FIELD_OPTIONS
 from .auth import current_user, hub
 from .rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
+RUN_FIELDS = frozenset({"plugin", "project", "config", "timeout"})
 
 
 def _wait_seconds() -> float | None:
@@ -76,9 +78,15 @@ def delete_plugin(plugin_id: str):
 def start_run():
     user = current_user()
     body = json_body()
+    unknown = sorted(set(body) - RUN_FIELDS - set(FIELD_OPTIONS))
+    if unknown:
+        raise InvalidRequest(f"unknown field(s) {unknown} in the run: a run takes {sorted(RUN_FIELDS)} "
+                             f"and its plugin type's own {sorted(FIELD_OPTIONS)}")
+    options = {FIELD_OPTIONS[key]: value for key, value in body.items()
+               if key in FIELD_OPTIONS and key not in ("classMapping", "batches")}
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
-                              batches=body.get("batches"), timeout=body.get("timeout"))
+                              batches=body.get("batches"), timeout=body.get("timeout"), **options)
     wait = _wait_seconds()
     if wait:
         try:
