@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import shlex
 import sys
@@ -13,6 +14,7 @@ import requests
 
 from .hub import Hub
 from .persistence import StateFile, StateFileError
+from .plugin_types import PLUGIN_TYPES
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -146,8 +148,30 @@ def parse_json_option(text: str | None, name: str):
 @click.option("--config", help="Config JSON [default: the plugin's default config].")
 @click.option("--batch", "batches", multiple=True, help="Batch name or id. Repeatable.")
 @click.option("--timeout", default=300.0, show_default=True, type=float, help="The run's time limit, seconds.")
-def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, timeout) -> None:
-    """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded."""
+@click.option("--asset", help="Model: the asset to run on (its id or external id).")
+@click.option("--task", help="Model: the asset's task id.")
+@click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
+@click.option("--workflow/--no-workflow", default=None, help="Model: answer through POST /v2/annotate.")
+@click.option("--stage", "stages", multiple=True, help="Export: a stage to export. Repeatable [default: Complete].")
+@click.option("--bucket", help="File Explorer: the bucket to browse.")
+@click.option("--folder", help="File Explorer: the folder (prefix) in the bucket.")
+@click.option("--file", "files", multiple=True, help="File Explorer: a file to upload. Repeatable.")
+@click.option("--upload/--browse", default=None, help="File Explorer: upload instead of listing.")
+@click.option("--storage", "storage_id", help="File Explorer: the storage id.")
+@click.option("--scroll-token", help="File Explorer: where the previous listing stopped.")
+@click.option("--input-file", type=click.Path(exists=True, dir_okay=False),
+              help="Markdown: the file (e.g. CSV) the plugin reads; sent base64-encoded.")
+@click.option("--markdown-text", help="Markdown: the template (placeholders as |column|).")
+@click.option("--file-explorer-options", help="Input: the fileExplorerOptions JSON.")
+def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, timeout, asset, task, overwrite,
+                workflow, stages, bucket, folder, files, upload, storage_id, scroll_token, input_file,
+                markdown_text, file_explorer_options) -> None:
+    """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
+
+    Each plugin type takes its own options (Model --asset; Export --stage; File Explorer
+    --bucket/--folder; Markdown --input-file/--markdown-text; Input --file-explorer-options);
+    another type's option is refused with the list of what the plugin takes.
+    """
     client = ControlClient(url, api_key)
     mapping = {}
     for item in mappings:
@@ -160,6 +184,13 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
     parse_json_option(config, "--config")  # refuse bad JSON here, with the option's name
     body = {"plugin": plugin_id, "project": project_id, "classMapping": mapping or None, "config": config,
             "batches": list(batches) or None, "timeout": timeout}
+    typed = {"asset": asset, "taskId": task, "overwrite": overwrite, "workflow": workflow,
+             "stage": list(stages) or None, "bucket": bucket, "folder": folder, "files": list(files) or None,
+             "upload": upload, "storageId": storage_id, "scrollToken": scroll_token,
+             "inputFile": base64.b64encode(Path(input_file).read_bytes()).decode() if input_file else None,
+             "markdownText": markdown_text,
+             "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options")}
+    body.update({key: value for key, value in typed.items() if value is not None})
     session = client.call("POST", "/api/runs", json=body)
     click.echo(f"session {session['_id']} started")
     shown = 0
@@ -176,6 +207,8 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
         click.echo(f"message: {session['message']}")
     if session.get("reason"):
         click.echo(f"reason:  {session['reason']}")
+    if session.get("result") is not None and session.get("pluginType") != "batch-model":
+        click.echo(f"result:  {json.dumps(session['result'])}")
     sys.exit(0 if session["status"] == "succeeded" else 1)
 
 
@@ -187,12 +220,14 @@ def plugin() -> None:
 @plugin.command("create")
 @control_options
 @click.option("--name", required=True)
-@click.option("--class", "class_names", multiple=True, help="A model class name. Repeatable.")
+@click.option("--type", "plugin_type", type=click.Choice(PLUGIN_TYPES), default="batch-model", show_default=True,
+              help="The plugin's type.")
+@click.option("--class", "class_names", multiple=True, help="A model class name (model types). Repeatable.")
 @click.option("--default-config", help="Default config JSON.")
-def plugin_create(url, api_key, name, class_names, default_config) -> None:
-    """Create a Batch Model plugin; prints its id and secret."""
+def plugin_create(url, api_key, name, plugin_type, class_names, default_config) -> None:
+    """Create a plugin of any type; prints its id and secret."""
     created = ControlClient(url, api_key).call("POST", "/api/plugins", json={
-        "name": name, "classNames": list(class_names),
+        "name": name, "type": plugin_type, "classNames": list(class_names),
         "defaultConfig": parse_json_option(default_config, "--default-config")})
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 
@@ -203,7 +238,8 @@ def plugin_list(url, api_key) -> None:
     """List plugins with their live state."""
     for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]:
         state = "live" if item["live"] else "offline"
-        click.echo(f"{item['_id']}  {state:<8} {item['name']}  classes: {', '.join(item['classNames'])}")
+        classes = f"  classes: {', '.join(item['classNames'])}" if item["classNames"] else ""
+        click.echo(f"{item['_id']}  {state:<8} {item['type']:<13} {item['name']}{classes}")
 
 
 @plugin.command("delete")

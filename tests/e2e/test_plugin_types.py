@@ -7,6 +7,7 @@ official one: the callback takes ``data``, reads the event's fields and returns 
 from __future__ import annotations
 
 import contextlib
+import re
 import threading
 from pathlib import Path
 
@@ -185,3 +186,34 @@ def test_sdk_of_every_type_reads_the_project(host):
     with serving(host, InputPlugin, read_project, "input", "WS") as record:
         run_result(host, record).assert_succeeded()
     assert seen["name"] == "Demo detection"
+
+
+def test_cli_creates_a_typed_plugin_and_runs_it_with_its_options(host):
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+
+    cli = CliRunner()
+    common = ["--url", host.url, "--api-key", host.api_key]
+    created = cli.invoke(main, ["plugin", "create", *common, "--name", "Boxer", "--type", "model", "--class", "Car"])
+    assert created.exit_code == 0, created.output
+    plugin_id = re.search(r"id:\s+(\w+)", created.output).group(1)
+    secret = re.search(r"secret:\s+(\S+)", created.output).group(1)
+    listed = cli.invoke(main, ["plugin", "list", *common])
+    assert re.search(rf"{plugin_id}\s+offline\s+model\s+Boxer\s+classes: Car", listed.output), listed.output
+    plugin = ModelPlugin(plugin_id, secret, box_model, host=host.url)
+    thread = threading.Thread(target=run, args=(plugin, host.url), kwargs={"connector": "WS"}, daemon=True)
+    thread.start()
+    try:
+        host.wait_live(plugin_id, timeout=10)
+        asset = host.assets()[0]
+        done = cli.invoke(main, ["run", *common, "--plugin", plugin_id, "--asset", asset["externalId"],
+                                 "--map", "Car=Vehicle", "--timeout", "15"])
+        assert done.exit_code == 0, done.output
+        assert "status:  succeeded" in done.output and '"assetId": "%s"' % asset["_id"] in done.output
+        wrong = cli.invoke(main, ["run", *common, "--plugin", plugin_id, "--bucket", "photos"])
+        assert wrong.exit_code == 1
+        assert "'bucket' is for File Explorer plugins; 'Boxer' is a Model plugin" in wrong.output
+    finally:
+        plugin.stop()
+        thread.join(5)

@@ -31,6 +31,8 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Module each released line of the package installs.
 MODULES = {"1.4.10": "imerit_ango", "1.1.6": "ango"}
+# PyPI publishes 1.3.22 (the version the vendor's samples pin) only as imerit-ango; `ango` starts at 1.3.29.
+DISTRIBUTIONS = {"1.3.22": "imerit-ango"}
 
 # pip output that means "the index could not be reached", not "the install is broken".
 _UNREACHABLE_MARKERS = (
@@ -102,7 +104,7 @@ def _build(target: Path, version: str) -> None:
                    capture_output=True, text=True, timeout=300)
     python = target / "bin" / "python"
     cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-           "--timeout", "60", "--retries", "2", f"ango=={version}"]
+           "--timeout", "60", "--retries", "2", f"{DISTRIBUTIONS.get(version, 'ango')}=={version}"]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
