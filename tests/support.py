@@ -18,9 +18,11 @@ DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 6
 
 
 @contextlib.contextmanager
-def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True, **options):
-    """Run a plugin_client plugin in a background thread; stop it on exit."""
-    plugin = BatchModelPlugin(plugin_id, secret, callback, **options)
+def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True,
+                   plugin_class=BatchModelPlugin, **options):
+    """Run a plugin_client plugin (a BatchModelPlugin unless ``plugin_class`` says) in a background thread;
+    stop it on exit."""
+    plugin = plugin_class(plugin_id, secret, callback, **options)
     errors: list[BaseException] = []
 
     def serve():

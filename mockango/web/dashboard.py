@@ -14,11 +14,14 @@ import functools
 import json
 import math
 import time
+from urllib.parse import quote
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from ..errors import AuthenticationError, MockangoError
+from ..errors import AuthenticationError, MockangoError, NotFound
 from ..models import Session
+from ..plugin_types import KINDS, OPTION_FIELDS
+from ..runs import parse_config
 from .auth import DASHBOARD_COOKIE, current_user, hub
 
 # Static files under /dashboard/static: Flask 3 always registers the app's own
@@ -97,19 +100,22 @@ def plugins(user):
 def _plugins_page(user, form: dict | None = None, errors: dict | None = None) -> str:
     h = hub()
     listed = [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]
-    form = form or {"name": "", "description": "", "classNames": "", "defaultConfig": EXAMPLE_CONFIG}
-    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, nav="plugins")
+    form = form or {"name": "", "type": "batch-model", "description": "", "classNames": "",
+                    "defaultConfig": EXAMPLE_CONFIG}
+    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=KINDS,
+                           nav="plugins")
 
 
 @blueprint.post("/plugins")
 @signed_in
 def create_plugin(user):
-    form = {k: request.form.get(k, "") for k in ("name", "description", "classNames", "defaultConfig")}
+    form = {k: request.form.get(k, "") for k in ("name", "type", "description", "classNames", "defaultConfig")}
     class_names = [c.strip() for c in form["classNames"].replace("\n", ",").split(",") if c.strip()]
     config = form["defaultConfig"].strip() or None
     try:
         plugin = hub().create_plugin(form["name"].strip(), class_names=class_names, default_config=config,
                                      description=form["description"].strip(),
+                                     plugin_type=form["type"] or "batch-model",
                                      organization_id=user.organization_id)
     except MockangoError as error:
         return _plugins_page(user, form, {_error_field(error.message): error.message}), error.status
@@ -153,8 +159,12 @@ def run(user):
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:"):]: value for key, value in source.items() if key.startswith("map:") and value}
         try:
-            session = h.start_run(user, source.get("plugin", ""), source.get("project", ""), class_mapping=mapping,
-                                  config=source.get("config", ""), batches=source.getlist("batches"))
+            kind = KINDS[plugin.type] if plugin is not None and plugin.id == source.get("plugin") else None
+            session = h.start_run(user, source.get("plugin", ""), source.get("project", ""),
+                                  class_mapping=mapping if kind is None or kind.has_classes else None,
+                                  config=source.get("config", ""),
+                                  batches=source.getlist("batches") if kind is None or "batches" in kind.options
+                                  else None, **(_run_options(kind, source) if kind else {}))
         except MockangoError as exc:
             error = exc
         else:
@@ -165,10 +175,42 @@ def run(user):
     tools = project["categorySchema"].get("tools", []) if project else []
     mapped = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
     page = render_template("run.html", plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
+                           kind=KINDS[plugin.type] if plugin else None, form=source,
+                           assets=_first_assets(h, user, project["_id"]) if project and plugin and plugin.type == "model"
+                           else [],
                            projects=projects, plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
                            project=project, tools=tools, mapped=mapped, config=config or "",
                            chosen_batches=set(source.getlist("batches")), error=error, nav="run")
     return page, (error.status if error else 200)
+
+
+def _run_options(kind, form) -> dict:
+    """The Run dialog's fields of the plugin's type, as start_run options (empty fields left out)."""
+    text = {option: form.get(field, "").strip() for option, field in OPTION_FIELDS.items()}
+    if kind.name == "model":
+        return {"asset": text["asset"] or None, "task": text["task"] or None,
+                "overwrite": not form.get("keepAnswer"), "workflow": bool(form.get("workflow"))}
+    if kind.name == "export":
+        return {"stage": [s.strip() for s in text["stage"].split(",") if s.strip()] or None}
+    if kind.name == "file-explorer":
+        files = [line.strip() for line in form.get("files", "").splitlines() if line.strip()]
+        return {"bucket": text["bucket"], "folder": text["folder"], "files": files or None,
+                "upload": bool(form.get("upload")), "storage_id": text["storage_id"] or None,
+                "scroll_token": text["scroll_token"] or None}
+    if kind.name == "markdown":
+        upload = request.files.get("inputFile")
+        content = upload.read() if upload is not None and upload.filename else None
+        return {"input_file": content, "markdown_text": form.get("markdownText", "") or None}
+    if kind.name == "input":
+        raw = text["file_explorer_options"]
+        return {"file_explorer_options": parse_config(raw, "fileExplorerOptions") if raw else None}
+    return {}
+
+
+def _first_assets(h, user, project_id: str) -> list[dict]:
+    """The first assets of a project, offered in the Model run's asset list (any other by id or external id)."""
+    assets, _ = h.find_assets(user, project_id, page=1, limit=50)
+    return assets
 
 
 # ----------------------------------------------------------------- sessions
@@ -211,9 +253,31 @@ def session(user, session_id: str):
     data = found.to_dict()
     event = data["event"]
     row = _session_rows([found])[0]
+    shown = {"categorySchema", "configJSON", "batches", "tags", "projectId", "orgId", "runBy", "session", "apiKey"}
+    type_fields = [(key, value if key != "inputFile" else f"({len(value)} characters of base64)")
+                   for key, value in event.items() if key not in shown]
     return render_template("session.html", session=data, row=row,
                            category_schema=_pretty(event.get("categorySchema")),
-                           config_json=event.get("configJSON"), event=event, nav="sessions")
+                           config_json=event.get("configJSON"), event=event, nav="sessions",
+                           kind_title=KINDS[found.plugin_type].title, type_fields=type_fields,
+                           result_text=_pretty(data["result"]))
+
+
+@blueprint.get("/sessions/<session_id>/export")
+@signed_in
+def session_export(user, session_id: str):
+    """The file an Export run uploaded, as a download."""
+    h = hub()
+    found = h.get_session(session_id, organization_id=user.organization_id)
+    url = (found.result or {}).get("url") if found.plugin_type == "export" and isinstance(found.result, dict) else None
+    exported = h.exported_file(url) if url else None
+    if exported is None:
+        raise NotFound(f"session '{session_id}' has no exported file")
+    name, content = exported
+    response = make_response(content)
+    response.headers["Content-Type"] = "application/octet-stream"
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 # ----------------------------------------------------------------- projects
