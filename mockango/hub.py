@@ -29,8 +29,13 @@ from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from . import plugin_types
 from .plugin_types import PLUGIN_TYPES, kind_of
 from .rest_plugins import RestPluginWatcher
+from .issues import IssueBook
+from .objects import ObjectStore
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
 from .seed import demo_data
+from .storages import StorageBook
+from .tasks import TaskBook
+from .uploads import Uploads
 
 JOURNAL_SIZE = 10_000
 
@@ -52,7 +57,8 @@ class Hub:
     """
 
     def __init__(self, *, seed: int = 0, run_timeout: float = 300.0, heartbeat_timeout: float = 150.0,
-                 base_url: str = "http://127.0.0.1:8080", populate: bool = True) -> None:
+                 base_url: str = "http://127.0.0.1:8080", populate: bool = True,
+                 files_dir: str | None = None) -> None:
         self.seed = seed
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
@@ -62,6 +68,8 @@ class Hub:
         self._changed = threading.Condition(self._lock)
         self._listeners: list = []
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
+        self.objects = ObjectStore(files_dir)
+        """Uploaded files, brushes and exports: in memory, or under ``files_dir`` (``mockango serve``)."""
         self._clear()
         if populate:
             self._load_demo()
@@ -86,6 +94,13 @@ class Hub:
         self.default_organization: Organization | None = None
         self.default_user: User | None = None
         self.default_project: Project | None = None
+        # The rest of a project, one concept per module (tasks.py, issues.py, storages.py, ...).
+        self.tasks = TaskBook(self)
+        self.issues = IssueBook(self)
+        self.storages = StorageBook(self)
+        self.uploads = Uploads(self)
+        self.project_settings: dict[str, dict] = {}
+        self.objects.clear()
 
     def _load_demo(self) -> None:
         data = demo_data(self.seed)
@@ -194,6 +209,7 @@ class Hub:
             self.assets[asset.id] = asset
             project.asset_ids.append(asset.id)
         self.projects[project.id] = project
+        self.tasks.add(project, (self.assets[i] for i in project.asset_ids))
         return project
 
     def create_project(self, name: str, category_schema: Mapping, assets: Iterable[Mapping] = (), *,
@@ -655,6 +671,7 @@ class Hub:
                     asset = self.assets[asset_id]
                     asset.labels = item
                     asset.labeled_by_session = session_id
+            self.tasks.labels_imported([a for ids in report.matches for a in ids], session_id)
             summary = {**report.counts, "warnings": [w.to_dict() for w in report.warnings]}
             session = self.sessions.get(session_id) if session_id else None
             if session is not None:

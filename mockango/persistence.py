@@ -76,6 +76,8 @@ def load_state(hub: Hub, state: dict) -> None:
             hub.projects[project.id] = project
         for row in state["assets"]:
             hub.assets[row["id"]] = Asset(**row)
+        for project in hub.projects.values():  # tasks are not kept in this file yet: back to their first stage
+            hub.tasks.add(project, (hub.assets[i] for i in project.asset_ids if i in hub.assets))
         for row in state["plugins"]:
             hub.plugins[row["id"]] = Plugin(**row)
         for row in state["sessions"]:

@@ -12,7 +12,8 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import MockangoError
 from ..hub import Hub
-from . import control, dashboard, files, plugin_socket, rest
+from . import control, dashboard, exports, files, issues, objects, plugin_socket, projects, rest, storages, tasks
+from . import unsimulated
 from .auth import request_api_key
 
 
@@ -22,6 +23,8 @@ def create_app(hub: Hub) -> Flask:
     app.json.sort_keys = False
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
+    for concept in (tasks, projects, objects, storages, exports, issues, unsimulated):
+        app.register_blueprint(concept.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(files.blueprint)
     app.register_blueprint(dashboard.blueprint)

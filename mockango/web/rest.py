@@ -11,6 +11,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from ..errors import InvalidRequest
+from ..project_admin import project_view
 from .auth import current_user, hub, request_api_key
 
 blueprint = Blueprint("rest", __name__, url_prefix="/v2")
@@ -65,7 +66,7 @@ def get_assets(project_id: str):
 @blueprint.get("/project/<project_id>")
 def get_project(project_id: str):
     user = current_user()
-    return success({"project": hub().project_for(user, project_id).to_dict()})
+    return success({"project": project_view(hub(), hub().project_for(user, project_id).id)})
 
 
 @blueprint.get("/listProjects")

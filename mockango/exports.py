@@ -1,0 +1,167 @@
+"""Exports: a project's tasks in Ango Hub's export format, zipped at a download URL.
+
+Each exported task is ``{"externalId", "asset", "assetId", "dataset", "batches" (names),
+"metadata", "task": {"taskId", "stage", "stageId", "status", "assignee", "reviewStatus",
+"priority", "tools" (with title, schemaId, objectId and geometry), "classifications",
+"relations", "createdAt", "updatedAt", "history"?}}``. The options are the query
+parameters of ``ExportOptions.toDict()`` (1.4.10, ``/v2/export``; 1.3.x, ``/v2/exportV3``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+from .errors import InvalidRequest
+from .models import User, iso_time
+from .objects import SIGNED_URL_TTL
+from .tasks import shown_answer
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+FORMATS = ("json", "ndjson")
+BOOLEAN_OPTIONS = ("sendEmail", "includeMetadata", "includeHistory", "doNotNotify", "includeOnlyKeyFrames",
+                   "includeIdleBlurDurations")
+KNOWN_OPTIONS = BOOLEAN_OPTIONS + ("includeSegmentationPoints", "format", "type", "batches", "taskTypes", "stage", "updatedAt", "createdAt",
+                                   "project")
+
+
+def _json_list(params: Mapping, name: str) -> list[str] | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"{name} must be a JSON list of strings: {exc.msg}")
+    if isinstance(value, str):  # 1.3.x sends one stage as a JSON string
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise InvalidRequest(f"{name} must be a JSON list of strings")
+    return value
+
+
+def _time_range(params: Mapping, name: str) -> dict | None:
+    raw = params.get(name)
+    if raw is None:
+        return None
+    try:
+        value = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(f"{name} must be JSON like {{\"$gt\": \"2024-01-01T00:00:00.000000Z\"}}: {exc.msg}")
+    if not isinstance(value, dict) or set(value) - {"$gt", "$lt"} or not all(isinstance(v, str) for v in
+                                                                               value.values()):
+        raise InvalidRequest(f"{name} must be an object with '$gt' and/or '$lt' ISO times")
+    return value
+
+
+def parse_options(params: Mapping[str, str]) -> dict:
+    """The export's options from its query, checked (unknown parameters are refused by name)."""
+    unknown = set(params) - set(KNOWN_OPTIONS)
+    if unknown:
+        raise InvalidRequest(f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}")
+    options: dict[str, Any] = {}
+    for name in BOOLEAN_OPTIONS:
+        raw = params.get(name, "false" if name != "includeMetadata" else "true")
+        if raw not in ("true", "false"):
+            raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
+        options[name] = raw == "true"
+    options["format"] = params.get("format", "json")
+    if options["format"] not in FORMATS:
+        raise InvalidRequest(f"format must be one of {list(FORMATS)}, got {options['format']!r}")
+    options["type"] = params.get("type", "task")
+    if options["type"] == "None":  # 1.3.x sends its default export_type=None as the text "None"
+        options["type"] = "task"
+    if options["type"] != "task":
+        raise InvalidRequest(f"type {options['type']!r} is not simulated: only task exports are")
+    options["batches"] = _json_list(params, "batches")
+    options["stage"] = _json_list(params, "stage")
+    options["taskTypes"] = _json_list(params, "taskTypes") or ["default"]
+    options["updatedAt"] = _time_range(params, "updatedAt")
+    options["createdAt"] = _time_range(params, "createdAt")
+    return options
+
+
+def _in_range(stamp: str, bounds: dict | None) -> bool:
+    if not bounds:
+        return True
+    # ISO strings compare in time order; the client sends microseconds, we keep milliseconds.
+    return ("$gt" not in bounds or stamp > bounds["$gt"][:23]) and ("$lt" not in bounds or stamp < bounds["$lt"][:23])
+
+
+def export_rows(hub: Hub, user: User, project_id: Any, options: Mapping) -> list[dict]:
+    """The project's tasks chosen by ``options``, as export rows."""
+    with hub._lock:
+        project = hub.project_for(user, project_id)
+        batch_ids = None
+        if options.get("batches") is not None:
+            from .batches import resolve
+
+            batch_ids = set(resolve(project, options["batches"], "batches"))
+        stages = hub.tasks.stages(project.id)
+        stage_names = {s["id"]: s.get("name", s["id"]) for s in stages}
+        wanted_stages = options.get("stage")
+        if wanted_stages is not None:
+            known = set(stage_names) | set(stage_names.values())
+            for index, stage in enumerate(wanted_stages):
+                if stage not in known:
+                    raise InvalidRequest(f"stage[{index}]: no stage {stage!r} in this project's workflow")
+        batch_names = {b.id: b.name for b in project.batches}
+        rows = []
+        if "default" not in options.get("taskTypes", ["default"]):
+            return rows
+        for view in hub.tasks.project_tasks(project.id, with_answer=False):
+            if wanted_stages is not None and view["stage"] not in wanted_stages \
+                    and stage_names.get(view["stage"]) not in wanted_stages:
+                continue
+            if batch_ids is not None and not batch_ids & set(view["batches"]):
+                continue
+            if not _in_range(view["createdAt"], options.get("createdAt")) or \
+                    not _in_range(view["updatedAt"], options.get("updatedAt")):
+                continue
+            task = hub.tasks.tasks[view["_id"]]
+            asset = hub.assets[task.asset_id]
+            answer = shown_answer(hub.tasks.answer_of(task), project.category_schema)
+            if options.get("includeOnlyKeyFrames"):
+                for tool in answer["tools"]:
+                    if isinstance(tool.get("frames"), list):
+                        tool["frames"] = [f for f in tool["frames"] if not isinstance(f, Mapping)
+                                          or f.get("isKeyFrame", True)]
+            exported_task = {"taskId": task.id, "stage": stage_names.get(task.stage, task.stage),
+                             "stageId": task.stage, "status": task.status, "assignee": task.assignee,
+                             "reviewStatus": task.review_status, "priority": task.priority,
+                             "duration": task.duration, "totalDuration": task.total_duration,
+                             "brushDataUrl": task.brush_data_url, **answer,
+                             "createdAt": view["createdAt"], "updatedAt": view["updatedAt"]}
+            if options.get("includeHistory"):
+                exported_task["history"] = [
+                    {k: v for k, v in hub.tasks.history[h].items() if k not in ("project", "asset", "task")}
+                    for h in task.history]
+            row = {"externalId": asset.external_id, "asset": asset.url(hub.base_url), "assetId": asset.id,
+                   "dataset": [], "batches": [batch_names.get(b, b) for b in asset.batches], "task": exported_task}
+            if options.get("includeMetadata"):
+                row["metadata"] = dict(asset.metadata)
+            rows.append(row)
+        return rows
+
+
+def build_export(hub: Hub, user: User, project_id: Any, params: Mapping[str, str]) -> str:
+    """Write the export zip to the object store; returns a signed URL that downloads it (no API key)."""
+    options = parse_options(params)
+    rows = export_rows(hub, user, project_id, options)
+    if options["format"] == "ndjson":
+        content, name = "".join(json.dumps(r) + "\n" for r in rows), "export.ndjson"
+    else:
+        content, name = json.dumps(rows), "export.json"
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(name, content)
+    stamp = iso_time(time.time()).replace(":", "-")
+    key = hub.objects.key_for(user.organization_id, project_id, "exports", f"export-{stamp}.zip")
+    hub.objects.put(key, buffer.getvalue())
+    return hub.objects.url(hub.base_url, key, "GET", SIGNED_URL_TTL)

@@ -1,0 +1,133 @@
+"""Assets added and removed through the SDK: ``upload_files_cloud`` / ``upload_files`` / ``delete_assets``,
+and the presigned URLs (``getUploadUrl``, ``getSignedUrl``) behind local uploads, brushes and exports.
+
+A file uploaded to this host's object store becomes an asset whose URL is signed for
+:data:`ASSET_URL_TTL` (like a private bucket's presigned URL), so a plugin can GET it
+without a key while another organization cannot guess its way to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from . import batches as batch_rules
+from .errors import InvalidRequest
+from .models import Asset, User
+from .objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
+from .assets import make_asset
+
+if TYPE_CHECKING:
+    from .hub import Hub
+
+ASSET_URL_TTL = 30 * 24 * 3600.0
+MAX_ASSETS_PER_CALL = 10_000
+
+
+class Uploads:
+    def __init__(self, hub: Hub) -> None:
+        self._hub = hub
+        self._lock = hub._lock
+
+    @property
+    def _objects(self) -> ObjectStore:
+        return self._hub.objects
+
+    # ------------------------------------------------------------ presigned URLs
+
+    def upload_url(self, user: User, name: Any, project_id: Any, file_type: Any) -> str:
+        project = self._hub.project_for(user, project_id)
+        key = self._objects.key_for(user.organization_id, project.id, file_type, name)
+        return self._objects.url(self._hub.base_url, key, "PUT", UPLOAD_URL_TTL)
+
+    def signed_url(self, user: User, name: Any, project_id: Any, file_type: Any) -> str:
+        """A GET URL for a file of the caller's organization, named by any URL of it (the upload URL too)."""
+        self._hub.project_for(user, project_id)
+        key = self._objects.key_of_url(name)
+        self._check_owner(user, key, "name")
+        return self._objects.url(self._hub.base_url, key, "GET", SIGNED_URL_TTL)
+
+    @staticmethod
+    def _check_owner(user: User, key: str, where: str) -> None:
+        if key.split("/", 1)[0] != user.organization_id:
+            raise InvalidRequest(f"{where}: that file does not belong to your organization")
+
+    # ------------------------------------------------------------------- assets
+
+    def _own_file_path(self, user: User, url: str, where: str) -> str | None:
+        """For a URL of this host's object store: a path signed for a long time; else None."""
+        parts = urlsplit(url)
+        base = urlsplit(self._hub.base_url)
+        if parts.netloc != base.netloc or not parts.path.startswith(OBJECT_PREFIX):
+            return None
+        key = self._objects.key_of_url(url)
+        self._check_owner(user, key, where)
+        if not self._objects.exists(key):
+            raise InvalidRequest(f"{where}: nothing was uploaded to {url} (PUT the file to its upload URL first)")
+        signed = self._objects.url("", key, "GET", ASSET_URL_TTL)
+        return signed
+
+    def add_assets(self, user: User, project_id: Any, assets: Any, *, batches: Any = None,
+                   priority: Any = 0) -> list[dict]:
+        """Create assets (``{data, externalId, metadata?, batches?, storage?, contextData?}``) and their tasks.
+
+        All or nothing: any bad asset refuses the whole call, saying which and why.
+        """
+        if not isinstance(assets, list) or not assets:
+            raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
+        if len(assets) > MAX_ASSETS_PER_CALL:
+            raise InvalidRequest(f"assets: at most {MAX_ASSETS_PER_CALL} per call, got {len(assets)}")
+        if isinstance(priority, bool) or not isinstance(priority, int):
+            raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
+        with self._lock:
+            project = self._hub.project_for(user, project_id)
+            common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
+            prepared = []
+            for index, raw in enumerate(assets):
+                where = f"assets[{index}]"
+                if not isinstance(raw, Mapping):
+                    raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
+                data = raw.get("data")
+                if not isinstance(data, str) or not data.startswith(("http://", "https://")):
+                    raise InvalidRequest(f"{where}.data must be an http(s) URL, got {data!r}")
+                external_id = raw.get("externalId")
+                if external_id is None:
+                    external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
+                storage = raw.get("storage")
+                if storage is not None:
+                    self._hub.storages._storage(user, storage)
+                own = self._own_file_path(user, data, f"{where}.data")
+                own_batches = batch_rules.resolve(project, raw["batches"], f"{where}.batches") \
+                    if raw.get("batches") is not None else []
+                metadata = raw.get("metadata") or {}
+                prepared.append({"externalId": external_id, "data": own or data, "hosted": own is not None,
+                                 "metadata": metadata, "batches": list(dict.fromkeys(common + own_batches))})
+            by_name = {b.name: b.id for b in project.batches}
+            created: list[Asset] = [make_asset(project, raw, by_name, index) for index, raw in enumerate(prepared)]
+            for asset in created:
+                self._hub.assets[asset.id] = asset
+                project.asset_ids.append(asset.id)
+            self._hub.tasks.add(project, created)
+            if priority:
+                for asset in created:
+                    self._hub.tasks.task_for_asset(asset.id).priority = priority
+            self._hub._notify("project", {"id": project.id})
+            return [a.to_dict(self._hub.base_url) for a in created]
+
+    def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
+        if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):
+            raise InvalidRequest("assets must be a non-empty list of asset ids")
+        with self._lock:
+            project = self._hub.project_for(user, project_id)
+            for index, asset_id in enumerate(asset_ids):
+                asset = self._hub.assets.get(asset_id)
+                if asset is None or asset.project_id != project.id:
+                    raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
+            gone = set(asset_ids)
+            project.asset_ids[:] = [a for a in project.asset_ids if a not in gone]
+            for asset_id in gone:
+                del self._hub.assets[asset_id]
+            self._hub.tasks.remove_assets(gone)
+            self._hub._notify("project", {"id": project.id})
+            return len(gone)

@@ -1,0 +1,63 @@
+"""The object store over HTTP: presigned upload/download URLs, and the URLs themselves.
+
+``GET /v2/getUploadUrl`` and ``GET /v2/getSignedUrl`` need the API key; the URLs they
+give out need none (their signature is the permission), like S3's presigned URLs.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, request
+
+from ..errors import Forbidden, InvalidRequest
+from ..objects import ObjectTooLarge
+from .auth import API_KEY_HEADER, current_user, hub
+from .rest import success
+
+blueprint = Blueprint("objects", __name__)
+
+
+@blueprint.get("/v2/getUploadUrl")
+def upload_url():
+    user = current_user()
+    url = hub().uploads.upload_url(user, request.args.get("name"), request.args.get("project"),
+                                   request.args.get("type"))
+    return success({"uploadUrl": url})
+
+
+@blueprint.get("/v2/getSignedUrl")
+def signed_url():
+    user = current_user()
+    # The official client sends the upload URL unencoded as 'name': its own query (expires,
+    # signature) arrives as separate parameters and is ignored; the path names the file.
+    url = hub().uploads.signed_url(user, request.args.get("name"), request.args.get("project"),
+                                   request.args.get("type"))
+    return success({"signedUrl": url})
+
+
+@blueprint.put("/objects/<path:key>")
+def put_object(key: str):
+    store = hub().objects
+    store.check("PUT", key, request.args.get("expires"), request.args.get("signature"))
+    if request.content_length is not None and request.content_length > store.max_bytes:
+        raise ObjectTooLarge(f"the file is {request.content_length} bytes; this host takes at most "
+                             f"{store.max_bytes}")
+    data = request.stream.read(store.max_bytes + 1)
+    store.put(key, data)
+    return Response(status=200)
+
+
+@blueprint.get("/objects/<path:key>")
+def get_object(key: str):
+    store = hub().objects
+    if request.headers.get(API_KEY_HEADER) and "signature" not in request.args:
+        user = current_user()
+        if key.split("/", 1)[0] != user.organization_id:
+            raise Forbidden("that file belongs to another organization")
+    else:
+        store.check("GET", key, request.args.get("expires"), request.args.get("signature"))
+    name = key.rsplit("/", 1)[-1]
+    kind = "application/zip" if name.endswith(".zip") else "image/png" if name.endswith(".png") \
+        else "application/octet-stream"
+    if "/" not in key:
+        raise InvalidRequest(f"bad file key {key!r}")
+    return Response(store.get(key), mimetype=kind)
