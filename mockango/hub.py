@@ -22,7 +22,8 @@ from typing import Any, Protocol
 
 from . import models
 from .assets import check_filters, make_asset, matches, paging
-from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
+from .errors import (AuthenticationError, Conflict, InvalidRequest, LabelImportError, MockangoError, NotFound,
+                     RunTimeout)
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
@@ -494,14 +495,18 @@ class Hub:
     def task_of(self, asset: Asset, task_id: Any = None) -> dict | None:
         """The asset's task as a Model run event names it (``{_id, answer}``), or None when it has none.
 
-        mockango keeps one task per asset, identified by the asset's own id, holding its
-        stored answer; a ``task`` given for a run must be that one.
+        A ``task`` given for a run must be the asset's own.
         """
-        if task_id is not None and task_id != asset.id:
-            raise InvalidRequest(f"task '{task_id}' is not the task of asset '{asset.external_id}' ({asset.id})")
-        labels = asset.labels or {}
-        return {"_id": asset.id, "answer": {key: labels.get(key, []) for key in
-                                             ("objects", "classifications", "relations")}}
+        from .tasks import shown_answer
+
+        task = self.tasks.task_for_asset(asset.id)
+        if task_id is not None and (task is None or task_id != task.id):
+            raise InvalidRequest(f"task '{task_id}' is not the task of asset '{asset.external_id}' ({asset.id})"
+                                 + (f": its task is '{task.id}'" if task else ""))
+        if task is None:
+            return None
+        project = self.projects[asset.project_id]
+        return {"_id": task.id, "answer": shown_answer(self.tasks.answer_of(task), project.category_schema)}
 
     def _session_from(self, connection_id: str | None, payload: Any, *, user: User | None = None) -> Session:
         if not isinstance(payload, Mapping):
@@ -555,7 +560,7 @@ class Hub:
                 outcome.result["assets"] = self.assets_created_by(session)
             return outcome
         if kind == plugin_types.EXPORT:
-            return plugin_types.export_answer(payload, self.exported_file)
+            return plugin_types.export_answer(payload, lambda url: self.exported_file(url, session.organization_id))
         if kind == plugin_types.MARKDOWN:
             return plugin_types.Outcome(True, message=response, result={"assets": self.assets_created_by(session)})
         return plugin_types.Outcome(True, message=response, result=response)
@@ -577,10 +582,45 @@ class Hub:
         if errors:
             return plugin_types.Outcome(False, message=response, errors=errors,
                                         reason=plugin_types.errors_reason("the Model plugin's answer", errors))
-        stored = json.loads(json.dumps(item))
-        asset.labels, asset.labeled_by_session = stored, session.id
-        self._notify("labels", {"project": asset.project_id, "session": session.id})
-        return plugin_types.Outcome(True, message=response, result={"assetId": asset.id, "answer": stored})
+        stored = {key: json.loads(json.dumps(item.get(key) or [])) for key in ("objects", "classifications",
+                                                                                 "relations")}
+        task = self.tasks.task_for_asset(asset.id)
+        if task is not None:
+            task.answer = stored
+            self.tasks._record(task, "plugin-answer", f"session:{session.id}", answer=copy.deepcopy(stored))
+            self._notify("task", {"project": task.project_id, "task": task.id, "stage": task.stage})
+        return plugin_types.Outcome(True, message=response, result={
+            "assetId": asset.id, "taskId": task.id if task else None, "answer": stored})
+
+    def plugin_annotated(self, session_id: str, task: Mapping) -> None:
+        """A run key submitted a task (``POST /v2/annotate``): a workflow Model run on that task ends with it."""
+        with self._lock:
+            session = self.sessions.get(session_id)
+            if session is None or session.finished or not self._annotates(session, task.get("_id")):
+                return
+            answer = {key: task.get("answer", {}).get(key if key != "objects" else "tools", [])
+                      for key in ("objects", "classifications", "relations")}
+            session.result = {"assetId": task.get("asset"), "taskId": task.get("_id"), "answer": answer,
+                              "stage": task.get("stage")}
+            self._finish(session, models.SUCCEEDED, message=f"task {task.get('_id')} submitted to stage "
+                                                            f"{task.get('stage')}")
+
+    def plugin_annotate_refused(self, session_id: str, task_id: str, error: Exception) -> None:
+        """A workflow Model run's annotate call was refused: the run fails with every error of it."""
+        with self._lock:
+            session = self.sessions.get(session_id)
+            if session is None or session.finished or not self._annotates(session, task_id):
+                return
+            details = getattr(error, "details", None)
+            session.errors = list(details) if isinstance(details, list) else []
+            self._finish(session, models.FAILED, reason=f"the plugin's POST /v2/annotate/{task_id} was refused: "
+                                                        f"{getattr(error, 'message', error)}")
+
+    @staticmethod
+    def _annotates(session: Session, task_id: Any) -> bool:
+        event = session.event
+        return session.plugin_type == plugin_types.MODEL and bool(event.get("workflow")) \
+            and event.get("taskId") == task_id
 
     def assets_created_by(self, session: Session) -> list[str]:
         """Ids of the assets a run created (a Markdown or File Explorer upload), in creation order."""
@@ -588,9 +628,21 @@ class Hub:
         ids = project.asset_ids if project else []
         return [i for i in ids if self.assets[i].created_by_session == session.id]
 
-    def exported_file(self, url: str) -> tuple[str, bytes] | None:
-        """The file an Export plugin uploaded, found by its signed URL: (name, bytes), or None."""
-        return None
+    def exported_file(self, url: str, organization_id: str | None = None) -> tuple[str, bytes] | None:
+        """The file an Export plugin uploaded, found by its signed URL: (name, bytes), or None.
+
+        Only this host's object store counts, and only the given organization's files when one is given.
+        """
+        try:
+            key = self.objects.key_of_url(url)
+        except MockangoError:
+            return None
+        if organization_id is not None and key.split("/", 1)[0] != organization_id:
+            return None
+        try:
+            return key.rsplit("/", 1)[-1], self.objects.get(key)
+        except MockangoError:
+            return None
 
     def _finish(self, session: Session, status: str, *, message: Any = None, reason: str | None = None) -> None:
         session.status, session.message, session.reason = status, message, reason

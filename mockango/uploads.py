@@ -8,6 +8,8 @@ without a key while another organization cannot guess its way to it.
 
 from __future__ import annotations
 
+import re
+import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -69,10 +71,12 @@ class Uploads:
         return signed
 
     def add_assets(self, user: User, project_id: Any, assets: Any, *, batches: Any = None,
-                   priority: Any = 0) -> list[dict]:
+                   priority: Any = 0, session_id: str | None = None) -> list[dict]:
         """Create assets (``{data, externalId, metadata?, batches?, storage?, contextData?}``) and their tasks.
 
         All or nothing: any bad asset refuses the whole call, saying which and why.
+        ``session_id`` is the plugin run making the call (its run key), if any: the assets
+        remember it, and a Markdown run's ``data`` may be the markdown text itself.
         """
         if not isinstance(assets, list) or not assets:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
@@ -82,6 +86,8 @@ class Uploads:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
         with self._lock:
             project = self._hub.project_for(user, project_id)
+            session = self._hub.sessions.get(session_id) if session_id else None
+            takes_text = session is not None and session.plugin_type == "markdown"
             common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
             prepared = []
             for index, raw in enumerate(assets):
@@ -89,8 +95,11 @@ class Uploads:
                 if not isinstance(raw, Mapping):
                     raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
                 data = raw.get("data")
+                if takes_text and isinstance(data, str) and not data.startswith(("http://", "https://")):
+                    data = self._store_text(user, project.id, data, raw.get("externalId"), index)
                 if not isinstance(data, str) or not data.startswith(("http://", "https://")):
-                    raise InvalidRequest(f"{where}.data must be an http(s) URL, got {data!r}")
+                    hint = "" if takes_text else " (markdown text is taken as data only in a Markdown plugin's run)"
+                    raise InvalidRequest(f"{where}.data must be an http(s) URL{hint}, got {data!r}")
                 external_id = raw.get("externalId")
                 if external_id is None:
                     external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
@@ -106,6 +115,7 @@ class Uploads:
             by_name = {b.name: b.id for b in project.batches}
             created: list[Asset] = [make_asset(project, raw, by_name, index) for index, raw in enumerate(prepared)]
             for asset in created:
+                asset.created_by_session = session_id
                 self._hub.assets[asset.id] = asset
                 project.asset_ids.append(asset.id)
             self._hub.tasks.add(project, created)
@@ -114,6 +124,14 @@ class Uploads:
                     self._hub.tasks.task_for_asset(asset.id).priority = priority
             self._hub._notify("project", {"id": project.id})
             return [a.to_dict(self._hub.base_url) for a in created]
+
+    def _store_text(self, user: User, project_id: str, text: str, external_id: Any, index: int) -> str:
+        """Keep a markdown asset's text in the object store; its URL (on this host) becomes the asset's data."""
+        stem = external_id if isinstance(external_id, str) and external_id else f"asset-{index}"
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:150] + f"-{secrets.token_hex(4)}.md"
+        key = self._objects.key_for(user.organization_id, project_id, "assets", name)
+        self._objects.put(key, text.encode("utf-8"))
+        return self._objects.url(self._hub.base_url, key, "GET", ASSET_URL_TTL)
 
     def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
         if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):

@@ -8,7 +8,7 @@ from flask import Blueprint, request
 
 from .. import batches, project_admin
 from ..errors import InvalidRequest
-from .auth import current_user, hub
+from .auth import current_user, hub, request_api_key
 from .rest import json_body, success
 
 blueprint = Blueprint("projects", __name__, url_prefix="/v2")
@@ -69,7 +69,8 @@ def upload_cloud(project_id: str):
         except json.JSONDecodeError as exc:
             raise InvalidRequest(f"'batches' must be a JSON list of batch ids: {exc.msg}")
     created = hub().uploads.add_assets(user, project_id, body.get("assets"), batches=chosen,
-                                       priority=body.get("priority", 0))
+                                       priority=body.get("priority", 0),
+                                       session_id=hub().session_for_key(request_api_key()))
     return success({"assets": created, "total": len(created)}, 201)
 
 

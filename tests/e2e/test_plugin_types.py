@@ -71,10 +71,13 @@ def test_model_plugin_labels_the_asset_it_was_run_on(host, connector):
         result = run_result(host, record, asset=target["externalId"], class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     vehicle = result.category_schema[0]["schemaId"]
-    assert result.answer["objects"] == [{"schemaId": vehicle, "bounding-box": BOX}]
-    assert result.labels == {target["externalId"]: result.answer | {"externalId": target["externalId"]}}
-    stored = next(a for a in host.assets() if a["_id"] == target["_id"])
-    assert stored["labels"]["objects"] == result.answer["objects"]
+    assert result.answer == {"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
+                             "relations": []}
+    assert result.labels == {}, "a Model answer goes to the asset's task, not to its pre-labels"
+    with SDK(host.api_key, host.url) as sdk:
+        task = sdk.get_task(result.event["taskId"])["data"]["task"]
+    assert task["asset"] == target["_id"]
+    assert task["answer"]["tools"] == [{"schemaId": vehicle, "bounding-box": BOX, "title": "Vehicle"}]
     assert result.event["assetId"] == target["_id"] and result.event["dataURL"] == target["data"]
     result.assert_logged(f"labeling {target['_id']}")
 
@@ -93,7 +96,7 @@ def test_model_answer_off_the_ontology_fails_with_its_json_paths(host, connector
     paths = [e["path"] for e in result.errors]
     assert "response.objects[0].schemaId" in paths
     assert any(p.startswith("response.objects[1].bounding-box") for p in paths), paths
-    assert next(a for a in host.assets() if a["_id"] == asset["_id"])["labels"] is None
+    assert host.hub.tasks.task_for_asset(asset["_id"]).answer is None
 
 
 def test_model_callback_returning_the_vendor_samples_dict_is_accepted(host):

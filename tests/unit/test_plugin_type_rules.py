@@ -66,8 +66,9 @@ def test_model_run_event_names_one_asset_its_task_and_the_1_1_labeltask(hub):
     session = run(hub, plugin, asset=asset.external_id, class_mapping={"Car": "Vehicle"})
     event = connection.sent[0]
     assert event["assetId"] == asset.id and event["dataURL"] == asset.url(hub.base_url)
-    assert event["taskId"] == asset.id and event["overwrite"] is True and event["workflow"] is False
-    assert event["labeltask"] == {"_id": asset.id, "answer": {"tools": [], "classifications": [], "relations": []}}
+    task = hub.tasks.task_for_asset(asset.id)
+    assert event["taskId"] == task.id and event["overwrite"] is True and event["workflow"] is False
+    assert event["labeltask"] == {"_id": task.id, "answer": {"tools": [], "classifications": [], "relations": []}}
     assert event["categorySchema"] == [{"schemaId": vehicle_id(hub), "modelClass": "Car"}]
     assert session.plugin_type == "model"
     second = run(hub, plugin, asset=asset.id, overwrite=False, workflow=True)
@@ -99,14 +100,17 @@ def test_a_valid_model_answer_is_stored_on_the_asset_in_both_client_shapes(hub):
     # 1.4.10 and plugin_client: the answer itself.
     answer(hub, session, {"objects": [box], "classifications": [], "relations": []})
     assert session.status == "succeeded", session.reason
-    assert hub.assets[first_asset].labels["objects"] == [box]
-    assert session.result == {"assetId": first_asset, "answer": hub.assets[first_asset].labels}
+    assert hub.tasks.task_for_asset(first_asset).answer["objects"] == [box]
+    task = hub.tasks.task_for_asset(first_asset)
+    assert session.result == {"assetId": first_asset, "taskId": task.id, "answer": task.answer}
+    assert hub.tasks.history_of(hub.default_user, task.id)[-1]["action"] == "plugin-answer"
+    assert hub.assets[first_asset].labels is None, "a Model answer goes to the task, not to the pre-labels"
     # 1.3.22 with the vendor's sample: {data, answer}.
     session = run(hub, plugin, asset=second_asset)
     url = hub.assets[second_asset].url(hub.base_url)
     answer(hub, session, {"data": url, "answer": {"objects": [box], "classifications": [], "relations": []}})
     assert session.status == "succeeded", session.reason
-    assert hub.assets[second_asset].labeled_by_session == session.id
+    assert hub.tasks.task_for_asset(second_asset).answer["objects"] == [box]
 
 
 def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
@@ -122,7 +126,7 @@ def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
     assert "response.objects[0].schemaId" in paths
     assert any(p.startswith("response.objects[1].bounding-box") for p in paths), paths
     assert "the Model plugin's answer was refused with" in session.reason and "response.objects[0]" in session.reason
-    assert hub.assets[asset_id].labels is None
+    assert hub.tasks.task_for_asset(asset_id).answer is None
     other = run(hub, plugin, asset=asset_id)
     answer(hub, other, {"data": "http://elsewhere/x.png", "answer": {"objects": []}})
     assert other.status == "failed" and other.errors[0]["path"].startswith("response.answer")
