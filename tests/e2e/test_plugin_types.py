@@ -6,17 +6,22 @@ official one: the callback takes ``data``, reads the event's fields and returns 
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import csv
+import io
 import re
 import threading
+import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 
 from mockango import MockAngo
 from mockango.testing import MockAngoHandle
-from plugin_client import (AnnotationPayload, Answer, FileExplorerPlugin, InputPlugin, ModelPlugin, SDK,
-                           run)
+from plugin_client import (SDK, AnnotationPayload, Answer, ExportPlugin, ExportResponse, FileExplorerPlugin,
+                           InputPlugin, MarkdownPlugin, ModelPlugin, SDKError, run)
 from plugin_client.rest_connector import RestConnector
 from tests.protocol.clients import free_port
 
@@ -220,3 +225,139 @@ def test_cli_creates_a_typed_plugin_and_runs_it_with_its_options(host):
     finally:
         plugin.stop()
         thread.join(5)
+
+
+# ------------------------------------------------------- needing tasks, files and uploads
+
+
+@pytest.mark.parametrize("connector", CONNECTORS)
+def test_model_in_workflow_mode_submits_the_task_and_that_ends_the_run(host, connector):
+    with serving(host, ModelPlugin, box_model, "model", connector, class_names=["Car"]) as record:
+        asset = host.assets()[6]
+        task = host.hub.tasks.task_for_asset(asset["_id"])
+        stage_before = task.stage
+        result = run_result(host, record, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
+    result.assert_succeeded()
+    result.assert_called("POST", f"/v2/annotate/{task.id}", status=200, times=1)
+    assert result.calls_to("POST", f"/v2/annotate/{task.id}")[0].query == "nextStage=true&isPlugin=true"
+    assert task.stage != stage_before, "the task moved on"
+    assert result.result["taskId"] == task.id and result.answer["objects"][0]["bounding-box"] == BOX
+    assert host.hub.tasks.history_of(host.hub.default_user, task.id)[-1]["action"] == "plugin-submit"
+
+
+def test_model_in_workflow_mode_with_an_invalid_answer_fails_with_the_annotate_errors(host):
+    def off(data):
+        return Answer(objects=[{"schemaId": "0" * 24, "bounding-box": BOX}])
+
+    with serving(host, ModelPlugin, off, "model", "WS") as record:
+        asset = host.assets()[0]
+        result = run_result(host, record, asset=asset["_id"], workflow=True)
+    result.assert_failed("POST /v2/annotate/")
+    assert "answer.objects[0].schemaId" in [e["path"] for e in result.errors]
+    assert host.hub.tasks.task_for_asset(asset["_id"]).answer is None
+
+
+def test_model_with_overwrite_off_keeps_what_the_task_already_holds(host):
+    with serving(host, ModelPlugin, box_model, "model", "WS", class_names=["Car"]) as record:
+        asset = host.assets()[7]
+        person = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Person")
+        existing = {"schemaId": person, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}
+        host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id,
+                                answer={"objects": [existing], "classifications": [], "relations": []})
+        result = run_result(host, record, asset=asset["_id"], overwrite=False, class_mapping={"Car": "Vehicle"})
+    result.assert_succeeded()
+    result.assert_called("GET", f"/v2/task/{result.event['taskId']}", status=200)
+    boxes = [o["bounding-box"] for o in result.answer["objects"]]
+    assert boxes == [BOX, existing["bounding-box"]]
+
+
+def csv_export(data):
+    """An Export plugin as the vendor's sample writes one: the export's boxes as text, zipped."""
+    lines = ["externalId,class,x,y,width,height"]
+    for task in data["jsonExport"]:
+        for obj in task["task"]["tools"]:
+            box = obj.get("bounding-box")
+            if box:
+                lines.append(f"{task['externalId']},{obj['title']},{box['x']},{box['y']},{box['width']},"
+                             f"{box['height']}")
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("boxes.csv", "\n".join(lines))
+    data["logger"].info(f"{data['numTasks']} tasks exported")
+    return ExportResponse(file=archive, file_name="boxes.zip")
+
+
+@pytest.mark.parametrize("connector", CONNECTORS)
+def test_export_plugin_uploads_its_file_and_the_session_keeps_it(host, connector):
+    vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
+    asset = host.assets()[0]
+    task = host.hub.tasks.task_for_asset(asset["_id"])
+    host.hub.tasks.set_task(task.id, stage="Complete",
+                            answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
+                                    "relations": []})
+    with serving(host, ExportPlugin, csv_export, "export", connector) as record:
+        result = run_result(host, record)
+    result.assert_succeeded()
+    assert result.exported_file_name == "boxes.zip"
+    with zipfile.ZipFile(io.BytesIO(result.exported_bytes)) as zipped:
+        text = zipped.read("boxes.csv").decode()
+    assert text.splitlines() == ["externalId,class,x,y,width,height",
+                                 f"{asset['externalId']},Vehicle,20,30,50,60"]
+    for path in ("/v2/export", "/v2/getUploadUrl", "/v2/getSignedUrl"):
+        result.assert_called("GET", path, status=200, times=1)
+    downloaded = requests.get(result.message, timeout=10)
+    assert downloaded.status_code == 200 and downloaded.content == result.exported_bytes
+    result.assert_logged("1 tasks exported")
+
+
+def test_export_answer_that_is_not_an_uploaded_file_fails_saying_why(host):
+    with serving(host, ExportPlugin, lambda data: ExportResponse(file=b"x", file_name="bad name!.zip"), "export",
+                 "WS") as record:
+        result = run_result(host, record)
+    result.assert_failed("the plugin reported an error")
+    result.assert_logged("name must be a file name", level="ERROR")
+
+
+def test_markdown_plugin_creates_one_asset_per_row_holding_its_markdown(host):
+    def render(data):
+        rows = list(csv.DictReader(io.StringIO(base64.b64decode(data["inputFile"]).decode())))
+        assets = [{"data": data["markdownText"].replace("|name|", row["name"]), "externalId": f"{i:03d}.md"}
+                  for i, row in enumerate(rows)]
+        with SDK(data["apiKey"], host.url) as sdk:
+            sdk.upload_files_cloud(data["projectId"], assets)
+        return f"{len(assets)} markdown files are uploaded!"
+
+    with serving(host, MarkdownPlugin, render, "markdown", "WS") as record:
+        result = run_result(host, record, input_file=b"name\nAda\nGrace\n", markdown_text="# Hello |name|")
+    result.assert_succeeded().assert_message("2 markdown files are uploaded!")
+    assert [a["externalId"] for a in result.created_assets] == ["000.md", "001.md"]
+    texts = [requests.get(a["data"], timeout=10).text for a in result.created_assets]
+    assert texts == ["# Hello Ada", "# Hello Grace"]
+
+
+def test_markdown_text_as_asset_data_is_refused_outside_a_markdown_run(host):
+    with SDK(host.api_key, host.url) as sdk:
+        with pytest.raises(SDKError, match="markdown text is taken as data only in a Markdown plugin's run"):
+            sdk.upload_files_cloud(host.project_id, [{"data": "# not a URL", "externalId": "x.md"}])
+
+
+def test_file_explorer_upload_creates_assets_in_the_storage(host):
+    with SDK(host.api_key, host.url) as sdk:
+        storage = sdk._call("POST", "/v2/storages", body={
+            "name": "photos", "provider": "AWS", "region": "eu-central-1", "bucket": "photos",
+            "publicKey": "AKIA", "privateKey": "secret"})["data"]["storage"]
+
+    def upload(data):
+        with SDK(data["apiKey"], host.url) as sdk:
+            found = sdk.get_storages(data["storageId"])
+            urls = [{"data": f"https://{data['bucket']}.s3.{found['region']}.amazonaws.com/{key}", "externalId": key}
+                    for key in data["files"]]
+            sdk.upload_files_cloud(data["projectId"], urls, storage_id=data["storageId"])
+        return f"{len(urls)} assets are uploaded!"
+
+    with serving(host, FileExplorerPlugin, upload, "file-explorer", "WS") as record:
+        result = run_result(host, record, bucket="photos", folder="2024/", upload=True, storage_id=storage["_id"],
+                            files=["2024/a.png", "2024/b.png"])
+    result.assert_succeeded().assert_message("2 assets are uploaded!")
+    assert [a["externalId"] for a in result.created_assets] == ["2024/a.png", "2024/b.png"]
+    assert result.result["assets"] == [a["_id"] for a in result.created_assets]
