@@ -8,9 +8,12 @@ Run: .venv/bin/python -m pytest tests/official -m official -q
 """
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 
 import pytest
+import requests
 
 from harness import SAMPLES, PluginProcess, official_python
 from mockango import MockAngo, MockangoError
@@ -129,3 +132,68 @@ def test_input_plugin_1_4_answer_is_recorded(host, start_plugin):
     result = _run(host, record, proc, file_explorer_options={"files": ["a.png", "b.txt"]})
     result.assert_succeeded().assert_message({"taken": ["a.png"]})
     assert json.loads(result.config_json) == {}
+
+
+def test_model_plugin_1_4_in_workflow_mode_submits_the_task(host, start_plugin):
+    record = host.create_plugin("Model 1.4", class_names=["Car"], type="model")
+    proc = start_plugin("1.4.10", "model_ango_1_4.py", record)
+    asset = host.assets()[8]
+    task = host.hub.tasks.task_for_asset(asset["_id"])
+    result = _run(host, record, proc, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
+    result.assert_succeeded()
+    result.assert_called("POST", f"/v2/annotate/{task.id}", status=200, times=1)
+    assert task.answer["objects"][0]["bounding-box"] == BOX
+    assert result.result["stage"] == task.stage != "Start"
+
+
+def test_model_plugin_1_4_overwrite_off_merges_the_tasks_answer(host, start_plugin):
+    record = host.create_plugin("Model 1.4", class_names=["Car"], type="model")
+    proc = start_plugin("1.4.10", "model_ango_1_4.py", record)
+    asset = host.assets()[9]
+    person = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Person")
+    existing = {"schemaId": person, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}
+    host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id,
+                            answer={"objects": [existing], "classifications": [], "relations": []})
+    result = _run(host, record, proc, asset=asset["_id"], overwrite=False, class_mapping={"Car": "Vehicle"})
+    result.assert_succeeded()
+    assert [o["bounding-box"] for o in result.answer["objects"]] == [BOX, existing["bounding-box"]]
+
+
+def test_export_plugin_1_4_uploads_and_the_session_keeps_the_file(host, start_plugin):
+    vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
+    asset = host.assets()[0]
+    host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id, stage="Complete",
+                            answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
+                                    "relations": []})
+    record = host.create_plugin("Export 1.4", type="export", default_config={"separator-character": "|"})
+    proc = start_plugin("1.4.10", "export_ango_1_4.py", record)
+    result = _run(host, record, proc)
+    result.assert_succeeded()
+    assert result.exported_file_name == f"{host.project_id}.zip"
+    with zipfile.ZipFile(io.BytesIO(result.exported_bytes)) as zipped:
+        rows = json.loads(zipped.read(f"{host.project_id}.json"))
+    assert rows == [{"externalId": asset["externalId"], "URL": asset["data"], "Annotations": "Vehicle 20 30 50 60"}]
+    result.assert_logged("Plugin session is started! 1 tasks")
+
+
+def test_markdown_plugin_1_4_creates_markdown_assets(host, start_plugin):
+    record = host.create_plugin("Markdown 1.4", type="markdown")
+    proc = start_plugin("1.4.10", "markdown_ango_1_4.py", record)
+    result = _run(host, record, proc, input_file=b"name,city\nAda,London\nGrace,Arlington\n",
+                  markdown_text="# |name| &amp; |city|")
+    result.assert_succeeded().assert_message("All markdown files are uploaded!")
+    assert [a["externalId"] for a in result.created_assets] == ["00000.md", "00001.md"]
+    assert [requests.get(a["data"], timeout=10).text for a in result.created_assets] == [
+        "# Ada & London", "# Grace & Arlington"]
+
+
+def test_file_explorer_1_4_upload_creates_assets(host, start_plugin, tmp_path):
+    storage = host.hub.storages.create(host.hub.default_user, {"name": "photos", "provider": "AWS",
+                                                               "region": "eu-central-1"})
+    record = host.create_plugin("Explorer", type="file-explorer")
+    proc = start_plugin("1.4.10", "file_explorer_ango_1_4.py", record, extra_env={"BUCKET_ROOT": str(tmp_path)})
+    result = _run(host, record, proc, bucket="photos", folder="2024/", upload=True, storage_id=storage["_id"],
+                  files=["2024/a.png"])
+    result.assert_succeeded().assert_message("1 assets are uploaded!")
+    assert [a["data"] for a in result.created_assets] == [
+        "https://photos.s3.eu-central-1.amazonaws.com/2024/a.png"]
