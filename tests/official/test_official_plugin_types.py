@@ -197,3 +197,19 @@ def test_file_explorer_1_4_upload_creates_assets(host, start_plugin, tmp_path):
     result.assert_succeeded().assert_message("1 assets are uploaded!")
     assert [a["data"] for a in result.created_assets] == [
         "https://photos.s3.eu-central-1.amazonaws.com/2024/a.png"]
+
+
+def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mockango_s3):
+    """The vendor's File Explorer reads its storage (get_storages) and lists the bucket with boto3;
+    a moto server on loopback is the bucket (AWS_ENDPOINT_URL), so it runs unchanged."""
+    mockango_s3.put("photos", {"2024/a.png": b"a", "2024/b.png": b"b", "2024/summer/c.png": b"c", "top.png": b"t"})
+    storage = host.hub.storages.create(host.hub.default_user, {
+        "name": "photos", "provider": "AWS", "region": "us-east-1", "publicKey": "AKIA", "privateKey": "secret"})
+    record = host.create_plugin("S3 explorer", type="file-explorer")
+    proc = start_plugin("1.4.10", "file_explorer_s3_ango_1_4.py", record)
+    result = _run(host, record, proc, bucket="photos", folder="2024/", storage_id=storage["_id"])
+    result.assert_succeeded()
+    assert result.listing == {"folders": ["2024/summer/"], "files": ["2024/a.png", "2024/b.png"], "scrollToken": None}
+    uploaded = _run(host, record, proc, bucket="photos", folder="2024/", storage_id=storage["_id"], upload=True)
+    uploaded.assert_succeeded().assert_message("2 assets are uploaded!")
+    assert [a["externalId"] for a in uploaded.created_assets] == ["2024/a.png", "2024/b.png"]
