@@ -335,10 +335,12 @@ class TaskBook:
             task = self._task(user, task_id)
             project = self._hub.projects[task.project_id]
             asset = self._hub.assets[task.asset_id]
-            stored = {"objects": list(answer.get("objects") or []),
+            # 1.1.x clients send a task's objects under ``tools`` (the name a task's answer shows them by).
+            objects = answer.get("objects") if "objects" in answer else answer.get("tools")
+            stored = {"objects": list(objects or []),
                       "classifications": list(answer.get("classifications") or []),
                       "relations": list(answer.get("relations") or [])}
-            unknown = set(answer) - set(stored)
+            unknown = set(answer) - set(stored) - {"tools"}
             if unknown:
                 raise InvalidRequest(f"answer: unknown key(s) {sorted(unknown)}; an answer holds objects, "
                                      f"classifications and relations")

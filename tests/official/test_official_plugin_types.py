@@ -213,3 +213,15 @@ def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mocka
     uploaded = _run(host, record, proc, bucket="photos", folder="2024/", storage_id=storage["_id"], upload=True)
     uploaded.assert_succeeded().assert_message("2 assets are uploaded!")
     assert [a["externalId"] for a in uploaded.created_assets] == ["2024/a.png", "2024/b.png"]
+
+
+def test_model_plugin_1_1_in_workflow_mode_submits_labeltask_with_tools(host, start_plugin):
+    """1.1.x reads ``labeltask`` and posts ``{answer: {tools, classifications, relations}}`` to annotate."""
+    record = host.create_plugin("Model 1.1", class_names=["Car"], type="model")
+    proc = start_plugin("1.1.6", "model_ango_1_1.py", record)
+    asset = host.assets()[10]
+    task = host.hub.tasks.task_for_asset(asset["_id"])
+    result = _run(host, record, proc, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
+    result.assert_succeeded()
+    result.assert_called("POST", f"/v2/annotate/{task.id}", status=200, times=1)
+    assert [o["bounding-box"] for o in task.answer["objects"]] == [BOX]

@@ -1,5 +1,7 @@
 # A Model plugin for ango 1.1.x (module ango, callback(**data)), as the vendor's model sample
 # writes one: answers {"data": dataURL, "answer": {...}} with one box of the first mapped class.
+# 1.1.x puts no logger into data in workflow mode (only its non-workflow path adds one), hence the fallback.
+import logging
 import os
 
 from ango.plugins import ModelPlugin, run
@@ -10,7 +12,7 @@ PLUGIN_SECRET = os.environ["PLUGIN_SECRET"]
 
 
 def run_model(**data):
-    logger = data.get("logger")
+    logger = data.get("logger") or logging.getLogger("model")
     logger.info("Plugin session is started!")
     schema_id = data.get("categorySchema")[0]["schemaId"]
     bbox_obj = [{"schemaId": schema_id, "bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}]
