@@ -28,6 +28,7 @@ from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from . import plugin_types
+from .plugin_stages import PluginStages
 from .plugin_types import PLUGIN_TYPES, kind_of
 from .rest_plugins import RestPluginWatcher
 from .issues import IssueBook
@@ -69,6 +70,8 @@ class Hub:
         self._changed = threading.Condition(self._lock)
         self._listeners: list = []
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
+        self.plugin_stages = PluginStages(self)
+        self._listeners.append(self.plugin_stages.on_change)
         self.objects = ObjectStore(files_dir)
         """Uploaded files, brushes and exports: in memory, or under ``files_dir`` (``mockango serve``)."""
         self._clear()

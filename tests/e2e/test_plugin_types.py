@@ -361,3 +361,51 @@ def test_file_explorer_upload_creates_assets_in_the_storage(host):
     result.assert_succeeded().assert_message("2 assets are uploaded!")
     assert [a["externalId"] for a in result.created_assets] == ["2024/a.png", "2024/b.png"]
     assert result.result["assets"] == [a["_id"] for a in result.created_assets]
+
+
+def _plugin_stage_workflow(host, plugin_id: str) -> None:
+    host.hub.tasks.set_stages(host.hub.default_user, host.project_id, [
+        {"id": "Start", "type": "Start", "next": ["Label"]},
+        {"id": "Label", "type": "Label", "next": ["Detector"]},
+        {"id": "Detector", "type": "Plugin", "pluginId": plugin_id, "classMapping": {"Car": "Vehicle"},
+         "next": ["Complete"]},
+        {"id": "Complete", "type": "Complete", "next": []},
+    ])
+
+
+def test_a_task_reaching_a_plugin_stage_is_sent_to_the_model_plugin(host):
+    with serving(host, ModelPlugin, box_model, "model", "WS", class_names=["Car"]) as record:
+        _plugin_stage_workflow(host, record.id)
+        asset = host.assets()[11]
+        task = host.hub.tasks.task_for_asset(asset["_id"])
+        with SDK(host.api_key, host.url) as sdk:  # a labeler submits the task: it moves on to the plugin stage
+            sdk.annotate_task(task.id, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
+        session = _wait_for(lambda: next((s for s in host.hub.sessions.values()
+                                          if s.event.get("taskId") == task.id and s.finished), None))
+    assert session.status == "succeeded", session.reason
+    assert session.event["workflow"] is True and session.event["assetId"] == asset["_id"]
+    assert task.stage == "Complete"
+    assert [o["bounding-box"] for o in task.answer["objects"]] == [BOX]
+
+
+def test_a_plugin_stage_whose_plugin_is_offline_says_so_in_the_task_history(host):
+    record = host.create_plugin("Offline detector", type="model", class_names=["Car"])
+    _plugin_stage_workflow(host, record.id)
+    task = host.hub.tasks.task_for_asset(host.assets()[12]["_id"])
+    with SDK(host.api_key, host.url) as sdk:
+        sdk.annotate_task(task.id, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
+    entry = _wait_for(lambda: next((h for h in host.hub.tasks.history_of(host.hub.default_user, task.id)
+                                    if h["action"] == "plugin-stage-refused"), None))
+    assert "is not live" in entry["reason"] and task.stage == "Detector"
+
+
+def _wait_for(probe, timeout: float = 10.0):
+    import time
+
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        found = probe()
+        if found:
+            return found
+        time.sleep(0.02)
+    pytest.fail(f"nothing within {timeout:g} s")
