@@ -45,7 +45,8 @@ def main() -> None:
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
           verbose: bool) -> None:
     """Start a local host with demo data and one demo Batch Model plugin."""
-    hub = Hub(seed=seed, run_timeout=run_timeout)
+    # Uploaded files, brushes and exports live beside the state file, in files/.
+    hub = Hub(seed=seed, run_timeout=run_timeout, files_dir=str(Path(state_path).parent / "files"))
     state = StateFile(state_path)
     try:
         restored = not fresh and state.load_into(hub)

@@ -67,7 +67,7 @@ def parse_options(params: Mapping[str, str]) -> dict:
         raise InvalidRequest(f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}")
     options: dict[str, Any] = {}
     for name in BOOLEAN_OPTIONS:
-        raw = params.get(name, "false" if name != "includeMetadata" else "true")
+        raw = params.get(name, "true" if name in ("includeMetadata", "includeHistory") else "false")
         if raw not in ("true", "false"):
             raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
         options[name] = raw == "true"

@@ -198,6 +198,60 @@ class MockAngo:
         """A project with your own ontology and assets in the default organization; returns its id."""
         return self.hub.create_project(name, category_schema, assets, description=description).id
 
+    # ------------------------------------------------- project data (issue 9)
+
+    def tasks(self, project_id: str | None = None) -> list[dict]:
+        """Every task of the project (oldest first), each with its stage, status, assignee and answer."""
+        return self.hub.tasks.project_tasks(project_id or self.project_id)
+
+    def task_for_asset(self, asset_id: str) -> dict:
+        """The task of one asset, as ``GET /v2/task/{id}`` shows it."""
+        with self.hub._lock:
+            task = self.hub.tasks.task_for_asset(asset_id)
+            if task is None:
+                from .errors import NotFound
+
+                raise NotFound(f"no task for asset '{asset_id}'")
+            return self.hub.tasks.view(task, with_answer=True)
+
+    def set_task(self, task_id: str, **changes: Any) -> dict:
+        """Set up a task for a test: ``stage=``, ``assignee=``, ``priority=``, ``answer=`` (import format)..."""
+        task = self.hub.tasks.set_task(task_id, **changes)
+        with self.hub._lock:
+            return self.hub.tasks.view(task, with_answer=True)
+
+    def set_stages(self, stages: list[dict], project_id: str | None = None) -> list[dict]:
+        """Replace the project's workflow (e.g. add a Plugin stage naming a plugin)."""
+        return self.hub.tasks.set_stages(self.hub.default_user, project_id or self.project_id, stages)
+
+    def create_batch(self, name: str, project_id: str | None = None) -> str:
+        """A new batch in the project; returns its id."""
+        from . import batches
+
+        answer = batches.create(self.hub, self.hub.default_user, project_id or self.project_id, {"name": name})
+        return answer["batch"]["_id"]
+
+    def create_storage(self, name: str = "storage", provider: str = "AWS", **fields: Any) -> str:
+        """A storage of the default organization; returns its id (fill it with :meth:`put_storage_file`)."""
+        return self.hub.storages.create(self.hub.default_user, {"name": name, "provider": provider, **fields})["_id"]
+
+    def put_storage_file(self, storage_id: str, bucket: str, path: str, data: bytes) -> None:
+        """Put a file in a storage's bucket, as a user would in their cloud bucket."""
+        self.hub.storages.put_file(storage_id, bucket, path, data)
+
+    def file(self, url: str) -> bytes:
+        """The bytes behind a URL of mockango's object store (an upload, brush or export URL)."""
+        return self.hub.objects.get(self.hub.objects.key_of_url(url))
+
+    def export(self, project_id: str | None = None, **options: str) -> list[dict]:
+        """The project's export rows, with ``GET /v2/export``'s options (e.g. ``stage='["Label"]'``)."""
+        from .exports import export_rows, parse_options
+
+        return export_rows(self.hub, self.hub.default_user, project_id or self.project_id, parse_options(options))
+
+    def issues(self, project_id: str | None = None) -> list[dict]:
+        return self.hub.issues.find(self.hub.default_user, project_id or self.project_id)
+
     def create_organization(self, name: str):
         """Another organization with one user (``.api_key``): for isolation tests."""
         return self.hub.create_organization(name)

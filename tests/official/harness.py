@@ -31,9 +31,6 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Module each released line of the package installs.
 MODULES = {"1.4.10": "imerit_ango", "1.1.6": "ango"}
-# PyPI publishes 1.3.22 (the version the vendor's samples pin) only as imerit-ango; `ango` starts at 1.3.29.
-DISTRIBUTIONS = {"1.3.22": "imerit-ango"}
-
 # pip output that means "the index could not be reached", not "the install is broken".
 _UNREACHABLE_MARKERS = (
     "NewConnectionError",
@@ -65,8 +62,20 @@ def venv_dir(version: str) -> Path:
     return cache_root() / f"ango-{version}"
 
 
+# Releases published only under the package's other name on PyPI.
+PACKAGES = {"1.3.22": "imerit-ango"}
+
+
+def _requirements(version: str) -> list[str]:
+    """What pip installs for ``version``: ``"1.4.10"``, or ``"1.4.10+numpy+pillow"`` with extra packages
+    (what some SDK methods import on use, e.g. ``upload_brush_array``)."""
+    base, *extras = version.split("+")
+    return [f"{PACKAGES.get(base, 'ango')}=={base}", *extras]
+
+
 def module_for(version: str) -> str:
     """The import name of the official package at ``version`` (``imerit_ango`` from 1.3 on)."""
+    version = version.split("+")[0]
     if version in MODULES:
         return MODULES[version]
     major, minor = (int(p) for p in version.split(".")[:2])
@@ -104,7 +113,7 @@ def _build(target: Path, version: str) -> None:
                    capture_output=True, text=True, timeout=300)
     python = target / "bin" / "python"
     cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-           "--timeout", "60", "--retries", "2", f"{DISTRIBUTIONS.get(version, 'ango')}=={version}"]
+           "--timeout", "60", "--retries", "2", *_requirements(version)]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:

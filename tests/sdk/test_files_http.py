@@ -1,0 +1,77 @@
+"""The object store over real HTTP: presigned upload and download URLs, limits, isolation."""
+from __future__ import annotations
+
+
+import requests
+
+
+def upload_url(api, project, name="mask.png", kind="brushes"):
+    status, body = api.get("/v2/getUploadUrl", name=name, project=project.id, type=kind)
+    assert status == 200, body
+    return body["data"]["uploadUrl"]
+
+
+def test_upload_without_a_key_then_download_by_signed_url(api, host, project):
+    url = upload_url(api, project)
+    assert requests.put(url, data=b"\x89PNG fake", timeout=10).status_code == 200
+    # The official client sends the upload URL unencoded: its query splits into parameters.
+    status, body = api.call("GET", f"/v2/getSignedUrl?name={url}&project={project.id}&type=brushes")
+    assert status == 200, body
+    signed = body["data"]["signedUrl"]
+    assert requests.get(signed, timeout=10).content == b"\x89PNG fake"
+    assert requests.get(url.split("?")[0], timeout=10).status_code == 403  # no signature, no key
+
+
+def test_an_upload_url_cannot_be_forged_or_reused_for_reading(api, project):
+    url = upload_url(api, project)
+    tampered = url[:-4] + ("0000" if not url.endswith("0000") else "1111")
+    assert requests.put(tampered, data=b"x", timeout=10).status_code == 403
+    assert requests.get(url, timeout=10).status_code == 403  # a PUT signature does not allow GET
+    other_file = url.replace("mask.png", "other.png")
+    assert requests.put(other_file, data=b"x", timeout=10).status_code == 403
+
+
+def test_expired_urls_are_refused(api, host, project):
+    key = host.hub.objects.key_for(host.hub.default_organization.id, project.id, "exports", "old.zip")
+    url = host.hub.objects.url(host.url, key, "PUT", -1)
+    response = requests.put(url, data=b"x", timeout=10)
+    assert response.status_code == 403 and "expired" in response.json()["message"]
+
+
+def test_size_limit(api, host, project):
+    host.hub.objects.max_bytes = 1000
+    url = upload_url(api, project)
+    response = requests.put(url, data=b"x" * 1001, timeout=10)
+    assert response.status_code == 413 and "1000" in response.json()["message"]
+    assert not host.hub.objects.exists(host.hub.objects.key_of_url(url))
+
+
+def test_bad_names_and_types_are_refused(api, project):
+    status, body = api.get("/v2/getUploadUrl", name="../../etc/passwd", project=project.id, type="assets")
+    assert status == 400 and "name" in body["message"]
+    status, body = api.get("/v2/getUploadUrl", name="a.png", project=project.id, type="secrets")
+    assert status == 400 and "type" in body["message"]
+
+
+def test_another_organization_cannot_sign_my_files(api, stranger, host, project):
+    url = upload_url(api, project)
+    requests.put(url, data=b"mine", timeout=10)
+    other = stranger.http.headers["apikey"]
+    other_project = host.hub.create_project("Theirs", {}, organization_id=host.hub.authenticate(other).organization_id)
+    status, body = stranger.call("GET", f"/v2/getSignedUrl?name={url}&project={other_project.id}&type=brushes")
+    assert status == 400 and "organization" in body["message"]
+    assert stranger.get("/v2/getUploadUrl", name="a.png", project=project.id, type="assets")[0] == 404
+
+
+def test_files_are_written_under_files_dir(tmp_path):
+    from mockango import MockAngo
+    from mockango.hub import Hub
+
+    with MockAngo(hub=Hub(files_dir=str(tmp_path))) as host:
+        from tests.sdk.conftest import Api
+
+        api = Api(host.url, host.api_key)
+        url = api.get("/v2/getUploadUrl", name="f.bin", project=host.project_id, type="assets")[1]["data"]["uploadUrl"]
+        assert requests.put(url, data=b"on disk", timeout=10).status_code == 200
+    written = list(tmp_path.rglob("f.bin"))
+    assert len(written) == 1 and written[0].read_bytes() == b"on disk"
