@@ -1,8 +1,9 @@
 # A File Explorer plugin for plugin_client. Its "buckets" are folders under BUCKET_ROOT (a stand-in
-# for S3 that needs no account): browsing lists a folder a page at a time, uploading makes the chosen
-# files (or the whole folder) assets of the project. Run:
+# for S3 that needs no account): browsing lists a folder a page at a time, uploading copies the chosen
+# files (or the whole folder) to the host (getUploadUrl + PUT) and makes them assets. Run:
 #   BUCKET_ROOT=/data ANGO_HOST=... PLUGIN_ID=... PLUGIN_SECRET=... python file_explorer_plugin.py
 import os
+import re
 from pathlib import Path
 
 from plugin_client import SDK, FileExplorerPlugin, run
@@ -28,8 +29,13 @@ def explore(data):
     keys = [p.relative_to(base).as_posix() + ("/" if p.is_dir() else "") for p in entries]
     if data.get("upload"):
         chosen = data.get("files") or [k for k in keys if not k.endswith("/")]
-        assets = [{"data": f"file://{base / key}", "externalId": key} for key in chosen]
+        assets = []
         with SDK(data["apiKey"], HOST) as sdk:
+            for key in chosen:
+                name = re.sub(r"[^A-Za-z0-9._-]", "_", key)
+                upload_url = sdk.get_upload_url(name, data["projectId"], "assets")
+                sdk.put_file(upload_url, (base / key).read_bytes())
+                assets.append({"data": upload_url, "externalId": key})
             sdk.upload_files_cloud(data["projectId"], assets, storage_id=data.get("storageId"))
         data["logger"].info(f"{len(assets)} assets are uploaded")
         return f"{len(assets)} assets are uploaded!"

@@ -31,6 +31,7 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 # Module each released line of the package installs.
 MODULES = {"1.4.10": "imerit_ango", "1.1.6": "ango"}
+
 # pip output that means "the index could not be reached", not "the install is broken".
 _UNREACHABLE_MARKERS = (
     "NewConnectionError",
