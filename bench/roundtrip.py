@@ -9,7 +9,8 @@ Prints median and p99 (milliseconds) of:
   environment from tests/official exists);
 - a whole run of each other plugin type through plugin_client (Model: one asset, its answer
   validated and stored; File Explorer: a listing checked; Markdown: a CSV in base64; Input:
-  options recorded), and the official 1.4.10 client's Model plugin;
+  options recorded; Export: the project's 25 tasks exported, the file uploaded and kept),
+  and the official 1.4.10 client's Model plugin;
 - its parts: a plugin connecting until live, one REST call (plugin_client's SDK, against
   a plain ``requests.get`` per call, as a user would write it; the server closes every
   connection either way, see mockango/server.py),
@@ -19,6 +20,7 @@ Prints median and p99 (milliseconds) of:
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import gc
 import os
@@ -35,8 +37,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mockango import MockAngo  # noqa: E402
-from plugin_client import (SDK, AnnotationPayload, Answer, BatchModelPlugin, FileExplorerPlugin,  # noqa: E402
-                           InputPlugin, MarkdownPlugin, ModelPlugin, run)
+from plugin_client import (SDK, AnnotationPayload, Answer, BatchModelPlugin, ExportPlugin,  # noqa: E402
+                           ExportResponse, FileExplorerPlugin, InputPlugin, MarkdownPlugin, ModelPlugin, run)
 from tests.support import DEMO_CONFIG, load_sample  # noqa: E402
 
 OFFICIAL_PYTHON = ROOT / ".cache" / "official-clients" / "ango-1.4.10" / "bin" / "python"
@@ -118,6 +120,8 @@ TYPE_RUNS = {
     "markdown": (MarkdownPlugin, lambda data: f"{len(data['inputFile'])} characters",
                  {"input_file": CSV, "markdown_text": "# |name| of |city|"}),
     "input": (InputPlugin, lambda data: data["fileExplorerOptions"], {"file_explorer_options": {"files": ["a.png"]}}),
+    "export": (ExportPlugin, lambda data: ExportResponse(file=json.dumps(list(data["jsonExport"])).encode(),
+                                                         file_name="export.json"), {"stage": "Label"}),
 }
 
 
@@ -214,7 +218,8 @@ def main() -> None:
     if official:
         rows.append(("whole run, vendor sample, official ango 1.4.10", official["whole"]))
     titles = {"model": "Model, one asset answered, validated, stored", "file-explorer": "File Explorer, 50 files listed",
-              "markdown": "Markdown, 10-row CSV in base64", "input": "Input, options answered"}
+              "markdown": "Markdown, 10-row CSV in base64", "input": "Input, options answered",
+              "export": "Export, 25 tasks exported, uploaded, signed URL"}
     rows += [(f"whole run, {titles[kind]}, plugin_client", samples) for kind, samples in types.items()]
     if official_model:
         rows.append(("whole run, Model, one asset, official ango 1.4.10", official_model))
