@@ -153,28 +153,25 @@ class RestConnector:
 
     def _send_answer(self, event: dict, answer: dict) -> Response:
         """``POST /v2/pluginResponse`` (how Export plugins answer over REST); the HTTP reply is null."""
-        url = f"{self.host}/v2/pluginResponse"
-        try:
-            response = self._http().post(url, json=answer, headers={"apikey": str(event.get("apiKey") or "")},
-                                         timeout=LOG_TIMEOUT)
-        except requests.RequestException as exc:
-            log.error("could not send the run's answer to %s: %s", url, exc)
-            return Response(f"could not send the answer to {url}: {exc}", status=502, mimetype="text/plain")
-        if not response.ok:
-            log.error("the host refused the run's answer (HTTP %s from %s): %s", response.status_code, url,
-                      response.text[:300])
-            return Response(f"the host refused the answer (HTTP {response.status_code})", status=502,
-                            mimetype="text/plain")
+        problem = self._post(event, "/v2/pluginResponse", answer, "the run's answer")
+        if problem:
+            return Response(problem, status=502, mimetype="text/plain")
         return _json(None)
 
     def _send_log(self, event: dict, entry: dict) -> None:
-        url = f"{self.host}/v2/pluginLog"
+        self._post(event, "/v2/pluginLog", entry, "a log line")
+
+    def _post(self, event: dict, path: str, body: dict, what: str) -> str | None:
+        """POST ``body`` to the host with the run's key; None when it was taken, else what went wrong."""
+        url = f"{self.host}{path}"
         try:
-            response = self._http().post(url, json=entry, headers={"apikey": str(event.get("apiKey") or "")},
+            response = self._http().post(url, json=body, headers={"apikey": str(event.get("apiKey") or "")},
                                          timeout=LOG_TIMEOUT)
         except requests.RequestException as exc:
-            log.error("could not send a log line to %s: %s", url, exc)
-            return
+            log.error("could not send %s to %s: %s", what, url, exc)
+            return f"could not send {what} to {url}: {exc}"
         if not response.ok:
-            log.error("the host refused a log line (HTTP %s from %s): %s", response.status_code, url,
+            log.error("the host refused %s (HTTP %s from %s): %s", what, response.status_code, url,
                       response.text[:300])
+            return f"the host refused {what} (HTTP {response.status_code})"
+        return None

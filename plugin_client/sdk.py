@@ -133,18 +133,19 @@ class SDK:
     def get_upload_url(self, file_name: str, project_id: str, file_type: str = "exports", *,
                        storage_id: str | None = None) -> str:
         """A URL to PUT a file to (no API key needed there): ``GET /v2/getUploadUrl``."""
-        params = {"name": file_name, "project": project_id, "type": file_type}
-        if storage_id:
-            params["storageId"] = storage_id
-        return self._call("GET", "/v2/getUploadUrl", params=params)["data"]["uploadUrl"]
+        return self._file_url("/v2/getUploadUrl", "uploadUrl", file_name, project_id, file_type, storage_id)
 
     def get_signed_url(self, url: str, project_id: str, file_type: str = "exports", *,
                        storage_id: str | None = None) -> str:
         """A time-limited download URL for a stored file: ``GET /v2/getSignedUrl``."""
-        params = {"name": url, "project": project_id, "type": file_type}
+        return self._file_url("/v2/getSignedUrl", "signedUrl", url, project_id, file_type, storage_id)
+
+    def _file_url(self, path: str, field: str, name: str, project_id: str, file_type: str,
+                  storage_id: str | None) -> str:
+        params = {"name": name, "project": project_id, "type": file_type}
         if storage_id:
             params["storageId"] = storage_id
-        return self._call("GET", "/v2/getSignedUrl", params=params)["data"]["signedUrl"]
+        return self._call("GET", path, params=params)["data"][field]
 
     def put_file(self, upload_url: str, content: bytes) -> None:
         """PUT ``content`` to an upload URL (as to a presigned URL: no API key is sent)."""

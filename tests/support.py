@@ -46,3 +46,14 @@ def load_sample(host_url: str, plugin_id: str, secret: str) -> dict:
     """The seed's sample script as a module (its ``run_model``), configured by environment variables."""
     with mock.patch.dict(os.environ, ANGO_HOST=host_url, PLUGIN_ID=plugin_id, PLUGIN_SECRET=secret):
         return runpy.run_path(str(SAMPLE), run_name="batch_model_sample")
+
+
+class FakeConnection:
+    """A PluginConnection that keeps what it is sent (the Hub's only I/O boundary)."""
+
+    def __init__(self, name: str = "c1") -> None:
+        self.id = name
+        self.sent: list[dict] = []
+
+    def send_run(self, event: dict) -> None:
+        self.sent.append(event)

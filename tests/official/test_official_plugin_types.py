@@ -134,15 +134,18 @@ def test_input_plugin_1_4_answer_is_recorded(host, start_plugin):
     assert json.loads(result.config_json) == {}
 
 
-def test_model_plugin_1_4_in_workflow_mode_submits_the_task(host, start_plugin):
-    record = host.create_plugin("Model 1.4", class_names=["Car"], type="model")
-    proc = start_plugin("1.4.10", "model_ango_1_4.py", record)
+@pytest.mark.parametrize("version, sample", [("1.4.10", "model_ango_1_4.py"), ("1.1.6", "model_ango_1_1.py")])
+def test_model_plugin_in_workflow_mode_submits_the_task(host, start_plugin, version, sample):
+    """1.4.10 posts ``{answer: {objects, ...}}`` to annotate; 1.1.x reads ``labeltask`` and posts its
+    objects under ``tools``. Either way the task is submitted and moves on, and that ends the run."""
+    record = host.create_plugin(f"Model {version}", class_names=["Car"], type="model")
+    proc = start_plugin(version, sample, record)
     asset = host.assets()[8]
     task = host.hub.tasks.task_for_asset(asset["_id"])
     result = _run(host, record, proc, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     result.assert_called("POST", f"/v2/annotate/{task.id}", status=200, times=1)
-    assert task.answer["objects"][0]["bounding-box"] == BOX
+    assert [o["bounding-box"] for o in task.answer["objects"]] == [BOX]
     assert result.result["stage"] == task.stage != "Start"
 
 
@@ -213,15 +216,3 @@ def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mocka
     uploaded = _run(host, record, proc, bucket="photos", folder="2024/", storage_id=storage["_id"], upload=True)
     uploaded.assert_succeeded().assert_message("2 assets are uploaded!")
     assert [a["externalId"] for a in uploaded.created_assets] == ["2024/a.png", "2024/b.png"]
-
-
-def test_model_plugin_1_1_in_workflow_mode_submits_labeltask_with_tools(host, start_plugin):
-    """1.1.x reads ``labeltask`` and posts ``{answer: {tools, classifications, relations}}`` to annotate."""
-    record = host.create_plugin("Model 1.1", class_names=["Car"], type="model")
-    proc = start_plugin("1.1.6", "model_ango_1_1.py", record)
-    asset = host.assets()[10]
-    task = host.hub.tasks.task_for_asset(asset["_id"])
-    result = _run(host, record, proc, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
-    result.assert_succeeded()
-    result.assert_called("POST", f"/v2/annotate/{task.id}", status=200, times=1)
-    assert [o["bounding-box"] for o in task.answer["objects"]] == [BOX]

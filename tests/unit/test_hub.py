@@ -7,17 +7,7 @@ import re
 import pytest
 
 from mockango import AuthenticationError, Conflict, Hub, InvalidRequest, NotFound
-
-
-class FakeConnection:
-    """A PluginConnection that keeps what it is sent (the Hub's only I/O boundary)."""
-
-    def __init__(self, name: str = "c1") -> None:
-        self.id = name
-        self.sent: list[dict] = []
-
-    def send_run(self, event: dict) -> None:
-        self.sent.append(event)
+from tests.support import FakeConnection
 
 
 @pytest.fixture

@@ -9,18 +9,7 @@ import pytest
 from mockango import Hub, InvalidRequest, NotFound
 from mockango import plugin_types
 from mockango.plugin_types import PLUGIN_TYPES
-
-
-
-class FakeConnection:
-    """A PluginConnection that keeps what it is sent."""
-
-    def __init__(self, name: str) -> None:
-        self.id = name
-        self.sent: list[dict] = []
-
-    def send_run(self, event: dict) -> None:
-        self.sent.append(event)
+from tests.support import FakeConnection
 
 
 @pytest.fixture
