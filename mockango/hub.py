@@ -555,6 +555,11 @@ class Hub:
         """What a plugin's answer means for its type; a Model answer is validated and stored here."""
         response = payload.get("response")
         kind = session.plugin_type
+        if payload.get("export") is True and kind != plugin_types.EXPORT:
+            return plugin_types.Outcome(False, message=response, reason=(
+                f"the plugin answered as an Export plugin does ({{export: true}}), but it is registered as a "
+                f"{plugin_types.KINDS[kind].title} plugin: create it with type 'export', or run its process "
+                f"with the {plugin_types.KINDS[kind].title} plugin class"))
         if kind == plugin_types.MODEL:
             return self._store_model_answer(session, response)
         if kind == plugin_types.FILE_EXPLORER:

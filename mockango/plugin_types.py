@@ -209,7 +209,8 @@ def model_answer(response: Any) -> tuple[dict | None, str, list[dict]]:
     if not isinstance(response, Mapping):
         return None, "response", [{"path": "response", "code": "not_an_object",
                                    "message": f"a Model plugin must answer an object with 'objects', "
-                                              f"'classifications' and 'relations', got {type(response).__name__}"}]
+                                              f"'classifications' and 'relations', got {type(response).__name__} "
+                                              "(is its process running a ModelPlugin?)"}]
     if "answer" in response:
         answer, root = response.get("answer"), "response.answer"
         if not isinstance(answer, Mapping):

@@ -409,3 +409,18 @@ def _wait_for(probe, timeout: float = 10.0):
             return found
         time.sleep(0.02)
     pytest.fail(f"nothing within {timeout:g} s")
+
+
+def test_a_process_of_another_type_than_the_plugin_gets_a_session_that_says_so(host):
+    """Registered as one type, run by another type's class: the session says what does not fit."""
+    from plugin_client import BatchModelPlugin
+
+    with serving(host, ExportPlugin, lambda data: ExportResponse(file=b"x", file_name="x.json"), "batch-model",
+                 "WS") as record:
+        result = run_result(host, record)
+    result.assert_failed("the plugin answered as an Export plugin does ({export: true}), but it is registered as "
+                         "a Batch Model plugin")
+    with serving(host, BatchModelPlugin, lambda data: "done", "model", "WS") as record:
+        result = run_result(host, record, asset=host.assets()[0]["_id"])
+    result.assert_failed("the Model plugin's answer was refused")
+    assert "is its process running a ModelPlugin?" in result.errors[0]["message"]
