@@ -22,14 +22,13 @@ from typing import Any, Protocol
 
 from . import models
 from .assets import check_filters, make_asset, matches, paging
-from .errors import (AuthenticationError, Conflict, InvalidRequest, LabelImportError, MockangoError, NotFound,
-                     RunTimeout)
+from .errors import AuthenticationError, Conflict, InvalidRequest, LabelImportError, NotFound, RunTimeout
 from .ids import key_digest, new_object_id, new_secret, same_secret
 from .images import render_png
 from .models import Asset, Batch, Organization, Plugin, Project, Session, User
 from . import plugin_types
 from .plugin_stages import PluginStages
-from .plugin_types import PLUGIN_TYPES, kind_of
+from .plugin_types import kind_of
 from .rest_plugins import RestPluginWatcher
 from .issues import IssueBook
 from .objects import ObjectStore
@@ -37,6 +36,7 @@ from .runs import batch_ids_for, category_schema_for, config_json_for, parse_con
 from .seed import demo_data
 from .storages import StorageBook
 from .tasks import TaskBook
+from .type_runs import TypeRuns
 from .uploads import Uploads
 
 JOURNAL_SIZE = 10_000
@@ -70,6 +70,7 @@ class Hub:
         self._changed = threading.Condition(self._lock)
         self._listeners: list = []
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
+        self.type_runs = TypeRuns(self)
         self.plugin_stages = PluginStages(self)
         self._listeners.append(self.plugin_stages.on_change)
         self.objects = ObjectStore(files_dir)
@@ -427,7 +428,7 @@ class Hub:
             category_schema = category_schema_for(plugin, project, class_mapping)
             config_json = config_json_for(plugin, config)
             batch_ids = batch_ids_for(project, batches)
-            type_fields = self._type_fields(kind.name, project, given)
+            type_fields = self.type_runs.event_fields(kind.name, project, given)
             connections = self._fresh_connections(plugin.id)
             if not connections:
                 if self._connections.get(plugin.id):
@@ -464,53 +465,6 @@ class Hub:
                 self._finish(session, models.FAILED, reason=f"the run event could not be delivered: {exc}")
         return session
 
-    def _type_fields(self, kind: str, project: Project, given: Mapping[str, Any]) -> dict:
-        """The run event's fields of the plugin's own type (see ``plugin_types``)."""
-        if kind == plugin_types.MODEL:
-            asset = self.run_asset(project, given["asset"])
-            task = self.task_of(asset, given.get("task"))
-            return plugin_types.model_fields(asset.id, asset.url(self.base_url), task, given)
-        if kind == plugin_types.EXPORT:
-            return plugin_types.export_fields(given)
-        if kind == plugin_types.FILE_EXPLORER:
-            return plugin_types.file_explorer_fields(given)
-        if kind == plugin_types.MARKDOWN:
-            return plugin_types.markdown_fields(given)
-        if kind == plugin_types.INPUT:
-            return plugin_types.input_fields(given)
-        return {}
-
-    def run_asset(self, project: Project, ref: Any) -> Asset:
-        """The asset a Model run is for: its ``_id``, or an ``externalId`` that names exactly one asset."""
-        if not isinstance(ref, str) or not ref:
-            raise InvalidRequest("'asset' must be the id or external id of one asset of the project")
-        asset = self.assets.get(ref)
-        if asset is not None and asset.project_id == project.id:
-            return asset
-        named = [self.assets[i] for i in project.asset_ids if self.assets[i].external_id == ref]
-        if len(named) == 1:
-            return named[0]
-        if len(named) > 1:
-            raise InvalidRequest(f"external id '{ref}' names {len(named)} assets of project '{project.name}': "
-                                 "pass the asset's _id")
-        raise NotFound(f"asset '{ref}' is not an asset of project '{project.name}' (give its _id or externalId)")
-
-    def task_of(self, asset: Asset, task_id: Any = None) -> dict | None:
-        """The asset's task as a Model run event names it (``{_id, answer}``), or None when it has none.
-
-        A ``task`` given for a run must be the asset's own.
-        """
-        from .tasks import shown_answer
-
-        task = self.tasks.task_for_asset(asset.id)
-        if task_id is not None and (task is None or task_id != task.id):
-            raise InvalidRequest(f"task '{task_id}' is not the task of asset '{asset.external_id}' ({asset.id})"
-                                 + (f": its task is '{task.id}'" if task else ""))
-        if task is None:
-            return None
-        project = self.projects[asset.project_id]
-        return {"_id": task.id, "answer": shown_answer(self.tasks.answer_of(task), project.category_schema)}
-
     def _session_from(self, connection_id: str | None, payload: Any, *, user: User | None = None) -> Session:
         if not isinstance(payload, Mapping):
             raise InvalidRequest("the payload must be an object with a 'session' id")
@@ -545,112 +499,11 @@ class Hub:
                 reason = error if isinstance(error, str) else "the plugin reported an error"
                 self._finish(session, models.FAILED, message=payload.get("response"), reason=reason)
                 return session
-            outcome = self._interpret(session, payload)
+            outcome = self.type_runs.interpret(session, payload)
             session.result, session.errors = outcome.result, outcome.errors or []
             self._finish(session, models.SUCCEEDED if outcome.ok else models.FAILED, message=outcome.message,
                          reason=outcome.reason)
             return session
-
-    def _interpret(self, session: Session, payload: Mapping) -> plugin_types.Outcome:
-        """What a plugin's answer means for its type; a Model answer is validated and stored here."""
-        response = payload.get("response")
-        kind = session.plugin_type
-        if payload.get("export") is True and kind != plugin_types.EXPORT:
-            return plugin_types.Outcome(False, message=response, reason=(
-                f"the plugin answered as an Export plugin does ({{export: true}}), but it is registered as a "
-                f"{plugin_types.KINDS[kind].title} plugin: create it with type 'export', or run its process "
-                f"with the {plugin_types.KINDS[kind].title} plugin class"))
-        if kind == plugin_types.MODEL:
-            return self._store_model_answer(session, response)
-        if kind == plugin_types.FILE_EXPLORER:
-            outcome = plugin_types.listing(response)
-            if session.event.get("upload") and outcome.ok:
-                outcome.result["assets"] = self.assets_created_by(session)
-            return outcome
-        if kind == plugin_types.EXPORT:
-            return plugin_types.export_answer(payload, lambda url: self.exported_file(url, session.organization_id))
-        if kind == plugin_types.MARKDOWN:
-            return plugin_types.Outcome(True, message=response, result={"assets": self.assets_created_by(session)})
-        return plugin_types.Outcome(True, message=response, result=response)
-
-    def _store_model_answer(self, session: Session, response: Any) -> plugin_types.Outcome:
-        from .validation import validate_labels
-
-        item, root, errors = plugin_types.model_answer(response)
-        asset = self.assets.get(session.event.get("assetId"))
-        if asset is None:
-            return plugin_types.Outcome(False, message=response, reason="the run's asset no longer exists")
-        if not errors:
-            project = self.projects[asset.project_id]
-            if "data" not in item:
-                item.setdefault("externalId", asset.external_id)
-            report = validate_labels([item], project.category_schema, [asset.reference(self.base_url)],
-                                     project_name=project.name, root="response")
-            errors = plugin_types.relabel([issue.to_dict() for issue in report.errors], root)
-        if errors:
-            return plugin_types.Outcome(False, message=response, errors=errors,
-                                        reason=plugin_types.errors_reason("the Model plugin's answer", errors))
-        stored = {key: json.loads(json.dumps(item.get(key) or [])) for key in ("objects", "classifications",
-                                                                                 "relations")}
-        task = self.tasks.task_for_asset(asset.id)
-        if task is not None:
-            task.answer = stored
-            self.tasks._record(task, "plugin-answer", f"session:{session.id}", answer=copy.deepcopy(stored))
-            self._notify("task", {"project": task.project_id, "task": task.id, "stage": task.stage})
-        return plugin_types.Outcome(True, message=response, result={
-            "assetId": asset.id, "taskId": task.id if task else None, "answer": stored})
-
-    def plugin_annotated(self, session_id: str, task: Mapping) -> None:
-        """A run key submitted a task (``POST /v2/annotate``): a workflow Model run on that task ends with it."""
-        with self._lock:
-            session = self.sessions.get(session_id)
-            if session is None or session.finished or not self._annotates(session, task.get("_id")):
-                return
-            answer = {key: task.get("answer", {}).get(key if key != "objects" else "tools", [])
-                      for key in ("objects", "classifications", "relations")}
-            session.result = {"assetId": task.get("asset"), "taskId": task.get("_id"), "answer": answer,
-                              "stage": task.get("stage")}
-            self._finish(session, models.SUCCEEDED, message=f"task {task.get('_id')} submitted to stage "
-                                                            f"{task.get('stage')}")
-
-    def plugin_annotate_refused(self, session_id: str, task_id: str, error: Exception) -> None:
-        """A workflow Model run's annotate call was refused: the run fails with every error of it."""
-        with self._lock:
-            session = self.sessions.get(session_id)
-            if session is None or session.finished or not self._annotates(session, task_id):
-                return
-            details = getattr(error, "details", None)
-            session.errors = list(details) if isinstance(details, list) else []
-            self._finish(session, models.FAILED, reason=f"the plugin's POST /v2/annotate/{task_id} was refused: "
-                                                        f"{getattr(error, 'message', error)}")
-
-    @staticmethod
-    def _annotates(session: Session, task_id: Any) -> bool:
-        event = session.event
-        return session.plugin_type == plugin_types.MODEL and bool(event.get("workflow")) \
-            and event.get("taskId") == task_id
-
-    def assets_created_by(self, session: Session) -> list[str]:
-        """Ids of the assets a run created (a Markdown or File Explorer upload), in creation order."""
-        project = self.projects.get(session.project_id)
-        ids = project.asset_ids if project else []
-        return [i for i in ids if self.assets[i].created_by_session == session.id]
-
-    def exported_file(self, url: str, organization_id: str | None = None) -> tuple[str, bytes] | None:
-        """The file an Export plugin uploaded, found by its signed URL: (name, bytes), or None.
-
-        Only this host's object store counts, and only the given organization's files when one is given.
-        """
-        try:
-            key = self.objects.key_of_url(url)
-        except MockangoError:
-            return None
-        if organization_id is not None and key.split("/", 1)[0] != organization_id:
-            return None
-        try:
-            return key.rsplit("/", 1)[-1], self.objects.get(key)
-        except MockangoError:
-            return None
 
     def _finish(self, session: Session, status: str, *, message: Any = None, reason: str | None = None) -> None:
         session.status, session.message, session.reason = status, message, reason

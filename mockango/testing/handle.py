@@ -242,7 +242,7 @@ class MockAngoHandle:
             plugin = hub.plugins.get(session.plugin_id)
             assets = hub.project_assets(session.project_id)
             calls = [RestCall.from_entry(entry) for entry in hub.journal if entry.get("session") == session.id]
-            exported = hub.exported_file(session.result["url"]) if (
+            exported = hub.type_runs.exported_file(session.result["url"], session.organization_id) if (
                 session.plugin_type == "export" and isinstance(session.result, dict)) else None
             created = [a for a in assets if a["_id"] in set((session.result or {}).get("assets") or [])] if (
                 session.plugin_type in ("markdown", "file-explorer") and isinstance(session.result, dict)) else []

@@ -270,7 +270,7 @@ def session_export(user, session_id: str):
     h = hub()
     found = h.get_session(session_id, organization_id=user.organization_id)
     url = (found.result or {}).get("url") if found.plugin_type == "export" and isinstance(found.result, dict) else None
-    exported = h.exported_file(url) if url else None
+    exported = h.type_runs.exported_file(url, user.organization_id) if url else None
     if exported is None:
         raise NotFound(f"session '{session_id}' has no exported file")
     name, content = exported

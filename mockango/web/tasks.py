@@ -72,10 +72,10 @@ def annotate(task_id: str):
                                 is_plugin=_flag("isPlugin"))
     except MockangoError as error:
         if session_id:
-            h.plugin_annotate_refused(session_id, task_id, error)
+            h.type_runs.plugin_annotate_refused(session_id, task_id, error)
         raise
     if session_id:
-        h.plugin_annotated(session_id, task)
+        h.type_runs.plugin_annotated(session_id, task)
     return success({"task": task})
 
 
