@@ -128,7 +128,7 @@ def plugin(user, plugin_id: str):
     h = hub()
     found = h.plugin_for(user.organization_id, plugin_id)
     command = (f"ANGO_HOST={h.base_url} PLUGIN_ID={found.id} PLUGIN_SECRET={found.secret} "
-               "python examples/batch_model_plugin.py")
+               f"python examples/{found.type.replace('-', '_')}_plugin.py")
     sessions = _session_rows(h.list_sessions(user.organization_id, plugin_id=found.id))
     return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
                            command=command, sessions=sessions, created=bool(request.args.get("created")),

@@ -8,6 +8,13 @@ from pathlib import Path
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
+def test_every_plugin_type_has_its_example():
+    """The dashboard's plugin page points at examples/<type>_plugin.py."""
+    from mockango.plugin_types import PLUGIN_TYPES
+
+    assert all((EXAMPLES / f"{kind.replace('-', '_')}_plugin.py").is_file() for kind in PLUGIN_TYPES)
+
+
 def test_model_example_boxes_the_middle_of_the_asset(mockango):
     plugin = mockango.spawn_plugin(EXAMPLES / "model_plugin.py", type="model", class_names=["Thing"],
                                    default_config={"box_share": 0.5})

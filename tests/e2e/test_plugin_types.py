@@ -424,3 +424,21 @@ def test_a_process_of_another_type_than_the_plugin_gets_a_session_that_says_so(h
         result = run_result(host, record, asset=host.assets()[0]["_id"])
     result.assert_failed("the Model plugin's answer was refused")
     assert "is its process running a ModelPlugin?" in result.errors[0]["message"]
+
+
+def test_cli_runs_a_markdown_plugin_with_a_file_and_a_template(host, tmp_path):
+    from click.testing import CliRunner
+
+    from mockango.cli import main
+
+    source = tmp_path / "people.csv"
+    source.write_bytes(b"name\nAda\n")
+
+    def echo(data):
+        return f"{base64.b64decode(data['inputFile']).decode().splitlines()[1]} with {data['markdownText']}"
+
+    with serving(host, MarkdownPlugin, echo, "markdown", "WS") as record:
+        done = CliRunner().invoke(main, ["run", "--url", host.url, "--api-key", host.api_key, "--plugin", record.id,
+                                         "--input-file", str(source), "--markdown-text", "# |name|"])
+    assert done.exit_code == 0, done.output
+    assert "message: Ada with # |name|" in done.output

@@ -163,11 +163,7 @@ def test_model_plugin_1_4_overwrite_off_merges_the_tasks_answer(host, start_plug
 
 
 def test_export_plugin_1_4_uploads_and_the_session_keeps_the_file(host, start_plugin):
-    vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
-    asset = host.assets()[0]
-    host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id, stage="Complete",
-                            answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
-                                    "relations": []})
+    asset = _complete_task_with_a_box(host)
     record = host.create_plugin("Export 1.4", type="export", default_config={"separator-character": "|"})
     proc = start_plugin("1.4.10", "export_ango_1_4.py", record)
     result = _run(host, record, proc)
@@ -216,3 +212,37 @@ def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mocka
     uploaded = _run(host, record, proc, bucket="photos", folder="2024/", storage_id=storage["_id"], upload=True)
     uploaded.assert_succeeded().assert_message("2 assets are uploaded!")
     assert [a["externalId"] for a in uploaded.created_assets] == ["2024/a.png", "2024/b.png"]
+
+
+def _complete_task_with_a_box(host) -> dict:
+    vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
+    asset = host.assets()[0]
+    host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id, stage="Complete",
+                            answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
+                                    "relations": []})
+    return asset
+
+
+def test_export_and_workflow_model_over_rest_answer_through_the_api(host, start_plugin):
+    """With CONNECTOR=REST, 1.4.10's Export plugin answers by POST /v2/pluginResponse and a workflow
+    Model plugin by POST /v2/annotate; both reply null to the host's POST /plugin, and the runs end."""
+    from tests.protocol.clients import free_port
+
+    asset = _complete_task_with_a_box(host)
+    export_port, model_port = free_port(), free_port()
+    exporter = host.create_plugin("Export REST", type="export", callback_url=f"http://127.0.0.1:{export_port}")
+    model = host.create_plugin("Model REST", type="model", class_names=["Car"],
+                               callback_url=f"http://127.0.0.1:{model_port}")
+    export_proc = start_plugin("1.4.10", "export_ango_1_4.py", exporter,
+                               extra_env={"CONNECTOR": "REST", "PORT": str(export_port)})
+    model_proc = start_plugin("1.4.10", "model_ango_1_4.py", model,
+                              extra_env={"CONNECTOR": "REST", "PORT": str(model_port)})
+    exported = _run(host, exporter, export_proc)
+    exported.assert_succeeded()
+    exported.assert_called("POST", "/v2/pluginResponse", status=200, times=1)
+    with zipfile.ZipFile(io.BytesIO(exported.exported_bytes)) as zipped:
+        assert json.loads(zipped.read(f"{host.project_id}.json"))[0]["externalId"] == asset["externalId"]
+    target = host.assets()[13]
+    annotated = _run(host, model, model_proc, asset=target["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
+    annotated.assert_succeeded()
+    assert host.hub.tasks.task_for_asset(target["_id"]).answer["objects"][0]["bounding-box"] == BOX
