@@ -28,6 +28,17 @@ def resolve_host(host: str | None) -> str:
     return host.rstrip("/")
 
 
+def _reason(response: requests.Response) -> str:
+    """What a refused request says: the host's JSON ``message`` when there is one, else its text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"]
+    return response.text[:300] or response.reason
+
+
 class SDK:
     def __init__(self, api_key: str, host: str | None = None, *, timeout: float = 30.0) -> None:
         if not api_key:
@@ -154,8 +165,8 @@ class SDK:
         except requests.RequestException as exc:
             raise SDKError(0, f"could not upload the file: {exc}", method="PUT", url=upload_url) from exc
         if not response.ok:
-            raise SDKError(response.status_code, f"the upload was refused: {response.text[:300] or response.reason}",
-                           method="PUT", url=upload_url)
+            raise SDKError(response.status_code, f"the upload was refused: {_reason(response)}", method="PUT",
+                           url=upload_url)
 
     def _download(self, url: str) -> bytes:
         try:
@@ -163,8 +174,8 @@ class SDK:
         except requests.RequestException as exc:
             raise SDKError(0, f"could not download {url}: {exc}", method="GET", url=url) from exc
         if not response.ok:
-            raise SDKError(response.status_code, f"the download was refused: {response.text[:300] or response.reason}",
-                           method="GET", url=url)
+            raise SDKError(response.status_code, f"the download was refused: {_reason(response)}", method="GET",
+                           url=url)
         return response.content
 
     def get_storages(self, storage_id: str | None = None) -> dict:

@@ -442,3 +442,14 @@ def test_cli_runs_a_markdown_plugin_with_a_file_and_a_template(host, tmp_path):
                                          "--input-file", str(source), "--markdown-text", "# |name|"])
     assert done.exit_code == 0, done.output
     assert "message: Ada with # |name|" in done.output
+
+
+def test_an_export_whose_upload_is_refused_fails_saying_so(host):
+    host.hub.objects.max_bytes = 5000  # the export itself fits; the plugin's file does not
+    with serving(host, ExportPlugin, lambda data: ExportResponse(file=b"x" * 10_000, file_name="big.json"), "export",
+                 "WS") as record:
+        result = run_result(host, record)
+    result.assert_failed("the plugin reported an error")
+    result.assert_logged("SDKError: HTTP 413 (PUT ", level="ERROR")
+    result.assert_logged("the upload was refused: the file is 10000 bytes", level="ERROR")
+    assert result.exported_bytes is None

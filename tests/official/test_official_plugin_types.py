@@ -246,3 +246,16 @@ def test_export_and_workflow_model_over_rest_answer_through_the_api(host, start_
     annotated = _run(host, model, model_proc, asset=target["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     annotated.assert_succeeded()
     assert host.hub.tasks.task_for_asset(target["_id"]).answer["objects"][0]["bounding-box"] == BOX
+
+
+def test_export_1_4_whose_upload_is_refused_logs_why_and_times_out(host, start_plugin):
+    """1.4.10 logs a refused PUT and answers nothing: the session ends on its time limit, its log says why."""
+    host.hub.objects.max_bytes = 5000  # the export itself fits; the plugin's padded file does not
+    _complete_task_with_a_box(host)
+    record = host.create_plugin("Export 1.4", type="export", default_config={"pad": 10_000})
+    proc = start_plugin("1.4.10", "export_ango_1_4.py", record)
+    session = host.server.run(record.id, timeout=4)
+    assert session.status == "timed_out", proc.describe()
+    errors = [e["msg"] for e in session.logs if e["level"] == "ERROR"]
+    assert any(m.startswith("HTTP error occurred: 413") for m in errors), session.logs
+    assert "Plugin session is ended!" in [e["msg"] for e in session.logs], "the export itself went through"

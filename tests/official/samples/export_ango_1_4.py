@@ -1,9 +1,11 @@
 # An Export plugin for ango 1.3+ written as the vendor's export_plugin_v3.py is: it walks jsonExport,
 # keeps each task's boxes as "class x y w h" strings joined by the config's separator, and returns a
 # zip of one JSON file as an ExportResponse (storage_id "" and bucket "", as the vendor's sample).
+# The config's "pad" adds that many random characters to the file (to test a refused upload).
 import io
 import json
 import os
+import secrets
 import zipfile
 
 from imerit_ango.plugins import ExportPlugin, ExportResponse, run
@@ -32,6 +34,8 @@ def sample_callback(data):
     zip_data = io.BytesIO()
     with zipfile.ZipFile(zip_data, mode="w") as zf:
         zf.writestr(project_id + ".json", json.dumps(rows, indent=4))
+        if config.get("pad"):
+            zf.writestr("padding.txt", secrets.token_hex(config["pad"]))
     logger.info("Plugin session is ended!")
     return ExportResponse(file=zip_data, file_name=project_id + ".zip", storage_id="", bucket="")
 
