@@ -128,7 +128,7 @@ TYPE_RUNS = {
 def bench_types(host: MockAngo, count: int) -> dict:
     """A whole run of each plugin type through plugin_client (Model: a different asset each run)."""
     out = {}
-    assets = host.hub.default_project.asset_ids
+    assets = [a["_id"] for a in host.assets()]
     for kind, (plugin_class, callback, options) in TYPE_RUNS.items():
         plugin = host.create_plugin(f"bench {kind}", type=kind,
                                     class_names=["Vehicle"] if kind == "model" else ())
@@ -155,7 +155,7 @@ def bench_official_model(host: MockAngo, count: int) -> list[float] | None:
     env = {**os.environ, "ANGO_HOST": host.url, "PLUGIN_ID": plugin.id, "PLUGIN_SECRET": plugin.secret}
     process = subprocess.Popen([str(OFFICIAL_PYTHON), str(OFFICIAL_MODEL_SAMPLE)], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    assets = host.hub.default_project.asset_ids
+    assets = [a["_id"] for a in host.assets()]
     turn = iter(range(10 ** 9))
 
     def one():

@@ -17,11 +17,11 @@ _WHERE = {
     "Asset": "models", "Plugin": "models", "Project": "models", "Session": "models",
     "MockangoError": "errors", "InvalidRequest": "errors", "AuthenticationError": "errors",
     "Forbidden": "errors", "NotFound": "errors", "Conflict": "errors", "LabelImportError": "errors",
-    "RunTimeout": "errors",
+    "RunTimeout": "errors", "StorageError": "errors", "StateFileError": "errors",
     "validate_labels": "validation", "validate_ontology": "validation", "Report": "validation",
     "Issue": "validation", "LabelValidationError": "validation",
     "MockAngoHandle": "testing", "RunResult": "testing",
-    "StateFile": "persistence",
+    "Store": "store",
 }
 
 __all__ = list(_WHERE)
@@ -42,10 +42,10 @@ def __dir__() -> list[str]:
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .errors import (AuthenticationError, Conflict, Forbidden, InvalidRequest, LabelImportError,
-                         MockangoError, NotFound, RunTimeout)
+                         MockangoError, NotFound, RunTimeout, StateFileError, StorageError)
     from .hub import Hub, PluginConnection
     from .models import Asset, Plugin, Project, Session
-    from .persistence import StateFile
+    from .store import Store
     from .server import MockAngo, make_wsgi_server
     from .testing import MockAngoHandle, RunResult
     from .validation import Issue, LabelValidationError, Report, validate_labels, validate_ontology

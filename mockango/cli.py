@@ -7,13 +7,14 @@ import json
 import shlex
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 import requests
 
+from .errors import MockangoError
 from .hub import Hub
-from .persistence import StateFile, StateFileError
 from .plugin_types import PLUGIN_TYPES
 from .server import make_wsgi_server
 
@@ -30,6 +31,46 @@ def main() -> None:
 
 # ---------------------------------------------------------------------- serve
 
+DEFAULT_STATE = ".mockango/state.sqlite3"
+OLD_STATE = "state.json"  # the JSON snapshot of mockango before the SQLite store, beside the default file
+
+
+def _remove_database(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False) -> tuple[Hub, str]:
+    """The Hub kept in ``state_path`` and a line saying where its state came from; errors as one line."""
+    path = Path(state_path)
+    old_json = path.parent / OLD_STATE
+    first_start = not path.exists()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            _remove_database(path)
+        hub = Hub(seed=seed, run_timeout=run_timeout, state=path,
+                  files_dir=path.parent / "files")
+    except OSError as exc:
+        raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
+    except MockangoError as exc:
+        if first_start:
+            _remove_database(path)
+        raise click.ClickException(f"{exc.message}")
+    note = f"state kept in {path}"
+    if hub.restored:
+        note = f"state restored from {path}"
+    elif first_start and not fresh and old_json.exists() and path.name == Path(DEFAULT_STATE).name:
+        try:
+            hub.import_state(old_json)
+        except MockangoError as exc:
+            hub.close_store()
+            _remove_database(path)
+            raise click.ClickException(f"{exc.message}")
+        note = f"imported {old_json} into {path} (once; the JSON file is no longer used)"
+    return hub, note
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the host to your network.")
@@ -37,42 +78,81 @@ def main() -> None:
 @click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same fake data.")
 @click.option("--run-timeout", default=300.0, show_default=True, type=float,
               help="Seconds a run may take before its session is marked timed_out.")
-@click.option("--state", "state_path", default=".mockango/state.json", show_default=True,
-              type=click.Path(dir_okay=False), help="Where plugins, keys, sessions and labels are kept "
-              "between restarts.")
-@click.option("--fresh", is_flag=True, help="Ignore the state file and start from the seeded data.")
+@click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
+              type=click.Path(dir_okay=False), help="The SQLite file where plugins, keys, sessions and labels "
+              "are kept between restarts (every change is committed before it is answered).")
+@click.option("--fresh", is_flag=True, help="Delete the state file and start from the seeded data.")
+@click.option("--import", "import_path", type=click.Path(dir_okay=False),
+              help="Replace the state with a JSON file from `mockango state export` before serving.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          verbose: bool) -> None:
+          import_path: str | None, verbose: bool) -> None:
     """Start a local host with demo data and one demo Batch Model plugin."""
-    # Uploaded files, brushes and exports live beside the state file, in files/.
-    hub = Hub(seed=seed, run_timeout=run_timeout, files_dir=str(Path(state_path).parent / "files"))
-    state = StateFile(state_path)
+    hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh)
     try:
-        restored = not fresh and state.load_into(hub)
-    except StateFileError as exc:
-        raise click.ClickException(str(exc))
-    try:
-        server = make_wsgi_server(hub, host, port, verbose=verbose)
-    except OSError as exc:
-        raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                                   f"Is another mockango running? Try --port {port + 1}.")
-    plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == "Demo detector"), None)
-    if plugin is None:
-        plugin = hub.create_plugin("Demo detector", class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG,
-                                   description="The seed sample: a dummy box on the first 10 assets.")
-    state.attach(hub)
-    url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project.id
+        if import_path:
+            try:
+                rows = hub.import_state(import_path)
+            except MockangoError as exc:
+                raise click.ClickException(exc.message)
+            kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
+        try:
+            server = make_wsgi_server(hub, host, port, verbose=verbose)
+        except OSError as exc:
+            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                                       f"Is another mockango running? Try --port {port + 1}.")
+        try:
+            plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == "Demo detector"),
+                          None)
+            if plugin is None:
+                plugin = hub.create_plugin("Demo detector", class_names=["Vehicle", "Person"],
+                                           default_config=DEMO_CONFIG,
+                                           description="The seed sample: a dummy box on the first 10 assets.")
+        except MockangoError as exc:
+            server.server_close()
+            raise click.ClickException(exc.message)
+        _print_banner(hub, plugin, seed, kept)
+        stop = _stop_on_signals(server)
+        try:
+            server.serve_forever(poll_interval=0.1)
+        except KeyboardInterrupt:
+            pass
+        finally:
+            stop()
+            server.server_close()
+            click.echo("mockango stopped.")
+    finally:
+        hub.close_store()
+
+
+def _stop_on_signals(server) -> Callable[[], None]:
+    """SIGTERM (docker stop, CI teardown) and SIGINT (Ctrl+C) end ``serve_forever`` cleanly; returns an undo."""
+    import signal
+    import threading
+
+    def handler(signum, frame):
+        threading.Thread(target=server.shutdown, name="mockango stop", daemon=True).start()
+
+    previous = {signum: signal.signal(signum, handler) for signum in (signal.SIGTERM, signal.SIGINT)}
+
+    def undo() -> None:
+        for signum, old in previous.items():
+            signal.signal(signum, old)
+
+    return undo
+
+
+def _print_banner(hub: Hub, plugin, seed: int, kept: str) -> None:
+    url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project
     example = EXAMPLE if EXAMPLE.exists() else Path("examples/batch_model_plugin.py")
     beside = Path(sys.executable).parent / "mockango"  # the console script of this environment
     command = shlex.quote(str(beside)) if beside.exists() else "mockango"
     env = f"ANGO_HOST={url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={shlex.quote(plugin.secret)}"
-    kept = f"restored from {state_path}" if restored else f"state kept in {state_path}"
     click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
 
   Dashboard:      {url}/?apikey={key}
   API key:        {key}
-  Project:        {project}  ("{hub.default_project.name}", {len(hub.default_project.asset_ids)} assets)
+  Project:        {project.id}  ("{project.name}", {project.asset_count} assets)
   Plugin:         {plugin.id}  ("{plugin.name}", classes {", ".join(plugin.class_names)})
   Plugin secret:  {plugin.secret}
 
@@ -84,15 +164,69 @@ Then start a run:
 
 Press Ctrl+C to stop.""")
     sys.stdout.flush()
+
+
+# ---------------------------------------------------------------------- state
+
+@main.group()
+def state() -> None:
+    """Export the state of `mockango serve` to JSON, or replace it from JSON (stop serve first)."""
+
+
+def _state_option(command):
+    return click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
+                        type=click.Path(dir_okay=False), help="The SQLite state file of `mockango serve`.")(command)
+
+
+@state.command("export")
+@click.argument("file", type=click.Path(dir_okay=False))
+@_state_option
+def state_export(file: str, state_path: str) -> None:
+    """Write the whole state to FILE as readable JSON (atomically: FILE is replaced only when complete)."""
+    if not Path(state_path).exists():
+        raise click.ClickException(f"there is no state file at {state_path}: start `mockango serve` once, "
+                                   "or pass --state")
+    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
     try:
-        server.serve_forever(poll_interval=0.1)
-    except KeyboardInterrupt:
-        pass
+        rows = hub.export_state(file)
+    except OSError as exc:
+        raise click.ClickException(f"cannot write {file}: {exc.strerror or exc} (any old {file} is unchanged)")
     finally:
-        server.server_close()
-        state.close()
-        hub.close()
-        click.echo("mockango stopped.")
+        hub.close_store()
+    click.echo(f"exported {rows} rows from {state_path} to {file}")
+
+
+@state.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, exists=True))
+@_state_option
+def state_import(file: str, state_path: str) -> None:
+    """Replace the whole state with FILE (from `mockango state export`): all of it, or nothing on error."""
+    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
+    try:
+        rows = hub.import_state(file)
+    except MockangoError as exc:
+        raise click.ClickException(exc.message)
+    finally:
+        hub.close_store()
+    click.echo(f"imported {rows} rows from {file} into {state_path}")
+
+
+def _stored_seed(state_path: str) -> int:
+    """The seed a state file was made with (0 for a new file): export and import keep it as it is."""
+    import sqlite3
+
+    if not Path(state_path).exists():
+        return 0
+    try:
+        db = sqlite3.connect(f"file:{state_path}?mode=ro", uri=True)
+        try:
+            row = db.execute("SELECT value FROM settings WHERE name = 'seed'").fetchone()
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        raise click.ClickException(f"{state_path} is not a mockango state file ({exc}): pass another --state, "
+                                   "or delete it")
+    return int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
 
 
 # ----------------------------------------------------------- control commands

@@ -75,3 +75,25 @@ class RunTimeout(MockangoError):
     """Waiting for something (a plugin to go live, a session to end) took too long."""
 
     status = 408
+
+
+class StorageError(MockangoError):
+    """A change could not be stored (disk full, read-only state file, a damaged database).
+
+    Nothing of the change was kept and it was not acknowledged; the host keeps
+    working and the same request succeeds once the cause is gone. ``status`` is
+    507 (Insufficient Storage) when the disk is full, else 503.
+    """
+
+    status = 503
+
+    def __init__(self, message: str, *, full: bool = False, details: object | None = None) -> None:
+        super().__init__(message, details=details)
+        if full:
+            self.status = 507
+
+
+class StateFileError(MockangoError):
+    """A state file cannot be used (unreadable, another seed, another format); the message says what to do."""
+
+    status = 500

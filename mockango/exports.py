@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 from .errors import InvalidRequest
 from .models import User, iso_time
 from .objects import SIGNED_URL_TTL
-from .tasks import shown_answer
+from .records.tasks import answer_of, shown_answer
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -27,35 +27,34 @@ if TYPE_CHECKING:
 FORMATS = ("json", "ndjson")
 BOOLEAN_OPTIONS = ("sendEmail", "includeMetadata", "includeHistory", "doNotNotify", "includeOnlyKeyFrames",
                    "includeIdleBlurDurations")
-KNOWN_OPTIONS = BOOLEAN_OPTIONS + ("includeSegmentationPoints", "format", "type", "batches", "taskTypes", "stage", "updatedAt", "createdAt",
-                                   "project")
+KNOWN_OPTIONS = BOOLEAN_OPTIONS + ("includeSegmentationPoints", "format", "type", "batches", "taskTypes", "stage",
+                                   "updatedAt", "createdAt", "project")
 
 
-def _json_list(params: Mapping, name: str) -> list[str] | None:
+def json_parameter(params: Mapping, name: str, shape: str) -> Any:
+    """A query parameter holding JSON, parsed (None when absent), or a 400 naming it and the shape it needs."""
     raw = params.get(name)
     if raw is None:
         return None
     try:
-        value = json.loads(raw)
+        return json.loads(raw)
     except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"{name} must be a JSON list of strings: {exc.msg}")
+        raise InvalidRequest(f"'{name}' must be {shape}: {exc.msg}")
+
+
+def _json_list(params: Mapping, name: str) -> list[str] | None:
+    value = json_parameter(params, name, "a JSON list of strings")
     if isinstance(value, str):  # 1.3.x sends one stage as a JSON string
         value = [value]
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+    if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
         raise InvalidRequest(f"{name} must be a JSON list of strings")
     return value
 
 
 def _time_range(params: Mapping, name: str) -> dict | None:
-    raw = params.get(name)
-    if raw is None:
-        return None
-    try:
-        value = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"{name} must be JSON like {{\"$gt\": \"2024-01-01T00:00:00.000000Z\"}}: {exc.msg}")
-    if not isinstance(value, dict) or set(value) - {"$gt", "$lt"} or not all(isinstance(v, str) for v in
-                                                                               value.values()):
+    value = json_parameter(params, name, 'JSON like {"$gt": "2024-01-01T00:00:00.000000Z"}')
+    if value is not None and (not isinstance(value, dict) or set(value) - {"$gt", "$lt"}
+                              or not all(isinstance(v, str) for v in value.values())):
         raise InvalidRequest(f"{name} must be an object with '$gt' and/or '$lt' ISO times")
     return value
 
@@ -95,59 +94,57 @@ def _in_range(stamp: str, bounds: dict | None) -> bool:
 
 
 def export_rows(hub: Hub, user: User, project_id: Any, options: Mapping) -> list[dict]:
-    """The project's tasks chosen by ``options``, as export rows."""
-    with hub._lock:
-        project = hub.project_for(user, project_id)
-        batch_ids = None
-        if options.get("batches") is not None:
-            from .batches import resolve
+    """The project's tasks chosen by ``options``, as export rows (one read of the project's tasks)."""
+    project = hub.project_for(user, project_id)
+    batch_ids = None
+    if options.get("batches") is not None:
+        from .batches import resolve
 
-            batch_ids = set(resolve(project, options["batches"], "batches"))
-        stages = hub.tasks.stages(project.id)
-        stage_names = {s["id"]: s.get("name", s["id"]) for s in stages}
-        wanted_stages = options.get("stage")
-        if wanted_stages is not None:
-            known = set(stage_names) | set(stage_names.values())
-            for index, stage in enumerate(wanted_stages):
-                if stage not in known:
-                    raise InvalidRequest(f"stage[{index}]: no stage {stage!r} in this project's workflow")
-        batch_names = {b.id: b.name for b in project.batches}
-        rows = []
-        if "default" not in options.get("taskTypes", ["default"]):
-            return rows
-        for view in hub.tasks.project_tasks(project.id, with_answer=False):
-            if wanted_stages is not None and view["stage"] not in wanted_stages \
-                    and stage_names.get(view["stage"]) not in wanted_stages:
-                continue
-            if batch_ids is not None and not batch_ids & set(view["batches"]):
-                continue
-            if not _in_range(view["createdAt"], options.get("createdAt")) or \
-                    not _in_range(view["updatedAt"], options.get("updatedAt")):
-                continue
-            task = hub.tasks.tasks[view["_id"]]
-            asset = hub.assets[task.asset_id]
-            answer = shown_answer(hub.tasks.answer_of(task), project.category_schema)
-            if options.get("includeOnlyKeyFrames"):
-                for tool in answer["tools"]:
-                    if isinstance(tool.get("frames"), list):
-                        tool["frames"] = [f for f in tool["frames"] if not isinstance(f, Mapping)
-                                          or f.get("isKeyFrame", True)]
-            exported_task = {"taskId": task.id, "stage": stage_names.get(task.stage, task.stage),
-                             "stageId": task.stage, "status": task.status, "assignee": task.assignee,
-                             "reviewStatus": task.review_status, "priority": task.priority,
-                             "duration": task.duration, "totalDuration": task.total_duration,
-                             "brushDataUrl": task.brush_data_url, **answer,
-                             "createdAt": view["createdAt"], "updatedAt": view["updatedAt"]}
-            if options.get("includeHistory"):
-                exported_task["history"] = [
-                    {k: v for k, v in hub.tasks.history[h].items() if k not in ("project", "asset", "task")}
-                    for h in task.history]
-            row = {"externalId": asset.external_id, "asset": asset.url(hub.base_url), "assetId": asset.id,
-                   "dataset": [], "batches": [batch_names.get(b, b) for b in asset.batches], "task": exported_task}
-            if options.get("includeMetadata"):
-                row["metadata"] = dict(asset.metadata)
-            rows.append(row)
-        return rows
+        batch_ids = set(resolve(project, options["batches"], "batches"))
+    stages = hub.tasks.stages(project.id)
+    stage_names = {s["id"]: s.get("name", s["id"]) for s in stages}
+    wanted_stages = options.get("stage")
+    if wanted_stages is not None:
+        known = set(stage_names) | set(stage_names.values())
+        for index, stage in enumerate(wanted_stages):
+            if stage not in known:
+                raise InvalidRequest(f"stage[{index}]: no stage {stage!r} in this project's workflow")
+    batch_names = {b.id: b.name for b in project.batches}
+    if "default" not in options.get("taskTypes", ["default"]):
+        return []
+    rows = []
+    base = hub.base_url.rstrip("/")
+    for task in hub.tasks.iter_project(project.id):
+        if wanted_stages is not None and task["stage"] not in wanted_stages \
+                and stage_names.get(task["stage"]) not in wanted_stages:
+            continue
+        batches = json.loads(task["batches"])
+        if batch_ids is not None and not batch_ids & set(batches):
+            continue
+        created, updated = iso_time(task["created_at"]), iso_time(task["updated_at"])
+        if not _in_range(created, options.get("createdAt")) or not _in_range(updated, options.get("updatedAt")):
+            continue
+        answer = shown_answer(answer_of(task), project.category_schema)
+        if options.get("includeOnlyKeyFrames"):
+            for tool in answer["tools"]:
+                if isinstance(tool.get("frames"), list):
+                    tool["frames"] = [f for f in tool["frames"] if not isinstance(f, Mapping)
+                                      or f.get("isKeyFrame", True)]
+        exported_task = {"taskId": task["id"], "stage": stage_names.get(task["stage"], task["stage"]),
+                         "stageId": task["stage"], "status": task["status"], "assignee": task["assignee"],
+                         "reviewStatus": task["review_status"], "priority": task["priority"],
+                         "duration": task["duration"], "totalDuration": task["total_duration"],
+                         "brushDataUrl": task["brush_data_url"], **answer, "createdAt": created, "updatedAt": updated}
+        if options.get("includeHistory"):
+            exported_task["history"] = [{k: v for k, v in entry.items() if k not in ("project", "asset", "task")}
+                                        for entry in hub.tasks.history_rows(task["pk"])]
+        row = {"externalId": task["external_id"], "asset": base + task["data"] if task["hosted"] else task["data"],
+               "assetId": task["asset_id"], "dataset": [], "batches": [batch_names.get(b, b) for b in batches],
+               "task": exported_task}
+        if options.get("includeMetadata"):
+            row["metadata"] = json.loads(task["metadata"])
+        rows.append(row)
+    return rows
 
 
 def build_export(hub: Hub, user: User, project_id: Any, params: Mapping[str, str]) -> str:

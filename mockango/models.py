@@ -48,8 +48,6 @@ class Asset:
     created_at: float = field(default_factory=time.time)
     labels: dict | None = None
     labeled_by_session: str | None = None
-    created_by_session: str | None = None
-    """The plugin run that created the asset (a Markdown or File Explorer upload), if any."""
     hosted: bool = False
     """True when ``data`` is a path served by mockango itself (rendered against the base URL)."""
 
@@ -90,8 +88,9 @@ class Project:
     organization_id: str
     category_schema: dict
     batches: list[Batch] = field(default_factory=list)
-    asset_ids: list[str] = field(default_factory=list)
+    asset_count: int = 0
     created_at: float = field(default_factory=time.time)
+    pre_labeled_count: int = 0
 
     def tools(self) -> list[dict]:
         return self.category_schema.get("tools", [])
@@ -107,7 +106,7 @@ class Project:
             "categorySchema": copy.deepcopy(self.category_schema),
             "batches": [b.to_dict() for b in self.batches],
             "organization": self.organization_id,
-            "assetCount": len(self.asset_ids),
+            "assetCount": self.asset_count,
             "createdAt": iso_time(self.created_at),
         }
 

@@ -181,8 +181,7 @@ class RestPluginWatcher:
             thread.join(timeout)
 
     def _plugins(self) -> list[tuple[str, str, str]]:
-        with self._hub._lock:
-            return [(p.id, p.callback_url, p.secret) for p in self._hub.plugins.values() if p.callback_url]
+        return self._hub.plugins_with_callback()
 
     def _loop(self, stop: threading.Event) -> None:
         http = requests.Session()

@@ -206,19 +206,11 @@ class MockAngo:
 
     def task_for_asset(self, asset_id: str) -> dict:
         """The task of one asset, as ``GET /v2/task/{id}`` shows it."""
-        with self.hub._lock:
-            task = self.hub.tasks.task_for_asset(asset_id)
-            if task is None:
-                from .errors import NotFound
-
-                raise NotFound(f"no task for asset '{asset_id}'")
-            return self.hub.tasks.view(task, with_answer=True)
+        return self.hub.tasks.for_asset(asset_id)
 
     def set_task(self, task_id: str, **changes: Any) -> dict:
         """Set up a task for a test: ``stage=``, ``assignee=``, ``priority=``, ``answer=`` (import format)..."""
-        task = self.hub.tasks.set_task(task_id, **changes)
-        with self.hub._lock:
-            return self.hub.tasks.view(task, with_answer=True)
+        return self.hub.tasks.set_task(task_id, **changes)
 
     def set_stages(self, stages: list[dict], project_id: str | None = None) -> list[dict]:
         """Replace the project's workflow (e.g. add a Plugin stage naming a plugin)."""

@@ -5,19 +5,19 @@ them to a Hub's state: it finds a Model run's asset and task, stores a Model ans
 task (or refuses it with every error), ends a workflow run when its plugin submits the task,
 finds an Export's uploaded file, and lists the assets an upload run created. The Hub calls
 :meth:`TypeRuns.event_fields` when a run starts and :meth:`TypeRuns.interpret` when its answer
-comes back; callers hold the Hub's lock.
+comes back (outside any store transaction: storing an answer takes its own).
 """
 
 from __future__ import annotations
 
-import copy
-import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from . import models, plugin_types
 from .errors import InvalidRequest, MockangoError, NotFound
-from .models import Asset, Project, Session
+from .models import Project, Session
+from .records import plugin_runs
+from .records.tasks import task_id_for
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -29,12 +29,14 @@ class TypeRuns:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
 
+    # ------------------------------------------------------------------ events
+
     def event_fields(self, kind: str, project: Project, given: Mapping[str, Any]) -> dict:
         """The run event's fields of the plugin's own type (see ``plugin_types``)."""
         if kind == plugin_types.MODEL:
             asset = self.run_asset(project, given["asset"])
             task = self.task_of(asset, given.get("task"))
-            return plugin_types.model_fields(asset.id, asset.url(self._hub.base_url), task, given)
+            return plugin_types.model_fields(asset["_id"], asset["data"], task, given)
         if kind == plugin_types.EXPORT:
             return plugin_types.export_fields(given)
         if kind == plugin_types.FILE_EXPLORER:
@@ -45,109 +47,105 @@ class TypeRuns:
             return plugin_types.input_fields(given)
         return {}
 
-    def run_asset(self, project: Project, ref: Any) -> Asset:
+    def run_asset(self, project: Project, ref: Any) -> dict:
         """The asset a Model run is for: its ``_id``, or an ``externalId`` that names exactly one asset."""
         if not isinstance(ref, str) or not ref:
             raise InvalidRequest("'asset' must be the id or external id of one asset of the project")
-        asset = self._hub.assets.get(ref)
-        if asset is not None and asset.project_id == project.id:
-            return asset
-        named = [self._hub.assets[i] for i in project.asset_ids if self._hub.assets[i].external_id == ref]
-        if len(named) == 1:
-            return named[0]
-        if len(named) > 1:
-            raise InvalidRequest(f"external id '{ref}' names {len(named)} assets of project '{project.name}': "
-                                 "pass the asset's _id")
+        for key in ("_id", "externalId"):
+            found, total = self._hub.projects.find_assets(project, self._hub.base_url, page=1, limit=1,
+                                                          filters={key: ref})
+            if total == 1:
+                return found[0]
+            if total > 1:
+                raise InvalidRequest(f"external id '{ref}' names {total} assets of project '{project.name}': "
+                                     "pass the asset's _id")
         raise NotFound(f"asset '{ref}' is not an asset of project '{project.name}' (give its _id or externalId)")
 
-    def task_of(self, asset: Asset, task_id: Any = None) -> dict | None:
-        """The asset's task as a Model run event names it (``{_id, answer}``), or None when it has none.
+    def task_of(self, asset: Mapping, task_id: Any = None) -> dict:
+        """The asset's task as a Model run event names it: ``{_id, answer}`` in the task format (``tools``).
 
         A ``task`` given for a run must be the asset's own.
         """
-        from .tasks import shown_answer
+        task = self._hub.tasks.for_asset(asset["_id"])
+        if task_id is not None and task_id != task["_id"]:
+            raise InvalidRequest(f"task '{task_id}' is not the task of asset '{asset['externalId']}' "
+                                 f"({asset['_id']}): its task is '{task['_id']}'")
+        return {"_id": task["_id"], "answer": task["answer"]}
 
-        task = self._hub.tasks.task_for_asset(asset.id)
-        if task_id is not None and (task is None or task_id != task.id):
-            raise InvalidRequest(f"task '{task_id}' is not the task of asset '{asset.external_id}' ({asset.id})"
-                                 + (f": its task is '{task.id}'" if task else ""))
-        if task is None:
-            return None
-        project = self._hub.projects[asset.project_id]
-        return {"_id": task.id, "answer": shown_answer(self._hub.tasks.answer_of(task), project.category_schema)}
+    # ----------------------------------------------------------------- answers
 
     def interpret(self, session: Session, payload: Mapping) -> plugin_types.Outcome:
         """What a plugin's answer means for its type; a Model answer is validated and stored here."""
         response = payload.get("response")
         kind = session.plugin_type
         if payload.get("export") is True and kind != plugin_types.EXPORT:
+            title = plugin_types.KINDS[kind].title
             return plugin_types.Outcome(False, message=response, reason=(
                 f"the plugin answered as an Export plugin does ({{export: true}}), but it is registered as a "
-                f"{plugin_types.KINDS[kind].title} plugin: create it with type 'export', or run its process "
-                f"with the {plugin_types.KINDS[kind].title} plugin class"))
+                f"{title} plugin: create it with type 'export', or run its process with the {title} plugin class"))
         if kind == plugin_types.MODEL:
             return self._store_model_answer(session, response)
         if kind == plugin_types.FILE_EXPLORER:
             outcome = plugin_types.listing(response)
             if session.event.get("upload") and outcome.ok:
-                outcome.result["assets"] = self.assets_created_by(session)
+                outcome.result["assets"] = self.assets_created_by(session.id)
             return outcome
         if kind == plugin_types.EXPORT:
             return plugin_types.export_answer(payload, lambda url: self.exported_file(url, session.organization_id))
         if kind == plugin_types.MARKDOWN:
-            return plugin_types.Outcome(True, message=response, result={"assets": self.assets_created_by(session)})
+            return plugin_types.Outcome(True, message=response, result={"assets": self.assets_created_by(session.id)})
         return plugin_types.Outcome(True, message=response, result=response)
 
     def _store_model_answer(self, session: Session, response: Any) -> plugin_types.Outcome:
+        """Validate a Model answer against the project's ontology and the asset; submit it to the asset's task."""
         from .validation import validate_labels
 
         item, root, errors = plugin_types.model_answer(response)
-        asset = self._hub.assets.get(session.event.get("assetId"))
-        if asset is None:
+        project = self._hub.projects.get(session.project_id)
+        found, _ = self._hub.projects.find_assets(project, self._hub.base_url, page=1, limit=1,
+                                                  filters={"_id": session.event.get("assetId")})
+        if not found:
             return plugin_types.Outcome(False, message=response, reason="the run's asset no longer exists")
+        asset = found[0]
         if not errors:
-            project = self._hub.projects[asset.project_id]
             if "data" not in item:
-                item.setdefault("externalId", asset.external_id)
-            report = validate_labels([item], project.category_schema, [asset.reference(self._hub.base_url)],
-                                     project_name=project.name, root="response")
+                item.setdefault("externalId", asset["externalId"])
+            reference = {key: asset[key] for key in ("_id", "externalId", "data", "metadata")}
+            report = validate_labels([item], project.category_schema, [reference], project_name=project.name,
+                                     root="response")
             errors = plugin_types.relabel([issue.to_dict() for issue in report.errors], root)
         if errors:
             return plugin_types.Outcome(False, message=response, errors=errors,
                                         reason=plugin_types.errors_reason("the Model plugin's answer", errors))
-        stored = {key: json.loads(json.dumps(item.get(key) or [])) for key in ("objects", "classifications",
-                                                                                 "relations")}
-        task = self._hub.tasks.task_for_asset(asset.id)
-        if task is not None:
-            task.answer = stored
-            self._hub.tasks._record(task, "plugin-answer", f"session:{session.id}", answer=copy.deepcopy(stored))
-            self._hub._notify("task", {"project": task.project_id, "task": task.id, "stage": task.stage})
+        stored = {key: list(item.get(key) or []) for key in ("objects", "classifications", "relations")}
+        user = self._hub.get_user(session.run_by)
+        task_id = task_id_for(asset["_id"])
+        self._hub.tasks.annotate(user, task_id, {"answer": stored}, is_plugin=True)
         return plugin_types.Outcome(True, message=response, result={
-            "assetId": asset.id, "taskId": task.id if task else None, "answer": stored})
+            "assetId": asset["_id"], "taskId": task_id, "answer": stored})
 
     def plugin_annotated(self, session_id: str, task: Mapping) -> None:
         """A run key submitted a task (``POST /v2/annotate``): a workflow Model run on that task ends with it."""
-        with self._hub._lock:
-            session = self._hub.sessions.get(session_id)
-            if session is None or session.finished or not self._annotates(session, task.get("_id")):
-                return
-            answer = {key: task.get("answer", {}).get(key if key != "objects" else "tools", [])
-                      for key in ("objects", "classifications", "relations")}
-            session.result = {"assetId": task.get("asset"), "taskId": task.get("_id"), "answer": answer,
-                              "stage": task.get("stage")}
-            self._hub._finish(session, models.SUCCEEDED, message=f"task {task.get('_id')} submitted to stage "
-                                                            f"{task.get('stage')}")
+        session = self._hub.sessions.get(session_id, with_logs=False)
+        if session is None or session.finished or not self._annotates(session, task.get("_id")):
+            return
+        shown = task.get("answer") or {}
+        answer = {"objects": shown.get("tools", []), "classifications": shown.get("classifications", []),
+                  "relations": shown.get("relations", [])}
+        self._hub._finish(session.id, models.SUCCEEDED,
+                          message=f"task {task.get('_id')} submitted to stage {task.get('stage')}",
+                          result={"assetId": task.get("asset"), "taskId": task.get("_id"), "answer": answer,
+                                  "stage": task.get("stage")})
 
     def plugin_annotate_refused(self, session_id: str, task_id: str, error: Exception) -> None:
         """A workflow Model run's annotate call was refused: the run fails with every error of it."""
-        with self._hub._lock:
-            session = self._hub.sessions.get(session_id)
-            if session is None or session.finished or not self._annotates(session, task_id):
-                return
-            details = getattr(error, "details", None)
-            session.errors = list(details) if isinstance(details, list) else []
-            self._hub._finish(session, models.FAILED, reason=f"the plugin's POST /v2/annotate/{task_id} was refused: "
-                                                        f"{getattr(error, 'message', error)}")
+        session = self._hub.sessions.get(session_id, with_logs=False)
+        if session is None or session.finished or not self._annotates(session, task_id):
+            return
+        details = getattr(error, "details", None)
+        self._hub._finish(session.id, models.FAILED, errors=list(details) if isinstance(details, list) else None,
+                          reason=f"the plugin's POST /v2/annotate/{task_id} was refused: "
+                                 f"{getattr(error, 'message', error)}")
 
     @staticmethod
     def _annotates(session: Session, task_id: Any) -> bool:
@@ -155,11 +153,10 @@ class TypeRuns:
         return session.plugin_type == plugin_types.MODEL and bool(event.get("workflow")) \
             and event.get("taskId") == task_id
 
-    def assets_created_by(self, session: Session) -> list[str]:
+    def assets_created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (a Markdown or File Explorer upload), in creation order."""
-        project = self._hub.projects.get(session.project_id)
-        ids = project.asset_ids if project else []
-        return [i for i in ids if self._hub.assets[i].created_by_session == session.id]
+        with self._hub.store.read() as db:
+            return plugin_runs.created_by(db, session_id)
 
     def exported_file(self, url: str, organization_id: str | None = None) -> tuple[str, bytes] | None:
         """The file an Export plugin uploaded, found by its signed URL: (name, bytes), or None.

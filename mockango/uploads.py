@@ -3,11 +3,13 @@ and the presigned URLs (``getUploadUrl``, ``getSignedUrl``) behind local uploads
 
 A file uploaded to this host's object store becomes an asset whose URL is signed for
 :data:`ASSET_URL_TTL` (like a private bucket's presigned URL), so a plugin can GET it
-without a key while another organization cannot guess its way to it.
+without a key while another organization cannot guess its way to it. New assets get
+their tasks from the store (a trigger of :mod:`mockango.records.tasks`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 from collections.abc import Mapping
@@ -16,9 +18,12 @@ from urllib.parse import urlsplit
 
 from . import batches as batch_rules
 from .errors import InvalidRequest
-from .models import Asset, User
+from .ids import new_object_id
+from .models import User
 from .objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
-from .assets import make_asset
+from .records import plugin_runs as run_rows
+from .records import projects as project_rows
+from .records.tasks import task_id_for
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -30,7 +35,6 @@ MAX_ASSETS_PER_CALL = 10_000
 class Uploads:
     def __init__(self, hub: Hub) -> None:
         self._hub = hub
-        self._lock = hub._lock
 
     @property
     def _objects(self) -> ObjectStore:
@@ -60,15 +64,13 @@ class Uploads:
     def _own_file_path(self, user: User, url: str, where: str) -> str | None:
         """For a URL of this host's object store: a path signed for a long time; else None."""
         parts = urlsplit(url)
-        base = urlsplit(self._hub.base_url)
-        if parts.netloc != base.netloc or not parts.path.startswith(OBJECT_PREFIX):
+        if parts.netloc != urlsplit(self._hub.base_url).netloc or not parts.path.startswith(OBJECT_PREFIX):
             return None
         key = self._objects.key_of_url(url)
         self._check_owner(user, key, where)
         if not self._objects.exists(key):
             raise InvalidRequest(f"{where}: nothing was uploaded to {url} (PUT the file to its upload URL first)")
-        signed = self._objects.url("", key, "GET", ASSET_URL_TTL)
-        return signed
+        return self._objects.url("", key, "GET", ASSET_URL_TTL)
 
     def add_assets(self, user: User, project_id: Any, assets: Any, *, batches: Any = None,
                    priority: Any = 0, session_id: str | None = None) -> list[dict]:
@@ -82,48 +84,48 @@ class Uploads:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
         if len(assets) > MAX_ASSETS_PER_CALL:
             raise InvalidRequest(f"assets: at most {MAX_ASSETS_PER_CALL} per call, got {len(assets)}")
-        if isinstance(priority, bool) or not isinstance(priority, int):
+        if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2 ** 31:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
-        with self._lock:
-            project = self._hub.project_for(user, project_id)
-            session = self._hub.sessions.get(session_id) if session_id else None
-            takes_text = session is not None and session.plugin_type == "markdown"
-            common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
-            prepared = []
-            for index, raw in enumerate(assets):
-                where = f"assets[{index}]"
-                if not isinstance(raw, Mapping):
-                    raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
-                data = raw.get("data")
-                if takes_text and isinstance(data, str) and not data.startswith(("http://", "https://")):
-                    data = self._store_text(user, project.id, data, raw.get("externalId"), index)
-                if not isinstance(data, str) or not data.startswith(("http://", "https://")):
-                    hint = "" if takes_text else " (markdown text is taken as data only in a Markdown plugin's run)"
-                    raise InvalidRequest(f"{where}.data must be an http(s) URL{hint}, got {data!r}")
-                external_id = raw.get("externalId")
-                if external_id is None:
-                    external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
-                storage = raw.get("storage")
-                if storage is not None:
-                    self._hub.storages._storage(user, storage)
-                own = self._own_file_path(user, data, f"{where}.data")
-                own_batches = batch_rules.resolve(project, raw["batches"], f"{where}.batches") \
-                    if raw.get("batches") is not None else []
-                metadata = raw.get("metadata") or {}
-                prepared.append({"externalId": external_id, "data": own or data, "hosted": own is not None,
-                                 "metadata": metadata, "batches": list(dict.fromkeys(common + own_batches))})
-            by_name = {b.name: b.id for b in project.batches}
-            created: list[Asset] = [make_asset(project, raw, by_name, index) for index, raw in enumerate(prepared)]
-            for asset in created:
-                asset.created_by_session = session_id
-                self._hub.assets[asset.id] = asset
-                project.asset_ids.append(asset.id)
-            self._hub.tasks.add(project, created)
+        project = self._hub.project_for(user, project_id)
+        session = self._hub.sessions.get(session_id, with_logs=False) if session_id else None
+        takes_text = session is not None and session.plugin_type == "markdown"
+        common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
+        prepared = []
+        for index, raw in enumerate(assets):
+            where = f"assets[{index}]"
+            if not isinstance(raw, Mapping):
+                raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
+            data = raw.get("data")
+            if takes_text and isinstance(data, str) and not data.startswith(("http://", "https://")):
+                data = self._store_text(user, project.id, data, raw.get("externalId"), index)
+            if not isinstance(data, str) or not data.startswith(("http://", "https://")):
+                hint = "" if takes_text else " (markdown text is taken as data only in a Markdown plugin's run)"
+                raise InvalidRequest(f"{where}.data must be an http(s) URL{hint}, got {data!r}")
+            external_id = raw.get("externalId")
+            if external_id is None:
+                external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
+            if raw.get("storage") is not None:
+                self._hub.storages.check(user, raw["storage"])
+            metadata = raw.get("metadata") or {}
+            own = self._own_file_path(user, data, f"{where}.data")
+            own_batches = batch_rules.resolve(project, raw["batches"], f"{where}.batches") \
+                if raw.get("batches") is not None else []
+            prepared.append({"_id": new_object_id(), "externalId": external_id, "data": own or data,
+                             "hosted": own is not None, "metadata": metadata,
+                             "batches": list(dict.fromkeys(common + own_batches))})
+        ids = [a["_id"] for a in prepared]
+        with self._hub.store.write() as db:
+            project_rows.add_assets(db, project.id, prepared)
+            if session_id:
+                run_rows.record_created(db, session_id, ids)
             if priority:
-                for asset in created:
-                    self._hub.tasks.task_for_asset(asset.id).priority = priority
-            self._hub._notify("project", {"id": project.id})
-            return [a.to_dict(self._hub.base_url) for a in created]
+                db.execute("UPDATE tasks SET priority = ? WHERE id IN (SELECT value FROM json_each(?))",
+                           (priority, json.dumps([task_id_for(i) for i in ids])))
+        self._hub._notify("project", {"id": project.id})
+        with self._hub.store.read() as db:
+            found = {r["id"]: project_rows.asset_dict(r, self._hub.base_url) for r in db.execute(
+                "SELECT * FROM assets WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
+        return [found[i] for i in ids]
 
     def _store_text(self, user: User, project_id: str, text: str, external_id: Any, index: int) -> str:
         """Keep a markdown asset's text in the object store; its URL (on this host) becomes the asset's data."""
@@ -134,18 +136,31 @@ class Uploads:
         return self._objects.url(self._hub.base_url, key, "GET", ASSET_URL_TTL)
 
     def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
+        """Delete assets with their tasks and issues; the project's order stays 0..n-1 (renumbered)."""
         if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):
             raise InvalidRequest("assets must be a non-empty list of asset ids")
-        with self._lock:
-            project = self._hub.project_for(user, project_id)
+        project = self._hub.project_for(user, project_id)
+        with self._hub.store.write() as db:
+            rows = db.execute("SELECT id, pk, position, pre_labeled FROM assets WHERE project_id = ? AND id IN "
+                              "(SELECT value FROM json_each(?))", (project.id, json.dumps(asset_ids))).fetchall()
+            found = {r["id"] for r in rows}
             for index, asset_id in enumerate(asset_ids):
-                asset = self._hub.assets.get(asset_id)
-                if asset is None or asset.project_id != project.id:
+                if asset_id not in found:
                     raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
-            gone = set(asset_ids)
-            project.asset_ids[:] = [a for a in project.asset_ids if a not in gone]
-            for asset_id in gone:
-                del self._hub.assets[asset_id]
-            self._hub.tasks.remove_assets(gone)
-            self._hub._notify("project", {"id": project.id})
-            return len(gone)
+            pks = json.dumps([r["pk"] for r in rows])
+            db.execute("UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
+                       "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?))) "
+                       "WHERE project_id = ?", (pks, project.id))
+            db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
+            db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
+                       "WHERE id = ?", (len(rows), sum(r["pre_labeled"] for r in rows), project.id))
+            first = min(r["position"] for r in rows)
+            later = db.execute("SELECT pk FROM assets WHERE project_id = ? AND position > ? ORDER BY position",
+                               (project.id, first)).fetchall()
+            # Two steps, so the unique (project, position) index never sees two assets at one place.
+            db.executemany("UPDATE assets SET position = ? WHERE pk = ?",
+                           [(-(first + offset) - 1, r["pk"]) for offset, r in enumerate(later)])
+            db.execute("UPDATE assets SET position = -position - 1 WHERE project_id = ? AND position < 0",
+                       (project.id,))
+        self._hub._notify("project", {"id": project.id})
+        return len(rows)

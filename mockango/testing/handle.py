@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import copy
 import json
 import os
 import shlex
@@ -122,8 +121,7 @@ class MockAngoHandle:
     @property
     def journal(self) -> list[RestCall]:
         """Every HTTP call the host answered since the last reset (bounded), oldest first."""
-        with self.hub._lock:
-            return [RestCall.from_entry(entry) for entry in self.hub.journal]
+        return [RestCall.from_entry(entry) for entry in self.hub.journal_entries()]
 
     # ------------------------------------------------------------------ plugins
 
@@ -151,7 +149,7 @@ class MockAngoHandle:
 
         if isinstance(callback_or_plugin, ClientPlugin):
             client = callback_or_plugin
-            plugin = self.hub.plugins.get(client.id)
+            plugin = self.hub.get_plugin(client.id)
             if plugin is None:
                 raise PluginStartError(f"plugin '{client.id}' does not exist on this host: create it with "
                                        "create_plugin() and build the plugin from its id and secret, "
@@ -237,15 +235,15 @@ class MockAngoHandle:
     def result(self, session_id: str) -> RunResult:
         """A :class:`RunResult` for any session of this host (e.g. one started by ``start_run``)."""
         hub = self.hub
-        with hub._lock:
-            session = copy.deepcopy(hub.get_session(session_id))
-            plugin = hub.plugins.get(session.plugin_id)
-            assets = hub.project_assets(session.project_id)
-            calls = [RestCall.from_entry(entry) for entry in hub.journal if entry.get("session") == session.id]
-            exported = hub.type_runs.exported_file(session.result["url"], session.organization_id) if (
-                session.plugin_type == "export" and isinstance(session.result, dict)) else None
-            created = [a for a in assets if a["_id"] in set((session.result or {}).get("assets") or [])] if (
-                session.plugin_type in ("markdown", "file-explorer") and isinstance(session.result, dict)) else []
+        session = hub.get_session(session_id)
+        plugin = hub.get_plugin(session.plugin_id)
+        assets = hub.project_assets(session.project_id)
+        calls = [RestCall.from_entry(entry) for entry in hub.journal_entries(session.id)]
+        exported = hub.type_runs.exported_file(session.result["url"], session.organization_id) if (
+            session.plugin_type == "export" and isinstance(session.result, dict)) else None
+        created_ids = (session.result or {}).get("assets") if isinstance(session.result, dict) else None
+        created = [a for a in assets if a["_id"] in set(created_ids)] if (
+            session.plugin_type in ("markdown", "file-explorer") and created_ids) else []
         labels = {a["externalId"]: a["labels"] for a in assets if a.get("labeledBySession") == session.id}
         return RunResult(session, plugin_name=plugin.name if plugin else session.plugin_id, labels=labels,
                          asset_ids=[a["externalId"] for a in assets], calls=calls, exported=exported,
@@ -276,8 +274,7 @@ class MockAngoHandle:
                 sections.append((f"mockango plugin '{plugin.name}' output ({state})",
                                  plugin.output or "(no output)"))
         try:
-            with self.hub._lock:
-                sessions = sorted(self.hub.sessions.values(), key=lambda s: s.started_at)
+            sessions = self.hub.all_sessions()
             runs = [self.result(s.id).describe() for s in sessions]
         except MockangoError:
             runs = []

@@ -21,15 +21,19 @@ __all__ = ["validate_labels"]
 
 def validate_labels(labels: Any, category_schema: dict[str, Any] | None, assets: list[dict[str, Any]],
                     *, project_name: str | None = None, root: str = "jsonContent",
-                    fast_path: bool = True) -> Report:
+                    fast_path: bool = True, project_asset_count: int | None = None) -> Report:
     """Check an import's ``jsonContent`` against a project's ontology and assets.
 
     Returns a :class:`Report` with every error and warning (paths start at ``root``),
     the matched asset ``_id``s per item, and the counts an import would store.
     ``fast_path=False`` runs jsonschema on every item (for tests and benchmarks);
-    the report is the same either way.
+    the report is the same either way. ``assets`` may be only those the items name (the
+    Hub looks them up by index); ``project_asset_count`` then says how many the project has.
     """
-    checker = LabelChecker(OntologyIndex(category_schema), AssetIndex.build(assets), project_name, root)
+    index = AssetIndex.build(assets)
+    if project_asset_count is not None:
+        index.count = project_asset_count
+    checker = LabelChecker(OntologyIndex(category_schema), index, project_name, root)
     report = Report(subject="label import" + (f" into project '{project_name}'" if project_name else ""))
     if not isinstance(labels, list):
         report.errors.extend(label_structure_issues(labels, root))

@@ -166,8 +166,10 @@ class LabelChecker:
         return []
 
     def _suggest(self, wrong: str, known: dict[str, Any]) -> str:
-        if not known:
+        if not self.assets.count:
             return f" ({self.project} has no assets: import assets before labels)"
+        if not known:
+            return ""
         self._hints += 1
         if self._hints > _HINT_LIMIT:
             return ""

@@ -13,7 +13,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import MockangoError
 from ..hub import Hub
 from . import control, dashboard, exports, files, issues, objects, plugin_socket, projects, rest, storages, tasks
-from . import unsimulated
+from . import control_tasks, unsimulated
 from .auth import request_api_key
 
 
@@ -23,7 +23,7 @@ def create_app(hub: Hub) -> Flask:
     app.json.sort_keys = False
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
-    for concept in (tasks, projects, objects, storages, exports, issues, unsimulated):
+    for concept in (tasks, projects, objects, storages, exports, issues, control_tasks, unsimulated):
         app.register_blueprint(concept.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(files.blueprint)

@@ -31,8 +31,9 @@ def _wait_seconds() -> float | None:
 def info():
     user = current_user()
     h = hub()
-    org = h.organizations[user.organization_id]
-    default = h.default_project if h.default_project and h.default_project.organization_id == org.id else None
+    org = h.get_organization(user.organization_id)
+    default = h.default_project
+    default = default if default and default.organization_id == org.id else None
     return jsonify({"url": h.base_url, "organization": {"_id": org.id, "name": org.name},
                     "user": {"_id": user.id, "name": user.name, "email": user.email},
                     "defaultProject": default.id if default else None})

@@ -228,12 +228,13 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
     h = hub()
     rows = []
     for s in sorted(sessions, key=lambda s: s.started_at, reverse=True):
-        plugin = h.plugins.get(s.plugin_id)
-        project = h.projects.get(s.project_id)
+        plugin = h.get_plugin(s.plugin_id)
+        project = h.get_project(s.project_id)
+        run_by = h.get_user(s.run_by)
         rows.append({"id": s.id, "status": s.status, "plugin_id": s.plugin_id,
                      "plugin": plugin.name if plugin else None,
                      "project_id": s.project_id, "project": project.name if project else s.project_id,
-                     "run_by": h.users[s.run_by].name if s.run_by in h.users else s.run_by,
+                     "run_by": run_by.name if run_by else s.run_by,
                      "started": s.to_dict()["startedAt"], "duration": _duration(s)})
     return rows
 
@@ -313,8 +314,22 @@ def project(user, project_id: str):
     names = _classification_names(schema.get("classifications", []))
     batches = {b["_id"]: b["name"] for b in found["batches"]}
     cards = [_asset_card(a, tools, by_title, names, batches) for a in assets]
+    for card in cards:  # each asset's task: where it waits in the workflow
+        card["task"] = h.tasks.for_asset(card["asset"]["_id"])
+    waiting = h.tasks.stage_counts(project_id)
+    stages = [{**stage, "count": waiting.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
     return render_template("project.html", project=found, cards=cards, shown=shown, counts=counts,
-                           page=page, pages=pages, batches=batches, nav="projects")
+                           page=page, pages=pages, batches=batches, stages=stages, nav="projects")
+
+
+@blueprint.get("/projects/<project_id>/export")
+@signed_in
+def project_export(user, project_id: str):
+    """Build the project's export (all stages, JSON) and send the browser to its zip."""
+    from ..exports import build_export
+
+    return redirect(build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in
+                                                                                hub().tasks.stages(project_id)])}))
 
 
 def _classification_names(classifications: list, names: dict | None = None) -> dict:

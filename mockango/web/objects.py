@@ -16,22 +16,22 @@ from .rest import success
 blueprint = Blueprint("objects", __name__)
 
 
+def _file_url(make) -> str:
+    """``make(user, name, project, type)`` from the query: what both URL calls take."""
+    user = current_user()
+    return make(user, request.args.get("name"), request.args.get("project"), request.args.get("type"))
+
+
 @blueprint.get("/v2/getUploadUrl")
 def upload_url():
-    user = current_user()
-    url = hub().uploads.upload_url(user, request.args.get("name"), request.args.get("project"),
-                                   request.args.get("type"))
-    return success({"uploadUrl": url})
+    return success({"uploadUrl": _file_url(hub().uploads.upload_url)})
 
 
 @blueprint.get("/v2/getSignedUrl")
 def signed_url():
-    user = current_user()
     # The official client sends the upload URL unencoded as 'name': its own query (expires,
     # signature) arrives as separate parameters and is ignored; the path names the file.
-    url = hub().uploads.signed_url(user, request.args.get("name"), request.args.get("project"),
-                                   request.args.get("type"))
-    return success({"signedUrl": url})
+    return success({"signedUrl": _file_url(hub().uploads.signed_url)})
 
 
 @blueprint.put("/objects/<path:key>")

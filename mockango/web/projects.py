@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, request
 
 from .. import batches, project_admin
 from ..errors import InvalidRequest
+from ..exports import json_parameter
 from .auth import current_user, hub, request_api_key
 from .rest import json_body, success
 
@@ -62,12 +61,7 @@ def assign_batches():
 def upload_cloud(project_id: str):
     user = current_user()
     body = json_body()
-    chosen = None
-    if request.args.get("batches"):
-        try:
-            chosen = json.loads(request.args["batches"])
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"'batches' must be a JSON list of batch ids: {exc.msg}")
+    chosen = json_parameter(request.args, "batches", "a JSON list of batch ids")
     created = hub().uploads.add_assets(user, project_id, body.get("assets"), batches=chosen,
                                        priority=body.get("priority", 0),
                                        session_id=hub().session_for_key(request_api_key()))

@@ -92,12 +92,12 @@ def import_labels():
 @blueprint.post("/pluginLog")
 def plugin_log():
     user = current_user()
-    hub().record_log(json_body(), user=user)
+    hub().record_log(json_body(), user=user, api_key=request_api_key())
     return success({})
 
 
 @blueprint.post("/pluginResponse")
 def plugin_response():
     user = current_user()
-    session = hub().record_response(json_body(), user=user)
+    session = hub().record_response(json_body(), user=user, api_key=request_api_key())
     return success({"session": session.id, "status": session.status})

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import json
-
 from flask import Blueprint, request
 
 from ..errors import InvalidRequest, MockangoError
+from ..exports import json_parameter
 from .auth import current_user, hub, request_api_key
 from .rest import json_body, success
 
@@ -24,24 +23,15 @@ def _flag(name: str, default: bool = False) -> bool:
 
 def _task_filter() -> dict:
     """``filter`` (TaskFilter JSON), plus the deprecated ``status[eq]``, ``stage`` and ``batches`` parameters."""
-    filters: dict = {}
-    raw = request.args.get("filter")
-    if raw:
-        try:
-            filters = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"'filter' is not valid JSON: {exc.msg}")
-        if not isinstance(filters, dict):
-            raise InvalidRequest("'filter' must be a JSON object")
+    filters = json_parameter(request.args, "filter", "a JSON object") or {}
+    if not isinstance(filters, dict):
+        raise InvalidRequest("'filter' must be a JSON object")
     if request.args.get("status[eq]"):
         filters.setdefault("status", {"$eq": request.args["status[eq]"]})
     if request.args.get("stage"):
         filters.setdefault("stage", request.args["stage"])
-    if request.args.get("batches"):
-        try:
-            batches = json.loads(request.args["batches"])
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"'batches' must be a JSON list of batch ids: {exc.msg}")
+    batches = json_parameter(request.args, "batches", "a JSON list of batch ids")
+    if batches:
         filters.setdefault("batches", {"$in": batches})
     return filters
 

@@ -44,7 +44,7 @@ def test_create_a_plugin_see_its_secret_and_delete_it(page, host):
     click_and_load(page, page.find_element(By.CSS_SELECTOR, "#create-plugin button[type=submit]"))
 
     wait(page, EC.presence_of_element_located((By.ID, "plugin-secret")))
-    (plugin,) = host.hub.plugins.values()
+    (plugin,) = host.hub.list_plugins(host.hub.default_organization.id)
     assert plugin.class_names == ["Vehicle", "Person"]
     assert text_of(page, "#plugin-id") == plugin.id
     assert text_of(page, "#plugin-secret") == plugin.secret
@@ -56,7 +56,7 @@ def test_create_a_plugin_see_its_secret_and_delete_it(page, host):
     page.find_element(By.ID, "delete-plugin").click()
     wait(page, EC.alert_is_present()).accept()
     wait(page, EC.url_to_be(f"{host.url}/plugins"))
-    assert host.hub.plugins == {}
+    assert host.hub.plugin_count() == 0
     assert "No plugins yet" in text_of(page, "#plugins")
 
 
@@ -71,7 +71,7 @@ def test_invalid_default_config_shows_the_hosts_error_and_creates_nothing(page, 
     assert "'defaultConfig' is not valid JSON" in error.text
     assert page.find_element(By.ID, "defaultConfig").get_attribute("value") == '{"threshold": 0.5,}'
     assert page.find_element(By.ID, "name").get_attribute("value") == "Broken"
-    assert host.hub.plugins == {}
+    assert host.hub.plugin_count() == 0
     shot(page, "plugins-invalid-config")
 
 

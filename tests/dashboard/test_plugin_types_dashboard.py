@@ -36,7 +36,7 @@ def test_create_form_takes_the_plugin_type(page, host):
     page.find_element(By.ID, "defaultConfig").clear()
     click_and_load(page, page.find_element(By.CSS_SELECTOR, "#create-plugin button[type=submit]"))
     wait(page, EC.presence_of_element_located((By.ID, "plugin-secret")))
-    (plugin,) = host.hub.plugins.values()
+    (plugin,) = host.hub.list_plugins(host.hub.default_organization.id)
     assert plugin.type == "export"
     assert text_of(page, "#run-command").endswith("python examples/export_plugin.py")
     page.get(f"{host.url}/plugins")
@@ -120,7 +120,7 @@ def test_input_dialog_sends_its_options_and_refuses_bad_json(page, host):
         page.find_element(By.ID, "fileExplorerOptions").send_keys('{"files": [')
         click_and_load(page, page.find_element(By.ID, "run-button"))
         assert "'fileExplorerOptions' is not valid JSON" in text_of(page, "#run-error")
-        assert host.hub.sessions == {}
+        assert host.hub.session_count() == 0
         field = page.find_element(By.ID, "fileExplorerOptions")
         field.clear()
         field.send_keys('{"files": ["a.png"]}')

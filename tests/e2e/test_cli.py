@@ -19,7 +19,7 @@ MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 
 def start_serve(tmp_path: Path, *extra: str) -> tuple[subprocess.Popen, str]:
     """Start `mockango serve` on a free port; return it and what it printed up to the prompt."""
-    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0", "--state", str(tmp_path / "state.json"), *extra],
+    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0", "--state", str(tmp_path / "state.sqlite3"), *extra],
                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=tmp_path)
     lines = []
     deadline = time.monotonic() + 20
@@ -122,7 +122,7 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path):
     serve, banner = start_serve(tmp_path)
     try:
         port = re.search(r"127\.0\.0\.1:(\d+)", banner).group(1)
-        busy = subprocess.run([*MOCKANGO, "serve", "--port", port, "--state", str(tmp_path / "other.json")],
+        busy = subprocess.run([*MOCKANGO, "serve", "--port", port, "--state", str(tmp_path / "other.sqlite3")],
                               capture_output=True, text=True, timeout=30)
         assert busy.returncode == 1
         assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr and "--port" in busy.stderr

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from tests.support import task_id
+
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 
@@ -57,7 +59,7 @@ def test_export_example_writes_the_boxes_as_csv_in_a_zip(mockango):
 
     vehicle = next(t["schemaId"] for t in mockango.hub.default_project.tools() if t["title"] == "Vehicle")
     asset = mockango.assets()[0]
-    mockango.hub.tasks.set_task(mockango.hub.tasks.task_for_asset(asset["_id"]).id, stage="Complete", answer={
+    mockango.hub.tasks.set_task(task_id(mockango.hub, asset["_id"]), stage="Complete", answer={
         "objects": [{"schemaId": vehicle, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
         "classifications": [], "relations": []})
     plugin = mockango.spawn_plugin(EXAMPLES / "export_plugin.py", type="export", default_config={"delimiter": ";"})
@@ -79,7 +81,7 @@ def test_markdown_example_makes_an_asset_per_row_in_its_batch(mockango):
     assert result.message == "2 markdown files are uploaded!"
     assert [a["externalId"] for a in result.created_assets] == ["p1", "p2"]
     assert [requests.get(a["data"], timeout=10).text for a in result.created_assets] == ["# Ada & co", "# Grace & co"]
-    people = next(b["_id"] for b in mockango.server.hub.projects[mockango.project_id].to_dict()["batches"]
+    people = next(b["_id"] for b in mockango.hub.projects.get(mockango.project_id).to_dict()["batches"]
                   if b["name"] == "people")
     assert all(a["batches"] == [people] for a in result.created_assets)
 

@@ -24,6 +24,7 @@ from plugin_client import (SDK, AnnotationPayload, Answer, ExportPlugin, ExportR
                            InputPlugin, MarkdownPlugin, ModelPlugin, SDKError, run)
 from plugin_client.rest_connector import RestConnector
 from tests.protocol.clients import free_port
+from tests.support import task_id, task_objects
 
 CONNECTORS = ["WS", "REST"]
 BOX = {"x": 20, "y": 30, "width": 50, "height": 60}
@@ -101,7 +102,7 @@ def test_model_answer_off_the_ontology_fails_with_its_json_paths(host, connector
     paths = [e["path"] for e in result.errors]
     assert "response.objects[0].schemaId" in paths
     assert any(p.startswith("response.objects[1].bounding-box") for p in paths), paths
-    assert host.hub.tasks.task_for_asset(asset["_id"]).answer is None
+    assert task_objects(host.hub, asset["_id"]) == []
 
 
 def test_model_callback_returning_the_vendor_samples_dict_is_accepted(host):
@@ -234,15 +235,15 @@ def test_cli_creates_a_typed_plugin_and_runs_it_with_its_options(host):
 def test_model_in_workflow_mode_submits_the_task_and_that_ends_the_run(host, connector):
     with serving(host, ModelPlugin, box_model, "model", connector, class_names=["Car"]) as record:
         asset = host.assets()[6]
-        task = host.hub.tasks.task_for_asset(asset["_id"])
-        stage_before = task.stage
+        before = host.hub.tasks.for_asset(asset["_id"])
         result = run_result(host, record, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
-    result.assert_called("POST", f"/v2/annotate/{task.id}", status=200, times=1)
-    assert result.calls_to("POST", f"/v2/annotate/{task.id}")[0].query == "nextStage=true&isPlugin=true"
-    assert task.stage != stage_before, "the task moved on"
-    assert result.result["taskId"] == task.id and result.answer["objects"][0]["bounding-box"] == BOX
-    assert host.hub.tasks.history_of(host.hub.default_user, task.id)[-1]["action"] == "plugin-submit"
+    task = host.hub.tasks.for_asset(asset["_id"])
+    result.assert_called("POST", f"/v2/annotate/{task['_id']}", status=200, times=1)
+    assert result.calls_to("POST", f"/v2/annotate/{task['_id']}")[0].query == "nextStage=true&isPlugin=true"
+    assert task["stage"] != before["stage"], "the task moved on"
+    assert result.result["taskId"] == task["_id"] and result.answer["objects"][0]["bounding-box"] == BOX
+    assert host.hub.tasks.history_of(host.hub.default_user, task["_id"])[-1]["action"] == "plugin-submit"
 
 
 def test_model_in_workflow_mode_with_an_invalid_answer_fails_with_the_annotate_errors(host):
@@ -254,7 +255,7 @@ def test_model_in_workflow_mode_with_an_invalid_answer_fails_with_the_annotate_e
         result = run_result(host, record, asset=asset["_id"], workflow=True)
     result.assert_failed("POST /v2/annotate/")
     assert "answer.objects[0].schemaId" in [e["path"] for e in result.errors]
-    assert host.hub.tasks.task_for_asset(asset["_id"]).answer is None
+    assert task_objects(host.hub, asset["_id"]) == []
 
 
 def test_model_with_overwrite_off_keeps_what_the_task_already_holds(host):
@@ -262,7 +263,7 @@ def test_model_with_overwrite_off_keeps_what_the_task_already_holds(host):
         asset = host.assets()[7]
         person = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Person")
         existing = {"schemaId": person, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}
-        host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id,
+        host.hub.tasks.set_task(task_id(host.hub, asset["_id"]),
                                 answer={"objects": [existing], "classifications": [], "relations": []})
         result = run_result(host, record, asset=asset["_id"], overwrite=False, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
@@ -291,8 +292,7 @@ def csv_export(data):
 def test_export_plugin_uploads_its_file_and_the_session_keeps_it(host, connector):
     vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
     asset = host.assets()[0]
-    task = host.hub.tasks.task_for_asset(asset["_id"])
-    host.hub.tasks.set_task(task.id, stage="Complete",
+    host.hub.tasks.set_task(task_id(host.hub, asset["_id"]), stage="Complete",
                             answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
                                     "relations": []})
     with serving(host, ExportPlugin, csv_export, "export", connector) as record:
@@ -377,26 +377,27 @@ def test_a_task_reaching_a_plugin_stage_is_sent_to_the_model_plugin(host):
     with serving(host, ModelPlugin, box_model, "model", "WS", class_names=["Car"]) as record:
         _plugin_stage_workflow(host, record.id)
         asset = host.assets()[11]
-        task = host.hub.tasks.task_for_asset(asset["_id"])
+        task = task_id(host.hub, asset["_id"])
         with SDK(host.api_key, host.url) as sdk:  # a labeler submits the task: it moves on to the plugin stage
-            sdk.annotate_task(task.id, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
-        session = _wait_for(lambda: next((s for s in host.hub.sessions.values()
-                                          if s.event.get("taskId") == task.id and s.finished), None))
+            sdk.annotate_task(task, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
+        session = _wait_for(lambda: next((s for s in host.hub.all_sessions()
+                                          if s.event.get("taskId") == task and s.finished), None))
     assert session.status == "succeeded", session.reason
     assert session.event["workflow"] is True and session.event["assetId"] == asset["_id"]
-    assert task.stage == "Complete"
-    assert [o["bounding-box"] for o in task.answer["objects"]] == [BOX]
+    assert host.hub.tasks.for_asset(asset["_id"])["stage"] == "Complete"
+    assert [o["bounding-box"] for o in task_objects(host.hub, asset["_id"])] == [BOX]
 
 
 def test_a_plugin_stage_whose_plugin_is_offline_says_so_in_the_task_history(host):
     record = host.create_plugin("Offline detector", type="model", class_names=["Car"])
     _plugin_stage_workflow(host, record.id)
-    task = host.hub.tasks.task_for_asset(host.assets()[12]["_id"])
+    asset_id = host.assets()[12]["_id"]
+    task = task_id(host.hub, asset_id)
     with SDK(host.api_key, host.url) as sdk:
-        sdk.annotate_task(task.id, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
-    entry = _wait_for(lambda: next((h for h in host.hub.tasks.history_of(host.hub.default_user, task.id)
+        sdk.annotate_task(task, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
+    entry = _wait_for(lambda: next((h for h in host.hub.tasks.history_of(host.hub.default_user, task)
                                     if h["action"] == "plugin-stage-refused"), None))
-    assert "is not live" in entry["reason"] and task.stage == "Detector"
+    assert "is not live" in entry["reason"] and host.hub.tasks.for_asset(asset_id)["stage"] == "Detector"
 
 
 def _wait_for(probe, timeout: float = 10.0):

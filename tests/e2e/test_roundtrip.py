@@ -175,7 +175,7 @@ def test_each_run_goes_to_exactly_one_of_several_sockets(host, demo_plugin):
     with plugin_running(host, demo_plugin.id, demo_plugin.secret, counter("a")):
         with plugin_running(host, demo_plugin.id, demo_plugin.secret, counter("b")):
             deadline = time.monotonic() + 5
-            while len(host.hub._connections.get(demo_plugin.id, {})) < 2 and time.monotonic() < deadline:
+            while host.hub.connection_count(demo_plugin.id) < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
             sessions = [host.run(demo_plugin.id, timeout=10) for _ in range(6)]
     assert all(s.status == "succeeded" for s in sessions)

@@ -18,6 +18,7 @@ import requests
 from harness import SAMPLES, PluginProcess, official_python
 from mockango import MockAngo, MockangoError
 from mockango.testing import MockAngoHandle
+from tests.support import task_id, task_objects
 
 pytestmark = pytest.mark.official
 
@@ -69,7 +70,7 @@ def test_model_plugin_1_4_answer_is_validated_and_stored(host, start_plugin):
     vehicle = result.category_schema[0]["schemaId"]
     assert result.answer == {"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
                              "relations": []}
-    assert host.hub.tasks.task_for_asset(target["_id"]).answer == result.answer
+    assert task_objects(host.hub, target["_id"]) == result.answer["objects"]
     result.assert_logged(f"Plugin session is started! asset {target['_id']}")
 
 
@@ -82,7 +83,7 @@ def test_model_plugin_1_4_answer_off_the_ontology_fails_with_paths(host, start_p
     result.assert_failed("the Model plugin's answer was refused")
     paths = [e["path"] for e in result.errors]
     assert "response.objects[0].schemaId" in paths, paths
-    assert host.hub.tasks.task_for_asset(asset["_id"]).answer is None
+    assert task_objects(host.hub, asset["_id"]) == []
 
 
 def test_vendor_model_sample_dict_answer_works_on_1_3_22(host, start_plugin):
@@ -92,7 +93,7 @@ def test_vendor_model_sample_dict_answer_works_on_1_3_22(host, start_plugin):
     result = _run(host, record, proc, asset=target["_id"], class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     assert result.answer["objects"][0]["bounding-box"] == BOX
-    assert host.hub.tasks.task_for_asset(target["_id"]).answer == result.answer
+    assert task_objects(host.hub, target["_id"]) == result.answer["objects"]
 
 
 def test_vendor_model_sample_dict_answer_fails_on_1_4_10(host, start_plugin):
@@ -141,12 +142,12 @@ def test_model_plugin_in_workflow_mode_submits_the_task(host, start_plugin, vers
     record = host.create_plugin(f"Model {version}", class_names=["Car"], type="model")
     proc = start_plugin(version, sample, record)
     asset = host.assets()[8]
-    task = host.hub.tasks.task_for_asset(asset["_id"])
     result = _run(host, record, proc, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
-    result.assert_called("POST", f"/v2/annotate/{task.id}", status=200, times=1)
-    assert [o["bounding-box"] for o in task.answer["objects"]] == [BOX]
-    assert result.result["stage"] == task.stage != "Start"
+    task = host.hub.tasks.for_asset(asset["_id"])
+    result.assert_called("POST", f"/v2/annotate/{task['_id']}", status=200, times=1)
+    assert [o["bounding-box"] for o in task_objects(host.hub, asset["_id"])] == [BOX]
+    assert result.result["stage"] == task["stage"] != "Start"
 
 
 def test_model_plugin_1_4_overwrite_off_merges_the_tasks_answer(host, start_plugin):
@@ -155,7 +156,7 @@ def test_model_plugin_1_4_overwrite_off_merges_the_tasks_answer(host, start_plug
     asset = host.assets()[9]
     person = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Person")
     existing = {"schemaId": person, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}
-    host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id,
+    host.hub.tasks.set_task(task_id(host.hub, asset["_id"]),
                             answer={"objects": [existing], "classifications": [], "relations": []})
     result = _run(host, record, proc, asset=asset["_id"], overwrite=False, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
@@ -217,7 +218,7 @@ def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mocka
 def _complete_task_with_a_box(host) -> dict:
     vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
     asset = host.assets()[0]
-    host.hub.tasks.set_task(host.hub.tasks.task_for_asset(asset["_id"]).id, stage="Complete",
+    host.hub.tasks.set_task(task_id(host.hub, asset["_id"]), stage="Complete",
                             answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
                                     "relations": []})
     return asset
@@ -245,7 +246,7 @@ def test_export_and_workflow_model_over_rest_answer_through_the_api(host, start_
     target = host.assets()[13]
     annotated = _run(host, model, model_proc, asset=target["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     annotated.assert_succeeded()
-    assert host.hub.tasks.task_for_asset(target["_id"]).answer["objects"][0]["bounding-box"] == BOX
+    assert task_objects(host.hub, target["_id"])[0]["bounding-box"] == BOX
 
 
 def test_export_1_4_whose_upload_is_refused_logs_why_and_times_out(host, start_plugin):

@@ -55,18 +55,18 @@ def coverage(tmp_path_factory) -> dict:
         hub = host.hub
         storage = hub.storages.create(hub.default_user, {"name": "seeded", "provider": "AWS",
                                                          "region": "eu-central-1"})
-        png = hub.asset_file(hub.default_project.asset_ids[0])
+        png = hub.asset_file(host.assets()[0]["_id"])
         for path in ("images/a.png", "images/b.png", "images/deeper/c.png"):
             hub.storages.put_file(storage["_id"], "bucket-1", path, png)
         box = next(t for t in hub.default_project.category_schema["tools"] if t["tool"] == "bounding-box")
         setup = {"host": host.url, "apiKey": host.api_key, "projectId": host.project_id,
                  "storageId": storage["_id"], "bucket": "bucket-1", "boxSchemaId": box["schemaId"],
-                 "assetCount": len(hub.default_project.asset_ids)}
+                 "assetCount": len(host.assets())}
         (folder / "setup.json").write_text(json.dumps(setup))
         process = subprocess.run([str(python), str(SAMPLES / "sdk_coverage_driver.py"), str(folder / "setup.json"),
                                   str(folder / "out.json")], capture_output=True, text=True, timeout=300)
         assert process.returncode == 0, process.stderr[-4000:]
-        journal = list(hub.journal)
+        journal = hub.journal_entries()
     return {**json.loads((folder / "out.json").read_text()), "journal": journal}
 
 

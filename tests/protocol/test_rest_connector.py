@@ -16,7 +16,6 @@ from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
 from mockango import Hub, MockAngo, MockangoError
-from mockango.persistence import dump_state, load_state
 from plugin_client import BatchModelPlugin
 from plugin_client.rest_connector import RestConnector
 
@@ -232,14 +231,13 @@ def test_rest_connector_on_a_taken_port_raises(monkeypatch):
         first.stop()
 
 
-def test_callback_url_plugins_of_a_restored_hub_are_checked(start_client):
+def test_callback_url_plugins_of_a_restored_hub_are_checked(start_client, tmp_path):
     """A Hub loaded from a state file gets its callback-URL plugins checked once it is served."""
     port = free_port()
-    first = Hub(seed=1)
+    first = Hub(seed=1, state=tmp_path / "state.sqlite3")
     plugin = first.create_plugin("REST", callback_url=f"http://127.0.0.1:{port}")
-    first.close()
-    second = Hub(seed=1)
-    load_state(second, dump_state(first))
+    first.close_store()
+    second = Hub(seed=1, state=tmp_path / "state.sqlite3")
     with MockAngo(hub=second) as mock:
         mock.hub.rest_plugins.interval = POLL
         start_client(mock.url, plugin.id, plugin.secret, failing_callback, connector="REST", port=port)

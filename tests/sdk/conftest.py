@@ -51,3 +51,12 @@ def project(host):
 @pytest.fixture
 def box_schema(project) -> str:
     return next(t["schemaId"] for t in project.category_schema["tools"] if t["tool"] == "bounding-box")
+
+
+def asset_ids(host) -> list[str]:
+    """The default project's asset ids, in order."""
+    return [a["_id"] for a in host.assets()]
+
+
+def task_of(host, asset_id: str) -> dict:
+    return host.hub.tasks.for_asset(asset_id)

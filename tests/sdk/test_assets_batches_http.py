@@ -3,6 +3,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from mockango.errors import NotFound
+
+from tests.sdk.conftest import asset_ids
+
 
 def batch_id(api, project, name):
     batches = api.get(f"/v2/project/{project.id}")[1]["data"]["project"]["batches"]
@@ -19,19 +25,19 @@ def test_create_batch_both_shapes(api, project):
     assert names == ["Batch 1", "Batch 2", "new one", "list one"]
 
 
-def test_batch_refusals_change_nothing(api, project):
+def test_batch_refusals_change_nothing(api, host, project):
     status, body = api.post(f"/v2/batches/{project.id}", {"name": "Batch 1"})
     assert status == 400 and "already exists" in body["message"]
     status, body = api.post(f"/v2/batches/{project.id}", {"batches": [{"name": "only this"}]})
     assert status == 400 and "every existing batch" in body["message"]
     status, body = api.post(f"/v2/batches/{project.id}", {"batches": [{"name": "x"}, {"name": "x"}]})
     assert status == 400 and "batches[1].name" in body["message"]
-    assert [b.name for b in project.batches] == ["Batch 1", "Batch 2"]
+    assert [b.name for b in host.hub.default_project.batches] == ["Batch 1", "Batch 2"]
 
 
-def test_assign_batches_shows_in_asset_filters(api, project):
+def test_assign_batches_shows_in_asset_filters(api, host, project):
     api.post(f"/v2/batches/{project.id}", {"name": "picked"})
-    chosen = project.asset_ids[:2]
+    chosen = asset_ids(host)[:2]
     status, body = api.post("/v2/assignBatches", {"projectId": project.id, "assets": chosen, "batches": ["picked"]})
     assert status == 200, body
     found = api.get(f"/v2/project/{project.id}/assets",
@@ -41,8 +47,8 @@ def test_assign_batches_shows_in_asset_filters(api, project):
     assert status == 400 and "batches[0]" in body["message"]
 
 
-def test_cloud_upload_into_batches_with_tasks(api, project):
-    before = len(project.asset_ids)
+def test_cloud_upload_into_batches_with_tasks(api, host, project):
+    before = len(asset_ids(host))
     assets = [{"data": "https://example.com/a.jpg", "externalId": "a", "metadata": {"width": 10, "height": 20}},
               {"data": "https://example.com/b.jpg", "batches": ["Batch 2"]}]
     status, body = api.post(f"/v2/project/{project.id}/cloud", {"assets": assets, "priority": 4},
@@ -57,27 +63,31 @@ def test_cloud_upload_into_batches_with_tasks(api, project):
     assert len(tasks) == 1 and tasks[0]["priority"] == 4 and tasks[0]["stage"] == "Label"
 
 
-def test_cloud_upload_is_all_or_nothing(api, project):
-    before = len(project.asset_ids)
+def test_cloud_upload_is_all_or_nothing(api, host, project):
+    before = len(asset_ids(host))
     assets = [{"data": "https://example.com/ok.jpg"}, {"data": "ftp://example.com/no.jpg"}]
     status, body = api.post(f"/v2/project/{project.id}/cloud", {"assets": assets})
     assert status == 400 and "assets[1].data" in body["message"]
-    assert len(project.asset_ids) == before
+    assert len(asset_ids(host)) == before
 
 
 def test_delete_assets_removes_their_tasks(api, host, project):
-    gone = project.asset_ids[:3]
+    gone = asset_ids(host)[:3]
     status, body = api.delete(f"/v2/project/{project.id}/assets", {"project": project.id, "assets": gone})
     assert status == 200 and body["data"]["deleted"] == 3
-    assert api.get(f"/v2/project/{project.id}/tasks")[1]["data"]["total"] == len(project.asset_ids)
-    assert all(host.hub.tasks.task_for_asset(a) is None for a in gone)
+    assert api.get(f"/v2/project/{project.id}/tasks")[1]["data"]["total"] == len(asset_ids(host)) == 22
+    for asset_id in gone:
+        with pytest.raises(NotFound):
+            host.hub.tasks.for_asset(asset_id)
+    page = api.get(f"/v2/project/{project.id}/assets", page=3, limit=10)[1]["data"]  # order renumbered: no gaps
+    assert [a["_id"] for a in page["assets"]] == asset_ids(host)[20:22]
     status, body = api.delete(f"/v2/project/{project.id}/assets", {"project": project.id, "assets": gone})
     assert status == 400 and "assets[0]" in body["message"]
 
 
-def test_another_organization_cannot_add_or_delete(stranger, project):
+def test_another_organization_cannot_add_or_delete(stranger, host, project):
     assert stranger.post(f"/v2/project/{project.id}/cloud", {"assets": [{"data": "https://x.y/z"}]})[0] == 404
-    assert stranger.delete(f"/v2/project/{project.id}/assets", {"assets": project.asset_ids[:1]})[0] == 404
+    assert stranger.delete(f"/v2/project/{project.id}/assets", {"assets": asset_ids(host)[:1]})[0] == 404
     assert stranger.post(f"/v2/batches/{project.id}", {"name": "mine"})[0] == 404
 
 

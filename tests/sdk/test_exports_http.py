@@ -7,6 +7,8 @@ import zipfile
 
 import requests
 
+from tests.sdk.conftest import asset_ids, task_of
+
 
 def export(api, project, path="/v2/export", **params):
     status, body = api.get(path, project=project.id, **params)
@@ -17,16 +19,16 @@ def export(api, project, path="/v2/export", **params):
 
 
 def test_json_export_of_a_stage_with_answers(api, host, project, box_schema):
-    task = host.hub.tasks.task_for_asset(project.asset_ids[0])
+    task = task_of(host, asset_ids(host)[0])
     answer = {"objects": [{"schemaId": box_schema, "objectId": "b1",
                            "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}]}
-    assert api.post(f"/v2/annotate/{task.id}", {"answer": answer}, nextStage="true")[0] == 200
-    assert api.post(f"/v2/review/{task.id}", {"reviewStatus": "Accepted"})[0] == 200
+    assert api.post(f"/v2/annotate/{task['_id']}", {"answer": answer}, nextStage="true")[0] == 200
+    assert api.post(f"/v2/review/{task['_id']}", {"reviewStatus": "Accepted"})[0] == 200
     name, content = export(api, project, stage=json.dumps(["Complete"]), format="json")
     rows = json.loads(content)
     assert name == "export.json" and len(rows) == 1
     row = rows[0]
-    assert row["externalId"] == host.hub.assets[task.asset_id].external_id and row["assetId"] == task.asset_id
+    assert row["externalId"] == task["externalId"] and row["assetId"] == task["asset"]
     tool = row["task"]["tools"][0]
     assert tool["schemaId"] == box_schema and tool["title"] and tool["bounding-box"]["width"] == 2
     assert row["task"]["stage"] == "Complete" and row["batches"] == ["Batch 1"]
@@ -36,7 +38,7 @@ def test_json_export_of_a_stage_with_answers(api, host, project, box_schema):
 
 def test_ndjson_export_by_batch_without_history_or_metadata(api, host, project):
     second = project.batches[1]
-    in_batch = sum(1 for a in project.asset_ids if second.id in host.hub.assets[a].batches)
+    in_batch = sum(1 for a in host.assets() if second.id in a["batches"])
     name, content = export(api, project, path="/v2/exportV3", stage=json.dumps(["Label"]), format="ndjson",
                            batches=json.dumps([second.id]), includeHistory="false", includeMetadata="false")
     rows = [json.loads(line) for line in content.splitlines()]

@@ -10,7 +10,7 @@ from mockango.errors import InvalidRequest
 
 def test_tasks_from_python(host, api, box_schema):
     tasks = host.tasks()
-    assert len(tasks) == len(host.hub.default_project.asset_ids) and tasks[0]["stage"] == "Label"
+    assert len(tasks) == len(host.assets()) and tasks[0]["stage"] == "Label"
     answer = {"objects": [{"schemaId": box_schema, "objectId": "py", "bounding-box":
                            {"x": 0, "y": 0, "width": 1, "height": 1}}], "classifications": [], "relations": []}
     changed = host.set_task(tasks[0]["_id"], stage="Review", assignee="a@b.c", answer=answer)

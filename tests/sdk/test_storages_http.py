@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import requests
 
+from tests.sdk.conftest import asset_ids
+
 STORAGE = {"name": "bucket store", "provider": "GCP", "publicKey": "pub", "privateKey": "priv",
            "region": "europe-west1", "credentials": None}
 
@@ -39,7 +41,7 @@ def test_listing_and_file_explorer_upload(api, host, project):
     assert [f["name"] for f in body["data"]["files"]] == ["1.png", "2.png", "notes.txt"]
     assert body["data"]["folders"] == ["cats/old"]
     assert requests.get(body["data"]["files"][0]["url"], timeout=10).content == b"cats/1.png"
-    before = len(project.asset_ids)
+    before = len(asset_ids(host))
     status, body = api.post("/v2/file-explorer", {"bucket": "pets", "storageId": made["_id"], "folder": "cats",
                                                   "extensions": ["png"], "upload": True, "projectId": project.id})
     assert status == 200, body
@@ -53,9 +55,9 @@ def test_listing_and_file_explorer_upload(api, host, project):
 def test_file_explorer_refuses_unknown_files_and_changes_nothing(api, host, project):
     made = api.post("/v2/storages/", STORAGE)[1]["data"]["storage"]
     host.hub.storages.put_file(made["_id"], "pets", "cats/1.png", b"1")
-    before = len(project.asset_ids)
+    before = len(asset_ids(host))
     status, body = api.post("/v2/file-explorer", {"bucket": "pets", "storageId": made["_id"], "folder": "cats",
                                                   "files": ["1.png", "9.png"], "upload": True,
                                                   "projectId": project.id})
     assert status == 400 and "files[1]" in body["message"]
-    assert len(project.asset_ids) == before
+    assert len(asset_ids(host)) == before

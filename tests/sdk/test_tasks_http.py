@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import json
 
+from tests.sdk.conftest import asset_ids, task_of
+
 
 def tasks_of(api, project, **params):
     status, body = api.get(f"/v2/project/{project.id}/tasks", **params)
@@ -10,10 +12,10 @@ def tasks_of(api, project, **params):
     return body["data"]
 
 
-def test_every_asset_has_a_task_waiting_at_label(api, project):
+def test_every_asset_has_a_task_waiting_at_label(api, host, project):
     page = tasks_of(api, project, page=2, limit=10)
-    assert page["total"] == len(project.asset_ids)
-    assert [t["asset"] for t in page["tasks"]] == project.asset_ids[10:20]
+    assert page["total"] == len(asset_ids(host))
+    assert [t["asset"] for t in page["tasks"]] == asset_ids(host)[10:20]
     assert {t["stage"] for t in page["tasks"]} == {"Label"} and {t["status"] for t in page["tasks"]} == {"TODO"}
     assert "answer" not in page["tasks"][0]
     assert "answer" in tasks_of(api, project, limit=1, includeAnswer="true")["tasks"][0]
@@ -21,11 +23,11 @@ def test_every_asset_has_a_task_waiting_at_label(api, project):
 
 def test_filters_by_stage_status_batches_assignee(api, host, project):
     batch = project.batches[1].id
-    in_batch = [a for a in project.asset_ids if batch in host.hub.assets[a].batches]
+    in_batch = [a["_id"] for a in host.assets() if batch in a["batches"]]
     found = tasks_of(api, project, limit=100, filter=json.dumps({"batches": {"$in": [batch]}}))
     assert sorted(t["asset"] for t in found["tasks"]) == sorted(in_batch)
     assert tasks_of(api, project, stage="Review")["total"] == 0
-    assert tasks_of(api, project, **{"status[eq]": "TODO"})["total"] == len(project.asset_ids)
+    assert tasks_of(api, project, **{"status[eq]": "TODO"})["total"] == len(asset_ids(host))
     first = tasks_of(api, project, limit=1)["tasks"][0]
     status, _ = api.post("/v2/task/assign", {"project": project.id, "tasks": [first["_id"]],
                                              "user": host.hub.default_user.email, "stage": "Label"})
@@ -135,13 +137,13 @@ def test_dropping_a_stage_that_holds_tasks_is_refused(api, project):
 
 
 def test_imported_pre_labels_are_the_task_answer(api, host, project, box_schema):
-    asset = host.hub.assets[project.asset_ids[0]]
-    labels = [{"externalId": asset.external_id, "objects": [{"schemaId": box_schema, "objectId": "pre",
+    asset = host.assets()[0]
+    labels = [{"externalId": asset["externalId"], "objects": [{"schemaId": box_schema, "objectId": "pre",
                                                              "bounding-box": {"x": 0, "y": 0, "width": 5,
                                                                               "height": 5}}]}]
     assert api.post("/v2/import/labels", {"project": project.id, "jsonContent": labels})[0] == 200
-    task = host.hub.tasks.task_for_asset(asset.id)
-    shown = api.get(f"/v2/task/{task.id}", includeAnswer="false")[1]["data"]["task"]
+    task = task_of(host, asset["_id"])
+    shown = api.get(f"/v2/task/{task['_id']}", includeAnswer="false")[1]["data"]["task"]
     assert [t["objectId"] for t in shown["answer"]["tools"]] == ["pre"]
 
 
@@ -159,3 +161,14 @@ def test_every_task_route_needs_an_api_key(host, project):
     anonymous = Api(host.url, None)
     assert anonymous.get(f"/v2/project/{project.id}/tasks")[0] == 401
     assert anonymous.post("/v2/task/assign", {})[0] == 401
+
+
+def test_pages_in_both_orders_cover_every_task_once(api, host, project):
+    ids = asset_ids(host)
+    forward = [t["asset"] for p in (1, 2, 3) for t in tasks_of(api, project, page=p, limit=10)["tasks"]]
+    backward = [t["asset"] for p in (1, 2, 3) for t in tasks_of(api, project, page=p, limit=10,
+                                                                  sort="-createdAt")["tasks"]]
+    assert forward == ids and backward == ids[::-1]
+    assert tasks_of(api, project, page=4, limit=10)["tasks"] == []
+    status, body = api.get(f"/v2/project/{project.id}/tasks", sort="priority")
+    assert status == 400 and "sort" in body["message"]

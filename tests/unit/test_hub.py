@@ -26,7 +26,7 @@ def test_same_seed_same_data_and_different_seed_different_data():
 def test_demo_project_shape(hub):
     project = hub.default_project
     assert project.name == "Demo detection"
-    assert len(project.asset_ids) == 25 and len(project.batches) == 2
+    assert project.asset_count == 25 and len(project.batches) == 2
     kinds = {t["title"]: t["tool"] for t in project.tools()}
     assert kinds["Vehicle"] == kinds["Person"] == "bounding-box"
     assert {"polygon", "point"} <= set(kinds.values())
@@ -34,7 +34,7 @@ def test_demo_project_shape(hub):
     assets = hub.project_assets(project.id)
     assert len({a["externalId"] for a in assets}) == 25
     assert all(a["metadata"]["width"] > 0 and a["metadata"]["height"] > 0 for a in assets)
-    assert all(re.fullmatch(r"[0-9a-f]{24}", value) for value in [project.id, *project.asset_ids])
+    assert all(re.fullmatch(r"[0-9a-f]{24}", value) for value in [project.id, *(a["_id"] for a in assets)])
 
 
 def test_api_keys_and_secrets_are_fresh_per_hub():
@@ -44,7 +44,7 @@ def test_api_keys_and_secrets_are_fresh_per_hub():
 
 
 def test_authenticate(hub):
-    assert hub.authenticate(hub.default_user.api_key) is hub.default_user
+    assert hub.authenticate(hub.default_user.api_key) == hub.default_user
     for bad in (None, "", "x" * 48, 12345):
         with pytest.raises(AuthenticationError):
             hub.authenticate(bad)
@@ -83,9 +83,10 @@ def test_start_run_builds_the_event_and_a_response_ends_it(hub):
     event = connection.sent[0]
     assert event["configJSON"] == '{"k": 1}'
     assert hub.session_for_key(event["apiKey"]) == session.id
-    assert hub.authenticate(event["apiKey"]) is hub.default_user
+    assert hub.authenticate(event["apiKey"]) == hub.default_user
     hub.record_log({"session": session.id, "level": "info", "msg": "hello"}, connection_id="c1")
     hub.record_response({"session": session.id, "response": "done"}, connection_id="c1")
+    session = hub.get_session(session.id)
     assert session.status == "succeeded" and session.message == "done"
     assert session.logs[0]["level"] == "INFO" and session.logs[0]["msg"] == "hello"
 
@@ -97,14 +98,14 @@ def test_another_plugins_connection_cannot_end_a_session(hub):
     session = hub.start_run(hub.default_user, mine.id, hub.default_project.id)
     with pytest.raises(AuthenticationError):
         hub.record_response({"session": session.id, "response": "hijacked"}, connection_id="theirs")
-    assert session.status == "running"
+    assert hub.get_session(session.id).status == "running"
 
 
 def test_a_plugin_that_is_not_live_cannot_run(hub):
     plugin = hub.create_plugin("Offline")
     with pytest.raises(Conflict, match="is not live: start its process first"):
         hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
-    assert hub.sessions == {}
+    assert hub.session_count() == 0
 
 
 def test_another_organization_sees_nothing(hub):
@@ -132,9 +133,9 @@ def test_reset_forgets_plugins_and_sessions(hub):
     old_key = hub.default_user.api_key
     hub.create_plugin("Temporary")
     hub.reset()
-    assert hub.plugins == {} and hub.sessions == {}
+    assert hub.plugin_count() == 0 and hub.session_count() == 0
     assert hub.default_user.api_key != old_key
-    assert len(hub.default_project.asset_ids) == 25
+    assert hub.default_project.asset_count == 25
 
 
 def test_create_project_keeps_asset_urls_as_given(hub):

@@ -32,6 +32,15 @@ def answer(hub: Hub, session, response, **extra):
     return hub.record_response({"response": response, "session": session.id, **extra})
 
 
+def assets(hub: Hub) -> list[dict]:
+    return hub.project_assets(hub.default_project.id)
+
+
+def task_tools(hub: Hub, asset_id: str) -> list[dict]:
+    """The objects an asset's task holds, as GET /v2/task shows them (``tools``, with titles)."""
+    return hub.tasks.for_asset(asset_id)["answer"]["tools"]
+
+
 def vehicle_id(hub: Hub) -> str:
     return next(t["schemaId"] for t in hub.default_project.tools() if t["title"] == "Vehicle")
 
@@ -51,18 +60,18 @@ def test_every_type_can_be_created_and_unknown_ones_are_refused(hub):
 
 def test_model_run_event_names_one_asset_its_task_and_the_1_1_labeltask(hub):
     plugin, connection = live(hub, "model", class_names=["Car"])
-    asset = hub.assets[hub.default_project.asset_ids[3]]
-    session = run(hub, plugin, asset=asset.external_id, class_mapping={"Car": "Vehicle"})
+    asset = assets(hub)[3]
+    session = run(hub, plugin, asset=asset["externalId"], class_mapping={"Car": "Vehicle"})
     event = connection.sent[0]
-    assert event["assetId"] == asset.id and event["dataURL"] == asset.url(hub.base_url)
-    task = hub.tasks.task_for_asset(asset.id)
-    assert event["taskId"] == task.id and event["overwrite"] is True and event["workflow"] is False
-    assert event["labeltask"] == {"_id": task.id, "answer": {"tools": [], "classifications": [], "relations": []}}
+    assert event["assetId"] == asset["_id"] and event["dataURL"] == asset["data"]
+    task = hub.tasks.for_asset(asset["_id"])
+    assert event["taskId"] == task["_id"] and event["overwrite"] is True and event["workflow"] is False
+    assert event["labeltask"] == {"_id": task["_id"], "answer": {"tools": [], "classifications": [], "relations": []}}
     assert event["categorySchema"] == [{"schemaId": vehicle_id(hub), "modelClass": "Car"}]
     assert session.plugin_type == "model"
-    second = run(hub, plugin, asset=asset.id, overwrite=False, workflow=True)
+    second = run(hub, plugin, asset=asset["_id"], overwrite=False, workflow=True)
     assert (connection.sent[1]["overwrite"], connection.sent[1]["workflow"]) == (False, True)
-    assert second.event["assetId"] == asset.id
+    assert second.event["assetId"] == asset["_id"]
 
 
 def test_model_run_refuses_a_missing_asset_and_options_of_other_types(hub):
@@ -72,55 +81,56 @@ def test_model_run_refuses_a_missing_asset_and_options_of_other_types(hub):
     with pytest.raises(NotFound, match="asset 'nope.png' is not an asset of project 'Demo detection'"):
         run(hub, plugin, asset="nope.png")
     with pytest.raises(InvalidRequest, match="'bucket' is for File Explorer plugins; 'model plugin' is a Model"):
-        run(hub, plugin, asset=hub.default_project.asset_ids[0], bucket="b")
+        run(hub, plugin, asset=assets(hub)[0]["_id"], bucket="b")
     with pytest.raises(InvalidRequest, match="'overwrite' must be true or false"):
-        run(hub, plugin, asset=hub.default_project.asset_ids[0], overwrite="no")
+        run(hub, plugin, asset=assets(hub)[0]["_id"], overwrite="no")
     batch, _ = live(hub, "batch-model")
     with pytest.raises(InvalidRequest, match="'asset' is for Model plugins; 'batch-model plugin' is a Batch Model"):
-        run(hub, batch, asset=hub.default_project.asset_ids[0])
-    assert connection.sent == [] and hub.sessions == {}
+        run(hub, batch, asset=assets(hub)[0]["_id"])
+    assert connection.sent == [] and hub.session_count() == 0
 
 
 def test_a_valid_model_answer_is_stored_on_the_asset_in_both_client_shapes(hub):
     plugin, _ = live(hub, "model")
     box = {"schemaId": vehicle_id(hub), "bounding-box": {"x": 1, "y": 2, "width": 30, "height": 40}}
-    first_asset, second_asset = hub.default_project.asset_ids[:2]
+    first_asset, second_asset = (a["_id"] for a in assets(hub)[:2])
     session = run(hub, plugin, asset=first_asset)
     # 1.4.10 and plugin_client: the answer itself.
-    answer(hub, session, {"objects": [box], "classifications": [], "relations": []})
+    session = answer(hub, session, {"objects": [box], "classifications": [], "relations": []})
     assert session.status == "succeeded", session.reason
-    assert hub.tasks.task_for_asset(first_asset).answer["objects"] == [box]
-    task = hub.tasks.task_for_asset(first_asset)
-    assert session.result == {"assetId": first_asset, "taskId": task.id, "answer": task.answer}
-    assert hub.tasks.history_of(hub.default_user, task.id)[-1]["action"] == "plugin-answer"
-    assert hub.assets[first_asset].labels is None, "a Model answer goes to the task, not to the pre-labels"
+    assert task_tools(hub, first_asset) == [{**box, "title": "Vehicle"}]
+    task = hub.tasks.for_asset(first_asset)
+    assert session.result == {"assetId": first_asset, "taskId": task["_id"],
+                              "answer": {"objects": [box], "classifications": [], "relations": []}}
+    assert hub.tasks.history_of(hub.default_user, task["_id"])[-1]["action"] == "plugin-submit"
+    assert assets(hub)[0]["isPreLabeled"] is False, "a Model answer goes to the task, not to the pre-labels"
     # 1.3.22 with the vendor's sample: {data, answer}.
     session = run(hub, plugin, asset=second_asset)
-    url = hub.assets[second_asset].url(hub.base_url)
-    answer(hub, session, {"data": url, "answer": {"objects": [box], "classifications": [], "relations": []}})
+    url = assets(hub)[1]["data"]
+    session = answer(hub, session, {"data": url, "answer": {"objects": [box], "classifications": [], "relations": []}})
     assert session.status == "succeeded", session.reason
-    assert hub.tasks.task_for_asset(second_asset).answer["objects"] == [box]
+    assert task_tools(hub, second_asset) == [{**box, "title": "Vehicle"}]
 
 
 def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
     plugin, _ = live(hub, "model")
-    asset_id = hub.default_project.asset_ids[0]
+    asset_id = assets(hub)[0]["_id"]
     session = run(hub, plugin, asset=asset_id)
     bad = {"objects": [{"schemaId": "0" * 24, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}},
                        {"schemaId": vehicle_id(hub), "bounding-box": {"x": 1, "y": 2, "width": -3, "height": 4}}],
            "classifications": [], "relations": []}
-    answer(hub, session, bad)
+    session = answer(hub, session, bad)
     assert session.status == "failed"
     paths = [e["path"] for e in session.errors]
     assert "response.objects[0].schemaId" in paths
     assert any(p.startswith("response.objects[1].bounding-box") for p in paths), paths
     assert "the Model plugin's answer was refused with" in session.reason and "response.objects[0]" in session.reason
-    assert hub.tasks.task_for_asset(asset_id).answer is None
+    assert task_tools(hub, asset_id) == []
     other = run(hub, plugin, asset=asset_id)
-    answer(hub, other, {"data": "http://elsewhere/x.png", "answer": {"objects": []}})
+    other = answer(hub, other, {"data": "http://elsewhere/x.png", "answer": {"objects": []}})
     assert other.status == "failed" and other.errors[0]["path"].startswith("response.answer")
     third = run(hub, plugin, asset=asset_id)
-    answer(hub, third, "done")
+    third = answer(hub, third, "done")
     assert third.status == "failed" and third.errors[0]["path"] == "response"
 
 
@@ -132,7 +142,7 @@ def test_export_run_event_and_answers(hub):
     run(hub, plugin, stage="Review")
     assert connection.sent[1]["stage"] == ["Review"]
     session = run(hub, plugin)
-    hub.record_response({"response": "just text", "session": session.id})
+    session = hub.record_response({"response": "just text", "session": session.id})
     assert session.status == "failed" and "must answer {export: true" in session.reason
     with pytest.raises(InvalidRequest, match="'classMapping' is for Batch Model / Model plugins"):
         run(hub, plugin, class_mapping={})
@@ -144,11 +154,11 @@ def test_file_explorer_event_and_listing(hub):
     event = connection.sent[0]
     assert {k: event[k] for k in ("bucket", "folder", "files", "upload", "storageId", "scrollToken")} == {
         "bucket": "photos", "folder": "2024/", "files": None, "upload": False, "storageId": None, "scrollToken": "k"}
-    answer(hub, session, {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None, "success": True})
+    session = answer(hub, session, {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None, "success": True})
     assert session.status == "succeeded"
     assert session.result == {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None}
     bad = run(hub, plugin, bucket="photos")
-    answer(hub, bad, {"folders": "2024/a/", "files": ["ok", 3]})
+    bad = answer(hub, bad, {"folders": "2024/a/", "files": ["ok", 3]})
     assert bad.status == "failed"
     assert [e["path"] for e in bad.errors] == ["response.folders", "response.files[1]"]
     with pytest.raises(InvalidRequest, match="a File Explorer run needs 'bucket'"):
@@ -171,7 +181,7 @@ def test_input_event_and_answer_recorded(hub):
     plugin, connection = live(hub, "input")
     session = run(hub, plugin, file_explorer_options={"bucket": "b"})
     assert connection.sent[0]["fileExplorerOptions"] == {"bucket": "b"}
-    answer(hub, session, {"chosen": ["a.png"]})
+    session = answer(hub, session, {"chosen": ["a.png"]})
     assert session.status == "succeeded" and session.result == {"chosen": ["a.png"]}
     run(hub, plugin)
     assert connection.sent[1]["fileExplorerOptions"] == []

@@ -1,0 +1,78 @@
+"""What a page of tasks costs as a project grows (issue 9's scale goal: 1M tasks <= 2x 1k).
+
+    .venv/bin/python bench/tasks.py [--sizes 1000,100000,1000000] [--repeat 200]
+
+For each size it makes one project of that many assets (each gets its task from the
+store's trigger) in an in-memory Hub, then times, over ``--repeat`` calls (median, ms):
+- ``page 1``: ``GET /v2/project/{id}/tasks?limit=10``'s domain call (``TaskBook.page``);
+- ``last page``: the same at the project's last page (a position range, not an OFFSET);
+- ``stage page 1``: ``filter={"stage": "Label"}``, through the (project, stage) index;
+- ``get_task``: one task by id, with its answer;
+- ``annotate+move``: ``annotate`` with ``nextStage`` of a fresh task (checked, stored, moved);
+and the ratio of each to the smallest size. Also prints the seconds spent creating the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+from mockango.hub import Hub
+
+ONTOLOGY = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Box"}]}
+
+
+def timed(call, repeat: int) -> float:
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1000
+
+
+def measure(size: int, repeat: int) -> tuple[dict, float]:
+    hub = Hub(populate=True)
+    user = hub.default_user
+    start = time.perf_counter()
+    assets = ({"externalId": f"a-{n}", "data": f"https://example.com/{n}.png",
+               "metadata": {"width": 100, "height": 100}} for n in range(size))
+    project = hub.create_project(f"bench {size}", ONTOLOGY, assets)
+    built = time.perf_counter() - start
+    last = (size + 9) // 10
+    tasks, _ = hub.tasks.page(user, project.id, limit=repeat)
+    answer = {"answer": {"objects": [{"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 2,
+                                                                          "height": 2}}]}}
+    fresh = iter(t["_id"] for t in tasks)
+    figures = {
+        "page 1": timed(lambda: hub.tasks.page(user, project.id, page=1, limit=10), repeat),
+        "last page": timed(lambda: hub.tasks.page(user, project.id, page=last, limit=10), repeat),
+        "stage page 1": timed(lambda: hub.tasks.page(user, project.id, page=1, limit=10,
+                                                     filters={"stage": "Label"}), repeat),
+        "get_task": timed(lambda: hub.tasks.get(user, tasks[0]["_id"]), repeat),
+        "annotate+move": timed(lambda: hub.tasks.annotate(user, next(fresh), answer, next_stage=True), repeat),
+    }
+    hub.close_store()
+    return figures, built
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,100000,1000000")
+    parser.add_argument("--repeat", type=int, default=200)
+    options = parser.parse_args()
+    sizes = [int(s) for s in options.sizes.split(",")]
+    results = {}
+    for size in sizes:
+        results[size], built = measure(size, options.repeat)
+        print(f"{size:>9} tasks: project made in {built:.1f} s", flush=True)
+    base = results[sizes[0]]
+    print(f"\n{'median ms':<15}" + "".join(f"{size:>12}" for size in sizes) + f"{'ratio':>8}")
+    for name in base:
+        row = "".join(f"{results[size][name]:>12.3f}" for size in sizes)
+        print(f"{name:<15}{row}{results[sizes[-1]][name] / base[name]:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,341 @@
+"""Projects with their ontology, their assets and batches (and which assets are in which batch).
+
+Every lookup a request makes has an index: an asset by id, by (project, externalId),
+by (project, data URL), by batch (``asset_batches``), by pre-labeled flag, and a
+project's assets in a stable order (``position``: 0, 1, 2, ... in creation order).
+Counts are kept on the project and batch rows, so no listing counts by scanning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import sqlite3
+import time
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any
+
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..ids import new_object_id
+from ..models import Batch, Project, iso_time
+from ..store import Store
+from .values import from_json, to_json
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS projects (
+    id TEXT PRIMARY KEY,
+    organization_id TEXT NOT NULL REFERENCES organizations(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    category_schema TEXT NOT NULL,
+    created_at REAL NOT NULL,
+    asset_count INTEGER NOT NULL DEFAULT 0,
+    pre_labeled_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS projects_by_organization ON projects(organization_id, created_at);
+CREATE TABLE IF NOT EXISTS batches (
+    id TEXT PRIMARY KEY,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    asset_count INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS batches_by_project ON batches(project_id, position);
+CREATE TABLE IF NOT EXISTS assets (
+    pk INTEGER PRIMARY KEY,
+    id TEXT NOT NULL UNIQUE,
+    project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    external_id TEXT NOT NULL,
+    data TEXT NOT NULL,
+    hosted INTEGER NOT NULL DEFAULT 0,
+    metadata TEXT NOT NULL DEFAULT '{}',
+    batches TEXT NOT NULL DEFAULT '[]',
+    created_at REAL NOT NULL,
+    labels TEXT,
+    labeled_by_session TEXT,
+    pre_labeled INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX IF NOT EXISTS assets_in_order ON assets(project_id, position);
+CREATE INDEX IF NOT EXISTS assets_by_external_id ON assets(project_id, external_id);
+CREATE INDEX IF NOT EXISTS assets_by_data ON assets(project_id, data);
+CREATE INDEX IF NOT EXISTS assets_by_pre_labeled ON assets(project_id, pre_labeled, position);
+CREATE TABLE IF NOT EXISTS asset_batches (
+    batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
+    asset_pk INTEGER NOT NULL REFERENCES assets(pk) ON DELETE CASCADE,
+    PRIMARY KEY (batch_id, asset_pk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS asset_batches_by_asset ON asset_batches(asset_pk);
+"""
+EXPORTED = ("projects", "batches", "assets", "asset_batches")
+
+CHUNK = 10_000  # assets per executemany: bounded memory whatever the project's size
+OBJECT_ID = re.compile(r"[0-9a-f]{24}")
+ASSET_COLUMNS = ("id, project_id, position, external_id, data, hosted, metadata, batches, created_at, labels, "
+                 "labeled_by_session, pre_labeled")
+
+
+def project_from(db: sqlite3.Connection, row: sqlite3.Row) -> Project:
+    batches = [Batch(id=b["id"], name=b["name"]) for b in
+               db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (row["id"],))]
+    return Project(id=row["id"], name=row["name"], description=row["description"],
+                   organization_id=row["organization_id"], category_schema=json.loads(row["category_schema"]),
+                   batches=batches, asset_count=row["asset_count"], created_at=row["created_at"],
+                   pre_labeled_count=row["pre_labeled_count"])
+
+
+def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) -> dict:
+    """An asset as the REST API shows it (and, ``with_labels``, with its stored pre-label)."""
+    data = base_url.rstrip("/") + row["data"] if row["hosted"] else row["data"]
+    body = {
+        "_id": row["id"],
+        "externalId": row["external_id"],
+        "data": data,
+        "project": row["project_id"],
+        "batches": json.loads(row["batches"]),
+        "metadata": json.loads(row["metadata"]),
+        "isPreLabeled": bool(row["pre_labeled"]),
+        "createdAt": iso_time(row["created_at"]),
+    }
+    if with_labels:
+        body["labels"] = from_json(row["labels"])
+        body["labeledBySession"] = row["labeled_by_session"]
+    return body
+
+
+class BatchBook:
+    """A project's batches while assets are added: names and ids to ids, new names make new batches."""
+
+    def __init__(self, db: sqlite3.Connection, project_id: str) -> None:
+        self.db, self.project_id = db, project_id
+        self.by_name: dict[str, str] = {}
+        self.ids: set[str] = set()
+        self.count = 0
+        for row in db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,)):
+            self.by_name.setdefault(row["name"], row["id"])
+            self.ids.add(row["id"])
+            self.count += 1
+        self.members: dict[str, int] = {}  # batch id -> assets added to it now
+
+    def add(self, batch_id: str, name: str) -> str:
+        self.db.execute("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+                        (batch_id, self.project_id, name, self.count))
+        self.count += 1
+        self.by_name[name] = batch_id
+        self.ids.add(batch_id)
+        return batch_id
+
+    def resolve(self, name_or_id: Any) -> str:
+        if name_or_id in self.ids:
+            return name_or_id
+        found = self.by_name.get(name_or_id)
+        return found if found is not None else self.add(new_object_id(), str(name_or_id))
+
+    def flush_counts(self) -> None:
+        self.db.executemany("UPDATE batches SET asset_count = asset_count + ? WHERE id = ?",
+                            [(n, batch_id) for batch_id, n in self.members.items()])
+        self.members.clear()
+
+
+def _asset_values(raw: Any, where: str, project_id: str, position: int, book: BatchBook,
+                  trusted: bool) -> tuple[tuple, list[str]]:
+    if not isinstance(raw, Mapping):
+        raise InvalidRequest(f"{where} must be an object with 'externalId' and 'data'")
+    external_id, data = raw.get("externalId"), raw.get("data")
+    if not isinstance(external_id, str) or not external_id:
+        raise InvalidRequest(f"{where}.externalId must be a non-empty string")
+    if not isinstance(data, str) or not data:
+        raise InvalidRequest(f"{where}.data must be a URL string")
+    metadata = raw.get("metadata") or {}
+    if not isinstance(metadata, Mapping):
+        raise InvalidRequest(f"{where}.metadata must be an object")
+    names = raw.get("batches") or []
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        raise InvalidRequest(f"{where}.batches must be a list of batch names or ids")
+    batch_ids = [book.resolve(name) for name in names]
+    asset_id = raw.get("_id")
+    if asset_id is None:
+        asset_id = new_object_id()
+    elif not trusted and (not isinstance(asset_id, str) or not OBJECT_ID.fullmatch(asset_id)):
+        raise InvalidRequest(f"{where}._id must be 24 lowercase hex characters (or left out: the host assigns one)")
+    created = raw.get("createdAt") if trusted and isinstance(raw.get("createdAt"), float) else time.time()
+    values = (asset_id, project_id, position, external_id, data, 1 if raw.get("hosted") else 0,
+              to_json(dict(metadata), f"{where}.metadata"), json.dumps(batch_ids), created)
+    return values, batch_ids
+
+
+def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *, trusted: bool = False,
+               start: int | None = None) -> int:
+    """Append assets to a project in chunks (executemany) inside the caller's transaction; returns how many.
+
+    A client may name an asset's ``_id`` (24 hex characters) to get stable ids; an id
+    already used by any asset, of any organization, is refused with 409 and nothing is
+    stored: a client's id never addresses a record it does not own.
+    """
+    if start is None:
+        start = db.execute("SELECT asset_count FROM projects WHERE id = ?", (project_id,)).fetchone()[0]
+    book = BatchBook(db, project_id)
+    added = 0
+    chunk: list[tuple] = []
+    memberships: list[tuple[str, str]] = []
+    for index, raw in enumerate(assets):
+        values, batch_ids = _asset_values(raw, f"assets[{index}]", project_id, start + index, book, trusted)
+        chunk.append(values)
+        for batch_id in batch_ids:
+            memberships.append((batch_id, values[0]))
+        if len(chunk) >= CHUNK:
+            _insert(db, chunk, memberships, book, start + added)
+            added += len(chunk)
+            chunk, memberships = [], []
+    if chunk:
+        _insert(db, chunk, memberships, book, start + added)
+        added += len(chunk)
+    book.flush_counts()
+    db.execute("UPDATE projects SET asset_count = asset_count + ? WHERE id = ?", (added, project_id))
+    return added
+
+
+def _insert(db: sqlite3.Connection, rows: list[tuple], memberships: list[tuple[str, str]], book: BatchBook,
+            first_position: int) -> None:
+    ids = [row[0] for row in rows]
+    if len(set(ids)) != len(ids):
+        seen: set[str] = set()
+        for offset, asset_id in enumerate(ids):
+            if asset_id in seen:
+                raise InvalidRequest(f"assets[{first_position + offset}]._id '{asset_id}' repeats an earlier asset's")
+            seen.add(asset_id)
+    taken = db.execute("SELECT id FROM assets WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
+                       (json.dumps(ids),)).fetchone()
+    if taken is not None:
+        index = first_position + ids.index(taken[0])
+        raise Conflict(f"assets[{index}]._id '{taken[0]}' is already used by another asset: leave '_id' out "
+                       "and the host assigns one")
+    db.executemany(f"INSERT INTO assets ({ASSET_COLUMNS[:-len(', labels, labeled_by_session, pre_labeled')]}) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    if memberships:
+        db.executemany("INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) "
+                       "SELECT ?, pk FROM assets WHERE id = ?", memberships)
+        for batch_id, _ in memberships:
+            book.members[batch_id] = book.members.get(batch_id, 0) + 1
+
+
+def insert_project(db: sqlite3.Connection, org_id: str, name: str, category_schema: dict, *,
+                   description: str = "", project_id: str | None = None, created_at: float | None = None,
+                   batches: Iterable[Mapping] = ()) -> str:
+    project_id = project_id or new_object_id()
+    db.execute("INSERT INTO projects (id, organization_id, name, description, category_schema, created_at) "
+               "VALUES (?, ?, ?, ?, ?, ?)",
+               (project_id, org_id, name, description, to_json(category_schema, "categorySchema"),
+                time.time() if created_at is None else created_at))
+    for position, batch in enumerate(batches):
+        db.execute("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+                   (batch["_id"], project_id, batch["name"], position))
+    return project_id
+
+
+class Projects:
+    """Queries over projects and assets; writes happen in the caller's :meth:`Store.write` block."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def get(self, project_id: Any) -> Project | None:
+        if not isinstance(project_id, str):
+            return None
+        with self.store.read() as db:
+            row = db.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
+            return project_from(db, row) if row else None
+
+    def require(self, project_id: Any, organization_id: str | None = None) -> Project:
+        project = self.get(project_id)
+        if project is None or (organization_id is not None and project.organization_id != organization_id):
+            raise NotFound(f"project '{project_id}' not found")
+        return project
+
+    def page_for_organization(self, organization_id: str, page: int, limit: int) -> tuple[list[Project], int]:
+        with self.store.read() as db:
+            total = db.execute("SELECT count(*) FROM projects WHERE organization_id = ?",
+                               (organization_id,)).fetchone()[0]
+            rows = db.execute("SELECT * FROM projects WHERE organization_id = ? ORDER BY created_at, rowid "
+                              "LIMIT ? OFFSET ?", (organization_id, limit, (page - 1) * limit)).fetchall()
+            return [project_from(db, row) for row in rows], total
+
+    def find_assets(self, project: Project, base_url: str, *, page: int, limit: int, filters: Mapping,
+                    with_labels: bool = False) -> tuple[list[dict], int]:
+        """One page of the project's assets matching ``filters``: O(limit + log n) through an index."""
+        offset = (page - 1) * limit
+        where, args = ["a.project_id = ?"], [project.id]
+        join = ""
+        if "_id" in filters:
+            where.append("a.id = ?")
+            args.append(filters["_id"])
+        if "externalId" in filters:
+            where.append("a.external_id = ?")
+            args.append(filters["externalId"])
+        if "isPreLabeled" in filters:
+            where.append("a.pre_labeled = ?")
+            args.append(1 if filters["isPreLabeled"] else 0)
+        batch_ids = list(dict.fromkeys(filters.get("batches") or []))
+        for n, batch_id in enumerate(batch_ids):
+            join += f" JOIN asset_batches m{n} ON m{n}.asset_pk = a.pk AND m{n}.batch_id = ?"
+            args.insert(n, batch_id)
+        with self.store.read() as db:
+            if len(where) == 1 and not batch_ids:
+                # The whole project: positions are 0..n-1, so a page is a range on the ordering index.
+                total = project.asset_count
+                rows = db.execute(f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
+                                  "ORDER BY position LIMIT ?", (project.id, offset, limit)).fetchall()
+            else:
+                total = self._count(db, project, filters, batch_ids, join, where, args)
+                rows = db.execute(f"SELECT {', '.join('a.' + c for c in ASSET_COLUMNS.split(', '))} FROM assets a"
+                                  f"{join} WHERE {' AND '.join(where)} ORDER BY a.position LIMIT ? OFFSET ?",
+                                  (*args, limit, offset)).fetchall()
+            return [asset_dict(row, base_url, with_labels=with_labels) for row in rows], total
+
+    @staticmethod
+    def _count(db: sqlite3.Connection, project: Project, filters: Mapping, batch_ids: list[str], join: str,
+               where: list[str], args: list) -> int:
+        keys = set(filters) - ({"batches"} if not batch_ids else set())
+        if keys == {"isPreLabeled"}:  # kept on the project row
+            labeled = project.pre_labeled_count
+            return labeled if filters["isPreLabeled"] else project.asset_count - labeled
+        if keys == {"batches"} and len(batch_ids) == 1:  # kept on the batch row
+            row = db.execute("SELECT asset_count FROM batches WHERE id = ? AND project_id = ?",
+                             (batch_ids[0], project.id)).fetchone()
+            return row[0] if row else 0
+        return db.execute(f"SELECT count(*) FROM assets a{join} WHERE {' AND '.join(where)}", args).fetchone()[0]
+
+    def iter_assets(self, project_id: str, base_url: str, *, with_labels: bool = True) -> Iterator[dict]:
+        """Every asset of a project in order, read in chunks (each chunk its own snapshot)."""
+        position = 0
+        while True:
+            with self.store.read() as db:
+                rows = db.execute(f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
+                                  "ORDER BY position LIMIT ?", (project_id, position, CHUNK)).fetchall()
+            for row in rows:
+                yield asset_dict(row, base_url, with_labels=with_labels)
+            if len(rows) < CHUNK:
+                return
+            position = rows[-1]["position"] + 1
+
+    def hosted_asset(self, asset_id: str) -> sqlite3.Row | None:
+        with self.store.read() as db:
+            return db.execute("SELECT id, metadata FROM assets WHERE id = ? AND hosted = 1", (asset_id,)).fetchone()
+
+    def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str],
+                 base_url: str) -> list[dict]:
+        """The assets an import's items name (by externalId or data URL): one indexed query, not the project.
+
+        Each is the reference the validator needs (``_id``, ``externalId``, ``data``, ``metadata``).
+        """
+        base = base_url.rstrip("/")
+        hosted_paths = [url[len(base):] for url in data_urls if url.startswith(base + "/")]
+        with self.store.read() as db:
+            rows = db.execute(
+                "SELECT id, external_id, data, hosted, metadata FROM assets WHERE project_id = ?1 AND ("
+                "external_id IN (SELECT value FROM json_each(?2)) OR data IN (SELECT value FROM json_each(?3))) "
+                "ORDER BY position",
+                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths))).fetchall()
+        return [{"_id": row["id"], "externalId": row["external_id"],
+                 "data": base + row["data"] if row["hosted"] else row["data"],
+                 "metadata": json.loads(row["metadata"])} for row in rows]

@@ -1,0 +1,22 @@
+"""Free-form values (metadata, ontologies, labels, configs, log entries) as JSON text in the store."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..errors import InvalidRequest
+
+
+def to_json(value: Any, what: str) -> str:
+    """``value`` as compact JSON, or :class:`InvalidRequest` naming ``what`` when it cannot be stored."""
+    try:
+        return json.dumps(value, separators=(",", ":"))
+    except RecursionError:
+        raise InvalidRequest(f"{what} is nested too deeply to be stored") from None
+    except (TypeError, ValueError) as exc:
+        raise InvalidRequest(f"{what} cannot be stored as JSON: {exc}") from None
+
+
+def from_json(text: str | None) -> Any:
+    return None if text is None else json.loads(text)

@@ -1,0 +1,29 @@
+"""The dashboard's project page shows the workflow (stages with their task counts), each asset's
+task, and links to the export (real HTTP, the dashboard's cookie)."""
+from __future__ import annotations
+
+import io
+import zipfile
+
+import requests
+
+
+def signed_in(host) -> requests.Session:
+    browser = requests.Session()
+    assert browser.get(f"{host.url}/?apikey={host.api_key}", timeout=10).status_code == 200
+    return browser
+
+
+def test_project_page_shows_stages_tasks_and_export(host, api):
+    first = host.tasks()[0]
+    host.set_task(first["_id"], stage="Review", assignee="reviewer@example.com")
+    browser = signed_in(host)
+    page = browser.get(f"{host.url}/projects/{host.project_id}", timeout=10).text
+    total = len(host.tasks())
+    assert f'data-stage="Label"><strong>Label</strong>' in page and f"{total - 1} tasks" in page
+    assert 'data-stage="Review"' in page and "1 task →" in page
+    assert f'data-task="{first["_id"]}">Review · TODO · reviewer@example.com' in page
+    download = browser.get(f"{host.url}/projects/{host.project_id}/export", timeout=10)
+    assert download.status_code == 200 and download.headers["Content-Type"] == "application/zip"
+    rows = zipfile.ZipFile(io.BytesIO(download.content)).read("export.json")
+    assert rows.count(b'"taskId"') == total

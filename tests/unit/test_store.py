@@ -1,0 +1,123 @@
+"""The SQLite store under the Hub: transactions are all or nothing, readers see committed data only."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+
+import pytest
+
+from mockango.errors import StorageError
+from mockango.records import schema
+from mockango.store import Store
+
+TABLE = "CREATE TABLE IF NOT EXISTS things (id INTEGER PRIMARY KEY, name TEXT NOT NULL);"
+
+
+@pytest.fixture(params=["memory", "file"])
+def store(request, tmp_path):
+    made = Store(None if request.param == "memory" else tmp_path / "state.sqlite3", schema=TABLE)
+    yield made
+    made.close()
+
+
+def names(store: Store) -> list[str]:
+    with store.read() as db:
+        return [row["name"] for row in db.execute("SELECT name FROM things ORDER BY id")]
+
+
+def test_a_write_is_committed_when_its_block_ends(store):
+    with store.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('a')")
+    assert names(store) == ["a"]
+
+
+def test_a_write_that_raises_leaves_nothing_behind(store):
+    with pytest.raises(ValueError):
+        with store.write() as db:
+            db.execute("INSERT INTO things (name) VALUES ('a')")
+            raise ValueError("refused")
+    assert names(store) == []
+
+
+def test_an_sqlite_error_in_a_write_becomes_a_storage_error_and_rolls_back(store):
+    with pytest.raises(StorageError, match="not stored"):
+        with store.write() as db:
+            db.execute("INSERT INTO things (name) VALUES ('a')")
+            db.execute("INSERT INTO things (name) VALUES (NULL)")
+    assert names(store) == []
+    with store.write() as db:  # and the store still works
+        db.execute("INSERT INTO things (name) VALUES ('b')")
+    assert names(store) == ["b"]
+
+
+def test_reads_inside_a_write_see_its_changes_and_nested_writes_join_it(store):
+    with store.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('a')")
+        with store.write() as inner:
+            inner.execute("INSERT INTO things (name) VALUES ('b')")
+        assert names(store) == ["a", "b"]
+
+
+def test_file_readers_do_not_wait_for_the_writer_and_see_only_committed_rows(tmp_path):
+    store = Store(tmp_path / "state.sqlite3", schema=TABLE)
+    inside, release = threading.Event(), threading.Event()
+
+    def slow_write():
+        with store.write() as db:
+            db.execute("INSERT INTO things (name) VALUES ('pending')")
+            inside.set()
+            release.wait(5)
+
+    writer = threading.Thread(target=slow_write)
+    writer.start()
+    assert inside.wait(5)
+    try:
+        assert names(store) == []  # answered while the write is open
+    finally:
+        release.set()
+        writer.join()
+    assert names(store) == ["pending"]
+    store.close()
+
+
+def test_the_file_reopens_with_its_data_and_wal(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    store = Store(path, schema=TABLE)
+    with store.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('kept')")
+    with store.read() as db:
+        assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+    store.close()
+    again = Store(path, schema=TABLE)
+    assert names(again) == ["kept"]
+    again.close()
+
+
+def test_copy_from_restores_a_template(store):
+    template = Store(schema=TABLE)
+    with template.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('seeded')")
+    with store.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('changed')")
+    store.copy_from(template)
+    assert names(store) == ["seeded"]
+
+
+def test_a_file_of_another_schema_version_is_refused(tmp_path):
+    path = tmp_path / "state.sqlite3"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE old (x)")
+    db.execute("PRAGMA user_version = 99")
+    db.close()
+    with pytest.raises(StorageError, match="schema version 99.*--fresh"):
+        Store(path, schema=TABLE)
+
+
+def test_every_concept_schema_applies():
+    store = Store(schema=schema())
+    with store.read() as db:
+        tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    assert {"organizations", "users", "projects", "assets", "asset_batches", "plugins", "sessions",
+            "session_logs", "run_keys"} <= tables
