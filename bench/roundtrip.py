@@ -217,7 +217,8 @@ def main() -> None:
     rows = [("whole run, seed sample, plugin_client (trigger -> response, 10 assets)", ours["whole"])]
     if official:
         rows.append(("whole run, vendor sample, official ango 1.4.10", official["whole"]))
-    titles = {"model": "Model, one asset answered, validated, stored", "file-explorer": "File Explorer, 50 files listed",
+    titles = {"model": "Model, one asset answered, validated, stored",
+              "file-explorer": "File Explorer, 50 files listed",
               "markdown": "Markdown, 10-row CSV in base64", "input": "Input, options answered",
               "export": "Export, 25 tasks exported, uploaded, signed URL"}
     rows += [(f"whole run, {titles[kind]}, plugin_client", samples) for kind, samples in types.items()]

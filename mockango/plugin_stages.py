@@ -5,7 +5,8 @@ names a Model plugin. Whenever a task arrives there (the Hub notifies ``task`` w
 stage), a workflow run of that plugin starts on the task's asset, as the project's
 organization's first user; the plugin answers with ``POST /v2/annotate/{taskId}?nextStage=true``,
 which moves the task on. When the run cannot start (the plugin is offline, or not a Model
-plugin), the task stays and its history says why (action ``plugin-stage-refused``, with ``plugin_stage`` and ``reason``).
+plugin), the task stays and its history says why (action ``plugin-stage-refused``, with
+``plugin_stage`` and ``reason``).
 
 Runs start from a thread of their own, so the Hub's lock is not held while the event goes out.
 """

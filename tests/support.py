@@ -61,7 +61,8 @@ class FakeConnection:
 
 def task_objects(hub, asset_id: str) -> list[dict]:
     """The objects an asset's task holds, in the import format (as GET /v2/task shows them, less the titles)."""
-    return [{k: v for k, v in tool.items() if k != "title"} for tool in hub.tasks.for_asset(asset_id)["answer"]["tools"]]
+    tools = hub.tasks.for_asset(asset_id)["answer"]["tools"]
+    return [{k: v for k, v in tool.items() if k != "title"} for tool in tools]
 
 
 def task_id(hub, asset_id: str) -> str:

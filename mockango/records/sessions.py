@@ -89,7 +89,8 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
 
 def insert_session(db: sqlite3.Connection, session: Session, run_key: str) -> None:
     db.execute("INSERT INTO sessions (id, organization_id, plugin_id, project_id, run_by, event, time_limit, "
-               "started_at, deadline_at, status, connection_id, plugin_type) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               "started_at, deadline_at, status, connection_id, plugin_type) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (session.id, session.organization_id, session.plugin_id, session.project_id, session.run_by,
                 to_json(session.event, "the run event"), session.time_limit, session.started_at,
                 session.started_at + session.time_limit, session.status, session.connection_id, session.plugin_type))

@@ -176,8 +176,8 @@ def run(user):
     mapped = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
     page = render_template("run.html", plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
                            kind=KINDS[plugin.type] if plugin else None, form=source,
-                           assets=_first_assets(h, user, project["_id"]) if project and plugin and plugin.type == "model"
-                           else [],
+                           assets=_first_assets(h, user, project["_id"])
+                           if project and plugin and plugin.type == "model" else [],
                            projects=projects, plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
                            project=project, tools=tools, mapped=mapped, config=config or "",
                            chosen_batches=set(source.getlist("batches")), error=error, nav="run")

@@ -154,7 +154,8 @@ def test_file_explorer_event_and_listing(hub):
     event = connection.sent[0]
     assert {k: event[k] for k in ("bucket", "folder", "files", "upload", "storageId", "scrollToken")} == {
         "bucket": "photos", "folder": "2024/", "files": None, "upload": False, "storageId": None, "scrollToken": "k"}
-    session = answer(hub, session, {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None, "success": True})
+    session = answer(hub, session, {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None,
+                                    "success": True})
     assert session.status == "succeeded"
     assert session.result == {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None}
     bad = run(hub, plugin, bucket="photos")
