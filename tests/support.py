@@ -6,6 +6,7 @@ import contextlib
 import os
 import runpy
 import threading
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -67,3 +68,14 @@ def task_objects(hub, asset_id: str) -> list[dict]:
 
 def task_id(hub, asset_id: str) -> str:
     return hub.tasks.for_asset(asset_id)["_id"]
+
+
+def ending_call(host, session_id: str, method: str, path: str, timeout: float = 5.0):
+    """The run's calls to ``method path`` once the journal has them: the call that ends a run (an annotate,
+    a pluginResponse) is noted in the journal after its answer, so after the run has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = host.result(session_id)
+        if result.calls_to(method, path) or time.monotonic() >= deadline:
+            return result
+        time.sleep(0.02)

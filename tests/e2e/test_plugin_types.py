@@ -24,7 +24,7 @@ from plugin_client import (SDK, AnnotationPayload, Answer, ExportPlugin, ExportR
                            InputPlugin, MarkdownPlugin, ModelPlugin, SDKError, run)
 from plugin_client.rest_connector import RestConnector
 from tests.protocol.clients import free_port
-from tests.support import task_id, task_objects
+from tests.support import ending_call, task_id, task_objects
 
 CONNECTORS = ["WS", "REST"]
 BOX = {"x": 20, "y": 30, "width": 50, "height": 60}
@@ -239,6 +239,7 @@ def test_model_in_workflow_mode_submits_the_task_and_that_ends_the_run(host, con
         result = run_result(host, record, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     task = host.hub.tasks.for_asset(asset["_id"])
+    result = ending_call(host, result.id, "POST", f"/v2/annotate/{task['_id']}")
     result.assert_called("POST", f"/v2/annotate/{task['_id']}", status=200, times=1)
     assert result.calls_to("POST", f"/v2/annotate/{task['_id']}")[0].query == "nextStage=true&isPlugin=true"
     assert task["stage"] != before["stage"], "the task moved on"

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import json
-import time
 import zipfile
 
 import pytest
@@ -19,7 +18,7 @@ import requests
 from harness import SAMPLES, PluginProcess, official_python
 from mockango import MockAngo, MockangoError
 from mockango.testing import MockAngoHandle
-from tests.support import task_id, task_objects
+from tests.support import ending_call, task_id, task_objects
 
 pytestmark = pytest.mark.official
 
@@ -146,6 +145,7 @@ def test_model_plugin_in_workflow_mode_submits_the_task(host, start_plugin, vers
     result = _run(host, record, proc, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     task = host.hub.tasks.for_asset(asset["_id"])
+    result = ending_call(host, result.id, "POST", f"/v2/annotate/{task['_id']}")
     result.assert_called("POST", f"/v2/annotate/{task['_id']}", status=200, times=1)
     assert [o["bounding-box"] for o in task_objects(host.hub, asset["_id"])] == [BOX]
     assert result.result["stage"] == task["stage"] != "Start"
@@ -241,11 +241,8 @@ def test_export_and_workflow_model_over_rest_answer_through_the_api(host, start_
                               extra_env={"CONNECTOR": "REST", "PORT": str(model_port)})
     exported = _run(host, exporter, export_proc)
     exported.assert_succeeded()
-    # The host notes a call in its journal once it has answered it, so the answer may end the run first.
-    deadline = time.monotonic() + 5
-    while not host.result(exported.id).calls_to("POST", "/v2/pluginResponse") and time.monotonic() < deadline:
-        time.sleep(0.02)
-    host.result(exported.id).assert_called("POST", "/v2/pluginResponse", status=200, times=1)
+    ending_call(host, exported.id, "POST", "/v2/pluginResponse").assert_called(
+        "POST", "/v2/pluginResponse", status=200, times=1)
     with zipfile.ZipFile(io.BytesIO(exported.exported_bytes)) as zipped:
         assert json.loads(zipped.read(f"{host.project_id}.json"))[0]["externalId"] == asset["externalId"]
     target = host.assets()[13]
