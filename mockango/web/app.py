@@ -57,6 +57,10 @@ def create_app(hub: Hub) -> Flask:
                            query=request.query_string.decode("latin-1"))
         return response
 
-    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False)
+    # async_handlers=False: a socket's events are handled one after another, in the order they came,
+    # so a run's last log lines are kept before its response ends it (no handler blocks: refusal
+    # delays run as background tasks, and each socket has its own reading thread).
+    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,
+                        async_handlers=False)
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
     return app
