@@ -6,17 +6,26 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
 
-.PHONY: serve test bench setup browser clean
+.PHONY: serve test bench setup browser clean dist
 
-$(BIN)/.installed: pyproject.toml
+# .installed-runtime: the package and its runtime dependencies (all `serve` needs);
+# .installed: the test and bench extras on top (what `test` and `bench` need).
+$(BIN)/.installed-runtime: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# Up to 0.1.0 this checkout was installed as `mockango`, the name of an unrelated PyPI package
+	@# that would shadow the import name: drop either from this venv.
+	$(BIN)/python -m pip uninstall --quiet --yes mockango 2>/dev/null || true
+	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+$(BIN)/.installed: $(BIN)/.installed-runtime
 	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	touch $@
 
 setup: $(BIN)/.installed
 
-serve: $(BIN)/.installed
+serve: $(BIN)/.installed-runtime
 	$(BIN)/mockango serve $(SERVE_ARGS)
 
 browser:
@@ -30,5 +39,10 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/fixture_overhead.py
 
+dist: $(BIN)/.installed
+	rm -rf dist
+	$(BIN)/python -m build --sdist --wheel --outdir dist .
+	$(BIN)/python -m twine check --strict dist/*
+
 clean:
-	rm -rf $(VENV) .cache
+	rm -rf $(VENV) .cache dist build

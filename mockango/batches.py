@@ -32,9 +32,11 @@ def resolve(project: Project, names_or_ids: Any, where: str) -> list[str]:
     ids = project.batch_ids()
     resolved = []
     for index, value in enumerate(names_or_ids):
+        if not isinstance(value, str):
+            raise InvalidRequest(f"{where}[{index}] must be a batch id or name (a string), got {type(value).__name__}")
         if value in ids:
             resolved.append(value)
-        elif isinstance(value, str) and value in by_name:
+        elif value in by_name:
             resolved.append(by_name[value])
         else:
             raise InvalidRequest(f"{where}[{index}]: no batch {value!r} in project '{project.name}'")
@@ -60,7 +62,7 @@ def _new_batches(project: Project, body: Mapping) -> list[tuple[str, str]]:
             raise InvalidRequest(f"batches[{index}] must be an object with 'name'")
         name = _name(item.get("name"), f"batches[{index}].name")
         if item.get("_id") is not None:
-            batch = existing.get(item["_id"])
+            batch = existing.get(item["_id"]) if isinstance(item["_id"], str) else None
             if batch is None:
                 raise InvalidRequest(f"batches[{index}]._id: no batch '{item['_id']}' in this project")
             if batch.name != name:

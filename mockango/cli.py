@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import shlex
 import sys
@@ -13,18 +14,20 @@ from pathlib import Path
 import click
 import requests
 
+from .commands import DEMO_PLUGIN_NAME, plugin_command
+from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError
 from .hub import Hub
+from .input_limits import parse_size
 from .plugin_types import PLUGIN_TYPES
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "batch_model_plugin.py"
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="mockango")
+@click.version_option(package_name="mockango-host")
 def main() -> None:
     """mockango: Ango Hub's plugin system on your machine, offline."""
 
@@ -38,6 +41,33 @@ OLD_STATE = "state.json"  # the JSON snapshot of mockango before the SQLite stor
 def _remove_database(path: Path) -> None:
     for suffix in ("", "-wal", "-shm"):
         Path(str(path) + suffix).unlink(missing_ok=True)
+
+
+def _size(text: str) -> int:
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--max-body")
+
+
+def what_fresh_discards(path: Path) -> str | None:
+    """What ``serve --fresh`` throws away from an existing state file, in words; None when there is none."""
+    import sqlite3
+
+    if not path.exists():
+        return None
+    try:
+        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        try:
+            plugins = db.execute("SELECT count(*) FROM plugins").fetchone()[0]
+            sessions_ = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
+        finally:
+            db.close()
+    except sqlite3.Error:
+        return f"--fresh: deleting the unreadable state file {path}"
+    return (f"--fresh: discarding the state in {path}: its API key, {plugins} plugin(s) with their "
+            f"ids and secrets, {sessions_} session(s) and the imported labels. Plugin processes still "
+            "running with the old id and secret are refused: restart them with the ones below.")
 
 
 def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False) -> tuple[Hub, str]:
@@ -71,13 +101,14 @@ def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fres
     return hub, note
 
 
-@main.command()
+@main.command(short_help="Start a local host with demo data and a demo plugin.")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to bind. Anything but loopback exposes the host to your network.")
-@click.option("--port", default=8080, show_default=True, type=int)
-@click.option("--seed", default=0, show_default=True, type=int, help="Same seed, same fake data.")
+@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option("--seed", default=0, show_default=True, type=int,
+              help="Seed of the fake data (project, assets): same seed, same data.")
 @click.option("--run-timeout", default=300.0, show_default=True, type=float,
-              help="Seconds a run may take before its session is marked timed_out.")
+              help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).")
 @click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
               type=click.Path(dir_okay=False), help="The SQLite file where plugins, keys, sessions and labels "
               "are kept between restarts (every change is committed before it is answered).")
@@ -85,9 +116,20 @@ def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fres
 @click.option("--import", "import_path", type=click.Path(dir_okay=False),
               help="Replace the state with a JSON file from `mockango state export` before serving.")
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
+@click.option("--max-body", default="32MiB", show_default=True, callback=lambda ctx, param, value: _size(value),
+              help="Largest request body or Socket.IO message (bytes, or e.g. 64MiB); larger ones get 413.")
+@click.option("--read-timeout", default=DEFAULT_READ_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
+              help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).")
+@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True, type=click.IntRange(min=1),
+              help="Open connections served at once (each plugin socket is one); more get 503.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          import_path: str | None, verbose: bool) -> None:
-    """Start a local host with demo data and one demo Batch Model plugin."""
+          import_path: str | None, verbose: bool, max_body: int, read_timeout: float, max_connections: int) -> None:
+    """Start a local host with demo data and one demo Batch Model plugin.
+
+    Prints the dashboard link, the API key, and the commands that connect the example
+    plugin and start a run. State is kept in --state across restarts.
+    """
+    discarded = what_fresh_discards(Path(state_path)) if fresh else None
     hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh)
     try:
         if import_path:
@@ -97,20 +139,23 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
                 raise click.ClickException(exc.message)
             kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
         try:
-            server = make_wsgi_server(hub, host, port, verbose=verbose)
+            server = make_wsgi_server(hub, host, port, verbose=verbose, max_body=max_body,
+                                      read_timeout=read_timeout, max_connections=max_connections)
         except OSError as exc:
             raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
                                        f"Is another mockango running? Try --port {port + 1}.")
         try:
-            plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == "Demo detector"),
+            plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME),
                           None)
             if plugin is None:
-                plugin = hub.create_plugin("Demo detector", class_names=["Vehicle", "Person"],
+                plugin = hub.create_plugin(DEMO_PLUGIN_NAME, class_names=["Vehicle", "Person"],
                                            default_config=DEMO_CONFIG,
                                            description="The seed sample: a dummy box on the first 10 assets.")
         except MockangoError as exc:
             server.server_close()
             raise click.ClickException(exc.message)
+        if discarded:
+            click.echo(discarded + "\n")
         _print_banner(hub, plugin, seed, kept)
         stop = _stop_on_signals(server)
         try:
@@ -144,10 +189,8 @@ def _stop_on_signals(server) -> Callable[[], None]:
 
 def _print_banner(hub: Hub, plugin, seed: int, kept: str) -> None:
     url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project
-    example = EXAMPLE if EXAMPLE.exists() else Path("examples/batch_model_plugin.py")
     beside = Path(sys.executable).parent / "mockango"  # the console script of this environment
     command = shlex.quote(str(beside)) if beside.exists() else "mockango"
-    env = f"ANGO_HOST={url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={shlex.quote(plugin.secret)}"
     click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
 
   Dashboard:      {url}/?apikey={key}
@@ -156,8 +199,7 @@ def _print_banner(hub: Hub, plugin, seed: int, kept: str) -> None:
   Plugin:         {plugin.id}  ("{plugin.name}", classes {", ".join(plugin.class_names)})
   Plugin secret:  {plugin.secret}
 
-Run the example plugin against it:
-  {env} {shlex.quote(sys.executable)} {example}
+{plugin_command(url, plugin.id, plugin.secret, plugin.name, plugin.type)}
 
 Then start a run:
   MOCKANGO_URL={url} MOCKANGO_API_KEY={key} {command} run --plugin {plugin.id} --map Vehicle=Vehicle
@@ -168,7 +210,7 @@ Press Ctrl+C to stop.""")
 
 # ---------------------------------------------------------------------- state
 
-@main.group()
+@main.group(short_help="Export the state file to JSON, or import one.")
 def state() -> None:
     """Export the state of `mockango serve` to JSON, or replace it from JSON (stop serve first)."""
 
@@ -178,7 +220,7 @@ def _state_option(command):
                         type=click.Path(dir_okay=False), help="The SQLite state file of `mockango serve`.")(command)
 
 
-@state.command("export")
+@state.command("export", short_help="Write the whole state to a JSON file.")
 @click.argument("file", type=click.Path(dir_okay=False))
 @_state_option
 def state_export(file: str, state_path: str) -> None:
@@ -196,18 +238,23 @@ def state_export(file: str, state_path: str) -> None:
     click.echo(f"exported {rows} rows from {state_path} to {file}")
 
 
-@state.command("import")
+@state.command("import", short_help="Replace the whole state with a JSON file.")
 @click.argument("file", type=click.Path(dir_okay=False, exists=True))
 @_state_option
 def state_import(file: str, state_path: str) -> None:
     """Replace the whole state with FILE (from `mockango state export`): all of it, or nothing on error."""
+    existed = Path(state_path).exists()
     hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
     try:
         rows = hub.import_state(file)
     except MockangoError as exc:
-        raise click.ClickException(exc.message)
-    finally:
         hub.close_store()
+        if not existed:  # made only to receive the import: leave nothing behind
+            _remove_database(Path(state_path))
+            with contextlib.suppress(OSError):
+                Path(state_path).parent.rmdir()  # only when empty
+        raise click.ClickException(exc.message)
+    hub.close_store()
     click.echo(f"imported {rows} rows from {file} into {state_path}")
 
 
@@ -282,7 +329,8 @@ def parse_json_option(text: str | None, name: str):
               help="Map a model class to a tool (title or schemaId). Repeat for each class.")
 @click.option("--config", help="Config JSON [default: the plugin's default config].")
 @click.option("--batch", "batches", multiple=True, help="Batch name or id. Repeatable.")
-@click.option("--timeout", default=300.0, show_default=True, type=float, help="The run's time limit, seconds.")
+@click.option("--timeout", type=float,
+              help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].")
 @click.option("--asset", help="Model: the asset to run on (its id or external id).")
 @click.option("--task", help="Model: the asset's task id.")
 @click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
@@ -306,6 +354,8 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
     Each plugin type takes its own options (Model --asset; Export --stage; File Explorer
     --bucket/--folder; Markdown --input-file/--markdown-text; Input --file-explorer-options);
     another type's option is refused with the list of what the plugin takes.
+
+    Ctrl+C stops following the run, not the run: the session goes on on the host.
     """
     client = ControlClient(url, api_key)
     mapping = {}
@@ -318,7 +368,9 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
         project_id = client.call("GET", "/api/info")["defaultProject"]
     parse_json_option(config, "--config")  # refuse bad JSON here, with the option's name
     body = {"plugin": plugin_id, "project": project_id, "classMapping": mapping or None, "config": config,
-            "batches": list(batches) or None, "timeout": timeout}
+            "batches": list(batches) or None}
+    if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
+        body["timeout"] = timeout
     typed = {"asset": asset, "taskId": task, "overwrite": overwrite, "workflow": workflow,
              "stage": list(stages) or None, "bucket": bucket, "folder": folder, "files": list(files) or None,
              "upload": upload, "storageId": storage_id, "scrollToken": scroll_token,
@@ -326,17 +378,22 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
              "markdownText": markdown_text,
              "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options")}
     body.update({key: value for key, value in typed.items() if value is not None})
-    session = client.call("POST", "/api/runs", json=body)
-    click.echo(f"session {session['_id']} started")
-    shown = 0
-    while True:
-        for entry in session["logs"][shown:]:
-            click.echo(f"{entry.get('time', '')}  {entry.get('level', ''):<8} {entry.get('msg', '')}")
-        shown = len(session["logs"])
-        if session["status"] != "running":
-            break
-        session = client.call("GET", f"/api/sessions/{session['_id']}", params={"wait": 0.5})
-        time.sleep(0.05)
+    follow_to_the_end(client, client.call("POST", "/api/runs", json=body), announce=True)
+
+
+def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = False) -> None:
+    """Follow, print the outcome and exit 0 only on success; Ctrl+C says the run goes on and how to follow it."""
+    try:
+        if announce:
+            click.echo(f"session {session['_id']} started")
+        session = follow(client, session)
+    except KeyboardInterrupt:
+        where = "" if client.url == DEFAULT_URL else f" --url {client.url}"
+        click.echo(f"\nStopped following; the run was not stopped. Session {session['_id']} goes on running on "
+                   f"the host until the plugin answers or the run's time limit passes.\n"
+                   f"  Follow it again:  mockango follow {session['_id']}{where}  (same API key)\n"
+                   f"  Or open:          {client.url}/sessions/{session['_id']}", err=True)
+        sys.exit(130)
     click.echo(f"status:  {session['status']}")
     if session.get("message") is not None:
         click.echo(f"message: {session['message']}")
@@ -347,6 +404,28 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
     sys.exit(0 if session["status"] == "succeeded" else 1)
 
 
+@main.command("follow", short_help="Stream a session until it ends; print its result.")
+@control_options
+@click.argument("session_id")
+def follow_command(url, api_key, session_id) -> None:
+    """Stream a session's log lines until it ends, then print the result (as `run` does)."""
+    client = ControlClient(url, api_key)
+    follow_to_the_end(client, client.call("GET", f"/api/sessions/{session_id}"))
+
+
+def follow(client: ControlClient, session: dict) -> dict:
+    """Print the session's log lines as they come, until it ends; return it as it ended."""
+    shown = 0
+    while True:
+        for entry in session["logs"][shown:]:
+            click.echo(f"{entry.get('time', '')}  {entry.get('level', ''):<8} {entry.get('msg', '')}")
+        shown = len(session["logs"])
+        if session["status"] != "running":
+            return session
+        session = client.call("GET", f"/api/sessions/{session['_id']}", params={"wait": 0.5})
+        time.sleep(0.05)
+
+
 @main.group()
 def plugin() -> None:
     """Create, list and delete plugins on a running mockango."""
@@ -354,15 +433,16 @@ def plugin() -> None:
 
 @plugin.command("create")
 @control_options
-@click.option("--name", required=True)
+@click.option("--name", required=True, help="The plugin's name, as the dashboard shows it.")
 @click.option("--type", "plugin_type", type=click.Choice(PLUGIN_TYPES), default="batch-model", show_default=True,
               help="The plugin's type.")
+@click.option("--description", default="", help="What the plugin does (shown on its dashboard page).")
 @click.option("--class", "class_names", multiple=True, help="A model class name (model types). Repeatable.")
-@click.option("--default-config", help="Default config JSON.")
-def plugin_create(url, api_key, name, plugin_type, class_names, default_config) -> None:
+@click.option("--default-config", help="Default config JSON (pre-fills each run's Config JSON).")
+def plugin_create(url, api_key, name, plugin_type, description, class_names, default_config) -> None:
     """Create a plugin of any type; prints its id and secret."""
     created = ControlClient(url, api_key).call("POST", "/api/plugins", json={
-        "name": name, "type": plugin_type, "classNames": list(class_names),
+        "name": name, "type": plugin_type, "description": description, "classNames": list(class_names),
         "defaultConfig": parse_json_option(default_config, "--default-config")})
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 
@@ -371,10 +451,17 @@ def plugin_create(url, api_key, name, plugin_type, class_names, default_config) 
 @control_options
 def plugin_list(url, api_key) -> None:
     """List plugins with their live state."""
-    for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]:
-        state = "live" if item["live"] else "offline"
-        classes = f"  classes: {', '.join(item['classNames'])}" if item["classNames"] else ""
-        click.echo(f"{item['_id']}  {state:<8} {item['type']:<13} {item['name']}{classes}")
+    rows = [(item["_id"], "live" if item["live"] else "offline", item["type"], item["name"],
+             ", ".join(item["classNames"]))
+            for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]]
+    click.echo(format_table(("ID", "STATE", "TYPE", "NAME", "CLASSES"), rows))
+
+
+def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+    """Columns padded to their widest cell, two spaces apart (the last one unpadded)."""
+    widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
+    return "\n".join("  ".join([*(str(cell).ljust(w) for cell, w in zip(row, widths)), str(row[-1])]).rstrip()
+                     for row in [header, *rows])
 
 
 @plugin.command("delete")
@@ -432,23 +519,40 @@ def fixture_names() -> list[str]:
 
 @main.command()
 @click.argument("labels_file", type=click.Path(dir_okay=False))
-@click.option("--project", default="demo", show_default=True,
+@click.option("--project",
               help="'demo' (the seeded project), a fixture ontology name (e.g. kitchen-sink), an ontology or "
-                   "project JSON file, or the id of a project on a running mockango (with --url).")
+                   "project JSON file, or the id of a project on a running mockango (with --url) "
+                   "[default: the ontology a fixture file names, else demo].")
 @click.option("--assets", "assets_file", type=click.Path(dir_okay=False),
               help="JSON list of the project's assets, when the project gives none.")
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the 'demo' project.")
-@click.option("--url", envvar="MOCKANGO_URL", help="A running mockango, to check against one of its projects.")
-@click.option("--api-key", envvar="MOCKANGO_API_KEY")
+@click.option("--url", envvar="MOCKANGO_URL",
+              help="A running mockango, to check against one of its projects [env MOCKANGO_URL].")
+@click.option("--api-key", envvar="MOCKANGO_API_KEY",
+              help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY].")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
-    """Check a label import file without running anything. Exits 1 when it has errors."""
+    """Check a label import file without running anything. Exits 1 when it has errors.
+
+    The file is the labels (a list), a whole import request body ({"project", "jsonContent"}),
+    or a fixture of fixtures/labels ({"labels", "ontology", "assets", ...}), which brings its
+    own ontology and assets.
+    """
     from .validation import validate_labels
 
     labels = load_json_file(labels_file, "label file")
+    fixture: dict = {}
     if isinstance(labels, dict) and "jsonContent" in labels:
         labels = labels["jsonContent"]  # a whole import request body
+    elif isinstance(labels, dict) and "labels" in labels:
+        fixture, labels = labels, labels["labels"]  # a fixture: its labels, ontology and assets
+    if project is None:
+        project = fixture.get("ontology") if isinstance(fixture.get("ontology"), str) else "demo"
     name, category_schema, assets = project_to_validate(project, seed, url, api_key)
+    if fixture and project == fixture.get("ontology"):
+        name = fixture.get("project_name") or name
+        if assets is None and isinstance(fixture.get("assets"), list):
+            assets = fixture["assets"]
     if assets_file:
         assets = load_json_file(assets_file, "asset file")
     note = None

@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import InvalidRequest
 
+MAX_PATTERN = 200
 OPERATORS = ("$eq", "$ne", "$in", "$nin", "$regex", "$exists", "$gt", "$gte", "$lt", "$lte")
 
 
@@ -30,6 +31,9 @@ def check_filter(filters: Any, fields: tuple[str, ...], *, where: str = "filter"
                 if operator in ("$in", "$nin") and not isinstance(operand, list):
                     raise InvalidRequest(f"{where}.{name}.{operator} must be a list")
                 if operator == "$regex":
+                    if not isinstance(operand, str) or len(operand) > MAX_PATTERN:
+                        raise InvalidRequest(f"{where}.{name}.$regex must be a pattern of at most {MAX_PATTERN} "
+                                             f"characters")
                     try:
                         re.compile(operand)
                     except (re.error, TypeError) as exc:

@@ -16,6 +16,7 @@ wakes whoever waits for a plugin to go live or a run to end.
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import json
 import os
@@ -26,7 +27,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from . import models
-from .assets import check_filters, paging
+from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
@@ -41,16 +42,18 @@ from .records.plugins import Connections, PluginConnection, Plugins
 from .records.projects import Projects
 from .records.sessions import SessionClock, Sessions
 from .records.values import to_json
+from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .rest_plugins import RestPluginWatcher
-from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config
+from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
 from .seed import demo_data
 from .objects import ObjectStore
 from .records.issues import IssueBook
 from .records.storages import StorageBook
 from .records.tasks import TaskBook
 from .store import Store
+from .timeout_reason import timed_out_reason
 from .type_runs import TypeRuns
-from .uploads import Uploads
+from .uploads import Uploads, keep_url_secret
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
 
@@ -73,6 +76,16 @@ def _seed_into(store: Store, seed: int) -> None:
         for name, record_id in (("organization", org_id), ("user", data.user["id"]), ("project", project["id"])):
             accounts.set_default(db, name, record_id)
         accounts.set_setting(db, "seed", str(seed))
+
+
+@functools.lru_cache(maxsize=16)
+def seeded_image(seed: int, schema_text: str) -> bytes:
+    """The seeded database of ``seed`` as bytes: built once per process, copied into each new Hub."""
+    template = Store(schema=schema_text)
+    _seed_into(template, seed)
+    image = template.image()
+    template.close()
+    return image
 
 
 class Hub:
@@ -98,9 +111,12 @@ class Hub:
         self._changed = threading.Condition(threading.RLock())
         self._generation = 0  # bumped (under _changed) after every change; waiters compare it
         self._listeners: list = []
-        self._templates: dict[int, Store] = {}
         self._turn = itertools.count()
-        self.store = Store(state, schema=schema())
+        self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
+        # In memory, a seeded Hub starts from the cached seeded image (no schema to run).
+        image = seeded_image(seed, schema()) if state is None and populate else None
+        self.store = Store(state, schema=schema(), image=image)
+        self._image_loaded = image is not None  # opened from the seeded image: nothing to copy in
         self.accounts = Accounts(self.store)
         self.projects = Projects(self.store)
         self.plugins = Plugins(self.store)
@@ -122,13 +138,14 @@ class Hub:
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
         """True when ``state`` already held a host's data (nothing was seeded)."""
-        if self.accounts.default_id("organization") is not None or self._has_data():
+        if image is None and self._has_data():
             self._check_seed()
             self.restored = True
             with self.store.write() as db:
                 sessions.fail_interrupted(db)
         elif populate:
             self._load_seeded()
+        keep_url_secret(self)
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
 
     # ------------------------------------------------------------------ state
@@ -143,15 +160,28 @@ class Hub:
             raise StateFileError(f"the state in {self.store.where} was made with --seed {stored}, not {self.seed}: "
                                  "use that seed, or --fresh to start over")
 
-    def _template(self, seed: int) -> Store:
-        template = self._templates.get(seed)
-        if template is None:
-            template = self._templates[seed] = Store(schema=schema())
-            _seed_into(template, seed)
-        return template
-
     def _load_seeded(self) -> None:
-        self.store.copy_from(self._template(self.seed))
+        """The seeded data of :attr:`seed`, with a fresh API key.
+
+        In memory (the fixture), the seeded database image is copied in once per seed and
+        marked as the store's baseline; a later reset rolls back to it (undoing only what
+        the test wrote), which keeps the fixture's per-test reset far under 1 ms. A file
+        store copies the image each time (``mockango serve`` resets only when asked).
+        """
+        image = seeded_image(self.seed, schema())
+        if not self.store.memory:
+            template = Store(schema=schema())
+            template.load_image(image)
+            self.store.copy_from(template)
+            template.close()
+        elif self.store.has_baseline and self._baseline_seed == self.seed:
+            self.store.back_to_baseline()
+        else:
+            if not self._image_loaded:
+                self.store.load_image(image)
+            self._image_loaded = False
+            self.store.mark_baseline()
+            self._baseline_seed = self.seed
         with self.store.write() as db:
             accounts.rotate_key(db, self.accounts.default_id("user"))
 
@@ -165,10 +195,11 @@ class Hub:
         self.journal.clear()
         self.objects.clear()
         self._load_seeded()
+        keep_url_secret(self)
         self._notify("reset", {})
 
     def close(self) -> None:
-        """Stop the Hub's background work (heartbeat checks, the run clock) and close the store."""
+        """Stop the Hub's background work (heartbeat checks, the run clock); the store stays open."""
         self.rest_plugins.close()
         self.clock.close()
 
@@ -176,8 +207,6 @@ class Hub:
         """Close the store's connections (``mockango serve`` at exit); the Hub is unusable after."""
         self.close()
         self.store.close()
-        for template in self._templates.values():
-            template.close()
 
     def subscribe(self, listener) -> None:
         """Call ``listener(kind, payload)`` after every change (the dashboard uses it)."""
@@ -243,10 +272,23 @@ class Hub:
     def create_organization(self, name: str, *, user_name: str = "Test User",
                             email: str = "user@example.com") -> User:
         """A new organization with one user; returns the user (``user.api_key`` to call the API)."""
+        check_text(name, "name", max_length=MAX_NAME_LENGTH, required=True)
+        check_text(user_name, "user_name", max_length=MAX_NAME_LENGTH, required=True)
+        check_text(email, "email", max_length=MAX_NAME_LENGTH, required=True)
         return self.accounts.create_organization(name, user_name, email)
 
     def get_organization(self, organization_id: str) -> Organization | None:
         return self.accounts.organization(organization_id)
+
+    def organization_count(self) -> int:
+        """How many organizations this host has."""
+        with self.store.read() as db:
+            return db.execute("SELECT count(*) FROM organizations").fetchone()[0]
+
+    def project_count(self) -> int:
+        """How many projects this host has, in every organization."""
+        with self.store.read() as db:
+            return db.execute("SELECT count(*) FROM projects").fetchone()[0]
 
     def get_user(self, user_id: str) -> User | None:
         return self.accounts.user(user_id)
@@ -279,14 +321,15 @@ class Hub:
     # ----------------------------------------------------------------- journal
 
     def record_request(self, method: str, path: str, status: int, *, api_key: object = None,
-                       query: str = "") -> None:
+                       query: str = "", agent: str | None = None) -> None:
         """Note one HTTP call in the journal (the web layer calls this after every request)."""
-        self.journal.add(method, path, status, query, self.session_for_key(api_key) if api_key else None)
+        self.journal.add(method, path, status, query, self.session_for_key(api_key) if api_key else None, agent)
 
     def journal_entries(self, session_id: str | None = None) -> list[dict]:
         """The last HTTP calls, oldest first (of one run's key when ``session_id`` is given).
 
-        Each entry is ``{"time", "method", "path", "query", "status", "session"}``.
+        Each entry is ``{"time", "method", "path", "query", "status", "session", "agent"}`` (``agent``:
+        the caller's User-Agent).
         """
         return self.journal.entries(session_id)
 
@@ -303,10 +346,13 @@ class Hub:
         """
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a project needs a non-empty 'name'")
+        check_text(name, "name", max_length=MAX_NAME_LENGTH)
+        check_text(description, "description")
         if not isinstance(category_schema, Mapping):
             raise InvalidRequest("'categorySchema' must be an object with 'tools', 'classifications', 'relations'")
-        if not isinstance(description, str):
-            raise InvalidRequest("'description' must be a string")
+        check_value(dict(category_schema), where="categorySchema")
+        # Assets are checked one by one as they are stored (what each keeps: text, metadata), so a
+        # million of them stream through in bounded memory.
         schema_ = {"tools": [], "classifications": [], "relations": [], **copy.deepcopy(dict(category_schema))}
         self._check_ontology(schema_)
         org_id = organization_id or self._default_org_id()
@@ -365,6 +411,13 @@ class Hub:
         return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters={},
                                          with_labels=True)
 
+    def project_asset(self, project_id: str, asset_id: str) -> dict | None:
+        """One asset of a project with its labels (a control-side view), or None."""
+        project = self.projects.require(project_id)
+        found, _ = self.projects.find_assets(project, self.base_url, page=1, limit=1, filters={"_id": asset_id},
+                                             with_labels=True)
+        return found[0] if found else None
+
     def project_assets(self, project_id: str) -> list[dict]:
         """Every asset of a project with its stored labels (a control-side view: no key needed)."""
         project = self.projects.require(project_id)
@@ -375,9 +428,10 @@ class Hub:
         row = self.projects.hosted_asset(asset_id)
         if row is None:
             raise NotFound(f"no file for asset '{asset_id}'")
-        metadata = json.loads(row["metadata"])
-        width = int(metadata.get("width") or 640)
-        height = int(metadata.get("height") or 480)
+        try:
+            width, height = hosted_size(json.loads(row["metadata"]))
+        except InvalidRequest as exc:  # only a hand-edited state file can hold such a size
+            raise NotFound(f"no file for asset '{asset_id}': {exc.message}")
         return render_png(width, height, seed=row["id"])
 
     # ----------------------------------------------------------------- plugins
@@ -388,12 +442,15 @@ class Hub:
         """Register a plugin; its ``secret`` is what the plugin process connects with."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
+        check_text(name, "name", max_length=MAX_NAME_LENGTH)
+        check_text(description, "description")
         kind = kind_of(plugin_type)
         if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Iterable):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
+        check_value(class_names, where="classNames")
         if class_names and not kind.has_classes:
             raise InvalidRequest(f"'classNames' are for Batch Model and Model plugins; a {kind.title} plugin has none")
         if len(set(class_names)) != len(class_names):
@@ -402,6 +459,7 @@ class Hub:
             raise InvalidRequest("'description' must be a string")
         if isinstance(default_config, str):
             default_config = parse_config(default_config, "defaultConfig")
+        check_free_form(default_config, "defaultConfig")
         if callback_url is not None and (not isinstance(callback_url, str)
                                          or not callback_url.startswith(("http://", "https://"))):
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
@@ -511,6 +569,7 @@ class Hub:
         ``upload``, ``storage_id``, ``scroll_token`` (File Explorer); ``input_file``,
         ``markdown_text`` (Markdown); ``file_explorer_options`` (Input). Another type's option is refused.
         """
+        limit = time_limit_for(timeout, self.run_timeout)
         plugin = self.plugin_for(user.organization_id, plugin_id)
         project = self.project_for(user, project_id)
         kind = kind_of(plugin.type)
@@ -520,7 +579,6 @@ class Hub:
         config_json = config_json_for(plugin, config)
         batch_ids = batch_ids_for(project, batches)
         type_fields = self.type_runs.event_fields(kind.name, project, given)
-        limit = self.run_timeout if timeout is None else timeout
         connections = self.connections.fresh(plugin.id, self.heartbeat_timeout)
         if not connections:
             if self.connections.count(plugin.id):
@@ -600,6 +658,8 @@ class Hub:
         with self.store.write() as db:
             row = self._session_from(db, connection_id, payload, user=user, bound_plugin=bound,
                                      caller_session=caller_session)
+            if row["status"] != models.RUNNING:  # kept, marked late: it shows what the plugin did after all
+                entry = {**entry, "late": True}
             if row["log_count"] >= self.log_count_limit:
                 db.execute("UPDATE sessions SET dropped_logs = dropped_logs + 1 WHERE id = ?", (row["id"],))
                 return
@@ -628,7 +688,8 @@ class Hub:
                         api_key: object = None) -> Session:
         """A ``response``: the run succeeded with its message, or failed when it says ``error``.
 
-        Over REST, the same rule as :meth:`record_log` decides who may answer a session.
+        A response to a session that has ended (or whose time limit has passed) is kept as a
+        late answer. Over REST, the same rule as :meth:`record_log` decides who may answer a session.
         """
         bound = self._bound_plugin(connection_id)
         caller_session = self.session_for_key(api_key) if user is not None and api_key else None
@@ -640,14 +701,13 @@ class Hub:
             # What the answer means for the plugin's type (a Model answer is validated and stored here),
             # outside the transaction that ends the session: storing it takes transactions of its own.
             outcome = self.type_runs.interpret(self.sessions.get(row["id"], with_logs=False), payload)
+        status = None
         with self.store.write() as db:
-            row = db.execute("SELECT id, status, deadline_at, time_limit FROM sessions WHERE id = ?",
-                             (row["id"],)).fetchone()
-            status, reason, message, result, errors = None, None, payload.get("response"), None, None
-            if row["status"] == models.RUNNING:
-                if time.time() >= row["deadline_at"]:
-                    status, reason, message = models.TIMED_OUT, self._timeout_reason(row["time_limit"]), None
-                elif payload.get("error"):
+            row = db.execute("SELECT id, status, deadline_at FROM sessions WHERE id = ?", (row["id"],)).fetchone()
+            expired = row["status"] == models.RUNNING and time.time() >= row["deadline_at"]
+            if row["status"] == models.RUNNING and not expired:
+                message, result, errors = payload.get("response"), None, None
+                if payload.get("error"):
                     error = payload.get("error")
                     status = models.FAILED
                     reason = error if isinstance(error, str) else "the plugin reported an error"
@@ -659,6 +719,13 @@ class Hub:
                     status = None
         if status is not None:
             self._notify("session", {"id": row["id"], "status": status})
+            return self.sessions.get(row["id"])
+        if expired:
+            self._expire(self.sessions.get(row["id"]))
+        late = {**dict(payload), "time": models.iso_time(time.time())}
+        with self.store.write() as db:
+            sessions.add_late_answer(db, row["id"], to_json(late, "the response"))
+        self._notify("late", {"session": row["id"]})
         return self.sessions.get(row["id"])
 
     def _finish(self, session_id: str, status: str, *, message: Any = None, reason: str | None = None,
@@ -670,15 +737,18 @@ class Hub:
             self._notify("session", {"id": session_id, "status": status})
         return changed
 
-    @staticmethod
-    def _timeout_reason(time_limit: float) -> str:
-        return (f"no response came back from the plugin within the run's time limit ({time_limit:g} s); "
-                "official ango 1.1.x clients send nothing when the callback raises, so check the plugin's console")
+    def _timeout_reason(self, session: Session) -> str:
+        """What the host knows about a run that timed out (see :mod:`mockango.timeout_reason`)."""
+        with self._changed:
+            connected = session.connection_id in self.connections.plugin_of
+        agents = sorted({entry.get("agent") or "no User-Agent" for entry in self.journal.entries(session.id)})
+        return timed_out_reason(session.time_limit, connected=connected, agents=agents,
+                                last_log=self.sessions.last_log(session.id))
 
     def _expire(self, session: Session) -> Session:
         """End a running session past its deadline (the clock does it too; reads must not wait for it)."""
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
-            self._finish(session.id, models.TIMED_OUT, reason=self._timeout_reason(session.time_limit))
+            self._finish(session.id, models.TIMED_OUT, reason=self._timeout_reason(session))
             return self.sessions.get(session.id) or session
         return session
 

@@ -40,7 +40,8 @@ class ObjectStore:
     def __init__(self, root: str | Path | None = None, *, max_bytes: int = MAX_OBJECT_BYTES) -> None:
         self.root = Path(root) if root is not None else None
         self.max_bytes = max_bytes
-        self._secret = secrets.token_bytes(32)
+        self.secret = secrets.token_bytes(32)
+        """Signs every URL; :func:`mockango.uploads.keep_url_secret` keeps it in the store across restarts."""
         self._memory: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
@@ -57,7 +58,7 @@ class ObjectStore:
 
     def _signature(self, method: str, key: str, expires: int) -> str:
         message = f"{method}\n{key}\n{expires}".encode()
-        return hmac.new(self._secret, message, hashlib.sha256).hexdigest()
+        return hmac.new(self.secret, message, hashlib.sha256).hexdigest()
 
     def url(self, base_url: str, key: str, method: str, ttl: float) -> str:
         """A URL that allows ``method`` on ``key`` for ``ttl`` seconds, without an API key."""

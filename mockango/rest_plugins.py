@@ -17,13 +17,15 @@ A plugin registered with a callback URL does not call in: the host calls it.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
 import requests
+
+from . import input_limits
+from .errors import InvalidRequest
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -41,8 +43,8 @@ def _heartbeat_ok(response: requests.Response) -> bool:
         return False
     text = response.text.strip()
     try:
-        return json.loads(text) == "ok"
-    except ValueError:
+        return input_limits.loads(text) == "ok"
+    except InvalidRequest:
         return text == "ok"
 
 
@@ -106,10 +108,11 @@ class RestPluginConnection:
             self._fail(session_id, f"the plugin answered HTTP {response.status_code}{hint} from {url}: "
                                    f"{_quote(response)}")
             return
-        try:
-            body = response.json()
-        except ValueError:
-            body = ...
+        try:  # strict: a NaN or a 100,000-deep answer must not reach the session
+            body = input_limits.loads(response.content, where="the plugin's answer")
+        except InvalidRequest as exc:
+            self._fail(session_id, f"{exc.message} (from {url}): {_quote(response)}")
+            return
         if body is None and self._answers_elsewhere(session_id):
             return  # answered by POST /v2/pluginResponse (Export) or /v2/annotate (Model, workflow)
         if not isinstance(body, dict) or not ("response" in body or "error" in body):

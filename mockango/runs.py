@@ -6,11 +6,13 @@ The rules of Hub's Run dialog, as plain functions: each refuses bad input with
 
 from __future__ import annotations
 
-import json
+import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from . import input_limits
 from .errors import InvalidRequest
+from .input_limits import MAX_FREE_FORM_BYTES
 from .models import Plugin, Project
 
 
@@ -23,7 +25,7 @@ def category_schema_for(plugin: Plugin, project: Project, class_mapping: Mapping
     mapping = []
     for model_class, target in class_mapping.items():
         if model_class not in plugin.class_names:
-            raise InvalidRequest(f"class '{model_class}' is not one of plugin '{plugin.name}''s classes "
+            raise InvalidRequest(f"class '{model_class}' is not one of the classes of plugin '{plugin.name}': "
                                  f"{plugin.class_names}")
         by_id = [t for t in tools if t.get("schemaId") == target]
         by_title = [t for t in tools if t.get("title") == target]
@@ -45,10 +47,8 @@ def config_json_for(plugin: Plugin, config: Any) -> str:
     if isinstance(config, str):
         parse_config(config, "config")
         return config
-    try:
-        return json.dumps(config)
-    except (TypeError, ValueError) as exc:
-        raise InvalidRequest(f"'config' cannot be written as JSON: {exc}")
+    input_limits.check_free_form(config, "config")
+    return input_limits.dumps(config)
 
 
 def batch_ids_for(project: Project, batches: Iterable[str] | None) -> list[str]:
@@ -70,7 +70,25 @@ def batch_ids_for(project: Project, batches: Iterable[str] | None) -> list[str]:
 
 
 def parse_config(text: str, name: str) -> Any:
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"'{name}' is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    if len(text) > MAX_FREE_FORM_BYTES:
+        raise InvalidRequest(f"'{name}' is {len(text):,} characters long; the limit is {MAX_FREE_FORM_BYTES:,}")
+    return input_limits.loads(text, where=f"'{name}'")
+
+
+MAX_TIME_LIMIT = 24 * 3600.0
+"""Longest run time limit accepted, in seconds (a day)."""
+
+
+def time_limit_for(timeout: Any, default: float) -> float:
+    """A run's time limit in seconds: ``default`` when ``timeout`` is None, else a positive finite number.
+
+    A NaN limit would never be reached and a waiter would spin on it; refuse it here.
+    """
+    if timeout is None:
+        return default
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
+        raise InvalidRequest(f"a run's time limit ('timeout') must be a number of seconds, got {timeout!r}")
+    if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIME_LIMIT):
+        raise InvalidRequest(f"a run's time limit ('timeout') must be more than 0 and at most "
+                             f"{MAX_TIME_LIMIT:g} seconds, got {timeout!r}")
+    return float(timeout)

@@ -13,9 +13,12 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
+from .connections import (DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, BoundedWSGIServer,
+                          websockets_without_read_timeout)
 from .hub import Hub
+from .input_limits import MAX_BODY_BYTES
 from .models import Plugin, Session
 from .web import create_app
 
@@ -42,21 +45,33 @@ class RequestHandler(WSGIRequestHandler):
         if self.verbose:
             super().log_request(code, size)
 
+    def log_error(self, format, *args):  # noqa: A002 - http.server's signature
+        # An idle connection closed by the read timeout is routine, not an error to print.
+        if self.verbose or not format.startswith("Request timed out"):
+            super().log_error(format, *args)
+
 
 class VerboseRequestHandler(RequestHandler):
     verbose = True
 
 
-def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False) -> BaseWSGIServer:
-    """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address."""
-    app = create_app(hub)
+def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False,
+                     max_body: int = MAX_BODY_BYTES, read_timeout: float = DEFAULT_READ_TIMEOUT,
+                     max_connections: int = DEFAULT_MAX_CONNECTIONS) -> BaseWSGIServer:
+    """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address.
+
+    ``max_body`` bounds request bodies (bytes); a connection silent for ``read_timeout``
+    seconds mid-request is closed; past ``max_connections`` open connections, new ones get 503.
+    """
+    app = create_app(hub, max_body=max_body)
+    app.wsgi_app = websockets_without_read_timeout(app.wsgi_app)
     handler = VerboseRequestHandler if verbose else RequestHandler
     # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=128)
     try:
-        server = make_server(host, listener.getsockname()[1], app, threaded=True, request_handler=handler,
-                             fd=listener.fileno())
+        server = BoundedWSGIServer(host, listener.getsockname()[1], app, handler, fd=listener.fileno(),
+                                   read_timeout=read_timeout, max_connections=max_connections)
     finally:
         listener.close()  # werkzeug keeps its own duplicate of the socket
     server.daemon_threads = True
@@ -91,9 +106,11 @@ class MockAngo:
     """
 
     def __init__(self, *, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 run_timeout: float = 300.0, hub: Hub | None = None) -> None:
+                 run_timeout: float = 300.0, hub: Hub | None = None, max_body: int = MAX_BODY_BYTES,
+                 read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
         self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
         self._host, self._port = host, port
+        self._limits = {"max_body": max_body, "read_timeout": read_timeout, "max_connections": max_connections}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -102,7 +119,7 @@ class MockAngo:
     def start(self) -> "MockAngo":
         if self._server is not None:
             raise RuntimeError("this MockAngo is already running")
-        self._server = make_wsgi_server(self.hub, self._host, self._port)
+        self._server = make_wsgi_server(self.hub, self._host, self._port, **self._limits)
         self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
                                         name=f"mockango {self.url}", daemon=True)
         self._thread.start()

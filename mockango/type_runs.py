@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from . import models, plugin_types
 from .errors import InvalidRequest, MockangoError, NotFound
 from .models import Project, Session
-from .records import plugin_runs
 from .records.tasks import task_id_for
 
 if TYPE_CHECKING:
@@ -155,8 +154,7 @@ class TypeRuns:
 
     def assets_created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (a Markdown or File Explorer upload), in creation order."""
-        with self._hub.store.read() as db:
-            return plugin_runs.created_by(db, session_id)
+        return self._hub.uploads.created_by(session_id)
 
     def exported_file(self, url: str, organization_id: str | None = None) -> tuple[str, bytes] | None:
         """The file an Export plugin uploaded, found by its signed URL: (name, bytes), or None.

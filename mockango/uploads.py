@@ -21,15 +21,43 @@ from .errors import InvalidRequest
 from .ids import new_object_id
 from .models import User
 from .objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
-from .records import plugin_runs as run_rows
 from .records import projects as project_rows
 from .records.tasks import task_id_for
 
 if TYPE_CHECKING:
     from .hub import Hub
 
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS run_uploads (
+    session_id TEXT NOT NULL,
+    asset_pk INTEGER NOT NULL REFERENCES assets(pk) ON DELETE CASCADE,
+    PRIMARY KEY (session_id, asset_pk)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS run_uploads_by_asset ON run_uploads(asset_pk);
+"""
+EXPORTED = ("run_uploads",)
+
 ASSET_URL_TTL = 30 * 24 * 3600.0
 MAX_ASSETS_PER_CALL = 10_000
+
+
+URL_SECRET_SETTING = "objectUrlSecret"
+
+
+def keep_url_secret(hub: Hub) -> None:
+    """Use the URL-signing secret the store keeps (so URLs given out survive a restart of
+    ``mockango serve``), or keep this one there when it has none. In memory there is no
+    restart to survive, and nothing to do (a reset stays a plain copy)."""
+    from .records import accounts
+
+    if hub.store.memory:
+        return
+    stored = hub.accounts.setting(URL_SECRET_SETTING)
+    if stored:
+        hub.objects.secret = bytes.fromhex(stored)
+    else:
+        with hub.store.write() as db:
+            accounts.set_setting(db, URL_SECRET_SETTING, hub.objects.secret.hex())
 
 
 class Uploads:
@@ -78,7 +106,8 @@ class Uploads:
 
         All or nothing: any bad asset refuses the whole call, saying which and why.
         ``session_id`` is the plugin run making the call (its run key), if any: the assets
-        remember it, and a Markdown run's ``data`` may be the markdown text itself.
+        remember it (:meth:`created_by` lists a run's assets), and a Markdown run's ``data``
+        may be the markdown text itself.
         """
         if not isinstance(assets, list) or not assets:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
@@ -116,8 +145,9 @@ class Uploads:
         ids = [a["_id"] for a in prepared]
         with self._hub.store.write() as db:
             project_rows.add_assets(db, project.id, prepared)
-            if session_id:
-                run_rows.record_created(db, session_id, ids)
+            if session_id is not None:
+                db.execute("INSERT INTO run_uploads (session_id, asset_pk) SELECT ?, pk FROM assets "
+                           "WHERE id IN (SELECT value FROM json_each(?))", (session_id, json.dumps(ids)))
             if priority:
                 db.execute("UPDATE tasks SET priority = ? WHERE id IN (SELECT value FROM json_each(?))",
                            (priority, json.dumps([task_id_for(i) for i in ids])))
@@ -135,6 +165,12 @@ class Uploads:
         self._objects.put(key, text.encode("utf-8"))
         return self._objects.url(self._hub.base_url, key, "GET", ASSET_URL_TTL)
 
+    def created_by(self, session_id: str) -> list[str]:
+        """Ids of the assets a run created (through its run key), in creation order."""
+        with self._hub.store.read() as db:
+            return [r[0] for r in db.execute("SELECT a.id FROM run_uploads u JOIN assets a ON a.pk = u.asset_pk "
+                                             "WHERE u.session_id = ? ORDER BY a.pk", (session_id,))]
+
     def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
         """Delete assets with their tasks and issues; the project's order stays 0..n-1 (renumbered)."""
         if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):
@@ -151,6 +187,7 @@ class Uploads:
             db.execute("UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
                        "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?))) "
                        "WHERE project_id = ?", (pks, project.id))
+            self._hub.tasks.forget(db, pks)
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
                        "WHERE id = ?", (len(rows), sum(r["pre_labeled"] for r in rows), project.id))

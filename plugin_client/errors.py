@@ -26,7 +26,24 @@ class SDKError(PluginClientError):
 
 
 class PluginRefused(PluginClientError):
-    """The host refused the plugin's connection (wrong id or secret): retrying would not help."""
+    """The host refused the plugin's connection (wrong id or secret): retrying would not help.
+
+    ``known_before`` is True when the same host had accepted this plugin earlier in the
+    process's life (the host was reset, e.g. ``mockango serve --fresh``, or the plugin deleted).
+    """
+
+    def __init__(self, message: str, *, host: str = "", plugin_id: str = "", known_before: bool = False) -> None:
+        super().__init__(message)
+        self.host, self.plugin_id, self.known_before = host, plugin_id, known_before
+
+    def advice(self) -> str:
+        """One line for a person: what happened and what to do."""
+        if self.known_before:
+            return (f"plugin_client: the host at {self.host} no longer knows plugin {self.plugin_id}, which it "
+                    "accepted before: it was reset (e.g. `mockango serve --fresh`) or the plugin was deleted. "
+                    "Restart this process with the plugin id and secret the host shows now.")
+        return (f"plugin_client: the host at {self.host} refused plugin {self.plugin_id}: unknown plugin id or "
+                "wrong secret. Check PLUGIN_ID and PLUGIN_SECRET against the plugin's page on that host.")
 
 
 class CallbackSignatureError(PluginClientError, TypeError):

@@ -15,11 +15,12 @@ from __future__ import annotations
 import inspect
 import logging
 import os
+import threading
 import traceback
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from .errors import CallbackSignatureError
+from .errors import CallbackSignatureError, PluginRefused
 from .logger import PluginLogger
 
 log = logging.getLogger("plugin_client")
@@ -167,4 +168,16 @@ def run(plugin: Plugin, host: str | None = None, *, connector: str | None = None
         plugin.connector = RestConnector(plugin, base)
     else:
         raise ValueError(f"unknown connector {kind!r}: use 'WS' (Socket.IO) or 'REST'")
-    plugin.connector.serve_forever()
+    serve_or_exit(plugin.connector)
+
+
+def serve_or_exit(connector) -> None:
+    """Serve until stopped. A refusal in a process's main thread (a plugin script) ends the
+    process with one line that says what to do and exit status 1, not a traceback; in any
+    other thread it raises :class:`PluginRefused` for the caller to handle."""
+    try:
+        connector.serve_forever()
+    except PluginRefused as refused:
+        if threading.current_thread() is not threading.main_thread():
+            raise
+        raise SystemExit(refused.advice()) from None

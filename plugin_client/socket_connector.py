@@ -33,6 +33,7 @@ class SocketConnector:
         self._client: socketio.Client | None = None
         self._refusal: str | None = None
         self._last_error: str | None = None
+        self._accepted = False
         self._pool = ThreadPoolExecutor(max_workers=plugin.workers, thread_name_prefix="plugin-callback")
         self.connected = threading.Event()
 
@@ -67,7 +68,9 @@ class SocketConnector:
                 client.namespace_ended.wait(1.0)
                 self.connected.clear()
                 if self._refusal is not None:
-                    raise PluginRefused(f"the host at {self.host} refused plugin {self.plugin.id}: {self._refusal}")
+                    raise PluginRefused(f"the host at {self.host} refused plugin {self.plugin.id}: {self._refusal}",
+                                        host=self.host, plugin_id=self.plugin.id, known_before=self._accepted)
+                self._accepted = True  # the connection ended without a refusal: the host knew this plugin
                 if not self._stopping.is_set():
                     log.warning("lost the connection to %s; reconnecting in %.1f s", self.host, delay)
                     self._stopping.wait(delay)

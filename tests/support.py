@@ -18,6 +18,17 @@ SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
 
 
+class FakeConnection:
+    """A PluginConnection that keeps what it is sent (the Hub's only I/O boundary), for Hub-level tests."""
+
+    def __init__(self, name: str = "c1") -> None:
+        self.id = name
+        self.sent: list[dict] = []
+
+    def send_run(self, event: dict) -> None:
+        self.sent.append(event)
+
+
 @contextlib.contextmanager
 def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True,
                    plugin_class=BatchModelPlugin, **options):
@@ -49,17 +60,6 @@ def load_sample(host_url: str, plugin_id: str, secret: str) -> dict:
         return runpy.run_path(str(SAMPLE), run_name="batch_model_sample")
 
 
-class FakeConnection:
-    """A PluginConnection that keeps what it is sent (the Hub's only I/O boundary)."""
-
-    def __init__(self, name: str = "c1") -> None:
-        self.id = name
-        self.sent: list[dict] = []
-
-    def send_run(self, event: dict) -> None:
-        self.sent.append(event)
-
-
 def task_objects(hub, asset_id: str) -> list[dict]:
     """The objects an asset's task holds, in the import format (as GET /v2/task shows them, less the titles)."""
     tools = hub.tasks.for_asset(asset_id)["answer"]["tools"]
@@ -79,3 +79,16 @@ def ending_call(host, session_id: str, method: str, path: str, timeout: float = 
         if result.calls_to(method, path) or time.monotonic() >= deadline:
             return result
         time.sleep(0.02)
+
+
+def held_callback(release: threading.Event, answer: str, *, first: str = "working", then: str = "finishing"):
+    """A callback that logs ``first``, waits for ``release`` (at most 10 s), logs ``then`` and answers:
+    a run that outlives its time limit, and what its plugin sends late."""
+
+    def callback(**data):
+        data["logger"].info(first)
+        release.wait(10)
+        data["logger"].info(then)
+        return answer
+
+    return callback

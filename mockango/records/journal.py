@@ -18,15 +18,17 @@ JOURNAL_SIZE = 10_000
 
 class Journal:
     """The last :data:`JOURNAL_SIZE` HTTP calls, oldest first, each ``{"time", "method", "path", "query",
-    "status", "session"}`` (``session``: the run whose per-run key made the call, else None)."""
+    "status", "session", "agent"}`` (``session``: the run whose per-run key made the call, else None;
+    ``agent``: the caller's User-Agent)."""
 
     def __init__(self, size: int = JOURNAL_SIZE) -> None:
         self._entries: collections.deque[dict] = collections.deque(maxlen=size)
         self._lock = threading.Lock()
 
-    def add(self, method: str, path: str, status: int, query: str, session_id: str | None) -> None:
+    def add(self, method: str, path: str, status: int, query: str, session_id: str | None,
+            agent: str | None = None) -> None:
         entry = {"time": time.time(), "method": method, "path": path, "query": query, "status": status,
-                 "session": session_id}
+                 "session": session_id, "agent": agent}
         with self._lock:
             self._entries.append(entry)
 

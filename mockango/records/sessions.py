@@ -54,13 +54,19 @@ CREATE TABLE IF NOT EXISTS session_imports (
     entry TEXT NOT NULL,
     PRIMARY KEY (session_id, seq)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS session_late_answers (
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL,
+    entry TEXT NOT NULL,
+    PRIMARY KEY (session_id, seq)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS run_keys (
     digest TEXT PRIMARY KEY,
     user_id TEXT NOT NULL,
     session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE
 ) WITHOUT ROWID;
 """
-EXPORTED = ("sessions", "session_logs", "session_imports", "run_keys")
+EXPORTED = ("sessions", "session_logs", "session_imports", "session_late_answers", "run_keys")
 
 RESTARTED = "mockango restarted while the run was in flight"
 
@@ -84,6 +90,9 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
         session.imports = [json.loads(r[0]) for r in
                            db.execute("SELECT entry FROM session_imports WHERE session_id = ? ORDER BY seq",
                                       (row["id"],))]
+        session.late_answers = [json.loads(r[0]) for r in
+                                db.execute("SELECT entry FROM session_late_answers WHERE session_id = ? "
+                                           "ORDER BY seq", (row["id"],))]
     return session
 
 
@@ -110,6 +119,13 @@ def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any
                           None if result is None else to_json(result, "the run's result"),
                           to_json(errors, "the answer's errors") if errors else None, session_id)).rowcount
     return changed == 1
+
+
+def add_late_answer(db: sqlite3.Connection, session_id: str, entry: str) -> None:
+    """A response that came after its session ended: kept, to show what the plugin did after all."""
+    db.execute("INSERT INTO session_late_answers (session_id, seq, entry) VALUES (?, "
+               "(SELECT coalesce(max(seq) + 1, 0) FROM session_late_answers WHERE session_id = ?), ?)",
+               (session_id, session_id, entry))
 
 
 def fail_interrupted(db: sqlite3.Connection) -> int:
@@ -154,6 +170,12 @@ class Sessions:
                               f"ORDER BY started_at {order}, rowid {order} LIMIT ? OFFSET ?",
                               (*args, limit, (page - 1) * limit)).fetchall()
             return [session_from(db, row) for row in rows], total
+
+    def last_log(self, session_id: str) -> dict | None:
+        with self.store.read() as db:
+            row = db.execute("SELECT entry FROM session_logs WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
+                             (session_id,)).fetchone()
+        return json.loads(row[0]) if row else None
 
     def running_on(self, connection_id: str) -> list[str]:
         with self.store.read() as db:

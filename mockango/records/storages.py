@@ -188,6 +188,8 @@ class StorageBook:
         try:
             start = int(token)
         except (TypeError, ValueError):
+            start = -1
+        if start < 0 or start > len(files):
             raise InvalidRequest(f"scrollToken {token!r} is not one this host gave out")
         page = files[start:start + FILE_EXPLORER_PAGE]
         following = start + FILE_EXPLORER_PAGE if start + FILE_EXPLORER_PAGE < len(files) else None

@@ -15,7 +15,8 @@ last hex digit mirrored (``0``<->``f``): stable for seeded data, one index probe
 A page of a whole project is a range of positions (0..n-1, like its assets): O(limit + log n)
 however deep. A page at one stage walks the (project, stage, position) index: O(offset +
 limit). Totals come from counters the triggers keep (``task_counts``), never from a scan;
-only filters without an index (batches, dates, ...) read the project's tasks.
+only filters without an index (batches, dates, ...) read the project's tasks. Deleting assets
+takes their tasks off the counters explicitly (:meth:`TaskBook.forget`), not by a trigger.
 State export/import (``mockango state export``) leaves tasks out: imported assets get
 fresh tasks at their first stage (the SQLite file itself keeps everything).
 """
@@ -42,6 +43,7 @@ if TYPE_CHECKING:
     from ..hub import Hub
 
 _NOW = "((julianday('now') - 2440587.5) * 86400.0)"
+
 SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS workflows (
     project_id TEXT PRIMARY KEY REFERENCES projects(id) ON DELETE CASCADE,
@@ -72,7 +74,6 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_in_order ON tasks(project_id, position);
 CREATE INDEX IF NOT EXISTS tasks_by_stage ON tasks(project_id, stage, position);
-CREATE INDEX IF NOT EXISTS tasks_by_assignee ON tasks(project_id, assignee, position);
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,
@@ -83,10 +84,8 @@ CREATE TRIGGER IF NOT EXISTS task_counts_on_insert AFTER INSERT ON tasks BEGIN
     INSERT INTO task_counts (project_id, stage, count) VALUES (NEW.project_id, NEW.stage, 1)
         ON CONFLICT (project_id, stage) DO UPDATE SET count = count + 1;
 END;
-CREATE TRIGGER IF NOT EXISTS task_counts_on_delete AFTER DELETE ON tasks BEGIN
-    UPDATE task_counts SET count = count - 1 WHERE project_id = OLD.project_id AND stage = OLD.stage;
-END;
-CREATE TRIGGER IF NOT EXISTS task_counts_on_move AFTER UPDATE OF stage ON tasks WHEN NEW.stage != OLD.stage BEGIN
+CREATE TRIGGER IF NOT EXISTS task_counts_on_move AFTER UPDATE OF stage ON tasks
+WHEN NEW.stage != OLD.stage BEGIN
     UPDATE task_counts SET count = count - 1 WHERE project_id = OLD.project_id AND stage = OLD.stage;
     INSERT INTO task_counts (project_id, stage, count) VALUES (NEW.project_id, NEW.stage, 1)
         ON CONFLICT (project_id, stage) DO UPDATE SET count = count + 1;
@@ -138,6 +137,16 @@ _COLUMNS = ("t.pk, t.id, t.project_id, t.position, t.stage, t.status, t.assignee
             "a.batches, a.labels, a.metadata, (SELECT count(*) FROM issues i WHERE i.task_id = t.id AND i.status = 'Open') "
             "AS open_issues")
 _FROM = "FROM tasks t JOIN assets a ON a.pk = t.asset_pk"
+
+
+def _settable(name: str, value: Any) -> bool:
+    if name == "priority":
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2 ** 31
+    if name == "is_benchmark":
+        return isinstance(value, bool)
+    if name == "review_status":
+        return value is None or value in REVIEW_STATUSES
+    return value is None or isinstance(value, str)
 
 
 def task_id_for(asset_id: str) -> str:
@@ -308,6 +317,7 @@ class TaskBook:
             value = condition.get("$eq") if isinstance(condition, Mapping) and set(condition) == {"$eq"} \
                 else condition if not isinstance(condition, Mapping) else None
             if name in ("stage", "assignee", "status", "externalId", "_id") and isinstance(value, str):
+                # stage, externalId and _id have indexes; assignee and status narrow the same query
                 column = {"stage": "t.stage", "assignee": "t.assignee", "status": "t.status",
                           "externalId": "a.external_id", "_id": "t.id"}[name]
                 where.append(f"{column} = ?")
@@ -590,6 +600,26 @@ class TaskBook:
                 self._record(db, row["pk"], row["stage"], "assign", user.email, assignee=email)
         return len(rows)
 
+    @staticmethod
+    def forget(db: sqlite3.Connection, asset_pks: str) -> None:
+        """Take the tasks of assets about to be deleted (``asset_pks``: a JSON list) off the stage counters."""
+        db.execute("UPDATE task_counts SET count = count - (SELECT count(*) FROM tasks t WHERE "
+                   "t.project_id = task_counts.project_id AND t.stage = task_counts.stage AND t.asset_pk IN "
+                   "(SELECT value FROM json_each(?))) WHERE project_id IN (SELECT project_id FROM tasks WHERE "
+                   "asset_pk IN (SELECT value FROM json_each(?)))", (asset_pks, asset_pks))
+
+    def store_plugin_answer(self, asset_id: str, answer: Mapping, actor: str | None) -> dict:
+        """A Model plugin's answer (import format, already validated) becomes the asset's task's answer,
+        with a ``plugin-answer`` history entry; returns the task as ``get_task`` shows it."""
+        stored = {key: list(answer.get(key) or []) for key in ("objects", "classifications", "relations")}
+        task_id = task_id_for(asset_id)
+        with self.store.write() as db:
+            row = self._row(db, None, task_id)
+            db.execute("UPDATE tasks SET answer = ? WHERE pk = ?", (to_json(stored, "answer"), row["pk"]))
+            self._record(db, row["pk"], row["stage"], "plugin-answer", actor, answer=stored)
+        self._hub._notify("task", {"project": row["project_id"], "task": row["id"], "stage": row["stage"]})
+        return self.get(None, task_id)
+
     # --------------------------------------------------------- for tests (no key)
 
     def set_task(self, task_id: str, **changes: Any) -> dict:
@@ -611,6 +641,8 @@ class TaskBook:
                 if name not in SETTABLE:
                     raise InvalidRequest(f"a task has no settable field '{name}': use stage, answer or "
                                          f"{', '.join(SETTABLE)}")
+                if not _settable(name, value):
+                    raise InvalidRequest(f"{name}={value!r} is not a value a task's {name} can hold")
                 db.execute(f"UPDATE tasks SET {SETTABLE[name]} = ? WHERE pk = ?", (value, row["pk"]))  # noqa: S608
         self._hub._notify("task", {"project": row["project_id"], "task": row["id"]})
         return self.get(None, task_id)

@@ -7,11 +7,13 @@ from typing import Any
 
 from ..errors import InvalidRequest
 
+_ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder: json.dumps(**options) builds one per call
+
 
 def to_json(value: Any, what: str) -> str:
     """``value`` as compact JSON, or :class:`InvalidRequest` naming ``what`` when it cannot be stored."""
     try:
-        return json.dumps(value, separators=(",", ":"))
+        return _ENCODE(value)
     except RecursionError:
         raise InvalidRequest(f"{what} is nested too deeply to be stored") from None
     except (TypeError, ValueError) as exc:

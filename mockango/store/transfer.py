@@ -74,7 +74,8 @@ def read_state_file(path: str | os.PathLike) -> dict[str, list[dict]]:
     except (ValueError, RecursionError) as exc:
         raise StateFileError(f"{source} is not valid JSON ({exc}): is it a mockango state export?") from None
     if not isinstance(state, dict):
-        raise StateFileError(f"{source} holds a JSON {type(state).__name__}, not a mockango state export "
+        kind = {type(None): "null", list: "a list", str: "a string", bool: "a boolean"}.get(type(state), "a number")
+        raise StateFileError(f"{source} holds {kind}, not a mockango state export "
                              "(an object with 'format' and 'tables')")
     if state.get("format") == FORMAT:
         if state.get("version") != VERSION:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .numbers import is_number
+from .tree_paths import title_paths
 
 __all__ = ["Entry", "OntologyIndex", "AssetIndex", "GEOMETRY_OF_TOOL", "short"]
 
@@ -45,6 +46,7 @@ class Entry:
     options: dict[str, str] = field(default_factory=dict)        # value -> option schemaId
     option_ids: dict[str, str] = field(default_factory=dict)     # option schemaId -> value
     tree: dict[str, frozenset[str]] = field(default_factory=dict)  # any node id -> all ids of that node
+    tree_paths: dict[str, frozenset[str]] = field(default_factory=dict)  # "A / B" title path -> that node's ids
 
     def label(self) -> str:
         """``Vehicle 7f3…``: how entries are listed in messages."""
@@ -110,6 +112,7 @@ class OntologyIndex:
                     entry.option_ids.setdefault(oid, option["value"])
                     self.option_owner.setdefault(oid, entry)
             _collect_tree(node.get("treeOptions"), entry.tree)
+            entry.tree_paths = title_paths(node.get("treeOptions"), TREE_NODE_KEYS)
             for child in self._entries(node.get("classifications"), "classification", entry):
                 entry.nested.setdefault(child.schema_id, child)
             self.every.setdefault(sid, entry)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+from ..suggestions import close_matches
 from . import fast
 from .geometry import geometry_findings
 from .paths import format_path, show
@@ -17,6 +18,7 @@ from .project import (CHOICE_TYPES, MULTI_TYPES, AssetIndex, Entry, OntologyInde
                       asset_size, by_title)
 from .report import Issue
 from .structure import GEOMETRY_KEYS
+from .tree_paths import closest_path, normalize_path
 
 __all__ = ["LabelChecker"]
 
@@ -173,7 +175,7 @@ class LabelChecker:
         self._hints += 1
         if self._hints > _HINT_LIMIT:
             return ""
-        close = difflib.get_close_matches(wrong, list(known), n=3, cutoff=0.6)
+        close = close_matches(wrong, known)
         return f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
 
     def _claim(self, i: int, assets: list[dict]) -> list[dict]:
@@ -371,9 +373,11 @@ class LabelChecker:
                     continue  # structural
                 if kind == "tree-dropdown":
                     ids = entry.tree.get(value)
+                    if ids is None and "/" in value:
+                        ids = entry.tree_paths.get(normalize_path(value))
                     if ids is None:
-                        self.error(where + (n,), "invalid_answer",
-                                   f"{show(value)} is not a node of {name} (nodes: {_values(sorted(entry.tree))})")
+                        self.error(where + (n,), "invalid_answer", f"{show(value)} is not a node of {name}"
+                                   f"{self._tree_hint(entry, value)} (nodes: {_values(sorted(entry.tree))})")
                         continue
                     new = ids
                 else:
@@ -400,6 +404,13 @@ class LabelChecker:
     @staticmethod
     def _options(entry: Entry) -> str:
         return f"options: {_values(list(entry.options))}" if entry.options else "it has no options"
+
+    @staticmethod
+    def _tree_hint(entry: Entry, value: str) -> str:
+        """For a title path that names no node: the closest one that does."""
+        if "/" not in value or not entry.tree_paths:
+            return ""
+        return f"; did you mean the path '{closest_path(value, entry.tree_paths)}'?"
 
     @staticmethod
     def _option_hint(entry: Entry, value: str) -> str:

@@ -12,15 +12,24 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import MockangoError
 from ..hub import Hub
+from ..input_limits import MAX_BODY_BYTES
 from . import control, dashboard, exports, files, issues, objects, plugin_socket, projects, rest, storages, tasks
 from . import control_tasks, unsimulated
 from .auth import request_api_key
+from .body_limit import limit_bodies
+from .http_errors import answer_http_error
+from .page_security import secure_responses
+from .socket_guard import report_unreadable_packets
+from .strict_json import StrictJSONProvider, StrictPacket
 
 
-def create_app(hub: Hub) -> Flask:
-    """Build the Flask app for ``hub``; its Socket.IO server is ``app.extensions['socketio']``."""
+def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
+    """Build the Flask app for ``hub``; its Socket.IO server is ``app.extensions['socketio']``.
+
+    ``max_body`` bounds request bodies and Socket.IO messages, in bytes (413 over it).
+    """
     app = Flask("mockango")
-    app.json.sort_keys = False
+    app.json = StrictJSONProvider(app)
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
     for concept in (tasks, projects, objects, storages, exports, issues, control_tasks, unsimulated):
@@ -33,34 +42,29 @@ def create_app(hub: Hub) -> Flask:
     def mockango_error(error: MockangoError):
         return jsonify(error.to_dict()), error.status
 
-    @app.errorhandler(HTTPException)
-    def http_error(error: HTTPException):
-        if request.path.startswith(("/v2/", "/api/")) or request.accept_mimetypes.best == "application/json":
-            message = f"{error.name}: {error.description}"
-            if error.code == 404:
-                message = f"no such endpoint: {request.method} {request.path}"
-            elif error.code == 405:
-                message = f"{request.method} is not allowed on {request.path}"
-            return jsonify({"status": "error", "message": message}), error.code
-        return error
+    app.register_error_handler(HTTPException, answer_http_error)
+    limit_bodies(app, max_body)
+    secure_responses(app)
 
     @app.errorhandler(Exception)
     def unexpected_error(error: Exception):
+        # The traceback goes to the server's log only: an answer never carries exception text.
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
         return jsonify({"status": "error",
-                        "message": f"mockango failed on {request.method} {request.path}: "
-                                   f"{type(error).__name__}: {error} (a bug in mockango; please report it)"}), 500
+                        "message": f"mockango failed on {request.method} {request.path} (a bug in mockango: "
+                                   "the traceback is in the server's log; please report it)"}), 500
 
     @app.after_request
     def journal(response):
         hub.record_request(request.method, request.path, response.status_code, api_key=request_api_key(),
-                           query=request.query_string.decode("latin-1"))
+                           query=request.query_string.decode("latin-1"), agent=request.headers.get("User-Agent"))
         return response
 
     # async_handlers=False: a socket's events are handled one after another, in the order they came,
     # so a run's last log lines are kept before its response ends it (no handler blocks: refusal
     # delays run as background tasks, and each socket has its own reading thread).
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,
-                        async_handlers=False)
+                        async_handlers=False, serializer=StrictPacket, max_http_buffer_size=max_body)
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
+    report_unreadable_packets(socketio.server, plugin_socket.NAMESPACE)
     return app

@@ -6,25 +6,34 @@ caller's organization. Documented in docs/control-api.md.
 
 from __future__ import annotations
 
+import difflib
+
 from flask import Blueprint, jsonify, request
 
 from ..errors import InvalidRequest, RunTimeout
+from ..input_limits import query_number
 from ..plugin_types import FIELD_OPTIONS
 from .auth import current_user, hub
 from .rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
 RUN_FIELDS = frozenset({"plugin", "project", "config", "timeout"})
+MAX_WAIT = 600.0
 
 
 def _wait_seconds() -> float | None:
-    raw = request.args.get("wait")
-    if raw is None:
-        return None
-    try:
-        return min(max(float(raw), 0.0), 600.0)
-    except ValueError:
-        raise InvalidRequest(f"'wait' must be a number of seconds, got {raw!r}")
+    wait = query_number(request.args.get("wait"), "wait")
+    return None if wait is None else min(max(wait, 0.0), MAX_WAIT)
+
+
+def _require(body: dict, what: str, **fields: str) -> None:
+    """Refuse a body that lacks a required string field, naming it (and a misspelt key it may have)."""
+    for name, meaning in fields.items():
+        if not isinstance(body.get(name), str) or not body.get(name):
+            close = difflib.get_close_matches(name, [k for k in body if k not in fields], n=1, cutoff=0.6)
+            hint = f" (the body has {close[0]!r}: a misspelling?)" if close else ""
+            got = "" if name not in body else f", got {body[name]!r}"
+            raise InvalidRequest(f"{what} needs {name!r}: {meaning}{got}{hint}")
 
 
 @blueprint.get("/info")
@@ -79,16 +88,20 @@ def delete_plugin(plugin_id: str):
 def start_run():
     user = current_user()
     body = json_body()
+    wait = _wait_seconds()  # read first: a refused request starts nothing
     unknown = sorted(set(body) - RUN_FIELDS - set(FIELD_OPTIONS))
     if unknown:
-        raise InvalidRequest(f"unknown field(s) {unknown} in the run: a run takes {sorted(RUN_FIELDS)} "
+        known = sorted(RUN_FIELDS | set(FIELD_OPTIONS))
+        hints = "".join(f" ({key!r}: a misspelling of {match[0]!r}?)" for key in unknown
+                        for match in [difflib.get_close_matches(key, known, n=1, cutoff=0.6)] if match)
+        raise InvalidRequest(f"unknown field(s) {unknown} in the run{hints}: a run takes {sorted(RUN_FIELDS)} "
                              f"and its plugin type's own {sorted(FIELD_OPTIONS)}")
+    _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
     options = {FIELD_OPTIONS[key]: value for key, value in body.items()
                if key in FIELD_OPTIONS and key not in ("classMapping", "batches")}
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
                               batches=body.get("batches"), timeout=body.get("timeout"), **options)
-    wait = _wait_seconds()
     if wait:
         try:
             session = hub().wait_session(session.id, timeout=wait)
@@ -108,8 +121,8 @@ def list_sessions():
 def get_session(session_id: str):
     user = current_user()
     h = hub()
-    session = h.get_session(session_id, organization_id=user.organization_id)
     wait = _wait_seconds()
+    session = h.get_session(session_id, organization_id=user.organization_id)
     if wait and not session.finished:
         try:
             session = h.wait_session(session_id, timeout=wait)

@@ -36,8 +36,11 @@ def change_task(task_id: str):
     unknown = set(body) - set(TASK_FIELDS)
     if unknown:
         raise InvalidRequest(f"cannot set {sorted(unknown)} on a task: set {', '.join(TASK_FIELDS)}")
-    if "priority" in body and (isinstance(body["priority"], bool) or not isinstance(body["priority"], int)):
-        raise InvalidRequest("priority must be a whole number")
+    if "priority" in body and (isinstance(body["priority"], bool) or not isinstance(body["priority"], int)
+                               or abs(body["priority"]) > 2 ** 31):
+        raise InvalidRequest("priority must be a whole number (at most 2**31 either way)")
+    if "stage" in body and not isinstance(body["stage"], str):
+        raise InvalidRequest("stage must be a stage id (a string)")
     if "assignee" in body and body["assignee"] is not None and not isinstance(body["assignee"], str):
         raise InvalidRequest("assignee must be an email or null")
     h = hub()

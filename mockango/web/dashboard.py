@@ -1,7 +1,10 @@
 """The dashboard: server-rendered pages over the Hub (no CDN, no build step).
 
 A browser signs in by opening ``/?apikey=KEY`` once (``mockango serve`` prints
-that link); the key is kept in an HTTP-only cookie, as Jupyter does with its token.
+that link) and confirming who it signs in as; the key is kept in an HTTP-only cookie,
+as Jupyter does with its token. The confirmation is a POST carrying a one-time token
+that only a page of this host can know (its twin is a SameSite=Strict cookie), so
+another site cannot sign a visitor in to an organization of its choosing (login CSRF).
 Pages call the Hub directly; the one script (static/dashboard.js) only polls the
 control API (``/api/...``, same cookie) to keep live lights and session logs fresh.
 Forms post back here and redirect (post/redirect/get); the host's own error
@@ -11,26 +14,37 @@ messages are shown next to the field they are about.
 from __future__ import annotations
 
 import functools
+import hmac
 import json
 import math
+import secrets
 import time
-from urllib.parse import quote
+from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
-from ..errors import AuthenticationError, MockangoError, NotFound
+from ..commands import example_plugin_command, plugin_command
+from ..errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ..models import Session
 from ..plugin_types import KINDS, OPTION_FIELDS
 from ..runs import parse_config
 from .auth import DASHBOARD_COOKIE, current_user, hub
+from .body_limit import read_body
+from .page_security import link_url
 
 # Static files under /dashboard/static: Flask 3 always registers the app's own
 # /static route, which would shadow a blueprint's /static.
 blueprint = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
                       static_url_path="/dashboard/static")
 
+SIGNIN_COOKIE = "mockango_signin"
+FORM_TYPE = "application/x-www-form-urlencoded"
+FILES_FORM_TYPE = "multipart/form-data"
 EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
 ASSETS_PER_PAGE = 60
+OBJECT_KINDS = ("bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner",
+                "pdf", "pct", "brushDataUrl")
 
 
 def signed_in(view):
@@ -41,7 +55,7 @@ def signed_in(view):
         try:
             user = current_user()
         except AuthenticationError:
-            return render_template("signin.html", error=None), 401
+            return _signin_page("signin.html", 401)
         return view(user, *args, **kwargs)
 
     return wrapper
@@ -52,7 +66,42 @@ def error_page(error: MockangoError):
     return render_template("error.html", error=error, nav=""), error.status
 
 
+blueprint.add_app_template_filter(link_url, "link_url")
+
+
+def form_fields(*, with_files: bool = False) -> MultiDict:
+    """The posted form, read strictly: only a URL-encoded form of UTF-8 text, as the pages' forms send
+    (or, ``with_files``, the multipart form of a page that uploads a file: its files are in ``request.files``).
+
+    Anything else (JSON, an empty body without a form type, bytes that are not UTF-8, a
+    lone surrogate) is a 400 that changes nothing.
+    """
+    if with_files and request.mimetype == FILES_FORM_TYPE:
+        fields = request.form  # parsed under the app's body limit; undecodable bytes became U+FFFD
+        if any("\ufffd" in value for value in fields.values()):
+            raise InvalidRequest("the form's fields are not UTF-8 text")
+        return MultiDict(fields.items(multi=True))
+    if request.mimetype != FORM_TYPE:
+        raise InvalidRequest(f"this page takes its form's fields ({FORM_TYPE}), not "
+                             f"{request.mimetype or 'a body without a Content-Type'}")
+    try:  # strict decoding: a lone surrogate or stray byte is refused, not replaced
+        pairs = parse_qsl(read_body().decode("ascii"), keep_blank_values=True, errors="strict")
+    except (UnicodeDecodeError, ValueError):
+        raise InvalidRequest("the form's fields are not URL-encoded UTF-8 text")
+    return MultiDict(pairs)
+
+
 # ------------------------------------------------------------------ sign-in
+
+
+def _signin_page(template: str, status: int, **context):
+    """A sign-in page with a fresh one-time token in its form and in a SameSite=Strict cookie."""
+    token = secrets.token_urlsafe(32)
+    response = make_response(render_template(template, token=token, **context), status)
+    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="Strict", max_age=600,
+                        path=url_for("dashboard.signin"))
+    response.headers["Cache-Control"] = "no-store"  # the page may hold the key
+    return response
 
 
 @blueprint.get("/")
@@ -60,17 +109,37 @@ def index():
     key = request.args.get("apikey")
     if key is not None:
         try:
-            hub().authenticate(key.strip())
+            user = hub().authenticate(key.strip())
         except AuthenticationError as error:
-            return render_template("signin.html", error=error.message), 401
-        response = make_response(redirect(url_for("dashboard.plugins")))
-        response.set_cookie(DASHBOARD_COOKIE, key.strip(), httponly=True, samesite="Strict")
-        return response
+            return _signin_page("signin.html", 401, error=error.message)
+        organization = hub().get_organization(user.organization_id)
+        return _signin_page("signin_confirm.html", 200, key=key.strip(), user=user, organization=organization)
     try:
         current_user()
     except AuthenticationError:
-        return render_template("signin.html", error=None), 401
+        return _signin_page("signin.html", 401, error=None)
     return redirect(url_for("dashboard.plugins"))
+
+
+@blueprint.post("/signin")
+def signin():
+    """Sign in with the posted key, if the post comes from this host's own sign-in page."""
+    origin = request.headers.get("Origin")
+    if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
+        raise Forbidden(f"a sign-in came from another site ({origin}): open the sign-in link yourself")
+    fields = form_fields()
+    expected = request.cookies.get(SIGNIN_COOKIE, "")
+    if not expected or not hmac.compare_digest(expected, fields.get("token", "")):
+        raise InvalidRequest("this sign-in form has expired or came from elsewhere: open the sign-in link again")
+    key = fields.get("apikey", "").strip()
+    try:
+        hub().authenticate(key)
+    except AuthenticationError as error:
+        return _signin_page("signin.html", 401, error=error.message)
+    response = make_response(redirect(url_for("dashboard.plugins")))
+    response.set_cookie(DASHBOARD_COOKIE, key, httponly=True, samesite="Strict")
+    response.delete_cookie(SIGNIN_COOKIE, path=url_for("dashboard.signin"))
+    return response
 
 
 @blueprint.get("/signout")
@@ -109,7 +178,8 @@ def _plugins_page(user, form: dict | None = None, errors: dict | None = None) ->
 @blueprint.post("/plugins")
 @signed_in
 def create_plugin(user):
-    form = {k: request.form.get(k, "") for k in ("name", "type", "description", "classNames", "defaultConfig")}
+    fields = form_fields()
+    form = {k: fields.get(k, "") for k in ("name", "type", "description", "classNames", "defaultConfig")}
     class_names = [c.strip() for c in form["classNames"].replace("\n", ",").split(",") if c.strip()]
     config = form["defaultConfig"].strip() or None
     try:
@@ -127,17 +197,21 @@ def create_plugin(user):
 def plugin(user, plugin_id: str):
     h = hub()
     found = h.plugin_for(user.organization_id, plugin_id)
-    command = (f"ANGO_HOST={h.base_url} PLUGIN_ID={found.id} PLUGIN_SECRET={found.secret} "
-               f"python examples/{found.type.replace('-', '_')}_plugin.py")
+    command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type)
+    example = example_plugin_command(h.base_url, found.id, found.secret, found.type)
     sessions = _session_rows(h.list_sessions(user.organization_id, plugin_id=found.id))
     return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
-                           command=command, sessions=sessions, created=bool(request.args.get("created")),
+                           command=command, example=example if example != command else None,
+                           sessions=sessions, created=bool(request.args.get("created")),
                            config_text=_pretty(found.default_config), nav="plugins")
 
 
 @blueprint.post("/plugins/<plugin_id>/delete")
 @signed_in
 def delete_plugin(user, plugin_id: str):
+    # The form names the plugin it deletes: a post without it (or for another) changes nothing.
+    if form_fields().get("confirm") != plugin_id:
+        raise InvalidRequest("delete a plugin with the Delete button of its page (the form names the plugin)")
     hub().delete_plugin(user.organization_id, plugin_id)
     return redirect(url_for("dashboard.plugins"))
 
@@ -149,12 +223,12 @@ def delete_plugin(user, plugin_id: str):
 @signed_in
 def run(user):
     h = hub()
-    source = request.form if request.method == "POST" else request.args
+    source = form_fields(with_files=True) if request.method == "POST" else request.args
     plugins_ = h.list_plugins(user.organization_id)
     projects, _ = h.list_projects(user, page=1, limit=1000)
     plugin = next((p for p in plugins_ if p.id == source.get("plugin")), plugins_[0] if plugins_ else None)
     project = next((p for p in projects if p["_id"] == source.get("project")), projects[0] if projects else None)
-    error = None
+    error = _unknown_choice(source, plugin, project) if request.method == "GET" else None
     if request.method == "POST":
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:"):]: value for key, value in source.items() if key.startswith("map:") and value}
@@ -211,6 +285,13 @@ def _first_assets(h, user, project_id: str) -> list[dict]:
     """The first assets of a project, offered in the Model run's asset list (any other by id or external id)."""
     assets, _ = h.find_assets(user, project_id, page=1, limit=50)
     return assets
+def _unknown_choice(source, plugin, project) -> NotFound | None:
+    """A link's ?plugin= or ?project= that names nothing of yours: say so instead of silently showing another."""
+    for what, wanted, shown in (("plugin", source.get("plugin"), plugin and plugin.id),
+                                ("project", source.get("project"), project and project["_id"])):
+        if wanted and wanted != shown:
+            return NotFound(f"{what} '{wanted}' not found: pick one of yours below")
+    return None
 
 
 # ----------------------------------------------------------------- sessions
@@ -332,6 +413,23 @@ def project_export(user, project_id: str):
                                                                                 hub().tasks.stages(project_id)])}))
 
 
+@blueprint.get("/projects/<project_id>/assets/<asset_id>")
+@signed_in
+def asset(user, project_id: str, asset_id: str):
+    """One asset, large, with its labels drawn over it and each object listed (class and id)."""
+    h = hub()
+    found = h.project_for(user, project_id).to_dict()
+    stored = h.project_asset(found["_id"], asset_id)
+    if stored is None:
+        raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
+    schema = found["categorySchema"]
+    card = _asset_card(stored, {t.get("schemaId"): t for t in schema.get("tools", [])},
+                       {t.get("title"): t for t in schema.get("tools", [])},
+                       _classification_names(schema.get("classifications", [])),
+                       {b["_id"]: b["name"] for b in found["batches"]})
+    return render_template("asset.html", project=found, card=card, nav="projects")
+
+
 def _classification_names(classifications: list, names: dict | None = None) -> dict:
     names = {} if names is None else names
     for c in classifications:
@@ -355,13 +453,14 @@ def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: 
     """An asset with its pre-labels as SVG shapes in image pixels (the SVG's viewBox scales them)."""
     meta = asset.get("metadata") or {}
     width, height = _num(meta.get("width"), 640) or 640, _num(meta.get("height"), 480) or 480
-    shapes, answers = [], []
+    shapes, answers, objects = [], [], []
     labels = asset.get("labels") or {}
     for obj in labels.get("objects") or []:
         if not isinstance(obj, dict):
             continue
         tool = tools.get(obj.get("schemaId")) or by_title.get(obj.get("title")) or {}
-        shape = {"color": tool.get("color") or "#ff00ff", "title": tool.get("title") or obj.get("schemaId")}
+        shape = {"color": tool.get("color") or "#ff00ff", "title": tool.get("title") or obj.get("schemaId"),
+                 "object_id": obj.get("objectId"), "index": len(shapes)}
         if isinstance(obj.get("bounding-box"), dict):
             box = obj["bounding-box"]
             shapes.append({**shape, "kind": "rect", "x": _num(box.get("x")), "y": _num(box.get("y")),
@@ -377,13 +476,27 @@ def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: 
             shapes.append({**shape, "kind": "polyline", "points": _points(obj["polyline"])})
         elif isinstance(obj.get("point"), list) and len(obj["point"]) >= 2:
             shapes.append({**shape, "kind": "point", "x": _num(obj["point"][0]), "y": _num(obj["point"][1])})
+        drawn = shapes[-1] if shapes and shapes[-1]["index"] == shape["index"] else None
+        objects.append({**shape, "shape": shape["index"] if drawn else None, "label_at": _label_at(drawn),
+                        "geometry": next((k for k in OBJECT_KINDS if k in obj), "—")})
     for c in labels.get("classifications") or []:
         if isinstance(c, dict):
             answer = c.get("answer")
             answer = ", ".join(map(str, answer)) if isinstance(answer, list) else answer
             answers.append(f"{names.get(c.get('schemaId'), c.get('title') or c.get('schemaId'))}: {answer}")
-    return {"asset": asset, "width": width, "height": height, "shapes": shapes, "answers": answers,
+    return {"asset": asset, "width": width, "height": height, "shapes": shapes, "answers": answers, "objects": objects,
             "radius": max(width, height) / 45, "batches": [batches.get(b, b) for b in asset.get("batches", [])]}
+
+
+def _label_at(shape: dict | None) -> tuple[float, float] | None:
+    """Where a shape's name is written on the asset page: its top-left corner, point or first vertex."""
+    if shape is None:
+        return None
+    if "x" in shape:
+        return shape["x"], shape["y"]
+    first = shape.get("points", "").split(" ", 1)[0]
+    x, _, y = first.partition(",")
+    return (float(x), float(y)) if y else None
 
 
 def _pretty(value) -> str:

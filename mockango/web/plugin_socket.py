@@ -14,15 +14,34 @@ and receives no run meanwhile.
 
 from __future__ import annotations
 
+import logging
+
 from flask import request
 from flask_socketio import Namespace, SocketIO, disconnect, emit
 
-from ..errors import MockangoError
+from ..errors import InvalidRequest, MockangoError
 from ..hub import Hub
 
 NAMESPACE = "/plugin"
 FIRST_REFUSAL_DELAY = 0.25
 MAX_REFUSAL_DELAY = 10.0
+MAX_CREDENTIAL_LENGTH = 200
+HEARTBEAT_SHAPE = 'a heartbeat is {"id": "<plugin id>", "secret": "<plugin secret>"}'
+
+logger = logging.getLogger("mockango.socket")
+
+
+def heartbeat_problem(data: object) -> str | None:
+    """What is wrong with a heartbeat's shape, or None: checked before the id is used as a key."""
+    if not isinstance(data, dict):
+        return f"{HEARTBEAT_SHAPE}, got {type(data).__name__}"
+    for field in ("id", "secret"):
+        value = data.get(field)
+        if not isinstance(value, str) or not value or len(value) > MAX_CREDENTIAL_LENGTH:
+            shown = f"{len(value):,} characters" if isinstance(value, str) else type(value).__name__
+            return (f"{HEARTBEAT_SHAPE}: '{field}' must be a string of 1 to {MAX_CREDENTIAL_LENGTH} "
+                    f"characters, got {shown}")
+    return None
 
 
 class SocketConnection:
@@ -47,11 +66,31 @@ class PluginNamespace(Namespace):
     def _connection(self) -> SocketConnection:
         return SocketConnection(self.socketio, request.sid)
 
-    def on_heartbeat(self, data=None):
-        data = data if isinstance(data, dict) else {}
-        plugin_key = str(data.get("id"))
+    def trigger_event(self, event, *args):
+        """Dispatch as usual; an unknown event or a crash in a handler gets an ``error`` event, never silence."""
+        sid = args[0] if args else None
+        if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
+            self._tell(sid, f"unknown event '{event}': a plugin sends 'heartbeat', 'log' and 'response'")
+            return None
         try:
-            self.hub.authenticate_plugin(data.get("id"), data.get("secret"), self._connection())
+            return super().trigger_event(event, *args)
+        except Exception:
+            logger.exception("the '%s' event handler failed", event)
+            self._tell(sid, f"mockango failed on the '{event}' event (a bug in mockango: the traceback is "
+                            "in the server's log; please report it)")
+            return None
+
+    def _tell(self, sid: str | None, message: str) -> None:
+        if sid is not None:
+            self.socketio.emit("error", message, to=sid, namespace=NAMESPACE)
+
+    def on_heartbeat(self, data=None):
+        problem = heartbeat_problem(data)
+        plugin_key = "" if problem else data["id"]
+        try:
+            if problem:
+                raise InvalidRequest(problem)
+            self.hub.authenticate_plugin(data["id"], data["secret"], self._connection())
         except MockangoError as error:
             emit("error", error.message)
             delay = self._refusal_delay(plugin_key)

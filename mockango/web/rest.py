@@ -5,14 +5,15 @@ Header ``apikey``, JSON bodies, answers wrapped as ``{"status": "success", "data
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import Blueprint, jsonify, request
 
+from .. import input_limits
 from ..errors import InvalidRequest
 from ..project_admin import project_view
 from .auth import current_user, hub, request_api_key
+from .body_limit import read_body
 
 blueprint = Blueprint("rest", __name__, url_prefix="/v2")
 
@@ -22,16 +23,14 @@ def success(data: Any, status: int = 200):
 
 
 def json_body() -> dict:
-    """The request's JSON object, or a 400 that says what was wrong with it."""
-    body = request.get_json(silent=True)
-    if body is None:
-        raw = request.get_data(as_text=True)
-        if not raw:
-            raise InvalidRequest("the request needs a JSON body (Content-Type: application/json)")
-        try:
-            body = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"the body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
+    """The request's JSON object (strict: see :mod:`mockango.input_limits`), or a 400 saying what was wrong.
+
+    Read whatever the Content-Type says, as the real host does for its SDK's bodies.
+    """
+    raw = read_body()
+    if not raw.strip():
+        raise InvalidRequest("the request needs a JSON body (Content-Type: application/json)")
+    body = input_limits.loads(raw)
     if not isinstance(body, dict):
         raise InvalidRequest(f"the body must be a JSON object, got {type(body).__name__}")
     return body
@@ -41,10 +40,7 @@ def _filters_from_query() -> dict:
     filters: dict = {}
     raw = request.args.get("filters")
     if raw:
-        try:
-            filters = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise InvalidRequest(f"'filters' is not valid JSON: {exc.msg}")
+        filters = input_limits.loads(raw, where="'filters'")
         if not isinstance(filters, dict):
             raise InvalidRequest("'filters' must be a JSON object")
     # Clients 1.1.x send these as plain query parameters instead of 'filters'.

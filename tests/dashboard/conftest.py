@@ -45,10 +45,20 @@ def browser():
         shutil.rmtree(profile, ignore_errors=True)
 
 
+def sign_in(browser, host) -> None:
+    """Open the ``?apikey=`` link and confirm it, as a person does; wait for the plugins page."""
+    from selenium.webdriver.common.by import By
+
+    from tests.dashboard.browsing import click_and_load
+
+    browser.delete_all_cookies()
+    browser.get(f"{host.url}/?apikey={host.api_key}")
+    click_and_load(browser, browser.find_element(By.ID, "signin-confirm"))
+
+
 @pytest.fixture
 def page(browser, host):
     """The browser signed in to a fresh host (the root conftest's ``host``) through the ``?apikey=`` link."""
-    browser.delete_all_cookies()
-    browser.get(f"{host.url}/?apikey={host.api_key}")
+    sign_in(browser, host)
     browser.get_log("browser")  # start each test with an empty console
     return browser

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import json
+import shlex
+import subprocess
+import sys
 import time
 
 import pytest
 
 from plugin_client import SDK
-from tests.support import DEMO_CONFIG, plugin_running
+from tests.serving import split_command, stop_process
+from tests.support import DEMO_CONFIG, SAMPLE, plugin_running
 
 pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -33,6 +37,9 @@ def test_unsigned_visit_gets_the_sign_in_page_and_the_link_signs_in(browser, hos
     shot(browser, "signin")
 
     browser.get(f"{host.url}/?apikey={host.api_key}")
+    assert text_of(browser, "#signin-organization") == host.hub.default_organization.name
+    assert browser.get_cookie("mockango_apikey") is None  # not signed in until confirmed
+    click_and_load(browser, browser.find_element(By.ID, "signin-confirm"))
     assert browser.current_url == f"{host.url}/plugins"
     assert text_of(browser, "h1") == "Plugins"
     assert browser.get_cookie("mockango_apikey")["httpOnly"] is True
@@ -48,10 +55,21 @@ def test_create_a_plugin_see_its_secret_and_delete_it(page, host):
     assert plugin.class_names == ["Vehicle", "Person"]
     assert text_of(page, "#plugin-id") == plugin.id
     assert text_of(page, "#plugin-secret") == plugin.secret
-    assert text_of(page, "#run-command") == (f"ANGO_HOST={host.url} PLUGIN_ID={plugin.id} "
-                                             f"PLUGIN_SECRET={plugin.secret} python examples/batch_model_plugin.py")
+    environment = f"ANGO_HOST={host.url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={plugin.secret}"
+    assert "BatchModelPlugin(id, secret, callback)" in text_of(page, "#run-heading")
+    assert text_of(page, "#run-command") == f"{environment} {shlex.quote(sys.executable)} your_plugin.py"
+    example = text_of(page, "#example-command")
+    assert example == f"{environment} {shlex.quote(sys.executable)} {SAMPLE}"
     assert "offline" in text_of(page, "h1 .light")
     shot(page, "plugin")
+    env, argv = split_command(example)  # works as printed: this environment's Python has plugin_client
+    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        host.wait_live(plugin.id, timeout=20)
+        wait(page, lambda d: "live" == text_of(d, "h1 .light"))
+    finally:
+        stop_process(process, timeout=5)
+    wait(page, lambda d: "offline" == text_of(d, "h1 .light"))
 
     page.find_element(By.ID, "delete-plugin").click()
     wait(page, EC.alert_is_present()).accept()

@@ -38,7 +38,8 @@ def test_create_form_takes_the_plugin_type(page, host):
     wait(page, EC.presence_of_element_located((By.ID, "plugin-secret")))
     (plugin,) = host.hub.list_plugins(host.hub.default_organization.id)
     assert plugin.type == "export"
-    assert text_of(page, "#run-command").endswith("python examples/export_plugin.py")
+    assert "ExportPlugin(id, secret, callback)" in text_of(page, "#run-heading")
+    assert text_of(page, "#example-command").endswith("examples/export_plugin.py")
     page.get(f"{host.url}/plugins")
     assert text_of(page, f'tr[data-plugin="{plugin.id}"] [data-field="type"]') == "Export"
 

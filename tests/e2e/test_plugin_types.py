@@ -209,7 +209,7 @@ def test_cli_creates_a_typed_plugin_and_runs_it_with_its_options(host):
     plugin_id = re.search(r"id:\s+(\w+)", created.output).group(1)
     secret = re.search(r"secret:\s+(\S+)", created.output).group(1)
     listed = cli.invoke(main, ["plugin", "list", *common])
-    assert re.search(rf"{plugin_id}\s+offline\s+model\s+Boxer\s+classes: Car", listed.output), listed.output
+    assert re.search(rf"{plugin_id}\s+offline\s+model\s+Boxer\s+Car$", listed.output, re.M), listed.output
     plugin = ModelPlugin(plugin_id, secret, box_model, host=host.url)
     thread = threading.Thread(target=run, args=(plugin, host.url), kwargs={"connector": "WS"}, daemon=True)
     thread.start()

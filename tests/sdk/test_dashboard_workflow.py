@@ -3,14 +3,18 @@ task, and links to the export (real HTTP, the dashboard's cookie)."""
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 
 import requests
 
 
 def signed_in(host) -> requests.Session:
+    """Open the ``?apikey=`` link and confirm it, as a person does."""
     browser = requests.Session()
-    assert browser.get(f"{host.url}/?apikey={host.api_key}", timeout=10).status_code == 200
+    page = browser.get(f"{host.url}/?apikey={host.api_key}", timeout=10).text
+    form = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)"', page))
+    assert browser.post(f"{host.url}/signin", data=form, timeout=10).status_code == 200
     return browser
 
 

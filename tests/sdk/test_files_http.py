@@ -75,3 +75,24 @@ def test_files_are_written_under_files_dir(tmp_path):
         assert requests.put(url, data=b"on disk", timeout=10).status_code == 200
     written = list(tmp_path.rglob("f.bin"))
     assert len(written) == 1 and written[0].read_bytes() == b"on disk"
+
+
+def test_file_urls_survive_a_restart_of_a_state_file_host(tmp_path):
+    from mockango import MockAngo
+    from mockango.hub import Hub
+    from tests.sdk.conftest import Api
+
+    state, files = tmp_path / "state.sqlite3", tmp_path / "files"
+    first = Hub(state=state, files_dir=files)
+    with MockAngo(hub=first) as host:
+        api = Api(host.url, host.api_key)
+        url = api.get("/v2/getUploadUrl", name="keep.png", project=host.project_id, type="assets")[1]
+        assert requests.put(url["data"]["uploadUrl"], data=b"kept", timeout=10).status_code == 200
+        created = api.post(f"/v2/project/{host.project_id}/cloud",
+                           {"assets": [{"data": url["data"]["uploadUrl"].split("?")[0], "externalId": "keep"}]})
+        asset_path = created[1]["data"]["assets"][0]["data"].split("/objects/", 1)[1]
+    first.close_store()
+    again = Hub(state=state, files_dir=files)
+    with MockAngo(hub=again) as host:
+        assert requests.get(f"{host.url}/objects/{asset_path}", timeout=10).content == b"kept"
+    again.close_store()

@@ -8,22 +8,13 @@ import stat
 import pytest
 
 from mockango import Hub, StateFileError, StorageError
-
-
-class Connection:
-    id = "c1"
-
-    def __init__(self):
-        self.sent = []
-
-    def send_run(self, event):
-        self.sent.append(event)
+from tests.support import FakeConnection
 
 
 def busy_hub(hub: Hub) -> dict:
     """Plugins, a finished and an in-flight run with logs, and an import: what a restart must keep."""
     plugin = hub.create_plugin("Detector", class_names=["Vehicle"], default_config={"a": 1})
-    connection = Connection()
+    connection = FakeConnection()
     hub.authenticate_plugin(plugin.id, plugin.secret, connection)
     done = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
     hub.record_log({"session": done.id, "level": "INFO", "msg": "hi"}, connection_id="c1")
@@ -83,8 +74,8 @@ def test_export_then_import_gives_the_same_state_and_the_export_is_readable_json
 
 
 @pytest.mark.parametrize("content, message", [
-    ("null", "holds a JSON NoneType, not a mockango state export"),
-    ("[1, 2]", "holds a JSON list, not a mockango state export"),
+    ("null", "holds null, not a mockango state export"),
+    ("[1, 2]", "holds a list, not a mockango state export"),
     ("{half", "is not valid JSON"),
     ('{"format": "other"}', "is not a mockango state export"),
     ('{"format": "mockango-state", "version": 1, "tables": {"nope": []}}', "tables this mockango does not know"),

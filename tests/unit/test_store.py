@@ -121,3 +121,37 @@ def test_every_concept_schema_applies():
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
     assert {"organizations", "users", "projects", "assets", "asset_batches", "plugins", "sessions",
             "session_logs", "run_keys"} <= tables
+
+
+def test_loading_another_image_after_json_each_queries_does_not_crash():
+    """SQLite 3.40 segfaulted reusing a cached json_each statement after deserialize on the same connection."""
+    first, second = Store(schema=schema()), Store(schema=schema())
+    with second.write() as db:
+        db.execute("INSERT INTO settings (name, value) VALUES ('which', 'second')")
+    store = Store(schema=schema(), image=first.image())
+    store.mark_baseline()
+    query = "SELECT count(*) FROM settings WHERE name IN (SELECT value FROM json_each(?))"
+    with store.read() as db:
+        assert db.execute(query, ('["which"]',)).fetchone()[0] == 0
+    store.load_image(second.image())
+    store.mark_baseline()
+    store.load_image(first.image())
+    store.load_image(second.image())
+    with store.read() as db:
+        assert db.execute(query, ('["which"]',)).fetchone()[0] == 1
+
+
+def test_a_baseline_undoes_every_write_since_it_was_marked():
+    store = Store(schema=TABLE)
+    with store.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('seeded')")
+    store.mark_baseline()
+    with store.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('later')")
+    with pytest.raises(ValueError):
+        with store.write() as db:
+            db.execute("INSERT INTO things (name) VALUES ('refused')")
+            raise ValueError
+    assert names(store) == ["seeded", "later"]
+    store.back_to_baseline()
+    assert names(store) == ["seeded"]

@@ -271,3 +271,34 @@ def test_plain_jsonschema_users_get_the_same_structure_verdict():
 def test_codes_are_unique_and_described():
     assert all(isinstance(v, str) and v for v in CODES.values())
     assert all(code == code.lower() and " " not in code for code in CODES)
+
+
+TREE = {"tools": [], "relations": [], "classifications": [
+    {"schemaId": "ee0000000000000000000009", "tool": "tree-dropdown", "title": "Plant", "treeOptions": [
+        {"key": "t", "title": "Trunk", "children": [
+            {"key": "b1", "title": "Branch 1", "children": [{"key": "l1", "title": "Leaf 1"}]},
+            {"key": "b2", "title": "Branch 2", "children": [{"key": "l2", "title": "Leaf 2"}]}]}]}]}
+
+
+def tree_answer(*values):
+    return [{"externalId": "img.jpg", "classifications": [{"schemaId": "ee0000000000000000000009",
+                                                           "answer": list(values)}]}]
+
+
+@pytest.mark.parametrize("fast_path", [True, False])
+def test_a_tree_node_named_by_its_title_path_is_accepted(fast_path):
+    for answer in (["Trunk / Branch 2 / Leaf 2"], ["Trunk / Branch 2"], ["Trunk/Branch 1/Leaf 1"], ["l2"]):
+        report = validate_labels(tree_answer(*answer), TREE, ASSETS, fast_path=fast_path)
+        assert report.ok and not report.warnings, (answer, report.format())
+    twice = validate_labels(tree_answer("l2", "Trunk / Branch 2 / Leaf 2"), TREE, ASSETS, fast_path=fast_path)
+    assert [w.code for w in twice.warnings] == ["duplicate_answer"]
+
+
+def test_a_title_path_that_names_no_node_is_refused_with_the_closest_path():
+    issue = only_error(tree_answer("Trunk / Branch 3 / Leaf 2"), TREE)
+    assert issue.path == "jsonContent[0].classifications[0].answer[0]"
+    assert issue.code == "invalid_answer"
+    assert issue.message.startswith("'Trunk / Branch 3 / Leaf 2' is not a node of tree-dropdown 'Plant'; "
+                                    "did you mean the path 'Trunk / Branch 2 / Leaf 2'? (nodes: ")
+    wrong_root = only_error(tree_answer("Root / Branch 2"), TREE)
+    assert "did you mean the path 'Trunk / Branch 2'?" in wrong_root.message

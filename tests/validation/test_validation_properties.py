@@ -78,7 +78,9 @@ def answer_for(entry: dict):
     if kind in ("checkbox", "multi-dropdown"):
         return st.lists(st.sampled_from(values), min_size=1, unique=True)
     if kind == "tree-dropdown":
-        return st.lists(st.sampled_from(["animal/dog", "animal/cat", "vehicle", "Car"]), min_size=1, unique=True)
+        # by key, by title, and by title path (Ango's docs' form), with and without spaces around "/"
+        return st.lists(st.sampled_from(["animal/dog", "animal/cat", "vehicle", "Car", "Animal / Dog", "Vehicle/Car"]),
+                        min_size=1, unique=True)
     if kind == "boolean":
         return st.booleans()
     return st.text(max_size=8)

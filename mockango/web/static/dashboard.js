@@ -4,6 +4,7 @@
 "use strict";
 
 const POLL_MS = 500;
+const POLL_ENDED_MS = 2000;
 
 async function getJSON(url) {
   const response = await fetch(url, { headers: { Accept: "application/json" }, cache: "no-store" });
@@ -49,8 +50,10 @@ function pollSession() {
     const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
     for (const entry of s.logs.slice(shown)) {
       const line = document.createElement("div");
-      line.className = "line " + String(entry.level || "").toLowerCase();
-      for (const [cls, text] of [["time", (entry.time || "").slice(11, 23)], ["level", entry.level], ["msg", entry.msg]]) {
+      line.className = "line " + String(entry.level || "").toLowerCase() + (entry.late ? " late" : "");
+      const parts = [["time", (entry.time || "").slice(11, 23)], ["level", entry.level], ["msg", entry.msg]];
+      if (entry.late) parts.splice(2, 0, ["late-tag", "late"]);
+      for (const [cls, text] of parts) {
         const span = document.createElement("span");
         span.className = cls;
         span.textContent = text == null ? "" : String(text);
@@ -75,6 +78,7 @@ function pollSession() {
       const span = document.createElement("span"); span.className = "error"; span.textContent = s.reason;
       reason.replaceChildren(span);
     } else reason.replaceChildren(muted("—"));
+    renderLateAnswers(root, s.lateAnswers || []);
   };
 
   const tick = async () => {
@@ -84,9 +88,27 @@ function pollSession() {
       render(s);
       running = s.status === "running";
     } catch (err) { console.warn(err); }
-    if (running) setTimeout(tick, POLL_MS);
+    // After the end, slower: lines and answers that come late are still shown.
+    setTimeout(tick, running ? POLL_MS : POLL_ENDED_MS);
   };
   setTimeout(tick, POLL_MS);
+}
+
+function renderLateAnswers(root, answers) {
+  const list = root.querySelector('[data-field="lateAnswers"]');
+  if (!list || list.children.length === answers.length) return;
+  list.replaceChildren(...answers.map((a) => {
+    const item = document.createElement("li");
+    item.className = "late-answer";
+    const tag = document.createElement("span"); tag.className = "late-tag"; tag.textContent = "late";
+    const time = document.createElement("code"); time.textContent = (a.time || "").slice(11, 23);
+    const text = document.createElement("span");
+    if (a.error) { text.className = "error"; text.textContent = typeof a.error === "string" ? "error: " + a.error : "error"; }
+    else text.textContent = typeof a.response === "string" ? a.response : JSON.stringify(a.response);
+    item.append(tag, " ", time, " ", text);
+    return item;
+  }));
+  document.getElementById("late-answers").hidden = answers.length === 0;
 }
 
 // Run dialog: picking another plugin or project reloads the dialog (class mapping, config).

@@ -19,8 +19,8 @@ import requests
 from imerit_ango.models.annotate import AnnotationPayload, Answer
 from imerit_ango.models.asset_builder_template import AssetBuilderTemplate, DataConfigItem
 from imerit_ango.models.chat_asset_creation_config import ChatAssetCreationConfig
-from imerit_ango.models.enums import (ExportFormats, Metrics, OrganizationRoles, ProjectRoles, ReviewStatus,
-                                      StorageProvider, LlmProvider)
+from imerit_ango.models.enums import (ExportFormats, LlmProvider, Metrics, OrganizationRoles, ProjectRoles,
+                                      ReviewStatus, StorageFileTypes, StorageProvider)
 from imerit_ango.models.export_options import ExportOptions
 from imerit_ango.models.invite import Invitation, RoleUpdate
 from imerit_ango.models.llm import LLM
@@ -366,8 +366,7 @@ call("upload_files", upload_files)
 
 def upload_brush_array():
     url = sdk.upload_brush_array(pid, [[0, 1], [1, 0]])
-    signed = sdk._get_signed_url(url, project=pid, file_type=__import__("imerit_ango.models.enums").models.enums
-                                 .StorageFileTypes.BRUSH)
+    signed = sdk._get_signed_url(url, project=pid, file_type=StorageFileTypes.BRUSH)
     check(requests.get(signed).content[:8] == b"\x89PNG\r\n\x1a\n", "the brush PNG does not come back")
 
 
