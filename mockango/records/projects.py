@@ -161,6 +161,16 @@ class AssetIds:
         return self._prefix + "%06x" % (self._count - 1)
 
 
+def _plain(metadata: dict) -> bool:
+    """Flat, ASCII keys, whole numbers or ASCII text: nothing :func:`check_value` could refuse (the usual
+    ``{"width": 640, "height": 480}``), decided in a fraction of its cost."""
+    for key, value in metadata.items():
+        kind = type(value)
+        if type(key) is not str or not key.isascii() or not (kind is int or (kind is str and value.isascii())):
+            return False
+    return True
+
+
 def _asset_values(raw: Any, index: int, project_id: str, position: int, book: BatchBook,
                   trusted: bool, new_id: AssetIds, batch_json: dict) -> tuple[tuple, list[str]]:
     """One asset's row from a client's ``assets[index]``, or InvalidRequest naming what is wrong.
@@ -175,14 +185,15 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
         raise InvalidRequest(f"assets[{index}].externalId must be a non-empty string")
     if type(data) is not str or not data:
         raise InvalidRequest(f"assets[{index}].data must be a URL string")
-    check_value(external_id, where=f"assets[{index}].externalId")  # encodable text (no lone surrogate)
-    check_value(data, where=f"assets[{index}].data")
+    if not (external_id.isascii() and data.isascii()):  # ASCII holds no lone surrogate: skip the check
+        check_value(external_id, where=f"assets[{index}].externalId")
+        check_value(data, where=f"assets[{index}].data")
     metadata = raw.get("metadata") or {}
     if type(metadata) is not dict:
         if not isinstance(metadata, Mapping):
             raise InvalidRequest(f"assets[{index}].metadata must be an object")
         metadata = dict(metadata)
-    if metadata:
+    if metadata and not _plain(metadata):
         check_value(metadata, where=f"assets[{index}].metadata")
     names = raw.get("batches") or ()
     if type(names) is not list and (isinstance(names, (str, bytes)) or not isinstance(names, Iterable)):
