@@ -509,7 +509,13 @@ def project_to_validate(project: str, seed: int, url: str | None, api_key: str |
                                    "or a JSON file; to check against a project of a running mockango, pass --url")
     client = ControlClient(url, api_key)
     found = client.call("GET", f"/v2/project/{project}")["data"]["project"]
-    assets = client.call("GET", f"/api/projects/{project}/assets")["assets"]
+    assets: list = []
+    while True:  # the listing is paged: read every page
+        answer = client.call("GET", f"/api/projects/{project}/assets",
+                             params={"page": len(assets) // 1000 + 1, "limit": 1000})
+        assets += answer["assets"]
+        if not answer["assets"] or len(assets) >= answer["total"]:
+            break
     return found["name"], found["categorySchema"], assets
 
 

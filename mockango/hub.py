@@ -404,11 +404,17 @@ class Hub:
         project = self.project_for(user, project_id)
         return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
 
-    def page_project_assets(self, project_id: str, *, page: int = 1, limit: int = 50) -> tuple[list[dict], int]:
-        """One page of a project's assets with their labels, and the total (a control-side view)."""
+    def page_project_assets(self, project_id: str, *, page: int = 1, limit: int = 50,
+                            pre_labeled: bool | None = None) -> tuple[list[dict], int]:
+        """One page of a project's assets with their labels, and the total (a control-side view).
+
+        ``pre_labeled`` keeps only assets with (True) or without (False) a stored pre-label
+        (the dashboard's project page filter).
+        """
         page, limit = paging(page, limit)
         project = self.projects.require(project_id)
-        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters={},
+        filters = {} if pre_labeled is None else {"isPreLabeled": pre_labeled}
+        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters,
                                          with_labels=True)
 
     def project_asset(self, project_id: str, asset_id: str) -> dict | None:

@@ -92,3 +92,28 @@ def held_callback(release: threading.Event, answer: str, *, first: str = "workin
         return answer
 
     return callback
+
+
+def answer_or_fail(**data):
+    """A plugin callback that fails when its config is the JSON string "fail", else answers "done"."""
+    if data["configJSON"] == '"fail"':
+        raise RuntimeError("asked to fail")
+    return "done"
+
+
+def session_history(host: MockAngo) -> dict:
+    """Seven finished sessions: five of plugin "A" (two failed), two of plugin "B".
+
+    Returns the two plugin ids and ``newest_first``: (session id, plugin id, status) of each run.
+    """
+    first = host.create_plugin("A")
+    second = host.create_plugin("B")
+    ran = []
+    with plugin_running(host, first.id, first.secret, answer_or_fail), \
+            plugin_running(host, second.id, second.secret, answer_or_fail):
+        for plugin, config in [(first, "ok"), (first, "fail"), (second, "ok"), (first, "ok"),
+                               (first, "fail"), (second, "ok"), (first, "ok")]:
+            session = host.run(plugin.id, config=f'"{config}"', timeout=10)
+            assert session.status == ("failed" if config == "fail" else "succeeded")
+            ran.append((session.id, plugin.id, session.status))
+    return {"first": first.id, "second": second.id, "newest_first": ran[::-1]}

@@ -14,11 +14,14 @@ from ..errors import InvalidRequest, RunTimeout
 from ..input_limits import query_number
 from ..plugin_types import FIELD_OPTIONS
 from .auth import current_user, hub
+from .paging import page_and_limit, session_status
 from .rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
 RUN_FIELDS = frozenset({"plugin", "project", "config", "timeout"})
 MAX_WAIT = 600.0
+SESSIONS_PER_PAGE = 50
+ASSETS_PER_PAGE = 100
 
 
 def _wait_seconds() -> float | None:
@@ -113,8 +116,10 @@ def start_run():
 @blueprint.get("/sessions")
 def list_sessions():
     user = current_user()
-    sessions = hub().list_sessions(user.organization_id, plugin_id=request.args.get("plugin"))
-    return jsonify({"sessions": [s.to_dict() for s in sessions]})
+    page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
+    sessions, total = hub().page_sessions(user.organization_id, plugin_id=request.args.get("plugin") or None,
+                                          status=session_status(request.args), page=page, limit=limit)
+    return jsonify({"sessions": [s.to_dict() for s in sessions], "total": total, "page": page, "limit": limit})
 
 
 @blueprint.get("/sessions/<session_id>")
@@ -153,4 +158,6 @@ def create_project():
 def project_assets(project_id: str):
     user = current_user()
     project = hub().project_for(user, project_id)
-    return jsonify({"assets": hub().project_assets(project.id)})
+    page, limit = page_and_limit(request.args, ASSETS_PER_PAGE)
+    assets, total = hub().page_project_assets(project.id, page=page, limit=limit)
+    return jsonify({"assets": assets, "total": total, "page": page, "limit": limit})

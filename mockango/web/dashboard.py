@@ -16,7 +16,6 @@ from __future__ import annotations
 import functools
 import hmac
 import json
-import math
 import secrets
 import time
 from urllib.parse import parse_qsl, quote
@@ -32,6 +31,7 @@ from ..runs import parse_config
 from .auth import DASHBOARD_COOKIE, current_user, hub
 from .body_limit import read_body
 from .page_security import link_url
+from .paging import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
 
 # Static files under /dashboard/static: Flask 3 always registers the app's own
 # /static route, which would shadow a blueprint's /static.
@@ -41,8 +41,12 @@ blueprint = Blueprint("dashboard", __name__, template_folder="templates", static
 SIGNIN_COOKIE = "mockango_signin"
 FORM_TYPE = "application/x-www-form-urlencoded"
 FILES_FORM_TYPE = "multipart/form-data"
+PRE_LABELED = {"all": None, "yes": True, "no": False}
+"""The project page's ``prelabeled`` filter: its values and what each keeps."""
 EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
 ASSETS_PER_PAGE = 60
+SESSIONS_PER_PAGE = 50
+PLUGIN_PAGE_SESSIONS = 10
 OBJECT_KINDS = ("bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner",
                 "pdf", "pct", "brushDataUrl")
 
@@ -199,10 +203,11 @@ def plugin(user, plugin_id: str):
     found = h.plugin_for(user.organization_id, plugin_id)
     command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type)
     example = example_plugin_command(h.base_url, found.id, found.secret, found.type)
-    sessions = _session_rows(h.list_sessions(user.organization_id, plugin_id=found.id))
+    latest, total = h.page_sessions(user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS)
     return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
                            command=command, example=example if example != command else None,
-                           sessions=sessions, created=bool(request.args.get("created")),
+                           sessions=_session_rows(latest), session_total=total,
+                           created=bool(request.args.get("created")),
                            config_text=_pretty(found.default_config), nav="plugins")
 
 
@@ -308,7 +313,7 @@ def _duration(session: Session) -> str:
 def _session_rows(sessions: list[Session]) -> list[dict]:
     h = hub()
     rows = []
-    for s in sorted(sessions, key=lambda s: s.started_at, reverse=True):
+    for s in sessions:
         plugin = h.get_plugin(s.plugin_id)
         project = h.get_project(s.project_id)
         run_by = h.get_user(s.run_by)
@@ -323,8 +328,22 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
 @blueprint.get("/sessions")
 @signed_in
 def sessions(user):
-    return render_template("sessions.html", sessions=_session_rows(hub().list_sessions(user.organization_id)),
-                           nav="sessions")
+    h = hub()
+    page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
+    chosen = {"plugin": request.args.get("plugin") or None, "status": session_status(request.args)}
+    found, total = h.page_sessions(user.organization_id, plugin_id=chosen["plugin"], status=chosen["status"],
+                                   page=page, limit=limit)
+    pages = page_count(total, limit)
+    if page > pages:  # past the end (e.g. the list shrank): show the last page
+        page = pages
+        found, total = h.page_sessions(user.organization_id, plugin_id=chosen["plugin"], status=chosen["status"],
+                                       page=page, limit=limit)
+    query = {key: value for key, value in chosen.items() if value}
+    if limit != SESSIONS_PER_PAGE:
+        query["limit"] = limit
+    return render_template("sessions.html", sessions=_session_rows(found), total=total, page=page, pages=pages,
+                           links=pager(page, pages), chosen=chosen, statuses=SESSION_STATUSES, query=query,
+                           plugins=h.list_plugins(user.organization_id), nav="sessions")
 
 
 @blueprint.get("/sessions/<session_id>")
@@ -378,17 +397,15 @@ def project(user, project_id: str):
     h = hub()
     found = h.project_for(user, project_id).to_dict()
     shown = request.args.get("prelabeled", "all")
-    assets = h.project_assets(project_id)
-    counts = {"all": len(assets), "yes": sum(a["isPreLabeled"] for a in assets)}
+    if shown not in PRE_LABELED:
+        raise InvalidRequest(f"query parameter 'prelabeled' must be one of {', '.join(PRE_LABELED)}, got {shown!r}")
+    page = whole_number(request.args, "page", 1, low=1)
+    counts = {"all": found["assetCount"],
+              "yes": h.page_project_assets(project_id, limit=1, pre_labeled=True)[1]}
     counts["no"] = counts["all"] - counts["yes"]
-    if shown in ("yes", "no"):
-        assets = [a for a in assets if a["isPreLabeled"] == (shown == "yes")]
-    try:
-        page = max(1, int(request.args.get("page", 1)))
-    except ValueError:
-        page = 1
-    pages = max(1, math.ceil(len(assets) / ASSETS_PER_PAGE))
-    assets = assets[(page - 1) * ASSETS_PER_PAGE: page * ASSETS_PER_PAGE]
+    pages = page_count(counts[shown], ASSETS_PER_PAGE)
+    page = min(page, pages)  # past the end (e.g. after a filter change): the last page
+    assets, _ = h.page_project_assets(project_id, page=page, limit=ASSETS_PER_PAGE, pre_labeled=PRE_LABELED[shown])
     schema = found["categorySchema"]
     tools = {t.get("schemaId"): t for t in schema.get("tools", [])}
     by_title = {t.get("title"): t for t in schema.get("tools", [])}
@@ -400,7 +417,7 @@ def project(user, project_id: str):
     waiting = h.tasks.stage_counts(project_id)
     stages = [{**stage, "count": waiting.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
     return render_template("project.html", project=found, cards=cards, shown=shown, counts=counts,
-                           page=page, pages=pages, batches=batches, stages=stages, nav="projects")
+                           page=page, pages=pages, links=pager(page, pages), batches=batches, stages=stages, nav="projects")
 
 
 @blueprint.get("/projects/<project_id>/export")
