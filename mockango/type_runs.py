@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 from . import models, plugin_types
 from .errors import InvalidRequest, MockangoError, NotFound
 from .models import Project, Session
-from .records.tasks import task_id_for
 
 if TYPE_CHECKING:
     from .hub import Hub
@@ -117,11 +116,9 @@ class TypeRuns:
             return plugin_types.Outcome(False, message=response, errors=errors,
                                         reason=plugin_types.errors_reason("the Model plugin's answer", errors))
         stored = {key: list(item.get(key) or []) for key in ("objects", "classifications", "relations")}
-        user = self._hub.get_user(session.run_by)
-        task_id = task_id_for(asset["_id"])
-        self._hub.tasks.annotate(user, task_id, {"answer": stored}, is_plugin=True)
+        task = self._hub.tasks.store_plugin_answer(asset["_id"], stored, f"session:{session.id}")
         return plugin_types.Outcome(True, message=response, result={
-            "assetId": asset["_id"], "taskId": task_id, "answer": stored})
+            "assetId": asset["_id"], "taskId": task["_id"], "answer": stored})
 
     def plugin_annotated(self, session_id: str, task: Mapping) -> None:
         """A run key submitted a task (``POST /v2/annotate``): a workflow Model run on that task ends with it."""

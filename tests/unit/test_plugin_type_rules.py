@@ -102,7 +102,8 @@ def test_a_valid_model_answer_is_stored_on_the_asset_in_both_client_shapes(hub):
     task = hub.tasks.for_asset(first_asset)
     assert session.result == {"assetId": first_asset, "taskId": task["_id"],
                               "answer": {"objects": [box], "classifications": [], "relations": []}}
-    assert hub.tasks.history_of(hub.default_user, task["_id"])[-1]["action"] == "plugin-submit"
+    last = hub.tasks.history_of(hub.default_user, task["_id"])[-1]
+    assert (last["action"], last["actor"]) == ("plugin-answer", f"session:{session.id}")
     assert assets(hub)[0]["isPreLabeled"] is False, "a Model answer goes to the task, not to the pre-labels"
     # 1.3.22 with the vendor's sample: {data, answer}.
     session = run(hub, plugin, asset=second_asset)
