@@ -38,6 +38,7 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/roundtrip.py
 	$(BIN)/python bench/validate.py
 	$(BIN)/python bench/fixture_overhead.py
+	$(BIN)/python bench/load.py
 
 dist: $(BIN)/.installed
 	rm -rf dist

@@ -18,6 +18,7 @@ _WHERE = {
     "MockangoError": "errors", "InvalidRequest": "errors", "AuthenticationError": "errors",
     "Forbidden": "errors", "NotFound": "errors", "Conflict": "errors", "LabelImportError": "errors",
     "RunTimeout": "errors", "StorageError": "errors", "StateFileError": "errors",
+    "Faults": "faults", "Fault": "faults",
     "validate_labels": "validation", "validate_ontology": "validation", "Report": "validation",
     "Issue": "validation", "LabelValidationError": "validation",
     "MockAngoHandle": "testing", "RunResult": "testing",
@@ -43,6 +44,7 @@ def __dir__() -> list[str]:
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
     from .errors import (AuthenticationError, Conflict, Forbidden, InvalidRequest, LabelImportError,
                          MockangoError, NotFound, RunTimeout, StateFileError, StorageError)
+    from .faults import Fault, Faults
     from .hub import Hub, PluginConnection
     from .models import Asset, Plugin, Project, Session
     from .store import Store

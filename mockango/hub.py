@@ -29,6 +29,7 @@ from typing import Any
 from . import models
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
+from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from . import plugin_types
@@ -147,6 +148,8 @@ class Hub:
             self._load_seeded()
         keep_url_secret(self)
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
+        self.faults = Faults(seed=seed)
+        """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
 
     # ------------------------------------------------------------------ state
 
@@ -451,8 +454,8 @@ class Hub:
         check_text(name, "name", max_length=MAX_NAME_LENGTH)
         check_text(description, "description")
         kind = kind_of(plugin_type)
-        if isinstance(class_names, (str, bytes)) or not isinstance(class_names, Iterable):
-            raise InvalidRequest("'classNames' must be a list of non-empty strings")
+        if isinstance(class_names, (str, bytes, Mapping)) or not isinstance(class_names, Iterable):
+            raise InvalidRequest(f"'classNames' must be a list of non-empty strings, got {type(class_names).__name__}")
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")

@@ -17,6 +17,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
 from .connections import (DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, BoundedWSGIServer,
                           websockets_without_read_timeout)
+from .faults import Faults
 from .hub import Hub
 from .input_limits import MAX_BODY_BYTES
 from .models import Plugin, Session
@@ -157,13 +158,20 @@ class MockAngo:
         return self.hub.default_user.api_key
 
     @property
+    def faults(self) -> Faults:
+        """Faults on demand: ``faults.fail("GET", "/v2/project/*/assets", times=2, status=503)``, ..."""
+        return self.hub.faults
+
+    @property
     def project_id(self) -> str:
         """The default project ("Demo detection")."""
         return self.hub.default_project.id
 
     def reset(self) -> None:
-        """Back to the seeded data: no plugins, no sessions, no labels, a new API key."""
+        """Back to the seeded data: no plugins, no sessions, no labels, no faults, a new API key."""
         self.hub.reset()
+        self.hub.faults.clear()
+        self.hub.faults.seed = self.hub.seed
 
     def create_plugin(self, name: str, class_names: Iterable[str] = (), default_config: Any = None,
                       description: str = "", callback_url: str | None = None, *,

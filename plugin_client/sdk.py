@@ -3,13 +3,26 @@
 One ``requests.Session`` per SDK reuses connections where the host keeps them alive.
 Every answer is returned as the host sent it (``{"status": "success", "data": ...}``),
 so code written for the official SDK (``resp["data"]["assets"]``) works unchanged.
+
+A host under load or behind a gateway answers now and then with 429, 502, 503 or
+504, or drops a connection. Reads (GET) are safe to repeat, so they are retried
+with exponential backoff and jitter, waiting what ``Retry-After`` asks (capped),
+for a bounded number of attempts. A label import (POST) is never repeated: the
+host may have stored it before the answer was lost, so its failure is raised at
+once as :class:`SDKError` with the status and the host's message (and
+``retry_after`` when the host said when to come back).
 """
 
 from __future__ import annotations
 
+import email.utils
 import io
 import json
+import logging
+import math
 import os
+import random
+import time
 import zipfile
 from collections.abc import Iterator
 from typing import Any
@@ -17,6 +30,10 @@ from typing import Any
 import requests
 
 from .errors import SDKError
+
+RETRY_STATUSES = frozenset({429, 502, 503, 504})
+"""Answers that say "try again later": a GET that gets one is repeated."""
+log = logging.getLogger("plugin_client")
 
 
 def resolve_host(host: str | None) -> str:
@@ -26,6 +43,23 @@ def resolve_host(host: str | None) -> str:
         raise ValueError("no host given: pass host='http://127.0.0.1:8080' (mockango) or your Ango host's API URL, "
                          "or set ANGO_HOST")
     return host.rstrip("/")
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds: a number of seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        pass
+    else:
+        return max(seconds, 0.0) if math.isfinite(seconds) else None
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(when.timestamp() - time.time(), 0.0)
 
 
 def _reason(response: requests.Response) -> str:
@@ -40,12 +74,22 @@ def _reason(response: requests.Response) -> str:
 
 
 class SDK:
-    def __init__(self, api_key: str, host: str | None = None, *, timeout: float = 30.0) -> None:
+    """The host's REST API. ``attempts`` bounds tries per GET (1: no retry); waits between tries
+    grow from ``backoff`` to ``max_backoff`` seconds, and a ``Retry-After`` is honoured up to
+    ``max_retry_after`` seconds."""
+
+    def __init__(self, api_key: str, host: str | None = None, *, timeout: float = 30.0, attempts: int = 4,
+                 backoff: float = 0.25, max_backoff: float = 8.0, max_retry_after: float = 30.0) -> None:
         if not api_key:
             raise ValueError("SDK needs an api_key: the plugin receives one in data['apiKey']")
+        if attempts < 1:
+            raise ValueError(f"attempts must be at least 1, got {attempts}")
         self.api_key = api_key
         self.host = resolve_host(host)
         self.timeout = timeout
+        self.attempts, self.backoff, self.max_backoff = attempts, backoff, max_backoff
+        self.max_retry_after = max_retry_after
+        self._jitter = random.Random()
         self._http = requests.Session()
         self._http.headers.update({"apikey": api_key, "Content-Type": "application/json"})
 
@@ -59,12 +103,36 @@ class SDK:
         self.close()
 
     def _call(self, method: str, path: str, *, params: dict | None = None, body: Any = None) -> dict:
+        """One call, retried while it is a GET that failed for a reason worth waiting out."""
+        attempts = self.attempts if method == "GET" else 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self._call_once(method, path, params=params, body=body, attempt=attempt)
+            except SDKError as error:
+                retryable = error.status == 0 or error.status in RETRY_STATUSES
+                if attempt == attempts or not retryable:
+                    raise
+                wait = self._wait_before_retry(attempt, error.retry_after)
+                log.warning("%s %s failed (%s); try %d of %d in %.2f s", method, path,
+                            error.message if error.status == 0 else f"HTTP {error.status}", attempt + 1, attempts,
+                            wait)
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
+
+    def _wait_before_retry(self, attempt: int, retry_after: float | None) -> float:
+        if retry_after is not None:
+            return min(retry_after, self.max_retry_after)
+        ceiling = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
+        return ceiling / 2 + self._jitter.uniform(0, ceiling / 2)
+
+    def _call_once(self, method: str, path: str, *, params: dict | None, body: Any, attempt: int) -> dict:
         url = self.host + path
         try:
             response = self._http.request(method, url, params=params,
                                           data=None if body is None else json.dumps(body), timeout=self.timeout)
         except requests.RequestException as exc:
-            raise SDKError(0, f"could not reach the host: {exc}", method=method, url=url) from exc
+            raise SDKError(0, f"could not reach the host: {exc}", method=method, url=url,
+                           attempts=attempt) from exc
         try:
             payload = response.json()
         except ValueError:
@@ -73,10 +141,11 @@ class SDK:
             message = payload.get("message") if isinstance(payload, dict) else None
             errors = payload.get("errors") if isinstance(payload, dict) else None
             raise SDKError(response.status_code, message or response.text or response.reason, method=method,
-                           url=url, errors=errors, body=payload)
+                           url=url, errors=errors, body=payload, attempts=attempt,
+                           retry_after=retry_after_seconds(response.headers.get("Retry-After")))
         if not isinstance(payload, dict):
             raise SDKError(response.status_code, f"the host answered with something that is not JSON: "
-                           f"{response.text[:200]!r}", method=method, url=url)
+                           f"{response.text[:200]!r}", method=method, url=url, attempts=attempt)
         return payload
 
     def get_assets(self, project_id: str, asset_id: str | None = None, external_id: str | None = None,
@@ -100,7 +169,10 @@ class SDK:
         return self._call("GET", "/v2/listProjects", params={"page": page, "limit": limit})
 
     def import_labels(self, project_id: str, labels: list) -> dict:
-        """Import pre-labels; raises :class:`SDKError` (with every error) when the host refuses them."""
+        """Import pre-labels; raises :class:`SDKError` (with every error) when the host refuses them.
+
+        Never retried: a lost answer does not tell whether the host stored the import.
+        """
         return self._call("POST", "/v2/import/labels", body={"project": project_id, "jsonContent": labels})
 
     # ------------------------------------------------ tasks, files, exports

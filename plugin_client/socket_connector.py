@@ -59,13 +59,7 @@ class SocketConnector:
                 heartbeats = threading.Thread(target=self._heartbeat_loop, args=(client,), daemon=True,
                                               name="plugin-heartbeat")
                 heartbeats.start()
-                # Not client.wait(): it sleeps 1 s after the connection ends to let a
-                # reconnect task start, and this client never reconnects by itself
-                # (reconnection=False; the loop here does it), so stop() took 1 s.
-                client.eio.wait()
-                # Incoming packets are handled in their own threads: let the namespace's
-                # disconnect handler (which records a refusal) finish first.
-                client.namespace_ended.wait(1.0)
+                self._wait_until_closed(client)
                 self.connected.clear()
                 if self._refusal is not None:
                     raise PluginRefused(f"the host at {self.host} refused plugin {self.plugin.id}: {self._refusal}",
@@ -76,6 +70,26 @@ class SocketConnector:
                     self._stopping.wait(delay)
         finally:
             self._pool.shutdown(wait=False, cancel_futures=True)
+
+    @staticmethod
+    def _wait_until_closed(client: socketio.Client) -> None:
+        """Return once the connection is over, however it ended.
+
+        Not ``client.wait()``: it sleeps 1 s after the connection ends to let a reconnect
+        task start, and this client never reconnects by itself (the loop above does).
+        Not ``client.eio.wait()`` either: when the host closes the transport, python-engineio's
+        write loop can miss the close and sit in its queue for ping interval + timeout (~50 s),
+        and the read loop joins it. The namespace's disconnect handler fires at once in
+        every case (it also records a refusal), so wait for that, then wake the write loop.
+        """
+        while not client.namespace_ended.wait(1.0):
+            if client.eio.state not in ("connected", "disconnecting"):
+                break
+        if client.eio.state == "connected":  # the namespace ended but the transport is still open
+            client.eio.disconnect(abort=True)
+        queue = getattr(client.eio, "queue", None)
+        if queue is not None:
+            queue.put(None)  # ends a write loop left waiting; ignored once it has ended
 
     def stop(self) -> None:
         self._stopping.set()

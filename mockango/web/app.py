@@ -13,8 +13,8 @@ from werkzeug.exceptions import HTTPException
 from ..errors import MockangoError
 from ..hub import Hub
 from ..input_limits import MAX_BODY_BYTES
-from . import control, dashboard, exports, files, issues, objects, plugin_socket, projects, rest, storages, tasks
-from . import control_tasks, unsimulated
+from . import control, dashboard, exports, faults, files, issues, objects, openapi, plugin_socket, projects, rest
+from . import control_tasks, storages, tasks, unsimulated
 from .auth import request_api_key
 from .body_limit import limit_bodies
 from .http_errors import answer_http_error
@@ -35,8 +35,12 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     for concept in (tasks, projects, objects, storages, exports, issues, control_tasks, unsimulated):
         app.register_blueprint(concept.blueprint)
     app.register_blueprint(control.blueprint)
+    app.register_blueprint(faults.blueprint)
+    app.register_blueprint(openapi.blueprint)
     app.register_blueprint(files.blueprint)
     app.register_blueprint(dashboard.blueprint)
+
+    app.before_request(faults.apply_request_faults)
 
     @app.errorhandler(MockangoError)
     def mockango_error(error: MockangoError):

@@ -65,6 +65,18 @@ def signed_in(view):
     return wrapper
 
 
+@blueprint.context_processor
+def active_faults() -> dict:
+    """Every signed-in page shows the host's active faults, so nobody mistakes one for a bug."""
+    if not hub().faults:
+        return {"active_faults": []}
+    try:
+        user = current_user()
+    except MockangoError:
+        return {"active_faults": []}
+    return {"active_faults": hub().faults.active(organization_id=user.organization_id)}
+
+
 @blueprint.errorhandler(MockangoError)
 def error_page(error: MockangoError):
     return render_template("error.html", error=error, nav=""), error.status

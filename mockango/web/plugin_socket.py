@@ -10,11 +10,15 @@ host ~20 times a second. So the host backs off instead: the first refusal of a
 plugin id disconnects at once, and each further refusal waits twice as long
 (up to ``MAX_REFUSAL_DELAY``) before closing the socket, which stays unbound
 and receives no run meanwhile.
+
+Faults on demand (:mod:`mockango.faults`) act here too: latency on events,
+ignored heartbeats, and sockets dropped now or around a run.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 
 from flask import request
 from flask_socketio import Namespace, SocketIO, disconnect, emit
@@ -47,12 +51,33 @@ def heartbeat_problem(data: object) -> str | None:
 class SocketConnection:
     """A plugin's Socket.IO socket, as the Hub sees it."""
 
-    def __init__(self, socketio: SocketIO, sid: str) -> None:
+    def __init__(self, socketio: SocketIO, sid: str, namespace: "PluginNamespace | None" = None) -> None:
         self.id = f"socket:{sid}"
         self.sid = sid
         self._socketio = socketio
+        self._namespace = namespace
 
     def send_run(self, event: dict) -> None:
+        namespace = self._namespace
+        if namespace is None or not namespace.hub.faults:
+            self._socketio.emit("plugin", event, to=self.sid, namespace=NAMESPACE)
+            return
+        drop = namespace.hub.faults.drop_on_run(namespace.plugin_of(self.sid))
+        if drop is not None and drop.when == "before_run":
+            namespace.drop_socket(self.sid)  # the Hub fails the run: its socket closed before it answered
+            return
+        delay = namespace.hub.faults.event_delay("plugin")
+        if delay:
+            self._socketio.start_background_task(self._send_later, event, delay)
+        else:
+            self._socketio.emit("plugin", event, to=self.sid, namespace=NAMESPACE)
+        if drop is not None:
+            timer = threading.Timer(delay + drop.seconds, namespace.drop_socket, args=(self.sid,))
+            timer.daemon = True
+            timer.start()
+
+    def _send_later(self, event: dict, delay: float) -> None:
+        self._socketio.sleep(delay)
         self._socketio.emit("plugin", event, to=self.sid, namespace=NAMESPACE)
 
 
@@ -62,9 +87,41 @@ class PluginNamespace(Namespace):
         self.hub = hub
         self.socketio = socketio
         self._refusals: dict[str, int] = {}
+        self._plugin_of: dict[str, str] = {}  # sid -> plugin id, once a heartbeat bound the socket
+        hub.faults.on_drop(self.drop_plugin)
 
     def _connection(self) -> SocketConnection:
-        return SocketConnection(self.socketio, request.sid)
+        return SocketConnection(self.socketio, request.sid, self)
+
+    def plugin_of(self, sid: str) -> str | None:
+        return self._plugin_of.get(sid)
+
+    def drop_plugin(self, plugin_id: str) -> int:
+        """Close every socket bound to the plugin (a fault): returns how many."""
+        sids = [sid for sid, bound in list(self._plugin_of.items()) if bound == plugin_id]
+        for sid in sids:
+            self.drop_socket(sid)
+        return len(sids)
+
+    def drop_socket(self, sid: str) -> None:
+        """Close the socket's whole Engine.IO connection, as a network failure would (not a polite
+        namespace disconnect): the client sees its transport end, the Hub fails its runs in flight."""
+        try:
+            eio_sid = self.socketio.server.manager.eio_sid_from_sid(sid, NAMESPACE)
+        except KeyError:
+            return
+        engine = self.socketio.server.eio
+        transport = engine.sockets.get(eio_sid) if eio_sid is not None else None
+        if transport is not None:
+            # Not engine.disconnect(): it closes with wait=True, which joins the send queue and can
+            # wait forever when the writer ends on the closing websocket first (seen 1 run in 5).
+            transport.close(wait=False, reason=engine.reason.SERVER_DISCONNECT)
+            engine.sockets.pop(eio_sid, None)
+
+    def _fault_delay(self, event: str) -> None:
+        delay = self.hub.faults.event_delay(event) if self.hub.faults else 0.0
+        if delay:
+            self.socketio.sleep(delay)
 
     def trigger_event(self, event, *args):
         """Dispatch as usual; an unknown event or a crash in a handler gets an ``error`` event, never silence."""
@@ -87,10 +144,14 @@ class PluginNamespace(Namespace):
     def on_heartbeat(self, data=None):
         problem = heartbeat_problem(data)
         plugin_key = "" if problem else data["id"]
+        if self.hub.faults and not problem:
+            self._fault_delay("heartbeat")
+            if self.hub.faults.ignores_heartbeat(data["id"]):
+                return
         try:
             if problem:
                 raise InvalidRequest(problem)
-            self.hub.authenticate_plugin(data["id"], data["secret"], self._connection())
+            plugin = self.hub.authenticate_plugin(data["id"], data["secret"], self._connection())
         except MockangoError as error:
             emit("error", error.message)
             delay = self._refusal_delay(plugin_key)
@@ -100,6 +161,7 @@ class PluginNamespace(Namespace):
                 self.socketio.start_background_task(self._disconnect_later, request.sid, delay)
         else:
             self._refusals.pop(plugin_key, None)
+            self._plugin_of[request.sid] = plugin.id
 
     def _refusal_delay(self, plugin_key: str) -> float:
         count = self._refusals.get(plugin_key, 0)
@@ -114,9 +176,11 @@ class PluginNamespace(Namespace):
             self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 
     def on_response(self, data=None):
+        self._fault_delay("response")
         self._forward(self.hub.record_response, data)
 
     def on_log(self, data=None):
+        self._fault_delay("log")
         self._forward(self.hub.record_log, data)
 
     def _forward(self, record, data) -> None:
@@ -126,4 +190,5 @@ class PluginNamespace(Namespace):
             emit("error", error.message)
 
     def on_disconnect(self, reason=None):
+        self._plugin_of.pop(request.sid, None)
         self.hub.connection_closed(self._connection().id)
