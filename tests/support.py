@@ -15,7 +15,8 @@ from plugin_client import BatchModelPlugin, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
-DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
+BOX = {"x": 20, "y": 30, "width": 50, "height": 60}           # the box the demo plugin and the test plugins draw
+DEMO_CONFIG = {"dummy-bounding-box": dict(BOX)}
 
 
 class FakeConnection:

@@ -24,16 +24,15 @@ from plugin_client import (SDK, AnnotationPayload, Answer, ExportPlugin, ExportR
                            InputPlugin, MarkdownPlugin, ModelPlugin, SDKError, run)
 from plugin_client.rest_connector import RestConnector
 from tests.protocol.clients import free_port
-from tests.support import ending_call, task_id, task_objects
+from tests.support import BOX, ending_call, task_id, task_objects
 
 CONNECTORS = ["WS", "REST"]
-BOX = {"x": 20, "y": 30, "width": 50, "height": 60}
 
 
 @pytest.fixture
-def host():
-    with MockAngo(seed=1) as server:
-        yield MockAngoHandle(server)
+def host(host: MockAngo) -> MockAngoHandle:
+    """The shared host (tests/conftest.py) behind the handle the ``mockango`` fixture gives plugin authors."""
+    return MockAngoHandle(host)
 
 
 @contextlib.contextmanager

