@@ -7,6 +7,10 @@ Prints median and p99 (milliseconds) of:
   fetched, 10 labels validated and stored), and, side by side, the official ``ango``
   1.4.10 client running the vendor's sample against the same host (when its virtual
   environment from tests/official exists);
+- a whole run of each other plugin type through plugin_client (Model: one asset, its answer
+  validated and stored; File Explorer: a listing checked; Markdown: a CSV in base64; Input:
+  options recorded; Export: the project's 25 tasks exported, the file uploaded and kept),
+  and the official 1.4.10 client's Model plugin;
 - its parts: a plugin connecting until live, one REST call (plugin_client's SDK, against
   a plain ``requests.get`` per call, as a user would write it; the server closes every
   connection either way, see mockango/server.py),
@@ -16,6 +20,7 @@ Prints median and p99 (milliseconds) of:
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import gc
 import os
@@ -32,11 +37,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from mockango import MockAngo  # noqa: E402
-from plugin_client import SDK, BatchModelPlugin, run  # noqa: E402
+from plugin_client import (SDK, AnnotationPayload, Answer, BatchModelPlugin, ExportPlugin,  # noqa: E402
+                           ExportResponse, FileExplorerPlugin, InputPlugin, MarkdownPlugin, ModelPlugin, run)
 from tests.support import DEMO_CONFIG, load_sample  # noqa: E402
 
 OFFICIAL_PYTHON = ROOT / ".cache" / "official-clients" / "ango-1.4.10" / "bin" / "python"
 OFFICIAL_SAMPLE = ROOT / "tests" / "official" / "samples" / "batch_model_ango_1_4.py"
+OFFICIAL_MODEL_SAMPLE = ROOT / "tests" / "official" / "samples" / "model_ango_1_4.py"
+CSV = b"name,city\n" + b"".join(b"person %d,town %d\n" % (i, i) for i in range(10))
 
 
 def summary(samples: list[float]) -> tuple[float, float]:
@@ -54,8 +62,9 @@ def timed(action, count: int) -> list[float]:
     return samples
 
 
-def start_plugin(host: MockAngo, plugin, callback) -> tuple[BatchModelPlugin, threading.Thread]:
-    client = BatchModelPlugin(plugin.id, plugin.secret, callback)
+def start_plugin(host: MockAngo, plugin, callback, plugin_class=BatchModelPlugin) -> tuple[BatchModelPlugin,
+                                                                                           threading.Thread]:
+    client = plugin_class(plugin.id, plugin.secret, callback)
     thread = threading.Thread(target=run, args=(client, host.url), kwargs={"connector": "WS"}, daemon=True)
     thread.start()
     host.wait_live(plugin.id, timeout=10)
@@ -91,6 +100,72 @@ def bench_official(host: MockAngo, count: int) -> dict | None:
     try:
         host.wait_live(plugin.id, timeout=30)
         return {"whole": whole_runs(host, plugin, count)}
+    finally:
+        process.kill()
+        process.wait()
+
+
+def _box(data):
+    return AnnotationPayload(answer=Answer(objects=[{"schemaId": data["categorySchema"][0]["schemaId"],
+                                                     "bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}]))
+
+
+TYPE_RUNS = {
+    # type: (plugin_client class, callback, run options)
+    "model": (ModelPlugin, _box, {"class_mapping": {"Vehicle": "Vehicle"}}),
+    "file-explorer": (FileExplorerPlugin, lambda data: {"folders": ["a/"], "files": [f"{data['folder']}{i}.png"
+                                                                                     for i in range(50)],
+                                                        "scrollToken": None},
+                      {"bucket": "photos", "folder": "2024/"}),
+    "markdown": (MarkdownPlugin, lambda data: f"{len(data['inputFile'])} characters",
+                 {"input_file": CSV, "markdown_text": "# |name| of |city|"}),
+    "input": (InputPlugin, lambda data: data["fileExplorerOptions"], {"file_explorer_options": {"files": ["a.png"]}}),
+    "export": (ExportPlugin, lambda data: ExportResponse(file=json.dumps(list(data["jsonExport"])).encode(),
+                                                         file_name="export.json"), {"stage": "Label"}),
+}
+
+
+def bench_types(host: MockAngo, count: int) -> dict:
+    """A whole run of each plugin type through plugin_client (Model: a different asset each run)."""
+    out = {}
+    assets = [a["_id"] for a in host.assets()]
+    for kind, (plugin_class, callback, options) in TYPE_RUNS.items():
+        plugin = host.create_plugin(f"bench {kind}", type=kind,
+                                    class_names=["Vehicle"] if kind == "model" else ())
+        client, thread = start_plugin(host, plugin, callback, plugin_class)
+        turn = iter(range(10 ** 9))
+
+        def one():
+            extra = {"asset": assets[next(turn) % len(assets)]} if kind == "model" else {}
+            session = host.run(plugin.id, timeout=30, **options, **extra)
+            assert session.status == "succeeded", (kind, session.status, session.reason)
+        try:
+            one()
+            out[kind] = timed(one, count)
+        finally:
+            client.stop()
+            thread.join(5)
+    return out
+
+
+def bench_official_model(host: MockAngo, count: int) -> list[float] | None:
+    if not (OFFICIAL_PYTHON.exists() and OFFICIAL_MODEL_SAMPLE.exists()):
+        return None
+    plugin = host.create_plugin("bench-official-model", type="model", class_names=["Vehicle"])
+    env = {**os.environ, "ANGO_HOST": host.url, "PLUGIN_ID": plugin.id, "PLUGIN_SECRET": plugin.secret}
+    process = subprocess.Popen([str(OFFICIAL_PYTHON), str(OFFICIAL_MODEL_SAMPLE)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    assets = [a["_id"] for a in host.assets()]
+    turn = iter(range(10 ** 9))
+
+    def one():
+        session = host.run(plugin.id, timeout=30, asset=assets[next(turn) % len(assets)],
+                           class_mapping={"Vehicle": "Vehicle"})
+        assert session.status == "succeeded", (session.status, session.reason)
+    try:
+        host.wait_live(plugin.id, timeout=30)
+        one()
+        return timed(one, count)
     finally:
         process.kill()
         process.wait()
@@ -135,11 +210,20 @@ def main() -> None:
         gc.freeze()  # measured: without it, a full collection adds 30-40 ms spikes to p99
         ours = bench_plugin_client(host, args.runs)
         official = bench_official(host, args.runs)
+        types = bench_types(host, args.runs)
+        official_model = bench_official_model(host, args.runs)
         parts = bench_parts(host, args.runs)
 
     rows = [("whole run, seed sample, plugin_client (trigger -> response, 10 assets)", ours["whole"])]
     if official:
         rows.append(("whole run, vendor sample, official ango 1.4.10", official["whole"]))
+    titles = {"model": "Model, one asset answered, validated, stored",
+              "file-explorer": "File Explorer, 50 files listed",
+              "markdown": "Markdown, 10-row CSV in base64", "input": "Input, options answered",
+              "export": "Export, 25 tasks exported, uploaded, signed URL"}
+    rows += [(f"whole run, {titles[kind]}, plugin_client", samples) for kind, samples in types.items()]
+    if official_model:
+        rows.append(("whole run, Model, one asset, official ango 1.4.10", official_model))
     rows += [
         ("plugin connect until live (plugin_client)", parts["connect"]),
         ("REST GET 10 assets, plugin_client SDK (one requests.Session)", parts["rest_sdk"]),

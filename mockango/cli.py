@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import json
 import shlex
@@ -18,6 +19,7 @@ from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError
 from .hub import Hub
 from .input_limits import parse_size
+from .plugin_types import PLUGIN_TYPES
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -203,7 +205,7 @@ def _print_banner(hub: Hub, plugin, seed: int, kept: str) -> None:
   Plugin:         {plugin.id}  ("{plugin.name}", classes {", ".join(plugin.class_names)})
   Plugin secret:  {plugin.secret}
 
-{plugin_command(url, plugin.id, plugin.secret, plugin.name)}
+{plugin_command(url, plugin.id, plugin.secret, plugin.name, plugin.type)}
 
 Then start a run:
   MOCKANGO_URL={url} MOCKANGO_API_KEY={key} {command} run --plugin {plugin.id} --map Vehicle=Vehicle
@@ -335,8 +337,29 @@ def parse_json_option(text: str | None, name: str):
 @click.option("--batch", "batches", multiple=True, help="Batch name or id. Repeatable.")
 @click.option("--timeout", type=float,
               help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].")
-def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, timeout) -> None:
+@click.option("--asset", help="Model: the asset to run on (its id or external id).")
+@click.option("--task", help="Model: the asset's task id.")
+@click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
+@click.option("--workflow/--no-workflow", default=None, help="Model: answer through POST /v2/annotate.")
+@click.option("--stage", "stages", multiple=True, help="Export: a stage to export. Repeatable [default: Complete].")
+@click.option("--bucket", help="File Explorer: the bucket to browse.")
+@click.option("--folder", help="File Explorer: the folder (prefix) in the bucket.")
+@click.option("--file", "files", multiple=True, help="File Explorer: a file to upload. Repeatable.")
+@click.option("--upload/--browse", default=None, help="File Explorer: upload instead of listing.")
+@click.option("--storage", "storage_id", help="File Explorer: the storage id.")
+@click.option("--scroll-token", help="File Explorer: where the previous listing stopped.")
+@click.option("--input-file", type=click.Path(exists=True, dir_okay=False),
+              help="Markdown: the file (e.g. CSV) the plugin reads; sent base64-encoded.")
+@click.option("--markdown-text", help="Markdown: the template (placeholders as |column|).")
+@click.option("--file-explorer-options", help="Input: the fileExplorerOptions JSON.")
+def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, timeout, asset, task, overwrite,
+                workflow, stages, bucket, folder, files, upload, storage_id, scroll_token, input_file,
+                markdown_text, file_explorer_options) -> None:
     """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
+
+    Each plugin type takes its own options (Model --asset; Export --stage; File Explorer
+    --bucket/--folder; Markdown --input-file/--markdown-text; Input --file-explorer-options);
+    another type's option is refused with the list of what the plugin takes.
 
     Ctrl+C stops following the run, not the run: the session goes on on the host.
     """
@@ -354,6 +377,13 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
             "batches": list(batches) or None}
     if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
         body["timeout"] = timeout
+    typed = {"asset": asset, "taskId": task, "overwrite": overwrite, "workflow": workflow,
+             "stage": list(stages) or None, "bucket": bucket, "folder": folder, "files": list(files) or None,
+             "upload": upload, "storageId": storage_id, "scrollToken": scroll_token,
+             "inputFile": base64.b64encode(Path(input_file).read_bytes()).decode() if input_file else None,
+             "markdownText": markdown_text,
+             "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options")}
+    body.update({key: value for key, value in typed.items() if value is not None})
     follow_to_the_end(client, client.call("POST", "/api/runs", json=body), announce=True)
 
 
@@ -375,6 +405,8 @@ def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = 
         click.echo(f"message: {session['message']}")
     if session.get("reason"):
         click.echo(f"reason:  {session['reason']}")
+    if session.get("result") is not None and session.get("pluginType") != "batch-model":
+        click.echo(f"result:  {json.dumps(session['result'])}")
     sys.exit(0 if session["status"] == "succeeded" else 1)
 
 
@@ -408,13 +440,15 @@ def plugin() -> None:
 @plugin.command("create")
 @control_options
 @click.option("--name", required=True, help="The plugin's name, as the dashboard shows it.")
+@click.option("--type", "plugin_type", type=click.Choice(PLUGIN_TYPES), default="batch-model", show_default=True,
+              help="The plugin's type.")
 @click.option("--description", default="", help="What the plugin does (shown on its dashboard page).")
-@click.option("--class", "class_names", multiple=True, help="A model class name. Repeatable.")
+@click.option("--class", "class_names", multiple=True, help="A model class name (model types). Repeatable.")
 @click.option("--default-config", help="Default config JSON (pre-fills each run's Config JSON).")
-def plugin_create(url, api_key, name, description, class_names, default_config) -> None:
-    """Create a Batch Model plugin; prints its id and secret."""
+def plugin_create(url, api_key, name, plugin_type, description, class_names, default_config) -> None:
+    """Create a plugin of any type; prints its id and secret."""
     created = ControlClient(url, api_key).call("POST", "/api/plugins", json={
-        "name": name, "description": description, "classNames": list(class_names),
+        "name": name, "type": plugin_type, "description": description, "classNames": list(class_names),
         "defaultConfig": parse_json_option(default_config, "--default-config")})
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 
@@ -423,9 +457,10 @@ def plugin_create(url, api_key, name, description, class_names, default_config) 
 @control_options
 def plugin_list(url, api_key) -> None:
     """List plugins with their live state."""
-    rows = [(item["_id"], "live" if item["live"] else "offline", item["name"], ", ".join(item["classNames"]))
+    rows = [(item["_id"], "live" if item["live"] else "offline", item["type"], item["name"],
+             ", ".join(item["classNames"]))
             for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]]
-    click.echo(format_table(("ID", "STATE", "NAME", "CLASSES"), rows))
+    click.echo(format_table(("ID", "STATE", "TYPE", "NAME", "CLASSES"), rows))
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:

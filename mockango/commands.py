@@ -11,7 +11,8 @@ import sys
 from pathlib import Path
 from typing import NamedTuple
 
-EXAMPLE = Path(__file__).resolve().parent.parent / "examples" / "batch_model_plugin.py"
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+EXAMPLE = EXAMPLES / "batch_model_plugin.py"
 DEMO_PLUGIN_NAME = "Demo detector"
 """The plugin `mockango serve` creates for the example script; any other plugin is the user's own."""
 
@@ -28,25 +29,30 @@ def plugin_environment(url: str, plugin_id: str, secret: str) -> str:
     return f"ANGO_HOST={url} PLUGIN_ID={plugin_id} PLUGIN_SECRET={shlex.quote(secret)}"
 
 
-def example_plugin_command(url: str, plugin_id: str, secret: str) -> PluginCommand | None:
-    """The example plugin run with this environment's Python; None when this install has no example."""
-    if not EXAMPLE.exists():
+def example_plugin_command(url: str, plugin_id: str, secret: str,
+                           plugin_type: str = "batch-model") -> PluginCommand | None:
+    """The example plugin of the type run with this environment's Python; None when this install has none."""
+    example = EXAMPLES / f"{plugin_type.replace('-', '_')}_plugin.py"
+    if not example.exists():
         return None
     return PluginCommand("Run the example plugin against it:",
                          f"{plugin_environment(url, plugin_id, secret)} {shlex.quote(sys.executable)} "
-                         f"{shlex.quote(str(EXAMPLE))}")
+                         f"{shlex.quote(str(example))}")
 
 
-def own_plugin_command(url: str, plugin_id: str, secret: str) -> PluginCommand:
+def own_plugin_command(url: str, plugin_id: str, secret: str, plugin_type: str = "batch-model") -> PluginCommand:
     """How to point the user's own plugin script at this host."""
+    client_class = "".join(word.capitalize() for word in plugin_type.split("-")) + "Plugin"
     return PluginCommand("Run your plugin against it: plugin_client's run() connects to ANGO_HOST; pass "
-                         "os.environ['PLUGIN_ID'] and os.environ['PLUGIN_SECRET'] to BatchModelPlugin(id, secret, "
+                         f"os.environ['PLUGIN_ID'] and os.environ['PLUGIN_SECRET'] to {client_class}(id, secret, "
                          "callback):",
                          f"{plugin_environment(url, plugin_id, secret)} {shlex.quote(sys.executable)} your_plugin.py")
 
 
-def plugin_command(url: str, plugin_id: str, secret: str, plugin_name: str) -> PluginCommand:
+def plugin_command(url: str, plugin_id: str, secret: str, plugin_name: str,
+                   plugin_type: str = "batch-model") -> PluginCommand:
     """The example for the demo plugin (when this install has it), the user's own script for any other."""
     if plugin_name == DEMO_PLUGIN_NAME:
-        return example_plugin_command(url, plugin_id, secret) or own_plugin_command(url, plugin_id, secret)
-    return own_plugin_command(url, plugin_id, secret)
+        return example_plugin_command(url, plugin_id, secret, plugin_type) or own_plugin_command(url, plugin_id,
+                                                                                                   secret, plugin_type)
+    return own_plugin_command(url, plugin_id, secret, plugin_type)

@@ -32,7 +32,10 @@ from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, No
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
+from . import plugin_types
 from .models import Organization, Plugin, Project, Session, User
+from .plugin_stages import PluginStages
+from .plugin_types import kind_of
 from .records import accounts, plugins, projects, schema, sessions
 from .records.accounts import Accounts
 from .records.journal import JOURNAL_SIZE, Journal
@@ -50,11 +53,11 @@ from .records.storages import StorageBook
 from .records.tasks import TaskBook, add_tasks_for_assets
 from .store import Store
 from .timeout_reason import timed_out_reason
+from .type_runs import TypeRuns
 from .uploads import Uploads, keep_url_secret
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
 
-PLUGIN_TYPES = ("batch-model",)
 LOG_LINE_LIMIT = 64 * 1024   # characters of one log message kept; the rest is cut, and the entry says so
 LOG_COUNT_LIMIT = 10_000     # log lines kept per session; later ones are counted, and the session says so
 SESSION_PAGE_LIMIT = 1000
@@ -124,6 +127,9 @@ class Hub:
         self.issues = IssueBook(self)
         self.storages = StorageBook(self)
         self.uploads = Uploads(self)
+        self.type_runs = TypeRuns(self)
+        self.plugin_stages = PluginStages(self)
+        self._listeners.append(self.plugin_stages.on_change)
         self.objects = ObjectStore(files_dir)
         """Uploaded files, brushes and exports: in memory, or under ``files_dir`` (``mockango serve``)."""
         self.connections = Connections(self._changed)
@@ -449,14 +455,15 @@ class Hub:
             raise InvalidRequest("a plugin needs a non-empty 'name'")
         check_text(name, "name", max_length=MAX_NAME_LENGTH)
         check_text(description, "description")
-        if plugin_type not in PLUGIN_TYPES:
-            raise InvalidRequest(f"plugin type '{plugin_type}' is not simulated: use one of {list(PLUGIN_TYPES)}")
+        kind = kind_of(plugin_type)
         if isinstance(class_names, (str, bytes, Mapping)) or not isinstance(class_names, Iterable):
             raise InvalidRequest(f"'classNames' must be a list of non-empty strings, got {type(class_names).__name__}")
         class_names = list(class_names)
         if not all(isinstance(c, str) and c for c in class_names):
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
         check_value(class_names, where="classNames")
+        if class_names and not kind.has_classes:
+            raise InvalidRequest(f"'classNames' are for Batch Model and Model plugins; a {kind.title} plugin has none")
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if not isinstance(description, str):
@@ -565,14 +572,24 @@ class Hub:
 
     def start_run(self, user: User, plugin_id: str, project_id: str, *, class_mapping: Mapping | None = None,
                   config: Any = None, batches: Iterable[str] | None = None,
-                  timeout: float | None = None) -> Session:
-        """What clicking Run does: check everything, open a session, send the event to one connection."""
+                  timeout: float | None = None, **options: Any) -> Session:
+        """What clicking Run does: check everything, open a session, send the event to one connection.
+
+        ``options`` are the plugin type's own (``plugin_types.KINDS``): ``asset``, ``task``,
+        ``overwrite``, ``workflow`` (Model); ``stage`` (Export); ``bucket``, ``folder``, ``files``,
+        ``upload``, ``storage_id``, ``scroll_token`` (File Explorer); ``input_file``,
+        ``markdown_text`` (Markdown); ``file_explorer_options`` (Input). Another type's option is refused.
+        """
         limit = time_limit_for(timeout, self.run_timeout)
         plugin = self.plugin_for(user.organization_id, plugin_id)
         project = self.project_for(user, project_id)
+        kind = kind_of(plugin.type)
+        given = plugin_types.check_options(kind, plugin.name, {"class_mapping": class_mapping, "batches": batches,
+                                                               **options})
         category_schema = category_schema_for(plugin, project, class_mapping)
         config_json = config_json_for(plugin, config)
         batch_ids = batch_ids_for(project, batches)
+        type_fields = self.type_runs.event_fields(kind.name, project, given)
         connections = self.connections.fresh(plugin.id, self.heartbeat_timeout)
         if not connections:
             if self.connections.count(plugin.id):
@@ -591,11 +608,13 @@ class Hub:
             "batches": batch_ids,
             "tags": list(batch_ids),
             "configJSON": config_json,
+            **type_fields,
         }
         connection = connections[next(self._turn) % len(connections)]
         session = Session(id=session_id, plugin_id=plugin.id, project_id=project.id,
                           organization_id=user.organization_id, run_by=user.id, event=event,
-                          deadline=time.monotonic() + limit, time_limit=limit, connection_id=connection.id)
+                          deadline=time.monotonic() + limit, time_limit=limit, connection_id=connection.id,
+                          plugin_type=kind.name)
         with self.store.write() as db:
             sessions.insert_session(db, session, run_key)
         self.clock.add(session.id, session.deadline)
@@ -685,19 +704,29 @@ class Hub:
         """
         bound = self._bound_plugin(connection_id)
         caller_session = self.session_for_key(api_key) if user is not None and api_key else None
-        status = None
-        with self.store.write() as db:
+        with self.store.read() as db:
             row = self._session_from(db, connection_id, payload, user=user, bound_plugin=bound,
                                      caller_session=caller_session)
+        outcome = None
+        if row["status"] == models.RUNNING and time.time() < row["deadline_at"] and not payload.get("error"):
+            # What the answer means for the plugin's type (a Model answer is validated and stored here),
+            # outside the transaction that ends the session: storing it takes transactions of its own.
+            outcome = self.type_runs.interpret(self.sessions.get(row["id"], with_logs=False), payload)
+        status = None
+        with self.store.write() as db:
+            row = db.execute("SELECT id, status, deadline_at FROM sessions WHERE id = ?", (row["id"],)).fetchone()
             expired = row["status"] == models.RUNNING and time.time() >= row["deadline_at"]
             if row["status"] == models.RUNNING and not expired:
+                message, result, errors = payload.get("response"), None, None
                 if payload.get("error"):
                     error = payload.get("error")
                     status = models.FAILED
                     reason = error if isinstance(error, str) else "the plugin reported an error"
                 else:
-                    status, reason = models.SUCCEEDED, None
-                if not sessions.finish(db, row["id"], status, message=payload.get("response"), reason=reason):
+                    status = models.SUCCEEDED if outcome.ok else models.FAILED
+                    reason, message, result, errors = outcome.reason, outcome.message, outcome.result, outcome.errors
+                if not sessions.finish(db, row["id"], status, message=message, reason=reason, result=result,
+                                       errors=errors):
                     status = None
         if status is not None:
             self._notify("session", {"id": row["id"], "status": status})
@@ -710,9 +739,11 @@ class Hub:
         self._notify("late", {"session": row["id"]})
         return self.sessions.get(row["id"])
 
-    def _finish(self, session_id: str, status: str, *, message: Any = None, reason: str | None = None) -> bool:
+    def _finish(self, session_id: str, status: str, *, message: Any = None, reason: str | None = None,
+                result: Any = None, errors: list | None = None) -> bool:
         with self.store.write() as db:
-            changed = sessions.finish(db, session_id, status, message=message, reason=reason)
+            changed = sessions.finish(db, session_id, status, message=message, reason=reason, result=result,
+                                      errors=errors)
         if changed:
             self._notify("session", {"id": session_id, "status": status})
         return changed

@@ -168,6 +168,11 @@ class Session:
     connection_id: str | None = None
     logs: list[dict] = field(default_factory=list)   # a line logged after the session ended has "late": True
     imports: list[dict] = field(default_factory=list)
+    plugin_type: str = "batch-model"
+    result: Any = None
+    """What the answer meant for the plugin's type (see ``plugin_types``): the stored answer, the listing, ..."""
+    errors: list[dict] = field(default_factory=list)
+    """Every error of a refused answer, with its JSON path."""
     late_answers: list[dict] = field(default_factory=list)  # responses that came after the session ended
 
     @property
@@ -189,5 +194,8 @@ class Session:
             "event": copy.deepcopy(self.event),
             "logs": copy.deepcopy(self.logs),
             "imports": copy.deepcopy(self.imports),
+            "pluginType": self.plugin_type,
+            "result": copy.deepcopy(self.result),
+            "errors": copy.deepcopy(self.errors),
             "lateAnswers": copy.deepcopy(self.late_answers),
         }

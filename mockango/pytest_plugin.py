@@ -16,7 +16,7 @@ or a project (a dict or a JSON file next to the test) for one test.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import pytest
 
@@ -99,6 +99,17 @@ def mockango_factory(request: pytest.FixtureRequest, mockango_seed: int) -> Iter
     finally:
         for handle in reversed(made):
             handle.close()
+
+
+@pytest.fixture
+def mockango_s3() -> Iterator[Any]:
+    """A moto S3 server on loopback as File Explorer plugins' bucket (``AWS_ENDPOINT_URL`` set meanwhile);
+    skips the test when ``moto[server]`` is not installed. See :class:`mockango.testing.LocalS3`."""
+    pytest.importorskip("moto.server", reason="mockango_s3 needs moto's server: pip install 'moto[server]'")
+    from .testing import LocalS3
+
+    with LocalS3() as s3:
+        yield s3
 
 
 @pytest.hookimpl(wrapper=True)

@@ -9,6 +9,8 @@ A plugin registered with a callback URL does not call in: the host calls it.
   (header ``Secret``, the event as JSON) from a thread of its own, so the Hub's lock
   is never held while a plugin works. The answer ``{"response": ..., "session": ...}``
   ends the session; any other answer, or no answer, fails it with the reason.
+* Export plugins, and Model plugins in workflow mode, answer ``null`` there: their answer comes
+  through ``POST /v2/pluginResponse`` or ``POST /v2/annotate/{taskId}``.
 * Logs (and error responses, for clients that send them) come in like any SDK call,
   on ``POST /v2/pluginLog`` and ``POST /v2/pluginResponse`` with the run's API key.
 """
@@ -111,11 +113,21 @@ class RestPluginConnection:
         except InvalidRequest as exc:
             self._fail(session_id, f"{exc.message} (from {url}): {_quote(response)}")
             return
+        if body is None and self._answers_elsewhere(session_id):
+            return  # answered by POST /v2/pluginResponse (Export) or /v2/annotate (Model, workflow)
         if not isinstance(body, dict) or not ("response" in body or "error" in body):
             self._fail(session_id, f"the plugin's answer from {url} is not a JSON object with 'response' and "
                                    f"'session': {_quote(response)}")
             return
         self._record({**body, "session": session_id})
+
+    def _answers_elsewhere(self, session_id: str) -> bool:
+        """Whether this run's answer comes through the REST API rather than the HTTP reply (a ``null`` body)."""
+        try:
+            session = self._hub.get_session(session_id)
+        except Exception:
+            return False
+        return session.plugin_type == "export" or (session.plugin_type == "model" and bool(session.event.get("workflow")))
 
     def _fail(self, session_id: str, reason: str) -> None:
         self._record({"error": reason, "session": session_id})

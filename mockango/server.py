@@ -174,10 +174,12 @@ class MockAngo:
         self.hub.faults.seed = self.hub.seed
 
     def create_plugin(self, name: str, class_names: Iterable[str] = (), default_config: Any = None,
-                      description: str = "", callback_url: str | None = None) -> Plugin:
-        """Register a plugin; with ``callback_url`` the host calls it (the REST connector)."""
+                      description: str = "", callback_url: str | None = None, *,
+                      type: str = "batch-model") -> Plugin:
+        """Register a plugin of ``type`` (``mockango.plugin_types.PLUGIN_TYPES``); with ``callback_url``
+        the host calls it (the REST connector)."""
         return self.hub.create_plugin(name, class_names=class_names, default_config=default_config,
-                                      description=description, callback_url=callback_url)
+                                      description=description, callback_url=callback_url, plugin_type=type)
 
     def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
         self.hub.wait_live(plugin_id, timeout=timeout)
@@ -187,16 +189,23 @@ class MockAngo:
 
     def start_run(self, plugin_id: str, project_id: str | None = None, *, class_mapping: Mapping | None = None,
                   config: Any = None, batches: Iterable[str] | None = None,
-                  timeout: float | None = None) -> Session:
-        """Start a run as the default user and return its session at once (status ``running``)."""
+                  timeout: float | None = None, **options: Any) -> Session:
+        """Start a run as the default user and return its session at once (status ``running``).
+
+        ``options`` are the plugin type's own (``asset=`` for Model, ``stage=`` for Export,
+        ``bucket=``/``folder=`` for File Explorer, ``input_file=``/``markdown_text=`` for
+        Markdown, ``file_explorer_options=`` for Input): see :meth:`Hub.start_run`.
+        """
         return self.hub.start_run(self.hub.default_user, plugin_id, project_id or self.project_id,
-                                  class_mapping=class_mapping, config=config, batches=batches, timeout=timeout)
+                                  class_mapping=class_mapping, config=config, batches=batches, timeout=timeout,
+                                  **options)
 
     def run(self, plugin_id: str, project_id: str | None = None, *, class_mapping: Mapping | None = None,
-            config: Any = None, batches: Iterable[str] | None = None, timeout: float | None = None) -> Session:
+            config: Any = None, batches: Iterable[str] | None = None, timeout: float | None = None,
+            **options: Any) -> Session:
         """Start a run and wait for it to end; ``timeout`` is the run's time limit in seconds."""
         session = self.start_run(plugin_id, project_id, class_mapping=class_mapping, config=config,
-                                 batches=batches, timeout=timeout)
+                                 batches=batches, timeout=timeout, **options)
         return self.hub.wait_session(session.id)
 
     def session(self, session_id: str) -> Session:

@@ -10,6 +10,8 @@ their tasks from the store (a trigger of :mod:`mockango.records.tasks`).
 from __future__ import annotations
 
 import json
+import re
+import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -102,8 +104,10 @@ class Uploads:
                    priority: Any = 0, session_id: str | None = None) -> list[dict]:
         """Create assets (``{data, externalId, metadata?, batches?, storage?, contextData?}``) and their tasks.
 
-        All or nothing: any bad asset refuses the whole call, saying which and why. ``session_id``
-        (the run whose key made the call) is remembered: :meth:`created_by` lists a run's assets.
+        All or nothing: any bad asset refuses the whole call, saying which and why.
+        ``session_id`` is the plugin run making the call (its run key), if any: the assets
+        remember it (:meth:`created_by` lists a run's assets), and a Markdown run's ``data``
+        may be the markdown text itself.
         """
         if not isinstance(assets, list) or not assets:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
@@ -112,6 +116,8 @@ class Uploads:
         if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2 ** 31:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
         project = self._hub.project_for(user, project_id)
+        session = self._hub.sessions.get(session_id, with_logs=False) if session_id else None
+        takes_text = session is not None and session.plugin_type == "markdown"
         common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
         prepared = []
         for index, raw in enumerate(assets):
@@ -119,8 +125,11 @@ class Uploads:
             if not isinstance(raw, Mapping):
                 raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
             data = raw.get("data")
+            if takes_text and isinstance(data, str) and not data.startswith(("http://", "https://")):
+                data = self._store_text(user, project.id, data, raw.get("externalId"), index)
             if not isinstance(data, str) or not data.startswith(("http://", "https://")):
-                raise InvalidRequest(f"{where}.data must be an http(s) URL, got {data!r}")
+                hint = "" if takes_text else " (markdown text is taken as data only in a Markdown plugin's run)"
+                raise InvalidRequest(f"{where}.data must be an http(s) URL{hint}, got {data!r}")
             external_id = raw.get("externalId")
             if external_id is None:
                 external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
@@ -147,6 +156,14 @@ class Uploads:
             found = {r["id"]: project_rows.asset_dict(r, self._hub.base_url) for r in db.execute(
                 "SELECT * FROM assets WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
         return [found[i] for i in ids]
+
+    def _store_text(self, user: User, project_id: str, text: str, external_id: Any, index: int) -> str:
+        """Keep a markdown asset's text in the object store; its URL (on this host) becomes the asset's data."""
+        stem = external_id if isinstance(external_id, str) and external_id else f"asset-{index}"
+        name = re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:150] + f"-{secrets.token_hex(4)}.md"
+        key = self._objects.key_for(user.organization_id, project_id, "assets", name)
+        self._objects.put(key, text.encode("utf-8"))
+        return self._objects.url(self._hub.base_url, key, "GET", ASSET_URL_TTL)
 
     def created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (through its run key), in creation order."""

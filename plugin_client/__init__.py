@@ -1,12 +1,15 @@
-"""plugin_client: write Ango Hub Batch Model plugins that run against mockango and the real host alike.
+"""plugin_client: write Ango Hub plugins of every type that run against mockango and the real host alike.
 
 Public API (nothing else is public):
 """
 
 from .errors import CallbackSignatureError, PluginClientError, PluginRefused, SDKError
+from .export import ExportPlugin, ExportResponse
 from .logger import PluginLogger
-from .plugin import BatchModelPlugin, run
+from .model import AnnotationPayload, Answer, ModelPlugin
+from .plugin import BatchModelPlugin, FileExplorerPlugin, InputPlugin, MarkdownPlugin, Plugin, run
 from .sdk import SDK
 
-__all__ = ["BatchModelPlugin", "run", "SDK", "PluginLogger",
+__all__ = ["Plugin", "BatchModelPlugin", "ModelPlugin", "Answer", "AnnotationPayload", "ExportPlugin",
+           "ExportResponse", "FileExplorerPlugin", "MarkdownPlugin", "InputPlugin", "run", "SDK", "PluginLogger",
            "PluginClientError", "SDKError", "PluginRefused", "CallbackSignatureError"]

@@ -1,8 +1,13 @@
-"""Batch Model plugins: the callback, how it is called, and what goes back to the host.
+"""Plugins: the callback, how it is called, and what goes back to the host.
 
 The transport (Socket.IO or REST) only delivers run events and carries messages
 back; everything about one run — the logger, the calling convention, turning an
 exception into an error response — lives here, so both connectors behave alike.
+
+:class:`Plugin` is the shape every plugin type shares: the callback gets the run
+event and its return value goes back as ``{"response": ..., "session": ...}``.
+Batch Model, File Explorer, Markdown and Input plugins are exactly that; Model and
+Export plugins (``model.py``, ``export.py``) add their own steps around the callback.
 """
 
 from __future__ import annotations
@@ -13,7 +18,7 @@ import os
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from .errors import CallbackSignatureError, PluginRefused
 from .logger import PluginLogger
@@ -45,29 +50,39 @@ def _calls_with_keywords(callback: Callable) -> bool:
         "write it as callback(**data) or callback(data)")
 
 
-class BatchModelPlugin:
-    """A Batch Model plugin: its id and secret on the host, and the function that runs the model.
+class Plugin:
+    """A plugin: its id and secret on the host, and the function that does the work.
 
-    ``callback`` gets the run event (``projectId``, ``categorySchema``, ``apiKey``,
-    ``configJSON``, ...) plus ``logger``, either as keywords or as one dict, and
-    returns the message shown to the user. It runs in a worker thread, so the
-    connection stays alive however long the model takes.
+    ``callback`` gets the run event plus ``logger``, either as keywords or as one
+    dict, and returns the answer shown to the user. It runs in a worker thread, so
+    the connection stays alive however long it takes. ``host`` is the API base URL
+    the plugin's own SDK calls go to (defaults to the host given to :func:`run`).
     """
 
+    plugin_type: ClassVar[str] = "batch-model"
+    answers_rest_through_sdk: ClassVar[bool] = False
+    """Over REST, whether the answer goes to ``POST /v2/pluginResponse`` instead of the HTTP reply."""
+
     def __init__(self, id: str, secret: str, callback: Callable[..., Any], *, workers: int = 4,
-                 heartbeat_interval: float = 60.0) -> None:
+                 heartbeat_interval: float = 60.0, host: str | None = None) -> None:
         if not id or not secret:
-            raise ValueError("BatchModelPlugin needs the plugin's id and secret (shown on the host's plugin page)")
+            raise ValueError(f"{type(self).__name__} needs the plugin's id and secret "
+                             "(shown on the host's plugin page)")
         if not callable(callback):
             raise TypeError("callback must be a function")
         self.id, self.secret, self.callback = id, secret, callback
         self.workers = workers
         self.heartbeat_interval = heartbeat_interval
+        self.host = host
         self._keywords = _calls_with_keywords(callback)
         self.connector = None
 
-    def handle_run(self, event: dict, send_log: Callable[[dict], None]) -> dict:
-        """Run the callback for one event; return the response to send back.
+    def call(self, data: dict) -> Any:
+        """Call the callback with ``data`` in the convention its signature asks for."""
+        return self.callback(**data) if self._keywords else self.callback(data)
+
+    def handle_run(self, event: dict, send_log: Callable[[dict], None]) -> dict | None:
+        """Run one event; return the message to send back, or None when there is none to send.
 
         Never raises: an exception becomes a logged traceback and ``{"error": True}``.
         """
@@ -75,17 +90,21 @@ class BatchModelPlugin:
         logger = PluginLogger(send_log, plugin_id=self.id, session=session, organization=event.get("orgId"),
                               run_by=event.get("runBy"))
         data = {**event, "logger": logger}
+        data.setdefault("batches", [])
         try:
-            result = self.callback(**data) if self._keywords else self.callback(data)
+            return self.run_event(data)
         except Exception:
             text = traceback.format_exc()
-            log.error("callback failed for session %s:\n%s", session, text)
+            log.error("%s run failed for session %s:\n%s", self.plugin_type, session, text)
             try:
                 logger.error(text.rstrip())
             except Exception:
                 log.exception("could not send the traceback to the host")
             return {"error": True, "session": session}
-        return {"response": result, "session": session}
+
+    def run_event(self, data: dict) -> dict | None:
+        """This type's work for one run (``data`` holds the event and ``logger``); may raise."""
+        return {"response": self.call(data), "session": data.get("session")}
 
     def stop(self) -> None:
         """Stop :func:`run` (from another thread, or a callback)."""
@@ -93,8 +112,39 @@ class BatchModelPlugin:
             self.connector.stop()
 
 
-def run(plugin: BatchModelPlugin, host: str | None = None, *, connector: str | None = None) -> None:
-    """Connect the plugin to the host and serve runs until :meth:`BatchModelPlugin.stop`.
+class BatchModelPlugin(Plugin):
+    """A Batch Model plugin: runs a model over a project (event: ``projectId``, ``categorySchema``,
+    ``batches``, ``configJSON``, ``apiKey``, ...); returns the message shown to the user."""
+
+    plugin_type = "batch-model"
+
+
+class FileExplorerPlugin(Plugin):
+    """A File Explorer plugin: lists a storage's folder or uploads its files as assets.
+
+    Event: ``bucket``, ``folder``, ``files``, ``upload``, ``projectId``, ``storageId``,
+    ``scrollToken``, ``apiKey``. Browsing returns ``{"folders", "files", "scrollToken"}``;
+    uploading (``upload`` true) creates assets and returns a message.
+    """
+
+    plugin_type = "file-explorer"
+
+
+class MarkdownPlugin(Plugin):
+    """A Markdown plugin: turns the user's file (``inputFile``, base64) and template
+    (``markdownText``) into markdown assets; returns a message."""
+
+    plugin_type = "markdown"
+
+
+class InputPlugin(Plugin):
+    """An Input plugin: gets ``fileExplorerOptions`` and returns its answer."""
+
+    plugin_type = "input"
+
+
+def run(plugin: Plugin, host: str | None = None, *, connector: str | None = None) -> None:
+    """Connect the plugin to the host and serve runs until :meth:`Plugin.stop`.
 
     ``connector`` is ``"WS"`` (Socket.IO, the default) or ``"REST"``; when not given it
     comes from the ``CONNECTOR`` environment variable, as with the official client.
@@ -105,14 +155,17 @@ def run(plugin: BatchModelPlugin, host: str | None = None, *, connector: str | N
         # A plugin process's entry point: show its log lines on the console, as the official client does.
         logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     kind = (connector or os.environ.get("CONNECTOR") or "WS").upper()
+    base = resolve_host(host or plugin.host)
+    if not plugin.host:
+        plugin.host = base
     if kind == "WS":
         from .socket_connector import SocketConnector
 
-        plugin.connector = SocketConnector(plugin, resolve_host(host))
+        plugin.connector = SocketConnector(plugin, base)
     elif kind == "REST":
         from .rest_connector import RestConnector
 
-        plugin.connector = RestConnector(plugin, resolve_host(host))
+        plugin.connector = RestConnector(plugin, base)
     else:
         raise ValueError(f"unknown connector {kind!r}: use 'WS' (Socket.IO) or 'REST'")
     serve_or_exit(plugin.connector)

@@ -6,6 +6,8 @@ Routes, as the official client serves them (ango-host-facts §3):
 * ``POST /plugin`` with header ``Secret`` and the run event as a JSON object →
   ``200`` ``{"response": <what the callback returned>, "session": <id>}``. When the
   callback raises, its traceback goes to the session's logs and the answer is ``500``;
+* a Model plugin in workflow mode answers ``200`` ``null``: its ``POST /v2/annotate`` was the answer;
+  an Export plugin sends its answer to ``POST /v2/pluginResponse`` and answers ``200`` ``null``;
 * a wrong or missing secret → ``401`` ``{"detail": ...}``; a body that is not a
   JSON object → ``422`` ``{"detail": ...}``.
 
@@ -30,7 +32,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .plugin import BatchModelPlugin
+from .plugin import Plugin
 
 log = logging.getLogger("plugin_client")
 
@@ -68,7 +70,7 @@ def _bind(bind: str, port: int, app) -> BaseWSGIServer:
 class RestConnector:
     """Serves one plugin over HTTP until :meth:`stop`."""
 
-    def __init__(self, plugin: BatchModelPlugin, host: str, *, port: int | None = None,
+    def __init__(self, plugin: Plugin, host: str, *, port: int | None = None,
                  bind: str | None = None, poll_interval: float = 0.05) -> None:
         self.plugin, self.host = plugin, host
         if port is None:
@@ -127,9 +129,13 @@ class RestConnector:
             return _json({"detail": "the body must be a JSON object: the run event"}, 422)
         with self._runs:
             answer = self.plugin.handle_run(event, lambda entry: self._send_log(event, entry))
+        if answer is None:  # answered through the REST API (a Model plugin in workflow mode)
+            return _json(None)
         if answer.get("error"):
             return Response("Internal Server Error: the plugin's callback raised (its traceback is in the "
                             "session's logs)", status=500, mimetype="text/plain")
+        if self.plugin.answers_rest_through_sdk:
+            return self._send_answer(event, answer)
         return _json(answer)
 
     def _secret_ok(self, given: str | None) -> bool:
@@ -145,14 +151,27 @@ class RestConnector:
             session = self._local.http = requests.Session()
         return session
 
+    def _send_answer(self, event: dict, answer: dict) -> Response:
+        """``POST /v2/pluginResponse`` (how Export plugins answer over REST); the HTTP reply is null."""
+        problem = self._post(event, "/v2/pluginResponse", answer, "the run's answer")
+        if problem:
+            return Response(problem, status=502, mimetype="text/plain")
+        return _json(None)
+
     def _send_log(self, event: dict, entry: dict) -> None:
-        url = f"{self.host}/v2/pluginLog"
+        self._post(event, "/v2/pluginLog", entry, "a log line")
+
+    def _post(self, event: dict, path: str, body: dict, what: str) -> str | None:
+        """POST ``body`` to the host with the run's key; None when it was taken, else what went wrong."""
+        url = f"{self.host}{path}"
         try:
-            response = self._http().post(url, json=entry, headers={"apikey": str(event.get("apiKey") or "")},
+            response = self._http().post(url, json=body, headers={"apikey": str(event.get("apiKey") or "")},
                                          timeout=LOG_TIMEOUT)
         except requests.RequestException as exc:
-            log.error("could not send a log line to %s: %s", url, exc)
-            return
+            log.error("could not send %s to %s: %s", what, url, exc)
+            return f"could not send {what} to {url}: {exc}"
         if not response.ok:
-            log.error("the host refused a log line (HTTP %s from %s): %s", response.status_code, url,
+            log.error("the host refused %s (HTTP %s from %s): %s", what, response.status_code, url,
                       response.text[:300])
+            return f"the host refused {what} (HTTP {response.status_code})"
+        return None

@@ -1,4 +1,4 @@
-"""A small REST client for the host's API: the calls a Batch Model plugin needs.
+"""A small REST client for the host's API: the calls plugins of every type make.
 
 One ``requests.Session`` per SDK reuses connections where the host keeps them alive.
 Every answer is returned as the host sent it (``{"status": "success", "data": ...}``),
@@ -16,12 +16,15 @@ once as :class:`SDKError` with the status and the host's message (and
 from __future__ import annotations
 
 import email.utils
+import io
 import json
 import logging
 import math
 import os
 import random
 import time
+import zipfile
+from collections.abc import Iterator
 from typing import Any
 
 import requests
@@ -57,6 +60,17 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(when.timestamp() - time.time(), 0.0)
+
+
+def _reason(response: requests.Response) -> str:
+    """What a refused request says: the host's JSON ``message`` when there is one, else its text."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if isinstance(body, dict) and isinstance(body.get("message"), str):
+        return body["message"]
+    return response.text[:300] or response.reason
 
 
 class SDK:
@@ -160,3 +174,106 @@ class SDK:
         Never retried: a lost answer does not tell whether the host stored the import.
         """
         return self._call("POST", "/v2/import/labels", body={"project": project_id, "jsonContent": labels})
+
+    # ------------------------------------------------ tasks, files, exports
+
+    def get_task(self, task_id: str, include_answer: bool = True) -> dict:
+        """One task: ``resp["data"]["task"]`` (its ``answer`` when ``include_answer``)."""
+        return self._call("GET", f"/v2/task/{task_id}", params={"includeAnswer": str(include_answer)})
+
+    def annotate_task(self, task_id: str, answer: dict, *, brush_data_url: str | None = None,
+                      medical_brush_data_url: str | None = None, next_stage: bool = False,
+                      is_plugin: bool = False, duration: int = 0) -> dict:
+        """Submit a task's answer (``POST /v2/annotate/{taskId}``); ``next_stage`` moves it on."""
+        body = {"answer": answer, "brushDataUrl": brush_data_url, "medicalBrushDataUrl": medical_brush_data_url,
+                "duration": duration}
+        return self._call("POST", f"/v2/annotate/{task_id}", body=body,
+                          params={"nextStage": str(next_stage).lower(), "isPlugin": str(is_plugin).lower()})
+
+    def export(self, project_id: str, *, stage: Any = None, batches: list | None = None,
+               include_key_frames_only: bool = False) -> tuple[Iterator[dict], int]:
+        """The project's export as (an iterator of task dicts, their count), from the NDJSON the host zips."""
+        params = {"project": project_id, "format": "ndjson", "type": "task",
+                  "includeOnlyKeyFrames": str(include_key_frames_only).lower(), "doNotNotify": "true",
+                  "sendEmail": "false"}
+        if stage:
+            params["stage"] = json.dumps(stage if isinstance(stage, list) else [stage])
+        if batches:
+            params["batches"] = json.dumps(list(batches))
+        link = self._call("GET", "/v2/export", params=params)["data"]["exportPath"]
+        content = self._download(link)
+        try:
+            with zipfile.ZipFile(io.BytesIO(content)) as archive:
+                names = archive.namelist()
+                if not names:
+                    raise SDKError(200, f"the export at {link} is an empty zip", method="GET", url=link)
+                text = archive.read(names[0])
+        except zipfile.BadZipFile as exc:
+            raise SDKError(200, f"the export at {link} is not a zip file: {exc}", method="GET", url=link) from exc
+        lines = [line for line in text.splitlines() if line.strip()]
+        return (json.loads(line) for line in lines), len(lines)
+
+    def get_upload_url(self, file_name: str, project_id: str, file_type: str = "exports", *,
+                       storage_id: str | None = None) -> str:
+        """A URL to PUT a file to (no API key needed there): ``GET /v2/getUploadUrl``."""
+        return self._file_url("/v2/getUploadUrl", "uploadUrl", file_name, project_id, file_type, storage_id)
+
+    def get_signed_url(self, url: str, project_id: str, file_type: str = "exports", *,
+                       storage_id: str | None = None) -> str:
+        """A time-limited download URL for a stored file: ``GET /v2/getSignedUrl``."""
+        return self._file_url("/v2/getSignedUrl", "signedUrl", url, project_id, file_type, storage_id)
+
+    def _file_url(self, path: str, field: str, name: str, project_id: str, file_type: str,
+                  storage_id: str | None) -> str:
+        params = {"name": name, "project": project_id, "type": file_type}
+        if storage_id:
+            params["storageId"] = storage_id
+        return self._call("GET", path, params=params)["data"][field]
+
+    def put_file(self, upload_url: str, content: bytes) -> None:
+        """PUT ``content`` to an upload URL (as to a presigned URL: no API key is sent)."""
+        try:
+            response = requests.put(upload_url, data=content, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SDKError(0, f"could not upload the file: {exc}", method="PUT", url=upload_url) from exc
+        if not response.ok:
+            raise SDKError(response.status_code, f"the upload was refused: {_reason(response)}", method="PUT",
+                           url=upload_url)
+
+    def _download(self, url: str) -> bytes:
+        try:
+            response = requests.get(url, timeout=self.timeout)
+        except requests.RequestException as exc:
+            raise SDKError(0, f"could not download {url}: {exc}", method="GET", url=url) from exc
+        if not response.ok:
+            raise SDKError(response.status_code, f"the download was refused: {_reason(response)}", method="GET",
+                           url=url)
+        return response.content
+
+    def get_storages(self, storage_id: str | None = None) -> dict:
+        """The organization's storages (``resp["data"]["storages"]``); with an id, that storage itself."""
+        response = self._call("GET", "/v2/storages", params={"_id": storage_id} if storage_id else None)
+        if storage_id:
+            for storage in response.get("data", {}).get("storages", []):
+                if storage.get("_id") == storage_id:
+                    return storage
+            raise SDKError(404, f"storage '{storage_id}' not found", method="GET", url=self.host + "/v2/storages")
+        return response
+
+    def get_batches(self, project_id: str) -> list[dict]:
+        """The project's batches: ``[{"_id", "name"}, ...]``."""
+        return self.get_project(project_id)["data"]["project"].get("batches", [])
+
+    def create_batch(self, project_id: str, batch_name: str) -> dict:
+        return self._call("POST", f"/v2/batches/{project_id}", body={"name": batch_name})
+
+    def upload_files_cloud(self, project_id: str, assets: list[dict], *, storage_id: str | None = None,
+                           batches: list[str] | None = None, priority: int = 0) -> dict:
+        """Create assets from URLs (or, for markdown, their text): ``POST /v2/project/{id}/cloud``.
+
+        Each asset is ``{"data", "externalId"}`` with optional ``batches`` (ids).
+        """
+        items = [dict(a, storage=storage_id) if storage_id else dict(a) for a in assets]
+        params = {"batches": json.dumps(list(batches))} if batches else None
+        return self._call("POST", f"/v2/project/{project_id}/cloud", params=params,
+                          body={"assets": items, "uploadLocal": None, "priority": priority})

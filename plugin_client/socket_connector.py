@@ -17,14 +17,14 @@ from concurrent.futures import ThreadPoolExecutor
 import socketio
 
 from .errors import PluginRefused
-from .plugin import BatchModelPlugin
+from .plugin import Plugin
 
 NAMESPACE = "/plugin"
 log = logging.getLogger("plugin_client")
 
 
 class SocketConnector:
-    def __init__(self, plugin: BatchModelPlugin, host: str, *, backoff_start: float = 0.25,
+    def __init__(self, plugin: Plugin, host: str, *, backoff_start: float = 0.25,
                  backoff_max: float = 30.0, connect_timeout: float = 10.0) -> None:
         self.plugin, self.host = plugin, host
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
@@ -148,4 +148,5 @@ class SocketConnector:
 
     def _run(self, client: socketio.Client, event: dict) -> None:
         response = self.plugin.handle_run(event, lambda entry: self._emit(client, "log", entry))
-        self._emit(client, "response", response)
+        if response is not None:  # a Model plugin in workflow mode answers through the REST API instead
+            self._emit(client, "response", response)

@@ -6,6 +6,7 @@ import contextlib
 import os
 import runpy
 import threading
+import time
 from pathlib import Path
 from unittest import mock
 
@@ -14,7 +15,8 @@ from plugin_client import BatchModelPlugin, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
-DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
+BOX = {"x": 20, "y": 30, "width": 50, "height": 60}           # the box the demo plugin and the test plugins draw
+DEMO_CONFIG = {"dummy-bounding-box": dict(BOX)}
 
 
 class FakeConnection:
@@ -29,9 +31,11 @@ class FakeConnection:
 
 
 @contextlib.contextmanager
-def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True, **options):
-    """Run a plugin_client plugin in a background thread; stop it on exit."""
-    plugin = BatchModelPlugin(plugin_id, secret, callback, **options)
+def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True,
+                   plugin_class=BatchModelPlugin, **options):
+    """Run a plugin_client plugin (a BatchModelPlugin unless ``plugin_class`` says) in a background thread;
+    stop it on exit."""
+    plugin = plugin_class(plugin_id, secret, callback, **options)
     errors: list[BaseException] = []
 
     def serve():
@@ -55,6 +59,27 @@ def load_sample(host_url: str, plugin_id: str, secret: str) -> dict:
     """The seed's sample script as a module (its ``run_model``), configured by environment variables."""
     with mock.patch.dict(os.environ, ANGO_HOST=host_url, PLUGIN_ID=plugin_id, PLUGIN_SECRET=secret):
         return runpy.run_path(str(SAMPLE), run_name="batch_model_sample")
+
+
+def task_objects(hub, asset_id: str) -> list[dict]:
+    """The objects an asset's task holds, in the import format (as GET /v2/task shows them, less the titles)."""
+    tools = hub.tasks.for_asset(asset_id)["answer"]["tools"]
+    return [{k: v for k, v in tool.items() if k != "title"} for tool in tools]
+
+
+def task_id(hub, asset_id: str) -> str:
+    return hub.tasks.for_asset(asset_id)["_id"]
+
+
+def ending_call(host, session_id: str, method: str, path: str, timeout: float = 5.0):
+    """The run's calls to ``method path`` once the journal has them: the call that ends a run (an annotate,
+    a pluginResponse) is noted in the journal after its answer, so after the run has ended."""
+    deadline = time.monotonic() + timeout
+    while True:
+        result = host.result(session_id)
+        if result.calls_to(method, path) or time.monotonic() >= deadline:
+            return result
+        time.sleep(0.02)
 
 
 def held_callback(release: threading.Event, answer: str, *, first: str = "working", then: str = "finishing"):

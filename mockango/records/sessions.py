@@ -33,7 +33,10 @@ CREATE TABLE IF NOT EXISTS sessions (
     ended_at REAL,
     connection_id TEXT,
     log_count INTEGER NOT NULL DEFAULT 0,
-    dropped_logs INTEGER NOT NULL DEFAULT 0
+    dropped_logs INTEGER NOT NULL DEFAULT 0,
+    plugin_type TEXT NOT NULL DEFAULT 'batch-model',
+    result TEXT,
+    errors TEXT
 );
 CREATE INDEX IF NOT EXISTS sessions_by_organization ON sessions(organization_id, started_at);
 CREATE INDEX IF NOT EXISTS sessions_by_plugin ON sessions(organization_id, plugin_id, started_at);
@@ -73,7 +76,9 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
                       organization_id=row["organization_id"], run_by=row["run_by"], event=json.loads(row["event"]),
                       deadline=time.monotonic() + (row["deadline_at"] - time.time()), time_limit=row["time_limit"],
                       started_at=row["started_at"], status=row["status"], message=from_json(row["message"]),
-                      reason=row["reason"], ended_at=row["ended_at"], connection_id=row["connection_id"])
+                      reason=row["reason"], ended_at=row["ended_at"], connection_id=row["connection_id"],
+                      plugin_type=row["plugin_type"], result=from_json(row["result"]),
+                      errors=from_json(row["errors"]) or [])
     if with_logs:
         session.logs = [json.loads(r[0]) for r in
                         db.execute("SELECT entry FROM session_logs WHERE session_id = ? ORDER BY seq", (row["id"],))]
@@ -93,21 +98,26 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
 
 def insert_session(db: sqlite3.Connection, session: Session, run_key: str) -> None:
     db.execute("INSERT INTO sessions (id, organization_id, plugin_id, project_id, run_by, event, time_limit, "
-               "started_at, deadline_at, status, connection_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               "started_at, deadline_at, status, connection_id, plugin_type) "
+               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                (session.id, session.organization_id, session.plugin_id, session.project_id, session.run_by,
                 to_json(session.event, "the run event"), session.time_limit, session.started_at,
-                session.started_at + session.time_limit, session.status, session.connection_id))
+                session.started_at + session.time_limit, session.status, session.connection_id, session.plugin_type))
     db.execute("INSERT INTO run_keys (digest, user_id, session_id) VALUES (?, ?, ?)",
                (key_digest(run_key), session.run_by, session.id))
 
 
 def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any = None,
-           reason: str | None = None) -> bool:
-    """End a running session; False when it had already ended (the first ending wins)."""
-    changed = db.execute("UPDATE sessions SET status = ?, message = ?, reason = ?, ended_at = ? "
-                         "WHERE id = ? AND status = 'running'",
+           reason: str | None = None, result: Any = None, errors: list | None = None) -> bool:
+    """End a running session; False when it had already ended (the first ending wins).
+
+    ``result`` is what the answer meant for the plugin's type, ``errors`` every error of a refused one.
+    """
+    changed = db.execute("UPDATE sessions SET status = ?, message = ?, reason = ?, ended_at = ?, result = ?, "
+                         "errors = ? WHERE id = ? AND status = 'running'",
                          (status, None if message is None else to_json(message, "'response'"), reason, time.time(),
-                          session_id)).rowcount
+                          None if result is None else to_json(result, "the run's result"),
+                          to_json(errors, "the answer's errors") if errors else None, session_id)).rowcount
     return changed == 1
 
 

@@ -413,6 +413,12 @@ class TaskBook:
                    (new_object_id(), task_pk, action, stage, actor, now, to_json(details, "history")))
         db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
+    def note(self, task_id: str, action: str, **details: Any) -> None:
+        """Add an entry to a task's history: what the host did about it (e.g. a Plugin stage that could not run)."""
+        with self.store.write() as db:
+            row = self._row(db, None, task_id)
+            self._record(db, row["pk"], row["stage"], action, None, **details)
+
     def _move(self, db: sqlite3.Connection, row: Mapping, stages: list[dict], stage_id: str) -> None:
         db.execute("UPDATE tasks SET stage = ?, status = ? WHERE pk = ?",
                    (stage_id, workflow.status_at(stages, stage_id), row["pk"]))
@@ -427,6 +433,9 @@ class TaskBook:
         answer = body.get("answer")
         if not isinstance(answer, Mapping):
             raise InvalidRequest("answer must be an object with 'objects', 'classifications', 'relations'")
+        # 1.1.x clients send a task's objects under ``tools`` (the name a task's answer shows them by).
+        if "tools" in answer and "objects" not in answer:
+            answer = {("objects" if key == "tools" else key): value for key, value in answer.items()}
         unknown = set(answer) - {"objects", "classifications", "relations"}
         if unknown:
             raise InvalidRequest(f"answer: unknown key(s) {sorted(unknown)}; an answer holds objects, "

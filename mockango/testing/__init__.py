@@ -15,12 +15,14 @@ Assertion helpers raise :class:`AssertionError` with their own readable message
 (a unified diff for values), so they read the same under pytest and unittest.
 
 Modules: ``results`` (what a run did, and the assertions), ``plugins`` (plugins
-served in a thread or spawned as a process), ``handle`` (the host for one test).
+served in a thread or spawned as a process), ``handle`` (the host for one test), ``s3``
+(a moto server as File Explorer plugins' bucket).
 """
 
 from .handle import DEFAULT_RUN_TIMEOUT, MockAngoHandle
 from .plugins import LIVE_TIMEOUT, PluginStartError, RunningPlugin, ServedPlugin, SpawnedPlugin
 from .results import RestCall, RunResult, diff
+from .s3 import LocalS3
 
 __all__ = ["MockAngoHandle", "RunResult", "RestCall", "RunningPlugin", "ServedPlugin", "SpawnedPlugin",
-           "PluginStartError", "diff", "DEFAULT_RUN_TIMEOUT", "LIVE_TIMEOUT"]
+           "PluginStartError", "diff", "DEFAULT_RUN_TIMEOUT", "LIVE_TIMEOUT", "LocalS3"]

@@ -125,38 +125,42 @@ class MockAngoHandle:
 
     # ------------------------------------------------------------------ plugins
 
-    def _register(self, name: str, class_names: Iterable[str], default_config: Any) -> Plugin:
-        return self.server.create_plugin(name, class_names=class_names, default_config=default_config)
+    def _register(self, name: str, class_names: Iterable[str], default_config: Any,
+                  plugin_type: str = "batch-model") -> Plugin:
+        return self.server.create_plugin(name, class_names=class_names, default_config=default_config,
+                                         type=plugin_type)
 
     @contextlib.contextmanager
     def serve_plugin(self, callback_or_plugin: Any, *, name: str | None = None, class_names: Iterable[str] = (),
                      default_config: Any = None, connector: str | None = None, set_env: bool = True,
-                     timeout: float = LIVE_TIMEOUT) -> Iterator[ServedPlugin]:
+                     timeout: float = LIVE_TIMEOUT, type: str | None = None) -> Iterator[ServedPlugin]:
         """Run a plugin_client plugin in a background thread: live on entry, stopped on exit.
 
         ``callback_or_plugin`` is a callback (a plugin is registered on the host for it,
-        named ``name`` or after the function) or a :class:`plugin_client.BatchModelPlugin`
-        whose id and secret belong to a plugin already created on this host.
+        named ``name`` or after the function, of plugin type ``type``, default Batch Model) or a
+        plugin_client plugin (``BatchModelPlugin``, ``ModelPlugin``, ``ExportPlugin``, ...) whose
+        id and secret belong to a plugin already created on this host.
         With ``set_env`` (the default), ``MOCKANGO_URL``, ``ANGO_HOST``, ``PLUGIN_ID`` and
         ``PLUGIN_SECRET`` are set in ``os.environ`` inside the block (as
         :meth:`spawn_plugin` sets them for a process) and restored after, so a callback
         that reads its host from the environment at call time finds this one.
         """
-        from plugin_client import BatchModelPlugin
+        from plugin_client import Plugin as ClientPlugin
 
-        if isinstance(callback_or_plugin, BatchModelPlugin):
+        if isinstance(callback_or_plugin, ClientPlugin):
             client = callback_or_plugin
             plugin = self.hub.get_plugin(client.id)
             if plugin is None:
                 raise PluginStartError(f"plugin '{client.id}' does not exist on this host: create it with "
-                                       "create_plugin() and build the BatchModelPlugin from its id and secret, "
+                                       "create_plugin() and build the plugin from its id and secret, "
                                        "or pass the callback itself")
         elif callable(callback_or_plugin):
+            plugin_type = type or "batch-model"
             plugin = self._register(name or getattr(callback_or_plugin, "__name__", "plugin"), class_names,
-                                    default_config)
-            client = BatchModelPlugin(plugin.id, plugin.secret, callback_or_plugin)
+                                    default_config, plugin_type)
+            client = _client_class(plugin_type)(plugin.id, plugin.secret, callback_or_plugin)
         else:
-            raise TypeError(f"serve_plugin needs a callback or a BatchModelPlugin, got {callback_or_plugin!r}")
+            raise TypeError(f"serve_plugin needs a callback or a plugin_client plugin, got {callback_or_plugin!r}")
         served = ServedPlugin(self, plugin, client, connector)
         self._plugins.append(served)
         with _environment(self._plugin_env(plugin) if set_env else {}):
@@ -171,7 +175,7 @@ class MockAngoHandle:
     def spawn_plugin(self, argv: str | Sequence[str], env: Mapping[str, str] | None = None, *,
                      name: str | None = None, class_names: Iterable[str] = (), default_config: Any = None,
                      plugin: Plugin | None = None, cwd: str | os.PathLike | None = None,
-                     timeout: float = LIVE_TIMEOUT) -> SpawnedPlugin:
+                     timeout: float = LIVE_TIMEOUT, type: str = "batch-model") -> SpawnedPlugin:
         """Start a plugin script as a subprocess and wait until it is live.
 
         The process gets ``MOCKANGO_URL`` and ``ANGO_HOST`` (this host's URL),
@@ -180,14 +184,14 @@ class MockAngoHandle:
         the path of a ``.py`` script to run with this Python. A plugin is registered
         for it unless ``plugin`` is given. The process is killed when the test
         ends (or on :meth:`SpawnedPlugin.stop`); under pytest its output is added
-        to the report of a failed test.
+        to the report of a failed test. ``type`` is the plugin type registered for it.
         """
         if isinstance(argv, (str, os.PathLike)):
             text = os.fspath(argv)
             argv = [sys.executable, text] if text.endswith(".py") else shlex.split(text)
         argv = [os.fspath(part) for part in argv]
         if plugin is None:
-            plugin = self._register(name or Path(argv[-1]).stem or "plugin", class_names, default_config)
+            plugin = self._register(name or Path(argv[-1]).stem or "plugin", class_names, default_config, type)
         full_env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {}), **self._plugin_env(plugin)}
         spawned = SpawnedPlugin(self, plugin, argv, full_env, cwd)
         self._plugins.append(spawned)
@@ -211,15 +215,16 @@ class MockAngoHandle:
 
     def run(self, plugin: Any = None, project_id: str | None = None, *, class_mapping: Mapping | None = None,
             config: Any = None, batches: Iterable[str] | None = None,
-            timeout: float = DEFAULT_RUN_TIMEOUT) -> RunResult:
+            timeout: float = DEFAULT_RUN_TIMEOUT, **options: Any) -> RunResult:
         """Run a plugin as the default user, wait for the end, and return a :class:`RunResult`.
 
         ``plugin`` is a served/spawned plugin, a :class:`~mockango.models.Plugin` or an id;
         when omitted, the one plugin started here. ``timeout`` is the run's time limit:
-        a plugin that does not answer gives ``status == "timed_out"``.
+        a plugin that does not answer gives ``status == "timed_out"``. ``options`` are the
+        plugin type's own (``asset=``, ``stage=``, ``bucket=``, ...: see :meth:`MockAngo.start_run`).
         """
         session = self.start_run(plugin, project_id, class_mapping=class_mapping, config=config, batches=batches,
-                                 timeout=timeout)
+                                 timeout=timeout, **options)
         return self.result(self.hub.wait_session(session.id).id)
 
     def start_run(self, plugin: Any = None, project_id: str | None = None, **options: Any):
@@ -234,9 +239,15 @@ class MockAngoHandle:
         plugin = hub.get_plugin(session.plugin_id)
         assets = hub.project_assets(session.project_id)
         calls = [RestCall.from_entry(entry) for entry in hub.journal_entries(session.id)]
+        exported = hub.type_runs.exported_file(session.result["url"], session.organization_id) if (
+            session.plugin_type == "export" and isinstance(session.result, dict)) else None
+        created_ids = (session.result or {}).get("assets") if isinstance(session.result, dict) else None
+        created = [a for a in assets if a["_id"] in set(created_ids)] if (
+            session.plugin_type in ("markdown", "file-explorer") and created_ids) else []
         labels = {a["externalId"]: a["labels"] for a in assets if a.get("labeledBySession") == session.id}
         return RunResult(session, plugin_name=plugin.name if plugin else session.plugin_id, labels=labels,
-                         asset_ids=[a["externalId"] for a in assets], calls=calls)
+                         asset_ids=[a["externalId"] for a in assets], calls=calls, exported=exported,
+                         created_assets=created)
 
     def _plugin_id(self, plugin: Any) -> str:
         if isinstance(plugin, str):
@@ -270,3 +281,15 @@ class MockAngoHandle:
         if runs:
             sections.append((f"mockango runs ({self.url})", "\n".join(runs)))
         return sections
+
+
+def _client_class(plugin_type: str):
+    """The plugin_client class for a plugin type."""
+    import plugin_client
+
+    classes = {"batch-model": plugin_client.BatchModelPlugin, "model": plugin_client.ModelPlugin,
+               "export": plugin_client.ExportPlugin, "file-explorer": plugin_client.FileExplorerPlugin,
+               "markdown": plugin_client.MarkdownPlugin, "input": plugin_client.InputPlugin}
+    if plugin_type not in classes:
+        raise ValueError(f"plugin type {plugin_type!r} is not one of {list(classes)}")
+    return classes[plugin_type]

@@ -68,7 +68,8 @@ class RunResult:
     """
 
     def __init__(self, session: Session, *, plugin_name: str, labels: dict[str, Any], asset_ids: Iterable[str],
-                 calls: list[RestCall]) -> None:
+                 calls: list[RestCall], exported: tuple[str, bytes] | None = None,
+                 created_assets: list[dict] | None = None) -> None:
         self.session = session
         self.plugin_name = plugin_name
         self.labels: dict[str, Any] = labels
@@ -77,6 +78,9 @@ class RunResult:
         """Every external id of the run's project."""
         self.calls: list[RestCall] = calls
         """The REST calls the plugin made with the run's API key, in order."""
+        self._exported = exported
+        self.created_assets: list[dict] = list(created_assets or [])
+        """Assets the run created (Markdown, File Explorer upload), as the host lists them."""
 
     # ------------------------------------------------------------- the outcome
 
@@ -92,6 +96,43 @@ class RunResult:
     @property
     def succeeded(self) -> bool:
         return self.session.status == models.SUCCEEDED
+
+    @property
+    def plugin_type(self) -> str:
+        return self.session.plugin_type
+
+    @property
+    def result(self) -> Any:
+        """What the answer meant for the plugin's type (``session.result``): see the properties below."""
+        return self.session.result
+
+    @property
+    def errors(self) -> list[dict]:
+        """Every error of a refused answer (``path``, ``code``, ``message``)."""
+        return self.session.errors
+
+    @property
+    def answer(self) -> dict | None:
+        """A Model run's stored answer (objects, classifications, relations), or None."""
+        result = self.session.result
+        return result.get("answer") if self.plugin_type == "model" and isinstance(result, dict) else None
+
+    @property
+    def exported_file_name(self) -> str | None:
+        return self._exported[0] if self._exported else None
+
+    @property
+    def exported_bytes(self) -> bytes | None:
+        """The file an Export run uploaded, as the host keeps it, or None."""
+        return self._exported[1] if self._exported else None
+
+    @property
+    def listing(self) -> dict | None:
+        """A File Explorer run's answer: ``{"folders", "files", "scrollToken"}``, or None."""
+        result = self.session.result
+        if self.plugin_type == "file-explorer" and isinstance(result, dict) and "files" in result:
+            return {key: result[key] for key in ("folders", "files", "scrollToken")}
+        return None
 
     @property
     def message(self) -> Any:
@@ -151,6 +192,9 @@ class RunResult:
         if self.reason:
             lines.append(f"  reason: {self.reason}")
         lines.append(f"  message: {self.message!r}")
+        if self.errors:
+            lines.append(f"  errors ({len(self.errors)}):")
+            lines += [f"    {e['path']}: {e['message']}" for e in self.errors[:SHOWN_LOGS]]
         if self.calls:
             lines.append(f"  REST calls ({len(self.calls)}):")
             lines += [f"    {call}" for call in self.calls[-SHOWN_LOGS:]]

@@ -64,8 +64,9 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
                            query=request.query_string.decode("latin-1"), agent=request.headers.get("User-Agent"))
         return response
 
-    # async_handlers=False: a socket's events are handled one after another, in the order they came, so a
-    # plugin's last log lines are stored before the response that ends its run (handlers only write a row).
+    # async_handlers=False: a socket's events are handled one after another, in the order they came,
+    # so a run's last log lines are kept before its response ends it (no handler blocks: refusal
+    # delays run as background tasks, and each socket has its own reading thread).
     socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,
                         async_handlers=False, serializer=StrictPacket, max_http_buffer_size=max_body)
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))

@@ -12,11 +12,13 @@ from flask import Blueprint, jsonify, request
 
 from ..errors import InvalidRequest, RunTimeout
 from ..input_limits import query_number
+from ..plugin_types import FIELD_OPTIONS
 from .auth import current_user, hub
 from .paging import page_and_limit, session_status
 from .rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
+RUN_FIELDS = frozenset({"plugin", "project", "config", "timeout"})
 MAX_WAIT = 600.0
 SESSIONS_PER_PAGE = 50
 ASSETS_PER_PAGE = 100
@@ -90,10 +92,19 @@ def start_run():
     user = current_user()
     body = json_body()
     wait = _wait_seconds()  # read first: a refused request starts nothing
+    unknown = sorted(set(body) - RUN_FIELDS - set(FIELD_OPTIONS))
+    if unknown:
+        known = sorted(RUN_FIELDS | set(FIELD_OPTIONS))
+        hints = "".join(f" ({key!r}: a misspelling of {match[0]!r}?)" for key in unknown
+                        for match in [difflib.get_close_matches(key, known, n=1, cutoff=0.6)] if match)
+        raise InvalidRequest(f"unknown field(s) {unknown} in the run{hints}: a run takes {sorted(RUN_FIELDS)} "
+                             f"and its plugin type's own {sorted(FIELD_OPTIONS)}")
     _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
+    options = {FIELD_OPTIONS[key]: value for key, value in body.items()
+               if key in FIELD_OPTIONS and key not in ("classMapping", "batches")}
     session = hub().start_run(user, body.get("plugin"), body.get("project"),
                               class_mapping=body.get("classMapping"), config=body.get("config"),
-                              batches=body.get("batches"), timeout=body.get("timeout"))
+                              batches=body.get("batches"), timeout=body.get("timeout"), **options)
     if wait:
         try:
             session = hub().wait_session(session.id, timeout=wait)

@@ -18,7 +18,7 @@ import hmac
 import json
 import secrets
 import time
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, quote
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
@@ -26,6 +26,8 @@ from werkzeug.datastructures import MultiDict
 from ..commands import example_plugin_command, plugin_command
 from ..errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ..models import Session
+from ..plugin_types import KINDS, OPTION_FIELDS
+from ..runs import parse_config
 from .auth import DASHBOARD_COOKIE, current_user, hub
 from .body_limit import read_body
 from .page_security import link_url
@@ -38,6 +40,7 @@ blueprint = Blueprint("dashboard", __name__, template_folder="templates", static
 
 SIGNIN_COOKIE = "mockango_signin"
 FORM_TYPE = "application/x-www-form-urlencoded"
+FILES_FORM_TYPE = "multipart/form-data"
 PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
 EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
@@ -82,12 +85,18 @@ def error_page(error: MockangoError):
 blueprint.add_app_template_filter(link_url, "link_url")
 
 
-def form_fields() -> MultiDict:
-    """The posted form, read strictly: only a URL-encoded form of UTF-8 text, as the pages' forms send.
+def form_fields(*, with_files: bool = False) -> MultiDict:
+    """The posted form, read strictly: only a URL-encoded form of UTF-8 text, as the pages' forms send
+    (or, ``with_files``, the multipart form of a page that uploads a file: its files are in ``request.files``).
 
     Anything else (JSON, an empty body without a form type, bytes that are not UTF-8, a
     lone surrogate) is a 400 that changes nothing.
     """
+    if with_files and request.mimetype == FILES_FORM_TYPE:
+        fields = request.form  # parsed under the app's body limit; undecodable bytes became U+FFFD
+        if any("\ufffd" in value for value in fields.values()):
+            raise InvalidRequest("the form's fields are not UTF-8 text")
+        return MultiDict(fields.items(multi=True))
     if request.mimetype != FORM_TYPE:
         raise InvalidRequest(f"this page takes its form's fields ({FORM_TYPE}), not "
                              f"{request.mimetype or 'a body without a Content-Type'}")
@@ -176,20 +185,23 @@ def plugins(user):
 def _plugins_page(user, form: dict | None = None, errors: dict | None = None) -> str:
     h = hub()
     listed = [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]
-    form = form or {"name": "", "description": "", "classNames": "", "defaultConfig": EXAMPLE_CONFIG}
-    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, nav="plugins")
+    form = form or {"name": "", "type": "batch-model", "description": "", "classNames": "",
+                    "defaultConfig": EXAMPLE_CONFIG}
+    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=KINDS,
+                           nav="plugins")
 
 
 @blueprint.post("/plugins")
 @signed_in
 def create_plugin(user):
     fields = form_fields()
-    form = {k: fields.get(k, "") for k in ("name", "description", "classNames", "defaultConfig")}
+    form = {k: fields.get(k, "") for k in ("name", "type", "description", "classNames", "defaultConfig")}
     class_names = [c.strip() for c in form["classNames"].replace("\n", ",").split(",") if c.strip()]
     config = form["defaultConfig"].strip() or None
     try:
         plugin = hub().create_plugin(form["name"].strip(), class_names=class_names, default_config=config,
                                      description=form["description"].strip(),
+                                     plugin_type=form["type"] or "batch-model",
                                      organization_id=user.organization_id)
     except MockangoError as error:
         return _plugins_page(user, form, {_error_field(error.message): error.message}), error.status
@@ -201,8 +213,8 @@ def create_plugin(user):
 def plugin(user, plugin_id: str):
     h = hub()
     found = h.plugin_for(user.organization_id, plugin_id)
-    command = plugin_command(h.base_url, found.id, found.secret, found.name)
-    example = example_plugin_command(h.base_url, found.id, found.secret)
+    command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type)
+    example = example_plugin_command(h.base_url, found.id, found.secret, found.type)
     latest, total = h.page_sessions(user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS)
     return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
                            command=command, example=example if example != command else None,
@@ -228,7 +240,7 @@ def delete_plugin(user, plugin_id: str):
 @signed_in
 def run(user):
     h = hub()
-    source = form_fields() if request.method == "POST" else request.args
+    source = form_fields(with_files=True) if request.method == "POST" else request.args
     plugins_ = h.list_plugins(user.organization_id)
     projects, _ = h.list_projects(user, page=1, limit=1000)
     plugin = next((p for p in plugins_ if p.id == source.get("plugin")), plugins_[0] if plugins_ else None)
@@ -238,8 +250,12 @@ def run(user):
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:"):]: value for key, value in source.items() if key.startswith("map:") and value}
         try:
-            session = h.start_run(user, source.get("plugin", ""), source.get("project", ""), class_mapping=mapping,
-                                  config=source.get("config", ""), batches=source.getlist("batches"))
+            kind = KINDS[plugin.type] if plugin is not None and plugin.id == source.get("plugin") else None
+            session = h.start_run(user, source.get("plugin", ""), source.get("project", ""),
+                                  class_mapping=mapping if kind is None or kind.has_classes else None,
+                                  config=source.get("config", ""),
+                                  batches=source.getlist("batches") if kind is None or "batches" in kind.options
+                                  else None, **(_run_options(kind, source) if kind else {}))
         except MockangoError as exc:
             error = exc
         else:
@@ -250,12 +266,42 @@ def run(user):
     tools = project["categorySchema"].get("tools", []) if project else []
     mapped = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
     page = render_template("run.html", plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
+                           kind=KINDS[plugin.type] if plugin else None, form=source,
+                           assets=_first_assets(h, user, project["_id"])
+                           if project and plugin and plugin.type == "model" else [],
                            projects=projects, plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
                            project=project, tools=tools, mapped=mapped, config=config or "",
                            chosen_batches=set(source.getlist("batches")), error=error, nav="run")
     return page, (error.status if error else 200)
 
 
+def _run_options(kind, form) -> dict:
+    """The Run dialog's fields of the plugin's type, as start_run options (empty fields left out)."""
+    text = {option: form.get(field, "").strip() for option, field in OPTION_FIELDS.items()}
+    if kind.name == "model":
+        return {"asset": text["asset"] or None, "task": text["task"] or None,
+                "overwrite": not form.get("keepAnswer"), "workflow": bool(form.get("workflow"))}
+    if kind.name == "export":
+        return {"stage": [s.strip() for s in text["stage"].split(",") if s.strip()] or None}
+    if kind.name == "file-explorer":
+        files = [line.strip() for line in form.get("files", "").splitlines() if line.strip()]
+        return {"bucket": text["bucket"], "folder": text["folder"], "files": files or None,
+                "upload": bool(form.get("upload")), "storage_id": text["storage_id"] or None,
+                "scroll_token": text["scroll_token"] or None}
+    if kind.name == "markdown":
+        upload = request.files.get("inputFile")
+        content = upload.read() if upload is not None and upload.filename else None
+        return {"input_file": content, "markdown_text": form.get("markdownText", "") or None}
+    if kind.name == "input":
+        raw = text["file_explorer_options"]
+        return {"file_explorer_options": parse_config(raw, "fileExplorerOptions") if raw else None}
+    return {}
+
+
+def _first_assets(h, user, project_id: str) -> list[dict]:
+    """The first assets of a project, offered in the Model run's asset list (any other by id or external id)."""
+    assets, _ = h.find_assets(user, project_id, page=1, limit=50)
+    return assets
 def _unknown_choice(source, plugin, project) -> NotFound | None:
     """A link's ?plugin= or ?project= that names nothing of yours: say so instead of silently showing another."""
     for what, wanted, shown in (("plugin", source.get("plugin"), plugin and plugin.id),
@@ -320,9 +366,31 @@ def session(user, session_id: str):
     data = found.to_dict()
     event = data["event"]
     row = _session_rows([found])[0]
+    shown = {"categorySchema", "configJSON", "batches", "tags", "projectId", "orgId", "runBy", "session", "apiKey"}
+    type_fields = [(key, value if key != "inputFile" else f"({len(value)} characters of base64)")
+                   for key, value in event.items() if key not in shown]
     return render_template("session.html", session=data, row=row,
                            category_schema=_pretty(event.get("categorySchema")),
-                           config_json=event.get("configJSON"), event=event, nav="sessions")
+                           config_json=event.get("configJSON"), event=event, nav="sessions",
+                           kind_title=KINDS[found.plugin_type].title, type_fields=type_fields,
+                           result_text=_pretty(data["result"]))
+
+
+@blueprint.get("/sessions/<session_id>/export")
+@signed_in
+def session_export(user, session_id: str):
+    """The file an Export run uploaded, as a download."""
+    h = hub()
+    found = h.get_session(session_id, organization_id=user.organization_id)
+    url = (found.result or {}).get("url") if found.plugin_type == "export" and isinstance(found.result, dict) else None
+    exported = h.type_runs.exported_file(url, user.organization_id) if url else None
+    if exported is None:
+        raise NotFound(f"session '{session_id}' has no exported file")
+    name, content = exported
+    response = make_response(content)
+    response.headers["Content-Type"] = "application/octet-stream"
+    response.headers["Content-Disposition"] = f"attachment; filename*=UTF-8''{quote(name)}"
+    return response
 
 
 # ----------------------------------------------------------------- projects

@@ -16,6 +16,8 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from ..plugin_types import PLUGIN_TYPES
+
 blueprint = Blueprint("openapi", __name__)
 
 JSON = "application/json"
@@ -96,6 +98,16 @@ FAULT_FIELDS = {
     "probability": {"type": "number", "minimum": 0, "maximum": 1}, "seed": {"type": "integer"},
 }
 
+RUN_TYPE_FIELDS = {
+    "asset": {"type": "string"}, "taskId": {"type": "string"}, "overwrite": {"type": "boolean"},
+    "workflow": {"type": "boolean"}, "stage": {"oneOf": [{"type": "string"}, array({"type": "string"})]},
+    "bucket": {"type": "string"}, "folder": {"type": "string"}, "files": array({"type": "string"}),
+    "upload": {"type": "boolean"}, "storageId": {"type": "string"}, "scrollToken": {"type": "string"},
+    "inputFile": {"type": "string", "contentEncoding": "base64"}, "markdownText": {"type": "string"},
+    "fileExplorerOptions": {},
+}
+"""POST /api/runs: each plugin type's own fields (README, "Plugin types"); another type's is a 400."""
+
 SCHEMAS = {
     "Error": obj({"status": {"const": "error"}, "message": {"type": "string"},
                   "errors": array({"type": "object"}), "warnings": array({"type": "object"})},
@@ -114,7 +126,7 @@ SCHEMAS = {
     "AssetWithLabels": {"allOf": [ref("Asset"), obj({"labels": nullable({"type": "object"}),
                                                      "labeledBySession": nullable({"type": "string"})},
                                                     ("labels", "labeledBySession"))]},
-    "Plugin": obj({"_id": {"type": "string"}, "name": {"type": "string"}, "type": {"type": "string"},
+    "Plugin": obj({"_id": {"type": "string"}, "name": {"type": "string"}, "type": {"enum": list(PLUGIN_TYPES)},
                    "description": {"type": "string"}, "classNames": array({"type": "string"}),
                    "defaultConfig": {}, "organization": {"type": "string"}, "live": {"type": "boolean"},
                    "createdAt": {"type": "string"}, "lastHeartbeat": nullable({"type": "string"}),
@@ -125,7 +137,9 @@ SCHEMAS = {
                     "status": {"enum": ["running", "succeeded", "failed", "timed_out"]}, "message": {},
                     "reason": nullable({"type": "string"}), "startedAt": {"type": "string"},
                     "endedAt": nullable({"type": "string"}), "event": {"type": "object"},
-                    "logs": array({"type": "object"}), "imports": array({"type": "object"})},
+                    "logs": array({"type": "object"}), "imports": array({"type": "object"}),
+                    "pluginType": {"enum": list(PLUGIN_TYPES)}, "result": {}, "errors": array({"type": "object"}),
+                    "lateAnswers": array({"type": "object"})},
                    ("_id", "plugin", "project", "status", "startedAt", "event", "logs", "imports")),
     "ImportSummary": obj({"warnings": array({"type": "object"})}, ("warnings",)),
     "FaultSpec": obj(FAULT_FIELDS, ("kind",), additionalProperties=False),
@@ -191,7 +205,7 @@ PATHS = {
             "200", "Plugins with their live light", obj({"plugins": array(ref("Plugin"))}, ("plugins",)))),
         "post": operation("Create a plugin", tag=CONTROL, body=obj({
             "name": {"type": "string"}, "classNames": array({"type": "string"}), "defaultConfig": {},
-            "type": {"type": "string"}, "description": {"type": "string"}, "callbackUrl": {"type": "string"}},
+            "type": {"enum": list(PLUGIN_TYPES)}, "description": {"type": "string"}, "callbackUrl": {"type": "string"}},
             ("name",)), responses=answer("201", "The plugin, with its secret", ref("Plugin"))),
     },
     "/api/plugins/{plugin_id}": {
@@ -204,7 +218,8 @@ PATHS = {
         "Run a plugin on a project (the Run dialog)", tag=CONTROL, parameters=[WAIT],
         body=obj({"plugin": {"type": "string"}, "project": {"type": "string"}, "classMapping": {"type": "object"},
                   "config": {}, "batches": array({"type": "string"}),
-                  "timeout": {"type": "number", "exclusiveMinimum": 0}}, ("plugin", "project")),
+                  "timeout": {"type": "number", "exclusiveMinimum": 0}, **RUN_TYPE_FIELDS}, ("plugin", "project"),
+                 additionalProperties=False),
         responses={**answer("201", "The session (ended, when ?wait= was long enough)", ref("Session")),
                    **answer("409", "The plugin is not live", ref("Error"))})},
     "/api/sessions": {"get": operation(

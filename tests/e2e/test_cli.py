@@ -206,7 +206,7 @@ def test_plugin_create_takes_a_description_and_plugin_list_lines_up():
         (plugin,) = [p for p in host.hub.list_plugins(host.hub.default_organization.id) if p.name == "A much longer plugin name"]
         assert plugin.description == "Finds cars"
         listed = CliRunner().invoke(main, ["plugin", "list"], env=env).output.splitlines()
-        assert listed[0].split() == ["ID", "STATE", "NAME", "CLASSES"]
+        assert listed[0].split() == ["ID", "STATE", "TYPE", "NAME", "CLASSES"]
         starts = {line.index("offline") for line in listed[1:]} | {listed[0].index("STATE")}
         assert len(starts) == 1, listed
         columns = {line.index("Vehicle") if "B " not in line else line.index("Person") for line in listed[1:]}

@@ -10,7 +10,8 @@ import pytest
 import requests
 import socketio
 
-from mockango import Conflict, InvalidRequest, NotFound
+from mockango import Conflict, Hub, InvalidRequest, NotFound
+from mockango.web.plugin_socket import PluginNamespace
 from plugin_client import SDK, PluginRefused, SDKError
 
 from tests.support import DEMO_CONFIG, plugin_running
@@ -154,12 +155,10 @@ def test_plugin_disconnecting_mid_run_fails_the_session(host, demo_plugin):
 def test_run_times_out_when_nothing_comes_back(host, demo_plugin):
     release = threading.Event()
     with plugin_running(host, demo_plugin.id, demo_plugin.secret, lambda data: release.wait(5) and "late"):
-        began = time.monotonic()
         session = host.run(demo_plugin.id, timeout=0.3)
         release.set()
     assert session.status == "timed_out"
-    assert 0.25 < time.monotonic() - began < 3
-    assert "time limit" in session.reason
+    assert "within the run's time limit (0.3 s)" in session.reason
 
 
 def test_each_run_goes_to_exactly_one_of_several_sockets(host, demo_plugin):
@@ -250,9 +249,19 @@ def test_repeated_refusals_back_off_so_reconnect_loops_cannot_hammer_the_host(ho
         assert gone.wait(5)
         waits.append(time.monotonic() - began)
         client.disconnect()
-    assert waits[0] < 0.2
-    assert 0.2 <= waits[1] < 1.0
-    assert 0.45 <= waits[2] < 1.5
+    # The host really waited (lower bounds hold under any load); the schedule itself, below.
+    assert waits[1] >= 0.2
+    assert waits[2] >= 0.45
+
+
+def test_refusal_delays_start_at_zero_double_and_are_capped():
+    hub = Hub()
+    try:
+        namespace = PluginNamespace(hub, socketio=None)
+        assert [namespace._refusal_delay("p") for _ in range(8)] == [0, 0.25, 0.5, 1, 2, 4, 8, 10]
+        assert namespace._refusal_delay("other") == 0   # counted per plugin id
+    finally:
+        hub.close()
 
 
 def test_plugin_client_repeats_its_heartbeat(host, demo_plugin):

@@ -174,9 +174,9 @@ def test_callback_raises_times_out_on_1_1(hub, start_plugin):
     elapsed = time.monotonic() - t0
     context = f"{_session_text(session)}\n{proc.describe()}"
     assert session.status == "timed_out", context
-    assert 2.5 <= elapsed < 10, f"the run took {elapsed:.1f}s for a 3 s limit\n{context}"
-    reason = (getattr(session, "reason", None) or "").lower()
-    assert "response" in reason or "time" in reason, f"no clear reason\n{context}"
+    assert elapsed >= 2.5, f"the run ended after {elapsed:.1f}s, before its 3 s limit\n{context}"
+    reason = getattr(session, "reason", None) or ""
+    assert "within the run's time limit (3 s)" in reason, f"not ended by its limit\n{context}"
     assert [(log["level"], log["msg"]) for log in session.logs] == [("INFO", STARTED)], context
     assert "model exploded on purpose" in proc.output(), "the traceback should be on the plugin's stderr"
     assert proc.running and hub.is_live(plugin.id), proc.describe()

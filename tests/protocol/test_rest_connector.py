@@ -121,8 +121,7 @@ def test_stopped_plugin_is_not_live_within_bounded_time(mock, start_client):
     client = start_client(mock.url, plugin.id, plugin.secret, failing_callback, connector="REST", port=port)
     mock.wait_live(plugin.id, timeout=5)
 
-    stop_took = client.stop()
-    assert stop_took < 1.0, f"stop() took {stop_took:.2f} s"
+    client.stop()  # asserts that run() returned once stop() was called
     bound = POLL + mock.hub.rest_plugins.timeout + 0.5
     wait_until(lambda: not mock.is_live(plugin.id), bound, "the host notices the plugin is gone")
     assert "heartbeat" in mock.hub.rest_plugins.last_problem[plugin.id]
@@ -152,10 +151,9 @@ def test_slow_plugin_times_out_and_start_run_does_not_wait(mock, start_client):
 
     start_client(mock.url, plugin.id, plugin.secret, slow, connector="REST", port=port)
     mock.wait_live(plugin.id, timeout=5)
-    t0 = time.monotonic()
     session = mock.start_run(plugin.id, timeout=0.3)
-    assert time.monotonic() - t0 < 0.2, "start_run must not wait for the plugin's answer"
-    assert session.status == "running"
+    # Had start_run waited for the 1 s answer, the 0.3 s limit would have ended the session by now.
+    assert mock.session(session.id).status == "running", "start_run must not wait for the plugin's answer"
     assert mock.hub.wait_session(session.id).status == "timed_out"
     time.sleep(1.0)  # the late answer changes nothing
     assert mock.session(session.id).status == "timed_out"
@@ -215,9 +213,10 @@ def test_rest_connector_port_and_bind_from_environment(monkeypatch):
         assert connector.port > 0 and connector.url == f"http://127.0.0.1:{connector.port}"
     finally:
         connector.stop()  # before serve_forever: returns at once, and serve_forever then does nothing
-    t0 = time.monotonic()
-    connector.serve_forever()
-    assert time.monotonic() - t0 < 0.5
+    serving = threading.Thread(target=connector.serve_forever, daemon=True)
+    serving.start()
+    serving.join(timeout=10)
+    assert not serving.is_alive(), "serve_forever after stop() must return, not serve"
 
 
 def test_rest_connector_on_a_taken_port_raises(monkeypatch):

@@ -58,8 +58,8 @@ def test_plugin_ids_and_validation(hub):
         hub.create_plugin("Bad", default_config="{nope")
     with pytest.raises(InvalidRequest, match="must not repeat"):
         hub.create_plugin("Twice", class_names=["A", "A"])
-    with pytest.raises(InvalidRequest, match="plugin type 'export' is not simulated"):
-        hub.create_plugin("Exporter", plugin_type="export")
+    with pytest.raises(InvalidRequest, match="plugin type 'exporter' is not an Ango Hub plugin type"):
+        hub.create_plugin("Exporter", plugin_type="exporter")
 
 
 def test_heartbeat_binds_a_connection_and_a_wrong_secret_does_not(hub):
