@@ -50,7 +50,7 @@ from .seed import demo_data
 from .objects import ObjectStore
 from .records.issues import IssueBook
 from .records.storages import StorageBook
-from .records.tasks import TaskBook, add_tasks_for_assets
+from .records.tasks import TaskBook, restore_after_import
 from .store import Store
 from .timeout_reason import timed_out_reason
 from .type_runs import TypeRuns
@@ -244,9 +244,8 @@ class Hub:
         data = read_state_file(path)
         self.clock.clear()
         self.connections.clear()
-        # Tasks are not exported: each imported asset gets a fresh one at its project's first stage.
-        count = import_state(self.store, exported_tables(), data, source=path,
-                             finish=lambda db: add_tasks_for_assets(db, 0))
+        # Tasks come with the file; assets an older file has no task for get a fresh one.
+        count = import_state(self.store, exported_tables(), data, source=path, finish=restore_after_import)
         with self.store.write() as db:
             sessions.fail_interrupted(db)
         self._notify("reset", {})

@@ -37,7 +37,7 @@ CREATE TABLE IF NOT EXISTS issues (
 CREATE INDEX IF NOT EXISTS issues_by_project ON issues(project_id, pk);
 CREATE INDEX IF NOT EXISTS issues_by_task ON issues(task_id, status);
 """
-EXPORTED: tuple[str, ...] = ()  # they hang on tasks, which state exports leave out
+EXPORTED = ("issues",)  # after tasks, which they hang on
 
 STATUSES = ("Open", "Resolved", "Closed")
 OPTIONAL_FIELDS = {"position": str, "objectId": str, "pctDetails": dict, "errorCodes": list, "page": int,

@@ -17,8 +17,9 @@ however deep. A page at one stage walks the (project, stage, position) index: O(
 limit). Totals come from counters kept on every insert and move (``task_counts``), never from a scan;
 only filters without an index (batches, dates, ...) read the project's tasks. Deleting assets
 takes their tasks off the counters explicitly (:meth:`TaskBook.forget`), not by a trigger.
-State export/import (``mockango state export``) leaves tasks out: imported assets get
-fresh tasks at their first stage (the SQLite file itself keeps everything).
+State export/import (``mockango state export``) carries workflows, tasks and their history;
+:func:`restore_after_import` then gives assets a file had no task for (older exports) a fresh
+one at their first stage and recounts the counters from the imported tasks.
 """
 
 from __future__ import annotations
@@ -112,7 +113,7 @@ WHEN NEW.labels IS NOT NULL BEGIN
     UPDATE tasks SET answer = NULL, updated_at = {_NOW} WHERE asset_pk = NEW.pk;
 END;
 """
-EXPORTED: tuple[str, ...] = ("workflows",)
+EXPORTED: tuple[str, ...] = ("workflows", "tasks", "task_history")
 
 FILTER_FIELDS = ("_id", "stage", "batches", "status", "reviewStatus", "type", "assignee", "externalId",
                  "asset", "createdAt", "updatedAt", "createdBy", "updatedBy", "priority", "duration",
@@ -129,9 +130,9 @@ _COLUMNS = ("t.pk, t.id, t.project_id, t.position, t.stage, t.status, t.assignee
 _FROM = "FROM tasks t JOIN assets a ON a.pk = t.asset_pk"
 
 
-def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int) -> int:
+def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int, *, missing_only: bool = False) -> int:
     """Give every asset from ``first_asset_pk`` on its task (at its project's first stage), inside the
-    caller's transaction; returns how many.
+    caller's transaction; returns how many. ``missing_only`` skips assets that have one already.
 
     Set-based, after the assets' bulk insert: one INSERT ... SELECT and one grouped counter
     update instead of a trigger per asset row (measured: 100k assets with their tasks 2.6 s with
@@ -143,12 +144,24 @@ def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int) -> int:
         "SELECT substr(a.id, 1, 23) || substr('fedcba9876543210', instr('0123456789abcdef', substr(a.id, 24, 1)), 1), "
         "a.project_id, a.pk, a.position, coalesce(w.first_stage, 'Label'), coalesce(w.first_status, 'TODO'), "
         "a.created_at, a.created_at "
-        "FROM assets a LEFT JOIN workflows w ON w.project_id = a.project_id WHERE a.pk >= ? ORDER BY a.pk",
-        (first_asset_pk,)).rowcount
+        "FROM assets a LEFT JOIN workflows w ON w.project_id = a.project_id WHERE a.pk >= ? "
+        + ("AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.asset_pk = a.pk) " if missing_only else "")
+        + "ORDER BY a.pk", (first_asset_pk,)).rowcount
     if made:
         db.execute("INSERT INTO task_counts (project_id, stage, count) "
                    "SELECT project_id, stage, count(*) FROM tasks WHERE pk >= ? GROUP BY project_id, stage "
                    "ON CONFLICT (project_id, stage) DO UPDATE SET count = count + excluded.count", (first_task_pk,))
+    return made
+
+
+def restore_after_import(db: sqlite3.Connection) -> int:
+    """After a state import (same transaction): a fresh task for every asset the file gave none
+    (exports older than tasks in them), then the stage counters recounted from the tasks, which
+    came in without the counters' bookkeeping; returns how many tasks were made."""
+    made = add_tasks_for_assets(db, 0, missing_only=True)
+    db.execute("DELETE FROM task_counts")
+    db.execute("INSERT INTO task_counts (project_id, stage, count) "
+               "SELECT project_id, stage, count(*) FROM tasks GROUP BY project_id, stage")
     return made
 
 

@@ -2,7 +2,8 @@
 
 The file is ``{"format": "mockango-state", "version": N, "tables": {"<table>": [{column: value}, ...]}}``,
 tables parents first; columns that hold JSON text (ontologies, metadata, labels, run
-events, log entries) are written as JSON values, not strings. Export streams row by
+events, log entries, task answers and history details, issue bodies) are written as JSON
+values, not strings. Export streams row by
 row (a million assets never sit in memory at once) into a temporary file beside the
 target, which replaces the target only once it is complete: a failed export leaves
 the old file as it was. Import replaces everything in one transaction: a bad file
@@ -26,7 +27,7 @@ from .connection import Store
 FORMAT = "mockango-state"
 VERSION = 1
 JSON_COLUMNS = frozenset({"category_schema", "metadata", "batches", "labels", "class_names", "default_config",
-                          "event", "message", "entry"})
+                          "event", "message", "entry", "answer", "details", "body"})
 
 
 def export_state(store: Store, tables: Iterable[str], path: str | os.PathLike) -> int:
