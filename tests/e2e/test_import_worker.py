@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -20,7 +21,8 @@ import requests
 
 from mockango import MockAngo
 from mockango.hub import Hub
-from mockango.import_worker import WORKER_MIN_BYTES
+from mockango.import_worker import WORKER_MIN_BYTES, WorkerAnswer, WorkerUnavailable
+from tests import serving
 
 ALWAYS, NEVER = 0, 1 << 62  # ImportWorker.min_bytes: every body to the worker / none
 
@@ -167,6 +169,13 @@ def test_the_worker_sees_what_the_server_wrote_after_it_started(host, project):
     assert host.hub.import_worker.answered == 2
 
 
+def process_state(pid: int) -> str | None:
+    try:
+        return open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return None
+
+
 def test_a_dead_worker_is_started_again(host, project):
     worker = host.hub.import_worker
     worker.min_bytes = ALWAYS
@@ -174,6 +183,8 @@ def test_a_dead_worker_is_started_again(host, project):
     assert post(host, body).status_code == 200
     first = worker.pid
     os.kill(first, signal.SIGKILL)
+    while process_state(first) not in ("Z", None):  # dead, not yet reaped: the handle sees it gone
+        time.sleep(0.001)
 
     assert post(host, body).status_code == 200
     assert worker.pid not in (None, first)
@@ -187,7 +198,7 @@ def cpu_ticks(pid: int) -> int:
 
 def test_a_worker_that_dies_mid_import_costs_no_import(host, caplog):
     big = host.hub.create_project("Big", host.hub.default_project.category_schema, [
-        {"externalId": f"{i:05}.png", "data": f"https://example.invalid/{i}.png"} for i in range(5000)])
+        {"externalId": f"{i:05}.png", "data": f"https://example.invalid/{i}.png"} for i in range(8000)])
     worker = host.hub.import_worker
     worker.start()
     pid = worker.pid
@@ -195,7 +206,7 @@ def test_a_worker_that_dies_mid_import_costs_no_import(host, caplog):
     worker.min_bytes = ALWAYS
     post(host, b'{"project": "x", "jsonContent": []}')  # the worker has imported everything it needs
     idle = cpu_ticks(pid)
-    body = json.dumps({"project": big.id, "jsonContent": [box_item(big, f"{i:05}.png") for i in range(5000)]}).encode()
+    body = json.dumps({"project": big.id, "jsonContent": [box_item(big, f"{i:05}.png") for i in range(8000)]}).encode()
     answers = []
     sender = threading.Thread(target=lambda: answers.append(post(host, body)))
     with caplog.at_level("WARNING", logger="mockango.hub"):
@@ -206,9 +217,9 @@ def test_a_worker_that_dies_mid_import_costs_no_import(host, caplog):
         sender.join(60)
 
     assert answers[0].status_code == 200, answers[0].text[:2000]  # the server imported it in its thread
-    assert answers[0].json()["data"]["imported"]["assets"] == 5000
+    assert answers[0].json()["data"]["imported"]["assets"] == 8000
     assert "import worker stopped" in caplog.text and "importing in the server instead" in caplog.text
-    assert host.hub.projects.get(big.id).pre_labeled_count == 5000
+    assert host.hub.projects.get(big.id).pre_labeled_count == 8000
     assert worker.answered == 1
 
 
@@ -223,10 +234,46 @@ def test_closing_the_host_stops_the_worker(tmp_path):
     assert pid is not None
     hub.close_store()
     assert hub.import_worker.pid is None
-    assert not os.path.exists(f"/proc/{pid}") or open(f"/proc/{pid}/stat").read().split()[2] == "Z"
+    assert process_state(pid) is None
 
 
 def test_the_worker_command_says_how_it_is_used():
     done = subprocess.run([sys.executable, "-m", "mockango.import_worker"], capture_output=True, text=True, timeout=60)
     assert done.returncode == 2
     assert "usage: python -m mockango.import_worker DATABASE" in done.stderr
+
+
+def test_a_failing_worker_hands_the_import_back_to_the_server():
+    with pytest.raises(WorkerUnavailable, match="the import worker failed:\nTraceback"):
+        WorkerAnswer(failure="Traceback (most recent call last): ...").raise_error()
+
+
+def worker_children(pid: int) -> list[int]:
+    found = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        found += [int(child) for child in open(f"/proc/{pid}/task/{task}/children").read().split()]
+    return found
+
+
+def test_ctrl_c_in_the_terminal_stops_serve_and_its_worker_quietly(tmp_path):
+    """A terminal's Ctrl+C reaches the whole process group: the worker leaves the ending to serve."""
+    serve, banner = serving.start_serve([sys.executable, "-m", "mockango.cli"], tmp_path, start_new_session=True)
+    try:
+        workers = worker_children(serve.pid)
+        assert len(workers) == 1  # serve starts it up front
+        url = re.search(r"mockango is serving at (\S+)", banner).group(1)
+        api_key = serving.printed(banner, "API key")
+        project = requests.get(f"{url}/v2/listProjects", headers={"apikey": api_key}, timeout=10).json()[
+            "data"]["projects"][0]
+        items = [{"externalId": "001-someone.png", "objects": [{"schemaId": "unknown", "bounding-box": {}}]}] * 2000
+        refused = requests.post(f"{url}/v2/import/labels", json={"project": project["_id"], "jsonContent": items},
+                                headers={"apikey": api_key}, timeout=60)
+        assert refused.status_code == 400 and "jsonContent[1999]" in refused.text  # big: the worker's answer
+        os.killpg(serve.pid, signal.SIGINT)
+        out, _ = serve.communicate(timeout=15)
+    finally:
+        serving.stop_process(serve)
+    assert serve.returncode == 0 and "mockango stopped." in out
+    assert "Traceback" not in out and "KeyboardInterrupt" not in out
+    assert process_state(workers[0]) is None
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite3"]
