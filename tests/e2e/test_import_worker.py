@@ -277,3 +277,20 @@ def test_ctrl_c_in_the_terminal_stops_serve_and_its_worker_quietly(tmp_path):
     assert "Traceback" not in out and "KeyboardInterrupt" not in out
     assert process_state(workers[0]) is None
     assert sorted(p.name for p in tmp_path.iterdir()) == ["state.sqlite3"]
+
+
+def test_the_worker_follows_a_reset_of_the_host(host, project):
+    """``reset`` copies the seeded database over the file; the worker reads the new content."""
+    worker = host.hub.import_worker
+    worker.min_bytes = ALWAYS
+    body = json.dumps({"project": project.id, "jsonContent": [box_item(project, "001-someone.png")]}).encode()
+    assert post(host, body).status_code == 200
+    host.hub.reset()
+    assert host.hub.projects.get(project.id).pre_labeled_count == 0
+    added = host.hub.create_project("After the reset", project.category_schema, [
+        {"externalId": "fresh.png", "data": "https://example.invalid/fresh.png"}])
+    for target, name in ((project, "002-beyond.png"), (added, "fresh.png")):
+        answer = post(host, json.dumps({"project": target.id, "jsonContent": [box_item(target, name)]}).encode())
+        assert answer.status_code == 200, answer.text
+        assert host.hub.projects.get(target.id).pre_labeled_count == 1
+    assert worker.answered == 3
