@@ -15,7 +15,7 @@ last hex digit mirrored (``0``<->``f``): stable for seeded data, one index probe
 A page of a whole project is a range of positions (0..n-1, like its assets): O(limit + log n)
 however deep. A page at one stage walks the (project, stage, position) index: O(offset +
 limit). Totals come from counters kept on every insert and move (``task_counts``), never from a scan;
-only filters without an index (batches, dates, ...) read the project's tasks. Deleting assets
+other filters walk the smallest index that holds their matches (:mod:`.task_query`). Deleting assets
 takes their tasks off the counters explicitly (:meth:`TaskBook.forget`), not by a trigger.
 State export/import (``mockango state export``) carries workflows, tasks and their history;
 :func:`restore_after_import` then gives assets a file had no task for (older exports) a fresh
@@ -33,9 +33,10 @@ from typing import TYPE_CHECKING, Any
 from .. import workflow
 from ..assets import paging
 from ..errors import Conflict, InvalidRequest, LabelImportError, NotFound
-from ..filters import check_filter, record_matches
+from ..filters import check_filter
 from ..ids import new_object_id
 from ..models import User, iso_time
+from .task_query import TaskSearch
 from .values import from_json, to_json
 
 if TYPE_CHECKING:
@@ -75,6 +76,9 @@ CREATE TABLE IF NOT EXISTS tasks (
 );
 CREATE INDEX IF NOT EXISTS tasks_in_order ON tasks(project_id, position);
 CREATE INDEX IF NOT EXISTS tasks_by_stage ON tasks(project_id, stage, position);
+CREATE INDEX IF NOT EXISTS tasks_by_assignee ON tasks(project_id, assignee, position) WHERE assignee IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_by_review ON tasks(project_id, review_status, position)
+    WHERE review_status IS NOT NULL;
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,
@@ -246,8 +250,9 @@ class TaskBook:
             for stage in self.stages(project.id, db):
                 if stage["id"] in kept:
                     continue
-                waiting = self._total(db, project.id, ["t.project_id = ?", "t.stage = ?"],
-                                      [project.id, stage["id"]])
+                row = db.execute("SELECT count FROM task_counts WHERE project_id = ? AND stage = ?",
+                                 (project.id, stage["id"])).fetchone()
+                waiting = row[0] if row else 0
                 if waiting:
                     raise Conflict(f"stage '{stage['id']}' still holds {waiting} task(s): requeue them to a stage "
                                    f"of the new workflow first (requeue_tasks)")
@@ -324,62 +329,25 @@ class TaskBook:
 
     def page(self, user: User, project_id: str, *, page: Any = 1, limit: Any = 10, filters: Any = None,
              with_answer: bool = False, sort: str | None = None) -> tuple[list[dict], int]:
-        """One page of a project's tasks matching ``filters`` (``TaskFilter`` fields), oldest first.
-
-        Stage and assignee equality use their indexes; other conditions are checked on the
-        rows those indexes give.
-        """
+        """One page of a project's tasks matching ``filters`` (``TaskFilter`` fields), oldest first,
+        and how many match: through indexes and counters, never a read of the whole project
+        (see :mod:`.task_query`)."""
         page, limit = paging(page, limit)
         filters = check_filter(filters or {}, FILTER_FIELDS)
-        order = "ASC"
+        descending = False
         if sort:
             keys = [k.strip() for k in sort.split(",") if k.strip()]
             if keys not in (["createdAt"], ["-createdAt"]):
                 raise InvalidRequest(f"'sort' {sort!r} is not simulated: use createdAt or -createdAt")
-            order = "DESC" if keys == ["-createdAt"] else "ASC"
+            descending = keys == ["-createdAt"]
         project = self._hub.project_for(user, project_id)
-        where, args, rest = ["t.project_id = ?"], [project.id], {}
-        for name, condition in filters.items():
-            value = condition.get("$eq") if isinstance(condition, Mapping) and set(condition) == {"$eq"} \
-                else condition if not isinstance(condition, Mapping) else None
-            if name in ("stage", "assignee", "status", "externalId", "_id") and isinstance(value, str):
-                # stage, externalId and _id have indexes; assignee and status narrow the same query
-                column = {"stage": "t.stage", "assignee": "t.assignee", "status": "t.status",
-                          "externalId": "a.external_id", "_id": "t.id"}[name]
-                where.append(f"{column} = ?")
-                args.append(value)
-            elif name == "stage" and isinstance(condition, Mapping) and set(condition) == {"$in"}:
-                where.append("t.stage IN (SELECT value FROM json_each(?))")
-                args.append(json.dumps(condition["$in"]))
-            else:
-                rest[name] = condition
         schema = project.category_schema if with_answer else None
-        query = f"SELECT {_COLUMNS} {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position {order}"
         with self.store.read() as db:
-            if not rest:
-                total = self._total(db, project.id, where, args)
-                if len(where) == 1:  # the whole project: positions are 0..n-1, so a page is a range
-                    first = (page - 1) * limit if order == "ASC" else total - page * limit
-                    rows = db.execute(f"SELECT {_COLUMNS} {_FROM} WHERE t.project_id = ? AND t.position >= ? "
-                                      f"AND t.position < ? ORDER BY t.position {order}",
-                                      (project.id, max(first, 0), first + limit)).fetchall()
-                else:
-                    rows = db.execute(query + " LIMIT ? OFFSET ?", (*args, limit, (page - 1) * limit)).fetchall()
-                return [self._view(r, schema) for r in rows], total
-            matched = [r for r in db.execute(query, args) if record_matches(self._view(r, None), rest)]
-            chosen = matched[(page - 1) * limit: page * limit]
-            return [self._view(r, schema) for r in chosen], len(matched)
-
-    @staticmethod
-    def _total(db: sqlite3.Connection, project_id: str, where: list[str], args: list) -> int:
-        if len(where) == 1:
-            return db.execute("SELECT coalesce(sum(count), 0) FROM task_counts WHERE project_id = ?",
-                              (project_id,)).fetchone()[0]
-        if len(where) == 2 and where[1] == "t.stage = ?":
-            row = db.execute("SELECT count FROM task_counts WHERE project_id = ? AND stage = ?",
-                             (project_id, args[1])).fetchone()
-            return row[0] if row else 0
-        return db.execute(f"SELECT count(*) {_FROM} WHERE {' AND '.join(where)}", args).fetchone()[0]
+            search = TaskSearch(db, project.id, self.stages(project.id, db), filters, columns=_COLUMNS,
+                                view=lambda row: self._view(row, None), descending=descending)
+            rows = search.page(page, limit)
+            total = search.total()
+        return [self._view(r, schema) for r in rows], total
 
     def iter_project(self, project_id: str) -> list[Mapping]:
         """Every task row of a project in order (exports); read in one snapshot."""
