@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 
@@ -87,10 +88,18 @@ class Project:
     description: str
     organization_id: str
     category_schema: dict
-    batches: list[Batch] = field(default_factory=list)
     asset_count: int = 0
     created_at: float = field(default_factory=time.time)
     pre_labeled_count: int = 0
+    batch_loader: Callable[[], list[Batch]] | None = field(default=None, repr=False, compare=False)
+    """Reads the batches on first use: a project may have very many, and most requests need none."""
+    _batches: list[Batch] | None = field(default=None, repr=False, compare=False)
+
+    @property
+    def batches(self) -> list[Batch]:
+        if self._batches is None:
+            self._batches = self.batch_loader() if self.batch_loader is not None else []
+        return self._batches
 
     def tools(self) -> list[dict]:
         return self.category_schema.get("tools", [])

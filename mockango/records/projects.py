@@ -82,13 +82,20 @@ ASSET_COLUMNS = ("id, project_id, position, external_id, data, hosted, metadata,
                  "labeled_by_session, pre_labeled")
 
 
-def project_from(db: sqlite3.Connection, row: sqlite3.Row) -> Project:
-    batches = [Batch(id=b["id"], name=b["name"]) for b in
-               db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (row["id"],))]
-    return Project(id=row["id"], name=row["name"], description=row["description"],
+def project_from(store: Store, row: sqlite3.Row) -> Project:
+    """A project record; its batches are read when first asked for (one per asset is possible, and a
+    request that only checks access must not pay for them)."""
+    project_id = row["id"]
+
+    def batches() -> list[Batch]:
+        with store.read() as db:
+            return [Batch(id=b["id"], name=b["name"]) for b in db.execute(
+                "SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,))]
+
+    return Project(id=project_id, name=row["name"], description=row["description"],
                    organization_id=row["organization_id"], category_schema=json.loads(row["category_schema"]),
-                   batches=batches, asset_count=row["asset_count"], created_at=row["created_at"],
-                   pre_labeled_count=row["pre_labeled_count"])
+                   asset_count=row["asset_count"], created_at=row["created_at"],
+                   pre_labeled_count=row["pre_labeled_count"], batch_loader=batches)
 
 
 def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) -> dict:
@@ -326,7 +333,7 @@ class Projects:
             return None
         with self.store.read() as db:
             row = db.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
-            return project_from(db, row) if row else None
+            return project_from(self.store, row) if row else None
 
     def require(self, project_id: Any, organization_id: str | None = None) -> Project:
         project = self.get(project_id)
@@ -340,7 +347,7 @@ class Projects:
                                (organization_id,)).fetchone()[0]
             rows = db.execute("SELECT * FROM projects WHERE organization_id = ? ORDER BY created_at, rowid "
                               "LIMIT ? OFFSET ?", (organization_id, limit, (page - 1) * limit)).fetchall()
-            return [project_from(db, row) for row in rows], total
+            return [project_from(self.store, row) for row in rows], total
 
     def find_assets(self, project: Project, base_url: str, *, page: int, limit: int, filters: Mapping,
                     with_labels: bool = False) -> tuple[list[dict], int]:
