@@ -107,13 +107,13 @@ class Project:
     def batch_ids(self) -> set[str]:
         return {b.id for b in self.batches}
 
-    def to_dict(self) -> dict:
+    def to_dict(self, *, with_batches: bool = True) -> dict:
         return {
             "_id": self.id,
             "name": self.name,
             "description": self.description,
             "categorySchema": copy.deepcopy(self.category_schema),
-            "batches": [b.to_dict() for b in self.batches],
+            "batches": [b.to_dict() for b in self.batches] if with_batches else [],
             "organization": self.organization_id,
             "assetCount": self.asset_count,
             "createdAt": iso_time(self.created_at),

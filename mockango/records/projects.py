@@ -341,6 +341,21 @@ class Projects:
             raise NotFound(f"project '{project_id}' not found")
         return project
 
+    def first_batches(self, project_id: str, limit: int) -> tuple[list[Batch], int]:
+        """A project's first ``limit`` batches and how many it has (a page shows a few, not all)."""
+        with self.store.read() as db:
+            total = db.execute("SELECT count(*) FROM batches WHERE project_id = ?", (project_id,)).fetchone()[0]
+            first = db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position LIMIT ?",
+                               (project_id, limit)).fetchall()
+            return [Batch(id=b["id"], name=b["name"]) for b in first], total
+
+    def batch_names(self, project_id: str, batch_ids: Iterable[str]) -> dict[str, str]:
+        """The names of the given batches of a project, by id (ids of no batch left out)."""
+        with self.store.read() as db:
+            return {row["id"]: row["name"] for row in db.execute(
+                "SELECT id, name FROM batches WHERE id IN (SELECT value FROM json_each(?)) AND project_id = ?",
+                (json.dumps(list(dict.fromkeys(batch_ids))), project_id))}
+
     def page_for_organization(self, organization_id: str, page: int, limit: int) -> tuple[list[Project], int]:
         with self.store.read() as db:
             total = db.execute("SELECT count(*) FROM projects WHERE organization_id = ?",
