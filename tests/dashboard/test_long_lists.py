@@ -121,7 +121,8 @@ def test_project_page_lists_its_first_batches_and_how_many_more(page, host):
     assets = [{"externalId": f"img-{i:03}.png", "data": image, "batches": [f"batch-{i:03}"]} for i in range(120)]
     project = host.hub.create_project("Many batches", {"tools": []}, assets)
     page.get(f"{host.url}/projects/{project.id}?page=2")
-    listed = [e.text.split()[0] for e in page.find_elements(By.CSS_SELECTOR, "ul.plain li") if e.text.startswith("batch-")]
+    listed = [e.text.split()[0] for e in page.find_elements(By.CSS_SELECTOR, "ul.plain li")
+              if e.text.startswith("batch-")]
     assert listed == [f"batch-{i:03}" for i in range(BATCHES_SHOWN)]
     assert text_of(page, "#more-batches") == f"and {120 - BATCHES_SHOWN} more"
     cards = page.find_elements(By.CSS_SELECTOR, "#assets figure.asset")
