@@ -184,9 +184,11 @@ class Uploads:
                 if asset_id not in found:
                     raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
             pks = json.dumps([r["pk"] for r in rows])
+            # Only the batches the deleted assets are in (a project may have one batch per asset).
             db.execute("UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
-                       "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?))) "
-                       "WHERE project_id = ?", (pks, project.id))
+                       "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?1))) "
+                       "WHERE id IN (SELECT batch_id FROM asset_batches WHERE asset_pk IN "
+                       "(SELECT value FROM json_each(?1)))", (pks,))
             self._hub.tasks.forget(db, pks)
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
