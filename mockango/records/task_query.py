@@ -13,11 +13,19 @@ semantics of :mod:`mockango.filters` (tests compare against that brute force); e
 
 The rows come from a *walk* in position order over the smallest index that holds every match:
 ids (``_id``, ``asset``, ``externalId``), assignees and review statuses (partial indexes of the
-tasks that have one), batches (membership index) or stages; sizes come from counters, or are
-counted up to :data:`ESTIMATE_CAP`. A walk over several keys merges them in position order.
-A page costs O(rows walked until offset + limit match). The total comes from a counter when the
-filter is a stage set (``task_counts``) or one batch (its row), else it counts the walk's rows:
-in SQL when no Python check is left, else by checking them.
+tasks that have one), batches (membership index), stages, or the few tasks off their default
+``priority`` (0) or ``isBenchmark`` (false) when the condition refuses the default (partial indexes
+in position order); sizes come from counters, or are counted up to :data:`ESTIMATE_CAP`. A walk
+over several keys merges them in position order. A page costs O(rows walked until offset + limit
+match). The total comes from a counter when the filter is a stage set (``task_counts``) or one
+batch (its row); one batch at a stage set is its counter minus its tasks at the other stages
+when those are fewer; else the total counts the walk's rows: in SQL when no Python check is
+left, else by checking them.
+
+Still O(project) (no index says them): a filter that only the Python check can answer (dates,
+``$regex``, ``updatedBy``, ``duration``, ``openIssuesCount``) or that most tasks' defaults match
+(``priority <= 0``, ``isBenchmark: false``) walks the whole project for its total; its page is
+cheap when matches are dense.
 """
 
 from __future__ import annotations
@@ -52,13 +60,23 @@ _SOURCES = {
     "assignee": (f"tasks t INDEXED BY tasks_by_assignee {_JOIN}", "t.assignee = ?"),
     "reviewStatus": (f"tasks t INDEXED BY tasks_by_review {_JOIN}", "t.review_status = ?"),
     "batches": (f"asset_batches m CROSS JOIN tasks t ON t.asset_pk = m.asset_pk {_JOIN}", "m.batch_id = ?"),
+    # Partial indexes in position order of the few tasks off a field's default (no key):
+    "priority": (f"tasks t INDEXED BY tasks_prioritized {_JOIN}", "t.priority != 0"),
+    "isBenchmark": (f"tasks t INDEXED BY tasks_benchmarks {_JOIN}", "t.is_benchmark != 0"),
 }
+KEYLESS = ("whole", "priority", "isBenchmark")
+SPARSE_DEFAULTS: dict[str, Any] = {"priority": 0, "isBenchmark": False}
+"""Fields almost every task holds at their default: a condition the default fails walks the others."""
 
 
 # Few rows hold a given id: they are fetched at once through the id's index, then sorted.
 _BY_ID = {"_id": f"tasks t {_JOIN}",
           "asset": "assets a CROSS JOIN tasks t ON t.asset_pk = a.pk",
           "externalId": "assets a INDEXED BY assets_by_external_id CROSS JOIN tasks t ON t.asset_pk = a.pk"}
+
+
+def _key_args(kind: str, key: str) -> list[str]:
+    return [] if kind in KEYLESS else [key]
 
 
 def _number(value: Any) -> bool:
@@ -158,6 +176,7 @@ class TaskSearch:
         held = {row[0]: row[1] for row in db.execute(
             "SELECT stage, count FROM task_counts WHERE project_id = ? AND count > 0", (project_id,))}
         self.stage_set: dict[str, int] | None = None
+        self.held = held
         for name, condition in filters.items():
             if name in CONSTANTS:
                 self.empty |= not field_matches(CONSTANTS[name], condition)
@@ -169,6 +188,7 @@ class TaskSearch:
         self.all_count = sum(held.values())
         if self.stage_set is not None and len(self.stage_set) == len(held):
             self.stage_set = None  # every stage holding tasks: no narrowing
+        self.unstaged = (list(self.where), list(self.args))  # the SQL conditions but the stage set
         if self.stage_set is not None:
             sql, args = _in_list("t.stage", list(self.stage_set))
             self.where.append(sql)
@@ -209,7 +229,8 @@ class TaskSearch:
     def _bounded_count(self, kind: str, key: str) -> int:
         source, key_where = _SOURCES[kind]
         return self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE t.project_id = ? AND "
-                               f"{key_where} LIMIT ?)", (self.project_id, key, ESTIMATE_CAP)).fetchone()[0]
+                               f"{key_where} LIMIT ?)", (self.project_id, *_key_args(kind, key), ESTIMATE_CAP)
+                               ).fetchone()[0]
 
     def _choose_walk(self) -> tuple[str, list[str]]:
         """The smallest index walk that yields every match: (kind, keys)."""
@@ -224,6 +245,9 @@ class TaskSearch:
             keys = index_keys(self.filters[name]) if name in self.filters else None
             if keys is not None:
                 choices.append((sum(self._bounded_count(name, k) for k in keys), name, keys))
+        for name, default in SPARSE_DEFAULTS.items():
+            if name in self.filters and not field_matches(default, self.filters[name]):
+                choices.append((self._bounded_count(name, ""), name, [""]))
         keys = index_keys(self.filters["batches"], nulls_matter=False) if "batches" in self.filters else None
         if keys is not None:
             size = self.db.execute("SELECT coalesce(sum(asset_count), 0) FROM batches WHERE project_id = ? AND id IN "
@@ -240,7 +264,7 @@ class TaskSearch:
         marker = "m.asset_pk" if kind == "batches" else "t.position"
         order, after = ("DESC", "<") if self.descending else ("ASC", ">")
         base = f"SELECT {self.columns}, {marker} AS marker FROM {source} WHERE {' AND '.join(self.where)} AND "
-        key_args = [key] if kind != "whole" else []
+        key_args = _key_args(kind, key)
         chunk, last = first_chunk, None
         while True:
             keyset, keyset_args = ("", []) if last is None else (f" AND {marker} {after} ?", [last])
@@ -314,7 +338,28 @@ class TaskSearch:
             return self.db.execute(f"SELECT count(*) FROM (SELECT DISTINCT asset_pk FROM asset_batches WHERE {sql}) "
                                    f"chosen CROSS JOIN tasks t ON t.asset_pk = chosen.asset_pk {_JOIN} WHERE {where}",
                                    (*args, *self.args)).fetchone()[0]
+        if kind == "batches" and self.stage_set is not None:
+            outside = self._batch_outside_stages(keys[0])
+            if outside is not None:
+                return outside
         source, key_where = _SOURCES[kind]
         return sum(self.db.execute(f"SELECT count(*) FROM {source} WHERE {where} AND {key_where}",
-                                   (*self.args, *([key] if kind != "whole" else []))).fetchone()[0]
+                                   (*self.args, *_key_args(kind, key))).fetchone()[0]
                    for key in keys)
+
+    def _batch_outside_stages(self, batch_id: str) -> int | None:
+        """One batch at a set of stages (``get_tasks(stage=..., batches=[b])``): its counter minus its
+        tasks at the other stages, when those are fewer than the batch (e.g. most tasks still at Label)."""
+        if set(self.filters) - set(CONSTANTS) - {"stage", "status"} != {"batches"} \
+                or len(_conditions(self.filters["batches"])) != 1:
+            return None
+        row = self.db.execute("SELECT asset_count FROM batches WHERE id = ? AND project_id = ?",
+                              (batch_id, self.project_id)).fetchone()
+        others = [stage for stage in self.held if stage not in (self.stage_set or {})]
+        if row is None or sum(self.held[stage] for stage in others) >= row[0]:
+            return None
+        where, args = self.unstaged
+        source, key_where = _SOURCES["stage"]
+        outside = sum(self.db.execute(f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)} AND {key_where}",
+                                      (*args, stage)).fetchone()[0] for stage in others)
+        return row[0] - outside

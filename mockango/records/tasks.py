@@ -79,6 +79,8 @@ CREATE INDEX IF NOT EXISTS tasks_by_stage ON tasks(project_id, stage, position);
 CREATE INDEX IF NOT EXISTS tasks_by_assignee ON tasks(project_id, assignee, position) WHERE assignee IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_by_review ON tasks(project_id, review_status, position)
     WHERE review_status IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_prioritized ON tasks(project_id, position) WHERE priority != 0;
+CREATE INDEX IF NOT EXISTS tasks_benchmarks ON tasks(project_id, position) WHERE is_benchmark != 0;
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,

@@ -90,6 +90,10 @@ def filters_to_check(tasks, batches, other_batch):
         {"externalId": {"$in": ["x-1", "x-6"]}, "stage": {"$nin": ["Complete"]}},
         {"reviewStatus": "Fixed", "assignee": "a@x.io", "isBenchmark": False, "type": "default"},
         {"batches": {"$in": [b2]}, "updatedAt": {"$gte": "2000"}, "stage": {"$regex": "e"}},
+        {"batches": b1, "stage": {"$ne": "Shelf"}}, {"batches": {"$in": [b0]}, "status": "TODO"},
+        {"batches": b1, "stage": {"$ne": "Shelf"}, "isBenchmark": False},
+        {"priority": {"$lt": 0}, "stage": {"$ne": "Label"}}, {"isBenchmark": True, "batches": {"$in": [b0, b2]}},
+        {"priority": {"$in": [2, -1]}}, {"priority": {"$gt": 0}, "isBenchmark": {"$ne": False}},
     ]
 
 
@@ -141,7 +145,7 @@ def test_filters_never_reach_another_project(world):
 
 
 INDEXED = ["assignee", "reviewStatus in", "stage in", "status", "batch", "batches in", "externalId in", "asset",
-           "_id", "batch+stage", "assignee+stage ne", "constants"]
+           "_id", "batch+stage", "assignee+stage ne", "constants", "priority", "isBenchmark", "batch+stage ne"]
 
 
 def indexed_filter(name, tasks, batches):
@@ -152,7 +156,9 @@ def indexed_filter(name, tasks, batches):
             "externalId in": {"externalId": {"$in": ["x-1", "x-2"]}}, "asset": {"asset": tasks[7]["asset"]},
             "_id": {"_id": tasks[7]["_id"]}, "batch+stage": {"batches": batches["b0"], "stage": "Label"},
             "assignee+stage ne": {"assignee": "b@x.io", "stage": {"$ne": "Review"}},
-            "constants": {"type": "default", "isDraft": False}}[name]
+            "constants": {"type": "default", "isDraft": False}, "priority": {"priority": {"$gte": 1}},
+            "isBenchmark": {"isBenchmark": {"$eq": True}},
+            "batch+stage ne": {"batches": batches["b1"], "stage": {"$ne": "Shelf"}}}[name]
 
 
 @pytest.mark.parametrize("name", INDEXED)
