@@ -244,9 +244,11 @@ def run(user):
     h = hub()
     source = form_fields(with_files=True) if request.method == "POST" else request.args
     plugins_ = h.list_plugins(user.organization_id)
-    projects, _ = h.list_projects(user, page=1, limit=1000)
+    projects = _projects_without_batches(user)
     plugin = next((p for p in plugins_ if p.id == source.get("plugin")), plugins_[0] if plugins_ else None)
     project = next((p for p in projects if p["_id"] == source.get("project")), projects[0] if projects else None)
+    if project is not None:  # only the chosen project's batches are offered
+        project = h.project_for(user, project["_id"]).to_dict()
     error = _unknown_choice(source, plugin, project) if request.method == "GET" else None
     if request.method == "POST":
         # Run exactly what the form names: the host says so if it no longer exists.
@@ -401,8 +403,13 @@ def session_export(user, session_id: str):
 @blueprint.get("/projects")
 @signed_in
 def projects(user):
-    listed, _ = hub().list_projects(user, page=1, limit=1000)
-    return render_template("projects.html", projects=listed, nav="projects")
+    return render_template("projects.html", projects=_projects_without_batches(user), nav="projects")
+
+
+def _projects_without_batches(user) -> list[dict]:
+    """The organization's first 1000 projects, without their batch lists (a project may have very many)."""
+    found, _ = hub().projects.page_for_organization(user.organization_id, 1, 1000)
+    return [p.to_dict(with_batches=False) for p in found]
 
 
 @blueprint.get("/projects/<project_id>")
