@@ -28,8 +28,7 @@ def resolve(project: Project, names_or_ids: Any, where: str) -> list[str]:
     """Batch ids for a list of batch ids or names, or :class:`InvalidRequest` naming the unknown one."""
     if not isinstance(names_or_ids, list):
         raise InvalidRequest(f"{where} must be a list of batch ids or names")
-    by_name = {b.name: b.id for b in project.batches}
-    ids = project.batch_ids()
+    ids, by_name = project.named_batches(names_or_ids)
     resolved = []
     for index, value in enumerate(names_or_ids):
         if not isinstance(value, str):

@@ -94,6 +94,8 @@ class Project:
     batch_loader: Callable[[], list[Batch]] | None = field(default=None, repr=False, compare=False)
     """Reads the batches on first use: a project may have very many, and most requests need none."""
     _batches: list[Batch] | None = field(default=None, repr=False, compare=False)
+    batch_finder: Callable[[list[str]], list[Batch]] | None = field(default=None, repr=False, compare=False)
+    """The batches whose id or name is one of the given, in order: a lookup, not a read of them all."""
 
     @property
     def batches(self) -> list[Batch]:
@@ -106,6 +108,12 @@ class Project:
 
     def batch_ids(self) -> set[str]:
         return {b.id for b in self.batches}
+
+    def named_batches(self, ids_or_names: list[str]) -> tuple[set[str], dict[str, str]]:
+        """Of the given values, the batch ids, and the batch names with their ids (the last batch of a
+        name wins, as it always has here)."""
+        found = self.batch_finder(ids_or_names) if self.batch_finder is not None else self.batches
+        return {b.id for b in found}, {b.name: b.id for b in found}
 
     def to_dict(self, *, with_batches: bool = True) -> dict:
         return {

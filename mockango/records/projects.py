@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS batches (
     asset_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS batches_by_project ON batches(project_id, position);
+CREATE INDEX IF NOT EXISTS batches_by_name ON batches(project_id, name);
 CREATE TABLE IF NOT EXISTS assets (
     pk INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -76,6 +77,7 @@ CREATE INDEX IF NOT EXISTS asset_batches_by_asset ON asset_batches(asset_pk);
 EXPORTED = ("projects", "batches", "assets", "asset_batches")
 
 CHUNK = 10_000  # assets per executemany: bounded memory whatever the project's size
+PRELOADED_BATCHES = 10_000  # a project with at most this many batches has them read at once
 JSON_CACHE_SIZE = 10_000  # encoded batch lists and flat metadata kept per add_assets call
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 ASSET_COLUMNS = ("id, project_id, position, external_id, data, hosted, metadata, batches, created_at, labels, "
@@ -92,10 +94,19 @@ def project_from(store: Store, row: sqlite3.Row) -> Project:
             return [Batch(id=b["id"], name=b["name"]) for b in db.execute(
                 "SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,))]
 
+    def named(values: list[str]) -> list[Batch]:
+        text = json.dumps([v for v in values if isinstance(v, str)])
+        with store.read() as db:
+            return [Batch(id=b["id"], name=b["name"]) for b in db.execute(
+                "SELECT id, name, position FROM batches WHERE +project_id = ?1 AND id IN (SELECT value FROM "
+                "json_each(?2)) UNION SELECT id, name, position FROM batches INDEXED BY batches_by_name "
+                "WHERE project_id = ?1 AND name IN "
+                "(SELECT value FROM json_each(?2)) ORDER BY position", (project_id, text))]
+
     return Project(id=project_id, name=row["name"], description=row["description"],
                    organization_id=row["organization_id"], category_schema=json.loads(row["category_schema"]),
                    asset_count=row["asset_count"], created_at=row["created_at"],
-                   pre_labeled_count=row["pre_labeled_count"], batch_loader=batches)
+                   pre_labeled_count=row["pre_labeled_count"], batch_loader=batches, batch_finder=named)
 
 
 def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) -> dict:
@@ -118,23 +129,32 @@ def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) ->
 
 
 class BatchBook:
-    """A project's batches while assets are added: names and ids to ids, new names make new batches."""
+    """A project's batches while assets are added: names and ids to ids, new names make new batches.
+
+    A project with few batches has them all read up front; one with many (one per asset is
+    possible) has each name or id looked up once, through an index, when an asset first names it.
+    """
 
     def __init__(self, db: sqlite3.Connection, project_id: str) -> None:
         self.db, self.project_id = db, project_id
         self.by_name: dict[str, str] = {}
         self.ids: set[str] = set()
-        self.count = 0
-        for row in db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,)):
-            self.by_name.setdefault(row["name"], row["id"])
-            self.ids.add(row["id"])
-            self.count += 1
+        last = db.execute("SELECT max(position) FROM batches WHERE project_id = ?", (project_id,)).fetchone()[0]
+        self.next_position = 0 if last is None else last + 1
+        few = db.execute("SELECT count(*) FROM (SELECT 1 FROM batches WHERE project_id = ? LIMIT ?)",
+                         (project_id, PRELOADED_BATCHES + 1)).fetchone()[0]
+        self.complete = few <= PRELOADED_BATCHES  # then a name missing here is a new batch
+        if self.complete:
+            for row in db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position",
+                                  (project_id,)):
+                self.by_name.setdefault(row["name"], row["id"])
+                self.ids.add(row["id"])
         self.members: dict[str, int] = {}  # batch id -> assets added to it now
 
     def add(self, batch_id: str, name: str) -> str:
         self.db.execute("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
-                        (batch_id, self.project_id, name, self.count))
-        self.count += 1
+                        (batch_id, self.project_id, name, self.next_position))
+        self.next_position += 1
         self.by_name[name] = batch_id
         self.ids.add(batch_id)
         return batch_id
@@ -143,7 +163,23 @@ class BatchBook:
         if name_or_id in self.ids:
             return name_or_id
         found = self.by_name.get(name_or_id)
+        if found is None and not self.complete:
+            found = self._look_up(name_or_id)
         return found if found is not None else self.add(new_object_id(), str(name_or_id))
+
+    def _look_up(self, name_or_id: Any) -> str | None:
+        row = self.db.execute("SELECT id FROM batches WHERE id = ? AND +project_id = ?",
+                              (name_or_id, self.project_id)).fetchone()
+        if row is not None:
+            self.ids.add(row[0])
+            return row[0]
+        row = self.db.execute("SELECT id FROM batches INDEXED BY batches_by_name WHERE project_id = ? AND name = ? "
+                              "ORDER BY position LIMIT 1", (self.project_id, name_or_id)).fetchone()
+        if row is not None:
+            self.by_name[name_or_id] = row[0]
+            self.ids.add(row[0])
+            return row[0]
+        return None
 
     def flush_counts(self) -> None:
         self.db.executemany("UPDATE batches SET asset_count = asset_count + ? WHERE id = ?",

@@ -70,3 +70,29 @@ def test_deleting_assets_touches_only_their_batches(traced):
         counts = dict(db.execute("SELECT name, asset_count FROM batches WHERE project_id = ?",
                                  (project.id,)).fetchall())
     assert counts["b49"] == counts["b48"] == 0 and counts["b0"] == counts["b47"] == 1
+
+
+@pytest.mark.parametrize("preloaded", [10_000, 5])
+def test_adding_assets_looks_batches_up_instead_of_reading_them_all(traced, monkeypatch, preloaded):
+    """Same batches either way: all read up front (few), or each looked up once by name or id (many)."""
+    from mockango.records import projects as project_records
+
+    hub, project, ran = traced
+    monkeypatch.setattr(project_records, "PRELOADED_BATCHES", preloaded)
+    user = hub.default_user
+    first = hub.project_for(user, project.id).batches
+    ran.clear()
+    assert hub.add_assets(project.id, [
+        {"externalId": "n1", "data": "https://example.com/n1.png", "batches": ["b3", first[7].id, "brand new"]},
+        {"externalId": "n2", "data": "https://example.com/n2.png", "batches": ["brand new", "b3"]}]) == 2
+    made = hub.uploads.add_assets(user, project.id, [{"externalId": "n3", "data": "https://example.com/n3.png"}],
+                                  batches=["b9", first[11].id])
+    read_all = [q for q in ran if q.startswith("SELECT id, name FROM batches WHERE project_id")]
+    assert bool(read_all) == (preloaded > 50)
+    everything = hub.project_for(user, project.id).batches
+    new = [b for b in everything if b.name == "brand new"]
+    assert len(everything) == 51 and len(new) == 1 and everything[-1] == new[0]
+    added = {a["externalId"]: a["batches"] for a in hub.find_assets(user, project.id, page=6, limit=10)[0]}
+    assert added == {"n1": [first[3].id, first[7].id, new[0].id], "n2": [new[0].id, first[3].id],
+                     "n3": [first[9].id, first[11].id]}
+    assert made[0]["batches"] == [first[9].id, first[11].id]
