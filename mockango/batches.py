@@ -109,7 +109,7 @@ def assign(hub: Hub, user: User, body: Any) -> dict:
     if not batch_ids:
         raise InvalidRequest("batches must name at least one batch")
     with hub.store.write() as db:
-        rows = db.execute("SELECT id, pk, batches FROM assets WHERE project_id = ? AND id IN "
+        rows = db.execute("SELECT id, pk, batches FROM assets WHERE +project_id = ? AND id IN "
                           "(SELECT value FROM json_each(?))", (project.id, json.dumps(asset_ids))).fetchall()
         found = {r["id"]: r for r in rows}
         for index, asset_id in enumerate(asset_ids):

@@ -177,7 +177,7 @@ class Uploads:
             raise InvalidRequest("assets must be a non-empty list of asset ids")
         project = self._hub.project_for(user, project_id)
         with self._hub.store.write() as db:
-            rows = db.execute("SELECT id, pk, position, pre_labeled FROM assets WHERE project_id = ? AND id IN "
+            rows = db.execute("SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
                               "(SELECT value FROM json_each(?))", (project.id, json.dumps(asset_ids))).fetchall()
             found = {r["id"] for r in rows}
             for index, asset_id in enumerate(asset_ids):

@@ -77,7 +77,7 @@ CREATE INDEX IF NOT EXISTS asset_batches_by_asset ON asset_batches(asset_pk);
 EXPORTED = ("projects", "batches", "assets", "asset_batches")
 
 CHUNK = 10_000  # assets per executemany: bounded memory whatever the project's size
-PRELOADED_BATCHES = 10_000  # a project with at most this many batches has them read at once
+PRELOADED_BATCHES = 1_000  # a project with at most this many batches has them read at once
 JSON_CACHE_SIZE = 10_000  # encoded batch lists and flat metadata kept per add_assets call
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 ASSET_COLUMNS = ("id, project_id, position, external_id, data, hosted, metadata, batches, created_at, labels, "
@@ -389,7 +389,7 @@ class Projects:
         """The names of the given batches of a project, by id (ids of no batch left out)."""
         with self.store.read() as db:
             return {row["id"]: row["name"] for row in db.execute(
-                "SELECT id, name FROM batches WHERE id IN (SELECT value FROM json_each(?)) AND project_id = ?",
+                "SELECT id, name FROM batches WHERE id IN (SELECT value FROM json_each(?)) AND +project_id = ?",
                 (json.dumps(list(dict.fromkeys(batch_ids))), project_id))}
 
     def page_for_organization(self, organization_id: str, page: int, limit: int) -> tuple[list[Project], int]:

@@ -250,7 +250,7 @@ class TaskSearch:
                 choices.append((self._bounded_count(name, ""), name, [""]))
         keys = index_keys(self.filters["batches"], nulls_matter=False) if "batches" in self.filters else None
         if keys is not None:
-            size = self.db.execute("SELECT coalesce(sum(asset_count), 0) FROM batches WHERE project_id = ? AND id IN "
+            size = self.db.execute("SELECT coalesce(sum(asset_count), 0) FROM batches WHERE +project_id = ? AND id IN "
                                    "(SELECT value FROM json_each(?))", (self.project_id, json.dumps(keys))).fetchone()
             choices.append((size[0], "batches", keys))
         _, kind, keys = min(choices, key=lambda choice: choice[0])

@@ -155,7 +155,7 @@ def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int, *, missing
         + "ORDER BY a.pk", (first_asset_pk,)).rowcount
     if made:
         db.execute("INSERT INTO task_counts (project_id, stage, count) "
-                   "SELECT project_id, stage, count(*) FROM tasks WHERE pk >= ? GROUP BY project_id, stage "
+                   "SELECT project_id, stage, count(*) FROM tasks NOT INDEXED WHERE pk >= ? GROUP BY project_id, stage "
                    "ON CONFLICT (project_id, stage) DO UPDATE SET count = count + excluded.count", (first_task_pk,))
     return made
 
@@ -599,10 +599,10 @@ class TaskBook:
     @staticmethod
     def forget(db: sqlite3.Connection, asset_pks: str) -> None:
         """Take the tasks of assets about to be deleted (``asset_pks``: a JSON list) off the stage counters."""
-        db.execute("UPDATE task_counts SET count = count - (SELECT count(*) FROM tasks t WHERE "
-                   "t.project_id = task_counts.project_id AND t.stage = task_counts.stage AND t.asset_pk IN "
-                   "(SELECT value FROM json_each(?))) WHERE project_id IN (SELECT project_id FROM tasks WHERE "
-                   "asset_pk IN (SELECT value FROM json_each(?)))", (asset_pks, asset_pks))
+        leaving = db.execute("SELECT project_id, stage, count(*) FROM tasks WHERE asset_pk IN "
+                             "(SELECT value FROM json_each(?)) GROUP BY project_id, stage", (asset_pks,)).fetchall()
+        db.executemany("UPDATE task_counts SET count = count - ? WHERE project_id = ? AND stage = ?",
+                       [(n, project_id, stage) for project_id, stage, n in leaving])
 
     def store_plugin_answer(self, asset_id: str, answer: Mapping, actor: str | None) -> dict:
         """A Model plugin's answer (import format, already validated) becomes the asset's task's answer,

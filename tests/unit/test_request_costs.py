@@ -33,9 +33,12 @@ def test_a_project_request_does_not_read_the_project_s_batches(traced):
 
 
 def scans(db, queries: list[str], tables: tuple[str, ...]) -> list[tuple[str, str]]:
-    """(query, step) of every plan step that reads a whole table, or all of one project's rows of it."""
+    """(query, step) of every plan step that reads a whole table, or all of one project's rows of it
+    (a query bounded by LIMIT, or SQLite's one-probe max(), is not one)."""
     found = []
-    for query in dict.fromkeys(q for q in queries if q.lstrip().upper().startswith(("SELECT", "UPDATE", "DELETE"))):
+    statements = ("SELECT", "UPDATE", "DELETE", "INSERT")
+    for query in dict.fromkeys(q for q in queries if q.lstrip().upper().startswith(statements)
+                               and " LIMIT " not in q and not q.startswith("SELECT max(")):
         for step in (row[3] for row in db.execute("EXPLAIN QUERY PLAN " + query)):
             words = step.split()
             if len(words) > 1 and words[0] in ("SCAN", "SEARCH") and words[1] in tables and (
@@ -96,3 +99,35 @@ def test_adding_assets_looks_batches_up_instead_of_reading_them_all(traced, monk
     assert added == {"n1": [first[3].id, first[7].id, new[0].id], "n2": [new[0].id, first[3].id],
                      "n3": [first[9].id, first[11].id]}
     assert made[0]["batches"] == [first[9].id, first[11].id]
+
+
+def test_writes_that_name_tasks_assets_or_batches_read_only_those(traced, monkeypatch):
+    """Requeue, priority, benchmark, assignBatches, delete, upload: each finds what it names through an
+    index (the project counts as one with many batches)."""
+    from mockango import batches as batch_rules
+    from mockango.records import projects as project_records
+
+    monkeypatch.setattr(project_records, "PRELOADED_BATCHES", 5)
+    hub, project, ran = traced
+    user = hub.default_user
+    tasks = hub.tasks.page(user, project.id, limit=6)[0]
+    batch_ids = [b.id for b in hub.project_for(user, project.id).batches[:2]]
+    ran.clear()
+    assert hub.tasks.requeue(user, project.id, "Review", {"taskIds": [tasks[0]["_id"]]}) == 1
+    assert hub.tasks.set_priority(user, project.id, 2, {"externalIds": [tasks[1]["externalId"]]}) == 1
+    assert hub.tasks.set_priority(user, project.id, 3, {"assetIds": [tasks[2]["asset"]]}) == 1
+    assert hub.tasks.set_benchmark(user, project.id, [tasks[3]["_id"]], True) == 1
+    batch_rules.assign(hub, user, {"projectId": project.id, "assets": [tasks[4]["asset"]], "batches": batch_ids})
+    assert hub.uploads.delete_assets(user, project.id, [tasks[5]["asset"]]) == 1
+    added = hub.uploads.add_assets(user, project.id, [{"externalId": "late", "data": "https://example.com/late.png"}],
+                                   batches=["b3"])
+    assert added[0]["batches"] == [hub.tasks.get(user, tasks[3]["_id"])["batches"][0]]
+    assert hub.projects.batch_names(project.id, batch_ids) == {batch_ids[0]: "b0", batch_ids[1]: "b1"}
+    with hub.store.read() as db:
+        assert scans(db, ran, ("tasks", "assets", "batches", "asset_batches", "task_counts")) == []
+    shown = {t["_id"]: t for t in hub.tasks.page(user, project.id, limit=6)[0]}
+    assert shown[tasks[0]["_id"]]["stage"] == "Review" and shown[tasks[3]["_id"]]["isBenchmark"]
+    assert shown[tasks[1]["_id"]]["priority"] == 2 and shown[tasks[2]["_id"]]["priority"] == 3
+    assert shown[tasks[4]["_id"]]["batches"] == tasks[4]["batches"] + batch_ids
+    assert tasks[5]["_id"] not in shown and hub.tasks.stage_counts(project.id) == {
+        "Start": 0, "Label": 49, "Review": 1, "Complete": 0}
