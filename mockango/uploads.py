@@ -193,13 +193,6 @@ class Uploads:
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
                        "WHERE id = ?", (len(rows), sum(r["pre_labeled"] for r in rows), project.id))
-            first = min(r["position"] for r in rows)
-            later = db.execute("SELECT pk FROM assets WHERE project_id = ? AND position > ? ORDER BY position",
-                               (project.id, first)).fetchall()
-            # Two steps, so the unique (project, position) index never sees two assets at one place.
-            db.executemany("UPDATE assets SET position = ? WHERE pk = ?",
-                           [(-(first + offset) - 1, r["pk"]) for offset, r in enumerate(later)])
-            db.execute("UPDATE assets SET position = -position - 1 WHERE project_id = ? AND position < 0",
-                       (project.id,))
+            project_rows.close_gaps(db, project.id, [r["position"] for r in rows])
         self._hub._notify("project", {"id": project.id})
         return len(rows)

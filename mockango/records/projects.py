@@ -24,7 +24,7 @@ from ..input_limits import check_value
 from ..ids import new_object_id
 from ..models import Batch, Project, iso_time
 from ..store import Store
-from .tasks import add_tasks_for_assets
+from .tasks import add_tasks_for_assets, follow_asset_order
 from .values import from_json, to_json
 
 SCHEMA = """
@@ -342,6 +342,27 @@ def _refuse_taken_ids(db: sqlite3.Connection, chosen: list[tuple[int, str]]) -> 
     if taken is not None:
         raise Conflict(f"assets[{index_of[taken[0]]}]._id '{taken[0]}' is already used by another asset: "
                        "leave '_id' out and the host assigns one")
+
+
+SET_BASED_RENUMBER = 64  # deleted positions up to which the renumbering is one statement
+
+
+def close_gaps(db: sqlite3.Connection, project_id: str, deleted: list[int]) -> None:
+    """Renumber a project's assets after the ones at ``deleted`` positions are gone, so positions stay
+    0..n-1 (a page of the whole project is a range); their tasks follow. O(assets after the first gap)."""
+    first = min(deleted)
+    # Two steps, so the unique (project, position) index never sees two assets at one place.
+    if len(deleted) <= SET_BASED_RENUMBER:
+        db.execute("UPDATE assets SET position = -(position - (SELECT count(*) FROM json_each(?1) WHERE value < "
+                   "assets.position)) - 1 WHERE project_id = ?2 AND position > ?3",
+                   (json.dumps(sorted(deleted)), project_id, first))
+    else:
+        later = db.execute("SELECT pk FROM assets WHERE project_id = ? AND position > ? ORDER BY position",
+                           (project_id, first)).fetchall()
+        db.executemany("UPDATE assets SET position = ? WHERE pk = ?",
+                       [(-(first + offset) - 1, r["pk"]) for offset, r in enumerate(later)])
+    db.execute("UPDATE assets SET position = -position - 1 WHERE project_id = ? AND position < 0", (project_id,))
+    follow_asset_order(db, project_id, first)
 
 
 def insert_project(db: sqlite3.Connection, org_id: str, name: str, category_schema: dict, *,

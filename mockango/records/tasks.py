@@ -106,9 +106,7 @@ CREATE TABLE IF NOT EXISTS task_history (
 );
 CREATE INDEX IF NOT EXISTS task_history_by_task ON task_history(task_pk, pk);
 DROP TRIGGER IF EXISTS tasks_for_new_assets;
-CREATE TRIGGER IF NOT EXISTS tasks_follow_asset_order AFTER UPDATE OF position ON assets BEGIN
-    UPDATE tasks SET position = NEW.position WHERE asset_pk = NEW.pk;
-END;
+DROP TRIGGER IF EXISTS tasks_follow_asset_order;
 CREATE TRIGGER IF NOT EXISTS tasks_show_imported_labels AFTER UPDATE OF labels ON assets
 WHEN NEW.labels IS NOT NULL BEGIN
     INSERT INTO task_history (id, task_pk, action, stage, actor, created_at)
@@ -158,6 +156,14 @@ def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int, *, missing
                    "SELECT project_id, stage, count(*) FROM tasks NOT INDEXED WHERE pk >= ? GROUP BY project_id, stage "
                    "ON CONFLICT (project_id, stage) DO UPDATE SET count = count + excluded.count", (first_task_pk,))
     return made
+
+
+def follow_asset_order(db: sqlite3.Connection, project_id: str, after: int) -> None:
+    """After a project's assets from position ``after`` on were renumbered (a delete), give their tasks
+    the same positions, in one statement (a per-row trigger made every row of a renumbering cost more
+    than the one before it: 16k assets took 24 s)."""
+    db.execute("UPDATE tasks SET position = (SELECT a.position FROM assets a WHERE a.pk = tasks.asset_pk) "
+               "WHERE project_id = ? AND position > ?", (project_id, after))
 
 
 def restore_after_import(db: sqlite3.Connection) -> int:

@@ -131,3 +131,23 @@ def test_writes_that_name_tasks_assets_or_batches_read_only_those(traced, monkey
     assert shown[tasks[4]["_id"]]["batches"] == tasks[4]["batches"] + batch_ids
     assert tasks[5]["_id"] not in shown and hub.tasks.stage_counts(project.id) == {
         "Start": 0, "Label": 49, "Review": 1, "Complete": 0}
+
+
+@pytest.mark.parametrize("set_based", [64, 2])
+def test_deleting_assets_keeps_assets_and_tasks_in_one_gapless_order(traced, monkeypatch, set_based):
+    from mockango.records import projects as project_records
+
+    monkeypatch.setattr(project_records, "SET_BASED_RENUMBER", set_based)
+    hub, project, _ = traced
+    user = hub.default_user
+    before, _ = hub.find_assets(user, project.id, limit=50)
+    gone = [before[n]["_id"] for n in (0, 7, 8, 30, 49)]
+    assert hub.uploads.delete_assets(user, project.id, gone) == 5
+    kept = [a["_id"] for a in before if a["_id"] not in gone]
+    assert [a["_id"] for a in hub.find_assets(user, project.id, limit=50)[0]] == kept
+    assert [t["asset"] for t in hub.tasks.page(user, project.id, limit=50)[0]] == kept
+    assert [t["asset"] for t in hub.tasks.page(user, project.id, page=9, limit=5)[0]] == kept[40:45]
+    with hub.store.read() as db:
+        rows = db.execute("SELECT a.position, t.position FROM assets a JOIN tasks t ON t.asset_pk = a.pk "
+                          "WHERE a.project_id = ? ORDER BY a.position", (project.id,)).fetchall()
+    assert [tuple(r) for r in rows] == [(n, n) for n in range(45)]
