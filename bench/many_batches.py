@@ -8,6 +8,8 @@ in-memory Hub, then times (median ms over ``--repeat`` calls):
 - ``get_task``: one task by id (the project is checked, its batches are not needed);
 - ``upload 1 asset``: ``POST /v2/project/{id}/cloud`` with one asset in one named batch;
 - ``delete 1 asset``: ``DELETE /v2/project/{id}/assets`` of the last asset;
+- ``delete first``: the same of the first asset (every later asset and task is renumbered: O(project),
+  three repeats);
 and the ratio of each to the smallest size.
 """
 
@@ -15,19 +17,10 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import statistics
-import time
+
+from figures import print_table, timed
 
 from mockango.hub import Hub
-
-
-def timed(call, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
 
 
 def measure(size: int, repeat: int) -> dict:
@@ -48,11 +41,16 @@ def measure(size: int, repeat: int) -> dict:
         last = hub.find_assets(user, project.id, page=total, limit=1)[0][0]["_id"]
         hub.uploads.delete_assets(user, project.id, [last])
 
+    def delete_first():
+        first = hub.find_assets(user, project.id, limit=1)[0][0]["_id"]
+        hub.uploads.delete_assets(user, project.id, [first])
+
     figures = {
         "assets page 1": timed(lambda: hub.find_assets(user, project.id, page=1, limit=10), repeat),
         "get_task": timed(lambda: hub.tasks.get(user, task_id), repeat),
         "upload 1 asset": timed(upload, repeat),
         "delete 1 asset": timed(delete_last, repeat),
+        "delete first": timed(delete_first, 3),
     }
     hub.close_store()
     return figures
@@ -65,11 +63,7 @@ def main() -> None:
     options = parser.parse_args()
     sizes = [int(s) for s in options.sizes.split(",")]
     results = {size: measure(size, options.repeat) for size in sizes}
-    base = results[sizes[0]]
-    print(f"{'median ms':<16}" + "".join(f"{size:>12}" for size in sizes) + f"{'ratio':>8}")
-    for name in base:
-        row = "".join(f"{results[size][name]:>12.3f}" for size in sizes)
-        print(f"{name:<16}{row}{results[sizes[-1]][name] / base[name]:>8.2f}")
+    print_table(results, width=16)
 
 
 if __name__ == "__main__":

@@ -21,21 +21,13 @@ and the ratio of each to the smallest size. Also prints the seconds spent creati
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
+
+from figures import print_table, timed
 
 from mockango.hub import Hub
 
 ONTOLOGY = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Box"}]}
-
-
-def timed(call, repeat: int) -> float:
-    samples = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        samples.append(time.perf_counter() - start)
-    return statistics.median(samples) * 1000
 
 
 def measure(size: int, repeat: int) -> tuple[dict, float]:
@@ -96,11 +88,8 @@ def main() -> None:
     for size in sizes:
         results[size], built = measure(size, options.repeat)
         print(f"{size:>9} tasks: project made in {built:.1f} s", flush=True)
-    base = results[sizes[0]]
-    print(f"\n{'median ms':<15}" + "".join(f"{size:>12}" for size in sizes) + f"{'ratio':>8}")
-    for name in base:
-        row = "".join(f"{results[size][name]:>12.3f}" for size in sizes)
-        print(f"{name:<15}{row}{results[sizes[-1]][name] / base[name]:>8.2f}")
+    print()
+    print_table(results)
 
 
 if __name__ == "__main__":
