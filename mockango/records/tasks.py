@@ -539,17 +539,23 @@ class TaskBook:
             if stage["type"] == workflow.START:
                 raise InvalidRequest("toStageId: tasks cannot wait at the Start stage")
             rows = self._select(db, project.id, filters or {})
-            empty = to_json(empty_answer(), "answer")
-            for row in rows:
-                if options.get("removeAnnotations"):
-                    db.execute("UPDATE tasks SET answer = ? WHERE pk = ?", (empty, row["pk"]))
-                if options.get("removeAssignee"):
-                    db.execute("UPDATE tasks SET assignee = NULL WHERE pk = ?", (row["pk"],))
-                if options.get("removeStageHistory"):
-                    db.execute("DELETE FROM task_history WHERE task_pk = ?", (row["pk"],))
-                db.execute("UPDATE tasks SET review_status = NULL WHERE pk = ?", (row["pk"],))
-                self._move(db, row, stages, stage["id"])
-                self._record(db, row["pk"], stage["id"], "requeue", user.email, fromStage=row["stage"])
+            # Set-based: a statement per task, each firing the stage counter's trigger, made a requeue of
+            # 32k tasks take 7 s (every statement of a long transaction cost more than the one before).
+            pks = json.dumps([row["pk"] for row in rows])
+            chosen = "pk IN (SELECT value FROM json_each(?))"
+            if options.get("removeAnnotations"):
+                db.execute(f"UPDATE tasks SET answer = ? WHERE {chosen}", (to_json(empty_answer(), "answer"), pks))
+            if options.get("removeAssignee"):
+                db.execute(f"UPDATE tasks SET assignee = NULL WHERE {chosen}", (pks,))
+            if options.get("removeStageHistory"):
+                db.execute(f"DELETE FROM task_history WHERE task_{chosen}", (pks,))
+            now = time.time()
+            db.execute(f"UPDATE tasks SET review_status = NULL, stage = ?, status = ?, updated_at = ?, updated_by = ? "
+                       f"WHERE {chosen}", (stage["id"], workflow.status_at(stages, stage["id"]), now, user.email, pks))
+            db.executemany("INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
+                           "VALUES (?, ?, 'requeue', ?, ?, ?, ?)",
+                           [(new_object_id(), row["pk"], stage["id"], user.email, now,
+                             to_json({"fromStage": row["stage"]}, "history")) for row in rows])
         self._hub._notify("task", {"project": project.id, "requeued": len(rows)})
         return len(rows)
 

@@ -151,3 +151,25 @@ def test_deleting_assets_keeps_assets_and_tasks_in_one_gapless_order(traced, mon
         rows = db.execute("SELECT a.position, t.position FROM assets a JOIN tasks t ON t.asset_pk = a.pk "
                           "WHERE a.project_id = ? ORDER BY a.position", (project.id,)).fetchall()
     assert [tuple(r) for r in rows] == [(n, n) for n in range(45)]
+
+
+def test_requeue_with_every_option_moves_counts_and_records_each_task(traced):
+    hub, project, _ = traced
+    user = hub.default_user
+    tasks = hub.tasks.page(user, project.id, limit=4)[0]
+    chosen = [t["_id"] for t in tasks[:3]]
+    hub.tasks.set_task(chosen[0], assignee=user.email, answer={"objects": [{"schemaId": "x"}]})
+    hub.tasks.set_task(chosen[1], stage="Review", review_status="Rejected")
+    hub.tasks.note(chosen[2], "looked")
+    assert hub.tasks.requeue(user, project.id, "Review", {"taskIds": chosen},
+                             {"removeAnnotations": True, "removeAssignee": True, "removeStageHistory": True}) == 3
+    for task_id, was in zip(chosen, ("Label", "Review", "Label")):
+        task = hub.tasks.get(user, task_id)
+        assert (task["stage"], task["status"], task["assignee"], task["reviewStatus"]) == ("Review", "TODO", None, None)
+        assert task["answer"] == {"tools": [], "classifications": [], "relations": []}
+        assert task["updatedBy"] == user.email
+        assert [(h["action"], h["stage"], h["fromStage"]) for h in hub.tasks.history_of(user, task_id)] == [
+            ("requeue", "Review", was)]
+    untouched = hub.tasks.get(user, tasks[3]["_id"])
+    assert untouched["stage"] == "Label" and hub.tasks.stage_counts(project.id)["Review"] == 3
+    assert hub.tasks.stage_counts(project.id)["Label"] == 47
