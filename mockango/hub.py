@@ -21,6 +21,7 @@ import itertools
 import json
 import logging
 import os
+import sqlite3
 import threading
 import time
 import traceback
@@ -38,7 +39,7 @@ from . import plugin_types
 from .models import Organization, Plugin, Project, Session, User
 from .plugin_stages import PluginStages
 from .plugin_types import kind_of
-from .records import accounts, plugins, projects, schema, sessions
+from .records import accounts, asset_order, plugins, projects, schema, sessions
 from .records.accounts import Accounts
 from .records.journal import JOURNAL_SIZE, Journal
 from .records.plugins import Connections, PluginConnection, Plugins
@@ -81,6 +82,13 @@ def _seed_into(store: Store, seed: int) -> None:
         for name, record_id in (("organization", org_id), ("user", data.user["id"]), ("project", project["id"])):
             accounts.set_default(db, name, record_id)
         accounts.set_setting(db, "seed", str(seed))
+
+
+def _derive_after_import(db: sqlite3.Connection) -> None:
+    """What a state export leaves out, derived in the import's transaction: tasks for assets a file has
+    none for, the stage counters, the asset block counts."""
+    restore_after_import(db)
+    asset_order.recount(db)
 
 
 @functools.lru_cache(maxsize=16)
@@ -255,7 +263,7 @@ class Hub:
         self.clock.clear()
         self.connections.clear()
         # Tasks come with the file; assets an older file has no task for get a fresh one.
-        count = import_state(self.store, exported_tables(), data, source=path, finish=restore_after_import)
+        count = import_state(self.store, exported_tables(), data, source=path, finish=_derive_after_import)
         with self.store.write() as db:
             sessions.fail_interrupted(db)
         self._notify("reset", {})

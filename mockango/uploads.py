@@ -21,6 +21,7 @@ from .errors import InvalidRequest
 from .ids import new_object_id
 from .models import User
 from .objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
+from .records import asset_order
 from .records import projects as project_rows
 from .records.tasks import task_id_for
 
@@ -172,7 +173,8 @@ class Uploads:
                                              "WHERE u.session_id = ? ORDER BY a.pk", (session_id,))]
 
     def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
-        """Delete assets with their tasks and issues; the project's order stays 0..n-1 (renumbered)."""
+        """Delete assets with their tasks and issues; the others keep their positions (gaps are counted in
+        :mod:`.records.asset_order`, so no later asset is renumbered)."""
         if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):
             raise InvalidRequest("assets must be a non-empty list of asset ids")
         project = self._hub.project_for(user, project_id)
@@ -193,6 +195,6 @@ class Uploads:
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
                        "WHERE id = ?", (len(rows), sum(r["pre_labeled"] for r in rows), project.id))
-            project_rows.close_gaps(db, project.id, [r["position"] for r in rows])
+            asset_order.count_removed(db, project.id, [r["position"] for r in rows])
         self._hub._notify("project", {"id": project.id})
         return len(rows)

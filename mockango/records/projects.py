@@ -2,10 +2,10 @@
 
 Every lookup a request makes has an index: an asset by id, by (project, externalId),
 by (project, data URL), by batch (``asset_batches``), by pre-labeled flag, and a
-project's assets in a stable order (``position``: 0, 1, 2, ... in creation order, so a
-page of the whole project is a range). Filtered pages come in ``pk`` order, which is the
-same order (assets only ever append), and every index ends in ``pk``, so a page never
-sorts. Counts are kept on the project and batch rows, so no listing counts by scanning.
+project's assets in a stable order (``position``, growing in creation order; deletes leave gaps,
+and a page of the whole project finds its first row through :mod:`.asset_order`'s block counts).
+Filtered pages come in ``pk`` order, which is the same order (assets only ever append), and every
+index ends in ``pk``, so a page never sorts. Counts are kept on the project and batch rows, so no listing counts by scanning.
 """
 
 from __future__ import annotations
@@ -24,7 +24,8 @@ from ..input_limits import check_value
 from ..ids import new_object_id
 from ..models import Batch, Project, iso_time
 from ..store import Store
-from .tasks import add_tasks_for_assets, follow_asset_order
+from . import asset_order
+from .tasks import add_tasks_for_assets
 from .values import from_json, to_json
 
 SCHEMA = """
@@ -285,7 +286,7 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
     stored: a client's id never addresses a record it does not own.
     """
     if start is None:
-        start = db.execute("SELECT asset_count FROM projects WHERE id = ?", (project_id,)).fetchone()[0]
+        start = asset_order.next_position(db, project_id)
     first_pk = db.execute("SELECT coalesce(max(pk), 0) + 1 FROM assets").fetchone()[0]
     book = BatchBook(db, project_id)
     new_id = AssetIds()
@@ -311,6 +312,7 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
         added += len(chunk)
     book.flush_counts()
     if added:
+        asset_order.count_added(db, first_pk)
         add_tasks_for_assets(db, first_pk)
     db.execute("UPDATE projects SET asset_count = asset_count + ? WHERE id = ?", (added, project_id))
     return added
@@ -342,27 +344,6 @@ def _refuse_taken_ids(db: sqlite3.Connection, chosen: list[tuple[int, str]]) -> 
     if taken is not None:
         raise Conflict(f"assets[{index_of[taken[0]]}]._id '{taken[0]}' is already used by another asset: "
                        "leave '_id' out and the host assigns one")
-
-
-SET_BASED_RENUMBER = 64  # deleted positions up to which the renumbering is one statement
-
-
-def close_gaps(db: sqlite3.Connection, project_id: str, deleted: list[int]) -> None:
-    """Renumber a project's assets after the ones at ``deleted`` positions are gone, so positions stay
-    0..n-1 (a page of the whole project is a range); their tasks follow. O(assets after the first gap)."""
-    first = min(deleted)
-    # Two steps, so the unique (project, position) index never sees two assets at one place.
-    if len(deleted) <= SET_BASED_RENUMBER:
-        db.execute("UPDATE assets SET position = -(position - (SELECT count(*) FROM json_each(?1) WHERE value < "
-                   "assets.position)) - 1 WHERE project_id = ?2 AND position > ?3",
-                   (json.dumps(sorted(deleted)), project_id, first))
-    else:
-        later = db.execute("SELECT pk FROM assets WHERE project_id = ? AND position > ? ORDER BY position",
-                           (project_id, first)).fetchall()
-        db.executemany("UPDATE assets SET position = ? WHERE pk = ?",
-                       [(-(first + offset) - 1, r["pk"]) for offset, r in enumerate(later)])
-    db.execute("UPDATE assets SET position = -position - 1 WHERE project_id = ? AND position < 0", (project_id,))
-    follow_asset_order(db, project_id, first)
 
 
 def insert_project(db: sqlite3.Connection, org_id: str, name: str, category_schema: dict, *,
@@ -461,10 +442,12 @@ class Projects:
             args.append(batch_id)
         with self.store.read() as db:
             if len(where) == 1:
-                # The whole project: positions are 0..n-1, so a page is a range on the ordering index.
+                # The whole project: the page starts at the offset-th asset's position (block counts).
                 total = project.asset_count
-                rows = db.execute(f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
-                                  "ORDER BY position LIMIT ?", (project.id, offset, limit)).fetchall()
+                first = asset_order.position_of_rank(db, project.id, offset)
+                rows = [] if first is None else db.execute(
+                    f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
+                    "ORDER BY position LIMIT ?", (project.id, first, limit)).fetchall()
             else:
                 sql = f"FROM {source} WHERE {' AND '.join(where)}"
                 total = self._count(db, project, filters, batch_ids, sql, args)

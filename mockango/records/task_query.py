@@ -37,6 +37,7 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import workflow
+from . import asset_order
 from ..filters import field_matches, record_matches
 
 if TYPE_CHECKING:
@@ -304,12 +305,18 @@ class TaskSearch:
         offset = (page - 1) * limit
         kind, keys = self.walk
         if kind == "whole" and len(self.where) == 1 and not self.residual:
-            # The whole project: positions are 0..n-1, so a page is a range of the ordering index.
-            first = offset if not self.descending else self.all_count - page * limit
-            return self.db.execute(
+            # The whole project: the page is the tasks ranked [first, end) in position order, found
+            # through the asset block counts (a task has its asset's position), newest first if descending.
+            first, end = offset, offset + limit
+            if self.descending:
+                first, end = max(self.all_count - page * limit, 0), self.all_count - offset
+            start = asset_order.position_of_rank(self.db, self.project_id, first, "tasks")
+            if start is None or end <= first:
+                return []
+            rows = self.db.execute(
                 f"SELECT {self.columns} FROM tasks t {_JOIN} WHERE t.project_id = ? AND t.position >= ? "
-                f"AND t.position < ? ORDER BY t.position {'DESC' if self.descending else 'ASC'}",
-                (self.project_id, max(first, 0), first + limit)).fetchall()
+                "ORDER BY t.position LIMIT ?", (self.project_id, start, end - first)).fetchall()
+            return rows[::-1] if self.descending else rows
         found = []
         for index, row in enumerate(self._matches(min(offset + limit, MAX_CHUNK))):
             if index >= offset:

@@ -12,7 +12,8 @@ by :func:`add_tasks_for_assets` after the assets' bulk insert; a trigger makes l
 onto an asset its task's answer (with a history entry). A task's id is its asset's id with the
 last hex digit mirrored (``0``<->``f``): stable for seeded data, one index probe away.
 
-A page of a whole project is a range of positions (0..n-1, like its assets): O(limit + log n)
+A task has its asset's position (growing, with gaps where assets were deleted); a page of a
+whole project starts at the position :mod:`.asset_order` finds for its offset: O(limit + blocks)
 however deep. A page at one stage walks the (project, stage, position) index: O(offset +
 limit). Totals come from counters kept on every insert and move (``task_counts``), never from a scan;
 other filters walk the smallest index that holds their matches (:mod:`.task_query`). Deleting assets
@@ -156,14 +157,6 @@ def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int, *, missing
                    "SELECT project_id, stage, count(*) FROM tasks NOT INDEXED WHERE pk >= ? GROUP BY project_id, stage "
                    "ON CONFLICT (project_id, stage) DO UPDATE SET count = count + excluded.count", (first_task_pk,))
     return made
-
-
-def follow_asset_order(db: sqlite3.Connection, project_id: str, after: int) -> None:
-    """After a project's assets from position ``after`` on were renumbered (a delete), give their tasks
-    the same positions, in one statement (a per-row trigger made every row of a renumbering cost more
-    than the one before it: 16k assets took 24 s)."""
-    db.execute("UPDATE tasks SET position = (SELECT a.position FROM assets a WHERE a.pk = tasks.asset_pk) "
-               "WHERE project_id = ? AND position > ?", (project_id, after))
 
 
 def restore_after_import(db: sqlite3.Connection) -> int:

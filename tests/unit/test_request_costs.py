@@ -133,24 +133,32 @@ def test_writes_that_name_tasks_assets_or_batches_read_only_those(traced, monkey
         "Start": 0, "Label": 49, "Review": 1, "Complete": 0}
 
 
-@pytest.mark.parametrize("set_based", [64, 2])
-def test_deleting_assets_keeps_assets_and_tasks_in_one_gapless_order(traced, monkeypatch, set_based):
-    from mockango.records import projects as project_records
+@pytest.mark.parametrize("block_size", [1024, 2])
+def test_deleting_assets_keeps_assets_and_tasks_in_one_order_without_renumbering(traced, monkeypatch, block_size):
+    """Deletes leave gaps: no other asset or task moves, and pages still skip exactly what is gone."""
+    from mockango.records import asset_order
 
-    monkeypatch.setattr(project_records, "SET_BASED_RENUMBER", set_based)
-    hub, project, _ = traced
+    monkeypatch.setattr(asset_order, "BLOCK_SIZE", block_size)
+    hub, project, ran = traced
+    if block_size != 1024:  # the fixture's project was counted in blocks of the default size
+        with hub.store.write() as db:
+            asset_order.recount(db)
     user = hub.default_user
     before, _ = hub.find_assets(user, project.id, limit=50)
+    with hub.store.read() as db:
+        positions = dict(db.execute("SELECT id, position FROM assets WHERE project_id = ?", (project.id,)).fetchall())
     gone = [before[n]["_id"] for n in (0, 7, 8, 30, 49)]
+    ran.clear()
     assert hub.uploads.delete_assets(user, project.id, gone) == 5
+    assert not [q for q in ran if q.startswith(("UPDATE assets", "UPDATE tasks"))], "nothing is renumbered"
     kept = [a["_id"] for a in before if a["_id"] not in gone]
     assert [a["_id"] for a in hub.find_assets(user, project.id, limit=50)[0]] == kept
     assert [t["asset"] for t in hub.tasks.page(user, project.id, limit=50)[0]] == kept
     assert [t["asset"] for t in hub.tasks.page(user, project.id, page=9, limit=5)[0]] == kept[40:45]
     with hub.store.read() as db:
-        rows = db.execute("SELECT a.position, t.position FROM assets a JOIN tasks t ON t.asset_pk = a.pk "
+        rows = db.execute("SELECT a.id, a.position, t.position FROM assets a JOIN tasks t ON t.asset_pk = a.pk "
                           "WHERE a.project_id = ? ORDER BY a.position", (project.id,)).fetchall()
-    assert [tuple(r) for r in rows] == [(n, n) for n in range(45)]
+    assert [tuple(r) for r in rows] == [(i, positions[i], positions[i]) for i in kept]
 
 
 def test_requeue_with_every_option_moves_counts_and_records_each_task(traced):
