@@ -1,6 +1,6 @@
 """Pages of a whole project after deletes anywhere (gaps, not renumbering) against a brute-force list.
 
-Blocks of 4 positions keep the projects small while pages cross many block boundaries.
+Blocks of 16 and 4 positions keep the projects small while pages cross many block boundaries.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ BLOCK = 4
 
 @pytest.fixture
 def hub(monkeypatch):
-    monkeypatch.setattr(asset_order, "BLOCK_SIZE", BLOCK)
+    monkeypatch.setattr(asset_order, "BLOCK_SIZES", (4 * BLOCK, BLOCK))
     hub = Hub(populate=True)
     yield hub
     hub.close_store()
@@ -46,12 +46,13 @@ def assert_pages_match(hub: Hub, project_id: str, expected: list[str]) -> None:
 
 
 def stored_counts(hub: Hub, project_id: str) -> tuple[list[tuple], list[tuple]]:
-    """(the block counts kept, the block counts of the assets there are)."""
+    """(the (size, block, live) counts kept, the same counted from the assets there are)."""
     with hub.store.read() as db:
-        kept = db.execute("SELECT block, live FROM asset_blocks WHERE project_id = ? ORDER BY block",
+        kept = db.execute("SELECT size, block, live FROM asset_blocks WHERE project_id = ? ORDER BY size DESC, block",
                           (project_id,)).fetchall()
-        actual = db.execute("SELECT position / ?, count(*) FROM assets WHERE project_id = ? GROUP BY 1 ORDER BY 1",
-                            (BLOCK, project_id)).fetchall()
+        actual = [row for size in asset_order.BLOCK_SIZES for row in db.execute(
+            "SELECT ?1, position / ?1, count(*) FROM assets WHERE project_id = ?2 GROUP BY 2 ORDER BY 2",
+            (size, project_id))]
     return [tuple(r) for r in kept], [tuple(r) for r in actual]
 
 
@@ -73,7 +74,7 @@ def test_pages_after_random_deletes_and_appends_equal_the_brute_force_list(hub):
         expected += [a["_id"] for a in added]
         assert_pages_match(hub, project.id, expected)
         kept, actual = stored_counts(hub, project.id)
-        assert kept == actual and sum(live for _, live in kept) == len(expected)
+        assert kept == actual and sum(live for size, _, live in kept if size == BLOCK) == len(expected)
     assert hub.project_for(user, project.id).asset_count == len(expected)
 
 
@@ -101,13 +102,13 @@ def test_other_projects_keep_their_own_counts(hub):
     doomed = [a["_id"] for a in hub.find_assets(user, first.id, limit=9)[0]][2:6]
     hub.uploads.delete_assets(user, first.id, doomed)
     assert_pages_match(hub, second.id, [a["_id"] for a in hub.find_assets(user, second.id, limit=9)[0]])
-    assert stored_counts(hub, second.id)[0] == [(0, 4), (1, 4), (2, 1)]
+    assert stored_counts(hub, second.id)[0] == [(4 * BLOCK, 0, 9), (BLOCK, 0, 4), (BLOCK, 1, 4), (BLOCK, 2, 1)]
     with hub.store.write() as db:
         db.execute("DELETE FROM projects WHERE id = ?", (first.id,))
     assert stored_counts(hub, first.id) == ([], [])  # the counts go with their project
 
 
-def test_export_import_and_an_older_store_recount_the_blocks(hub, tmp_path):
+def test_export_import_and_an_older_store_recount_the_blocks(hub, tmp_path, monkeypatch):
     user = hub.default_user
     project = new_project(hub, 30)
     listed = [a["_id"] for a in hub.find_assets(user, project.id, limit=30)[0]]
@@ -119,7 +120,8 @@ def test_export_import_and_an_older_store_recount_the_blocks(hub, tmp_path):
     assert_pages_match(other, project.id, expected)
     assert stored_counts(other, project.id)[0] == stored_counts(hub, project.id)[0]
     other.close_store()
-    # A store file made before the counts existed: opening it counts them once.
+    # A store file made before the counts existed: opening it counts them once (at the schema's sizes).
+    monkeypatch.undo()
     stored = Hub(state=tmp_path / "state.sqlite3")
     stored.import_state(tmp_path / "state.json")
     with stored.store.write() as db:
@@ -127,6 +129,8 @@ def test_export_import_and_an_older_store_recount_the_blocks(hub, tmp_path):
     stored.close_store()
     reopened = Hub(state=tmp_path / "state.sqlite3")
     assert_pages_match(reopened, project.id, expected)
+    kept, actual = stored_counts(reopened, project.id)
+    assert kept == actual and len(kept) == 2
     reopened.close_store()
 
 
@@ -153,7 +157,8 @@ def test_a_deep_page_reads_the_block_counts_and_at_most_one_block_of_the_index(h
             plan = [row[3] for row in db.execute("EXPLAIN QUERY PLAN " + query)]
             assert len(plan) == 1 and plan[0].startswith("SEARCH") and "COVERING INDEX" in plan[0], plan
         ranks = [q for q in ran if "asset_blocks" in q]
-        assert len(ranks) == 2
+        assert len(ranks) == 4  # big blocks, then small ones within the big one, for assets and for tasks
         for query in ranks:
             plan = " ".join(row[3] for row in db.execute("EXPLAIN QUERY PLAN " + query))
-            assert "asset_blocks USING PRIMARY KEY (project_id=?)" in plan and "SCAN assets" not in plan, plan
+            assert "asset_blocks USING PRIMARY KEY (project_id=? AND size=? AND block>?" in plan, plan
+            assert "SCAN assets" not in plan and "SCAN tasks" not in plan, plan

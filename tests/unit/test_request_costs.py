@@ -133,14 +133,15 @@ def test_writes_that_name_tasks_assets_or_batches_read_only_those(traced, monkey
         "Start": 0, "Label": 49, "Review": 1, "Complete": 0}
 
 
-@pytest.mark.parametrize("block_size", [1024, 2])
-def test_deleting_assets_keeps_assets_and_tasks_in_one_order_without_renumbering(traced, monkeypatch, block_size):
+@pytest.mark.parametrize("block_sizes", [(65_536, 1_024), (4, 2)])
+def test_deleting_assets_keeps_assets_and_tasks_in_one_order_without_renumbering(traced, monkeypatch, block_sizes):
     """Deletes leave gaps: no other asset or task moves, and pages still skip exactly what is gone."""
     from mockango.records import asset_order
 
-    monkeypatch.setattr(asset_order, "BLOCK_SIZE", block_size)
+    default = asset_order.BLOCK_SIZES
+    monkeypatch.setattr(asset_order, "BLOCK_SIZES", block_sizes)
     hub, project, ran = traced
-    if block_size != 1024:  # the fixture's project was counted in blocks of the default size
+    if block_sizes != default:  # the fixture's project was counted in blocks of the default sizes
         with hub.store.write() as db:
             asset_order.recount(db)
     user = hub.default_user
