@@ -51,14 +51,15 @@ def next_position(db: sqlite3.Connection, project_id: str) -> int:
     return 0 if last is None else last + 1
 
 
-def count_added(db: sqlite3.Connection, first_pk: int) -> None:
-    """Count the assets inserted from ``first_pk`` on (one bulk insert) into their blocks."""
+def count_added(db: sqlite3.Connection, project_id: str, start: int, added: int) -> None:
+    """Count ``added`` new assets at positions ``start`` on (one bulk insert) into their blocks:
+    arithmetic on the range, one upsert per block touched, no read of the assets."""
     for size in BLOCK_SIZES:
-        db.execute("INSERT INTO asset_blocks (project_id, size, block, live) "
-                   "SELECT project_id, ?1, position / ?1, count(*) FROM assets NOT INDEXED WHERE pk >= ?2 "
-                   "GROUP BY project_id, position / ?1 "
-                   "ON CONFLICT (project_id, size, block) DO UPDATE SET live = live + excluded.live",
-                   (size, first_pk))
+        blocks = range(start // size, (start + added - 1) // size + 1)
+        db.executemany("INSERT INTO asset_blocks (project_id, size, block, live) VALUES (?, ?, ?, ?) "
+                       "ON CONFLICT (project_id, size, block) DO UPDATE SET live = live + excluded.live",
+                       [(project_id, size, block, min(start + added, (block + 1) * size) - max(start, block * size))
+                        for block in blocks])
 
 
 def count_removed(db: sqlite3.Connection, project_id: str, positions: Iterable[int]) -> None:

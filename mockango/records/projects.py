@@ -312,7 +312,7 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
         added += len(chunk)
     book.flush_counts()
     if added:
-        asset_order.count_added(db, first_pk)
+        asset_order.count_added(db, project_id, start, added)
         add_tasks_for_assets(db, first_pk)
     db.execute("UPDATE projects SET asset_count = asset_count + ? WHERE id = ?", (added, project_id))
     return added
