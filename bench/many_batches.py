@@ -4,7 +4,8 @@
 
 For each size it makes one project of that many assets, each in its own batch, in an
 in-memory Hub, then times (median ms over ``--repeat`` calls):
-- ``assets page 1``: ``GET /v2/project/{id}/assets``'s domain call (``Hub.find_assets``);
+- ``assets page 1``, ``assets last page, no gaps``: ``GET /v2/project/{id}/assets``'s domain call
+  (``Hub.find_assets``, limit 10) before any delete;
 - ``get_task``: one task by id (the project is checked, its batches are not needed);
 - ``upload 1 asset``: ``POST /v2/project/{id}/cloud`` with one asset in one named batch;
 - ``delete 1 asset``: ``DELETE /v2/project/{id}/assets`` of the last asset;
@@ -46,8 +47,10 @@ def measure(size: int, repeat: int, delete_repeat: int) -> dict:
         first = hub.find_assets(user, project.id, limit=1)[0][0]["_id"]
         hub.uploads.delete_assets(user, project.id, [first])
 
+    last = (size + 9) // 10
     figures = {
         "assets page 1": timed(lambda: hub.find_assets(user, project.id, page=1, limit=10), repeat),
+        "last page, no gaps": timed(lambda: hub.find_assets(user, project.id, page=last, limit=10), repeat),
         "get_task": timed(lambda: hub.tasks.get(user, task_id), repeat),
         "upload 1 asset": timed(upload, repeat),
         "delete 1 asset": timed(delete_last, repeat),

@@ -82,10 +82,17 @@ def recount(db: sqlite3.Connection) -> None:
 
 
 def position_of_rank(db: sqlite3.Connection, project_id: str, rank: int, table: str = "assets") -> int | None:
-    """The position of the project's ``rank``-th (0-based) live asset, or of its task (``table="tasks"``);
-    None past the last. Reads ~n/65,536 + 64 count rows and at most 1,023 index entries, never the project."""
+    """The position of a project's ``rank``-th (0-based) live asset, or of its task (``table="tasks"``);
+    None past the last. A project without gaps answers from its big blocks and one index probe;
+    else it reads ~n/65,536 + 64 count rows and at most 1,023 index entries, never the project."""
     if rank <= 0:
         return 0  # positions start at 0: "position >= 0" begins at the first
+    live = db.execute("SELECT coalesce(sum(live), 0) FROM asset_blocks WHERE project_id = ? AND size = ?",
+                      (project_id, BLOCK_SIZES[0])).fetchone()[0]
+    if rank >= live:
+        return None
+    if next_position(db, project_id) == live:  # no gaps: positions are 0..live-1
+        return rank
     low, high = 0, None  # the blocks (of the current size) that hold the rank
     block = 0
     for level, size in enumerate(BLOCK_SIZES):
