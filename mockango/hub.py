@@ -36,7 +36,7 @@ from . import plugin_types
 from .models import Organization, Plugin, Project, Session, User
 from .plugin_stages import PluginStages
 from .plugin_types import kind_of
-from .records import accounts, plugins, projects, schema, sessions
+from .records import accounts, plugins, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.journal import JOURNAL_SIZE, Journal
 from .records.plugins import Connections, PluginConnection, Plugins
@@ -87,6 +87,12 @@ def seeded_image(seed: int, schema_text: str) -> bytes:
     image = template.image()
     template.close()
     return image
+
+
+def _derive_after_import(db) -> None:
+    """What an import derives from the file's rows: tasks for assets that have none, the sessions' listings."""
+    restore_after_import(db)
+    session_pages.rebuild(db)
 
 
 class Hub:
@@ -143,6 +149,7 @@ class Hub:
             self._check_seed()
             self.restored = True
             with self.store.write() as db:
+                session_pages.ensure(db)  # a state file made before the listings' table
                 sessions.fail_interrupted(db)
         elif populate:
             self._load_seeded()
@@ -245,7 +252,7 @@ class Hub:
         self.clock.clear()
         self.connections.clear()
         # Tasks come with the file; assets an older file has no task for get a fresh one.
-        count = import_state(self.store, exported_tables(), data, source=path, finish=restore_after_import)
+        count = import_state(self.store, exported_tables(), data, source=path, finish=_derive_after_import)
         with self.store.write() as db:
             sessions.fail_interrupted(db)
         self._notify("reset", {})
@@ -779,13 +786,17 @@ class Hub:
         return [self._expire(session) for session in found]
 
     def page_sessions(self, organization_id: str, *, plugin_id: str | None = None, status: str | None = None,
-                      page: int = 1, limit: int = 50) -> tuple[list[Session], int]:
-        """One page of an organization's sessions, newest first, and how many match."""
+                      page: int = 1, limit: int = 50, with_logs: bool = True) -> tuple[list[Session], int]:
+        """One page of an organization's sessions, newest first, and how many match.
+
+        Its cost is O(limit + log n) in the organization's sessions, on any page, with any filter;
+        ``with_logs=False`` leaves the sessions' logs, imports and late answers unread.
+        """
         page, limit = paging(page, limit)
         if status is not None and status not in (models.RUNNING, *models.FINAL_STATUSES):
             raise InvalidRequest(f"'status' must be one of running, succeeded, failed, timed_out, got {status!r}")
         found, total = self.sessions.page(organization_id, plugin_id=plugin_id, status=status, page=page,
-                                          limit=limit)
+                                          limit=limit, with_logs=with_logs)
         return [self._expire(session) for session in found], total
 
     def all_sessions(self) -> list[Session]:

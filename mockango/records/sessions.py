@@ -14,6 +14,7 @@ from .. import models
 from ..ids import key_digest
 from ..models import Session
 from ..store import Store
+from . import session_pages
 from .values import from_json, to_json
 
 SCHEMA = """
@@ -105,6 +106,7 @@ def insert_session(db: sqlite3.Connection, session: Session, run_key: str) -> No
                 session.started_at + session.time_limit, session.status, session.connection_id, session.plugin_type))
     db.execute("INSERT INTO run_keys (digest, user_id, session_id) VALUES (?, ?, ?)",
                (key_digest(run_key), session.run_by, session.id))
+    session_pages.added(db, session.organization_id, session.plugin_id, session.status, session.id)
 
 
 def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any = None,
@@ -118,6 +120,8 @@ def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any
                          (status, None if message is None else to_json(message, "'response'"), reason, time.time(),
                           None if result is None else to_json(result, "the run's result"),
                           to_json(errors, "the answer's errors") if errors else None, session_id)).rowcount
+    if changed == 1:
+        session_pages.moved(db, session_id, models.RUNNING, status)
     return changed == 1
 
 
@@ -130,8 +134,12 @@ def add_late_answer(db: sqlite3.Connection, session_id: str, entry: str) -> None
 
 def fail_interrupted(db: sqlite3.Connection) -> int:
     """At start: runs that were in flight when the host stopped cannot finish any more."""
-    return db.execute("UPDATE sessions SET status = 'failed', reason = ?, ended_at = started_at "
-                      "WHERE status = 'running'", (RESTARTED,)).rowcount
+    running = [r[0] for r in db.execute("SELECT id FROM sessions WHERE status = 'running'")]
+    for session_id in running:
+        db.execute("UPDATE sessions SET status = 'failed', reason = ?, ended_at = started_at WHERE id = ?",
+                   (RESTARTED, session_id))
+        session_pages.moved(db, session_id, models.RUNNING, models.FAILED)
+    return len(running)
 
 
 class Sessions:
@@ -155,21 +163,18 @@ class Sessions:
         return (row[0], row[1]) if row else None
 
     def page(self, organization_id: str, *, plugin_id: str | None = None, status: str | None = None,
-             page: int = 1, limit: int = 50, newest_first: bool = True) -> tuple[list[Session], int]:
-        where, args = ["organization_id = ?"], [organization_id]
-        if plugin_id is not None:
-            where.append("plugin_id = ?")
-            args.append(plugin_id)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        order = "DESC" if newest_first else "ASC"
+             page: int = 1, limit: int = 50, newest_first: bool = True,
+             with_logs: bool = True) -> tuple[list[Session], int]:
+        """One page of a listing (see :mod:`.session_pages`: O(limit + log n)) and how many it holds."""
         with self.store.read() as db:
-            total = db.execute(f"SELECT count(*) FROM sessions WHERE {' AND '.join(where)}", args).fetchone()[0]
-            rows = db.execute(f"SELECT * FROM sessions WHERE {' AND '.join(where)} "
-                              f"ORDER BY started_at {order}, rowid {order} LIMIT ? OFFSET ?",
-                              (*args, limit, (page - 1) * limit)).fetchall()
-            return [session_from(db, row) for row in rows], total
+            ids, total = session_pages.window(db, organization_id, plugin_id=plugin_id or session_pages.ANY,
+                                              status=status or session_pages.ANY, page=page, limit=limit,
+                                              newest_first=newest_first)
+            found = []
+            for session_id in ids:
+                row = db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+                found.append(session_from(db, row, with_logs=with_logs))
+            return found, total
 
     def last_log(self, session_id: str) -> dict | None:
         with self.store.read() as db:
