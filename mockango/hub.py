@@ -762,11 +762,14 @@ class Hub:
         return timed_out_reason(session.time_limit, connected=connected, agents=agents,
                                 last_log=self.sessions.last_log(session.id))
 
-    def _expire(self, session: Session) -> Session:
-        """End a running session past its deadline (the clock does it too; reads must not wait for it)."""
+    def _expire(self, session: Session, **reading: Any) -> Session:
+        """End a running session past its deadline (the clock does it too; reads must not wait for it).
+
+        ``reading``: how to read it again once ended (``with_logs``, ``logs_from`` of :meth:`Sessions.get`).
+        """
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
             self._finish(session.id, models.TIMED_OUT, reason=self._timeout_reason(session))
-            return self.sessions.get(session.id) or session
+            return self.sessions.get(session.id, **reading) or session
         return session
 
     def _expire_by_clock(self, session_id: str) -> None:
@@ -774,11 +777,12 @@ class Hub:
         if session is not None:
             self._expire(session)
 
-    def get_session(self, session_id: str, *, organization_id: str | None = None) -> Session:
-        session = self.sessions.get(session_id)
+    def get_session(self, session_id: str, *, organization_id: str | None = None, logs_from: int = 0) -> Session:
+        """One session; ``logs_from``: only its log lines from that index on (0: all), read by an index range."""
+        session = self.sessions.get(session_id, logs_from=logs_from)
         if session is None or (organization_id and session.organization_id != organization_id):
             raise NotFound(f"session '{session_id}' not found")
-        return self._expire(session)
+        return self._expire(session, logs_from=logs_from)
 
     def list_sessions(self, organization_id: str, plugin_id: str | None = None) -> list[Session]:
         """Every session of an organization (of one plugin), oldest first. Prefer :meth:`page_sessions`."""
@@ -808,15 +812,18 @@ class Hub:
     def session_count(self) -> int:
         return self.sessions.count()
 
-    def wait_session(self, session_id: str, timeout: float | None = None) -> Session:
-        """Block until the session ends (succeeded, failed or timed out); return it."""
+    def wait_session(self, session_id: str, timeout: float | None = None, *, logs_from: int = 0) -> Session:
+        """Block until the session ends (succeeded, failed or timed out); return it (its log lines from
+        ``logs_from`` on). While it waits it reads only the session's row, however much it logs."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._changed:
                 generation = self._generation
-            session = self.get_session(session_id)
-            if session.finished:
-                return session
+            session = self.sessions.get(session_id, with_logs=False)
+            if session is None:
+                raise NotFound(f"session '{session_id}' not found")
+            if self._expire(session, with_logs=False).finished:
+                return self.get_session(session_id, logs_from=logs_from)
             remaining = session.deadline - time.monotonic()
             if end is not None:
                 remaining = min(remaining, end - time.monotonic())

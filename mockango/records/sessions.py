@@ -72,7 +72,9 @@ EXPORTED = ("sessions", "session_logs", "session_imports", "session_late_answers
 RESTARTED = "mockango restarted while the run was in flight"
 
 
-def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = True) -> Session:
+def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = True, logs_from: int = 0) -> Session:
+    """The session of a ``sessions`` row; ``with_logs``: with its logs (from line ``logs_from`` on, read by
+    its index range: a live page asks only for the lines it has not shown), imports and late answers."""
     session = Session(id=row["id"], plugin_id=row["plugin_id"], project_id=row["project_id"],
                       organization_id=row["organization_id"], run_by=row["run_by"], event=json.loads(row["event"]),
                       deadline=time.monotonic() + (row["deadline_at"] - time.time()), time_limit=row["time_limit"],
@@ -82,8 +84,9 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
                       errors=from_json(row["errors"]) or [])
     if with_logs:
         session.logs = [json.loads(r[0]) for r in
-                        db.execute("SELECT entry FROM session_logs WHERE session_id = ? ORDER BY seq", (row["id"],))]
-        if row["dropped_logs"]:
+                        db.execute("SELECT entry FROM session_logs WHERE session_id = ? AND seq >= ? ORDER BY seq",
+                                   (row["id"], logs_from))]
+        if row["dropped_logs"] and logs_from <= row["log_count"]:  # the note after the kept lines
             session.logs.append({"session": row["id"], "level": "WARNING", "truncated": True,
                                  "msg": f"{row['dropped_logs']} more log line(s) were dropped: the session kept the "
                                         f"first {row['log_count']} (the host's limit per session)",
@@ -148,12 +151,12 @@ class Sessions:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def get(self, session_id: Any, *, with_logs: bool = True) -> Session | None:
+    def get(self, session_id: Any, *, with_logs: bool = True, logs_from: int = 0) -> Session | None:
         if not isinstance(session_id, str):
             return None
         with self.store.read() as db:
             row = db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-            return session_from(db, row, with_logs=with_logs) if row else None
+            return session_from(db, row, with_logs=with_logs, logs_from=logs_from) if row else None
 
     def by_key(self, api_key: str) -> tuple[str, str] | None:
         """(user id, session id) of the run whose event carried this key."""
