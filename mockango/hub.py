@@ -141,6 +141,7 @@ class Hub:
         self.connections = Connections(self._changed)
         self.journal = Journal()
         self.clock = SessionClock(self._expire_by_clock)
+        self._listeners.append(self._forget_ended_runs)
         self.last_heartbeat = self.connections.last_heartbeat
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
@@ -217,6 +218,25 @@ class Hub:
         """Close the store's connections (``mockango serve`` at exit); the Hub is unusable after."""
         self.close()
         self.store.close()
+
+    def held_in_memory(self) -> dict[str, int]:
+        """How many entries each of the Hub's in-process books holds (everything else is in the store).
+
+        Runs in flight and live connections have entries; an ended run has none (its timer is
+        forgotten), and the journal is bounded (:data:`~mockango.records.journal.JOURNAL_SIZE`).
+        ``bench/memory.py`` prints these, and a test checks that finished runs leave nothing here.
+        """
+        with self._changed:
+            connections = {"connections": len(self.connections.plugin_of),
+                           "connected plugins": len(self.connections.by_plugin),
+                           "heartbeats": len(self.connections.heartbeats)}
+        return {"run timers": len(self.clock), **connections, "journal entries": len(self.journal),
+                "listeners": len(self._listeners)}
+
+    def _forget_ended_runs(self, kind: str, payload: dict) -> None:
+        """Every ending of a run is notified as ``session`` with its final status: the clock drops its timer."""
+        if kind == "session" and payload.get("status") in models.FINAL_STATUSES:
+            self.clock.forget(payload["id"])
 
     def subscribe(self, listener) -> None:
         """Call ``listener(kind, payload)`` after every change (the dashboard uses it)."""
