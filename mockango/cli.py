@@ -160,6 +160,8 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
         except MockangoError as exc:
             server.server_close()
             raise click.ClickException(exc.message)
+        if hub.import_worker is not None:
+            hub.import_worker.start()  # big imports are parsed in it; starting now spares the first one the wait
         if discarded:
             click.echo(discarded + "\n")
         _print_banner(hub, plugin, seed, kept)

@@ -19,6 +19,7 @@ import copy
 import functools
 import itertools
 import json
+import logging
 import os
 import threading
 import time
@@ -32,6 +33,7 @@ from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, No
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
+from .import_worker import ImportWorker, WorkerUnavailable, prepare_body
 from . import plugin_types
 from .models import Organization, Plugin, Project, Session, User
 from .plugin_stages import PluginStages
@@ -55,6 +57,8 @@ from .store import Store
 from .timeout_reason import timed_out_reason
 from .type_runs import TypeRuns
 from .uploads import Uploads, keep_url_secret
+
+logger = logging.getLogger(__name__)
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
 
@@ -158,6 +162,8 @@ class Hub:
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
         self.faults = Faults(seed=seed)
         """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
+        self.import_worker = None if self.store.memory else ImportWorker(self.store.path)
+        """Parses and validates big label imports in another process (file stores only): see :mod:`.import_worker`."""
 
     # ------------------------------------------------------------------ state
 
@@ -210,9 +216,11 @@ class Hub:
         self._notify("reset", {})
 
     def close(self) -> None:
-        """Stop the Hub's background work (heartbeat checks, the run clock); the store stays open."""
+        """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
         self.rest_plugins.close()
         self.clock.close()
+        if self.import_worker is not None:
+            self.import_worker.close()
 
     def close_store(self) -> None:
         """Close the store's connections (``mockango serve`` at exit); the Hub is unusable after."""
@@ -871,4 +879,30 @@ class Hub:
         project = self.project_for(user, project_id)
         summary = import_labels(self, project, labels, session_id=session_id)
         self._notify("labels", {"project": project.id, "session": session_id})
+        return summary
+
+    def import_label_body(self, user: User, raw: bytes, *, session_id: str | None = None) -> dict:
+        """``POST /v2/import/labels`` from its raw body (``{"project": ..., "jsonContent": [...]}``).
+
+        Answers as :meth:`import_labels` does. A big body is parsed and validated by the import
+        worker (another process: the server's other requests keep the GIL meanwhile); only the
+        check of who may import and the write happen here.
+        """
+        from .records.labels import store_import
+
+        answer = None
+        if self.import_worker is not None and self.import_worker.wants(raw):
+            try:
+                answer = self.import_worker.prepare(raw, self.base_url)
+                if answer.project_id is not None:
+                    self.project_for(user, answer.project_id)  # another organization's project: not found
+                answer.raise_error()
+            except WorkerUnavailable as exc:
+                logger.warning("%s; importing in the server instead", exc)
+                answer = None
+        if answer is None:
+            answer = prepare_body(self.projects, raw, self.base_url, user.organization_id)
+            answer.raise_error()
+        summary = store_import(self.store, answer.prepared, session_id=session_id)
+        self._notify("labels", {"project": answer.project_id, "session": session_id})
         return summary

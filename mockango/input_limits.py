@@ -98,6 +98,16 @@ def loads(text: str | bytes, *, where: str = "the body") -> Any:
     return value
 
 
+def loads_object(raw: bytes) -> dict:
+    """A request body that must be one JSON object (strict, as :func:`loads`); :class:`InvalidRequest` else."""
+    if not raw.strip():
+        raise InvalidRequest("the request needs a JSON body (Content-Type: application/json)")
+    body = loads(raw)
+    if not isinstance(body, dict):
+        raise InvalidRequest(f"the body must be a JSON object, got {type(body).__name__}")
+    return body
+
+
 def _within_depth(node: Any, depth: int, max_depth: int) -> bool:
     """Whether no container under ``node`` (at ``depth``) is deeper than ``max_depth``; recursion
     is bounded by ``max_depth`` itself."""

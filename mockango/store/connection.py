@@ -19,6 +19,7 @@ WRITER_CACHE_KB = 64 * 1024  # the writer's page cache: bulk inserts into big in
 WAL_KEPT_BYTES = 64 * 1024 * 1024
 READERS_KEPT = 8  # idle reader connections kept open in file mode (more are opened on demand)
 BUSY_TIMEOUT_MS = 10_000
+OLDEST_SQLITE = (3, 33, 0)  # UPDATE ... FROM (a label import's one-statement write)
 
 
 def _describe(exc: BaseException, path: str) -> StorageError:
@@ -52,17 +53,32 @@ def _opening_error(exc: StorageError, path: str) -> StorageError:
 class Store:
     """One SQLite database with the Hub's schema: a file (``path``) or memory (``path=None``)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "", image: bytes | None = None) -> None:
+    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "", image: bytes | None = None,
+                 readonly: bool = False) -> None:
         """Open (or create) the database; ``image`` (memory mode): start from a copy of another store's
-        :meth:`image` made with the same ``schema`` instead of running the schema (5x faster)."""
+        :meth:`image` made with the same ``schema`` instead of running the schema (5x faster).
+
+        ``readonly`` opens an existing file for reading only (another process's store, e.g. the
+        import worker's view of ``mockango serve``'s file): no writer, no schema; :meth:`write` refuses.
+        """
         self.path = None if path is None else Path(path)
         self.memory = path is None
         self.schema = schema
+        self.readonly = readonly
+        if sqlite3.sqlite_version_info < OLDEST_SQLITE:
+            raise StorageError(f"mockango needs SQLite {'.'.join(map(str, OLDEST_SQLITE))} or newer, and this "
+                               f"Python uses SQLite {sqlite3.sqlite_version}: use a Python built with a newer "
+                               "one (python.org's installers, pyenv or uv builds on a current OS all are)")
+        if readonly and self.memory:
+            raise ValueError("a read-only store reads a file: give its path")
         self._lock = threading.RLock()  # the writer's (in memory: every access's)
         self._local = threading.local()  # .writing: this thread is inside write()
         self._readers: queue.SimpleQueue[sqlite3.Connection] = queue.SimpleQueue()
         self._closed = False
         self._baseline = False
+        self._writer: sqlite3.Connection | None = None
+        if readonly:
+            return
         try:
             self._writer = self._connect()
             self._writer.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
@@ -71,7 +87,7 @@ class Store:
             else:
                 self._apply_schema()
         except StorageError as exc:
-            if hasattr(self, "_writer"):
+            if self._writer is not None:
                 self._writer.close()
             raise _opening_error(exc, self.where) from exc.__cause__
 
@@ -84,6 +100,12 @@ class Store:
     def _connect(self) -> sqlite3.Connection:
         target = ":memory:" if self.memory else str(self.path)
         try:
+            if self.readonly:
+                db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
+                                     check_same_thread=False)
+                db.row_factory = sqlite3.Row
+                db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                return db
             db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
             db.row_factory = sqlite3.Row
             db.execute("PRAGMA foreign_keys = ON")
@@ -141,6 +163,8 @@ class Store:
         ``sqlite3`` errors become :class:`StorageError`; anything the block raises is re-raised
         after the rollback, so a refused request leaves nothing behind.
         """
+        if self._writer is None:
+            raise StorageError(f"{self.where} was opened read-only: this store cannot write")
         with self._lock:
             if getattr(self._local, "writing", False):  # nested: part of the outer transaction
                 yield self._writer
@@ -268,8 +292,9 @@ class Store:
         self._closed = True
         self._drop_readers()
         with self._lock:
-            with contextlib.suppress(sqlite3.Error):
-                self._writer.close()
+            if self._writer is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    self._writer.close()
 
 
 def _statements(schema: str) -> list[str]:

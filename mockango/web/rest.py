@@ -27,13 +27,7 @@ def json_body() -> dict:
 
     Read whatever the Content-Type says, as the real host does for its SDK's bodies.
     """
-    raw = read_body()
-    if not raw.strip():
-        raise InvalidRequest("the request needs a JSON body (Content-Type: application/json)")
-    body = input_limits.loads(raw)
-    if not isinstance(body, dict):
-        raise InvalidRequest(f"the body must be a JSON object, got {type(body).__name__}")
-    return body
+    return input_limits.loads_object(read_body())
 
 
 def _filters_from_query() -> dict:
@@ -76,12 +70,8 @@ def list_projects():
 @blueprint.post("/import/labels")
 def import_labels():
     user = current_user()
-    body = json_body()
-    if "jsonContent" not in body:
-        raise InvalidRequest("the body needs 'jsonContent': the list of label items to import")
     session_id = hub().session_for_key(request_api_key())
-    summary = hub().import_labels(user, body.get("project"), body["jsonContent"], session_id=session_id,
-                                  private=True)
+    summary = hub().import_label_body(user, read_body(), session_id=session_id)
     return success({"imported": summary})
 
 
