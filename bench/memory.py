@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import gc
 import itertools
-import json
 import logging
 import sys
 import tempfile
@@ -33,29 +32,17 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(ROOT / "bench"))
+
+from load import run_callback  # noqa: E402  (the load bench's run, so both measure the same work)
+from scale import rss_mb  # noqa: E402
+
 from mockango import MockAngo  # noqa: E402
 from mockango.hub import Hub  # noqa: E402
-from plugin_client import SDK, BatchModelPlugin, run  # noqa: E402
-
-BOX = {"x": 10, "y": 20, "width": 30, "height": 40}
+from mockango.records.journal import Journal  # noqa: E402
+from plugin_client import BatchModelPlugin, run  # noqa: E402
 CLIENT_PARTS = ("plugin_client", "requests", "urllib3", "socketio/client", "engineio/client", "websocket",
-                "bench/memory.py", "http/client", "simple_websocket/ws")
-
-
-def callback_for(url: str):
-    def callback(data: dict) -> str:
-        session, logger = data["session"], data["logger"]
-        asset = json.loads(data["configJSON"])["asset"]
-        logger.info(f"session {session}: start on {asset}")
-        with SDK(data["apiKey"], url) as sdk:
-            sdk.get_assets(data["projectId"], external_id=asset)
-            schema_id = data["categorySchema"][0]["schemaId"]
-            sdk.import_labels(data["projectId"], [{"externalId": asset,
-                                                   "objects": [{"schemaId": schema_id, "bounding-box": BOX}]}])
-        logger.info(f"session {session}: imported {asset}")
-        return f"done {session}"
-
-    return callback
+                "bench/memory.py", "bench/load.py", "http/client", "simple_websocket/ws")
 
 
 def drive(url: str, api_key: str, plugin_id: str, project_id: str, assets: list[str], count: int,
@@ -94,14 +81,6 @@ def drive(url: str, api_key: str, plugin_id: str, project_id: str, assets: list[
 def books(hub: Hub) -> dict[str, int]:
     """The sizes of the Hub's in-memory structures that could grow with runs."""
     return hub.held_in_memory()
-
-
-def rss_mb() -> float:
-    gc.collect()
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 class Answering:
@@ -150,6 +129,9 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--frames", action="store_true", help="show whole tracebacks, library frames too")
+    parser.add_argument("--journal", type=int, default=None, metavar="N",
+                        help="a journal of N entries instead of the host's 10,000, so it is full after the warm-up "
+                             "and what it holds (bounded) is not counted as growth")
     parser.add_argument("--rss-runs", type=int, default=0, metavar="N",
                         help="instead: N runs in process on a SQLite file, printing RSS as they go")
     parser.add_argument("--every", type=int, default=10_000)
@@ -160,13 +142,15 @@ def main() -> int:
     logging.getLogger("plugin_client").setLevel(logging.WARNING)
     with tempfile.TemporaryDirectory() as folder:
         hub = Hub(state=Path(folder) / "state.sqlite3", files_dir=Path(folder) / "files", run_timeout=60)
+        if options.journal is not None:
+            hub.journal = Journal(size=options.journal)
         with MockAngo(hub=hub) as server:
             project = hub.create_project("memory", {"tools": [{"schemaId": "car-box", "tool": "bounding-box",
                                                                                  "title": "Car"}]},
                                          assets=[{"data": f"https://example.com/{n}.jpg", "externalId": f"a{n}"}
                                                  for n in range(200)])
             plugin = hub.create_plugin("memory", class_names=["Car"])
-            client = BatchModelPlugin(plugin.id, plugin.secret, callback_for(server.url))
+            client = BatchModelPlugin(plugin.id, plugin.secret, run_callback(server.url, plugin.id))
             thread = threading.Thread(target=run, args=(client, server.url), kwargs={"connector": "WS"}, daemon=True)
             thread.start()
             hub.wait_live(plugin.id, timeout=20)

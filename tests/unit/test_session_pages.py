@@ -117,14 +117,19 @@ def test_organizations_have_listings_of_their_own(hub_with_plugins):
     assert len(ours) == 5
 
 
-def test_a_restart_fails_the_runs_in_flight_in_their_places(tmp_path):
-    state = tmp_path / "state.sqlite3"
+def runs_on_a_file(state, *, started: int, ended: int, seed: int):
+    """A Hub on ``state`` with one plugin and ``started`` runs, ``ended`` of them ended in a random order."""
     hub = Hub(seed=0, state=state)
     plugin = hub.create_plugin("p")
     hub.authenticate_plugin(plugin.id, plugin.secret, FakeConnection(f"c-{plugin.id}"))
-    rng = random.Random(5)
-    running = start_runs(hub, [plugin], 12, rng)
-    finish_in_random_order(hub, running, rng, 6)
+    rng = random.Random(seed)
+    finish_in_random_order(hub, start_runs(hub, [plugin], started, rng), rng, ended)
+    return hub, plugin
+
+
+def test_a_restart_fails_the_runs_in_flight_in_their_places(tmp_path):
+    state = tmp_path / "state.sqlite3"
+    hub, plugin = runs_on_a_file(state, started=12, ended=6, seed=5)
     hub.close_store()
     again = Hub(seed=0, state=state)
     assert again.page_sessions(again.default_organization.id, status="running")[1] == 0
@@ -135,12 +140,7 @@ def test_a_restart_fails_the_runs_in_flight_in_their_places(tmp_path):
 
 def test_a_state_file_without_positions_gets_them_at_start_and_an_import_rebuilds_them(tmp_path):
     state = tmp_path / "state.sqlite3"
-    hub = Hub(seed=0, state=state)
-    plugin = hub.create_plugin("p")
-    hub.authenticate_plugin(plugin.id, plugin.secret, FakeConnection(f"c-{plugin.id}"))
-    rng = random.Random(6)
-    running = start_runs(hub, [plugin], 10, rng)
-    finish_in_random_order(hub, running, rng, 10)
+    hub, plugin = runs_on_a_file(state, started=10, ended=10, seed=6)
     exported = tmp_path / "export.json"
     hub.export_state(exported)
     with hub.store.write() as db:  # as a file made before the listings' table
