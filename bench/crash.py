@@ -61,10 +61,11 @@ def free_port() -> int:
 class Served:
     """One ``mockango serve`` process on a free port, its output drained by a thread."""
 
-    def __init__(self, state: Path, *, fresh: bool) -> None:
+    def __init__(self, state: Path, *, fresh: bool, options: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "mockango.cli", "serve", "--port", str(self.port), "--state", str(state)]
+        command = [sys.executable, "-m", "mockango.cli", "serve", "--port", str(self.port), "--state", str(state),
+                   *options]
         if fresh:
             command.append("--fresh")
         self.process = subprocess.Popen(command, cwd=state.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,

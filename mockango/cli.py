@@ -72,7 +72,8 @@ def what_fresh_discards(path: Path) -> str | None:
             "running with the old id and secret are refused: restart them with the ones below.")
 
 
-def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False) -> tuple[Hub, str]:
+def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False,
+             import_worker: bool = False) -> tuple[Hub, str]:
     """The Hub kept in ``state_path`` and a line saying where its state came from; errors as one line."""
     path = Path(state_path)
     old_json = path.parent / OLD_STATE
@@ -82,7 +83,7 @@ def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fres
         if fresh:
             _remove_database(path)
         hub = Hub(seed=seed, run_timeout=run_timeout, state=path,
-                  files_dir=path.parent / "files")
+                  files_dir=path.parent / "files", import_worker=import_worker)
     except OSError as exc:
         raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
     except MockangoError as exc:
@@ -124,8 +125,12 @@ def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fres
               help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).")
 @click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True, type=click.IntRange(min=1),
               help="Open connections served at once (each plugin socket is one); more get 503.")
+@click.option("--import-worker/--no-import-worker", default=True, show_default=True,
+              help="Parse and validate label imports of 128 KiB or more in a separate process, so other "
+                   "requests stay fast while one runs; --no-import-worker does it in the request's thread.")
 def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          import_path: str | None, verbose: bool, max_body: int, read_timeout: float, max_connections: int) -> None:
+          import_path: str | None, verbose: bool, max_body: int, read_timeout: float, max_connections: int,
+          import_worker: bool) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
     Prints the dashboard link, the API key, and the commands that connect the example
@@ -136,7 +141,7 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
     # imports from ~54 to ~39 ms in back-to-back runs (README, "Performance pass").
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
     discarded = what_fresh_discards(Path(state_path)) if fresh else None
-    hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh)
+    hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh, import_worker=import_worker)
     try:
         if import_path:
             try:

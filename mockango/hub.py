@@ -111,7 +111,8 @@ class Hub:
     def __init__(self, *, seed: int = 0, run_timeout: float = 300.0, heartbeat_timeout: float = 150.0,
                  base_url: str = "http://127.0.0.1:8080", populate: bool = True,
                  state: str | os.PathLike | None = None, log_line_limit: int = LOG_LINE_LIMIT,
-                 log_count_limit: int = LOG_COUNT_LIMIT, files_dir: str | os.PathLike | None = None) -> None:
+                 log_count_limit: int = LOG_COUNT_LIMIT, files_dir: str | os.PathLike | None = None,
+                 import_worker: bool = True) -> None:
         self.seed = seed
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
@@ -162,8 +163,9 @@ class Hub:
         self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
         self.faults = Faults(seed=seed)
         """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
-        self.import_worker = None if self.store.memory else ImportWorker(self.store.path)
-        """Parses and validates big label imports in another process (file stores only): see :mod:`.import_worker`."""
+        self.import_worker = ImportWorker(self.store.path) if import_worker and not self.store.memory else None
+        """Parses and validates big label imports in another process (file stores only; None: every
+        import runs in its request's thread): see :mod:`.import_worker`."""
 
     # ------------------------------------------------------------------ state
 

@@ -294,3 +294,22 @@ def test_the_worker_follows_a_reset_of_the_host(host, project):
         assert answer.status_code == 200, answer.text
         assert host.hub.projects.get(target.id).pre_labeled_count == 1
     assert worker.answered == 3
+
+
+def test_serve_without_the_worker_imports_in_its_own_thread(tmp_path):
+    serve, banner = serving.start_serve([sys.executable, "-m", "mockango.cli"], tmp_path, "--no-import-worker")
+    try:
+        assert worker_children(serve.pid) == []
+        url = re.search(r"mockango is serving at (\S+)", banner).group(1)
+        api_key = serving.printed(banner, "API key")
+        project = requests.get(f"{url}/v2/listProjects", headers={"apikey": api_key}, timeout=10).json()[
+            "data"]["projects"][0]
+        items = [{"externalId": "001-someone.png", "objects": []}] * 3000
+        answer = requests.post(f"{url}/v2/import/labels", json={"project": project["_id"], "jsonContent": items},
+                               headers={"apikey": api_key}, timeout=60)
+        assert answer.status_code == 200, answer.text[:2000]
+        assert answer.json()["data"]["imported"]["items"] == 3000
+        assert worker_children(serve.pid) == []
+    finally:
+        out = serving.stop_process(serve)
+    assert "Traceback" not in out
