@@ -28,8 +28,7 @@ def resolve(project: Project, names_or_ids: Any, where: str) -> list[str]:
     """Batch ids for a list of batch ids or names, or :class:`InvalidRequest` naming the unknown one."""
     if not isinstance(names_or_ids, list):
         raise InvalidRequest(f"{where} must be a list of batch ids or names")
-    by_name = {b.name: b.id for b in project.batches}
-    ids = project.batch_ids()
+    ids, by_name = project.named_batches(names_or_ids)
     resolved = []
     for index, value in enumerate(names_or_ids):
         if not isinstance(value, str):
@@ -110,7 +109,7 @@ def assign(hub: Hub, user: User, body: Any) -> dict:
     if not batch_ids:
         raise InvalidRequest("batches must name at least one batch")
     with hub.store.write() as db:
-        rows = db.execute("SELECT id, pk, batches FROM assets WHERE project_id = ? AND id IN "
+        rows = db.execute("SELECT id, pk, batches FROM assets WHERE +project_id = ? AND id IN "
                           "(SELECT value FROM json_each(?))", (project.id, json.dumps(asset_ids))).fetchall()
         found = {r["id"]: r for r in rows}
         for index, asset_id in enumerate(asset_ids):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import time
 from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 
@@ -87,10 +88,20 @@ class Project:
     description: str
     organization_id: str
     category_schema: dict
-    batches: list[Batch] = field(default_factory=list)
     asset_count: int = 0
     created_at: float = field(default_factory=time.time)
     pre_labeled_count: int = 0
+    batch_loader: Callable[[], list[Batch]] | None = field(default=None, repr=False, compare=False)
+    """Reads the batches on first use: a project may have very many, and most requests need none."""
+    _batches: list[Batch] | None = field(default=None, repr=False, compare=False)
+    batch_finder: Callable[[list[str]], list[Batch]] | None = field(default=None, repr=False, compare=False)
+    """The batches whose id or name is one of the given, in order: a lookup, not a read of them all."""
+
+    @property
+    def batches(self) -> list[Batch]:
+        if self._batches is None:
+            self._batches = self.batch_loader() if self.batch_loader is not None else []
+        return self._batches
 
     def tools(self) -> list[dict]:
         return self.category_schema.get("tools", [])
@@ -98,13 +109,19 @@ class Project:
     def batch_ids(self) -> set[str]:
         return {b.id for b in self.batches}
 
-    def to_dict(self) -> dict:
+    def named_batches(self, ids_or_names: list[str]) -> tuple[set[str], dict[str, str]]:
+        """Of the given values, the batch ids, and the batch names with their ids (the last batch of a
+        name wins, as it always has here)."""
+        found = self.batch_finder(ids_or_names) if self.batch_finder is not None else self.batches
+        return {b.id for b in found}, {b.name: b.id for b in found}
+
+    def to_dict(self, *, with_batches: bool = True) -> dict:
         return {
             "_id": self.id,
             "name": self.name,
             "description": self.description,
             "categorySchema": copy.deepcopy(self.category_schema),
-            "batches": [b.to_dict() for b in self.batches],
+            "batches": [b.to_dict() for b in self.batches] if with_batches else [],
             "organization": self.organization_id,
             "assetCount": self.asset_count,
             "createdAt": iso_time(self.created_at),

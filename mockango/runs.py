@@ -56,10 +56,11 @@ def batch_ids_for(project: Project, batches: Iterable[str] | None) -> list[str]:
         return []
     if isinstance(batches, str) or not isinstance(batches, Iterable):
         raise InvalidRequest("'batches' must be a list of batch names or ids")
+    batches = list(batches)
     ids = []
-    by_name = {b.name: b.id for b in project.batches}
+    known_ids, by_name = project.named_batches(batches)
     for item in batches:
-        if item in project.batch_ids():
+        if item in known_ids:
             ids.append(item)
         elif item in by_name:
             ids.append(by_name[item])

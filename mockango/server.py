@@ -111,6 +111,7 @@ class MockAngo:
                  read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
         self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
         self._host, self._port = host, port
+        self._chosen_project: str | None = None
         self._limits = {"max_body": max_body, "read_timeout": read_timeout, "max_connections": max_connections}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
@@ -164,11 +165,21 @@ class MockAngo:
 
     @property
     def project_id(self) -> str:
-        """The default project ("Demo detection")."""
-        return self.hub.default_project.id
+        """The project every helper here uses when given none: the one :meth:`use_project` chose,
+        else the demo project ("Demo detection")."""
+        return self._chosen_project or self.hub.default_project.id
+
+    def use_project(self, project_id: str | None) -> None:
+        """Make ``project_id`` the default project of runs and of every helper (``tasks``, ``assets``,
+        ``set_stages``, ``create_batch``, ``export``, ``issues``...); None goes back to the demo project."""
+        if project_id is not None:
+            self.hub.projects.require(project_id)
+        self._chosen_project = project_id
 
     def reset(self) -> None:
-        """Back to the seeded data: no plugins, no sessions, no labels, no faults, a new API key."""
+        """Back to the seeded data: no plugins, no sessions, no labels, no faults, a new API key;
+        the demo project is the default again."""
+        self._chosen_project = None
         self.hub.reset()
         self.hub.faults.clear()
         self.hub.faults.seed = self.hub.seed

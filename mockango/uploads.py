@@ -177,27 +177,22 @@ class Uploads:
             raise InvalidRequest("assets must be a non-empty list of asset ids")
         project = self._hub.project_for(user, project_id)
         with self._hub.store.write() as db:
-            rows = db.execute("SELECT id, pk, position, pre_labeled FROM assets WHERE project_id = ? AND id IN "
+            rows = db.execute("SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
                               "(SELECT value FROM json_each(?))", (project.id, json.dumps(asset_ids))).fetchall()
             found = {r["id"] for r in rows}
             for index, asset_id in enumerate(asset_ids):
                 if asset_id not in found:
                     raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
             pks = json.dumps([r["pk"] for r in rows])
+            # Only the batches the deleted assets are in (a project may have one batch per asset).
             db.execute("UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
-                       "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?))) "
-                       "WHERE project_id = ?", (pks, project.id))
+                       "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?1))) "
+                       "WHERE id IN (SELECT batch_id FROM asset_batches WHERE asset_pk IN "
+                       "(SELECT value FROM json_each(?1)))", (pks,))
             self._hub.tasks.forget(db, pks)
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
                        "WHERE id = ?", (len(rows), sum(r["pre_labeled"] for r in rows), project.id))
-            first = min(r["position"] for r in rows)
-            later = db.execute("SELECT pk FROM assets WHERE project_id = ? AND position > ? ORDER BY position",
-                               (project.id, first)).fetchall()
-            # Two steps, so the unique (project, position) index never sees two assets at one place.
-            db.executemany("UPDATE assets SET position = ? WHERE pk = ?",
-                           [(-(first + offset) - 1, r["pk"]) for offset, r in enumerate(later)])
-            db.execute("UPDATE assets SET position = -position - 1 WHERE project_id = ? AND position < 0",
-                       (project.id,))
+            project_rows.close_gaps(db, project.id, [r["position"] for r in rows])
         self._hub._notify("project", {"id": project.id})
         return len(rows)

@@ -36,6 +36,11 @@ CREATE TABLE IF NOT EXISTS issues (
 );
 CREATE INDEX IF NOT EXISTS issues_by_project ON issues(project_id, pk);
 CREATE INDEX IF NOT EXISTS issues_by_task ON issues(task_id, status);
+CREATE INDEX IF NOT EXISTS issues_of_task ON issues(task_id, pk);
+CREATE INDEX IF NOT EXISTS issues_by_asset ON issues(asset_id, pk);
+CREATE INDEX IF NOT EXISTS issues_by_task_pk ON issues(task_pk);
+CREATE INDEX IF NOT EXISTS issues_by_stage ON issues(project_id, stage, pk);
+CREATE INDEX IF NOT EXISTS issues_by_creator ON issues(project_id, created_by, pk);
 """
 EXPORTED = ("issues",)  # after tasks, which they hang on
 

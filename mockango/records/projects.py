@@ -24,7 +24,7 @@ from ..input_limits import check_value
 from ..ids import new_object_id
 from ..models import Batch, Project, iso_time
 from ..store import Store
-from .tasks import add_tasks_for_assets
+from .tasks import add_tasks_for_assets, follow_asset_order
 from .values import from_json, to_json
 
 SCHEMA = """
@@ -47,6 +47,7 @@ CREATE TABLE IF NOT EXISTS batches (
     asset_count INTEGER NOT NULL DEFAULT 0
 );
 CREATE INDEX IF NOT EXISTS batches_by_project ON batches(project_id, position);
+CREATE INDEX IF NOT EXISTS batches_by_name ON batches(project_id, name);
 CREATE TABLE IF NOT EXISTS assets (
     pk INTEGER PRIMARY KEY,
     id TEXT NOT NULL UNIQUE,
@@ -76,19 +77,36 @@ CREATE INDEX IF NOT EXISTS asset_batches_by_asset ON asset_batches(asset_pk);
 EXPORTED = ("projects", "batches", "assets", "asset_batches")
 
 CHUNK = 10_000  # assets per executemany: bounded memory whatever the project's size
+PRELOADED_BATCHES = 1_000  # a project with at most this many batches has them read at once
 JSON_CACHE_SIZE = 10_000  # encoded batch lists and flat metadata kept per add_assets call
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
 ASSET_COLUMNS = ("id, project_id, position, external_id, data, hosted, metadata, batches, created_at, labels, "
                  "labeled_by_session, pre_labeled")
 
 
-def project_from(db: sqlite3.Connection, row: sqlite3.Row) -> Project:
-    batches = [Batch(id=b["id"], name=b["name"]) for b in
-               db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (row["id"],))]
-    return Project(id=row["id"], name=row["name"], description=row["description"],
+def project_from(store: Store, row: sqlite3.Row) -> Project:
+    """A project record; its batches are read when first asked for (one per asset is possible, and a
+    request that only checks access must not pay for them)."""
+    project_id = row["id"]
+
+    def batches() -> list[Batch]:
+        with store.read() as db:
+            return [Batch(id=b["id"], name=b["name"]) for b in db.execute(
+                "SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,))]
+
+    def named(values: list[str]) -> list[Batch]:
+        text = json.dumps([v for v in values if isinstance(v, str)])
+        with store.read() as db:
+            return [Batch(id=b["id"], name=b["name"]) for b in db.execute(
+                "SELECT id, name, position FROM batches WHERE +project_id = ?1 AND id IN (SELECT value FROM "
+                "json_each(?2)) UNION SELECT id, name, position FROM batches INDEXED BY batches_by_name "
+                "WHERE project_id = ?1 AND name IN "
+                "(SELECT value FROM json_each(?2)) ORDER BY position", (project_id, text))]
+
+    return Project(id=project_id, name=row["name"], description=row["description"],
                    organization_id=row["organization_id"], category_schema=json.loads(row["category_schema"]),
-                   batches=batches, asset_count=row["asset_count"], created_at=row["created_at"],
-                   pre_labeled_count=row["pre_labeled_count"])
+                   asset_count=row["asset_count"], created_at=row["created_at"],
+                   pre_labeled_count=row["pre_labeled_count"], batch_loader=batches, batch_finder=named)
 
 
 def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) -> dict:
@@ -111,23 +129,32 @@ def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) ->
 
 
 class BatchBook:
-    """A project's batches while assets are added: names and ids to ids, new names make new batches."""
+    """A project's batches while assets are added: names and ids to ids, new names make new batches.
+
+    A project with few batches has them all read up front; one with many (one per asset is
+    possible) has each name or id looked up once, through an index, when an asset first names it.
+    """
 
     def __init__(self, db: sqlite3.Connection, project_id: str) -> None:
         self.db, self.project_id = db, project_id
         self.by_name: dict[str, str] = {}
         self.ids: set[str] = set()
-        self.count = 0
-        for row in db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,)):
-            self.by_name.setdefault(row["name"], row["id"])
-            self.ids.add(row["id"])
-            self.count += 1
+        last = db.execute("SELECT max(position) FROM batches WHERE project_id = ?", (project_id,)).fetchone()[0]
+        self.next_position = 0 if last is None else last + 1
+        few = db.execute("SELECT count(*) FROM (SELECT 1 FROM batches WHERE project_id = ? LIMIT ?)",
+                         (project_id, PRELOADED_BATCHES + 1)).fetchone()[0]
+        self.complete = few <= PRELOADED_BATCHES  # then a name missing here is a new batch
+        if self.complete:
+            for row in db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position",
+                                  (project_id,)):
+                self.by_name.setdefault(row["name"], row["id"])
+                self.ids.add(row["id"])
         self.members: dict[str, int] = {}  # batch id -> assets added to it now
 
     def add(self, batch_id: str, name: str) -> str:
         self.db.execute("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
-                        (batch_id, self.project_id, name, self.count))
-        self.count += 1
+                        (batch_id, self.project_id, name, self.next_position))
+        self.next_position += 1
         self.by_name[name] = batch_id
         self.ids.add(batch_id)
         return batch_id
@@ -136,7 +163,23 @@ class BatchBook:
         if name_or_id in self.ids:
             return name_or_id
         found = self.by_name.get(name_or_id)
+        if found is None and not self.complete:
+            found = self._look_up(name_or_id)
         return found if found is not None else self.add(new_object_id(), str(name_or_id))
+
+    def _look_up(self, name_or_id: Any) -> str | None:
+        row = self.db.execute("SELECT id FROM batches WHERE id = ? AND +project_id = ?",
+                              (name_or_id, self.project_id)).fetchone()
+        if row is not None:
+            self.ids.add(row[0])
+            return row[0]
+        row = self.db.execute("SELECT id FROM batches INDEXED BY batches_by_name WHERE project_id = ? AND name = ? "
+                              "ORDER BY position LIMIT 1", (self.project_id, name_or_id)).fetchone()
+        if row is not None:
+            self.by_name[name_or_id] = row[0]
+            self.ids.add(row[0])
+            return row[0]
+        return None
 
     def flush_counts(self) -> None:
         self.db.executemany("UPDATE batches SET asset_count = asset_count + ? WHERE id = ?",
@@ -301,6 +344,27 @@ def _refuse_taken_ids(db: sqlite3.Connection, chosen: list[tuple[int, str]]) -> 
                        "leave '_id' out and the host assigns one")
 
 
+SET_BASED_RENUMBER = 64  # deleted positions up to which the renumbering is one statement
+
+
+def close_gaps(db: sqlite3.Connection, project_id: str, deleted: list[int]) -> None:
+    """Renumber a project's assets after the ones at ``deleted`` positions are gone, so positions stay
+    0..n-1 (a page of the whole project is a range); their tasks follow. O(assets after the first gap)."""
+    first = min(deleted)
+    # Two steps, so the unique (project, position) index never sees two assets at one place.
+    if len(deleted) <= SET_BASED_RENUMBER:
+        db.execute("UPDATE assets SET position = -(position - (SELECT count(*) FROM json_each(?1) WHERE value < "
+                   "assets.position)) - 1 WHERE project_id = ?2 AND position > ?3",
+                   (json.dumps(sorted(deleted)), project_id, first))
+    else:
+        later = db.execute("SELECT pk FROM assets WHERE project_id = ? AND position > ? ORDER BY position",
+                           (project_id, first)).fetchall()
+        db.executemany("UPDATE assets SET position = ? WHERE pk = ?",
+                       [(-(first + offset) - 1, r["pk"]) for offset, r in enumerate(later)])
+    db.execute("UPDATE assets SET position = -position - 1 WHERE project_id = ? AND position < 0", (project_id,))
+    follow_asset_order(db, project_id, first)
+
+
 def insert_project(db: sqlite3.Connection, org_id: str, name: str, category_schema: dict, *,
                    description: str = "", project_id: str | None = None, created_at: float | None = None,
                    batches: Iterable[Mapping] = ()) -> str:
@@ -326,7 +390,7 @@ class Projects:
             return None
         with self.store.read() as db:
             row = db.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
-            return project_from(db, row) if row else None
+            return project_from(self.store, row) if row else None
 
     def require(self, project_id: Any, organization_id: str | None = None) -> Project:
         project = self.get(project_id)
@@ -334,13 +398,28 @@ class Projects:
             raise NotFound(f"project '{project_id}' not found")
         return project
 
+    def first_batches(self, project_id: str, limit: int) -> tuple[list[Batch], int]:
+        """A project's first ``limit`` batches and how many it has (a page shows a few, not all)."""
+        with self.store.read() as db:
+            total = db.execute("SELECT count(*) FROM batches WHERE project_id = ?", (project_id,)).fetchone()[0]
+            first = db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position LIMIT ?",
+                               (project_id, limit)).fetchall()
+            return [Batch(id=b["id"], name=b["name"]) for b in first], total
+
+    def batch_names(self, project_id: str, batch_ids: Iterable[str]) -> dict[str, str]:
+        """The names of the given batches of a project, by id (ids of no batch left out)."""
+        with self.store.read() as db:
+            return {row["id"]: row["name"] for row in db.execute(
+                "SELECT id, name FROM batches WHERE id IN (SELECT value FROM json_each(?)) AND +project_id = ?",
+                (json.dumps(list(dict.fromkeys(batch_ids))), project_id))}
+
     def page_for_organization(self, organization_id: str, page: int, limit: int) -> tuple[list[Project], int]:
         with self.store.read() as db:
             total = db.execute("SELECT count(*) FROM projects WHERE organization_id = ?",
                                (organization_id,)).fetchone()[0]
             rows = db.execute("SELECT * FROM projects WHERE organization_id = ? ORDER BY created_at, rowid "
                               "LIMIT ? OFFSET ?", (organization_id, limit, (page - 1) * limit)).fetchall()
-            return [project_from(db, row) for row in rows], total
+            return [project_from(self.store, row) for row in rows], total
 
     def find_assets(self, project: Project, base_url: str, *, page: int, limit: int, filters: Mapping,
                     with_labels: bool = False) -> tuple[list[dict], int]:

@@ -47,7 +47,6 @@ class MockAngoHandle:
     def __init__(self, server: MockAngo | None = None, *, seed: int = 0) -> None:
         self._owns_server = server is None
         self.server = server if server is not None else MockAngo(seed=seed)
-        self._project_id: str | None = None
         self._plugins: list[RunningPlugin] = []
 
     def __getattr__(self, name: str) -> Any:
@@ -84,17 +83,17 @@ class MockAngoHandle:
         if seed is not None:
             self.hub.seed = seed
         self.server.reset()
-        self._project_id = None
 
     # ------------------------------------------------------------------ project
 
     @property
     def project_id(self) -> str:
-        """The project runs use by default: the demo project, or the one :meth:`use_project` made."""
-        return self._project_id or self.server.project_id
+        """The project runs and helpers use by default: the demo project, or the one :meth:`use_project` made."""
+        return self.server.project_id
 
     def use_project(self, project: Mapping | str | os.PathLike, *, base: str | os.PathLike | None = None) -> str:
-        """Create a project and make it the default for runs; returns its id.
+        """Create a project and make it the default of runs and of every helper (``tasks()``,
+        ``assets()``, ``set_stages()``, ``export()``...); returns its id.
 
         ``project`` is ``{"name", "categorySchema", "assets", "description"}`` or the path of
         a JSON file holding that (relative to ``base``).
@@ -104,11 +103,11 @@ class MockAngoHandle:
             if base is not None and not path.is_absolute():
                 path = Path(base) / path
             project = json.loads(path.read_text(encoding="utf-8"))
-        self._project_id = self.server.create_project(project.get("name", "Test project"),
-                                                      project.get("categorySchema", {}),
-                                                      project.get("assets", []),
-                                                      description=project.get("description", ""))
-        return self._project_id
+        project_id = self.server.create_project(project.get("name", "Test project"),
+                                                project.get("categorySchema", {}), project.get("assets", []),
+                                                description=project.get("description", ""))
+        self.server.use_project(project_id)
+        return project_id
 
     def assets(self, project_id: str | None = None) -> list[dict]:
         """The project's assets with their stored ``labels`` (default: :attr:`project_id`)."""

@@ -45,6 +45,8 @@ PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
 EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
 ASSETS_PER_PAGE = 60
+BATCHES_SHOWN = 50
+"""The project page lists a project's first batches and says how many more there are."""
 SESSIONS_PER_PAGE = 50
 PLUGIN_PAGE_SESSIONS = 10
 OBJECT_KINDS = ("bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner",
@@ -243,9 +245,11 @@ def run(user):
     h = hub()
     source = form_fields(with_files=True) if request.method == "POST" else request.args
     plugins_ = h.list_plugins(user.organization_id)
-    projects, _ = h.list_projects(user, page=1, limit=1000)
+    projects = _projects_without_batches(user)
     plugin = next((p for p in plugins_ if p.id == source.get("plugin")), plugins_[0] if plugins_ else None)
     project = next((p for p in projects if p["_id"] == source.get("project")), projects[0] if projects else None)
+    if project is not None:  # only the chosen project's batches are offered
+        project = h.project_for(user, project["_id"]).to_dict()
     error = _unknown_choice(source, plugin, project) if request.method == "GET" else None
     if request.method == "POST":
         # Run exactly what the form names: the host says so if it no longer exists.
@@ -400,15 +404,20 @@ def session_export(user, session_id: str):
 @blueprint.get("/projects")
 @signed_in
 def projects(user):
-    listed, _ = hub().list_projects(user, page=1, limit=1000)
-    return render_template("projects.html", projects=listed, nav="projects")
+    return render_template("projects.html", projects=_projects_without_batches(user), nav="projects")
+
+
+def _projects_without_batches(user) -> list[dict]:
+    """The organization's first 1000 projects, without their batch lists (a project may have very many)."""
+    found, _ = hub().projects.page_for_organization(user.organization_id, 1, 1000)
+    return [p.to_dict(with_batches=False) for p in found]
 
 
 @blueprint.get("/projects/<project_id>")
 @signed_in
 def project(user, project_id: str):
     h = hub()
-    found = h.project_for(user, project_id).to_dict()
+    found = h.project_for(user, project_id).to_dict(with_batches=False)
     shown = request.args.get("prelabeled", "all")
     if shown not in PRE_LABELED:
         raise InvalidRequest(f"query parameter 'prelabeled' must be one of {', '.join(PRE_LABELED)}, got {shown!r}")
@@ -423,14 +432,17 @@ def project(user, project_id: str):
     tools = {t.get("schemaId"): t for t in schema.get("tools", [])}
     by_title = {t.get("title"): t for t in schema.get("tools", [])}
     names = _classification_names(schema.get("classifications", []))
-    batches = {b["_id"]: b["name"] for b in found["batches"]}
+    batches = h.projects.batch_names(project_id, (b for a in assets for b in a.get("batches", [])))
     cards = [_asset_card(a, tools, by_title, names, batches) for a in assets]
+    listed, batch_count = h.projects.first_batches(project_id, BATCHES_SHOWN)  # a project may have very many
+    found["batches"] = [b.to_dict() for b in listed]
     for card in cards:  # each asset's task: where it waits in the workflow
         card["task"] = h.tasks.for_asset(card["asset"]["_id"])
     waiting = h.tasks.stage_counts(project_id)
     stages = [{**stage, "count": waiting.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
     return render_template("project.html", project=found, cards=cards, shown=shown, counts=counts,
-                           page=page, pages=pages, links=pager(page, pages), batches=batches, stages=stages, nav="projects")
+                           page=page, pages=pages, links=pager(page, pages), batches=batches, stages=stages,
+                           batch_count=batch_count, nav="projects")
 
 
 @blueprint.get("/projects/<project_id>/export")
@@ -448,7 +460,8 @@ def project_export(user, project_id: str):
 def asset(user, project_id: str, asset_id: str):
     """One asset, large, with its labels drawn over it and each object listed (class and id)."""
     h = hub()
-    found = h.project_for(user, project_id).to_dict()
+    project = h.project_for(user, project_id)
+    found = {"_id": project.id, "name": project.name, "categorySchema": project.category_schema}
     stored = h.project_asset(found["_id"], asset_id)
     if stored is None:
         raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
@@ -456,7 +469,7 @@ def asset(user, project_id: str, asset_id: str):
     card = _asset_card(stored, {t.get("schemaId"): t for t in schema.get("tools", [])},
                        {t.get("title"): t for t in schema.get("tools", [])},
                        _classification_names(schema.get("classifications", [])),
-                       {b["_id"]: b["name"] for b in found["batches"]})
+                       h.projects.batch_names(project.id, stored.get("batches", [])))
     return render_template("asset.html", project=found, card=card, nav="projects")
 
 

@@ -1,7 +1,9 @@
 """The object store over HTTP: presigned upload/download URLs, and the URLs themselves.
 
 ``GET /v2/getUploadUrl`` and ``GET /v2/getSignedUrl`` need the API key; the URLs they
-give out need none (their signature is the permission), like S3's presigned URLs.
+give out need none (their signature is the permission), like S3's presigned URLs. A request
+that does bring an API key speaks for that key's organization: with another organization's
+key, a file URL is refused even when its signature is good.
 """
 
 from __future__ import annotations
@@ -34,9 +36,16 @@ def signed_url():
     return success({"signedUrl": _file_url(hub().uploads.signed_url)})
 
 
+def _refuse_other_organization(key: str) -> None:
+    """With an API key, only the key's own organization's files (403), signed or not."""
+    if request.headers.get(API_KEY_HEADER) and key.split("/", 1)[0] != current_user().organization_id:
+        raise Forbidden("that file belongs to another organization")
+
+
 @blueprint.put("/objects/<path:key>")
 def put_object(key: str):
     store = hub().objects
+    _refuse_other_organization(key)
     store.check("PUT", key, request.args.get("expires"), request.args.get("signature"))
     if request.content_length is not None and request.content_length > store.max_bytes:
         raise ObjectTooLarge(f"the file is {request.content_length} bytes; this host takes at most "
@@ -49,11 +58,8 @@ def put_object(key: str):
 @blueprint.get("/objects/<path:key>")
 def get_object(key: str):
     store = hub().objects
-    if request.headers.get(API_KEY_HEADER) and "signature" not in request.args:
-        user = current_user()
-        if key.split("/", 1)[0] != user.organization_id:
-            raise Forbidden("that file belongs to another organization")
-    else:
+    _refuse_other_organization(key)
+    if not (request.headers.get(API_KEY_HEADER) and "signature" not in request.args):
         store.check("GET", key, request.args.get("expires"), request.args.get("signature"))
     name = key.rsplit("/", 1)[-1]
     kind = "application/zip" if name.endswith(".zip") else "image/png" if name.endswith(".png") \

@@ -110,3 +110,24 @@ def test_big_project_page_shows_one_page_of_assets_and_a_bounded_pager(page, hos
     assert "query parameter 'page' must be a whole number, got 'x'" in text_of(page, "main")
     # Only the two refusals above (their 400s) show as errors in the console.
     assert [e for e in page.get_log("browser") if e["level"] == "SEVERE" and "400" not in e["message"]] == []
+
+
+def test_project_page_lists_its_first_batches_and_how_many_more(page, host):
+    """One batch per asset: the page names the first BATCHES_SHOWN and counts the rest; each card still
+    names its asset's batch."""
+    from mockango.web.dashboard import BATCHES_SHOWN
+
+    image = host.assets()[0]["data"]
+    assets = [{"externalId": f"img-{i:03}.png", "data": image, "batches": [f"batch-{i:03}"]} for i in range(120)]
+    project = host.hub.create_project("Many batches", {"tools": []}, assets)
+    page.get(f"{host.url}/projects/{project.id}?page=2")
+    listed = [e.text.split()[0] for e in page.find_elements(By.CSS_SELECTOR, "ul.plain li")
+              if e.text.startswith("batch-")]
+    assert listed == [f"batch-{i:03}" for i in range(BATCHES_SHOWN)]
+    assert text_of(page, "#more-batches") == f"and {120 - BATCHES_SHOWN} more"
+    cards = page.find_elements(By.CSS_SELECTOR, "#assets figure.asset")
+    assert [c.find_element(By.CSS_SELECTOR, ".name").text for c in cards] == [a["externalId"] for a in assets[60:]]
+    assert all(f"batch-{60 + n:03}" in card.text for n, card in enumerate(cards))
+    asset_id = host.hub.page_project_assets(project.id, page=3, limit=1)[0][0]["_id"]
+    page.get(f"{host.url}/projects/{project.id}/assets/{asset_id}")
+    assert "batch-002" in text_of(page, "main")

@@ -63,6 +63,31 @@ def test_another_organization_cannot_sign_my_files(api, stranger, host, project)
     assert stranger.get("/v2/getUploadUrl", name="a.png", project=project.id, type="assets")[0] == 404
 
 
+def test_another_organization_s_file_urls_are_refused_with_its_key_too(api, stranger, host, project):
+    url = upload_url(api, project)
+    theirs = {"apikey": stranger.http.headers["apikey"]}
+    assert requests.put(url, data=b"theirs", headers=theirs, timeout=10).status_code == 403
+    assert not host.hub.objects.exists(host.hub.objects.key_of_url(url))  # the refused PUT stored nothing
+    assert requests.put(url, data=b"mine", timeout=10).status_code == 200
+    status, body = api.call("GET", f"/v2/getSignedUrl?name={url}&project={project.id}&type=brushes")
+    signed = body["data"]["signedUrl"]
+    response = requests.get(signed, headers=theirs, timeout=10)
+    assert response.status_code == 403 and "another organization" in response.json()["message"]
+    assert requests.get(signed.split("?")[0], headers=theirs, timeout=10).status_code == 403
+    assert requests.get(signed, headers={"apikey": "not-a-key"}, timeout=10).status_code == 401
+    # The organization's own key, or none (the signature is the permission), still read it.
+    assert requests.get(signed, headers={"apikey": api.http.headers["apikey"]}, timeout=10).content == b"mine"
+    assert requests.get(signed, timeout=10).content == b"mine"
+    # Their own signed URL pointed at my file: the signature covers the path, so it fails.
+    other_project = host.hub.create_project("Theirs", {}, organization_id=host.hub.authenticate(
+        theirs["apikey"]).organization_id)
+    status, body = stranger.get("/v2/getUploadUrl", name="mask.png", project=other_project.id, type="brushes")
+    own = body["data"]["uploadUrl"]
+    mine_key, own_key = host.hub.objects.key_of_url(url), host.hub.objects.key_of_url(own)
+    assert requests.put(own.replace(own_key, mine_key), data=b"x", timeout=10).status_code == 403
+    assert requests.get(signed, timeout=10).content == b"mine"
+
+
 def test_files_are_written_under_files_dir(tmp_path):
     from mockango import MockAngo
     from mockango.hub import Hub
