@@ -93,6 +93,27 @@ class Server:
             self.process.kill()
 
 
+def run_callback(url: str, plugin_id: str):
+    """The load's plugin callback: two log lines naming the session, an asset lookup and a one-item import
+    through the SDK, then an answer naming the session and the plugin."""
+
+    def callback(data: dict) -> str:
+        session, logger = data["session"], data["logger"]
+        asset = json.loads(data["configJSON"])["asset"]
+        logger.info(f"session {session} plugin {plugin_id}: start on {asset}")
+        with SDK(data["apiKey"], url) as sdk:
+            found = sdk.get_assets(data["projectId"], external_id=asset)["data"]["assets"]
+            if [a["externalId"] for a in found] != [asset]:
+                raise RuntimeError(f"asked for {asset}, got {found}")
+            schema_id = data["categorySchema"][0]["schemaId"]
+            sdk.import_labels(data["projectId"], [{"externalId": asset,
+                                                   "objects": [{"schemaId": schema_id, "bounding-box": BOX}]}])
+        logger.info(f"session {session} plugin {plugin_id}: imported {asset}")
+        return f"done {session} by {plugin_id}"
+
+    return callback
+
+
 class Plugins:
     """``count`` plugin_client plugins in threads of this process, each with its own callback."""
 
@@ -119,23 +140,7 @@ class Plugins:
         raise SystemExit(f"only {len(live)} of {count} plugins went live within 60 s")
 
     def _callback(self, plugin_id: str):
-        url = self.server.url
-
-        def callback(data: dict) -> str:
-            session, logger = data["session"], data["logger"]
-            asset = json.loads(data["configJSON"])["asset"]
-            logger.info(f"session {session} plugin {plugin_id}: start on {asset}")
-            with SDK(data["apiKey"], url) as sdk:
-                found = sdk.get_assets(data["projectId"], external_id=asset)["data"]["assets"]
-                if [a["externalId"] for a in found] != [asset]:
-                    raise RuntimeError(f"asked for {asset}, got {found}")
-                schema_id = data["categorySchema"][0]["schemaId"]
-                sdk.import_labels(data["projectId"], [{"externalId": asset,
-                                                       "objects": [{"schemaId": schema_id, "bounding-box": BOX}]}])
-            logger.info(f"session {session} plugin {plugin_id}: imported {asset}")
-            return f"done {session} by {plugin_id}"
-
-        return callback
+        return run_callback(self.server.url, plugin_id)
 
     def stop(self) -> None:
         for client in self.clients:
@@ -200,11 +205,21 @@ class Runs:
         return time.perf_counter() - began
 
 
+def every_page(http: requests.Session, url: str, key: str) -> list[dict]:
+    """Every row of a paged control API listing (``page``, ``limit``, ``total``)."""
+    rows: list[dict] = []
+    for page in itertools.count(1):
+        body = http.get(url, params={"page": page, "limit": 1000}).json()
+        rows += body[key]
+        if not body[key] or len(rows) >= body["total"]:
+            return rows
+
+
 def check_attribution(server: Server, http: requests.Session, runs: Runs, project_id: str,
                       unique_assets: bool) -> list[str]:
     """Every session answered, logged and imported as itself, on the plugin it was sent to."""
     problems = []
-    sessions = {s["_id"]: s for s in http.get(f"{server.url}/api/sessions").json()["sessions"]}
+    sessions = {s["_id"]: s for s in every_page(http, f"{server.url}/api/sessions", "sessions")}
     stuck = [sid for sid, s in sessions.items() if s["status"] == "running"]
     if stuck:
         problems.append(f"{len(stuck)} sessions still running: {stuck[:5]}")
@@ -222,7 +237,7 @@ def check_attribution(server: Server, http: requests.Session, runs: Runs, projec
             problems.append(f"session {sid}: imports {s['imports']}")
     if unique_assets:
         by_asset = {asset: sid for sid, (_, asset) in runs.given.items()}
-        assets = http.get(f"{server.url}/api/projects/{project_id}/assets").json()["assets"]
+        assets = every_page(http, f"{server.url}/api/projects/{project_id}/assets", "assets")
         for a in assets:
             if a["externalId"] in by_asset and a["labeledBySession"] != by_asset[a["externalId"]]:
                 problems.append(f"asset {a['externalId']} labelled by {a['labeledBySession']}, "

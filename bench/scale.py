@@ -363,10 +363,9 @@ def sessions_child(count: int, repeat: int) -> dict:
     class Answering:
         """A plugin link that answers every run at once (in process, so 50k runs take seconds)."""
 
-        id = "bench-connection"
-
-        def __init__(self, hub):
+        def __init__(self, hub, name):
             self.hub = hub
+            self.id = name
             self.pending = []
 
         def send_run(self, event):
@@ -374,12 +373,14 @@ def sessions_child(count: int, repeat: int) -> dict:
 
     out: dict = {}
     hub = Hub(seed=0)
-    plugin = hub.create_plugin("Bench")
-    link = Answering(hub)
-    hub.authenticate_plugin(plugin.id, plugin.secret, link)
+    plugins = [hub.create_plugin("Bench"), hub.create_plugin("Other")]
+    links = [Answering(hub, f"bench-{n}") for n in range(len(plugins))]
+    for plugin, link in zip(plugins, links):
+        hub.authenticate_plugin(plugin.id, plugin.secret, link)
     began = time.perf_counter()
     for n in range(count):
-        hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
+        hub.start_run(hub.default_user, plugins[n % 2].id, hub.default_project.id)
+        link = links[n % 2]
         session_id = link.pending.pop()
         hub.record_response({"session": session_id, "response": "ok", **({"error": "no"} if n % 10 == 0 else {})},
                             connection_id=link.id)
@@ -392,10 +393,23 @@ def sessions_child(count: int, repeat: int) -> dict:
         def get(path, **params):
             return lambda: http.get(server.url + path, params=params, timeout=600).raise_for_status()
 
+        last = math.ceil(count / 50)
+        failed_last = math.ceil(math.ceil(count / 10) / 50)
+        mine = plugins[0].id
+        mine_succeeded = sum(1 for n in range(0, count, 2) if n % 10)
         out["sessions_page1"] = timed(get("/api/sessions", limit=50), repeat)
-        out["sessions_last"] = timed(get("/api/sessions", limit=50, page=math.ceil(count / 50)), repeat)
+        out["sessions_last"] = timed(get("/api/sessions", limit=50, page=last), repeat)
+        out["sessions_middle"] = timed(get("/api/sessions", limit=50, page=last // 2), repeat)
         out["sessions_failed"] = timed(get("/api/sessions", limit=50, status="failed"), repeat)
+        out["sessions_failed_last"] = timed(get("/api/sessions", limit=50, status="failed", page=failed_last),
+                                            repeat)
+        out["sessions_plugin_last"] = timed(get("/api/sessions", limit=50, plugin=mine, page=last // 2), repeat)
+        out["sessions_plugin_succeeded_last"] = timed(get("/api/sessions", limit=50, plugin=mine,
+                                                          status="succeeded", page=math.ceil(mine_succeeded / 50)),
+                                                      repeat)
         out["dashboard_sessions"] = timed(get("/sessions"), repeat)
+        out["dashboard_sessions_last"] = timed(get("/sessions", page=last), repeat)
+        out["dashboard_plugin"] = timed(get(f"/plugins/{mine}"), repeat)
     return out
 
 
@@ -423,6 +437,7 @@ def sessions_floor(count: int, repeat: int) -> dict:
     out["sessions_page1"] = timed(page(0), repeat)
     out["sessions_last"] = timed(page(count - 50), repeat)
     out["sessions_failed"] = timed(page(0, "failed"), repeat)
+    out["sessions_failed_last"] = timed(page(count // 10 - 50, "failed"), repeat)
     return out
 
 
@@ -555,8 +570,14 @@ def main() -> int:
     print(f"\n{size_label(sessions)} sessions (ms; medians)          hub    floor   goal")
     for key, label in [("create_s", "make them (s)"), ("sessions_page1", "GET /api/sessions page 1 (50)"),
                        ("sessions_last", "GET /api/sessions last page"),
+                       ("sessions_middle", "GET /api/sessions middle page"),
                        ("sessions_failed", "GET /api/sessions?status=failed"),
-                       ("dashboard_sessions", "dashboard /sessions")]:
+                       ("sessions_failed_last", "  ?status=failed, last page"),
+                       ("sessions_plugin_last", "  ?plugin=, last page"),
+                       ("sessions_plugin_succeeded_last", "  ?plugin=&status=succeeded, last"),
+                       ("dashboard_sessions", "dashboard /sessions"),
+                       ("dashboard_sessions_last", "dashboard /sessions last page"),
+                       ("dashboard_plugin", "dashboard plugin page")]:
         unit = "s" if key == "create_s" else "ms"
         print(f"  {label:36} {fmt(hub_sessions.get(key), unit):>8} {fmt(floor_sessions.get(key), unit):>8}   "
               f"{'' if key == 'create_s' else 'flat in the count'}")

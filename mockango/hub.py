@@ -39,7 +39,7 @@ from . import plugin_types
 from .models import Organization, Plugin, Project, Session, User
 from .plugin_stages import PluginStages
 from .plugin_types import kind_of
-from .records import accounts, asset_order, plugins, projects, schema, sessions
+from .records import accounts, asset_order, plugins, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.journal import JOURNAL_SIZE, Journal
 from .records.plugins import Connections, PluginConnection, Plugins
@@ -101,6 +101,12 @@ def seeded_image(seed: int, schema_text: str) -> bytes:
     return image
 
 
+def _derive_after_import(db) -> None:
+    """What an import derives from the file's rows: tasks for assets that have none, the sessions' listings."""
+    restore_after_import(db)
+    session_pages.rebuild(db)
+
+
 class Hub:
     """A whole simulated host: organizations, projects, assets, plugins, sessions, labels.
 
@@ -148,6 +154,7 @@ class Hub:
         self.connections = Connections(self._changed)
         self.journal = Journal()
         self.clock = SessionClock(self._expire_by_clock)
+        self._listeners.append(self._forget_ended_runs)
         self.last_heartbeat = self.connections.last_heartbeat
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
@@ -156,6 +163,7 @@ class Hub:
             self._check_seed()
             self.restored = True
             with self.store.write() as db:
+                session_pages.ensure(db)  # a state file made before the listings' table
                 sessions.fail_interrupted(db)
         elif populate:
             self._load_seeded()
@@ -228,6 +236,25 @@ class Hub:
         """Close the store's connections (``mockango serve`` at exit); the Hub is unusable after."""
         self.close()
         self.store.close()
+
+    def held_in_memory(self) -> dict[str, int]:
+        """How many entries each of the Hub's in-process books holds (everything else is in the store).
+
+        Runs in flight and live connections have entries; an ended run has none (its timer is
+        forgotten), and the journal is bounded (:data:`~mockango.records.journal.JOURNAL_SIZE`).
+        ``bench/memory.py`` prints these, and a test checks that finished runs leave nothing here.
+        """
+        with self._changed:
+            connections = {"connections": len(self.connections.plugin_of),
+                           "connected plugins": len(self.connections.by_plugin),
+                           "heartbeats": len(self.connections.heartbeats)}
+        return {"run timers": len(self.clock), **connections, "journal entries": len(self.journal),
+                "listeners": len(self._listeners)}
+
+    def _forget_ended_runs(self, kind: str, payload: dict) -> None:
+        """Every ending of a run is notified as ``session`` with its final status: the clock drops its timer."""
+        if kind == "session" and payload.get("status") in models.FINAL_STATUSES:
+            self.clock.forget(payload["id"])
 
     def subscribe(self, listener) -> None:
         """Call ``listener(kind, payload)`` after every change (the dashboard uses it)."""
@@ -773,11 +800,14 @@ class Hub:
         return timed_out_reason(session.time_limit, connected=connected, agents=agents,
                                 last_log=self.sessions.last_log(session.id))
 
-    def _expire(self, session: Session) -> Session:
-        """End a running session past its deadline (the clock does it too; reads must not wait for it)."""
+    def _expire(self, session: Session, **reading: Any) -> Session:
+        """End a running session past its deadline (the clock does it too; reads must not wait for it).
+
+        ``reading``: how to read it again once ended (``with_logs``, ``logs_from`` of :meth:`Sessions.get`).
+        """
         if session.status == models.RUNNING and time.monotonic() >= session.deadline:
             self._finish(session.id, models.TIMED_OUT, reason=self._timeout_reason(session))
-            return self.sessions.get(session.id) or session
+            return self.sessions.get(session.id, **reading) or session
         return session
 
     def _expire_by_clock(self, session_id: str) -> None:
@@ -785,11 +815,12 @@ class Hub:
         if session is not None:
             self._expire(session)
 
-    def get_session(self, session_id: str, *, organization_id: str | None = None) -> Session:
-        session = self.sessions.get(session_id)
+    def get_session(self, session_id: str, *, organization_id: str | None = None, logs_from: int = 0) -> Session:
+        """One session; ``logs_from``: only its log lines from that index on (0: all), read by an index range."""
+        session = self.sessions.get(session_id, logs_from=logs_from)
         if session is None or (organization_id and session.organization_id != organization_id):
             raise NotFound(f"session '{session_id}' not found")
-        return self._expire(session)
+        return self._expire(session, logs_from=logs_from)
 
     def list_sessions(self, organization_id: str, plugin_id: str | None = None) -> list[Session]:
         """Every session of an organization (of one plugin), oldest first. Prefer :meth:`page_sessions`."""
@@ -797,13 +828,17 @@ class Hub:
         return [self._expire(session) for session in found]
 
     def page_sessions(self, organization_id: str, *, plugin_id: str | None = None, status: str | None = None,
-                      page: int = 1, limit: int = 50) -> tuple[list[Session], int]:
-        """One page of an organization's sessions, newest first, and how many match."""
+                      page: int = 1, limit: int = 50, with_logs: bool = True) -> tuple[list[Session], int]:
+        """One page of an organization's sessions, newest first, and how many match.
+
+        Its cost is O(limit + log n) in the organization's sessions, on any page, with any filter;
+        ``with_logs=False`` leaves the sessions' logs, imports and late answers unread.
+        """
         page, limit = paging(page, limit)
         if status is not None and status not in (models.RUNNING, *models.FINAL_STATUSES):
             raise InvalidRequest(f"'status' must be one of running, succeeded, failed, timed_out, got {status!r}")
         found, total = self.sessions.page(organization_id, plugin_id=plugin_id, status=status, page=page,
-                                          limit=limit)
+                                          limit=limit, with_logs=with_logs)
         return [self._expire(session) for session in found], total
 
     def all_sessions(self) -> list[Session]:
@@ -815,15 +850,18 @@ class Hub:
     def session_count(self) -> int:
         return self.sessions.count()
 
-    def wait_session(self, session_id: str, timeout: float | None = None) -> Session:
-        """Block until the session ends (succeeded, failed or timed out); return it."""
+    def wait_session(self, session_id: str, timeout: float | None = None, *, logs_from: int = 0) -> Session:
+        """Block until the session ends (succeeded, failed or timed out); return it (its log lines from
+        ``logs_from`` on). While it waits it reads only the session's row, however much it logs."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
             with self._changed:
                 generation = self._generation
-            session = self.get_session(session_id)
-            if session.finished:
-                return session
+            session = self.sessions.get(session_id, with_logs=False)
+            if session is None:
+                raise NotFound(f"session '{session_id}' not found")
+            if self._expire(session, with_logs=False).finished:
+                return self.get_session(session_id, logs_from=logs_from)
             remaining = session.deadline - time.monotonic()
             if end is not None:
                 remaining = min(remaining, end - time.monotonic())

@@ -14,6 +14,7 @@ from .. import models
 from ..ids import key_digest
 from ..models import Session
 from ..store import Store
+from . import session_pages
 from .values import from_json, to_json
 
 SCHEMA = """
@@ -71,7 +72,9 @@ EXPORTED = ("sessions", "session_logs", "session_imports", "session_late_answers
 RESTARTED = "mockango restarted while the run was in flight"
 
 
-def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = True) -> Session:
+def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = True, logs_from: int = 0) -> Session:
+    """The session of a ``sessions`` row; ``with_logs``: with its logs (from line ``logs_from`` on, read by
+    its index range: a live page asks only for the lines it has not shown), imports and late answers."""
     session = Session(id=row["id"], plugin_id=row["plugin_id"], project_id=row["project_id"],
                       organization_id=row["organization_id"], run_by=row["run_by"], event=json.loads(row["event"]),
                       deadline=time.monotonic() + (row["deadline_at"] - time.time()), time_limit=row["time_limit"],
@@ -81,8 +84,9 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
                       errors=from_json(row["errors"]) or [])
     if with_logs:
         session.logs = [json.loads(r[0]) for r in
-                        db.execute("SELECT entry FROM session_logs WHERE session_id = ? ORDER BY seq", (row["id"],))]
-        if row["dropped_logs"]:
+                        db.execute("SELECT entry FROM session_logs WHERE session_id = ? AND seq >= ? ORDER BY seq",
+                                   (row["id"], logs_from))]
+        if row["dropped_logs"] and logs_from <= row["log_count"]:  # the note after the kept lines
             session.logs.append({"session": row["id"], "level": "WARNING", "truncated": True,
                                  "msg": f"{row['dropped_logs']} more log line(s) were dropped: the session kept the "
                                         f"first {row['log_count']} (the host's limit per session)",
@@ -105,6 +109,7 @@ def insert_session(db: sqlite3.Connection, session: Session, run_key: str) -> No
                 session.started_at + session.time_limit, session.status, session.connection_id, session.plugin_type))
     db.execute("INSERT INTO run_keys (digest, user_id, session_id) VALUES (?, ?, ?)",
                (key_digest(run_key), session.run_by, session.id))
+    session_pages.added(db, session.organization_id, session.plugin_id, session.status, session.id)
 
 
 def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any = None,
@@ -118,6 +123,8 @@ def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any
                          (status, None if message is None else to_json(message, "'response'"), reason, time.time(),
                           None if result is None else to_json(result, "the run's result"),
                           to_json(errors, "the answer's errors") if errors else None, session_id)).rowcount
+    if changed == 1:
+        session_pages.moved(db, session_id, models.RUNNING, status)
     return changed == 1
 
 
@@ -130,8 +137,12 @@ def add_late_answer(db: sqlite3.Connection, session_id: str, entry: str) -> None
 
 def fail_interrupted(db: sqlite3.Connection) -> int:
     """At start: runs that were in flight when the host stopped cannot finish any more."""
-    return db.execute("UPDATE sessions SET status = 'failed', reason = ?, ended_at = started_at "
-                      "WHERE status = 'running'", (RESTARTED,)).rowcount
+    running = [r[0] for r in db.execute("SELECT id FROM sessions WHERE status = 'running'")]
+    for session_id in running:
+        db.execute("UPDATE sessions SET status = 'failed', reason = ?, ended_at = started_at WHERE id = ?",
+                   (RESTARTED, session_id))
+        session_pages.moved(db, session_id, models.RUNNING, models.FAILED)
+    return len(running)
 
 
 class Sessions:
@@ -140,12 +151,12 @@ class Sessions:
     def __init__(self, store: Store) -> None:
         self.store = store
 
-    def get(self, session_id: Any, *, with_logs: bool = True) -> Session | None:
+    def get(self, session_id: Any, *, with_logs: bool = True, logs_from: int = 0) -> Session | None:
         if not isinstance(session_id, str):
             return None
         with self.store.read() as db:
             row = db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
-            return session_from(db, row, with_logs=with_logs) if row else None
+            return session_from(db, row, with_logs=with_logs, logs_from=logs_from) if row else None
 
     def by_key(self, api_key: str) -> tuple[str, str] | None:
         """(user id, session id) of the run whose event carried this key."""
@@ -155,21 +166,18 @@ class Sessions:
         return (row[0], row[1]) if row else None
 
     def page(self, organization_id: str, *, plugin_id: str | None = None, status: str | None = None,
-             page: int = 1, limit: int = 50, newest_first: bool = True) -> tuple[list[Session], int]:
-        where, args = ["organization_id = ?"], [organization_id]
-        if plugin_id is not None:
-            where.append("plugin_id = ?")
-            args.append(plugin_id)
-        if status is not None:
-            where.append("status = ?")
-            args.append(status)
-        order = "DESC" if newest_first else "ASC"
+             page: int = 1, limit: int = 50, newest_first: bool = True,
+             with_logs: bool = True) -> tuple[list[Session], int]:
+        """One page of a listing (see :mod:`.session_pages`: O(limit + log n)) and how many it holds."""
         with self.store.read() as db:
-            total = db.execute(f"SELECT count(*) FROM sessions WHERE {' AND '.join(where)}", args).fetchone()[0]
-            rows = db.execute(f"SELECT * FROM sessions WHERE {' AND '.join(where)} "
-                              f"ORDER BY started_at {order}, rowid {order} LIMIT ? OFFSET ?",
-                              (*args, limit, (page - 1) * limit)).fetchall()
-            return [session_from(db, row) for row in rows], total
+            ids, total = session_pages.window(db, organization_id, plugin_id=plugin_id or session_pages.ANY,
+                                              status=status or session_pages.ANY, page=page, limit=limit,
+                                              newest_first=newest_first)
+            found = []
+            for session_id in ids:
+                row = db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
+                found.append(session_from(db, row, with_logs=with_logs))
+            return found, total
 
     def last_log(self, session_id: str) -> dict | None:
         with self.store.read() as db:
@@ -191,12 +199,16 @@ class SessionClock:
     """Ends each run at its time limit, on a timer of its own: nobody has to read the session.
 
     One daemon thread per Hub, started with the first run and stopped by :meth:`close`;
-    it sleeps until the earliest deadline and calls ``expire(session_id)`` then.
+    it sleeps until the earliest deadline and calls ``expire(session_id)`` then. A run that
+    ends sooner is :meth:`forget`-ten at once, so the clock holds only the runs in flight
+    (not every run of the last ``run_timeout`` seconds): its heap is compacted whenever
+    more than half of it is forgotten entries.
     """
 
     def __init__(self, expire: Callable[[str], None]) -> None:
         self._expire = expire
-        self._due: list[tuple[float, str]] = []
+        self._due: list[tuple[float, str]] = []  # a heap; may hold forgotten entries, skipped when popped
+        self._pending: dict[str, float] = {}  # session id -> deadline, of the runs still in flight
         self._wake = threading.Condition()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
@@ -205,6 +217,7 @@ class SessionClock:
         """Expire ``session_id`` at ``deadline`` (``time.monotonic()`` clock)."""
         with self._wake:
             heapq.heappush(self._due, (deadline, session_id))
+            self._pending[session_id] = deadline
             if self._thread is None:
                 self._stop = threading.Event()
                 self._thread = threading.Thread(target=self._loop, args=(self._stop,), name="mockango run clock",
@@ -212,15 +225,29 @@ class SessionClock:
                 self._thread.start()
             self._wake.notify()
 
+    def forget(self, session_id: str) -> None:
+        """The run ended: no timer for it any more."""
+        with self._wake:
+            if self._pending.pop(session_id, None) is not None and len(self._due) > 2 * len(self._pending) + 32:
+                self._due = [(deadline, sid) for sid, deadline in self._pending.items()]
+                heapq.heapify(self._due)
+
+    def __len__(self) -> int:
+        """How many runs the clock waits for (those in flight)."""
+        with self._wake:
+            return len(self._pending)
+
     def clear(self) -> None:
         with self._wake:
             self._due.clear()
+            self._pending.clear()
             self._wake.notify()
 
     def close(self) -> None:
         with self._wake:
             self._stop.set()
             self._due.clear()
+            self._pending.clear()
             thread, self._thread = self._thread, None
             self._wake.notify()
         if thread is not None and thread is not threading.current_thread():
@@ -233,7 +260,10 @@ class SessionClock:
                     self._wake.wait(None if not self._due else self._due[0][0] - time.monotonic())
                 if stop.is_set():
                     return
-                _, session_id = heapq.heappop(self._due)
+                deadline, session_id = heapq.heappop(self._due)
+                if self._pending.get(session_id) != deadline:
+                    continue  # forgotten: the run ended before its time limit
+                del self._pending[session_id]
             try:
                 self._expire(session_id)
             except Exception:  # the session is gone (reset), or the store refused: the next read retries

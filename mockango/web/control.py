@@ -14,7 +14,7 @@ from ..errors import InvalidRequest, RunTimeout
 from ..input_limits import query_number
 from ..plugin_types import FIELD_OPTIONS
 from .auth import current_user, hub
-from .paging import page_and_limit, session_status
+from .paging import page_and_limit, session_status, whole_number
 from .rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
@@ -127,10 +127,11 @@ def get_session(session_id: str):
     user = current_user()
     h = hub()
     wait = _wait_seconds()
-    session = h.get_session(session_id, organization_id=user.organization_id)
+    logs_from = whole_number(request.args, "logsFrom", 0, low=0)  # a live page reads only lines it lacks
+    session = h.get_session(session_id, organization_id=user.organization_id, logs_from=logs_from)
     if wait and not session.finished:
         try:
-            session = h.wait_session(session_id, timeout=wait)
+            session = h.wait_session(session_id, timeout=wait, logs_from=logs_from)
         except RunTimeout:
             pass  # still running: answer with it as it is
     return jsonify(session.to_dict())

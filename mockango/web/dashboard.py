@@ -217,7 +217,8 @@ def plugin(user, plugin_id: str):
     found = h.plugin_for(user.organization_id, plugin_id)
     command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type)
     example = example_plugin_command(h.base_url, found.id, found.secret, found.type)
-    latest, total = h.page_sessions(user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS)
+    latest, total = h.page_sessions(user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS,
+                                    with_logs=False)
     return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
                            command=command, example=example if example != command else None,
                            sessions=_session_rows(latest), session_total=total,
@@ -348,12 +349,12 @@ def sessions(user):
     page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
     chosen = {"plugin": request.args.get("plugin") or None, "status": session_status(request.args)}
     found, total = h.page_sessions(user.organization_id, plugin_id=chosen["plugin"], status=chosen["status"],
-                                   page=page, limit=limit)
+                                   page=page, limit=limit, with_logs=False)
     pages = page_count(total, limit)
     if page > pages:  # past the end (e.g. the list shrank): show the last page
         page = pages
         found, total = h.page_sessions(user.organization_id, plugin_id=chosen["plugin"], status=chosen["status"],
-                                       page=page, limit=limit)
+                                       page=page, limit=limit, with_logs=False)
     query = {key: value for key, value in chosen.items() if value}
     if limit != SESSIONS_PER_PAGE:
         query["limit"] = limit

@@ -224,10 +224,15 @@ PATHS = {
                    **answer("409", "The plugin is not live", ref("Error"))})},
     "/api/sessions": {"get": operation(
         "Your organization's sessions", tag=CONTROL,
-        parameters=[query("plugin", {"type": "string"}, "only this plugin's")],
+        parameters=[query("plugin", {"type": "string"}, "only this plugin's"),
+                    query("status", {"type": "string", "enum": ["running", "succeeded", "failed", "timed_out"]},
+                          "only sessions in this state"), PAGE,
+                    query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}, "page size")],
         responses=answer("200", "Sessions", obj({"sessions": array(ref("Session"))}, ("sessions",))))},
     "/api/sessions/{session_id}": {"get": operation(
-        "One session: status, message, event sent, log lines", tag=CONTROL, parameters=[SESSION_ID, WAIT],
+        "One session: status, message, event sent, log lines", tag=CONTROL, parameters=[
+            SESSION_ID, WAIT, query("logsFrom", {"type": "integer", "minimum": 0, "default": 0},
+                                    "only the log lines from this index on (a live view asks for the new ones)")],
         responses=answer("200", "The session", ref("Session")))},
     "/api/projects": {
         "get": operation("Your organization's projects", tag=CONTROL, parameters=[

@@ -91,3 +91,36 @@ def test_a_timed_out_session_shows_its_late_lines_and_answer_as_late(page, host)
     page.refresh()  # and the same after a reload, rendered by the server
     assert "finishing after all" in text_of(page, "#log .line.late")
     assert "done, too late" in text_of(page, "#late-answers .late-answer")
+
+
+def test_the_session_page_asks_only_for_the_log_lines_it_has_not_shown(page, host):
+    plugin = host.create_plugin("Chatty", class_names=["Vehicle"])
+    gates = [threading.Event() for _ in range(4)]
+
+    def callback(**data):
+        data["logger"].info("line 0")
+        data["logger"].info("line 1")
+        for number, gate in enumerate(gates, start=2):
+            gate.wait(10)
+            if number < 5:
+                data["logger"].info(f"line {number}")
+        return "done"
+
+    with plugin_running(host, plugin.id, plugin.secret, callback):
+        session = host.start_run(plugin.id)
+        wait(page, lambda d: len(host.session(session.id).logs) == 2)
+        page.get(f"{host.url}/sessions/{session.id}")  # two lines rendered by the server
+        mark_page(page)
+        api = f"/api/sessions/{session.id}"
+        for number, gate in enumerate(gates[:3], start=2):
+            gate.set()
+            wait(page, lambda d: f"line {number}" in (live_text(d, "#log") or ""))
+        gates[3].set()
+        wait(page, lambda d: live_text(d, '#session [data-status]') == "succeeded")
+    lines = [line.text for line in page.find_elements(By.CSS_SELECTOR, "#log .line")]
+    assert [text.split("INFO ", 1)[1].strip() for text in lines] == [f"line {n}" for n in range(5)]  # each once, in order
+    assert_not_reloaded(page)
+    polls = [entry["query"] for entry in host.hub.journal_entries() if entry["path"] == api]
+    asked = [int(query.removeprefix("logsFrom=")) for query in polls]
+    assert polls and all(query.startswith("logsFrom=") for query in polls), polls
+    assert asked[0] == 2 and asked == sorted(asked) and asked[-1] == 5, asked

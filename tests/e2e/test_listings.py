@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tests.support import session_history
+from mockango import Hub
+from tests.support import FakeConnection, plugin_running, session_history
 
 
 @pytest.fixture
@@ -101,3 +102,40 @@ def test_another_organizations_project_assets_are_not_found(host):
                           headers={"apikey": other.api_key})
     assert answer.status_code == 404
     assert answer.json()["message"] == f"project '{host.project_id}' not found"
+
+
+def test_a_session_read_from_a_log_line_on_has_only_the_lines_from_there(http, host):
+    plugin = host.create_plugin("Chatty")
+
+    def callback(**data):
+        for number in range(6):
+            data["logger"].info(f"line {number}")
+        return "done"
+
+    with plugin_running(host, plugin.id, plugin.secret, callback):
+        session = host.run(plugin.id, timeout=10)
+    url = f"{host.url}/api/sessions/{session.id}"
+    whole = http.get(url).json()
+    assert [entry["msg"] for entry in whole["logs"]] == [f"line {n}" for n in range(6)]
+    assert http.get(url, params={"logsFrom": 0}).json() == whole
+    tail = http.get(url, params={"logsFrom": 4}).json()
+    assert [entry["msg"] for entry in tail["logs"]] == ["line 4", "line 5"]
+    assert {k: v for k, v in tail.items() if k != "logs"} == {k: v for k, v in whole.items() if k != "logs"}
+    assert http.get(url, params={"logsFrom": 6}).json()["logs"] == []
+    assert http.get(url, params={"logsFrom": 99, "wait": 1}).json()["logs"] == []
+    for bad in ("-1", "two", "1.5"):
+        answer = http.get(url, params={"logsFrom": bad})
+        assert answer.status_code == 400 and "'logsFrom'" in answer.json()["message"], bad
+
+
+def test_the_note_of_dropped_lines_comes_once_after_the_kept_ones():
+    hub = Hub(seed=1, log_count_limit=3)
+    plugin = hub.create_plugin("p")
+    hub.authenticate_plugin(plugin.id, plugin.secret, FakeConnection("c1"))
+    session = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
+    for n in range(5):
+        hub.record_log({"session": session.id, "msg": f"line {n}"}, connection_id="c1")
+    assert [e["msg"] for e in hub.get_session(session.id, logs_from=1).logs][:2] == ["line 1", "line 2"]
+    note = hub.get_session(session.id, logs_from=3).logs
+    assert len(note) == 1 and note[0]["msg"].startswith("2 more log line(s) were dropped")
+    assert hub.get_session(session.id, logs_from=4).logs == []

@@ -86,17 +86,21 @@ def test_serve_refuses_a_bad_max_body():
 
 
 def test_serve_applies_its_limit_options(tmp_path):
-    """`mockango serve --max-body 1KiB --read-timeout 0.5 --max-connections 4`, as a user starts it."""
+    """`mockango serve --max-body 1KiB --read-timeout 2 --max-connections 4`, as a user starts it.
+
+    The read timeout leaves the connection-cap check 2 s between opening its idle connections
+    and its request (0.5 s was not always enough on a loaded machine: they were closed first).
+    """
     from tests.e2e.test_cli import printed, start_serve, stop
 
-    serve, banner = start_serve(tmp_path, "--max-body", "1KiB", "--read-timeout", "0.5", "--max-connections", "4")
+    serve, banner = start_serve(tmp_path, "--max-body", "1KiB", "--read-timeout", "2", "--max-connections", "4")
     try:
         url, key = re.search(r"serving at (\S+)", banner).group(1), printed(banner, "API key")
         answer = requests.post(url + "/api/plugins", json={"name": "x" * 2000}, headers={"apikey": key}, timeout=10)
         assert_refused(answer, 413, "1 KiB", "--max-body")
         with socket.create_connection(url.removeprefix("http://").split(":")) as idle:
-            idle.settimeout(5)
-            assert idle.recv(1) == b""  # closed by the read timeout, well before 5 s
+            idle.settimeout(15)
+            assert idle.recv(1) == b""  # closed by the read timeout, well before 15 s
         idle = [socket.create_connection(url.removeprefix("http://").split(":")) for _ in range(4)]
         try:
             answer = requests.get(url + "/api/info", headers={"apikey": key}, timeout=10)

@@ -35,6 +35,7 @@ function pollPlugins() {
 }
 
 // Session page: poll the session while it runs; append new log lines, update status and outcome.
+// Each poll asks only for the lines not shown yet (?logsFrom=), so it costs the same however long the log.
 function pollSession() {
   const root = document.querySelector("[data-poll-session]");
   if (!root) return;
@@ -48,7 +49,7 @@ function pollSession() {
 
   const render = (s) => {
     const atBottom = log.scrollTop + log.clientHeight >= log.scrollHeight - 4;
-    for (const entry of s.logs.slice(shown)) {
+    for (const entry of s.logs) {  // only the lines from `shown` on: asked with ?logsFrom=
       const line = document.createElement("div");
       line.className = "line " + String(entry.level || "").toLowerCase() + (entry.late ? " late" : "");
       const parts = [["time", (entry.time || "").slice(11, 23)], ["level", entry.level], ["msg", entry.msg]];
@@ -61,7 +62,7 @@ function pollSession() {
       }
       log.insertBefore(line, empty);
     }
-    shown = Math.max(shown, s.logs.length);
+    shown += s.logs.length;
     if (shown) empty.hidden = true;
     if (atBottom) log.scrollTop = log.scrollHeight;
 
@@ -84,7 +85,7 @@ function pollSession() {
   const tick = async () => {
     let running = true;
     try {
-      const s = await getJSON(root.dataset.api);
+      const s = await getJSON(`${root.dataset.api}?logsFrom=${shown}`);
       render(s);
       running = s.status === "running";
     } catch (err) { console.warn(err); }
