@@ -84,13 +84,6 @@ def _seed_into(store: Store, seed: int) -> None:
         accounts.set_setting(db, "seed", str(seed))
 
 
-def _derive_after_import(db: sqlite3.Connection) -> None:
-    """What a state export leaves out, derived in the import's transaction: tasks for assets a file has
-    none for, the stage counters, the asset block counts."""
-    restore_after_import(db)
-    asset_order.recount(db)
-
-
 @functools.lru_cache(maxsize=16)
 def seeded_image(seed: int, schema_text: str) -> bytes:
     """The seeded database of ``seed`` as bytes: built once per process, copied into each new Hub."""
@@ -101,10 +94,12 @@ def seeded_image(seed: int, schema_text: str) -> bytes:
     return image
 
 
-def _derive_after_import(db) -> None:
-    """What an import derives from the file's rows: tasks for assets that have none, the sessions' listings."""
+def _derive_after_import(db: sqlite3.Connection) -> None:
+    """What an import derives from the file's rows: tasks for assets that have none, the sessions' listings,
+    the asset block counts."""
     restore_after_import(db)
     session_pages.rebuild(db)
+    asset_order.recount(db)
 
 
 class Hub:
