@@ -7,6 +7,7 @@ Socket.IO server's sockets and rooms, after real runs over a real socket, end ho
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -82,3 +83,19 @@ def test_the_journal_keeps_only_its_last_entries(size):
         journal.add("GET", f"/v2/thing/{number}", 200, "", None)
     assert len(journal) == size
     assert [entry["path"] for entry in journal.entries()] == [f"/v2/thing/{n}" for n in range(size * 3, size * 4)]
+
+
+def test_a_far_deadline_does_not_stop_the_clock():
+    """A wait longer than threading.TIMEOUT_MAX raises OverflowError: the clock must not die of it."""
+    fired: list[str] = []
+    clock = SessionClock(fired.append)
+    try:
+        clock.add("far", 1e12)
+        time.sleep(0.05)  # the clock's thread is waiting for "far" now
+        clock.add("soon", time.monotonic() + 0.05)
+        deadline = time.monotonic() + 10
+        while not fired and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert fired == ["soon"]
+    finally:
+        clock.close()
