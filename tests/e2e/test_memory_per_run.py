@@ -15,6 +15,9 @@ from mockango.records.journal import Journal
 from mockango.records.sessions import SessionClock
 from tests.support import answer_or_fail, held_callback, plugin_running
 
+# A thread that dies of an exception (the run clock, a plugin's event handler) would leave things behind.
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+
 
 def socket_books(host) -> dict[str, int]:
     """What the Socket.IO server keeps per socket (and would keep per run if it leaked)."""
