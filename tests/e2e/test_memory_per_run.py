@@ -59,8 +59,9 @@ def test_timed_out_and_dropped_runs_leave_no_timer_either(host):
         release.clear()
         in_flight = host.start_run(plugin.id, timeout=60)
         assert host.hub.held_in_memory()["run timers"] == 1
-    # the plugin left with its run in flight: the run failed, and its timer went with it
-    assert host.session(in_flight.id).status == "failed"
+    # the plugin left with its run in flight: the run failed (once the host has seen the socket close;
+    # waiting cannot reach the run's 60 s limit), and its timer went with it
+    assert host.hub.wait_session(in_flight.id, timeout=30).status == "failed"
     assert host.hub.held_in_memory()["run timers"] == 0
 
 
