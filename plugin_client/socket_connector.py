@@ -112,7 +112,10 @@ class SocketConnector:
         @client.on("plugin", namespace=NAMESPACE)
         def on_plugin(event):
             if isinstance(event, dict):
-                self._pool.submit(self._run, client, event)
+                try:
+                    self._pool.submit(self._run, client, event)
+                except RuntimeError:  # the pool is shut down: run() is ending
+                    log.warning("ignored a run event that came while the plugin was stopping")
             else:
                 log.error("ignored a run event that is not an object: %r", event)
 

@@ -195,6 +195,9 @@ class Sessions:
             return db.execute("SELECT count(*) FROM sessions").fetchone()[0]
 
 
+CLOCK_NAP = 3600.0  # seconds the run clock sleeps at most before it looks at its earliest deadline again
+
+
 class SessionClock:
     """Ends each run at its time limit, on a timer of its own: nobody has to read the session.
 
@@ -257,7 +260,8 @@ class SessionClock:
         while True:
             with self._wake:
                 while not stop.is_set() and (not self._due or self._due[0][0] > time.monotonic()):
-                    self._wake.wait(None if not self._due else self._due[0][0] - time.monotonic())
+                    # Capped: a wait past threading.TIMEOUT_MAX raises OverflowError and would end the clock.
+                    self._wake.wait(None if not self._due else min(self._due[0][0] - time.monotonic(), CLOCK_NAP))
                 if stop.is_set():
                     return
                 deadline, session_id = heapq.heappop(self._due)

@@ -7,12 +7,16 @@ Socket.IO server's sockets and rooms, after real runs over a real socket, end ho
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
 from mockango.records.journal import Journal
 from mockango.records.sessions import SessionClock
 from tests.support import answer_or_fail, held_callback, plugin_running
+
+# A thread that dies of an exception (the run clock, a plugin's event handler) would leave things behind.
+pytestmark = pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
 
 
 def socket_books(host) -> dict[str, int]:
@@ -55,8 +59,9 @@ def test_timed_out_and_dropped_runs_leave_no_timer_either(host):
         release.clear()
         in_flight = host.start_run(plugin.id, timeout=60)
         assert host.hub.held_in_memory()["run timers"] == 1
-    # the plugin left with its run in flight: the run failed, and its timer went with it
-    assert host.session(in_flight.id).status == "failed"
+    # the plugin left with its run in flight: the run failed (once the host has seen the socket close;
+    # waiting cannot reach the run's 60 s limit), and its timer went with it
+    assert host.hub.wait_session(in_flight.id, timeout=30).status == "failed"
     assert host.hub.held_in_memory()["run timers"] == 0
 
 
@@ -82,3 +87,19 @@ def test_the_journal_keeps_only_its_last_entries(size):
         journal.add("GET", f"/v2/thing/{number}", 200, "", None)
     assert len(journal) == size
     assert [entry["path"] for entry in journal.entries()] == [f"/v2/thing/{n}" for n in range(size * 3, size * 4)]
+
+
+def test_a_far_deadline_does_not_stop_the_clock():
+    """A wait longer than threading.TIMEOUT_MAX raises OverflowError: the clock must not die of it."""
+    fired: list[str] = []
+    clock = SessionClock(fired.append)
+    try:
+        clock.add("far", 1e12)
+        time.sleep(0.05)  # the clock's thread is waiting for "far" now
+        clock.add("soon", time.monotonic() + 0.05)
+        deadline = time.monotonic() + 10
+        while not fired and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert fired == ["soon"]
+    finally:
+        clock.close()
