@@ -98,19 +98,21 @@ class Store:
     # ---------------------------------------------------------------- connections
 
     def _connect(self) -> sqlite3.Connection:
-        target = ":memory:" if self.memory else str(self.path)
+        if self.memory:
+            target = ":memory:"
+        elif self.readonly:
+            target = self.path.resolve().as_uri() + "?mode=ro"
+        else:
+            target = str(self.path)
         try:
-            if self.readonly:
-                db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True, isolation_level=None,
-                                     check_same_thread=False)
-                db.row_factory = sqlite3.Row
-                db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-                return db
-            db = sqlite3.connect(target, isolation_level=None, check_same_thread=False)
+            db = sqlite3.connect(target, uri=self.readonly, isolation_level=None, check_same_thread=False)
             db.row_factory = sqlite3.Row
-            db.execute("PRAGMA foreign_keys = ON")
             if not self.memory:
                 db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            if self.readonly:
+                return db  # the writing process set up the file; a reader only reads
+            db.execute("PRAGMA foreign_keys = ON")
+            if not self.memory:
                 db.execute("PRAGMA journal_mode = WAL")
                 # NORMAL in WAL: a commit survives the process being killed (not a power cut); ~10x faster than FULL.
                 db.execute("PRAGMA synchronous = NORMAL")
