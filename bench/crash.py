@@ -45,8 +45,8 @@ sys.path.insert(0, str(ROOT))
 
 from plugin_client import BatchModelPlugin, run  # noqa: E402
 
-SLICE = 10            # assets per import: an import is "half stored" when its slice is partly labeled
-SLICES = 300          # the project's assets = SLICE * SLICES
+SLICE = 10  # assets per import: an import is "half stored" when its slice is partly labeled
+SLICES = 300  # the project's assets = SLICE * SLICES
 TOOL = "aaaaaaaaaaaaaaaaaaaaaaaa"
 START_TIMEOUT = 30.0  # seconds for `mockango serve` to answer (a restart on a big JSON state is slow)
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -64,12 +64,27 @@ class Served:
     def __init__(self, state: Path, *, fresh: bool, options: tuple[str, ...] = ()) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        command = [sys.executable, "-m", "mockango.cli", "serve", "--port", str(self.port), "--state", str(state),
-                   *options]
+        command = [
+            sys.executable,
+            "-m",
+            "mockango.cli",
+            "serve",
+            "--port",
+            str(self.port),
+            "--state",
+            str(state),
+            *options,
+        ]
         if fresh:
             command.append("--fresh")
-        self.process = subprocess.Popen(command, cwd=state.parent, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        self.process = subprocess.Popen(
+            command,
+            cwd=state.parent,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+        )
         self.output: list[str] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)
         self._reader.start()
@@ -112,10 +127,10 @@ class Served:
 class Acknowledged:
     """Every write the client got a 2xx answer for, and every import it started."""
 
-    plugins: dict[str, str] = field(default_factory=dict)           # id -> secret
-    sessions: dict[str, str | None] = field(default_factory=dict)   # id -> final status seen (None: running)
-    logs: list[tuple[str, str]] = field(default_factory=list)       # (session id, message)
-    imports: dict[int, str | None] = field(default_factory=dict)    # slice -> session that imported it
+    plugins: dict[str, str] = field(default_factory=dict)  # id -> secret
+    sessions: dict[str, str | None] = field(default_factory=dict)  # id -> final status seen (None: running)
+    logs: list[tuple[str, str]] = field(default_factory=list)  # (session id, message)
+    imports: dict[int, str | None] = field(default_factory=dict)  # slice -> session that imported it
     started_slices: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -125,16 +140,26 @@ class Acknowledged:
 
 
 def project_body() -> dict:
-    return {"name": "Crash test", "categorySchema": {"tools": [{"schemaId": TOOL, "tool": "bounding-box",
-                                                                "title": "Box", "color": "#ff0000"}]},
-            "assets": [{"externalId": f"a{n:05}", "data": f"https://example.invalid/{n}.png",
-                        "metadata": {"width": 640, "height": 480}} for n in range(SLICE * SLICES)]}
+    return {
+        "name": "Crash test",
+        "categorySchema": {"tools": [{"schemaId": TOOL, "tool": "bounding-box", "title": "Box", "color": "#ff0000"}]},
+        "assets": [
+            {
+                "externalId": f"a{n:05}",
+                "data": f"https://example.invalid/{n}.png",
+                "metadata": {"width": 640, "height": 480},
+            }
+            for n in range(SLICE * SLICES)
+        ],
+    }
 
 
 def slice_items(number: int) -> list[dict]:
     box = {"x": number % 500, "y": 10, "width": 50, "height": 40}
-    return [{"externalId": f"a{number * SLICE + i:05}", "objects": [{"schemaId": TOOL, "bounding-box": box}]}
-            for i in range(SLICE)]
+    return [
+        {"externalId": f"a{number * SLICE + i:05}", "objects": [{"schemaId": TOOL, "bounding-box": box}]}
+        for i in range(SLICE)
+    ]
 
 
 class Stream:
@@ -165,12 +190,16 @@ class Stream:
         with contextlib.suppress(requests.RequestException):  # the host may be killed at any moment
             for line in range(3):
                 message = f"line {line} of {session}"
-                if http.post(self.url + "/v2/pluginLog", json={"session": session, "level": "INFO", "msg": message},
-                             timeout=10).ok:
+                if http.post(
+                    self.url + "/v2/pluginLog", json={"session": session, "level": "INFO", "msg": message}, timeout=10
+                ).ok:
                     with self.acked.lock:
                         self.acked.logs.append((session, message))
-            if http.post(self.url + "/v2/import/labels", timeout=30,
-                         json={"project": self.project, "jsonContent": slice_items(number)}).ok:
+            if http.post(
+                self.url + "/v2/import/labels",
+                timeout=30,
+                json={"project": self.project, "jsonContent": slice_items(number)},
+            ).ok:
                 with self.acked.lock:
                     self.acked.imports[number] = session
         return "done"
@@ -189,14 +218,20 @@ class Stream:
                 if number is None:
                     return
                 if turn % 2:
-                    answer = self.http.post(self.url + "/v2/import/labels", timeout=30, json={
-                        "project": self.project, "jsonContent": slice_items(number)})
+                    answer = self.http.post(
+                        self.url + "/v2/import/labels",
+                        timeout=30,
+                        json={"project": self.project, "jsonContent": slice_items(number)},
+                    )
                     if answer.ok:
                         with self.acked.lock:
                             self.acked.imports[number] = None
                     continue
-                answer = self.http.post(self.url + "/api/runs", timeout=10, json={
-                    "plugin": self.plugin, "project": self.project, "config": {"slice": number}, "timeout": 20})
+                answer = self.http.post(
+                    self.url + "/api/runs",
+                    timeout=10,
+                    json={"plugin": self.plugin, "project": self.project, "config": {"slice": number}, "timeout": 20},
+                )
                 if answer.status_code != 201:
                     continue
                 session = answer.json()["_id"]
@@ -211,8 +246,9 @@ class Stream:
 def every_asset(http: requests.Session, url: str, project: str) -> list[dict]:
     assets: list[dict] = []
     while True:
-        answer = http.get(url + f"/api/projects/{project}/assets",
-                          params={"page": len(assets) // 1000 + 1, "limit": 1000}, timeout=30)
+        answer = http.get(
+            url + f"/api/projects/{project}/assets", params={"page": len(assets) // 1000 + 1, "limit": 1000}, timeout=30
+        )
         answer.raise_for_status()
         body = answer.json()
         assets += body["assets"]
@@ -249,16 +285,22 @@ def check(url: str, api_key: str, project: str, acked: Acknowledged) -> list[str
         return problems + [f"the acknowledged project {project} (and so every import) is gone"]
     assets = every_asset(http, url, project)
     for number in sorted(acked.started_slices):
-        chunk = assets[number * SLICE:(number + 1) * SLICE]
+        chunk = assets[number * SLICE : (number + 1) * SLICE]
         labeled = sum(a["isPreLabeled"] for a in chunk)
         if 0 < labeled < SLICE:
             problems.append(f"import of slice {number} is half stored: {labeled} of {SLICE} assets labeled")
         elif number in acked.imports and labeled == 0:
             problems.append(f"acknowledged import of slice {number} is lost")
-        elif number in acked.imports and acked.imports[number] is not None and labeled and \
-                {a["labeledBySession"] for a in chunk} != {acked.imports[number]}:
+        elif (
+            number in acked.imports
+            and acked.imports[number] is not None
+            and labeled
+            and {a["labeledBySession"] for a in chunk} != {acked.imports[number]}
+        ):
             problems.append(f"slice {number} lost the session that imported it")
-    stray = [a["externalId"] for n, a in enumerate(assets) if a["isPreLabeled"] and n // SLICE not in acked.started_slices]
+    stray = [
+        a["externalId"] for n, a in enumerate(assets) if a["isPreLabeled"] and n // SLICE not in acked.started_slices
+    ]
     if stray:
         problems.append(f"{len(stray)} asset(s) labeled that no import named, e.g. {stray[0]}")
     return problems
@@ -288,22 +330,30 @@ def integrity(state: Path) -> str | None:
 class Trial:
     number: int
     signal_name: str
-    after: float             # seconds from the first write to the signal
+    after: float  # seconds from the first write to the signal
     acknowledged: int
     exit_code: int | None
-    restart: float           # seconds until the restarted host answered
+    restart: float  # seconds until the restarted host answered
     problems: list[str]
 
     def line(self) -> str:
-        verdict = "ok" if not self.problems else "LOST: " + "; ".join(self.problems[:3]) + \
-            (f" (+{len(self.problems) - 3} more)" if len(self.problems) > 3 else "")
-        return (f"trial {self.number:3}  SIG{self.signal_name:<4} at {self.after:5.2f} s  "
-                f"{self.acknowledged:4} acknowledged writes  exit {self.exit_code!s:>4}  "
-                f"restart {self.restart:5.2f} s  {verdict}")
+        verdict = (
+            "ok"
+            if not self.problems
+            else "LOST: "
+            + "; ".join(self.problems[:3])
+            + (f" (+{len(self.problems) - 3} more)" if len(self.problems) > 3 else "")
+        )
+        return (
+            f"trial {self.number:3}  SIG{self.signal_name:<4} at {self.after:5.2f} s  "
+            f"{self.acknowledged:4} acknowledged writes  exit {self.exit_code!s:>4}  "
+            f"restart {self.restart:5.2f} s  {verdict}"
+        )
 
 
-def run_trial(number: int, *, seed: int = 0, signal_name: str = "KILL", earliest: float = 0.2,
-              latest: float = 1.5) -> Trial:
+def run_trial(
+    number: int, *, seed: int = 0, signal_name: str = "KILL", earliest: float = 0.2, latest: float = 1.5
+) -> Trial:
     """One trial in a fresh temporary folder; the signal comes ``earliest``..``latest`` s into the stream."""
     rng = random.Random(f"{seed}:{signal_name}:{number}")
     after = rng.uniform(earliest, latest)
@@ -319,8 +369,9 @@ def run_trial(number: int, *, seed: int = 0, signal_name: str = "KILL", earliest
             acked = Acknowledged(plugins={made["_id"]: made["secret"]})
             stream = Stream(first.url, first.api_key, project, made["_id"], acked)
             plugin = BatchModelPlugin(made["_id"], made["secret"], stream.callback)
-            threading.Thread(target=run, args=(plugin,), kwargs={"host": first.url, "connector": "WS"},
-                             daemon=True).start()
+            threading.Thread(
+                target=run, args=(plugin,), kwargs={"host": first.url, "connector": "WS"}, daemon=True
+            ).start()
             end = time.monotonic() + 10
             while not http.get(first.url + f"/api/plugins/{made['_id']}", timeout=10).json()["live"]:
                 if time.monotonic() > end:
@@ -336,15 +387,20 @@ def run_trial(number: int, *, seed: int = 0, signal_name: str = "KILL", earliest
             first.signal(signal.SIGKILL)
         stream.thread.join(timeout=30)
         with acked.lock:
-            snapshot = Acknowledged(plugins=dict(acked.plugins), sessions=dict(acked.sessions),
-                                    logs=list(acked.logs), imports=dict(acked.imports),
-                                    started_slices=set(acked.started_slices))
+            snapshot = Acknowledged(
+                plugins=dict(acked.plugins),
+                sessions=dict(acked.sessions),
+                logs=list(acked.logs),
+                imports=dict(acked.imports),
+                started_slices=set(acked.started_slices),
+            )
         began = time.monotonic()
         try:
             second = Served(state, fresh=False)
         except RuntimeError as exc:
-            return Trial(number, signal_name, after, snapshot.count, exit_code, 0.0,
-                         [f"the state did not open again: {exc}"])
+            return Trial(
+                number, signal_name, after, snapshot.count, exit_code, 0.0, [f"the state did not open again: {exc}"]
+            )
         restart = time.monotonic() - began
         try:
             problems = check(second.url, second.api_key, project, snapshot)
@@ -376,9 +432,11 @@ def main() -> int:
         print(trial.line(), flush=True)
     failed = [t for t in trials if t.problems]
     writes = sum(t.acknowledged for t in trials)
-    print(f"\n{len(trials) - len(failed)} of {len(trials)} trials kept every acknowledged write "
-          f"(SIG{options.signal}, seed {options.seed}, {writes} acknowledged writes in all); "
-          f"median restart {sorted(t.restart for t in trials)[len(trials) // 2]:.2f} s")
+    print(
+        f"\n{len(trials) - len(failed)} of {len(trials)} trials kept every acknowledged write "
+        f"(SIG{options.signal}, seed {options.seed}, {writes} acknowledged writes in all); "
+        f"median restart {sorted(t.restart for t in trials)[len(trials) // 2]:.2f} s"
+    )
     return 1 if failed else 0
 
 

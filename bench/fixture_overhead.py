@@ -77,8 +77,21 @@ def per_test_costs(count: int) -> dict[str, list[float]]:
         (root / "test_overhead.py").write_text(TESTS.format(count=count))
         times = PhaseTimes()
         with contextlib.redirect_stdout(io.StringIO()):
-            code = pytest.main([str(root), "-q", "-p", "no:cacheprovider", "-p", "no:randomly",
-                                "-c", str(root / "pytest.ini"), "--rootdir", str(root)], plugins=[times])
+            code = pytest.main(
+                [
+                    str(root),
+                    "-q",
+                    "-p",
+                    "no:cacheprovider",
+                    "-p",
+                    "no:randomly",
+                    "-c",
+                    str(root / "pytest.ini"),
+                    "--rootdir",
+                    str(root),
+                ],
+                plugins=[times],
+            )
         if code != 0:
             raise SystemExit(f"the generated tests failed ({code}): {times.failed}")
     by_kind: dict[str, list[float]] = {kind: [] for kind in KINDS}
@@ -143,8 +156,10 @@ def row(name: str, samples: list[float], net: float | None = None) -> str:
     ordered = sorted(samples)
     p90 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.9))]
     net_text = f"{net:9.3f}" if net is not None else " " * 9
-    return (f"{name:<52} {statistics.median(samples):9.3f} {net_text} {statistics.fmean(samples):9.3f} "
-            f"{p90:9.3f} {len(samples):5d}")
+    return (
+        f"{name:<52} {statistics.median(samples):9.3f} {net_text} {statistics.fmean(samples):9.3f} "
+        f"{p90:9.3f} {len(samples):5d}"
+    )
 
 
 def main() -> None:
@@ -160,10 +175,20 @@ def main() -> None:
     print(header)
     print("-" * len(header))
     print("per test (setup + teardown, ms)")
-    print(row("  mockango fixture (shared server, reset)", costs["mockango"][1:],
-              statistics.median(costs["mockango"][1:]) - base))
-    print(row("  pytest-httpserver httpserver fixture (clear)", costs["httpserver"][1:],
-              statistics.median(costs["httpserver"][1:]) - base))
+    print(
+        row(
+            "  mockango fixture (shared server, reset)",
+            costs["mockango"][1:],
+            statistics.median(costs["mockango"][1:]) - base,
+        )
+    )
+    print(
+        row(
+            "  pytest-httpserver httpserver fixture (clear)",
+            costs["httpserver"][1:],
+            statistics.median(costs["httpserver"][1:]) - base,
+        )
+    )
     print(row("  no fixture (pytest's own cost)", costs["baseline"][1:]))
     print(row("  first mockango test (starts the session server)", costs["mockango"][:1]))
     print(row("  first httpserver test (starts the session server)", costs["httpserver"][:1]))

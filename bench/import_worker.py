@@ -42,8 +42,11 @@ def main() -> None:
 
     from mockango.hub import Hub
 
-    print(f"bench/import_worker.py: {args.assets} assets, imports of {args.items} items, {args.rounds} rounds, "
-          f"{os.cpu_count()} cores", flush=True)
+    print(
+        f"bench/import_worker.py: {args.assets} assets, imports of {args.items} items, {args.rounds} rounds, "
+        f"{os.cpu_count()} cores",
+        flush=True,
+    )
     results: dict[str, list[tuple[float, float, float]]] = {way: [] for way in WAYS}
     with tempfile.TemporaryDirectory(prefix="mockango-import-worker-") as folder:
         state = Path(folder) / "state.sqlite3"
@@ -61,8 +64,11 @@ def main() -> None:
                 finally:
                     served.stop()
                 results[way].append((p99, p50, took))
-                print(f"  round {round_ + 1} {way:6}: p99 {p99:6.1f} ms, median {p50:5.1f} ms, {samples} GETs; "
-                      f"3 imports + warm-up {took:.2f} s; load average {os.getloadavg()[0]:.1f}", flush=True)
+                print(
+                    f"  round {round_ + 1} {way:6}: p99 {p99:6.1f} ms, median {p50:5.1f} ms, {samples} GETs; "
+                    f"3 imports + warm-up {took:.2f} s; load average {os.getloadavg()[0]:.1f}",
+                    flush=True,
+                )
 
     print("\nGET /v2/project/{id} during imports (ms; medians of the rounds)")
     print(f"{'':28}{'worker':>10}{'thread':>10}   goal")

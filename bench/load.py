@@ -56,10 +56,22 @@ class Server:
     """``mockango serve`` in a child process on a free loopback port."""
 
     def __init__(self, state_dir: str, run_timeout: float) -> None:
-        command = [sys.executable, "-m", "mockango.cli", "serve", "--host", LOOPBACK, "--port", "0", "--fresh",
-                   "--state", os.path.join(state_dir, "state"), "--run-timeout", str(run_timeout)]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                        text=True)
+        command = [
+            sys.executable,
+            "-m",
+            "mockango.cli",
+            "serve",
+            "--host",
+            LOOPBACK,
+            "--port",
+            "0",
+            "--fresh",
+            "--state",
+            os.path.join(state_dir, "state"),
+            "--run-timeout",
+            str(run_timeout),
+        ]
+        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         lines = []
         for line in self.process.stdout:
             lines.append(line)
@@ -82,8 +94,12 @@ class Server:
             pass
 
     def figures(self) -> dict:
-        return {"rss_mb": self.ps.memory_info().rss / 2**20, "threads": self.ps.num_threads(),
-                "fds": self.ps.num_fds(), "cpu_s": sum(self.ps.cpu_times()[:2])}
+        return {
+            "rss_mb": self.ps.memory_info().rss / 2**20,
+            "threads": self.ps.num_threads(),
+            "fds": self.ps.num_fds(),
+            "cpu_s": sum(self.ps.cpu_times()[:2]),
+        }
 
     def stop(self) -> None:
         self.process.terminate()
@@ -106,8 +122,9 @@ def run_callback(url: str, plugin_id: str):
             if [a["externalId"] for a in found] != [asset]:
                 raise RuntimeError(f"asked for {asset}, got {found}")
             schema_id = data["categorySchema"][0]["schemaId"]
-            sdk.import_labels(data["projectId"], [{"externalId": asset,
-                                                   "objects": [{"schemaId": schema_id, "bounding-box": BOX}]}])
+            sdk.import_labels(
+                data["projectId"], [{"externalId": asset, "objects": [{"schemaId": schema_id, "bounding-box": BOX}]}]
+            )
         logger.info(f"session {session} plugin {plugin_id}: imported {asset}")
         return f"done {session} by {plugin_id}"
 
@@ -125,8 +142,9 @@ class Plugins:
             made.raise_for_status()
             plugin = made.json()
             client = BatchModelPlugin(plugin["_id"], plugin["secret"], self._callback(plugin["_id"]))
-            thread = threading.Thread(target=run, args=(client, server.url), kwargs={"connector": "WS"},
-                                      daemon=True, name=f"plugin-{index}")
+            thread = threading.Thread(
+                target=run, args=(client, server.url), kwargs={"connector": "WS"}, daemon=True, name=f"plugin-{index}"
+            )
             thread.start()
             self.clients.append(client)
             self.threads.append(thread)
@@ -156,7 +174,7 @@ class Runs:
         self.server, self.project_id, self.plugin_ids, self.assets = server, project_id, plugin_ids, assets
         self.lock = threading.Lock()
         self.latencies: list[float] = []
-        self.given: dict[str, tuple[str, str]] = {}   # session id -> (plugin id, asset)
+        self.given: dict[str, tuple[str, str]] = {}  # session id -> (plugin id, asset)
         self.problems: list[str] = []
         self._counter = itertools.count()
 
@@ -164,9 +182,16 @@ class Runs:
         index = next(self._counter)
         plugin_id, asset = self.plugin_ids[index % len(self.plugin_ids)], self.assets[index % len(self.assets)]
         started = time.perf_counter()
-        answer = http.post(f"{self.server.url}/api/runs", json={
-            "plugin": plugin_id, "project": self.project_id, "classMapping": {"Car": "Car"},
-            "config": {"asset": asset}, "timeout": 60})
+        answer = http.post(
+            f"{self.server.url}/api/runs",
+            json={
+                "plugin": plugin_id,
+                "project": self.project_id,
+                "classMapping": {"Car": "Car"},
+                "config": {"asset": asset},
+                "timeout": 60,
+            },
+        )
         if answer.status_code != 201:
             with self.lock:
                 self.problems.append(f"run {index}: POST /api/runs answered {answer.status_code}: {answer.text[:200]}")
@@ -215,15 +240,16 @@ def every_page(http: requests.Session, url: str, key: str) -> list[dict]:
             return rows
 
 
-def check_attribution(server: Server, http: requests.Session, runs: Runs, project_id: str,
-                      unique_assets: bool) -> list[str]:
+def check_attribution(
+    server: Server, http: requests.Session, runs: Runs, project_id: str, unique_assets: bool
+) -> list[str]:
     """Every session answered, logged and imported as itself, on the plugin it was sent to."""
     problems = []
     sessions = {s["_id"]: s for s in every_page(http, f"{server.url}/api/sessions", "sessions")}
     stuck = [sid for sid, s in sessions.items() if s["status"] == "running"]
     if stuck:
         problems.append(f"{len(stuck)} sessions still running: {stuck[:5]}")
-    for sid, (plugin_id, asset) in runs.given.items():
+    for sid, (plugin_id, _asset) in runs.given.items():
         s = sessions.get(sid)
         if s is None:
             problems.append(f"session {sid} is missing from /api/sessions")
@@ -240,8 +266,9 @@ def check_attribution(server: Server, http: requests.Session, runs: Runs, projec
         assets = every_page(http, f"{server.url}/api/projects/{project_id}/assets", "assets")
         for a in assets:
             if a["externalId"] in by_asset and a["labeledBySession"] != by_asset[a["externalId"]]:
-                problems.append(f"asset {a['externalId']} labelled by {a['labeledBySession']}, "
-                                f"given to {by_asset[a['externalId']]}")
+                problems.append(
+                    f"asset {a['externalId']} labelled by {a['labeledBySession']}, given to {by_asset[a['externalId']]}"
+                )
     return problems
 
 
@@ -294,9 +321,14 @@ def measure(server: Server, options) -> int:
     http = requests.Session()
     http.headers["apikey"] = server.api_key
     assets = [f"load-{i:05d}.png" for i in range(options.runs)]
-    made = http.post(f"{server.url}/api/projects", json={
-        "name": "Load", "categorySchema": {"tools": [TOOL]},
-        "assets": [{"externalId": a, "data": f"https://assets.example/{a}"} for a in assets]})
+    made = http.post(
+        f"{server.url}/api/projects",
+        json={
+            "name": "Load",
+            "categorySchema": {"tools": [TOOL]},
+            "assets": [{"externalId": a, "data": f"https://assets.example/{a}"} for a in assets],
+        },
+    )
     made.raise_for_status()
     project_id = made.json()["_id"]
     # Warm up: the first socket starts engine.io's service thread for good; let one plugin
@@ -316,12 +348,15 @@ def measure(server: Server, options) -> int:
     after_runs = server.figures()
     problems = runs.problems + check_attribution(server, http, runs, project_id, unique_assets=True)
 
-    print(f"mockango load: {options.plugins} plugins, {options.runs} runs from {options.concurrency} threads, "
-          f"each run a GET and a label import over REST ({server.url})\n")
-    print(f"runs: {len(runs.latencies)} finished, {len(runs.given)} started, "
-          f"lost/stuck/misattributed: {len(problems)}")
-    print(f"run latency (trigger -> answer): p50 {statistics.median(measured) * 1000:.1f} ms, "
-          f"p99 {percentile(measured, 0.99) * 1000:.1f} ms; {len(measured) / seconds:.1f} runs/s")
+    print(
+        f"mockango load: {options.plugins} plugins, {options.runs} runs from {options.concurrency} threads, "
+        f"each run a GET and a label import over REST ({server.url})\n"
+    )
+    print(f"runs: {len(runs.latencies)} finished, {len(runs.given)} started, lost/stuck/misattributed: {len(problems)}")
+    print(
+        f"run latency (trigger -> answer): p50 {statistics.median(measured) * 1000:.1f} ms, "
+        f"p99 {percentile(measured, 0.99) * 1000:.1f} ms; {len(measured) / seconds:.1f} runs/s"
+    )
     print(f"server CPU during the runs: {after_runs['cpu_s'] - connected['cpu_s']:.1f} s\n")
 
     soak_samples = []
@@ -340,8 +375,7 @@ def measure(server: Server, options) -> int:
         soak_runs.drive(options.soak_concurrency, until=began + options.soak)
         soak_done.set()
         sampler.join()
-        soak_problems = soak_runs.problems + check_attribution(server, http, soak_runs, project_id,
-                                                               unique_assets=False)
+        soak_problems = soak_runs.problems + check_attribution(server, http, soak_runs, project_id, unique_assets=False)
         problems += soak_problems
 
     plugins.stop()
@@ -362,25 +396,33 @@ def measure(server: Server, options) -> int:
     if soak_samples:
         show(f"after a {options.soak:g} s soak", soak_samples[-1][1])
     show(f"plugins gone ({waited:.0f} s later)", left)
-    show(f"{options.plugins} plugins back, {len(second.latencies)} runs, gone again ({waited_again:.0f} s later)",
-         left_again)
+    show(
+        f"{options.plugins} plugins back, {len(second.latencies)} runs, gone again ({waited_again:.0f} s later)",
+        left_again,
+    )
     leaked = left_again["threads"] > left["threads"] or left_again["fds"] > left["fds"]
-    print(f"\nthreads/fds leaked by a second connect-run-leave cycle: {'YES' if leaked else 'none'} "
-          f"(threads {left['threads']} -> {left_again['threads']}, fds {left['fds']} -> {left_again['fds']}; "
-          f"idle was {idle['threads']} threads, {idle['fds']} fds)")
+    print(
+        f"\nthreads/fds leaked by a second connect-run-leave cycle: {'YES' if leaked else 'none'} "
+        f"(threads {left['threads']} -> {left_again['threads']}, fds {left['fds']} -> {left_again['fds']}; "
+        f"idle was {idle['threads']} threads, {idle['fds']} fds)"
+    )
 
     if soak_samples:
-        print(f"\nsoak: {len(soak_runs.latencies)} runs in {options.soak:g} s from {options.soak_concurrency} threads "
-              f"(p50 {statistics.median(soak_runs.latencies) * 1000:.1f} ms, "
-              f"p99 {percentile(soak_runs.latencies, 0.99) * 1000:.1f} ms), server sampled every 10 s:")
+        print(
+            f"\nsoak: {len(soak_runs.latencies)} runs in {options.soak:g} s from {options.soak_concurrency} threads "
+            f"(p50 {statistics.median(soak_runs.latencies) * 1000:.1f} ms, "
+            f"p99 {percentile(soak_runs.latencies, 0.99) * 1000:.1f} ms), server sampled every 10 s:"
+        )
         print("| t (s) | runs so far | RSS (MiB) | threads | fds |\n|---:|---:|---:|---:|---:|")
         for t, f, done in soak_samples:
             print(f"| {t:.0f} | {done} | {f['rss_mb']:.1f} | {f['threads']} | {f['fds']} |")
         first, last = soak_samples[0], soak_samples[-1]
         if last[2] > first[2]:
             per_run = (last[1]["rss_mb"] - first[1]["rss_mb"]) * 1024 / (last[2] - first[2])
-            print(f"RSS growth over the soak: {last[1]['rss_mb'] - first[1]['rss_mb']:+.1f} MiB "
-                  f"({per_run:+.2f} KiB per run; the host keeps every session with its logs)")
+            print(
+                f"RSS growth over the soak: {last[1]['rss_mb'] - first[1]['rss_mb']:+.1f} MiB "
+                f"({per_run:+.2f} KiB per run; the host keeps every session with its logs)"
+            )
 
     for problem in problems[:20]:
         print("PROBLEM:", problem)

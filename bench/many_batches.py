@@ -28,15 +28,19 @@ from mockango.hub import Hub
 def measure(size: int, repeat: int, delete_repeat: int) -> dict:
     hub = Hub(populate=True)
     user = hub.default_user
-    project = hub.create_project(f"bench {size}", {"tools": []}, (
-        {"externalId": f"a-{n}", "data": f"https://example.com/{n}.png", "batches": [f"b{n}"]} for n in range(size)))
+    project = hub.create_project(
+        f"bench {size}",
+        {"tools": []},
+        ({"externalId": f"a-{n}", "data": f"https://example.com/{n}.png", "batches": [f"b{n}"]} for n in range(size)),
+    )
     task_id = hub.tasks.page(user, project.id, limit=1)[0][0]["_id"]
     numbers = itertools.count()
 
     def upload():
         n = next(numbers)
-        hub.uploads.add_assets(user, project.id, [{"externalId": f"new-{n}", "data": f"https://example.com/n{n}.png"}],
-                               batches=[f"b{n}"])
+        hub.uploads.add_assets(
+            user, project.id, [{"externalId": f"new-{n}", "data": f"https://example.com/n{n}.png"}], batches=[f"b{n}"]
+        )
 
     def delete_last():
         _, total = hub.find_assets(user, project.id, limit=1)

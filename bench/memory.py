@@ -41,12 +41,31 @@ from mockango import MockAngo  # noqa: E402
 from mockango.hub import Hub  # noqa: E402
 from mockango.records.journal import Journal  # noqa: E402
 from plugin_client import BatchModelPlugin, run  # noqa: E402
-CLIENT_PARTS = ("plugin_client", "requests", "urllib3", "socketio/client", "engineio/client", "websocket",
-                "bench/memory.py", "bench/load.py", "http/client", "simple_websocket/ws")
+
+CLIENT_PARTS = (
+    "plugin_client",
+    "requests",
+    "urllib3",
+    "socketio/client",
+    "engineio/client",
+    "websocket",
+    "bench/memory.py",
+    "bench/load.py",
+    "http/client",
+    "simple_websocket/ws",
+)
 
 
-def drive(url: str, api_key: str, plugin_id: str, project_id: str, assets: list[str], count: int,
-          threads: int, counter: itertools.count) -> list[str]:
+def drive(
+    url: str,
+    api_key: str,
+    plugin_id: str,
+    project_id: str,
+    assets: list[str],
+    count: int,
+    threads: int,
+    counter: itertools.count,
+) -> list[str]:
     problems: list[str] = []
     budget = iter(range(count))
     lock = threading.Lock()
@@ -59,10 +78,16 @@ def drive(url: str, api_key: str, plugin_id: str, project_id: str, assets: list[
                     if next(budget, None) is None:
                         return
                     index = next(counter)
-                made = http.post(f"{url}/api/runs", json={"plugin": plugin_id, "project": project_id,
-                                                          "classMapping": {"Car": "Car"},
-                                                          "config": {"asset": assets[index % len(assets)]},
-                                                          "timeout": 60})
+                made = http.post(
+                    f"{url}/api/runs",
+                    json={
+                        "plugin": plugin_id,
+                        "project": project_id,
+                        "classMapping": {"Car": "Car"},
+                        "config": {"asset": assets[index % len(assets)]},
+                        "timeout": 60,
+                    },
+                )
                 session = made.json()
                 while made.status_code == 201 and session["status"] == "running":
                     session = http.get(f"{url}/api/sessions/{session['_id']}", params={"wait": 30}).json()
@@ -102,15 +127,20 @@ def rss_over_runs(total: int, every: int) -> None:
         plugin = hub.create_plugin("rss")
         link = Answering("rss-link")
         hub.authenticate_plugin(plugin.id, plugin.secret, link)
-        print(f"bench/memory.py --rss-runs: {total} runs in process on a SQLite file (each: start, two log "
-              "lines, the answer), RSS every {every}:".replace("{every}", str(every)))
+        print(
+            f"bench/memory.py --rss-runs: {total} runs in process on a SQLite file (each: start, two log "
+            "lines, the answer), RSS every {every}:".replace("{every}", str(every))
+        )
         print("| runs | RSS (MiB) | state file (MiB) | Python objects | Hub books |\n|---:|---:|---:|---:|---|")
         began = time.perf_counter()
         for n in range(total + 1):
             if n % every == 0:
                 size = sum(p.stat().st_size for p in Path(folder).glob("state.sqlite3*")) / 2**20
-                print(f"| {n} | {rss_mb():.1f} | {size:.1f} | {len(gc.get_objects())} | "
-                      f"{', '.join(f'{k} {v}' for k, v in books(hub).items())} |", flush=True)
+                print(
+                    f"| {n} | {rss_mb():.1f} | {size:.1f} | {len(gc.get_objects())} | "
+                    f"{', '.join(f'{k} {v}' for k, v in books(hub).items())} |",
+                    flush=True,
+                )
             if n == total:
                 break
             hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
@@ -129,11 +159,21 @@ def main() -> int:
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--top", type=int, default=15)
     parser.add_argument("--frames", action="store_true", help="show whole tracebacks, library frames too")
-    parser.add_argument("--journal", type=int, default=None, metavar="N",
-                        help="a journal of N entries instead of the host's 10,000, so it is full after the warm-up "
-                             "and what it holds (bounded) is not counted as growth")
-    parser.add_argument("--rss-runs", type=int, default=0, metavar="N",
-                        help="instead: N runs in process on a SQLite file, printing RSS as they go")
+    parser.add_argument(
+        "--journal",
+        type=int,
+        default=None,
+        metavar="N",
+        help="a journal of N entries instead of the host's 10,000, so it is full after the warm-up "
+        "and what it holds (bounded) is not counted as growth",
+    )
+    parser.add_argument(
+        "--rss-runs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="instead: N runs in process on a SQLite file, printing RSS as they go",
+    )
     parser.add_argument("--every", type=int, default=10_000)
     options = parser.parse_args()
     if options.rss_runs:
@@ -145,10 +185,11 @@ def main() -> int:
         if options.journal is not None:
             hub.journal = Journal(size=options.journal)
         with MockAngo(hub=hub) as server:
-            project = hub.create_project("memory", {"tools": [{"schemaId": "car-box", "tool": "bounding-box",
-                                                                                 "title": "Car"}]},
-                                         assets=[{"data": f"https://example.com/{n}.jpg", "externalId": f"a{n}"}
-                                                 for n in range(200)])
+            project = hub.create_project(
+                "memory",
+                {"tools": [{"schemaId": "car-box", "tool": "bounding-box", "title": "Car"}]},
+                assets=[{"data": f"https://example.com/{n}.jpg", "externalId": f"a{n}"} for n in range(200)],
+            )
             plugin = hub.create_plugin("memory", class_names=["Car"])
             client = BatchModelPlugin(plugin.id, plugin.secret, run_callback(server.url, plugin.id))
             thread = threading.Thread(target=run, args=(client, server.url), kwargs={"connector": "WS"}, daemon=True)
@@ -183,19 +224,26 @@ def main() -> int:
         else:
             host += stat.size_diff
             host_stats.append(stat)
-    print(f"bench/memory.py: {options.warmup} warm-up runs, then {options.runs} runs from {options.threads} threads "
-          f"in {seconds:.1f} s; {len(problems)} problems")
+    print(
+        f"bench/memory.py: {options.warmup} warm-up runs, then {options.runs} runs from {options.threads} threads "
+        f"in {seconds:.1f} s; {len(problems)} problems"
+    )
     for problem in problems[:5]:
         print(f"  ! {problem}")
-    print(f"Python memory kept after the runs (tracemalloc): host {host / 1024:+.1f} KiB "
-          f"({host / options.runs:+.1f} B per run); clients in this process {client_side / 1024:+.1f} KiB")
+    print(
+        f"Python memory kept after the runs (tracemalloc): host {host / 1024:+.1f} KiB "
+        f"({host / options.runs:+.1f} B per run); clients in this process {client_side / 1024:+.1f} KiB"
+    )
     print("Hub books (before -> after): " + ", ".join(f"{k} {before_books[k]} -> {v}" for k, v in after_books.items()))
     print(f"\nbiggest growth on the host side (top {options.top}):")
-    for stat in sorted(host_stats, key=lambda s: -s.size_diff)[:options.top]:
+    for stat in sorted(host_stats, key=lambda s: -s.size_diff)[: options.top]:
         newest_first = list(reversed(stat.traceback))
-        frames = newest_first if options.frames else (
-            [f for f in newest_first if "site-packages" not in f.filename] or newest_first)
-        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in frames[:None if options.frames else 3])
+        frames = (
+            newest_first
+            if options.frames
+            else ([f for f in newest_first if "site-packages" not in f.filename] or newest_first)
+        )
+        where = " <- ".join(f"{Path(f.filename).name}:{f.lineno}" for f in frames[: None if options.frames else 3])
         print(f"  {stat.size_diff / 1024:+9.1f} KiB {stat.count_diff:+7d} blocks  {where}")
     return 0
 

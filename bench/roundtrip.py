@@ -20,9 +20,9 @@ Prints median and p99 (milliseconds) of:
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import logging
-import gc
 import os
 import statistics
 import subprocess
@@ -36,10 +36,21 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from mockango import MockAngo  # noqa: E402
-from plugin_client import (SDK, AnnotationPayload, Answer, BatchModelPlugin, ExportPlugin,  # noqa: E402
-                           ExportResponse, FileExplorerPlugin, InputPlugin, MarkdownPlugin, ModelPlugin, run)
-from tests.support import DEMO_CONFIG, load_sample  # noqa: E402
+from mockango import MockAngo
+from plugin_client import (
+    SDK,
+    AnnotationPayload,
+    Answer,
+    BatchModelPlugin,
+    ExportPlugin,
+    ExportResponse,
+    FileExplorerPlugin,
+    InputPlugin,
+    MarkdownPlugin,
+    ModelPlugin,
+    run,
+)
+from tests.support import DEMO_CONFIG, load_sample
 
 OFFICIAL_PYTHON = ROOT / ".cache" / "official-clients" / "ango-1.4.10" / "bin" / "python"
 OFFICIAL_SAMPLE = ROOT / "tests" / "official" / "samples" / "batch_model_ango_1_4.py"
@@ -62,8 +73,9 @@ def timed(action, count: int) -> list[float]:
     return samples
 
 
-def start_plugin(host: MockAngo, plugin, callback, plugin_class=BatchModelPlugin) -> tuple[BatchModelPlugin,
-                                                                                           threading.Thread]:
+def start_plugin(
+    host: MockAngo, plugin, callback, plugin_class=BatchModelPlugin
+) -> tuple[BatchModelPlugin, threading.Thread]:
     client = plugin_class(plugin.id, plugin.secret, callback)
     thread = threading.Thread(target=run, args=(client, host.url), kwargs={"connector": "WS"}, daemon=True)
     thread.start()
@@ -75,6 +87,7 @@ def whole_runs(host: MockAngo, plugin, count: int) -> list[float]:
     def one():
         session = host.run(plugin.id, class_mapping={"Vehicle": "Vehicle"}, timeout=30)
         assert session.status == "succeeded", (session.status, session.reason, session.logs)
+
     one()  # warm up
     return timed(one, count)
 
@@ -95,8 +108,9 @@ def bench_official(host: MockAngo, count: int) -> dict | None:
         return None
     plugin = host.create_plugin("bench-official", class_names=["Vehicle"], default_config=DEMO_CONFIG)
     env = {**os.environ, "ANGO_HOST": host.url, "PLUGIN_ID": plugin.id, "PLUGIN_SECRET": plugin.secret}
-    process = subprocess.Popen([str(OFFICIAL_PYTHON), str(OFFICIAL_SAMPLE)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(OFFICIAL_PYTHON), str(OFFICIAL_SAMPLE)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     try:
         host.wait_live(plugin.id, timeout=30)
         return {"whole": whole_runs(host, plugin, count)}
@@ -106,22 +120,37 @@ def bench_official(host: MockAngo, count: int) -> dict | None:
 
 
 def _box(data):
-    return AnnotationPayload(answer=Answer(objects=[{"schemaId": data["categorySchema"][0]["schemaId"],
-                                                     "bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}]))
+    return AnnotationPayload(
+        answer=Answer(
+            objects=[
+                {
+                    "schemaId": data["categorySchema"][0]["schemaId"],
+                    "bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60},
+                }
+            ]
+        )
+    )
 
 
 TYPE_RUNS = {
     # type: (plugin_client class, callback, run options)
     "model": (ModelPlugin, _box, {"class_mapping": {"Vehicle": "Vehicle"}}),
-    "file-explorer": (FileExplorerPlugin, lambda data: {"folders": ["a/"], "files": [f"{data['folder']}{i}.png"
-                                                                                     for i in range(50)],
-                                                        "scrollToken": None},
-                      {"bucket": "photos", "folder": "2024/"}),
-    "markdown": (MarkdownPlugin, lambda data: f"{len(data['inputFile'])} characters",
-                 {"input_file": CSV, "markdown_text": "# |name| of |city|"}),
+    "file-explorer": (
+        FileExplorerPlugin,
+        lambda data: {"folders": ["a/"], "files": [f"{data['folder']}{i}.png" for i in range(50)], "scrollToken": None},
+        {"bucket": "photos", "folder": "2024/"},
+    ),
+    "markdown": (
+        MarkdownPlugin,
+        lambda data: f"{len(data['inputFile'])} characters",
+        {"input_file": CSV, "markdown_text": "# |name| of |city|"},
+    ),
     "input": (InputPlugin, lambda data: data["fileExplorerOptions"], {"file_explorer_options": {"files": ["a.png"]}}),
-    "export": (ExportPlugin, lambda data: ExportResponse(file=json.dumps(list(data["jsonExport"])).encode(),
-                                                         file_name="export.json"), {"stage": "Label"}),
+    "export": (
+        ExportPlugin,
+        lambda data: ExportResponse(file=json.dumps(list(data["jsonExport"])).encode(), file_name="export.json"),
+        {"stage": "Label"},
+    ),
 }
 
 
@@ -130,15 +159,15 @@ def bench_types(host: MockAngo, count: int) -> dict:
     out = {}
     assets = [a["_id"] for a in host.assets()]
     for kind, (plugin_class, callback, options) in TYPE_RUNS.items():
-        plugin = host.create_plugin(f"bench {kind}", type=kind,
-                                    class_names=["Vehicle"] if kind == "model" else ())
+        plugin = host.create_plugin(f"bench {kind}", type=kind, class_names=["Vehicle"] if kind == "model" else ())
         client, thread = start_plugin(host, plugin, callback, plugin_class)
-        turn = iter(range(10 ** 9))
+        turn = iter(range(10**9))
 
         def one():
             extra = {"asset": assets[next(turn) % len(assets)]} if kind == "model" else {}
             session = host.run(plugin.id, timeout=30, **options, **extra)
             assert session.status == "succeeded", (kind, session.status, session.reason)
+
         try:
             one()
             out[kind] = timed(one, count)
@@ -153,15 +182,21 @@ def bench_official_model(host: MockAngo, count: int) -> list[float] | None:
         return None
     plugin = host.create_plugin("bench-official-model", type="model", class_names=["Vehicle"])
     env = {**os.environ, "ANGO_HOST": host.url, "PLUGIN_ID": plugin.id, "PLUGIN_SECRET": plugin.secret}
-    process = subprocess.Popen([str(OFFICIAL_PYTHON), str(OFFICIAL_MODEL_SAMPLE)], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [str(OFFICIAL_PYTHON), str(OFFICIAL_MODEL_SAMPLE)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     assets = [a["_id"] for a in host.assets()]
-    turn = iter(range(10 ** 9))
+    turn = iter(range(10**9))
 
     def one():
-        session = host.run(plugin.id, timeout=30, asset=assets[next(turn) % len(assets)],
-                           class_mapping={"Vehicle": "Vehicle"})
+        session = host.run(
+            plugin.id, timeout=30, asset=assets[next(turn) % len(assets)], class_mapping={"Vehicle": "Vehicle"}
+        )
         assert session.status == "succeeded", (session.status, session.reason)
+
     try:
         host.wait_live(plugin.id, timeout=30)
         one()
@@ -195,8 +230,7 @@ def bench_parts(host: MockAngo, count: int) -> dict:
     finally:
         client.stop()
         thread.join(5)
-    return {"connect": connect, "rest_sdk": rest_sdk, "rest_new": rest_new_connection,
-            "socket": socket_round_trip}
+    return {"connect": connect, "rest_sdk": rest_sdk, "rest_new": rest_new_connection, "socket": socket_round_trip}
 
 
 def main() -> None:
@@ -217,10 +251,13 @@ def main() -> None:
     rows = [("whole run, seed sample, plugin_client (trigger -> response, 10 assets)", ours["whole"])]
     if official:
         rows.append(("whole run, vendor sample, official ango 1.4.10", official["whole"]))
-    titles = {"model": "Model, one asset answered, validated, stored",
-              "file-explorer": "File Explorer, 50 files listed",
-              "markdown": "Markdown, 10-row CSV in base64", "input": "Input, options answered",
-              "export": "Export, 25 tasks exported, uploaded, signed URL"}
+    titles = {
+        "model": "Model, one asset answered, validated, stored",
+        "file-explorer": "File Explorer, 50 files listed",
+        "markdown": "Markdown, 10-row CSV in base64",
+        "input": "Input, options answered",
+        "export": "Export, 25 tasks exported, uploaded, signed URL",
+    }
     rows += [(f"whole run, {titles[kind]}, plugin_client", samples) for kind, samples in types.items()]
     if official_model:
         rows.append(("whole run, Model, one asset, official ango 1.4.10", official_model))
@@ -230,8 +267,7 @@ def main() -> None:
         ("REST GET 10 assets, plain requests.get each time", parts["rest_new"]),
         ("socket round trip (run with a callback that returns at once)", parts["socket"]),
     ]
-    print(f"mockango round trip, {args.runs} runs per figure, Python {sys.version.split()[0]}, "
-          f"{os.cpu_count()} cores")
+    print(f"mockango round trip, {args.runs} runs per figure, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
     print(f"{'what':<72} {'n':>5} {'median ms':>10} {'p99 ms':>8}")
     for name, samples in rows:
         median, p99 = summary(samples)

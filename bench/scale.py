@@ -64,13 +64,19 @@ def rss_mb() -> float:
 
 def raw_assets(count: int):
     for i in range(count):
-        yield {"externalId": f"a{i:07}", "data": f"https://example.invalid/{i}.png",
-               "metadata": {"width": 640, "height": 480}, "batches": [f"b{i % BATCHES}"]}
+        yield {
+            "externalId": f"a{i:07}",
+            "data": f"https://example.invalid/{i}.png",
+            "metadata": {"width": 640, "height": 480},
+            "batches": [f"b{i % BATCHES}"],
+        }
 
 
 def item(i: int) -> dict:
-    return {"externalId": f"a{i:07}",
-            "objects": [{"schemaId": TOOL, "bounding-box": {"x": 10, "y": 20, "width": 30, "height": 40}}]}
+    return {
+        "externalId": f"a{i:07}",
+        "objects": [{"schemaId": TOOL, "bounding-box": {"x": 10, "y": 20, "width": 30, "height": 40}}],
+    }
 
 
 def timed(call, repeat: int, budget: float = 0.5, most: int = 40) -> float:
@@ -148,6 +154,7 @@ def measure_hub(folder: Path, size: int, repeat: int) -> dict:
                 answer = http.get(url, params=params, timeout=600)
                 answer.raise_for_status()
                 return answer
+
             return call
 
         for limit in (10, 1000):
@@ -166,9 +173,11 @@ def measure_hub(folder: Path, size: int, repeat: int) -> dict:
 
         def post_import(items):
             def call():
-                answer = http.post(f"{server.url}/v2/import/labels", timeout=600,
-                                   json={"project": project.id, "jsonContent": items})
+                answer = http.post(
+                    f"{server.url}/v2/import/labels", timeout=600, json={"project": project.id, "jsonContent": items}
+                )
                 answer.raise_for_status()
+
             return call
 
         out["import_1"] = timed(post_import([item(size // 2)]), repeat)
@@ -259,7 +268,8 @@ def restart_cost(hub, state: Path | None, folder: Path, project_id: str, size: i
     try:
         if size >= BIG_IMPORT:
             p99["p99_during_import"], p99["p50_during_import"], p99["p99_samples"] = latency_during_import(
-                served.url, served.api_key, project_id, [item(size - 1 - i) for i in range(BIG_IMPORT)])
+                served.url, served.api_key, project_id, [item(size - 1 - i) for i in range(BIG_IMPORT)]
+            )
     finally:
         served.stop()
     began = time.perf_counter()
@@ -298,51 +308,74 @@ def floor_child(size: int, repeat: int) -> dict:
         began = time.perf_counter()
         db.execute("BEGIN")
         now = time.time()
-        db.executemany("INSERT INTO asset VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
-                       ((f"{i:024x}", "p", i, a["externalId"], a["data"], json.dumps(a["metadata"]), now)
-                        for i, a in enumerate(raw_assets(size))))
-        db.executemany("INSERT INTO asset_batch VALUES (?, 'p', ?, ?)",
-                       ((f"b{i % BATCHES}", i, f"{i:024x}") for i in range(size)))
+        db.executemany(
+            "INSERT INTO asset VALUES (?, ?, ?, ?, ?, ?, NULL, ?)",
+            (
+                (f"{i:024x}", "p", i, a["externalId"], a["data"], json.dumps(a["metadata"]), now)
+                for i, a in enumerate(raw_assets(size))
+            ),
+        )
+        db.executemany(
+            "INSERT INTO asset_batch VALUES (?, 'p', ?, ?)", ((f"b{i % BATCHES}", i, f"{i:024x}") for i in range(size))
+        )
         db.execute("COMMIT")
         out["create_s"] = time.perf_counter() - began
         out["rss_mb"] = rss_mb()
 
         def page(number, limit):
-            return lambda: db.execute(f"SELECT {COLUMNS} FROM asset WHERE project = 'p' AND pos >= ? ORDER BY pos "
-                                      "LIMIT ?", ((number - 1) * limit, limit)).fetchall()
+            return lambda: db.execute(
+                f"SELECT {COLUMNS} FROM asset WHERE project = 'p' AND pos >= ? ORDER BY pos LIMIT ?",
+                ((number - 1) * limit, limit),
+            ).fetchall()
 
         def offset_page(number, limit):
-            return lambda: db.execute(f"SELECT {COLUMNS} FROM asset WHERE project = 'p' ORDER BY pos LIMIT ? OFFSET ?",
-                                      (limit, (number - 1) * limit)).fetchall()
+            return lambda: db.execute(
+                f"SELECT {COLUMNS} FROM asset WHERE project = 'p' ORDER BY pos LIMIT ? OFFSET ?",
+                (limit, (number - 1) * limit),
+            ).fetchall()
 
         for limit in (10, 1000):  # the total is a stored counter here; count(*) is shown on its own
             out[f"page1_l{limit}"] = timed(page(1, limit), repeat)
             out[f"last_l{limit}"] = timed(page(math.ceil(size / limit), limit), repeat)
-        out["count_star"] = timed(lambda: db.execute("SELECT count(*) FROM asset WHERE project = 'p'").fetchone(),
-                                  repeat)
+        out["count_star"] = timed(
+            lambda: db.execute("SELECT count(*) FROM asset WHERE project = 'p'").fetchone(), repeat
+        )
         out["last_l10_offset"] = timed(offset_page(math.ceil(size / 10), 10), repeat)
-        out["by_external_id"] = timed(lambda: db.execute(
-            f"SELECT {COLUMNS} FROM asset WHERE project = 'p' AND external_id = ?", (f"a{size // 2:07}",)).fetchall(),
-            repeat)
-        out["by_batch"] = timed(lambda: db.execute(
-            f"SELECT {COLUMNS} FROM asset_batch JOIN asset ON asset.id = asset_batch.asset "
-            "WHERE batch = 'b3' ORDER BY asset_batch.pos LIMIT 10").fetchall(), repeat)
+        out["by_external_id"] = timed(
+            lambda: db.execute(
+                f"SELECT {COLUMNS} FROM asset WHERE project = 'p' AND external_id = ?", (f"a{size // 2:07}",)
+            ).fetchall(),
+            repeat,
+        )
+        out["by_batch"] = timed(
+            lambda: db.execute(
+                f"SELECT {COLUMNS} FROM asset_batch JOIN asset ON asset.id = asset_batch.asset "
+                "WHERE batch = 'b3' ORDER BY asset_batch.pos LIMIT 10"
+            ).fetchall(),
+            repeat,
+        )
 
         def store(items):
             def call():
                 db.execute("BEGIN IMMEDIATE")
-                db.executemany("UPDATE asset SET labels = ? WHERE project = 'p' AND external_id = ?",
-                               ((json.dumps(i), i["externalId"]) for i in items))
+                db.executemany(
+                    "UPDATE asset SET labels = ? WHERE project = 'p' AND external_id = ?",
+                    ((json.dumps(i), i["externalId"]) for i in items),
+                )
                 db.execute("COMMIT")
+
             return call
 
         out["import_1"] = timed(store([item(size // 2)]), repeat)
         big = min(BIG_IMPORT, size)
         out["import_10k"] = timed(store([item(i) for i in range(big)]), max(1, repeat // 3))
         out["import_10k_items"] = big
-        out["by_prelabeled"] = timed(lambda: db.execute(
-            f"SELECT {COLUMNS} FROM asset WHERE project = 'p' AND (labels IS NOT NULL) = 1 ORDER BY pos "
-            "LIMIT 10").fetchall(), repeat)
+        out["by_prelabeled"] = timed(
+            lambda: db.execute(
+                f"SELECT {COLUMNS} FROM asset WHERE project = 'p' AND (labels IS NOT NULL) = 1 ORDER BY pos LIMIT 10"
+            ).fetchall(),
+            repeat,
+        )
         db.close()
         began = time.perf_counter()
         again = sqlite3.connect(path)
@@ -382,8 +415,9 @@ def sessions_child(count: int, repeat: int) -> dict:
         hub.start_run(hub.default_user, plugins[n % 2].id, hub.default_project.id)
         link = links[n % 2]
         session_id = link.pending.pop()
-        hub.record_response({"session": session_id, "response": "ok", **({"error": "no"} if n % 10 == 0 else {})},
-                            connection_id=link.id)
+        hub.record_response(
+            {"session": session_id, "response": "ok", **({"error": "no"} if n % 10 == 0 else {})}, connection_id=link.id
+        )
     out["create_s"] = time.perf_counter() - began
     out["rss_mb"] = rss_mb()
     with MockAngo(hub=hub) as server:
@@ -401,12 +435,11 @@ def sessions_child(count: int, repeat: int) -> dict:
         out["sessions_last"] = timed(get("/api/sessions", limit=50, page=last), repeat)
         out["sessions_middle"] = timed(get("/api/sessions", limit=50, page=last // 2), repeat)
         out["sessions_failed"] = timed(get("/api/sessions", limit=50, status="failed"), repeat)
-        out["sessions_failed_last"] = timed(get("/api/sessions", limit=50, status="failed", page=failed_last),
-                                            repeat)
+        out["sessions_failed_last"] = timed(get("/api/sessions", limit=50, status="failed", page=failed_last), repeat)
         out["sessions_plugin_last"] = timed(get("/api/sessions", limit=50, plugin=mine, page=last // 2), repeat)
-        out["sessions_plugin_succeeded_last"] = timed(get("/api/sessions", limit=50, plugin=mine,
-                                                          status="succeeded", page=math.ceil(mine_succeeded / 50)),
-                                                      repeat)
+        out["sessions_plugin_succeeded_last"] = timed(
+            get("/api/sessions", limit=50, plugin=mine, status="succeeded", page=math.ceil(mine_succeeded / 50)), repeat
+        )
         out["dashboard_sessions"] = timed(get("/sessions"), repeat)
         out["dashboard_sessions_last"] = timed(get("/sessions", page=last), repeat)
         out["dashboard_plugin"] = timed(get(f"/plugins/{mine}"), repeat)
@@ -423,16 +456,21 @@ def sessions_floor(count: int, repeat: int) -> dict:
                         CREATE INDEX session_status ON session (org, status, started);""")
     began = time.perf_counter()
     with db:
-        db.executemany("INSERT INTO session VALUES (?, 'o', 'p', ?, ?, ?)",
-                       ((f"{n:024x}", "failed" if n % 10 == 0 else "succeeded", float(n), "{}") for n in range(count)))
+        db.executemany(
+            "INSERT INTO session VALUES (?, 'o', 'p', ?, ?, ?)",
+            ((f"{n:024x}", "failed" if n % 10 == 0 else "succeeded", float(n), "{}") for n in range(count)),
+        )
     out = {"create_s": time.perf_counter() - began}
 
     def page(offset, status=None):
         where = "org = 'o'" + (" AND status = ?" if status else "")
         args = (status,) if status else ()
-        return lambda: (db.execute(f"SELECT * FROM session WHERE {where} ORDER BY started DESC LIMIT 50 OFFSET ?",
-                                   (*args, offset)).fetchall(),
-                        db.execute(f"SELECT count(*) FROM session WHERE {where}", args).fetchone())
+        return lambda: (
+            db.execute(
+                f"SELECT * FROM session WHERE {where} ORDER BY started DESC LIMIT 50 OFFSET ?", (*args, offset)
+            ).fetchall(),
+            db.execute(f"SELECT count(*) FROM session WHERE {where}", args).fetchone(),
+        )
 
     out["sessions_page1"] = timed(page(0), repeat)
     out["sessions_last"] = timed(page(count - 50), repeat)
@@ -493,13 +531,32 @@ ROWS = [  # key, label, unit, goal (text), goal check on the largest size (None:
     ("fresh_start_s", "  (a fresh serve, for comparison)", "s", ""),
     ("reset_ms", "fixture reset", "ms", "≤ 1 ms"),
 ]
-RATIO_KEYS = {"page1_l10", "last_l10", "page1_l1000", "last_l1000", "by_external_id", "by_batch", "by_prelabeled",
-              "import_1", "rss_mb", "create_s", "restart_s", "tasks_page1", "tasks_last", "tasks_stage"}
+RATIO_KEYS = {
+    "page1_l10",
+    "last_l10",
+    "page1_l1000",
+    "last_l1000",
+    "by_external_id",
+    "by_batch",
+    "by_prelabeled",
+    "import_1",
+    "rss_mb",
+    "create_s",
+    "restart_s",
+    "tasks_page1",
+    "tasks_last",
+    "tasks_stage",
+}
 
 
 def size_label(size: int) -> str:
-    return f"{size // 1_000_000}M" if size >= 1_000_000 and size % 1_000_000 == 0 else \
-        f"{size // 1000}k" if size >= 1000 and size % 1000 == 0 else str(size)
+    return (
+        f"{size // 1_000_000}M"
+        if size >= 1_000_000 and size % 1_000_000 == 0
+        else f"{size // 1000}k"
+        if size >= 1000 and size % 1000 == 0
+        else str(size)
+    )
 
 
 def print_table(sizes: list[int], results: dict, hub_name: str) -> None:
@@ -520,8 +577,11 @@ def print_table(sizes: list[int], results: dict, hub_name: str) -> None:
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
     print(f"\nassets per project ({hub_name}; ms unless marked; medians; ratio = largest size ÷ smallest it ran)")
     for n, line in enumerate(lines):
-        print("  ".join(str(cell).ljust(widths[0]) if i == 0 else str(cell).rjust(widths[i])
-                        for i, cell in enumerate(line)))
+        print(
+            "  ".join(
+                str(cell).ljust(widths[0]) if i == 0 else str(cell).rjust(widths[i]) for i, cell in enumerate(line)
+            )
+        )
         if n == 0:
             print("  ".join("-" * w for w in widths))
     errors = [f"{kind} {size_label(size)}: {row['error']}" for (kind, size), row in results.items() if "error" in row]
@@ -531,12 +591,15 @@ def print_table(sizes: list[int], results: dict, hub_name: str) -> None:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--sizes", default="1000,10000,100000,1000000",
-                        help="comma-separated project sizes (assets)")
+    parser.add_argument("--sizes", default="1000,10000,100000,1000000", help="comma-separated project sizes (assets)")
     parser.add_argument("--quick", action="store_true", help="sizes 1k and 10k, 5k sessions, fewer repeats")
     parser.add_argument("--sessions", type=int, default=50_000)
-    parser.add_argument("--hub-cap", type=int, default=None,
-                        help="largest size the Hub runs at (default: all, or 100k for the in-memory JSON-snapshot Hub)")
+    parser.add_argument(
+        "--hub-cap",
+        type=int,
+        default=None,
+        help="largest size the Hub runs at (default: all, or 100k for the in-memory JSON-snapshot Hub)",
+    )
     parser.add_argument("--repeat", type=int, default=None, help="timed calls per figure (default 9, quick 5)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one child may take")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
@@ -544,8 +607,9 @@ def main() -> int:
     repeat = options.repeat or (5 if options.quick else 9)
     if options.child:
         kind, size = options.child[0], int(options.child[1])
-        work = {"hub": hub_child, "floor": floor_child, "sessions": sessions_child,
-                "sessions-floor": sessions_floor}[kind]
+        work = {"hub": hub_child, "floor": floor_child, "sessions": sessions_child, "sessions-floor": sessions_floor}[
+            kind
+        ]
         print(json.dumps(work(size, repeat)))
         return 0
     sizes = [1000, 10_000] if options.quick else [int(s) for s in options.sizes.split(",")]
@@ -553,8 +617,11 @@ def main() -> int:
     in_memory = json_store_in_tree()
     cap = options.hub_cap if options.hub_cap is not None else (100_000 if in_memory else max(sizes))
     hub_name = "Hub: in-memory with a JSON snapshot" if in_memory else "Hub: SQLite store"
-    print(f"bench/scale.py: sizes {', '.join(map(size_label, sizes))}; {hub_name}, run up to {size_label(cap)}; "
-          f"{os.cpu_count()} cores; repeat {repeat}", flush=True)
+    print(
+        f"bench/scale.py: sizes {', '.join(map(size_label, sizes))}; {hub_name}, run up to {size_label(cap)}; "
+        f"{os.cpu_count()} cores; repeat {repeat}",
+        flush=True,
+    )
     results: dict = {}
     for size in sizes:
         for kind in ("floor", "hub"):
@@ -568,19 +635,24 @@ def main() -> int:
     hub_sessions = child("sessions", sessions, repeat, options.timeout)
     floor_sessions = child("sessions-floor", sessions, repeat, options.timeout)
     print(f"\n{size_label(sessions)} sessions (ms; medians)          hub    floor   goal")
-    for key, label in [("create_s", "make them (s)"), ("sessions_page1", "GET /api/sessions page 1 (50)"),
-                       ("sessions_last", "GET /api/sessions last page"),
-                       ("sessions_middle", "GET /api/sessions middle page"),
-                       ("sessions_failed", "GET /api/sessions?status=failed"),
-                       ("sessions_failed_last", "  ?status=failed, last page"),
-                       ("sessions_plugin_last", "  ?plugin=, last page"),
-                       ("sessions_plugin_succeeded_last", "  ?plugin=&status=succeeded, last"),
-                       ("dashboard_sessions", "dashboard /sessions"),
-                       ("dashboard_sessions_last", "dashboard /sessions last page"),
-                       ("dashboard_plugin", "dashboard plugin page")]:
+    for key, label in [
+        ("create_s", "make them (s)"),
+        ("sessions_page1", "GET /api/sessions page 1 (50)"),
+        ("sessions_last", "GET /api/sessions last page"),
+        ("sessions_middle", "GET /api/sessions middle page"),
+        ("sessions_failed", "GET /api/sessions?status=failed"),
+        ("sessions_failed_last", "  ?status=failed, last page"),
+        ("sessions_plugin_last", "  ?plugin=, last page"),
+        ("sessions_plugin_succeeded_last", "  ?plugin=&status=succeeded, last"),
+        ("dashboard_sessions", "dashboard /sessions"),
+        ("dashboard_sessions_last", "dashboard /sessions last page"),
+        ("dashboard_plugin", "dashboard plugin page"),
+    ]:
         unit = "s" if key == "create_s" else "ms"
-        print(f"  {label:36} {fmt(hub_sessions.get(key), unit):>8} {fmt(floor_sessions.get(key), unit):>8}   "
-              f"{'' if key == 'create_s' else 'flat in the count'}")
+        print(
+            f"  {label:36} {fmt(hub_sessions.get(key), unit):>8} {fmt(floor_sessions.get(key), unit):>8}   "
+            f"{'' if key == 'create_s' else 'flat in the count'}"
+        )
     for name, row in (("hub", hub_sessions), ("floor", floor_sessions)):
         if "error" in row:
             print(f"  ! {name}: {row['error']}")

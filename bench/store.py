@@ -27,8 +27,12 @@ ONTOLOGY = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Vehi
 
 def assets(count: int):
     for index in range(count):
-        yield {"externalId": f"img-{index:07d}.png", "data": f"https://images.example.com/{index:07d}.png",
-               "metadata": {"width": 640, "height": 480}, "batches": ["odd" if index % 2 else "even"]}
+        yield {
+            "externalId": f"img-{index:07d}.png",
+            "data": f"https://images.example.com/{index:07d}.png",
+            "metadata": {"width": 640, "height": 480},
+            "batches": ["odd" if index % 2 else "even"],
+        }
 
 
 def median_ms(action, repeat: int) -> float:
@@ -56,13 +60,20 @@ def measure(size: int, repeat: int, folder: Path) -> dict[str, float]:
     figures["page 1 ms"] = median_ms(lambda: hub.find_assets(user, project.id, page=1, limit=10), repeat)
     figures["last page ms"] = median_ms(lambda: hub.find_assets(user, project.id, page=last_page, limit=10), repeat)
     figures["by externalId ms"] = median_ms(
-        lambda: hub.find_assets(user, project.id, filters={"externalId": middle}), repeat)
+        lambda: hub.find_assets(user, project.id, filters={"externalId": middle}), repeat
+    )
     figures["batch page 1 ms"] = median_ms(
-        lambda: hub.find_assets(user, project.id, filters={"batches": [odd]}), repeat)
+        lambda: hub.find_assets(user, project.id, filters={"batches": [odd]}), repeat
+    )
     figures["isPreLabeled page 1 ms"] = median_ms(
-        lambda: hub.find_assets(user, project.id, filters={"isPreLabeled": False}), repeat)
-    item = [{"externalId": middle, "objects": [{"schemaId": "box",
-                                                "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}]}]
+        lambda: hub.find_assets(user, project.id, filters={"isPreLabeled": False}), repeat
+    )
+    item = [
+        {
+            "externalId": middle,
+            "objects": [{"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}],
+        }
+    ]
     figures["import 1 item ms"] = median_ms(lambda: hub.import_labels(user, project.id, item), repeat)
     figures["RSS MB"] = rss_mb()
     hub.close_store()
@@ -90,8 +101,9 @@ def a_run(hub: Hub) -> None:
     session = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
     hub.record_log({"session": session.id, "msg": "hello"}, connection_id=link.id)
     first = hub.find_assets(hub.default_user, hub.default_project.id, limit=1)[0][0]["externalId"]
-    hub.import_labels(hub.default_user, hub.default_project.id, [{"externalId": first, "objects": []}],
-                      session_id=session.id)
+    hub.import_labels(
+        hub.default_user, hub.default_project.id, [{"externalId": first, "objects": []}], session_id=session.id
+    )
     hub.record_response({"session": session.id, "response": "ok"}, connection_id=link.id)
 
 
@@ -109,8 +121,13 @@ def reads_during_import(folder: Path, items: int = 10_000) -> tuple[float, float
     hub = Hub(state=folder / "concurrent.sqlite3")
     user = hub.default_user
     project = hub.create_project("Busy", ONTOLOGY, assets(items))
-    labels = [{"externalId": f"img-{i:07d}.png", "objects": [
-        {"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}]} for i in range(items)]
+    labels = [
+        {
+            "externalId": f"img-{i:07d}.png",
+            "objects": [{"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}],
+        }
+        for i in range(items)
+    ]
     done = threading.Event()
     importer = threading.Thread(target=lambda: (hub.import_labels(user, project.id, labels), done.set()))
     samples = []
@@ -144,14 +161,18 @@ def main() -> None:
         values = [rows[size][name] for size in sizes]
         ratio = values[-1] / values[0] if values[0] else float("nan")
         print(f"{name:<24}" + "".join(f"{v:>12.3f}" for v in values) + f"   {ratio:8.2f}x")
-    print(f"\nproject read + page 1 while another thread imports 10,000 labels (file mode): "
-          f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {count} reads")
+    print(
+        f"\nproject read + page 1 while another thread imports 10,000 labels (file mode): "
+        f"p50 {p50:.2f} ms, p99 {p99:.2f} ms over {count} reads"
+    )
     hub = Hub()
     after_plugin = [reset_after(hub, lambda: hub.create_plugin("changed")) for _ in range(200)]
     after_run = [reset_after(hub, lambda: a_run(hub)) for _ in range(200)]
-    print(f"\nHub.reset (in memory, the fixture's per-test reset), median ms: after a test that ran a plugin "
-          f"(logs, an import) {statistics.median(after_run):.3f}, that created a plugin "
-          f"{statistics.median(after_plugin):.3f}, that changed nothing {median_ms(hub.reset, 200):.3f}")
+    print(
+        f"\nHub.reset (in memory, the fixture's per-test reset), median ms: after a test that ran a plugin "
+        f"(logs, an import) {statistics.median(after_run):.3f}, that created a plugin "
+        f"{statistics.median(after_plugin):.3f}, that changed nothing {median_ms(hub.reset, 200):.3f}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,13 +21,21 @@ from mockango import input_limits
 
 
 def import_body(items: int) -> bytes:
-    objects = [{"schemaId": "car", "bounding-box": {"x": 10.5 + i, "y": 20.25, "width": 100.0, "height": 50.0}}
-               for i in range(3)]
+    objects = [
+        {"schemaId": "car", "bounding-box": {"x": 10.5 + i, "y": 20.25, "width": 100.0, "height": 50.0}}
+        for i in range(3)
+    ]
     objects.append({"schemaId": "roof", "polygon": [[1.5, 2.5], [10.0, 2.0], [10.0, 12.0], [1.0, 12.5]]})
-    classifications = [{"schemaId": "weather", "answer": "sunny",
-                        "classifications": [{"schemaId": "cloud", "answer": ["few", "high"]}]}]
-    labels = [{"externalId": f"asset-{i:06d}", "objects": objects, "classifications": classifications}
-              for i in range(items)]
+    classifications = [
+        {
+            "schemaId": "weather",
+            "answer": "sunny",
+            "classifications": [{"schemaId": "cloud", "answer": ["few", "high"]}],
+        }
+    ]
+    labels = [
+        {"externalId": f"asset-{i:06d}", "objects": objects, "classifications": classifications} for i in range(items)
+    ]
     return json.dumps({"project": "p" * 24, "jsonContent": labels}).encode()
 
 

@@ -34,21 +34,32 @@ def measure(size: int, repeat: int) -> tuple[dict, float]:
     hub = Hub(populate=True)
     user = hub.default_user
     start = time.perf_counter()
-    assets = ({"externalId": f"a-{n}", "data": f"https://example.com/{n}.png", "batches": [f"b{n % 10}"],
-               "metadata": {"width": 100, "height": 100}} for n in range(size))
+    assets = (
+        {
+            "externalId": f"a-{n}",
+            "data": f"https://example.com/{n}.png",
+            "batches": [f"b{n % 10}"],
+            "metadata": {"width": 100, "height": 100},
+        }
+        for n in range(size)
+    )
     project = hub.create_project(f"bench {size}", ONTOLOGY, assets)
     built = time.perf_counter() - start
     last = (size + 9) // 10
     tasks, _ = hub.tasks.page(user, project.id, limit=repeat)
-    answer = {"answer": {"objects": [{"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 2,
-                                                                          "height": 2}}]}}
+    answer = {"answer": {"objects": [{"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}]}}
     fresh = iter(t["_id"] for t in tasks)
-    spread = [hub.tasks.page(user, project.id, page=1 + size // 2 + n * size // 200, limit=1)[0][0]["_id"]
-              for n in range(100)]  # 100 tasks spread over the second half (annotate+move takes the first)
+    spread = [
+        hub.tasks.page(user, project.id, page=1 + size // 2 + n * size // 200, limit=1)[0][0]["_id"] for n in range(100)
+    ]  # 100 tasks spread over the second half (annotate+move takes the first)
     hub.tasks.assign(user, project.id, spread, user.email, "Label")
     for n, task_id in enumerate(spread):
-        hub.tasks.set_task(task_id, review_status="Accepted" if n % 2 else None, priority=1 if n % 5 == 0 else 0,
-                           is_benchmark=n % 10 == 0)
+        hub.tasks.set_task(
+            task_id,
+            review_status="Accepted" if n % 2 else None,
+            priority=1 if n % 5 == 0 else 0,
+            is_benchmark=n % 10 == 0,
+        )
     batch = next(b.id for b in hub.projects.require(project.id).batches if b.name == "b3")
 
     def filtered(filters: dict):
@@ -57,22 +68,25 @@ def measure(size: int, repeat: int) -> tuple[dict, float]:
     figures = {
         "page 1": timed(lambda: hub.tasks.page(user, project.id, page=1, limit=10), repeat),
         "last page": timed(lambda: hub.tasks.page(user, project.id, page=last, limit=10), repeat),
-        "stage page 1": timed(lambda: hub.tasks.page(user, project.id, page=1, limit=10,
-                                                     filters={"stage": "Label"}), repeat),
+        "stage page 1": timed(
+            lambda: hub.tasks.page(user, project.id, page=1, limit=10, filters={"stage": "Label"}), repeat
+        ),
         "get_task": timed(lambda: hub.tasks.get(user, tasks[0]["_id"]), repeat),
         "annotate+move": timed(lambda: hub.tasks.annotate(user, next(fresh), answer, next_stage=True), repeat),
     }
     few = max(3, repeat // 20)  # filters that used to read the whole project: fewer repeats
-    for name, filters in (("status TODO", {"status": {"$eq": "TODO"}}),
-                          ("stage in 2", {"stage": {"$in": ["Label", "Review"]}}),
-                          ("batch", {"batches": {"$in": [batch]}}),
-                          ("assignee", {"assignee": {"$eq": user.email}}),
-                          ("reviewStatus", {"reviewStatus": {"$eq": "Accepted"}}),
-                          ("batch+stage", {"batches": {"$in": [batch]}, "stage": "Label"}),
-                          ("assignee+stage", {"assignee": {"$eq": user.email}, "stage": {"$eq": "Label"}}),
-                          ("type/isDraft", {"type": {"$eq": "default"}, "isDraft": {"$eq": False}}),
-                          ("isBenchmark", {"isBenchmark": {"$eq": True}}),
-                          ("priority >= 1", {"priority": {"$gte": 1}})):
+    for name, filters in (
+        ("status TODO", {"status": {"$eq": "TODO"}}),
+        ("stage in 2", {"stage": {"$in": ["Label", "Review"]}}),
+        ("batch", {"batches": {"$in": [batch]}}),
+        ("assignee", {"assignee": {"$eq": user.email}}),
+        ("reviewStatus", {"reviewStatus": {"$eq": "Accepted"}}),
+        ("batch+stage", {"batches": {"$in": [batch]}, "stage": "Label"}),
+        ("assignee+stage", {"assignee": {"$eq": user.email}, "stage": {"$eq": "Label"}}),
+        ("type/isDraft", {"type": {"$eq": "default"}, "isDraft": {"$eq": False}}),
+        ("isBenchmark", {"isBenchmark": {"$eq": True}}),
+        ("priority >= 1", {"priority": {"$gte": 1}}),
+    ):
         figures[name] = timed(filtered(filters), few)
     hub.close_store()
     return figures, built

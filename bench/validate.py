@@ -41,13 +41,28 @@ def make_data(n_items: int, bad_share: float = 0.0) -> tuple[list, dict, list]:
     """n_items assets and one bounding box per item; every 1/bad_share-th box has width -5."""
     ontology = json.loads((ROOT / "fixtures" / "ontologies" / "demo-detection.json").read_text())
     vehicle = ontology["tools"][0]["schemaId"]
-    assets = [{"_id": f"{i:024x}", "externalId": f"img_{i:05d}.jpg",
-               "data": f"https://assets.example.com/img_{i:05d}.jpg",
-               "metadata": {"width": 1280, "height": 720}} for i in range(n_items)]
-    labels = [{"externalId": f"img_{i:05d}.jpg",
-               "objects": [{"schemaId": vehicle, "objectId": f"obj{i}",
-                            "bounding-box": {"x": 10.5 + i % 100, "y": 20, "width": 100, "height": 50}}]}
-              for i in range(n_items)]
+    assets = [
+        {
+            "_id": f"{i:024x}",
+            "externalId": f"img_{i:05d}.jpg",
+            "data": f"https://assets.example.com/img_{i:05d}.jpg",
+            "metadata": {"width": 1280, "height": 720},
+        }
+        for i in range(n_items)
+    ]
+    labels = [
+        {
+            "externalId": f"img_{i:05d}.jpg",
+            "objects": [
+                {
+                    "schemaId": vehicle,
+                    "objectId": f"obj{i}",
+                    "bounding-box": {"x": 10.5 + i % 100, "y": 20, "width": 100, "height": 50},
+                }
+            ],
+        }
+        for i in range(n_items)
+    ]
     if bad_share:
         step = round(1 / bad_share)
         for i in range(0, n_items, step):
@@ -58,6 +73,7 @@ def make_data(n_items: int, bad_share: float = 0.0) -> tuple[list, dict, list]:
 def _product(fast_path: bool) -> Prepare:
     def prepare(labels, ontology, assets):
         return lambda: validate_labels(labels, ontology, assets, project_name="Bench", fast_path=fast_path)
+
     return prepare
 
 
@@ -74,6 +90,7 @@ def _fastjsonschema(labels, ontology, assets):
             check(labels)
         except fastjsonschema.JsonSchemaValueException:
             pass
+
     return run
 
 
@@ -99,6 +116,7 @@ def _http(labels, ontology, assets):
     def run():
         answer = http.post(f"{host.url}/v2/import/labels", data=body)
         assert answer.status_code in (200, 400), answer.text[:300]
+
     return run
 
 
@@ -146,8 +164,9 @@ def main(argv: list[str] | None = None) -> int:
                 cells.append("stops at 1st error")
                 continue
             repeat = 1 if target.slow else args.repeat
-            best, median = measure(target.prepare(copy.deepcopy(labels), ontology, assets), repeat,
-                                   warm_up=not target.slow)
+            best, median = measure(
+                target.prepare(copy.deepcopy(labels), ontology, assets), repeat, warm_up=not target.slow
+            )
             cells.append(f"{args.items / best:>14,.0f} ({args.items / median:>8,.0f})")
         print(f"{target.name:<30}" + "".join(f"{c:>26}" for c in cells))
     return 0

@@ -24,8 +24,7 @@ def to_csv(data):
         for obj in task.get("task", {}).get("tools", []):
             box = obj.get("bounding-box")
             if box:
-                writer.writerow([task["externalId"], obj.get("title"), box["x"], box["y"], box["width"],
-                                 box["height"]])
+                writer.writerow([task["externalId"], obj.get("title"), box["x"], box["y"], box["width"], box["height"]])
                 rows += 1
     data["logger"].info(f"{rows} box(es) from {data['numTasks']} task(s)")
     archive = io.BytesIO()

@@ -40,10 +40,14 @@ def explore(data):
         data["logger"].info(f"{len(assets)} assets are uploaded")
         return f"{len(assets)} assets are uploaded!"
     start = keys.index(data["scrollToken"]) + 1 if data.get("scrollToken") in keys else 0
-    page = keys[start:start + PAGE_SIZE]
+    page = keys[start : start + PAGE_SIZE]
     more = start + PAGE_SIZE < len(keys)
-    return {"folders": [k for k in page if k.endswith("/")], "files": [k for k in page if not k.endswith("/")],
-            "scrollToken": page[-1] if more else None, "success": True}
+    return {
+        "folders": [k for k in page if k.endswith("/")],
+        "files": [k for k in page if not k.endswith("/")],
+        "scrollToken": page[-1] if more else None,
+        "success": True,
+    }
 
 
 if __name__ == "__main__":

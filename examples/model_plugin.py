@@ -21,8 +21,12 @@ def detect(data):
     width = asset["metadata"].get("width", 640)
     height = asset["metadata"].get("height", 480)
     share = float(config.get("box_share", 0.5))
-    box = {"x": width * (1 - share) / 2, "y": height * (1 - share) / 2, "width": width * share,
-           "height": height * share}
+    box = {
+        "x": width * (1 - share) / 2,
+        "y": height * (1 - share) / 2,
+        "width": width * share,
+        "height": height * share,
+    }
     logger.info(f"asset {asset['externalId']}: one box of {box['width']:.0f}x{box['height']:.0f}")
     objects = [{"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": box}]
     return AnnotationPayload(answer=Answer(objects=objects))

@@ -11,17 +11,34 @@ import importlib
 from typing import TYPE_CHECKING
 
 _WHERE = {
-    "MockAngo": "server", "make_wsgi_server": "server",
-    "Hub": "hub", "PluginConnection": "hub",
+    "MockAngo": "server",
+    "make_wsgi_server": "server",
+    "Hub": "hub",
+    "PluginConnection": "hub",
     "create_app": "web",
-    "Asset": "models", "Plugin": "models", "Project": "models", "Session": "models",
-    "MockangoError": "errors", "InvalidRequest": "errors", "AuthenticationError": "errors",
-    "Forbidden": "errors", "NotFound": "errors", "Conflict": "errors", "LabelImportError": "errors",
-    "RunTimeout": "errors", "StorageError": "errors", "StateFileError": "errors",
-    "Faults": "faults", "Fault": "faults",
-    "validate_labels": "validation", "validate_ontology": "validation", "Report": "validation",
-    "Issue": "validation", "LabelValidationError": "validation",
-    "MockAngoHandle": "testing", "RunResult": "testing",
+    "Asset": "models",
+    "Plugin": "models",
+    "Project": "models",
+    "Session": "models",
+    "MockangoError": "errors",
+    "InvalidRequest": "errors",
+    "AuthenticationError": "errors",
+    "Forbidden": "errors",
+    "NotFound": "errors",
+    "Conflict": "errors",
+    "LabelImportError": "errors",
+    "RunTimeout": "errors",
+    "StorageError": "errors",
+    "StateFileError": "errors",
+    "Faults": "faults",
+    "Fault": "faults",
+    "validate_labels": "validation",
+    "validate_ontology": "validation",
+    "Report": "validation",
+    "Issue": "validation",
+    "LabelValidationError": "validation",
+    "MockAngoHandle": "testing",
+    "RunResult": "testing",
     "Store": "store",
 }
 
@@ -42,13 +59,23 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
-    from .errors import (AuthenticationError, Conflict, Forbidden, InvalidRequest, LabelImportError,
-                         MockangoError, NotFound, RunTimeout, StateFileError, StorageError)
+    from .errors import (
+        AuthenticationError,
+        Conflict,
+        Forbidden,
+        InvalidRequest,
+        LabelImportError,
+        MockangoError,
+        NotFound,
+        RunTimeout,
+        StateFileError,
+        StorageError,
+    )
     from .faults import Fault, Faults
     from .hub import Hub, PluginConnection
     from .models import Asset, Plugin, Project, Session
-    from .store import Store
     from .server import MockAngo, make_wsgi_server
+    from .store import Store
     from .testing import MockAngoHandle, RunResult
     from .validation import Issue, LabelValidationError, Report, validate_labels, validate_ontology
     from .web import create_app

@@ -25,8 +25,10 @@ def hosted_size(metadata: Mapping, *, where: str = "metadata") -> tuple[int, int
         if value is None:
             value = default
         if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_HOSTED_SIDE:
-            raise InvalidRequest(f"{where}.{side} of a hosted asset must be a whole number of pixels from 1 to "
-                                 f"{MAX_HOSTED_SIDE}, got {value!r}")
+            raise InvalidRequest(
+                f"{where}.{side} of a hosted asset must be a whole number of pixels from 1 to "
+                f"{MAX_HOSTED_SIDE}, got {value!r}"
+            )
         size.append(value)
     return size[0], size[1]
 

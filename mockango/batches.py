@@ -73,8 +73,10 @@ def _new_batches(project: Project, body: Mapping) -> list[tuple[str, str]]:
         new.append((new_object_id(), name))
     dropped = [b.name for b in project.batches if b.id not in kept]
     if dropped:
-        raise InvalidRequest(f"batches must list every existing batch with its _id (missing: {dropped}); "
-                             f"deleting batches is not simulated")
+        raise InvalidRequest(
+            f"batches must list every existing batch with its _id (missing: {dropped}); "
+            f"deleting batches is not simulated"
+        )
     return new
 
 
@@ -87,8 +89,10 @@ def create(hub: Hub, user: User, project_id: str, body: Any) -> dict:
         project = hub.project_for(user, project_id)  # read inside the write: no batch slips in between
         new = _new_batches(project, body)
         position = len(project.batches)
-        db.executemany("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
-                       [(batch_id, project.id, name, position + n) for n, (batch_id, name) in enumerate(new)])
+        db.executemany(
+            "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+            [(batch_id, project.id, name, position + n) for n, (batch_id, name) in enumerate(new)],
+        )
     hub._notify("project", {"id": project.id})
     made = [{"_id": batch_id, "name": name} for batch_id, name in new]
     if "batches" in body:
@@ -109,8 +113,10 @@ def assign(hub: Hub, user: User, body: Any) -> dict:
     if not batch_ids:
         raise InvalidRequest("batches must name at least one batch")
     with hub.store.write() as db:
-        rows = db.execute("SELECT id, pk, batches FROM assets WHERE +project_id = ? AND id IN "
-                          "(SELECT value FROM json_each(?))", (project.id, json.dumps(asset_ids))).fetchall()
+        rows = db.execute(
+            "SELECT id, pk, batches FROM assets WHERE +project_id = ? AND id IN (SELECT value FROM json_each(?))",
+            (project.id, json.dumps(asset_ids)),
+        ).fetchall()
         found = {r["id"]: r for r in rows}
         for index, asset_id in enumerate(asset_ids):
             if asset_id not in found:
@@ -121,8 +127,10 @@ def assign(hub: Hub, user: User, body: Any) -> dict:
             if not added:
                 continue
             db.execute("UPDATE assets SET batches = ? WHERE pk = ?", (json.dumps(current + added), row["pk"]))
-            db.executemany("INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)",
-                           [(b, row["pk"]) for b in added])
+            db.executemany(
+                "INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)",
+                [(b, row["pk"]) for b in added],
+            )
             db.executemany("UPDATE batches SET asset_count = asset_count + 1 WHERE id = ?", [(b,) for b in added])
     hub._notify("project", {"id": project.id})
     return {"assets": len(found), "batches": batch_ids}

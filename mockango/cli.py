@@ -67,13 +67,16 @@ def what_fresh_discards(path: Path) -> str | None:
             db.close()
     except sqlite3.Error:
         return f"--fresh: deleting the unreadable state file {path}"
-    return (f"--fresh: discarding the state in {path}: its API key, {plugins} plugin(s) with their "
-            f"ids and secrets, {sessions_} session(s) and the imported labels. Plugin processes still "
-            "running with the old id and secret are refused: restart them with the ones below.")
+    return (
+        f"--fresh: discarding the state in {path}: its API key, {plugins} plugin(s) with their "
+        f"ids and secrets, {sessions_} session(s) and the imported labels. Plugin processes still "
+        "running with the old id and secret are refused: restart them with the ones below."
+    )
 
 
-def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False,
-             import_worker: bool = False) -> tuple[Hub, str]:
+def open_hub(
+    state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False, import_worker: bool = False
+) -> tuple[Hub, str]:
     """The Hub kept in ``state_path`` and a line saying where its state came from; errors as one line."""
     path = Path(state_path)
     old_json = path.parent / OLD_STATE
@@ -82,8 +85,9 @@ def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fres
         path.parent.mkdir(parents=True, exist_ok=True)
         if fresh:
             _remove_database(path)
-        hub = Hub(seed=seed, run_timeout=run_timeout, state=path,
-                  files_dir=path.parent / "files", import_worker=import_worker)
+        hub = Hub(
+            seed=seed, run_timeout=run_timeout, state=path, files_dir=path.parent / "files", import_worker=import_worker
+        )
     except OSError as exc:
         raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
     except MockangoError as exc:
@@ -105,32 +109,86 @@ def open_hub(state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fres
 
 
 @main.command(short_help="Start a local host with demo data and a demo plugin.")
-@click.option("--host", default="127.0.0.1", show_default=True,
-              help="Address to bind. Anything but loopback exposes the host to your network.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind. Anything but loopback exposes the host to your network.",
+)
 @click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
-@click.option("--seed", default=0, show_default=True, type=int,
-              help="Seed of the fake data (project, assets): same seed, same data.")
-@click.option("--run-timeout", default=300.0, show_default=True, type=float,
-              help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).")
-@click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
-              type=click.Path(dir_okay=False), help="The SQLite file where plugins, keys, sessions and labels "
-              "are kept between restarts (every change is committed before it is answered).")
+@click.option(
+    "--seed",
+    default=0,
+    show_default=True,
+    type=int,
+    help="Seed of the fake data (project, assets): same seed, same data.",
+)
+@click.option(
+    "--run-timeout",
+    default=300.0,
+    show_default=True,
+    type=float,
+    help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).",
+)
+@click.option(
+    "--state",
+    "state_path",
+    default=DEFAULT_STATE,
+    show_default=True,
+    type=click.Path(dir_okay=False),
+    help="The SQLite file where plugins, keys, sessions and labels "
+    "are kept between restarts (every change is committed before it is answered).",
+)
 @click.option("--fresh", is_flag=True, help="Delete the state file and start from the seeded data.")
-@click.option("--import", "import_path", type=click.Path(dir_okay=False),
-              help="Replace the state with a JSON file from `mockango state export` before serving.")
+@click.option(
+    "--import",
+    "import_path",
+    type=click.Path(dir_okay=False),
+    help="Replace the state with a JSON file from `mockango state export` before serving.",
+)
 @click.option("--verbose", is_flag=True, help="Log every HTTP request.")
-@click.option("--max-body", default="32MiB", show_default=True, callback=lambda ctx, param, value: _size(value),
-              help="Largest request body or Socket.IO message (bytes, or e.g. 64MiB); larger ones get 413.")
-@click.option("--read-timeout", default=DEFAULT_READ_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1),
-              help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).")
-@click.option("--max-connections", default=DEFAULT_MAX_CONNECTIONS, show_default=True, type=click.IntRange(min=1),
-              help="Open connections served at once (each plugin socket is one); more get 503.")
-@click.option("--import-worker/--no-import-worker", default=True, show_default=True,
-              help="Parse and validate label imports of 128 KiB or more in a separate process, so other "
-                   "requests stay fast while one runs; --no-import-worker does it in the request's thread.")
-def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, fresh: bool,
-          import_path: str | None, verbose: bool, max_body: int, read_timeout: float, max_connections: int,
-          import_worker: bool) -> None:
+@click.option(
+    "--max-body",
+    default="32MiB",
+    show_default=True,
+    callback=lambda ctx, param, value: _size(value),
+    help="Largest request body or Socket.IO message (bytes, or e.g. 64MiB); larger ones get 413.",
+)
+@click.option(
+    "--read-timeout",
+    default=DEFAULT_READ_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).",
+)
+@click.option(
+    "--max-connections",
+    default=DEFAULT_MAX_CONNECTIONS,
+    show_default=True,
+    type=click.IntRange(min=1),
+    help="Open connections served at once (each plugin socket is one); more get 503.",
+)
+@click.option(
+    "--import-worker/--no-import-worker",
+    default=True,
+    show_default=True,
+    help="Parse and validate label imports of 128 KiB or more in a separate process, so other "
+    "requests stay fast while one runs; --no-import-worker does it in the request's thread.",
+)
+def serve(
+    host: str,
+    port: int,
+    seed: int,
+    run_timeout: float,
+    state_path: str,
+    fresh: bool,
+    import_path: str | None,
+    verbose: bool,
+    max_body: int,
+    read_timeout: float,
+    max_connections: int,
+    import_worker: bool,
+) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
     Prints the dashboard link, the API key, and the commands that connect the example
@@ -150,18 +208,31 @@ def serve(host: str, port: int, seed: int, run_timeout: float, state_path: str, 
                 raise click.ClickException(exc.message)
             kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
         try:
-            server = make_wsgi_server(hub, host, port, verbose=verbose, max_body=max_body,
-                                      read_timeout=read_timeout, max_connections=max_connections)
+            server = make_wsgi_server(
+                hub,
+                host,
+                port,
+                verbose=verbose,
+                max_body=max_body,
+                read_timeout=read_timeout,
+                max_connections=max_connections,
+            )
         except OSError as exc:
-            raise click.ClickException(f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                                       f"Is another mockango running? Try --port {port + 1}.")
+            raise click.ClickException(
+                f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
+                f"Is another mockango running? Try --port {port + 1}."
+            )
         try:
-            plugin = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME),
-                          None)
+            plugin = next(
+                (p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None
+            )
             if plugin is None:
-                plugin = hub.create_plugin(DEMO_PLUGIN_NAME, class_names=["Vehicle", "Person"],
-                                           default_config=DEMO_CONFIG,
-                                           description="The seed sample: a dummy box on the first 10 assets.")
+                plugin = hub.create_plugin(
+                    DEMO_PLUGIN_NAME,
+                    class_names=["Vehicle", "Person"],
+                    default_config=DEMO_CONFIG,
+                    description="The seed sample: a dummy box on the first 10 assets.",
+                )
         except MockangoError as exc:
             server.server_close()
             raise click.ClickException(exc.message)
@@ -223,14 +294,21 @@ Press Ctrl+C to stop.""")
 
 # ---------------------------------------------------------------------- state
 
+
 @main.group(short_help="Export the state file to JSON, or import one.")
 def state() -> None:
     """Export the state of `mockango serve` to JSON, or replace it from JSON (stop serve first)."""
 
 
 def _state_option(command):
-    return click.option("--state", "state_path", default=DEFAULT_STATE, show_default=True,
-                        type=click.Path(dir_okay=False), help="The SQLite state file of `mockango serve`.")(command)
+    return click.option(
+        "--state",
+        "state_path",
+        default=DEFAULT_STATE,
+        show_default=True,
+        type=click.Path(dir_okay=False),
+        help="The SQLite state file of `mockango serve`.",
+    )(command)
 
 
 @state.command("export", short_help="Write the whole state to a JSON file.")
@@ -239,8 +317,9 @@ def _state_option(command):
 def state_export(file: str, state_path: str) -> None:
     """Write the whole state to FILE as readable JSON (atomically: FILE is replaced only when complete)."""
     if not Path(state_path).exists():
-        raise click.ClickException(f"there is no state file at {state_path}: start `mockango serve` once, "
-                                   "or pass --state")
+        raise click.ClickException(
+            f"there is no state file at {state_path}: start `mockango serve` once, or pass --state"
+        )
     hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
     try:
         rows = hub.export_state(file)
@@ -284,20 +363,23 @@ def _stored_seed(state_path: str) -> int:
         finally:
             db.close()
     except sqlite3.Error as exc:
-        raise click.ClickException(f"{state_path} is not a mockango state file ({exc}): pass another --state, "
-                                   "or delete it")
+        raise click.ClickException(
+            f"{state_path} is not a mockango state file ({exc}): pass another --state, or delete it"
+        )
     return int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
 
 
 # ----------------------------------------------------------- control commands
+
 
 class ControlClient:
     """Calls the control API of a running mockango; every error becomes a ClickException."""
 
     def __init__(self, url: str, api_key: str | None) -> None:
         if not api_key:
-            raise click.ClickException("no API key: pass --api-key or set MOCKANGO_API_KEY "
-                                       "(`mockango serve` prints it)")
+            raise click.ClickException(
+                "no API key: pass --api-key or set MOCKANGO_API_KEY (`mockango serve` prints it)"
+            )
         self.url = url.rstrip("/")
         self.http = requests.Session()
         self.http.headers["apikey"] = api_key
@@ -320,8 +402,13 @@ class ControlClient:
 
 def control_options(command):
     command = click.option("--api-key", envvar="MOCKANGO_API_KEY", help="Your API key [env MOCKANGO_API_KEY].")(command)
-    command = click.option("--url", envvar="MOCKANGO_URL", default=DEFAULT_URL, show_default=True,
-                           help="The mockango host [env MOCKANGO_URL].")(command)
+    command = click.option(
+        "--url",
+        envvar="MOCKANGO_URL",
+        default=DEFAULT_URL,
+        show_default=True,
+        help="The mockango host [env MOCKANGO_URL].",
+    )(command)
     return command
 
 
@@ -338,12 +425,20 @@ def parse_json_option(text: str | None, name: str):
 @control_options
 @click.option("--plugin", "plugin_id", required=True, help="Plugin id.")
 @click.option("--project", "project_id", help="Project id [default: the demo project].")
-@click.option("--map", "mappings", multiple=True, metavar="CLASS=TOOL",
-              help="Map a model class to a tool (title or schemaId). Repeat for each class.")
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="CLASS=TOOL",
+    help="Map a model class to a tool (title or schemaId). Repeat for each class.",
+)
 @click.option("--config", help="Config JSON [default: the plugin's default config].")
 @click.option("--batch", "batches", multiple=True, help="Batch name or id. Repeatable.")
-@click.option("--timeout", type=float,
-              help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].")
+@click.option(
+    "--timeout",
+    type=float,
+    help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].",
+)
 @click.option("--asset", help="Model: the asset to run on (its id or external id).")
 @click.option("--task", help="Model: the asset's task id.")
 @click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
@@ -355,13 +450,37 @@ def parse_json_option(text: str | None, name: str):
 @click.option("--upload/--browse", default=None, help="File Explorer: upload instead of listing.")
 @click.option("--storage", "storage_id", help="File Explorer: the storage id.")
 @click.option("--scroll-token", help="File Explorer: where the previous listing stopped.")
-@click.option("--input-file", type=click.Path(exists=True, dir_okay=False),
-              help="Markdown: the file (e.g. CSV) the plugin reads; sent base64-encoded.")
+@click.option(
+    "--input-file",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Markdown: the file (e.g. CSV) the plugin reads; sent base64-encoded.",
+)
 @click.option("--markdown-text", help="Markdown: the template (placeholders as |column|).")
 @click.option("--file-explorer-options", help="Input: the fileExplorerOptions JSON.")
-def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, timeout, asset, task, overwrite,
-                workflow, stages, bucket, folder, files, upload, storage_id, scroll_token, input_file,
-                markdown_text, file_explorer_options) -> None:
+def run_command(
+    url,
+    api_key,
+    plugin_id,
+    project_id,
+    mappings,
+    config,
+    batches,
+    timeout,
+    asset,
+    task,
+    overwrite,
+    workflow,
+    stages,
+    bucket,
+    folder,
+    files,
+    upload,
+    storage_id,
+    scroll_token,
+    input_file,
+    markdown_text,
+    file_explorer_options,
+) -> None:
     """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
 
     Each plugin type takes its own options (Model --asset; Export --stage; File Explorer
@@ -380,16 +499,31 @@ def run_command(url, api_key, plugin_id, project_id, mappings, config, batches, 
     if project_id is None:
         project_id = client.call("GET", "/api/info")["defaultProject"]
     parse_json_option(config, "--config")  # refuse bad JSON here, with the option's name
-    body = {"plugin": plugin_id, "project": project_id, "classMapping": mapping or None, "config": config,
-            "batches": list(batches) or None}
+    body = {
+        "plugin": plugin_id,
+        "project": project_id,
+        "classMapping": mapping or None,
+        "config": config,
+        "batches": list(batches) or None,
+    }
     if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
         body["timeout"] = timeout
-    typed = {"asset": asset, "taskId": task, "overwrite": overwrite, "workflow": workflow,
-             "stage": list(stages) or None, "bucket": bucket, "folder": folder, "files": list(files) or None,
-             "upload": upload, "storageId": storage_id, "scrollToken": scroll_token,
-             "inputFile": base64.b64encode(Path(input_file).read_bytes()).decode() if input_file else None,
-             "markdownText": markdown_text,
-             "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options")}
+    typed = {
+        "asset": asset,
+        "taskId": task,
+        "overwrite": overwrite,
+        "workflow": workflow,
+        "stage": list(stages) or None,
+        "bucket": bucket,
+        "folder": folder,
+        "files": list(files) or None,
+        "upload": upload,
+        "storageId": storage_id,
+        "scrollToken": scroll_token,
+        "inputFile": base64.b64encode(Path(input_file).read_bytes()).decode() if input_file else None,
+        "markdownText": markdown_text,
+        "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options"),
+    }
     body.update({key: value for key, value in typed.items() if value is not None})
     follow_to_the_end(client, client.call("POST", "/api/runs", json=body), announce=True)
 
@@ -402,10 +536,13 @@ def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = 
         session = follow(client, session)
     except KeyboardInterrupt:
         where = "" if client.url == DEFAULT_URL else f" --url {client.url}"
-        click.echo(f"\nStopped following; the run was not stopped. Session {session['_id']} goes on running on "
-                   f"the host until the plugin answers or the run's time limit passes.\n"
-                   f"  Follow it again:  mockango follow {session['_id']}{where}  (same API key)\n"
-                   f"  Or open:          {client.url}/sessions/{session['_id']}", err=True)
+        click.echo(
+            f"\nStopped following; the run was not stopped. Session {session['_id']} goes on running on "
+            f"the host until the plugin answers or the run's time limit passes.\n"
+            f"  Follow it again:  mockango follow {session['_id']}{where}  (same API key)\n"
+            f"  Or open:          {client.url}/sessions/{session['_id']}",
+            err=True,
+        )
         sys.exit(130)
     click.echo(f"status:  {session['status']}")
     if session.get("message") is not None:
@@ -447,16 +584,30 @@ def plugin() -> None:
 @plugin.command("create")
 @control_options
 @click.option("--name", required=True, help="The plugin's name, as the dashboard shows it.")
-@click.option("--type", "plugin_type", type=click.Choice(PLUGIN_TYPES), default="batch-model", show_default=True,
-              help="The plugin's type.")
+@click.option(
+    "--type",
+    "plugin_type",
+    type=click.Choice(PLUGIN_TYPES),
+    default="batch-model",
+    show_default=True,
+    help="The plugin's type.",
+)
 @click.option("--description", default="", help="What the plugin does (shown on its dashboard page).")
 @click.option("--class", "class_names", multiple=True, help="A model class name (model types). Repeatable.")
 @click.option("--default-config", help="Default config JSON (pre-fills each run's Config JSON).")
 def plugin_create(url, api_key, name, plugin_type, description, class_names, default_config) -> None:
     """Create a plugin of any type; prints its id and secret."""
-    created = ControlClient(url, api_key).call("POST", "/api/plugins", json={
-        "name": name, "type": plugin_type, "description": description, "classNames": list(class_names),
-        "defaultConfig": parse_json_option(default_config, "--default-config")})
+    created = ControlClient(url, api_key).call(
+        "POST",
+        "/api/plugins",
+        json={
+            "name": name,
+            "type": plugin_type,
+            "description": description,
+            "classNames": list(class_names),
+            "defaultConfig": parse_json_option(default_config, "--default-config"),
+        },
+    )
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 
 
@@ -464,17 +615,20 @@ def plugin_create(url, api_key, name, plugin_type, description, class_names, def
 @control_options
 def plugin_list(url, api_key) -> None:
     """List plugins with their live state."""
-    rows = [(item["_id"], "live" if item["live"] else "offline", item["type"], item["name"],
-             ", ".join(item["classNames"]))
-            for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]]
+    rows = [
+        (item["_id"], "live" if item["live"] else "offline", item["type"], item["name"], ", ".join(item["classNames"]))
+        for item in ControlClient(url, api_key).call("GET", "/api/plugins")["plugins"]
+    ]
     click.echo(format_table(("ID", "STATE", "TYPE", "NAME", "CLASSES"), rows))
 
 
 def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
     """Columns padded to their widest cell, two spaces apart (the last one unpadded)."""
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
-    return "\n".join("  ".join([*(str(cell).ljust(w) for cell, w in zip(row, widths)), str(row[-1])]).rstrip()
-                     for row in [header, *rows])
+    return "\n".join(
+        "  ".join([*(str(cell).ljust(w) for cell, w in zip(row, widths)), str(row[-1])]).rstrip()
+        for row in [header, *rows]
+    )
 
 
 @plugin.command("delete")
@@ -488,6 +642,7 @@ def plugin_delete(url, api_key, plugin_id) -> None:
 
 # ------------------------------------------------------------------- validate
 
+
 def fixture_dirs() -> list[Path]:
     """Where fixture ontologies are looked up: the current project's, then this checkout's."""
     return [Path.cwd() / "fixtures" / "ontologies", Path(__file__).resolve().parent.parent / "fixtures" / "ontologies"]
@@ -499,16 +654,20 @@ def load_json_file(path: str | Path, what: str):
     except OSError as exc:
         raise click.ClickException(f"cannot read {what} {path}: {exc.strerror or exc}")
     except json.JSONDecodeError as exc:
-        raise click.ClickException(f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno} "
-                                   f"column {exc.colno}")
+        raise click.ClickException(
+            f"{what} {path} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+        )
 
 
 def project_to_validate(project: str, seed: int, url: str | None, api_key: str | None) -> tuple[str, dict, list | None]:
     """(name, categorySchema, assets or None) from 'demo', a fixture name, a JSON file, or a project id."""
     if project == "demo":
         hub = Hub(seed=seed)
-        return (hub.default_project.name, hub.default_project.category_schema,
-                hub.project_assets(hub.default_project.id))
+        return (
+            hub.default_project.name,
+            hub.default_project.category_schema,
+            hub.project_assets(hub.default_project.id),
+        )
     for folder in fixture_dirs():
         if (folder / f"{project}.json").exists():
             return project, load_json_file(folder / f"{project}.json", "ontology"), None
@@ -518,14 +677,17 @@ def project_to_validate(project: str, seed: int, url: str | None, api_key: str |
             return loaded.get("name", Path(project).stem), loaded["categorySchema"], loaded.get("assets")
         return Path(project).stem, loaded, None
     if url is None:
-        raise click.ClickException(f"'{project}' is not 'demo', a fixture ontology ({', '.join(fixture_names())}), "
-                                   "or a JSON file; to check against a project of a running mockango, pass --url")
+        raise click.ClickException(
+            f"'{project}' is not 'demo', a fixture ontology ({', '.join(fixture_names())}), "
+            "or a JSON file; to check against a project of a running mockango, pass --url"
+        )
     client = ControlClient(url, api_key)
     found = client.call("GET", f"/v2/project/{project}")["data"]["project"]
     assets: list = []
     while True:  # the listing is paged: read every page
-        answer = client.call("GET", f"/api/projects/{project}/assets",
-                             params={"page": len(assets) // 1000 + 1, "limit": 1000})
+        answer = client.call(
+            "GET", f"/api/projects/{project}/assets", params={"page": len(assets) // 1000 + 1, "limit": 1000}
+        )
         assets += answer["assets"]
         if not answer["assets"] or len(assets) >= answer["total"]:
             break
@@ -538,17 +700,25 @@ def fixture_names() -> list[str]:
 
 @main.command()
 @click.argument("labels_file", type=click.Path(dir_okay=False))
-@click.option("--project",
-              help="'demo' (the seeded project), a fixture ontology name (e.g. kitchen-sink), an ontology or "
-                   "project JSON file, or the id of a project on a running mockango (with --url) "
-                   "[default: the ontology a fixture file names, else demo].")
-@click.option("--assets", "assets_file", type=click.Path(dir_okay=False),
-              help="JSON list of the project's assets, when the project gives none.")
+@click.option(
+    "--project",
+    help="'demo' (the seeded project), a fixture ontology name (e.g. kitchen-sink), an ontology or "
+    "project JSON file, or the id of a project on a running mockango (with --url) "
+    "[default: the ontology a fixture file names, else demo].",
+)
+@click.option(
+    "--assets",
+    "assets_file",
+    type=click.Path(dir_okay=False),
+    help="JSON list of the project's assets, when the project gives none.",
+)
 @click.option("--seed", default=0, show_default=True, type=int, help="Seed of the 'demo' project.")
-@click.option("--url", envvar="MOCKANGO_URL",
-              help="A running mockango, to check against one of its projects [env MOCKANGO_URL].")
-@click.option("--api-key", envvar="MOCKANGO_API_KEY",
-              help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY].")
+@click.option(
+    "--url", envvar="MOCKANGO_URL", help="A running mockango, to check against one of its projects [env MOCKANGO_URL]."
+)
+@click.option(
+    "--api-key", envvar="MOCKANGO_API_KEY", help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY]."
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
     """Check a label import file without running anything. Exits 1 when it has errors.
@@ -578,8 +748,11 @@ def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> 
     if assets is None:
         # No asset list: let every item's reference stand for its own asset, so only the labels are judged.
         items = labels if isinstance(labels, list) else []
-        assets = [{"_id": f"item-{i}", "externalId": item.get("externalId"), "data": item.get("data")}
-                  for i, item in enumerate(items) if isinstance(item, dict)]
+        assets = [
+            {"_id": f"item-{i}", "externalId": item.get("externalId"), "data": item.get("data")}
+            for i, item in enumerate(items)
+            if isinstance(item, dict)
+        ]
         note = "asset references and image bounds were not checked: the project has no asset list (pass --assets)"
     report = validate_labels(labels, category_schema, assets, project_name=name)
     if as_json:

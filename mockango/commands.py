@@ -29,30 +29,36 @@ def plugin_environment(url: str, plugin_id: str, secret: str) -> str:
     return f"ANGO_HOST={url} PLUGIN_ID={plugin_id} PLUGIN_SECRET={shlex.quote(secret)}"
 
 
-def example_plugin_command(url: str, plugin_id: str, secret: str,
-                           plugin_type: str = "batch-model") -> PluginCommand | None:
+def example_plugin_command(
+    url: str, plugin_id: str, secret: str, plugin_type: str = "batch-model"
+) -> PluginCommand | None:
     """The example plugin of the type run with this environment's Python; None when this install has none."""
     example = EXAMPLES / f"{plugin_type.replace('-', '_')}_plugin.py"
     if not example.exists():
         return None
-    return PluginCommand("Run the example plugin against it:",
-                         f"{plugin_environment(url, plugin_id, secret)} {shlex.quote(sys.executable)} "
-                         f"{shlex.quote(str(example))}")
+    return PluginCommand(
+        "Run the example plugin against it:",
+        f"{plugin_environment(url, plugin_id, secret)} {shlex.quote(sys.executable)} {shlex.quote(str(example))}",
+    )
 
 
 def own_plugin_command(url: str, plugin_id: str, secret: str, plugin_type: str = "batch-model") -> PluginCommand:
     """How to point the user's own plugin script at this host."""
     client_class = "".join(word.capitalize() for word in plugin_type.split("-")) + "Plugin"
-    return PluginCommand("Run your plugin against it: plugin_client's run() connects to ANGO_HOST; pass "
-                         f"os.environ['PLUGIN_ID'] and os.environ['PLUGIN_SECRET'] to {client_class}(id, secret, "
-                         "callback):",
-                         f"{plugin_environment(url, plugin_id, secret)} {shlex.quote(sys.executable)} your_plugin.py")
+    return PluginCommand(
+        "Run your plugin against it: plugin_client's run() connects to ANGO_HOST; pass "
+        f"os.environ['PLUGIN_ID'] and os.environ['PLUGIN_SECRET'] to {client_class}(id, secret, "
+        "callback):",
+        f"{plugin_environment(url, plugin_id, secret)} {shlex.quote(sys.executable)} your_plugin.py",
+    )
 
 
-def plugin_command(url: str, plugin_id: str, secret: str, plugin_name: str,
-                   plugin_type: str = "batch-model") -> PluginCommand:
+def plugin_command(
+    url: str, plugin_id: str, secret: str, plugin_name: str, plugin_type: str = "batch-model"
+) -> PluginCommand:
     """The example for the demo plugin (when this install has it), the user's own script for any other."""
     if plugin_name == DEMO_PLUGIN_NAME:
-        return example_plugin_command(url, plugin_id, secret, plugin_type) or own_plugin_command(url, plugin_id,
-                                                                                                   secret, plugin_type)
+        return example_plugin_command(url, plugin_id, secret, plugin_type) or own_plugin_command(
+            url, plugin_id, secret, plugin_type
+        )
     return own_plugin_command(url, plugin_id, secret, plugin_type)

@@ -38,8 +38,13 @@ def websockets_without_read_timeout(app):
 class BoundedWSGIServer(ThreadedWSGIServer):
     """Werkzeug's threaded server with a read timeout per connection and a cap on open connections."""
 
-    def __init__(self, *args, read_timeout: float = DEFAULT_READ_TIMEOUT,
-                 max_connections: int = DEFAULT_MAX_CONNECTIONS, **kwargs) -> None:
+    def __init__(
+        self,
+        *args,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        **kwargs,
+    ) -> None:
         super().__init__(*args, **kwargs)
         self.read_timeout = read_timeout
         self.max_connections = max_connections
@@ -83,11 +88,19 @@ class BoundedWSGIServer(ThreadedWSGIServer):
         threading.Thread(target=self._write_refusal, args=(request,), name="mockango refusal", daemon=True).start()
 
     def _write_refusal(self, request: socket.socket) -> None:
-        body = json.dumps({"status": "error", "message": (
-            f"mockango is serving its limit of {self.max_connections} connections at once; retry shortly, "
-            "or raise the limit with `mockango serve --max-connections N` or MockAngo(max_connections=...)")})
-        answer = ("HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
-                  f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}").encode()
+        body = json.dumps(
+            {
+                "status": "error",
+                "message": (
+                    f"mockango is serving its limit of {self.max_connections} connections at once; retry shortly, "
+                    "or raise the limit with `mockango serve --max-connections N` or MockAngo(max_connections=...)"
+                ),
+            }
+        )
+        answer = (
+            "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
+            f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"
+        ).encode()
         try:
             request.settimeout(1.0)
             _drain(request, 0.05)  # read the request first, so closing does not reset the answer away
@@ -106,5 +119,5 @@ def _drain(sock: socket.socket, seconds: float) -> None:
     try:
         while sock.recv(65536):
             pass
-    except (socket.timeout, OSError):
+    except (TimeoutError, OSError):
         pass

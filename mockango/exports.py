@@ -25,10 +25,25 @@ if TYPE_CHECKING:
     from .hub import Hub
 
 FORMATS = ("json", "ndjson")
-BOOLEAN_OPTIONS = ("sendEmail", "includeMetadata", "includeHistory", "doNotNotify", "includeOnlyKeyFrames",
-                   "includeIdleBlurDurations")
-KNOWN_OPTIONS = BOOLEAN_OPTIONS + ("includeSegmentationPoints", "format", "type", "batches", "taskTypes", "stage",
-                                   "updatedAt", "createdAt", "project")
+BOOLEAN_OPTIONS = (
+    "sendEmail",
+    "includeMetadata",
+    "includeHistory",
+    "doNotNotify",
+    "includeOnlyKeyFrames",
+    "includeIdleBlurDurations",
+)
+KNOWN_OPTIONS = BOOLEAN_OPTIONS + (
+    "includeSegmentationPoints",
+    "format",
+    "type",
+    "batches",
+    "taskTypes",
+    "stage",
+    "updatedAt",
+    "createdAt",
+    "project",
+)
 
 
 def json_parameter(params: Mapping, name: str, shape: str) -> Any:
@@ -53,8 +68,11 @@ def _json_list(params: Mapping, name: str) -> list[str] | None:
 
 def _time_range(params: Mapping, name: str) -> dict | None:
     value = json_parameter(params, name, 'JSON like {"$gt": "2024-01-01T00:00:00.000000Z"}')
-    if value is not None and (not isinstance(value, dict) or set(value) - {"$gt", "$lt"}
-                              or not all(isinstance(v, str) for v in value.values())):
+    if value is not None and (
+        not isinstance(value, dict)
+        or set(value) - {"$gt", "$lt"}
+        or not all(isinstance(v, str) for v in value.values())
+    ):
         raise InvalidRequest(f"{name} must be an object with '$gt' and/or '$lt' ISO times")
     return value
 
@@ -115,8 +133,11 @@ def export_rows(hub: Hub, user: User, project_id: Any, options: Mapping) -> list
     rows = []
     base = hub.base_url.rstrip("/")
     for task in hub.tasks.iter_project(project.id):
-        if wanted_stages is not None and task["stage"] not in wanted_stages \
-                and stage_names.get(task["stage"]) not in wanted_stages:
+        if (
+            wanted_stages is not None
+            and task["stage"] not in wanted_stages
+            and stage_names.get(task["stage"]) not in wanted_stages
+        ):
             continue
         batches = json.loads(task["batches"])
         if batch_ids is not None and not batch_ids & set(batches):
@@ -128,19 +149,37 @@ def export_rows(hub: Hub, user: User, project_id: Any, options: Mapping) -> list
         if options.get("includeOnlyKeyFrames"):
             for tool in answer["tools"]:
                 if isinstance(tool.get("frames"), list):
-                    tool["frames"] = [f for f in tool["frames"] if not isinstance(f, Mapping)
-                                      or f.get("isKeyFrame", True)]
-        exported_task = {"taskId": task["id"], "stage": stage_names.get(task["stage"], task["stage"]),
-                         "stageId": task["stage"], "status": task["status"], "assignee": task["assignee"],
-                         "reviewStatus": task["review_status"], "priority": task["priority"],
-                         "duration": task["duration"], "totalDuration": task["total_duration"],
-                         "brushDataUrl": task["brush_data_url"], **answer, "createdAt": created, "updatedAt": updated}
+                    tool["frames"] = [
+                        f for f in tool["frames"] if not isinstance(f, Mapping) or f.get("isKeyFrame", True)
+                    ]
+        exported_task = {
+            "taskId": task["id"],
+            "stage": stage_names.get(task["stage"], task["stage"]),
+            "stageId": task["stage"],
+            "status": task["status"],
+            "assignee": task["assignee"],
+            "reviewStatus": task["review_status"],
+            "priority": task["priority"],
+            "duration": task["duration"],
+            "totalDuration": task["total_duration"],
+            "brushDataUrl": task["brush_data_url"],
+            **answer,
+            "createdAt": created,
+            "updatedAt": updated,
+        }
         if options.get("includeHistory"):
-            exported_task["history"] = [{k: v for k, v in entry.items() if k not in ("project", "asset", "task")}
-                                        for entry in hub.tasks.history_rows(task["pk"])]
-        row = {"externalId": task["external_id"], "asset": base + task["data"] if task["hosted"] else task["data"],
-               "assetId": task["asset_id"], "dataset": [], "batches": [batch_names.get(b, b) for b in batches],
-               "task": exported_task}
+            exported_task["history"] = [
+                {k: v for k, v in entry.items() if k not in ("project", "asset", "task")}
+                for entry in hub.tasks.history_rows(task["pk"])
+            ]
+        row = {
+            "externalId": task["external_id"],
+            "asset": base + task["data"] if task["hosted"] else task["data"],
+            "assetId": task["asset_id"],
+            "dataset": [],
+            "batches": [batch_names.get(b, b) for b in batches],
+            "task": exported_task,
+        }
         if options.get("includeMetadata"):
             row["metadata"] = json.loads(task["metadata"])
         rows.append(row)

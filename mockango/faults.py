@@ -79,8 +79,9 @@ class Fault:
         return self.plugin_id is None or self.organization_id in (None, organization_id)
 
     def matches_request(self, method: str, path: str) -> bool:
-        return (self._pattern is not None and self.method in ("*", method.upper())
-                and self._pattern.match(path) is not None)
+        return (
+            self._pattern is not None and self.method in ("*", method.upper()) and self._pattern.match(path) is not None
+        )
 
     def _fires(self) -> bool:
         """Whether this match triggers the fault (probability), counting it down when it does."""
@@ -98,16 +99,19 @@ class Fault:
     def describe(self) -> str:
         """One line for people (the dashboard's banner)."""
         if self.kind == "latency":
-            what = f"+{self.seconds:g} s on " + (f"{self.method} {self.path}" if self.path else
-                                                  f"socket event '{self.event}'")
+            what = f"+{self.seconds:g} s on " + (
+                f"{self.method} {self.path}" if self.path else f"socket event '{self.event}'"
+            )
         elif self.kind == "fail":
             what = f"{self.method} {self.path} answers {self.status}"
             if self.retry_after is not None:
                 what += f" (Retry-After: {self.retry_after})"
         elif self.kind == "drop_plugin":
             what = f"drop plugin {self.plugin_id}'s socket " + (
-                "when its next run is sent" if self.when == "before_run" else
-                f"{self.seconds:g} s after its next run is sent")
+                "when its next run is sent"
+                if self.when == "before_run"
+                else f"{self.seconds:g} s after its next run is sent"
+            )
         elif self.kind == "ignore_heartbeats":
             what = "ignore heartbeats of " + (f"plugin {self.plugin_id}" if self.plugin_id else "every plugin")
         else:
@@ -122,18 +126,29 @@ class Fault:
 
     def to_dict(self) -> dict:
         data = {"_id": self.id, "kind": self.kind}
-        for key, value in (("method", self.method if self.path else None), ("path", self.path),
-                           ("event", self.event), ("plugin", self.plugin_id),
-                           ("seconds", self.seconds if self.kind in ("latency", "drop_plugin", "slow_files")
-                            else None),
-                           ("status", self.status if self.kind == "fail" else None),
-                           ("retryAfter", self.retry_after), ("message", self.message),
-                           ("when", self.when if self.kind == "drop_plugin" else None),
-                           ("bytesPerSecond", self.bytes_per_second)):
+        for key, value in (
+            ("method", self.method if self.path else None),
+            ("path", self.path),
+            ("event", self.event),
+            ("plugin", self.plugin_id),
+            ("seconds", self.seconds if self.kind in ("latency", "drop_plugin", "slow_files") else None),
+            ("status", self.status if self.kind == "fail" else None),
+            ("retryAfter", self.retry_after),
+            ("message", self.message),
+            ("when", self.when if self.kind == "drop_plugin" else None),
+            ("bytesPerSecond", self.bytes_per_second),
+        ):
             if value is not None:
                 data[key] = value
-        data.update({"times": self.times, "probability": self.probability, "seed": self.seed,
-                     "hits": self.hits, "description": self.describe()})
+        data.update(
+            {
+                "times": self.times,
+                "probability": self.probability,
+                "seed": self.seed,
+                "hits": self.hits,
+                "description": self.describe(),
+            }
+        )
         return data
 
 
@@ -157,20 +172,57 @@ class Faults:
 
     # ------------------------------------------------------------- adding
 
-    def latency(self, method: str | None = None, path: str | None = None, seconds: float = 1.0, *,
-                event: str | None = None, times: int | None = None, probability: float = 1.0,
-                seed: int | None = None) -> Fault:
+    def latency(
+        self,
+        method: str | None = None,
+        path: str | None = None,
+        seconds: float = 1.0,
+        *,
+        event: str | None = None,
+        times: int | None = None,
+        probability: float = 1.0,
+        seed: int | None = None,
+    ) -> Fault:
         """Delay matching requests (``method``, ``path`` glob) or a Socket.IO ``event`` by ``seconds``."""
-        return self.add({"kind": "latency", "method": method, "path": path, "event": event, "seconds": seconds,
-                         "times": times, "probability": probability, "seed": seed})
+        return self.add(
+            {
+                "kind": "latency",
+                "method": method,
+                "path": path,
+                "event": event,
+                "seconds": seconds,
+                "times": times,
+                "probability": probability,
+                "seed": seed,
+            }
+        )
 
-    def fail(self, method: str, path: str, *, status: int = 503, times: int | None = 1,
-             retry_after: int | None = None, message: str | None = None, probability: float = 1.0,
-             seed: int | None = None) -> Fault:
+    def fail(
+        self,
+        method: str,
+        path: str,
+        *,
+        status: int = 503,
+        times: int | None = 1,
+        retry_after: int | None = None,
+        message: str | None = None,
+        probability: float = 1.0,
+        seed: int | None = None,
+    ) -> Fault:
         """Answer the next ``times`` matching requests with ``status`` (None: every one until removed)."""
-        return self.add({"kind": "fail", "method": method, "path": path, "status": status, "times": times,
-                         "retryAfter": retry_after, "message": message, "probability": probability,
-                         "seed": seed})
+        return self.add(
+            {
+                "kind": "fail",
+                "method": method,
+                "path": path,
+                "status": status,
+                "times": times,
+                "retryAfter": retry_after,
+                "message": message,
+                "probability": probability,
+                "seed": seed,
+            }
+        )
 
     def drop_plugin(self, plugin_id: str, *, when: str = "now", seconds: float = 0.5) -> Fault:
         """Close the plugin's socket: ``now``, ``before_run`` (its next run event is never delivered),
@@ -182,11 +234,13 @@ class Faults:
         out (``hub.heartbeat_timeout``), and a socket that connects now is never bound."""
         return self.add({"kind": "ignore_heartbeats", "plugin": plugin_id, "times": times})
 
-    def slow_files(self, bytes_per_second: int = 16_384, *, seconds: float = 0.0, path: str = "/files/*",
-                   times: int | None = None) -> Fault:
+    def slow_files(
+        self, bytes_per_second: int = 16_384, *, seconds: float = 0.0, path: str = "/files/*", times: int | None = None
+    ) -> Fault:
         """Serve asset images slowly: wait ``seconds``, then send at ``bytes_per_second``."""
-        return self.add({"kind": "slow_files", "bytesPerSecond": bytes_per_second, "seconds": seconds,
-                         "path": path, "times": times})
+        return self.add(
+            {"kind": "slow_files", "bytesPerSecond": bytes_per_second, "seconds": seconds, "path": path, "times": times}
+        )
 
     def add(self, spec: Any, *, organization_id: str | None = None) -> Fault:
         """Add a fault from its JSON form (the control API's body); :class:`InvalidRequest` names what is wrong."""
@@ -220,8 +274,9 @@ class Faults:
     def active(self, *, organization_id: str | None = None) -> list[Fault]:
         """Faults still in effect, oldest first (those ``organization_id`` may see, when given)."""
         with self._lock:
-            return [fault for fault in self._faults.values()
-                    if organization_id is None or fault.visible_to(organization_id)]
+            return [
+                fault for fault in self._faults.values() if organization_id is None or fault.visible_to(organization_id)
+            ]
 
     def __bool__(self) -> bool:
         return bool(self._faults)
@@ -263,8 +318,10 @@ class Faults:
         return 0.0, None
 
     def ignores_heartbeat(self, plugin_id: object) -> bool:
-        return self._first(lambda fault: fault.kind == "ignore_heartbeats"
-                           and fault.plugin_id in (None, plugin_id)) is not None
+        return (
+            self._first(lambda fault: fault.kind == "ignore_heartbeats" and fault.plugin_id in (None, plugin_id))
+            is not None
+        )
 
     def drop_on_run(self, plugin_id: str) -> Fault | None:
         """The ``before_run``/``after_run`` drop waiting for this plugin's next run (used up by asking)."""
@@ -308,8 +365,22 @@ class Faults:
     def _parse(self, spec: Any) -> Fault:
         if not isinstance(spec, Mapping):
             raise InvalidRequest(f"a fault must be a JSON object, got {type(spec).__name__}")
-        known = {"kind", "method", "path", "event", "plugin", "seconds", "status", "retryAfter", "message",
-                 "when", "bytesPerSecond", "times", "probability", "seed"}
+        known = {
+            "kind",
+            "method",
+            "path",
+            "event",
+            "plugin",
+            "seconds",
+            "status",
+            "retryAfter",
+            "message",
+            "when",
+            "bytesPerSecond",
+            "times",
+            "probability",
+            "seed",
+        }
         unknown = sorted(set(spec) - known)
         if unknown:
             raise InvalidRequest(f"$.{unknown[0]}: unknown field; a fault takes {sorted(known)}")
@@ -317,10 +388,13 @@ class Faults:
         if kind not in KINDS:
             raise InvalidRequest(f"$.kind: must be one of {list(KINDS)}, got {kind!r}")
         get = _Reader(spec)
-        fault = Fault(id=f"fault-{next(self._ids)}", kind=kind,
-                      times=get.integer("times", None, minimum=1),
-                      probability=get.number("probability", 1.0, minimum=0.0, maximum=1.0),
-                      seed=get.integer("seed", self.seed, minimum=-2**63, maximum=2**63 - 1))
+        fault = Fault(
+            id=f"fault-{next(self._ids)}",
+            kind=kind,
+            times=get.integer("times", None, minimum=1),
+            probability=get.number("probability", 1.0, minimum=0.0, maximum=1.0),
+            seed=get.integer("seed", self.seed, minimum=-(2**63), maximum=2**63 - 1),
+        )
         fault.message = get.string("message", None)
         if kind in ("latency", "fail"):
             fault.method = (get.string("method", None) or "*").upper()
@@ -338,8 +412,9 @@ class Faults:
             fault.status = get.integer("status", 503)
             if fault.status not in FAIL_STATUSES:
                 raise InvalidRequest(f"$.status: must be one of {list(FAIL_STATUSES)}, got {fault.status}")
-            fault.retry_after = get.integer("retryAfter", 1 if fault.status == 429 else None, minimum=0,
-                                            maximum=int(MAX_SECONDS))
+            fault.retry_after = get.integer(
+                "retryAfter", 1 if fault.status == 429 else None, minimum=0, maximum=int(MAX_SECONDS)
+            )
             if "times" not in spec:
                 fault.times = 1
         elif kind == "drop_plugin":

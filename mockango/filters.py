@@ -32,8 +32,9 @@ def check_filter(filters: Any, fields: tuple[str, ...], *, where: str = "filter"
                     raise InvalidRequest(f"{where}.{name}.{operator} must be a list")
                 if operator == "$regex":
                     if not isinstance(operand, str) or len(operand) > MAX_PATTERN:
-                        raise InvalidRequest(f"{where}.{name}.$regex must be a pattern of at most {MAX_PATTERN} "
-                                             f"characters")
+                        raise InvalidRequest(
+                            f"{where}.{name}.$regex must be a pattern of at most {MAX_PATTERN} characters"
+                        )
                     try:
                         re.compile(operand)
                     except (re.error, TypeError) as exc:

@@ -28,32 +28,31 @@ import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import models
+from . import models, plugin_types
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from .import_worker import ImportWorker, WorkerUnavailable, prepare_body
-from . import plugin_types
+from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .models import Organization, Plugin, Project, Session, User
+from .objects import ObjectStore
 from .plugin_stages import PluginStages
 from .plugin_types import kind_of
 from .records import accounts, asset_order, plugins, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
+from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
 from .records.plugins import Connections, PluginConnection, Plugins
 from .records.projects import Projects
 from .records.sessions import SessionClock, Sessions
+from .records.storages import StorageBook
+from .records.tasks import TaskBook, restore_after_import
 from .records.values import to_json
-from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .rest_plugins import RestPluginWatcher
 from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
 from .seed import demo_data
-from .objects import ObjectStore
-from .records.issues import IssueBook
-from .records.storages import StorageBook
-from .records.tasks import TaskBook, restore_after_import
 from .store import Store
 from .timeout_reason import timed_out_reason
 from .type_runs import TypeRuns
@@ -63,8 +62,8 @@ logger = logging.getLogger(__name__)
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
 
-LOG_LINE_LIMIT = 64 * 1024   # characters of one log message kept; the rest is cut, and the entry says so
-LOG_COUNT_LIMIT = 10_000     # log lines kept per session; later ones are counted, and the session says so
+LOG_LINE_LIMIT = 64 * 1024  # characters of one log message kept; the rest is cut, and the entry says so
+LOG_COUNT_LIMIT = 10_000  # log lines kept per session; later ones are counted, and the session says so
 SESSION_PAGE_LIMIT = 1000
 
 
@@ -75,9 +74,16 @@ def _seed_into(store: Store, seed: int) -> None:
         accounts.insert_organization(db, org_id, data.organization["name"])
         accounts.insert_user(db, data.user["id"], org_id, data.user["name"], data.user["email"])
         project = data.project
-        projects.insert_project(db, org_id, project["name"], project["categorySchema"],
-                                description=project["description"], project_id=project["id"],
-                                created_at=project["createdAt"], batches=project["batches"])
+        projects.insert_project(
+            db,
+            org_id,
+            project["name"],
+            project["categorySchema"],
+            description=project["description"],
+            project_id=project["id"],
+            created_at=project["createdAt"],
+            batches=project["batches"],
+        )
         projects.add_assets(db, project["id"], data.assets, trusted=True, start=0)
         for name, record_id in (("organization", org_id), ("user", data.user["id"]), ("project", project["id"])):
             accounts.set_default(db, name, record_id)
@@ -111,11 +117,20 @@ class Hub:
     them (file mode), and no lock is held across work that grows with a project.
     """
 
-    def __init__(self, *, seed: int = 0, run_timeout: float = 300.0, heartbeat_timeout: float = 150.0,
-                 base_url: str = "http://127.0.0.1:8080", populate: bool = True,
-                 state: str | os.PathLike | None = None, log_line_limit: int = LOG_LINE_LIMIT,
-                 log_count_limit: int = LOG_COUNT_LIMIT, files_dir: str | os.PathLike | None = None,
-                 import_worker: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        run_timeout: float = 300.0,
+        heartbeat_timeout: float = 150.0,
+        base_url: str = "http://127.0.0.1:8080",
+        populate: bool = True,
+        state: str | os.PathLike | None = None,
+        log_line_limit: int = LOG_LINE_LIMIT,
+        log_count_limit: int = LOG_COUNT_LIMIT,
+        files_dir: str | os.PathLike | None = None,
+        import_worker: bool = True,
+    ) -> None:
         self.seed = seed
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
@@ -179,8 +194,10 @@ class Hub:
     def _check_seed(self) -> None:
         stored = self.accounts.setting("seed")
         if stored is not None and stored != str(self.seed):
-            raise StateFileError(f"the state in {self.store.where} was made with --seed {stored}, not {self.seed}: "
-                                 "use that seed, or --fresh to start over")
+            raise StateFileError(
+                f"the state in {self.store.where} was made with --seed {stored}, not {self.seed}: "
+                "use that seed, or --fresh to start over"
+            )
 
     def _load_seeded(self) -> None:
         """The seeded data of :attr:`seed`, with a fresh API key.
@@ -240,11 +257,17 @@ class Hub:
         ``bench/memory.py`` prints these, and a test checks that finished runs leave nothing here.
         """
         with self._changed:
-            connections = {"connections": len(self.connections.plugin_of),
-                           "connected plugins": len(self.connections.by_plugin),
-                           "heartbeats": len(self.connections.heartbeats)}
-        return {"run timers": len(self.clock), **connections, "journal entries": len(self.journal),
-                "listeners": len(self._listeners)}
+            connections = {
+                "connections": len(self.connections.plugin_of),
+                "connected plugins": len(self.connections.by_plugin),
+                "heartbeats": len(self.connections.heartbeats),
+            }
+        return {
+            "run timers": len(self.clock),
+            **connections,
+            "journal entries": len(self.journal),
+            "listeners": len(self._listeners),
+        }
 
     def _forget_ended_runs(self, kind: str, payload: dict) -> None:
         """Every ending of a run is notified as ``session`` with its final status: the clock drops its timer."""
@@ -313,8 +336,7 @@ class Hub:
 
     # --------------------------------------------------- organizations & keys
 
-    def create_organization(self, name: str, *, user_name: str = "Test User",
-                            email: str = "user@example.com") -> User:
+    def create_organization(self, name: str, *, user_name: str = "Test User", email: str = "user@example.com") -> User:
         """A new organization with one user; returns the user (``user.api_key`` to call the API)."""
         check_text(name, "name", max_length=MAX_NAME_LENGTH, required=True)
         check_text(user_name, "user_name", max_length=MAX_NAME_LENGTH, required=True)
@@ -364,8 +386,9 @@ class Hub:
 
     # ----------------------------------------------------------------- journal
 
-    def record_request(self, method: str, path: str, status: int, *, api_key: object = None,
-                       query: str = "", agent: str | None = None) -> None:
+    def record_request(
+        self, method: str, path: str, status: int, *, api_key: object = None, query: str = "", agent: str | None = None
+    ) -> None:
         """Note one HTTP call in the journal (the web layer calls this after every request)."""
         self.journal.add(method, path, status, query, self.session_for_key(api_key) if api_key else None, agent)
 
@@ -379,8 +402,15 @@ class Hub:
 
     # ---------------------------------------------------------------- projects
 
-    def create_project(self, name: str, category_schema: Mapping, assets: Iterable[Mapping] = (), *,
-                       organization_id: str | None = None, description: str = "") -> Project:
+    def create_project(
+        self,
+        name: str,
+        category_schema: Mapping,
+        assets: Iterable[Mapping] = (),
+        *,
+        organization_id: str | None = None,
+        description: str = "",
+    ) -> Project:
         """A project with your own ontology (``categorySchema`` shape) and assets.
 
         Each asset is ``{"externalId", "data"}`` with optional ``metadata`` (width/height),
@@ -422,9 +452,10 @@ class Hub:
 
         report = validate_ontology(schema_)
         if not report.ok:
-            raise InvalidRequest("the ontology is not valid: " + "; ".join(
-                f"{issue.path}: {issue.message}" for issue in report.errors),
-                details=[issue.to_dict() for issue in report.errors])
+            raise InvalidRequest(
+                "the ontology is not valid: " + "; ".join(f"{issue.path}: {issue.message}" for issue in report.errors),
+                details=[issue.to_dict() for issue in report.errors],
+            )
 
     def get_project(self, project_id: str) -> Project | None:
         """A project by id, whoever owns it (a control-side view)."""
@@ -439,8 +470,9 @@ class Hub:
         found, total = self.projects.page_for_organization(user.organization_id, page, limit)
         return [p.to_dict() for p in found], total
 
-    def find_assets(self, user: User, project_id: str, *, page: int = 1, limit: int = 10,
-                    filters: Mapping | None = None) -> tuple[list[dict], int]:
+    def find_assets(
+        self, user: User, project_id: str, *, page: int = 1, limit: int = 10, filters: Mapping | None = None
+    ) -> tuple[list[dict], int]:
         """One page of a project's assets matching ``filters`` (keys of ango-host-facts §4)."""
         page, limit = paging(page, limit)
         filters = dict(filters or {})
@@ -448,8 +480,9 @@ class Hub:
         project = self.project_for(user, project_id)
         return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
 
-    def page_project_assets(self, project_id: str, *, page: int = 1, limit: int = 50,
-                            pre_labeled: bool | None = None) -> tuple[list[dict], int]:
+    def page_project_assets(
+        self, project_id: str, *, page: int = 1, limit: int = 50, pre_labeled: bool | None = None
+    ) -> tuple[list[dict], int]:
         """One page of a project's assets with their labels, and the total (a control-side view).
 
         ``pre_labeled`` keeps only assets with (True) or without (False) a stored pre-label
@@ -458,14 +491,16 @@ class Hub:
         page, limit = paging(page, limit)
         project = self.projects.require(project_id)
         filters = {} if pre_labeled is None else {"isPreLabeled": pre_labeled}
-        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters,
-                                         with_labels=True)
+        return self.projects.find_assets(
+            project, self.base_url, page=page, limit=limit, filters=filters, with_labels=True
+        )
 
     def project_asset(self, project_id: str, asset_id: str) -> dict | None:
         """One asset of a project with its labels (a control-side view), or None."""
         project = self.projects.require(project_id)
-        found, _ = self.projects.find_assets(project, self.base_url, page=1, limit=1, filters={"_id": asset_id},
-                                             with_labels=True)
+        found, _ = self.projects.find_assets(
+            project, self.base_url, page=1, limit=1, filters={"_id": asset_id}, with_labels=True
+        )
         return found[0] if found else None
 
     def project_assets(self, project_id: str) -> list[dict]:
@@ -486,9 +521,17 @@ class Hub:
 
     # ----------------------------------------------------------------- plugins
 
-    def create_plugin(self, name: str, *, class_names: Iterable[str] = (), default_config: Any = None,
-                      plugin_type: str = "batch-model", description: str = "",
-                      organization_id: str | None = None, callback_url: str | None = None) -> Plugin:
+    def create_plugin(
+        self,
+        name: str,
+        *,
+        class_names: Iterable[str] = (),
+        default_config: Any = None,
+        plugin_type: str = "batch-model",
+        description: str = "",
+        organization_id: str | None = None,
+        callback_url: str | None = None,
+    ) -> Plugin:
         """Register a plugin; its ``secret`` is what the plugin process connects with."""
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
@@ -510,13 +553,22 @@ class Hub:
         if isinstance(default_config, str):
             default_config = parse_config(default_config, "defaultConfig")
         check_free_form(default_config, "defaultConfig")
-        if callback_url is not None and (not isinstance(callback_url, str)
-                                         or not callback_url.startswith(("http://", "https://"))):
+        if callback_url is not None and (
+            not isinstance(callback_url, str) or not callback_url.startswith(("http://", "https://"))
+        ):
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
         org_id = organization_id or self._default_org_id()
-        plugin = Plugin(id=new_object_id(), name=name, organization_id=org_id, secret=new_secret(),
-                        type=plugin_type, description=description, class_names=class_names,
-                        default_config=copy.deepcopy(default_config), callback_url=callback_url)
+        plugin = Plugin(
+            id=new_object_id(),
+            name=name,
+            organization_id=org_id,
+            secret=new_secret(),
+            type=plugin_type,
+            description=description,
+            class_names=class_names,
+            default_config=copy.deepcopy(default_config),
+            callback_url=callback_url,
+        )
         with self.store.write() as db:
             plugins.insert_plugin(db, plugin)
         self._notify("plugin", {"id": plugin.id})
@@ -576,8 +628,7 @@ class Hub:
         ended = []
         for session_id in self.sessions.running_on(connection_id):
             with self.store.write() as db:
-                if sessions.finish(db, session_id, models.FAILED,
-                                   reason="the plugin disconnected before it answered"):
+                if sessions.finish(db, session_id, models.FAILED, reason="the plugin disconnected before it answered"):
                     ended.append(session_id)
         for session_id in ended:
             self._notify("session", {"id": session_id, "status": models.FAILED})
@@ -603,15 +654,26 @@ class Hub:
         with self._changed:
             if not self._changed.wait_for(lambda: self.is_live(plugin_id), timeout):
                 problem = self.rest_plugins.last_problem.get(plugin_id)
-                raise RunTimeout(f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process "
-                                 f"running, with this host's URL ({self.base_url}) and the plugin's secret?"
-                                 + (f" Last heartbeat check: {problem}" if problem else ""))
+                raise RunTimeout(
+                    f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process "
+                    f"running, with this host's URL ({self.base_url}) and the plugin's secret?"
+                    + (f" Last heartbeat check: {problem}" if problem else "")
+                )
 
     # -------------------------------------------------------------------- runs
 
-    def start_run(self, user: User, plugin_id: str, project_id: str, *, class_mapping: Mapping | None = None,
-                  config: Any = None, batches: Iterable[str] | None = None,
-                  timeout: float | None = None, **options: Any) -> Session:
+    def start_run(
+        self,
+        user: User,
+        plugin_id: str,
+        project_id: str,
+        *,
+        class_mapping: Mapping | None = None,
+        config: Any = None,
+        batches: Iterable[str] | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> Session:
         """What clicking Run does: check everything, open a session, send the event to one connection.
 
         ``options`` are the plugin type's own (``plugin_types.KINDS``): ``asset``, ``task``,
@@ -623,8 +685,9 @@ class Hub:
         plugin = self.plugin_for(user.organization_id, plugin_id)
         project = self.project_for(user, project_id)
         kind = kind_of(plugin.type)
-        given = plugin_types.check_options(kind, plugin.name, {"class_mapping": class_mapping, "batches": batches,
-                                                               **options})
+        given = plugin_types.check_options(
+            kind, plugin.name, {"class_mapping": class_mapping, "batches": batches, **options}
+        )
         category_schema = category_schema_for(plugin, project, class_mapping)
         config_json = config_json_for(plugin, config)
         batch_ids = batch_ids_for(project, batches)
@@ -632,8 +695,10 @@ class Hub:
         connections = self.connections.fresh(plugin.id, self.heartbeat_timeout)
         if not connections:
             if self.connections.count(plugin.id):
-                raise Conflict(f"plugin '{plugin.name}' ({plugin.id}) is not live: it is connected but sent no "
-                               f"heartbeat for {self.heartbeat_timeout:g} s; is its process stuck?")
+                raise Conflict(
+                    f"plugin '{plugin.name}' ({plugin.id}) is not live: it is connected but sent no "
+                    f"heartbeat for {self.heartbeat_timeout:g} s; is its process stuck?"
+                )
             raise Conflict(f"plugin '{plugin.name}' ({plugin.id}) is not live: start its process first")
         session_id = new_object_id()
         run_key = new_secret()
@@ -650,10 +715,18 @@ class Hub:
             **type_fields,
         }
         connection = connections[next(self._turn) % len(connections)]
-        session = Session(id=session_id, plugin_id=plugin.id, project_id=project.id,
-                          organization_id=user.organization_id, run_by=user.id, event=event,
-                          deadline=time.monotonic() + limit, time_limit=limit, connection_id=connection.id,
-                          plugin_type=kind.name)
+        session = Session(
+            id=session_id,
+            plugin_id=plugin.id,
+            project_id=project.id,
+            organization_id=user.organization_id,
+            run_by=user.id,
+            event=event,
+            deadline=time.monotonic() + limit,
+            time_limit=limit,
+            connection_id=connection.id,
+            plugin_type=kind.name,
+        )
         with self.store.write() as db:
             sessions.insert_session(db, session, run_key)
         self.clock.add(session.id, session.deadline)
@@ -665,26 +738,44 @@ class Hub:
             return self.get_session(session.id)
         return session
 
-    def _session_from(self, db, connection_id: str | None, payload: Any, *, user: User | None,
-                      bound_plugin: str | None, caller_session: str | None):
+    def _session_from(
+        self,
+        db,
+        connection_id: str | None,
+        payload: Any,
+        *,
+        user: User | None,
+        bound_plugin: str | None,
+        caller_session: str | None,
+    ):
         """The session a plugin's payload is about, if this caller may speak for it."""
         if not isinstance(payload, Mapping):
             raise InvalidRequest("the payload must be an object with a 'session' id")
         session_id = payload.get("session")
-        row = db.execute("SELECT id, organization_id, plugin_id, run_by, status, deadline_at, time_limit, "
-                         "log_count FROM sessions WHERE id = ?",
-                         (session_id,)).fetchone() if isinstance(session_id, str) else None
+        row = (
+            db.execute(
+                "SELECT id, organization_id, plugin_id, run_by, status, deadline_at, time_limit, "
+                "log_count FROM sessions WHERE id = ?",
+                (session_id,),
+            ).fetchone()
+            if isinstance(session_id, str)
+            else None
+        )
         if row is None or (user is not None and user.organization_id != row["organization_id"]):
             raise NotFound(f"session '{session_id}' not found")
         if connection_id is not None and bound_plugin != row["plugin_id"]:
             raise AuthenticationError("this connection is not the plugin that runs that session")
         if user is not None:
             if caller_session is not None and caller_session != row["id"]:
-                raise Forbidden(f"this run's API key belongs to session '{caller_session}': it may log to and "
-                                f"answer only that session, not '{row['id']}'")
+                raise Forbidden(
+                    f"this run's API key belongs to session '{caller_session}': it may log to and "
+                    f"answer only that session, not '{row['id']}'"
+                )
             if caller_session is None and user.id != row["run_by"]:
-                raise Forbidden(f"session '{row['id']}' was started by another user: a user's API key may log to "
-                                "and answer only the sessions that user started")
+                raise Forbidden(
+                    f"session '{row['id']}' was started by another user: a user's API key may log to "
+                    "and answer only the sessions that user started"
+                )
         return row
 
     def _bound_plugin(self, connection_id: str | None) -> str | None:
@@ -693,8 +784,9 @@ class Hub:
         with self._changed:
             return self.connections.plugin_of.get(connection_id)
 
-    def record_log(self, payload: Any, *, connection_id: str | None = None, user: User | None = None,
-                   api_key: object = None) -> None:
+    def record_log(
+        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
+    ) -> None:
         """A ``log`` event (or a ``POST /v2/pluginLog``): keep it on its session, in order.
 
         Over REST (``user``), a run's key may log only to its own session and a user's key only to
@@ -706,15 +798,18 @@ class Hub:
         level = str(payload.get("level", "INFO")).upper() if isinstance(payload, Mapping) else "INFO"
         entry = self._log_entry(payload, level) if isinstance(payload, Mapping) else None
         with self.store.write() as db:
-            row = self._session_from(db, connection_id, payload, user=user, bound_plugin=bound,
-                                     caller_session=caller_session)
+            row = self._session_from(
+                db, connection_id, payload, user=user, bound_plugin=bound, caller_session=caller_session
+            )
             if row["status"] != models.RUNNING:  # kept, marked late: it shows what the plugin did after all
                 entry = {**entry, "late": True}
             if row["log_count"] >= self.log_count_limit:
                 db.execute("UPDATE sessions SET dropped_logs = dropped_logs + 1 WHERE id = ?", (row["id"],))
                 return
-            db.execute("INSERT INTO session_logs (session_id, seq, entry) VALUES (?, ?, ?)",
-                       (row["id"], row["log_count"], to_json(entry, "the log entry")))
+            db.execute(
+                "INSERT INTO session_logs (session_id, seq, entry) VALUES (?, ?, ?)",
+                (row["id"], row["log_count"], to_json(entry, "the log entry")),
+            )
             db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
         self._notify("log", {"session": row["id"], "entry": entry})
 
@@ -723,19 +818,25 @@ class Hub:
         message = entry["msg"]
         if isinstance(message, str) and len(message) > self.log_line_limit:
             cut = len(message) - self.log_line_limit
-            entry["msg"] = message[:self.log_line_limit] + f"... [{cut} characters cut: the host keeps " \
-                                                           f"{self.log_line_limit} per log line]"
+            entry["msg"] = (
+                message[: self.log_line_limit] + f"... [{cut} characters cut: the host keeps "
+                f"{self.log_line_limit} per log line]"
+            )
             entry["truncated"] = True
         text = to_json(entry, "the log entry")
         if len(text) > 2 * self.log_line_limit + 4096:  # large fields besides 'msg': keep only the log's own
             entry = {key: entry.get(key) for key in ("session", "level", "msg", "time")}
             entry["truncated"] = True
-            entry["msg"] = f"{entry['msg']} [other fields of this entry dropped: {len(text)} characters " \
-                           f"is over the host's limit]" if isinstance(entry["msg"], str) else entry["msg"]
+            entry["msg"] = (
+                f"{entry['msg']} [other fields of this entry dropped: {len(text)} characters is over the host's limit]"
+                if isinstance(entry["msg"], str)
+                else entry["msg"]
+            )
         return entry
 
-    def record_response(self, payload: Any, *, connection_id: str | None = None, user: User | None = None,
-                        api_key: object = None) -> Session:
+    def record_response(
+        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
+    ) -> Session:
         """A ``response``: the run succeeded with its message, or failed when it says ``error``.
 
         A response to a session that has ended (or whose time limit has passed) is kept as a
@@ -744,8 +845,9 @@ class Hub:
         bound = self._bound_plugin(connection_id)
         caller_session = self.session_for_key(api_key) if user is not None and api_key else None
         with self.store.read() as db:
-            row = self._session_from(db, connection_id, payload, user=user, bound_plugin=bound,
-                                     caller_session=caller_session)
+            row = self._session_from(
+                db, connection_id, payload, user=user, bound_plugin=bound, caller_session=caller_session
+            )
         outcome = None
         if row["status"] == models.RUNNING and time.time() < row["deadline_at"] and not payload.get("error"):
             # What the answer means for the plugin's type (a Model answer is validated and stored here),
@@ -764,8 +866,9 @@ class Hub:
                 else:
                     status = models.SUCCEEDED if outcome.ok else models.FAILED
                     reason, message, result, errors = outcome.reason, outcome.message, outcome.result, outcome.errors
-                if not sessions.finish(db, row["id"], status, message=message, reason=reason, result=result,
-                                       errors=errors):
+                if not sessions.finish(
+                    db, row["id"], status, message=message, reason=reason, result=result, errors=errors
+                ):
                     status = None
         if status is not None:
             self._notify("session", {"id": row["id"], "status": status})
@@ -778,11 +881,20 @@ class Hub:
         self._notify("late", {"session": row["id"]})
         return self.sessions.get(row["id"])
 
-    def _finish(self, session_id: str, status: str, *, message: Any = None, reason: str | None = None,
-                result: Any = None, errors: list | None = None) -> bool:
+    def _finish(
+        self,
+        session_id: str,
+        status: str,
+        *,
+        message: Any = None,
+        reason: str | None = None,
+        result: Any = None,
+        errors: list | None = None,
+    ) -> bool:
         with self.store.write() as db:
-            changed = sessions.finish(db, session_id, status, message=message, reason=reason, result=result,
-                                      errors=errors)
+            changed = sessions.finish(
+                db, session_id, status, message=message, reason=reason, result=result, errors=errors
+            )
         if changed:
             self._notify("session", {"id": session_id, "status": status})
         return changed
@@ -792,8 +904,9 @@ class Hub:
         with self._changed:
             connected = session.connection_id in self.connections.plugin_of
         agents = sorted({entry.get("agent") or "no User-Agent" for entry in self.journal.entries(session.id)})
-        return timed_out_reason(session.time_limit, connected=connected, agents=agents,
-                                last_log=self.sessions.last_log(session.id))
+        return timed_out_reason(
+            session.time_limit, connected=connected, agents=agents, last_log=self.sessions.last_log(session.id)
+        )
 
     def _expire(self, session: Session, **reading: Any) -> Session:
         """End a running session past its deadline (the clock does it too; reads must not wait for it).
@@ -822,8 +935,16 @@ class Hub:
         found, _ = self.sessions.page(organization_id, plugin_id=plugin_id, page=1, limit=-1, newest_first=False)
         return [self._expire(session) for session in found]
 
-    def page_sessions(self, organization_id: str, *, plugin_id: str | None = None, status: str | None = None,
-                      page: int = 1, limit: int = 50, with_logs: bool = True) -> tuple[list[Session], int]:
+    def page_sessions(
+        self,
+        organization_id: str,
+        *,
+        plugin_id: str | None = None,
+        status: str | None = None,
+        page: int = 1,
+        limit: int = 50,
+        with_logs: bool = True,
+    ) -> tuple[list[Session], int]:
         """One page of an organization's sessions, newest first, and how many match.
 
         Its cost is O(limit + log n) in the organization's sessions, on any page, with any filter;
@@ -832,8 +953,9 @@ class Hub:
         page, limit = paging(page, limit)
         if status is not None and status not in (models.RUNNING, *models.FINAL_STATUSES):
             raise InvalidRequest(f"'status' must be one of running, succeeded, failed, timed_out, got {status!r}")
-        found, total = self.sessions.page(organization_id, plugin_id=plugin_id, status=status, page=page,
-                                          limit=limit, with_logs=with_logs)
+        found, total = self.sessions.page(
+            organization_id, plugin_id=plugin_id, status=status, page=page, limit=limit, with_logs=with_logs
+        )
         return [self._expire(session) for session in found], total
 
     def all_sessions(self) -> list[Session]:
@@ -868,8 +990,9 @@ class Hub:
 
     # ------------------------------------------------------------------ labels
 
-    def import_labels(self, user: User, project_id: Any, labels: Any, *, session_id: str | None = None,
-                      private: bool = False) -> dict:
+    def import_labels(
+        self, user: User, project_id: Any, labels: Any, *, session_id: str | None = None, private: bool = False
+    ) -> dict:
         """Validate an import against the project; store all of it or nothing.
 
         Only the assets the items name are read (one indexed query), so an import's cost

@@ -46,13 +46,15 @@ def render_png(width: int, height: int, seed: str = "") -> bytes:
         line = bytearray(colour * width)
         for x, y, w, h, box_colour in boxes:
             if y <= row < y + h:
-                line[3 * x:3 * (x + w)] = box_colour * w
+                line[3 * x : 3 * (x + w)] = box_colour * w
         rows.append(b"\x00" + bytes(line))
     raw = b"".join(rows)
     header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"".join([
-        b"\x89PNG\r\n\x1a\n",
-        _chunk(b"IHDR", header),
-        _chunk(b"IDAT", zlib.compress(raw, 1)),
-        _chunk(b"IEND", b""),
-    ])
+    return b"".join(
+        [
+            b"\x89PNG\r\n\x1a\n",
+            _chunk(b"IHDR", header),
+            _chunk(b"IDAT", zlib.compress(raw, 1)),
+            _chunk(b"IEND", b""),
+        ]
+    )

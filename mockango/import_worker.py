@@ -89,8 +89,7 @@ class WorkerAnswer:
         raise error
 
 
-def prepare_body(projects: Projects, raw: bytes, base_url: str,
-                 organization_id: str | None = None) -> WorkerAnswer:
+def prepare_body(projects: Projects, raw: bytes, base_url: str, organization_id: str | None = None) -> WorkerAnswer:
     """Everything an import does before it writes, from its raw body; errors are part of the answer.
 
     ``organization_id`` limits it to that organization's projects (the in-thread path, which
@@ -160,11 +159,14 @@ class ImportWorker:
         if self._process is not None and self._process.poll() is None:
             return self._process
         package_root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(
-            filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
-            self._process = subprocess.Popen([sys.executable, "-m", "mockango.import_worker", str(self.database)],
-                                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env)
+            self._process = subprocess.Popen(
+                [sys.executable, "-m", "mockango.import_worker", str(self.database)],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
         except OSError as exc:
             raise WorkerUnavailable(f"cannot start the import worker: {exc}") from exc
         return self._process

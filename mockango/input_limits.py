@@ -78,8 +78,12 @@ def loads(text: str | bytes, *, where: str = "the body") -> Any:
         except UnicodeDecodeError as exc:
             raise InvalidRequest(f"{where} is not {encoding.upper()} text: byte {exc.start} cannot be decoded")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float,
-                           object_pairs_hook=_object if len(text) > SHARED_PARSE_BYTES else None)
+        value = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            object_pairs_hook=_object if len(text) > SHARED_PARSE_BYTES else None,
+        )
     except json.JSONDecodeError as exc:
         raise InvalidRequest(f"{where} is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")
     except RecursionError:
@@ -165,8 +169,10 @@ def check_value(value: Any, *, where: str = "$", max_depth: int = MAX_DEPTH) -> 
                 if not isinstance(key, str):
                     raise InvalidRequest(f"{where + _path(parents, id(node))[1:]} has a key that is not text: {key!r}")
                 if _SURROGATE.search(key):
-                    raise InvalidRequest(f"{where + _path(parents, id(node))[1:]} has a key that is not valid "
-                                         "Unicode text (a lone surrogate such as \\ud800)")
+                    raise InvalidRequest(
+                        f"{where + _path(parents, id(node))[1:]} has a key that is not valid "
+                        "Unicode text (a lone surrogate such as \\ud800)"
+                    )
             if isinstance(item, _CONTAINERS):
                 parents[id(item)] = (id(node), key)
                 stack.append((item, depth + 1))
@@ -178,8 +184,10 @@ def _check_scalar(value: Any, path) -> None:
     kind = type(value)
     if kind is str:
         if _SURROGATE.search(value):
-            raise InvalidRequest(f"{path()} is not valid Unicode text: it holds a lone surrogate "
-                                 f"(such as \\ud800), which cannot be encoded")
+            raise InvalidRequest(
+                f"{path()} is not valid Unicode text: it holds a lone surrogate "
+                f"(such as \\ud800), which cannot be encoded"
+            )
     elif kind is float:
         if not math.isfinite(value):
             raise InvalidRequest(f"{path()} is {value}, which is not a number in JSON: send a finite number")
@@ -226,8 +234,19 @@ def query_number(raw: str | None, name: str, *, integer: bool = False) -> float 
     return value
 
 
-_UNITS = {"": 1, "b": 1, "k": 1024, "kib": 1024, "m": 1024 ** 2, "mib": 1024 ** 2, "g": 1024 ** 3,
-          "gib": 1024 ** 3, "kb": 1000, "mb": 1000 ** 2, "gb": 1000 ** 3}
+_UNITS = {
+    "": 1,
+    "b": 1,
+    "k": 1024,
+    "kib": 1024,
+    "m": 1024**2,
+    "mib": 1024**2,
+    "g": 1024**3,
+    "gib": 1024**3,
+    "kb": 1000,
+    "mb": 1000**2,
+    "gb": 1000**3,
+}
 
 
 def parse_size(text: str) -> int:
@@ -244,7 +263,7 @@ def parse_size(text: str) -> int:
 
 def format_size(size: int) -> str:
     """``33554432`` as ``"32 MiB"``: whole binary units when exact, else bytes."""
-    for unit, factor in (("GiB", 1024 ** 3), ("MiB", 1024 ** 2), ("KiB", 1024)):
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
         if size >= factor and size % factor == 0:
             return f"{size // factor} {unit}"
     return f"{size:,} bytes"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import copy
 import time
-from dataclasses import dataclass, field
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -61,8 +61,7 @@ class Asset:
 
     def reference(self, base_url: str) -> dict:
         """What label validation needs of an asset, without copies: treat it as read-only."""
-        return {"_id": self.id, "externalId": self.external_id, "data": self.url(base_url),
-                "metadata": self.metadata}
+        return {"_id": self.id, "externalId": self.external_id, "data": self.url(base_url), "metadata": self.metadata}
 
     def to_dict(self, base_url: str, *, with_labels: bool = False) -> dict:
         body = {
@@ -183,7 +182,7 @@ class Session:
     reason: str | None = None
     ended_at: float | None = None
     connection_id: str | None = None
-    logs: list[dict] = field(default_factory=list)   # a line logged after the session ended has "late": True
+    logs: list[dict] = field(default_factory=list)  # a line logged after the session ended has "late": True
     imports: list[dict] = field(default_factory=list)
     plugin_type: str = "batch-model"
     result: Any = None

@@ -52,8 +52,9 @@ class ObjectStore:
         if file_type not in FILE_TYPES:
             raise InvalidRequest(f"type must be one of {list(FILE_TYPES)}, got {file_type!r}")
         if not isinstance(name, str) or not _NAME.match(name) or name in (".", ".."):
-            raise InvalidRequest(f"name must be a file name of letters, digits, '.', '_' or '-' "
-                                 f"(at most 200), got {name!r}")
+            raise InvalidRequest(
+                f"name must be a file name of letters, digits, '.', '_' or '-' (at most 200), got {name!r}"
+            )
         return f"{organization_id}/{project_id}/{file_type}/{name}"
 
     def _signature(self, method: str, key: str, expires: int) -> str:
@@ -63,8 +64,10 @@ class ObjectStore:
     def url(self, base_url: str, key: str, method: str, ttl: float) -> str:
         """A URL that allows ``method`` on ``key`` for ``ttl`` seconds, without an API key."""
         expires = int(time.time() + ttl)
-        return (f"{base_url.rstrip('/')}{OBJECT_PREFIX}{quote(key)}"
-                f"?expires={expires}&signature={self._signature(method, key, expires)}")
+        return (
+            f"{base_url.rstrip('/')}{OBJECT_PREFIX}{quote(key)}"
+            f"?expires={expires}&signature={self._signature(method, key, expires)}"
+        )
 
     @staticmethod
     def key_of_url(url: object) -> str:
@@ -74,7 +77,7 @@ class ObjectStore:
         path = urlsplit(url).path
         if not path.startswith(OBJECT_PREFIX):
             raise InvalidRequest(f"name {url!r} is not a file URL of this host (they start with .../objects/)")
-        return path[len(OBJECT_PREFIX):]
+        return path[len(OBJECT_PREFIX) :]
 
     def check(self, method: str, key: str, expires: object, signature: object) -> None:
         """Allow a signed request, or refuse it saying why (403)."""
@@ -82,8 +85,7 @@ class ObjectStore:
             expiry = int(expires)  # type: ignore[arg-type]
         except (TypeError, ValueError):
             raise Forbidden("this file URL has no valid 'expires': ask the API for a new one")
-        if not isinstance(signature, str) or not hmac.compare_digest(
-                signature, self._signature(method, key, expiry)):
+        if not isinstance(signature, str) or not hmac.compare_digest(signature, self._signature(method, key, expiry)):
             raise Forbidden(f"this URL does not allow {method} on this file (bad or missing signature)")
         if expiry < time.time():
             raise Forbidden("this file URL has expired: ask the API for a new one")

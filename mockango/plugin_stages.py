@@ -52,32 +52,43 @@ class PluginStages:
                 if self._started[task["_id"]] == "" or (running is not None and not running.finished):
                     return  # its run is starting or running: a second notification starts nothing
             self._started[task["_id"]] = ""
-        threading.Thread(target=self._start, args=(task, dict(stage)), daemon=True,
-                         name=f"mockango plugin stage {task['_id']}").start()
+        threading.Thread(
+            target=self._start, args=(task, dict(stage)), daemon=True, name=f"mockango plugin stage {task['_id']}"
+        ).start()
 
     def _start(self, task: dict, stage: dict[str, Any]) -> None:
         hub = self._hub
         project = hub.projects.get(task["project"])
         with hub.store.read() as db:
-            row = db.execute("SELECT id FROM users WHERE organization_id = ? ORDER BY rowid LIMIT 1",
-                             (project.organization_id,)).fetchone()
+            row = db.execute(
+                "SELECT id FROM users WHERE organization_id = ? ORDER BY rowid LIMIT 1", (project.organization_id,)
+            ).fetchone()
         user = hub.get_user(row[0]) if row else None
         if user is None:
             return
         try:
             plugin = hub.plugin_for(user.organization_id, stage.get("pluginId"))
             if plugin.type != "model":
-                raise MockangoError(f"plugin '{plugin.name}' is a {plugin.type} plugin; a Plugin stage runs "
-                                    "Model plugins")
-            session = hub.start_run(user, plugin.id, project.id, asset=task["asset"], task=task["_id"],
-                                    workflow=True, class_mapping=stage.get("classMapping"),
-                                    config=stage.get("config"))
+                raise MockangoError(
+                    f"plugin '{plugin.name}' is a {plugin.type} plugin; a Plugin stage runs Model plugins"
+                )
+            session = hub.start_run(
+                user,
+                plugin.id,
+                project.id,
+                asset=task["asset"],
+                task=task["_id"],
+                workflow=True,
+                class_mapping=stage.get("classMapping"),
+                config=stage.get("config"),
+            )
         except MockangoError as error:
             with self._guard:
                 self._started.pop(task["_id"], None)
             hub.tasks.note(task["_id"], "plugin-stage-refused", plugin_stage=stage.get("id"), reason=error.message)
-            log.warning("task %s reached plugin stage %s, but no run started: %s", task["_id"], stage.get("id"),
-                        error.message)
+            log.warning(
+                "task %s reached plugin stage %s, but no run started: %s", task["_id"], stage.get("id"), error.message
+            )
             return
         with self._guard:
             self._started[task["_id"]] = session.id

@@ -28,7 +28,13 @@ from typing import Any
 from .errors import InvalidRequest
 
 BATCH_MODEL, MODEL, EXPORT, FILE_EXPLORER, MARKDOWN, INPUT = (
-    "batch-model", "model", "export", "file-explorer", "markdown", "input")
+    "batch-model",
+    "model",
+    "export",
+    "file-explorer",
+    "markdown",
+    "input",
+)
 
 
 @dataclass(frozen=True)
@@ -44,24 +50,49 @@ class PluginKind:
     required: tuple[str, ...] = ()
 
 
-KINDS: dict[str, PluginKind] = {kind.name: kind for kind in (
-    PluginKind(BATCH_MODEL, "Batch Model", ("class_mapping", "batches"), has_classes=True),
-    PluginKind(MODEL, "Model", ("class_mapping", "asset", "task", "overwrite", "workflow"), has_classes=True,
-               required=("asset",)),
-    PluginKind(EXPORT, "Export", ("stage", "batches")),
-    PluginKind(FILE_EXPLORER, "File Explorer",
-               ("bucket", "folder", "files", "upload", "storage_id", "scroll_token"), required=("bucket",)),
-    PluginKind(MARKDOWN, "Markdown", ("input_file", "markdown_text", "batches"),
-               required=("input_file", "markdown_text")),
-    PluginKind(INPUT, "Input", ("file_explorer_options",)),
-)}
+KINDS: dict[str, PluginKind] = {
+    kind.name: kind
+    for kind in (
+        PluginKind(BATCH_MODEL, "Batch Model", ("class_mapping", "batches"), has_classes=True),
+        PluginKind(
+            MODEL,
+            "Model",
+            ("class_mapping", "asset", "task", "overwrite", "workflow"),
+            has_classes=True,
+            required=("asset",),
+        ),
+        PluginKind(EXPORT, "Export", ("stage", "batches")),
+        PluginKind(
+            FILE_EXPLORER,
+            "File Explorer",
+            ("bucket", "folder", "files", "upload", "storage_id", "scroll_token"),
+            required=("bucket",),
+        ),
+        PluginKind(
+            MARKDOWN, "Markdown", ("input_file", "markdown_text", "batches"), required=("input_file", "markdown_text")
+        ),
+        PluginKind(INPUT, "Input", ("file_explorer_options",)),
+    )
+}
 PLUGIN_TYPES = tuple(KINDS)
 
 OPTION_FIELDS = {
-    "class_mapping": "classMapping", "batches": "batches", "asset": "asset", "task": "taskId",
-    "overwrite": "overwrite", "workflow": "workflow", "stage": "stage", "bucket": "bucket", "folder": "folder",
-    "files": "files", "upload": "upload", "storage_id": "storageId", "scroll_token": "scrollToken",
-    "input_file": "inputFile", "markdown_text": "markdownText", "file_explorer_options": "fileExplorerOptions",
+    "class_mapping": "classMapping",
+    "batches": "batches",
+    "asset": "asset",
+    "task": "taskId",
+    "overwrite": "overwrite",
+    "workflow": "workflow",
+    "stage": "stage",
+    "bucket": "bucket",
+    "folder": "folder",
+    "files": "files",
+    "upload": "upload",
+    "storage_id": "storageId",
+    "scroll_token": "scrollToken",
+    "input_file": "inputFile",
+    "markdown_text": "markdownText",
+    "file_explorer_options": "fileExplorerOptions",
 }
 """Run option (Python keyword) -> its name in JSON (control API, CLI ``--option``)."""
 FIELD_OPTIONS = {field: option for option, field in OPTION_FIELDS.items()}
@@ -84,8 +115,10 @@ def check_options(kind: PluginKind, plugin_name: str, options: Mapping[str, Any]
         if key not in kind.options:
             owners = [k.title for k in KINDS.values() if key in k.options]
             takes = ", ".join(OPTION_FIELDS[o] for o in kind.options) or "nothing beyond config"
-            raise InvalidRequest(f"'{OPTION_FIELDS.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
-                                 f"'{plugin_name}' is a {kind.title} plugin (its runs take: {takes})")
+            raise InvalidRequest(
+                f"'{OPTION_FIELDS.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
+                f"'{plugin_name}' is a {kind.title} plugin (its runs take: {takes})"
+            )
     missing = [OPTION_FIELDS[key] for key in kind.required if key not in given]
     if missing:
         raise InvalidRequest(f"a {kind.title} run needs {', '.join(repr(m) for m in missing)}")
@@ -132,10 +165,14 @@ def model_fields(asset_id: str, data_url: str, task: Mapping[str, Any] | None, o
         "overwrite": overwrite,
         "workflow": workflow,
         # 1.1.x Model plugins read the task from here (its answer in the task format: ``tools``).
-        "labeltask": {"_id": task_id, "answer": {
-            "tools": list(answer.get("tools", answer.get("objects")) or []),
-            "classifications": list(answer.get("classifications") or []),
-            "relations": list(answer.get("relations") or [])}},
+        "labeltask": {
+            "_id": task_id,
+            "answer": {
+                "tools": list(answer.get("tools", answer.get("objects")) or []),
+                "classifications": list(answer.get("classifications") or []),
+                "relations": list(answer.get("relations") or []),
+            },
+        },
     }
 
 
@@ -207,16 +244,33 @@ def model_answer(response: Any) -> tuple[dict | None, str, list[dict]]:
     the callback returned, which in the vendor's sample is ``{data, answer: {...}}``.
     """
     if not isinstance(response, Mapping):
-        return None, "response", [{"path": "response", "code": "not_an_object",
-                                   "message": f"a Model plugin must answer an object with 'objects', "
-                                              f"'classifications' and 'relations', got {type(response).__name__} "
-                                              "(is its process running a ModelPlugin?)"}]
+        return (
+            None,
+            "response",
+            [
+                {
+                    "path": "response",
+                    "code": "not_an_object",
+                    "message": f"a Model plugin must answer an object with 'objects', "
+                    f"'classifications' and 'relations', got {type(response).__name__} "
+                    "(is its process running a ModelPlugin?)",
+                }
+            ],
+        )
     if "answer" in response:
         answer, root = response.get("answer"), "response.answer"
         if not isinstance(answer, Mapping):
-            return None, root, [{"path": root, "code": "not_an_object",
-                                 "message": "'answer' must be an object with 'objects', 'classifications', "
-                                            "'relations'"}]
+            return (
+                None,
+                root,
+                [
+                    {
+                        "path": root,
+                        "code": "not_an_object",
+                        "message": "'answer' must be an object with 'objects', 'classifications', 'relations'",
+                    }
+                ],
+            )
         item = dict(answer)
         if "data" in response:
             item["data"] = response["data"]
@@ -231,7 +285,7 @@ def relabel(errors: list[dict], root: str) -> list[dict]:
     for issue in errors:
         path = issue["path"]
         if path.startswith(prefix):
-            path = root + path[len(prefix):]
+            path = root + path[len(prefix) :]
         out.append({**issue, "path": path})
     return out
 
@@ -247,17 +301,25 @@ def listing(response: Any) -> Outcome:
         if not isinstance(value, list):
             errors.append({"path": f"response.{key}", "code": "wrong_type", "message": f"'{key}' must be a list"})
             continue
-        errors += [{"path": f"response.{key}[{i}]", "code": "wrong_type", "message": f"must be a string, got {v!r}"}
-                   for i, v in enumerate(value) if not isinstance(v, str)]
+        errors += [
+            {"path": f"response.{key}[{i}]", "code": "wrong_type", "message": f"must be a string, got {v!r}"}
+            for i, v in enumerate(value)
+            if not isinstance(v, str)
+        ]
     token = response.get("scrollToken")
     if token is not None and not isinstance(token, str):
-        errors.append({"path": "response.scrollToken", "code": "wrong_type",
-                       "message": "'scrollToken' must be a string or null"})
+        errors.append(
+            {"path": "response.scrollToken", "code": "wrong_type", "message": "'scrollToken' must be a string or null"}
+        )
     if errors:
-        return Outcome(False, message=response, reason=errors_reason("the File Explorer's answer", errors),
-                       errors=errors)
-    result = {"folders": list(response.get("folders", [])), "files": list(response.get("files", [])),
-              "scrollToken": token}
+        return Outcome(
+            False, message=response, reason=errors_reason("the File Explorer's answer", errors), errors=errors
+        )
+    result = {
+        "folders": list(response.get("folders", [])),
+        "files": list(response.get("files", [])),
+        "scrollToken": token,
+    }
     return Outcome(True, message=response, result=result)
 
 
@@ -265,13 +327,20 @@ def export_answer(payload: Mapping[str, Any], fetch: Callable[[str], tuple[str, 
     """An Export answer ``{export: true, response: <signed URL>}``; ``fetch(url)`` finds the uploaded file."""
     url = payload.get("response")
     if payload.get("export") is not True or not isinstance(url, str):
-        return Outcome(False, message=payload.get("response"),
-                       reason="an Export plugin must answer {export: true, response: <the signed URL of its file>}, "
-                              f"got export={payload.get('export')!r} and response={url!r}")
+        return Outcome(
+            False,
+            message=payload.get("response"),
+            reason="an Export plugin must answer {export: true, response: <the signed URL of its file>}, "
+            f"got export={payload.get('export')!r} and response={url!r}",
+        )
     found = fetch(url)
     if found is None:
-        return Outcome(False, message=url, reason=f"the Export plugin answered {url}, which is not a file uploaded "
-                                                  "to this host: did its PUT to the upload URL succeed?")
+        return Outcome(
+            False,
+            message=url,
+            reason=f"the Export plugin answered {url}, which is not a file uploaded "
+            "to this host: did its PUT to the upload URL succeed?",
+        )
     name, _ = found
     return Outcome(True, message=url, result={"url": url, "fileName": name})
 

@@ -55,8 +55,9 @@ def create_project(hub: Hub, user: User, body: Any) -> dict:
     kind = body.get("type", "ango")
     if kind not in PROJECT_TYPES:
         raise InvalidRequest(f"type {kind!r} is not simulated: mockango projects are of type 'ango'")
-    project = hub.create_project(body.get("name"), {}, (), organization_id=user.organization_id,
-                                 description=body.get("description") or "")
+    project = hub.create_project(
+        body.get("name"), {}, (), organization_id=user.organization_id, description=body.get("description") or ""
+    )
     return project_view(hub, project.id)
 
 
@@ -65,10 +66,13 @@ def update_project(hub: Hub, user: User, project_id: str, body: Any) -> dict:
         raise InvalidRequest("the body must hold 'categorySchema', 'stages' or benchmark settings")
     unknown = set(body) - {"categorySchema", "stages", *BENCHMARK_KEYS}
     if unknown:
-        raise InvalidRequest(f"cannot change {sorted(unknown)} of a project here: send categorySchema, stages "
-                             f"or {', '.join(BENCHMARK_KEYS)}")
-    kinds = [k for k in ("categorySchema", "stages") if k in body] + \
-        (["benchmark settings"] if any(k in body for k in BENCHMARK_KEYS) else [])
+        raise InvalidRequest(
+            f"cannot change {sorted(unknown)} of a project here: send categorySchema, stages "
+            f"or {', '.join(BENCHMARK_KEYS)}"
+        )
+    kinds = [k for k in ("categorySchema", "stages") if k in body] + (
+        ["benchmark settings"] if any(k in body for k in BENCHMARK_KEYS) else []
+    )
     if len(kinds) != 1:
         raise InvalidRequest(f"send one change at a time, got {kinds}")
     if "stages" in body:
@@ -87,8 +91,9 @@ def set_ontology(hub: Hub, user: User, project_id: str, schema: Any) -> None:
     hub._check_ontology(schema)
     project = hub.project_for(user, project_id)
     with hub.store.write() as db:
-        db.execute("UPDATE projects SET category_schema = ? WHERE id = ?",
-                   (to_json(schema, "categorySchema"), project.id))
+        db.execute(
+            "UPDATE projects SET category_schema = ? WHERE id = ?", (to_json(schema, "categorySchema"), project.id)
+        )
     hub._notify("project", {"id": project.id})
 
 
@@ -103,8 +108,10 @@ def set_benchmark(hub: Hub, user: User, project_id: str, body: Mapping) -> None:
     project = hub.project_for(user, project_id)
     settings = {**_settings(hub, project.id), **{k: body[k] for k in BENCHMARK_KEYS if body.get(k) is not None}}
     with hub.store.write() as db:
-        db.execute("INSERT OR REPLACE INTO project_settings (project_id, settings) VALUES (?, ?)",
-                   (project.id, to_json(settings, "settings")))
+        db.execute(
+            "INSERT OR REPLACE INTO project_settings (project_id, settings) VALUES (?, ?)",
+            (project.id, to_json(settings, "settings")),
+        )
 
 
 def delete_project(hub: Hub, user: User, project_id: str, *, confirm_name: Any = None, purge: bool = False) -> dict:
@@ -113,8 +120,9 @@ def delete_project(hub: Hub, user: User, project_id: str, *, confirm_name: Any =
     if purge and confirm_name != project.name:
         raise InvalidRequest(f"confirmName must be the project's name ({project.name!r}), got {confirm_name!r}")
     if hub.accounts.default_id("project") == project.id:
-        raise Conflict("the demo project cannot be deleted (tests and the dashboard rely on it); "
-                       "create your own project to delete")
+        raise Conflict(
+            "the demo project cannot be deleted (tests and the dashboard rely on it); create your own project to delete"
+        )
     with hub.store.write() as db:
         db.execute("DELETE FROM projects WHERE id = ?", (project.id,))
     if purge:
@@ -134,18 +142,27 @@ def clone_project(hub: Hub, user: User, project_id: str, body: Any) -> dict:
             raise InvalidRequest(f"{key} must be true or false")
     source = hub.project_for(user, project_id)
     schema = source.category_schema if body.get("categorySchema", True) else {}
-    clone = hub.create_project(f"{source.name} copy", schema, (), organization_id=user.organization_id,
-                               description=source.description)
+    clone = hub.create_project(
+        f"{source.name} copy", schema, (), organization_id=user.organization_id, description=source.description
+    )
     with hub.store.write() as db:
         if body.get("batches", True):
-            db.executemany("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
-                           [(new_object_id(), clone.id, b.name, n) for n, b in enumerate(source.batches)])
+            db.executemany(
+                "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+                [(new_object_id(), clone.id, b.name, n) for n, b in enumerate(source.batches)],
+            )
         if body.get("workflow", True):
-            db.execute("INSERT INTO workflows (project_id, stages, first_stage, first_status) SELECT ?, stages, "
-                       "first_stage, first_status FROM workflows WHERE project_id = ?", (clone.id, source.id))
+            db.execute(
+                "INSERT INTO workflows (project_id, stages, first_stage, first_status) SELECT ?, stages, "
+                "first_stage, first_status FROM workflows WHERE project_id = ?",
+                (clone.id, source.id),
+            )
         if body.get("projectGeneralSettings", True):
-            db.execute("INSERT INTO project_settings (project_id, settings) SELECT ?, settings FROM "
-                       "project_settings WHERE project_id = ?", (clone.id, source.id))
+            db.execute(
+                "INSERT INTO project_settings (project_id, settings) SELECT ?, settings FROM "
+                "project_settings WHERE project_id = ?",
+                (clone.id, source.id),
+            )
     return project_view(hub, clone.id)
 
 
@@ -153,6 +170,9 @@ def organization_members(hub: Hub, user: User, organization_id: Any) -> list[dic
     if organization_id != user.organization_id:
         raise NotFound(f"organization '{organization_id}' not found")
     with hub.store.read() as db:
-        return [{"_id": r["id"], "email": r["email"], "name": r["name"], "organizationRole": "admin"}
-                for r in db.execute("SELECT id, email, name FROM users WHERE organization_id = ? ORDER BY rowid",
-                                    (organization_id,))]
+        return [
+            {"_id": r["id"], "email": r["email"], "name": r["name"], "organizationRole": "admin"}
+            for r in db.execute(
+                "SELECT id, email, name FROM users WHERE organization_id = ? ORDER BY rowid", (organization_id,)
+            )
+        ]

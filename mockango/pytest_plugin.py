@@ -30,14 +30,21 @@ MARKER_OPTIONS = {"seed", "project"}
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("mockango", "mockango (a local Ango Hub for plugin tests)")
-    group.addoption("--mockango-seed", type=int, default=0, dest="mockango_seed",
-                    help="seed of the fake data the mockango fixtures start from (default: 0)")
+    group.addoption(
+        "--mockango-seed",
+        type=int,
+        default=0,
+        dest="mockango_seed",
+        help="seed of the fake data the mockango fixtures start from (default: 0)",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
-        "markers", "mockango(seed=None, project=None): the mockango fixture's seed, and a project "
-                   "(dict or JSON file) to create and run plugins on, for this test")
+        "markers",
+        "mockango(seed=None, project=None): the mockango fixture's seed, and a project "
+        "(dict or JSON file) to create and run plugins on, for this test",
+    )
 
 
 @pytest.fixture(scope="session")
@@ -68,8 +75,10 @@ def mockango(request: pytest.FixtureRequest, mockango_server: MockAngo, mockango
     options = dict(marker.kwargs) if marker else {}
     unknown = set(options) - MARKER_OPTIONS
     if unknown or (marker and marker.args):
-        raise pytest.UsageError(f"@pytest.mark.mockango takes only keywords {sorted(MARKER_OPTIONS)}, "
-                                f"got args {marker.args} and keywords {sorted(options)}")
+        raise pytest.UsageError(
+            f"@pytest.mark.mockango takes only keywords {sorted(MARKER_OPTIONS)}, "
+            f"got args {marker.args} and keywords {sorted(options)}"
+        )
     handle = MockAngoHandle(mockango_server)
     handle.reset(seed=options.get("seed", mockango_seed))
     if options.get("project") is not None:

@@ -77,8 +77,9 @@ class RestPluginConnection:
 
     def send_run(self, event: dict) -> None:
         """Start delivering the run; the session ends when the plugin answers (or cannot)."""
-        thread = threading.Thread(target=self._deliver, args=(event,), daemon=True,
-                                  name=f"mockango run {event.get('session')}")
+        thread = threading.Thread(
+            target=self._deliver, args=(event,), daemon=True, name=f"mockango run {event.get('session')}"
+        )
         thread.start()
 
     def _deliver(self, event: dict) -> None:
@@ -89,8 +90,12 @@ class RestPluginConnection:
         except Exception:  # the session is gone (the hub was reset): nothing to deliver
             return
         try:
-            response = requests.post(url, json=event, headers={SECRET_HEADER: self._secret},
-                                     timeout=(CONNECT_TIMEOUT, max(remaining, 0.0) + 1.0))
+            response = requests.post(
+                url,
+                json=event,
+                headers={SECRET_HEADER: self._secret},
+                timeout=(CONNECT_TIMEOUT, max(remaining, 0.0) + 1.0),
+            )
         except requests.Timeout as exc:
             if isinstance(exc, requests.ConnectTimeout):
                 self._fail(session_id, f"could not reach the plugin at {url}: {exc}")
@@ -100,13 +105,17 @@ class RestPluginConnection:
             self._fail(session_id, f"could not reach the plugin at {url}: {exc}")
             return
         if response.status_code == 401:
-            self._fail(session_id, f"the plugin refused the run (HTTP 401 from {url}): the Secret did not match; "
-                                   f"is it running with this plugin's secret? Answer: {_quote(response)}")
+            self._fail(
+                session_id,
+                f"the plugin refused the run (HTTP 401 from {url}): the Secret did not match; "
+                f"is it running with this plugin's secret? Answer: {_quote(response)}",
+            )
             return
         if response.status_code != 200:
             hint = " (its callback probably raised: see the session's logs)" if response.status_code == 500 else ""
-            self._fail(session_id, f"the plugin answered HTTP {response.status_code}{hint} from {url}: "
-                                   f"{_quote(response)}")
+            self._fail(
+                session_id, f"the plugin answered HTTP {response.status_code}{hint} from {url}: {_quote(response)}"
+            )
             return
         try:  # strict: a NaN or a 100,000-deep answer must not reach the session
             body = input_limits.loads(response.content, where="the plugin's answer")
@@ -116,8 +125,11 @@ class RestPluginConnection:
         if body is None and self._answers_elsewhere(session_id):
             return  # answered by POST /v2/pluginResponse (Export) or /v2/annotate (Model, workflow)
         if not isinstance(body, dict) or not ("response" in body or "error" in body):
-            self._fail(session_id, f"the plugin's answer from {url} is not a JSON object with 'response' and "
-                                   f"'session': {_quote(response)}")
+            self._fail(
+                session_id,
+                f"the plugin's answer from {url} is not a JSON object with 'response' and "
+                f"'session': {_quote(response)}",
+            )
             return
         self._record({**body, "session": session_id})
 
@@ -127,7 +139,9 @@ class RestPluginConnection:
             session = self._hub.get_session(session_id)
         except Exception:
             return False
-        return session.plugin_type == "export" or (session.plugin_type == "model" and bool(session.event.get("workflow")))
+        return session.plugin_type == "export" or (
+            session.plugin_type == "model" and bool(session.event.get("workflow"))
+        )
 
     def _fail(self, session_id: str, reason: str) -> None:
         self._record({"error": reason, "session": session_id})
@@ -169,8 +183,9 @@ class RestPluginWatcher:
             self._wakeup.set()
             if self._thread is None or self._stop.is_set():  # none, or one that is stopping
                 self._stop = threading.Event()
-                self._thread = threading.Thread(target=self._loop, args=(self._stop,), daemon=True,
-                                                name="mockango heartbeats")
+                self._thread = threading.Thread(
+                    target=self._loop, args=(self._stop,), daemon=True, name="mockango heartbeats"
+                )
                 self._thread.start()
 
     def close(self, timeout: float = 5.0) -> None:

@@ -25,18 +25,22 @@ def category_schema_for(plugin: Plugin, project: Project, class_mapping: Mapping
     mapping = []
     for model_class, target in class_mapping.items():
         if model_class not in plugin.class_names:
-            raise InvalidRequest(f"class '{model_class}' is not one of the classes of plugin '{plugin.name}': "
-                                 f"{plugin.class_names}")
+            raise InvalidRequest(
+                f"class '{model_class}' is not one of the classes of plugin '{plugin.name}': {plugin.class_names}"
+            )
         by_id = [t for t in tools if t.get("schemaId") == target]
         by_title = [t for t in tools if t.get("title") == target]
         found = by_id or by_title
         if not found:
             choices = ", ".join(f"{t.get('title')} ({t.get('schemaId')})" for t in tools) or "none"
-            raise InvalidRequest(f"class '{model_class}' is mapped to '{target}', which is not a tool of "
-                                 f"project '{project.name}' (tools: {choices})")
+            raise InvalidRequest(
+                f"class '{model_class}' is mapped to '{target}', which is not a tool of "
+                f"project '{project.name}' (tools: {choices})"
+            )
         if len(found) > 1:
-            raise InvalidRequest(f"'{target}' names {len(found)} tools of project '{project.name}': "
-                                 "map the class to a schemaId instead")
+            raise InvalidRequest(
+                f"'{target}' names {len(found)} tools of project '{project.name}': map the class to a schemaId instead"
+            )
         mapping.append({"schemaId": found[0]["schemaId"], "modelClass": model_class})
     return mapping or None
 
@@ -90,6 +94,8 @@ def time_limit_for(timeout: Any, default: float) -> float:
     if isinstance(timeout, bool) or not isinstance(timeout, (int, float)):
         raise InvalidRequest(f"a run's time limit ('timeout') must be a number of seconds, got {timeout!r}")
     if not (math.isfinite(timeout) and 0 < timeout <= MAX_TIME_LIMIT):
-        raise InvalidRequest(f"a run's time limit ('timeout') must be more than 0 and at most "
-                             f"{MAX_TIME_LIMIT:g} seconds, got {timeout!r}")
+        raise InvalidRequest(
+            f"a run's time limit ('timeout') must be more than 0 and at most "
+            f"{MAX_TIME_LIMIT:g} seconds, got {timeout!r}"
+        )
     return float(timeout)

@@ -32,8 +32,17 @@ def demo_ontology(rng: random.Random) -> dict:
     """The demo project's ontology: detection tools, a polygon, a point and a radio."""
 
     def tool(kind: str, title: str, color: str, **extra) -> dict:
-        return {"schemaId": new_object_id(rng), "tool": kind, "title": title, "required": False,
-                "color": color, "shortcutKey": "", "classifications": [], "options": [], **extra}
+        return {
+            "schemaId": new_object_id(rng),
+            "tool": kind,
+            "title": title,
+            "required": False,
+            "color": color,
+            "shortcutKey": "",
+            "classifications": [],
+            "options": [],
+            **extra,
+        }
 
     weather_options = [{"value": value, "schemaId": new_object_id(rng)} for value in ("Sunny", "Cloudy", "Rainy")]
     return {
@@ -44,8 +53,16 @@ def demo_ontology(rng: random.Random) -> dict:
             tool("point", "Traffic light", "#ffeb3b", shortcutKey="4"),
         ],
         "classifications": [
-            {"schemaId": new_object_id(rng), "tool": "radio", "title": "Weather", "required": False,
-             "color": "#9c27b0", "shortcutKey": "", "classifications": [], "options": weather_options},
+            {
+                "schemaId": new_object_id(rng),
+                "tool": "radio",
+                "title": "Weather",
+                "required": False,
+                "color": "#9c27b0",
+                "shortcutKey": "",
+                "classifications": [],
+                "options": weather_options,
+            },
         ],
         "relations": [],
     }
@@ -76,13 +93,15 @@ def demo_data(seed: int) -> SeedData:
         asset_id = new_object_id(rng)
         width, height = DEMO_SIZES[index % len(DEMO_SIZES)]
         stem = fake.unique.file_name(extension="jpg").rsplit(".", 1)[0]
-        assets.append({
-            "_id": asset_id,
-            "externalId": f"{index + 1:03d}-{stem}.png",
-            "data": f"/files/{asset_id}.png",
-            "hosted": True,
-            "metadata": {"width": width, "height": height},
-            "batches": [batches[0 if index < 15 else 1]["_id"]],
-            "createdAt": SEED_EPOCH + 60 * (index + 1),
-        })
+        assets.append(
+            {
+                "_id": asset_id,
+                "externalId": f"{index + 1:03d}-{stem}.png",
+                "data": f"/files/{asset_id}.png",
+                "hosted": True,
+                "metadata": {"width": width, "height": height},
+                "batches": [batches[0 if index < 15 else 1]["_id"]],
+                "createdAt": SEED_EPOCH + 60 * (index + 1),
+            }
+        )
     return SeedData(organization=organization, user=user, project=project, assets=assets)

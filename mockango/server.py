@@ -15,8 +15,12 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
-from .connections import (DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, BoundedWSGIServer,
-                          websockets_without_read_timeout)
+from .connections import (
+    DEFAULT_MAX_CONNECTIONS,
+    DEFAULT_READ_TIMEOUT,
+    BoundedWSGIServer,
+    websockets_without_read_timeout,
+)
 from .faults import Faults
 from .hub import Hub
 from .input_limits import MAX_BODY_BYTES
@@ -56,9 +60,16 @@ class VerboseRequestHandler(RequestHandler):
     verbose = True
 
 
-def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbose: bool = False,
-                     max_body: int = MAX_BODY_BYTES, read_timeout: float = DEFAULT_READ_TIMEOUT,
-                     max_connections: int = DEFAULT_MAX_CONNECTIONS) -> BaseWSGIServer:
+def make_wsgi_server(
+    hub: Hub,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    *,
+    verbose: bool = False,
+    max_body: int = MAX_BODY_BYTES,
+    read_timeout: float = DEFAULT_READ_TIMEOUT,
+    max_connections: int = DEFAULT_MAX_CONNECTIONS,
+) -> BaseWSGIServer:
     """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address.
 
     ``max_body`` bounds request bodies (bytes); a connection silent for ``read_timeout``
@@ -71,8 +82,15 @@ def make_wsgi_server(hub: Hub, host: str = "127.0.0.1", port: int = 0, *, verbos
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     listener = socket.create_server((host, port), family=family, backlog=128)
     try:
-        server = BoundedWSGIServer(host, listener.getsockname()[1], app, handler, fd=listener.fileno(),
-                                   read_timeout=read_timeout, max_connections=max_connections)
+        server = BoundedWSGIServer(
+            host,
+            listener.getsockname()[1],
+            app,
+            handler,
+            fd=listener.fileno(),
+            read_timeout=read_timeout,
+            max_connections=max_connections,
+        )
     finally:
         listener.close()  # werkzeug keeps its own duplicate of the socket
     server.daemon_threads = True
@@ -106,9 +124,18 @@ class MockAngo:
     ...     plugin = hub.create_plugin("My model", class_names=["Vehicle"])
     """
 
-    def __init__(self, *, seed: int = 0, host: str = "127.0.0.1", port: int = 0,
-                 run_timeout: float = 300.0, hub: Hub | None = None, max_body: int = MAX_BODY_BYTES,
-                 read_timeout: float = DEFAULT_READ_TIMEOUT, max_connections: int = DEFAULT_MAX_CONNECTIONS) -> None:
+    def __init__(
+        self,
+        *,
+        seed: int = 0,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        run_timeout: float = 300.0,
+        hub: Hub | None = None,
+        max_body: int = MAX_BODY_BYTES,
+        read_timeout: float = DEFAULT_READ_TIMEOUT,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    ) -> None:
         self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
         self._host, self._port = host, port
         self._chosen_project: str | None = None
@@ -118,12 +145,16 @@ class MockAngo:
 
     # ---------------------------------------------------------------- lifecycle
 
-    def start(self) -> "MockAngo":
+    def start(self) -> MockAngo:
         if self._server is not None:
             raise RuntimeError("this MockAngo is already running")
         self._server = make_wsgi_server(self.hub, self._host, self._port, **self._limits)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
-                                        name=f"mockango {self.url}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            name=f"mockango {self.url}",
+            daemon=True,
+        )
         self._thread.start()
         return self
 
@@ -136,7 +167,7 @@ class MockAngo:
         self._thread.join(timeout=5)
         self._server = self._thread = None
 
-    def __enter__(self) -> "MockAngo":
+    def __enter__(self) -> MockAngo:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -184,13 +215,26 @@ class MockAngo:
         self.hub.faults.clear()
         self.hub.faults.seed = self.hub.seed
 
-    def create_plugin(self, name: str, class_names: Iterable[str] = (), default_config: Any = None,
-                      description: str = "", callback_url: str | None = None, *,
-                      type: str = "batch-model") -> Plugin:
+    def create_plugin(
+        self,
+        name: str,
+        class_names: Iterable[str] = (),
+        default_config: Any = None,
+        description: str = "",
+        callback_url: str | None = None,
+        *,
+        type: str = "batch-model",
+    ) -> Plugin:
         """Register a plugin of ``type`` (``mockango.plugin_types.PLUGIN_TYPES``); with ``callback_url``
         the host calls it (the REST connector)."""
-        return self.hub.create_plugin(name, class_names=class_names, default_config=default_config,
-                                      description=description, callback_url=callback_url, plugin_type=type)
+        return self.hub.create_plugin(
+            name,
+            class_names=class_names,
+            default_config=default_config,
+            description=description,
+            callback_url=callback_url,
+            plugin_type=type,
+        )
 
     def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
         self.hub.wait_live(plugin_id, timeout=timeout)
@@ -198,25 +242,55 @@ class MockAngo:
     def is_live(self, plugin_id: str) -> bool:
         return self.hub.is_live(plugin_id)
 
-    def start_run(self, plugin_id: str, project_id: str | None = None, *, class_mapping: Mapping | None = None,
-                  config: Any = None, batches: Iterable[str] | None = None,
-                  timeout: float | None = None, **options: Any) -> Session:
+    def start_run(
+        self,
+        plugin_id: str,
+        project_id: str | None = None,
+        *,
+        class_mapping: Mapping | None = None,
+        config: Any = None,
+        batches: Iterable[str] | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> Session:
         """Start a run as the default user and return its session at once (status ``running``).
 
         ``options`` are the plugin type's own (``asset=`` for Model, ``stage=`` for Export,
         ``bucket=``/``folder=`` for File Explorer, ``input_file=``/``markdown_text=`` for
         Markdown, ``file_explorer_options=`` for Input): see :meth:`Hub.start_run`.
         """
-        return self.hub.start_run(self.hub.default_user, plugin_id, project_id or self.project_id,
-                                  class_mapping=class_mapping, config=config, batches=batches, timeout=timeout,
-                                  **options)
+        return self.hub.start_run(
+            self.hub.default_user,
+            plugin_id,
+            project_id or self.project_id,
+            class_mapping=class_mapping,
+            config=config,
+            batches=batches,
+            timeout=timeout,
+            **options,
+        )
 
-    def run(self, plugin_id: str, project_id: str | None = None, *, class_mapping: Mapping | None = None,
-            config: Any = None, batches: Iterable[str] | None = None, timeout: float | None = None,
-            **options: Any) -> Session:
+    def run(
+        self,
+        plugin_id: str,
+        project_id: str | None = None,
+        *,
+        class_mapping: Mapping | None = None,
+        config: Any = None,
+        batches: Iterable[str] | None = None,
+        timeout: float | None = None,
+        **options: Any,
+    ) -> Session:
         """Start a run and wait for it to end; ``timeout`` is the run's time limit in seconds."""
-        session = self.start_run(plugin_id, project_id, class_mapping=class_mapping, config=config,
-                                 batches=batches, timeout=timeout, **options)
+        session = self.start_run(
+            plugin_id,
+            project_id,
+            class_mapping=class_mapping,
+            config=config,
+            batches=batches,
+            timeout=timeout,
+            **options,
+        )
         return self.hub.wait_session(session.id)
 
     def session(self, session_id: str) -> Session:
@@ -229,8 +303,9 @@ class MockAngo:
         """The project's assets, each with ``labels`` (its pre-label, or None) and ``isPreLabeled``."""
         return self.hub.project_assets(project_id or self.project_id)
 
-    def create_project(self, name: str, category_schema: Mapping, assets: Iterable[Mapping] = (),
-                       description: str = "") -> str:
+    def create_project(
+        self, name: str, category_schema: Mapping, assets: Iterable[Mapping] = (), description: str = ""
+    ) -> str:
         """A project with your own ontology and assets in the default organization; returns its id."""
         return self.hub.create_project(name, category_schema, assets, description=description).id
 

@@ -16,9 +16,11 @@ def timed_out_reason(time_limit: float, *, connected: bool, agents: list[str], l
     """The reason a session gets when its time limit passes with no answer."""
     parts = [f"no response came back from the plugin within the run's time limit ({time_limit:g} s)"]
     if connected:
-        parts.append("the plugin is still connected: its callback was still running, or it raised under a client "
-                     "that answers nothing then (official ango 1.1.x does; plugin_client and ango 1.4 answer with "
-                     "an error), so look for a traceback in the plugin's console")
+        parts.append(
+            "the plugin is still connected: its callback was still running, or it raised under a client "
+            "that answers nothing then (official ango 1.1.x does; plugin_client and ango 1.4 answer with "
+            "an error), so look for a traceback in the plugin's console"
+        )
     else:
         parts.append("the connection the run was sent on is closed")
     if agents:
@@ -26,8 +28,10 @@ def timed_out_reason(time_limit: float, *, connected: bool, agents: list[str], l
     else:
         parts.append("it made no REST call with the run's key")
     if last_log:
-        parts.append(f"its last log line ({str(last_log.get('time', ''))[11:23]}): "
-                     f"{last_log.get('level', '')} {last_log.get('msg', '')}")
+        parts.append(
+            f"its last log line ({str(last_log.get('time', ''))[11:23]}): "
+            f"{last_log.get('level', '')} {last_log.get('msg', '')}"
+        )
     else:
         parts.append("it logged nothing for this session")
     parts.append(MORE_TIME)

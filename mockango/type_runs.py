@@ -50,13 +50,15 @@ class TypeRuns:
         if not isinstance(ref, str) or not ref:
             raise InvalidRequest("'asset' must be the id or external id of one asset of the project")
         for key in ("_id", "externalId"):
-            found, total = self._hub.projects.find_assets(project, self._hub.base_url, page=1, limit=1,
-                                                          filters={key: ref})
+            found, total = self._hub.projects.find_assets(
+                project, self._hub.base_url, page=1, limit=1, filters={key: ref}
+            )
             if total == 1:
                 return found[0]
             if total > 1:
-                raise InvalidRequest(f"external id '{ref}' names {total} assets of project '{project.name}': "
-                                     "pass the asset's _id")
+                raise InvalidRequest(
+                    f"external id '{ref}' names {total} assets of project '{project.name}': pass the asset's _id"
+                )
         raise NotFound(f"asset '{ref}' is not an asset of project '{project.name}' (give its _id or externalId)")
 
     def task_of(self, asset: Mapping, task_id: Any = None) -> dict:
@@ -66,8 +68,10 @@ class TypeRuns:
         """
         task = self._hub.tasks.for_asset(asset["_id"])
         if task_id is not None and task_id != task["_id"]:
-            raise InvalidRequest(f"task '{task_id}' is not the task of asset '{asset['externalId']}' "
-                                 f"({asset['_id']}): its task is '{task['_id']}'")
+            raise InvalidRequest(
+                f"task '{task_id}' is not the task of asset '{asset['externalId']}' "
+                f"({asset['_id']}): its task is '{task['_id']}'"
+            )
         return {"_id": task["_id"], "answer": task["answer"]}
 
     # ----------------------------------------------------------------- answers
@@ -78,9 +82,14 @@ class TypeRuns:
         kind = session.plugin_type
         if payload.get("export") is True and kind != plugin_types.EXPORT:
             title = plugin_types.KINDS[kind].title
-            return plugin_types.Outcome(False, message=response, reason=(
-                f"the plugin answered as an Export plugin does ({{export: true}}), but it is registered as a "
-                f"{title} plugin: create it with type 'export', or run its process with the {title} plugin class"))
+            return plugin_types.Outcome(
+                False,
+                message=response,
+                reason=(
+                    f"the plugin answered as an Export plugin does ({{export: true}}), but it is registered as a "
+                    f"{title} plugin: create it with type 'export', or run its process with the {title} plugin class"
+                ),
+            )
         if kind == plugin_types.MODEL:
             return self._store_model_answer(session, response)
         if kind == plugin_types.FILE_EXPLORER:
@@ -100,8 +109,9 @@ class TypeRuns:
 
         item, root, errors = plugin_types.model_answer(response)
         project = self._hub.projects.get(session.project_id)
-        found, _ = self._hub.projects.find_assets(project, self._hub.base_url, page=1, limit=1,
-                                                  filters={"_id": session.event.get("assetId")})
+        found, _ = self._hub.projects.find_assets(
+            project, self._hub.base_url, page=1, limit=1, filters={"_id": session.event.get("assetId")}
+        )
         if not found:
             return plugin_types.Outcome(False, message=response, reason="the run's asset no longer exists")
         asset = found[0]
@@ -109,16 +119,22 @@ class TypeRuns:
             if "data" not in item:
                 item.setdefault("externalId", asset["externalId"])
             reference = {key: asset[key] for key in ("_id", "externalId", "data", "metadata")}
-            report = validate_labels([item], project.category_schema, [reference], project_name=project.name,
-                                     root="response")
+            report = validate_labels(
+                [item], project.category_schema, [reference], project_name=project.name, root="response"
+            )
             errors = plugin_types.relabel([issue.to_dict() for issue in report.errors], root)
         if errors:
-            return plugin_types.Outcome(False, message=response, errors=errors,
-                                        reason=plugin_types.errors_reason("the Model plugin's answer", errors))
+            return plugin_types.Outcome(
+                False,
+                message=response,
+                errors=errors,
+                reason=plugin_types.errors_reason("the Model plugin's answer", errors),
+            )
         stored = {key: list(item.get(key) or []) for key in ("objects", "classifications", "relations")}
         task = self._hub.tasks.store_plugin_answer(asset["_id"], stored, f"session:{session.id}")
-        return plugin_types.Outcome(True, message=response, result={
-            "assetId": asset["_id"], "taskId": task["_id"], "answer": stored})
+        return plugin_types.Outcome(
+            True, message=response, result={"assetId": asset["_id"], "taskId": task["_id"], "answer": stored}
+        )
 
     def plugin_annotated(self, session_id: str, task: Mapping) -> None:
         """A run key submitted a task (``POST /v2/annotate``): a workflow Model run on that task ends with it."""
@@ -126,12 +142,22 @@ class TypeRuns:
         if session is None or session.finished or not self._annotates(session, task.get("_id")):
             return
         shown = task.get("answer") or {}
-        answer = {"objects": shown.get("tools", []), "classifications": shown.get("classifications", []),
-                  "relations": shown.get("relations", [])}
-        self._hub._finish(session.id, models.SUCCEEDED,
-                          message=f"task {task.get('_id')} submitted to stage {task.get('stage')}",
-                          result={"assetId": task.get("asset"), "taskId": task.get("_id"), "answer": answer,
-                                  "stage": task.get("stage")})
+        answer = {
+            "objects": shown.get("tools", []),
+            "classifications": shown.get("classifications", []),
+            "relations": shown.get("relations", []),
+        }
+        self._hub._finish(
+            session.id,
+            models.SUCCEEDED,
+            message=f"task {task.get('_id')} submitted to stage {task.get('stage')}",
+            result={
+                "assetId": task.get("asset"),
+                "taskId": task.get("_id"),
+                "answer": answer,
+                "stage": task.get("stage"),
+            },
+        )
 
     def plugin_annotate_refused(self, session_id: str, task_id: str, error: Exception) -> None:
         """A workflow Model run's annotate call was refused: the run fails with every error of it."""
@@ -139,15 +165,19 @@ class TypeRuns:
         if session is None or session.finished or not self._annotates(session, task_id):
             return
         details = getattr(error, "details", None)
-        self._hub._finish(session.id, models.FAILED, errors=list(details) if isinstance(details, list) else None,
-                          reason=f"the plugin's POST /v2/annotate/{task_id} was refused: "
-                                 f"{getattr(error, 'message', error)}")
+        self._hub._finish(
+            session.id,
+            models.FAILED,
+            errors=list(details) if isinstance(details, list) else None,
+            reason=f"the plugin's POST /v2/annotate/{task_id} was refused: {getattr(error, 'message', error)}",
+        )
 
     @staticmethod
     def _annotates(session: Session, task_id: Any) -> bool:
         event = session.event
-        return session.plugin_type == plugin_types.MODEL and bool(event.get("workflow")) \
-            and event.get("taskId") == task_id
+        return (
+            session.plugin_type == plugin_types.MODEL and bool(event.get("workflow")) and event.get("taskId") == task_id
+        )
 
     def assets_created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (a Markdown or File Explorer upload), in creation order."""

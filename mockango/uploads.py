@@ -101,8 +101,16 @@ class Uploads:
             raise InvalidRequest(f"{where}: nothing was uploaded to {url} (PUT the file to its upload URL first)")
         return self._objects.url("", key, "GET", ASSET_URL_TTL)
 
-    def add_assets(self, user: User, project_id: Any, assets: Any, *, batches: Any = None,
-                   priority: Any = 0, session_id: str | None = None) -> list[dict]:
+    def add_assets(
+        self,
+        user: User,
+        project_id: Any,
+        assets: Any,
+        *,
+        batches: Any = None,
+        priority: Any = 0,
+        session_id: str | None = None,
+    ) -> list[dict]:
         """Create assets (``{data, externalId, metadata?, batches?, storage?, contextData?}``) and their tasks.
 
         All or nothing: any bad asset refuses the whole call, saying which and why.
@@ -114,7 +122,7 @@ class Uploads:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
         if len(assets) > MAX_ASSETS_PER_CALL:
             raise InvalidRequest(f"assets: at most {MAX_ASSETS_PER_CALL} per call, got {len(assets)}")
-        if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2 ** 31:
+        if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2**31:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
         project = self._hub.project_for(user, project_id)
         session = self._hub.sessions.get(session_id, with_logs=False) if session_id else None
@@ -138,24 +146,43 @@ class Uploads:
                 self._hub.storages.check(user, raw["storage"])
             metadata = raw.get("metadata") or {}
             own = self._own_file_path(user, data, f"{where}.data")
-            own_batches = batch_rules.resolve(project, raw["batches"], f"{where}.batches") \
-                if raw.get("batches") is not None else []
-            prepared.append({"_id": new_object_id(), "externalId": external_id, "data": own or data,
-                             "hosted": own is not None, "metadata": metadata,
-                             "batches": list(dict.fromkeys(common + own_batches))})
+            own_batches = (
+                batch_rules.resolve(project, raw["batches"], f"{where}.batches")
+                if raw.get("batches") is not None
+                else []
+            )
+            prepared.append(
+                {
+                    "_id": new_object_id(),
+                    "externalId": external_id,
+                    "data": own or data,
+                    "hosted": own is not None,
+                    "metadata": metadata,
+                    "batches": list(dict.fromkeys(common + own_batches)),
+                }
+            )
         ids = [a["_id"] for a in prepared]
         with self._hub.store.write() as db:
             project_rows.add_assets(db, project.id, prepared)
             if session_id is not None:
-                db.execute("INSERT INTO run_uploads (session_id, asset_pk) SELECT ?, pk FROM assets "
-                           "WHERE id IN (SELECT value FROM json_each(?))", (session_id, json.dumps(ids)))
+                db.execute(
+                    "INSERT INTO run_uploads (session_id, asset_pk) SELECT ?, pk FROM assets "
+                    "WHERE id IN (SELECT value FROM json_each(?))",
+                    (session_id, json.dumps(ids)),
+                )
             if priority:
-                db.execute("UPDATE tasks SET priority = ? WHERE id IN (SELECT value FROM json_each(?))",
-                           (priority, json.dumps([task_id_for(i) for i in ids])))
+                db.execute(
+                    "UPDATE tasks SET priority = ? WHERE id IN (SELECT value FROM json_each(?))",
+                    (priority, json.dumps([task_id_for(i) for i in ids])),
+                )
         self._hub._notify("project", {"id": project.id})
         with self._hub.store.read() as db:
-            found = {r["id"]: project_rows.asset_dict(r, self._hub.base_url) for r in db.execute(
-                "SELECT * FROM assets WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),))}
+            found = {
+                r["id"]: project_rows.asset_dict(r, self._hub.base_url)
+                for r in db.execute(
+                    "SELECT * FROM assets WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
+                )
+            }
         return [found[i] for i in ids]
 
     def _store_text(self, user: User, project_id: str, text: str, external_id: Any, index: int) -> str:
@@ -169,8 +196,14 @@ class Uploads:
     def created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (through its run key), in creation order."""
         with self._hub.store.read() as db:
-            return [r[0] for r in db.execute("SELECT a.id FROM run_uploads u JOIN assets a ON a.pk = u.asset_pk "
-                                             "WHERE u.session_id = ? ORDER BY a.pk", (session_id,))]
+            return [
+                r[0]
+                for r in db.execute(
+                    "SELECT a.id FROM run_uploads u JOIN assets a ON a.pk = u.asset_pk "
+                    "WHERE u.session_id = ? ORDER BY a.pk",
+                    (session_id,),
+                )
+            ]
 
     def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
         """Delete assets with their tasks and issues; the others keep their positions (gaps are counted in
@@ -179,22 +212,31 @@ class Uploads:
             raise InvalidRequest("assets must be a non-empty list of asset ids")
         project = self._hub.project_for(user, project_id)
         with self._hub.store.write() as db:
-            rows = db.execute("SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
-                              "(SELECT value FROM json_each(?))", (project.id, json.dumps(asset_ids))).fetchall()
+            rows = db.execute(
+                "SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
+                "(SELECT value FROM json_each(?))",
+                (project.id, json.dumps(asset_ids)),
+            ).fetchall()
             found = {r["id"] for r in rows}
             for index, asset_id in enumerate(asset_ids):
                 if asset_id not in found:
                     raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
             pks = json.dumps([r["pk"] for r in rows])
             # Only the batches the deleted assets are in (a project may have one batch per asset).
-            db.execute("UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
-                       "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?1))) "
-                       "WHERE id IN (SELECT batch_id FROM asset_batches WHERE asset_pk IN "
-                       "(SELECT value FROM json_each(?1)))", (pks,))
+            db.execute(
+                "UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
+                "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?1))) "
+                "WHERE id IN (SELECT batch_id FROM asset_batches WHERE asset_pk IN "
+                "(SELECT value FROM json_each(?1)))",
+                (pks,),
+            )
             self._hub.tasks.forget(db, pks)
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
-            db.execute("UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
-                       "WHERE id = ?", (len(rows), sum(r["pre_labeled"] for r in rows), project.id))
+            db.execute(
+                "UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
+                "WHERE id = ?",
+                (len(rows), sum(r["pre_labeled"] for r in rows), project.id),
+            )
             asset_order.count_removed(db, project.id, [r["position"] for r in rows])
         self._hub._notify("project", {"id": project.id})
         return len(rows)

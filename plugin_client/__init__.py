@@ -10,6 +10,22 @@ from .model import AnnotationPayload, Answer, ModelPlugin
 from .plugin import BatchModelPlugin, FileExplorerPlugin, InputPlugin, MarkdownPlugin, Plugin, run
 from .sdk import SDK
 
-__all__ = ["Plugin", "BatchModelPlugin", "ModelPlugin", "Answer", "AnnotationPayload", "ExportPlugin",
-           "ExportResponse", "FileExplorerPlugin", "MarkdownPlugin", "InputPlugin", "run", "SDK", "PluginLogger",
-           "PluginClientError", "SDKError", "PluginRefused", "CallbackSignatureError"]
+__all__ = [
+    "Plugin",
+    "BatchModelPlugin",
+    "ModelPlugin",
+    "Answer",
+    "AnnotationPayload",
+    "ExportPlugin",
+    "ExportResponse",
+    "FileExplorerPlugin",
+    "MarkdownPlugin",
+    "InputPlugin",
+    "run",
+    "SDK",
+    "PluginLogger",
+    "PluginClientError",
+    "SDKError",
+    "PluginRefused",
+    "CallbackSignatureError",
+]

@@ -18,9 +18,18 @@ class SDKError(PluginClientError):
     ``retry_after`` the seconds the host asked to wait (``Retry-After``), if it did.
     """
 
-    def __init__(self, status: int, message: str, *, method: str = "", url: str = "",
-                 errors: list | None = None, body: Any = None, attempts: int = 1,
-                 retry_after: float | None = None) -> None:
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        method: str = "",
+        url: str = "",
+        errors: list | None = None,
+        body: Any = None,
+        attempts: int = 1,
+        retry_after: float | None = None,
+    ) -> None:
         self.status, self.message, self.method, self.url = status, message, method, url
         self.errors = errors or []
         self.body = body
@@ -44,11 +53,15 @@ class PluginRefused(PluginClientError):
     def advice(self) -> str:
         """One line for a person: what happened and what to do."""
         if self.known_before:
-            return (f"plugin_client: the host at {self.host} no longer knows plugin {self.plugin_id}, which it "
-                    "accepted before: it was reset (e.g. `mockango serve --fresh`) or the plugin was deleted. "
-                    "Restart this process with the plugin id and secret the host shows now.")
-        return (f"plugin_client: the host at {self.host} refused plugin {self.plugin_id}: unknown plugin id or "
-                "wrong secret. Check PLUGIN_ID and PLUGIN_SECRET against the plugin's page on that host.")
+            return (
+                f"plugin_client: the host at {self.host} no longer knows plugin {self.plugin_id}, which it "
+                "accepted before: it was reset (e.g. `mockango serve --fresh`) or the plugin was deleted. "
+                "Restart this process with the plugin id and secret the host shows now."
+            )
+        return (
+            f"plugin_client: the host at {self.host} refused plugin {self.plugin_id}: unknown plugin id or "
+            "wrong secret. Check PLUGIN_ID and PLUGIN_SECRET against the plugin's page on that host."
+        )
 
 
 class CallbackSignatureError(PluginClientError, TypeError):

@@ -58,8 +58,15 @@ class ExportPlugin(Plugin):
     plugin_type = "export"
     answers_rest_through_sdk = True
 
-    def __init__(self, id: str, secret: str, callback: Callable[..., Any], host: str | None = None,
-                 version: str = "v2", **options: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        secret: str,
+        callback: Callable[..., Any],
+        host: str | None = None,
+        version: str = "v2",
+        **options: Any,
+    ) -> None:
         super().__init__(id, secret, callback, host=host, **options)
         self.version = version
 
@@ -74,13 +81,19 @@ class ExportPlugin(Plugin):
             raise ValueError(f"the run's configJSON is not JSON: {exc}") from exc
         key_frames_only = bool(config.get("include_key_frames_only", False)) if isinstance(config, dict) else False
         with SDK(data.get("apiKey"), self.host) as sdk:
-            tasks, count = sdk.export(project_id, stage=data.get("stage"), batches=data.get("batches") or None,
-                                      include_key_frames_only=key_frames_only)
+            tasks, count = sdk.export(
+                project_id,
+                stage=data.get("stage"),
+                batches=data.get("batches") or None,
+                include_key_frames_only=key_frames_only,
+            )
             data["jsonExport"], data["numTasks"] = tasks, count
             result = self.call(data)
             if not isinstance(result, ExportResponse):
-                raise TypeError(f"the Export callback returned {type(result).__name__}: return "
-                                "ExportResponse(file=<bytes or BytesIO>, file_name='...')")
+                raise TypeError(
+                    f"the Export callback returned {type(result).__name__}: return "
+                    "ExportResponse(file=<bytes or BytesIO>, file_name='...')"
+                )
             body = result.content()
             storage = result.storage_id or None
             upload_url = sdk.get_upload_url(result.file_name, project_id, EXPORT_FILE_TYPE, storage_id=storage)

@@ -18,8 +18,15 @@ class PluginLogger:
     Extra keyword arguments travel as extra fields of the event.
     """
 
-    def __init__(self, send: Callable[[dict], None], *, plugin_id: str, session: str | None,
-                 organization: str | None = None, run_by: str | None = None) -> None:
+    def __init__(
+        self,
+        send: Callable[[dict], None],
+        *,
+        plugin_id: str,
+        session: str | None,
+        organization: str | None = None,
+        run_by: str | None = None,
+    ) -> None:
         self._send = send
         self.fields = {"organization": organization, "pluginId": plugin_id, "runBy": run_by, "session": session}
 

@@ -29,8 +29,11 @@ class Answer:
     relations: list[dict] = field(default_factory=list)
 
     def to_dict(self) -> dict:
-        return {"objects": list(self.objects), "classifications": list(self.classifications),
-                "relations": list(self.relations)}
+        return {
+            "objects": list(self.objects),
+            "classifications": list(self.classifications),
+            "relations": list(self.relations),
+        }
 
     toDict = to_dict  # the official client's spelling, so code written for it runs unchanged
 
@@ -52,8 +55,10 @@ def answer_from(result: Any) -> dict:
     ``{"objects": ..., "classifications": ..., "relations": ...}``.
     """
     if result is None:
-        raise TypeError("the Model callback returned None: return an Answer, an AnnotationPayload or a dict "
-                        "with 'objects', 'classifications' and 'relations'")
+        raise TypeError(
+            "the Model callback returned None: return an Answer, an AnnotationPayload or a dict "
+            "with 'objects', 'classifications' and 'relations'"
+        )
     if isinstance(result, Mapping) and isinstance(result.get("answer"), Mapping):
         result = result["answer"]
     elif not isinstance(result, Mapping) and hasattr(result, "answer"):
@@ -61,13 +66,16 @@ def answer_from(result: Any) -> dict:
     if not isinstance(result, Mapping):
         to_dict = getattr(result, "to_dict", None) or getattr(result, "toDict", None)
         if to_dict is None:
-            raise TypeError(f"the Model callback returned {type(result).__name__}, which is not an answer: return "
-                            "an Answer, an AnnotationPayload or a dict with 'objects', 'classifications', 'relations'")
+            raise TypeError(
+                f"the Model callback returned {type(result).__name__}, which is not an answer: return "
+                "an Answer, an AnnotationPayload or a dict with 'objects', 'classifications', 'relations'"
+            )
         result = to_dict()
     unknown = sorted(set(result) - set(ANSWER_KEYS))
     if unknown:
-        raise TypeError(f"the Model callback's answer has keys {unknown} that are not part of an answer: "
-                        f"use {list(ANSWER_KEYS)}")
+        raise TypeError(
+            f"the Model callback's answer has keys {unknown} that are not part of an answer: use {list(ANSWER_KEYS)}"
+        )
     return {key: list(result.get(key) or []) for key in ANSWER_KEYS}
 
 
@@ -78,8 +86,8 @@ def merged(existing: Mapping | None, new: dict) -> dict:
     answered = {c.get("schemaId") for c in new["classifications"]}
     return {
         "objects": new["objects"] + list(existing.get("tools", existing.get("objects")) or []),
-        "classifications": new["classifications"] + [c for c in existing.get("classifications") or []
-                                                      if c.get("schemaId") not in answered],
+        "classifications": new["classifications"]
+        + [c for c in existing.get("classifications") or [] if c.get("schemaId") not in answered],
         "relations": new["relations"] + list(existing.get("relations") or []),
     }
 
@@ -93,8 +101,15 @@ class ModelPlugin(Plugin):
 
     plugin_type = "model"
 
-    def __init__(self, id: str, secret: str, callback: Callable[..., Any], host: str | None = None,
-                 concurrency: int | None = None, **options: Any) -> None:
+    def __init__(
+        self,
+        id: str,
+        secret: str,
+        callback: Callable[..., Any],
+        host: str | None = None,
+        concurrency: int | None = None,
+        **options: Any,
+    ) -> None:
         if concurrency is not None:
             options["workers"] = max(1, int(concurrency))
         super().__init__(id, secret, callback, host=host, **options)
@@ -117,7 +132,12 @@ class ModelPlugin(Plugin):
                 answer = merged(sdk.get_task(task_id)["data"]["task"].get("answer"), answer)
             if not workflow:
                 return {"response": answer, "session": data.get("session")}
-            sdk.annotate_task(task_id, answer, brush_data_url=getattr(result, "brush_data_url", None),
-                              medical_brush_data_url=getattr(result, "medical_brush_data_url", None),
-                              next_stage=True, is_plugin=True)
+            sdk.annotate_task(
+                task_id,
+                answer,
+                brush_data_url=getattr(result, "brush_data_url", None),
+                medical_brush_data_url=getattr(result, "medical_brush_data_url", None),
+                next_stage=True,
+                is_plugin=True,
+            )
         return None

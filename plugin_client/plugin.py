@@ -39,7 +39,8 @@ def _calls_with_keywords(callback: Callable) -> bool:
         if len(required) > 1:
             raise CallbackSignatureError(
                 f"callback {callback.__qualname__}{inspect.signature(callback)} needs {len(required)} arguments: "
-                "write it as callback(**data) or callback(data)")
+                "write it as callback(**data) or callback(data)"
+            )
         return False
     if takes_kwargs:
         return True
@@ -47,7 +48,8 @@ def _calls_with_keywords(callback: Callable) -> bool:
         return False
     raise CallbackSignatureError(
         f"callback {callback.__qualname__}{inspect.signature(callback)} takes no arguments: "
-        "write it as callback(**data) or callback(data)")
+        "write it as callback(**data) or callback(data)"
+    )
 
 
 class Plugin:
@@ -63,11 +65,20 @@ class Plugin:
     answers_rest_through_sdk: ClassVar[bool] = False
     """Over REST, whether the answer goes to ``POST /v2/pluginResponse`` instead of the HTTP reply."""
 
-    def __init__(self, id: str, secret: str, callback: Callable[..., Any], *, workers: int = 4,
-                 heartbeat_interval: float = 60.0, host: str | None = None) -> None:
+    def __init__(
+        self,
+        id: str,
+        secret: str,
+        callback: Callable[..., Any],
+        *,
+        workers: int = 4,
+        heartbeat_interval: float = 60.0,
+        host: str | None = None,
+    ) -> None:
         if not id or not secret:
-            raise ValueError(f"{type(self).__name__} needs the plugin's id and secret "
-                             "(shown on the host's plugin page)")
+            raise ValueError(
+                f"{type(self).__name__} needs the plugin's id and secret (shown on the host's plugin page)"
+            )
         if not callable(callback):
             raise TypeError("callback must be a function")
         self.id, self.secret, self.callback = id, secret, callback
@@ -87,8 +98,9 @@ class Plugin:
         Never raises: an exception becomes a logged traceback and ``{"error": True}``.
         """
         session = event.get("session")
-        logger = PluginLogger(send_log, plugin_id=self.id, session=session, organization=event.get("orgId"),
-                              run_by=event.get("runBy"))
+        logger = PluginLogger(
+            send_log, plugin_id=self.id, session=session, organization=event.get("orgId"), run_by=event.get("runBy")
+        )
         data = {**event, "logger": logger}
         data.setdefault("batches", [])
         try:

@@ -56,11 +56,13 @@ def _bind(bind: str, port: int, app) -> BaseWSGIServer:
     try:
         listener = socket.create_server((bind, port), family=family, backlog=128)
     except OSError as exc:
-        raise OSError(exc.errno, f"cannot serve the plugin on {bind}:{port}: {exc.strerror} "
-                                 "(set PORT to a free port)") from exc
+        raise OSError(
+            exc.errno, f"cannot serve the plugin on {bind}:{port}: {exc.strerror} (set PORT to a free port)"
+        ) from exc
     try:
-        server = make_server(bind, listener.getsockname()[1], app, threaded=True, request_handler=_QuietHandler,
-                             fd=listener.fileno())
+        server = make_server(
+            bind, listener.getsockname()[1], app, threaded=True, request_handler=_QuietHandler, fd=listener.fileno()
+        )
     finally:
         listener.close()  # the server keeps its own duplicate of the socket
     server.daemon_threads = True
@@ -70,8 +72,15 @@ def _bind(bind: str, port: int, app) -> BaseWSGIServer:
 class RestConnector:
     """Serves one plugin over HTTP until :meth:`stop`."""
 
-    def __init__(self, plugin: Plugin, host: str, *, port: int | None = None,
-                 bind: str | None = None, poll_interval: float = 0.05) -> None:
+    def __init__(
+        self,
+        plugin: Plugin,
+        host: str,
+        *,
+        port: int | None = None,
+        bind: str | None = None,
+        poll_interval: float = 0.05,
+    ) -> None:
         self.plugin, self.host = plugin, host
         if port is None:
             port = int(os.environ.get("PORT") or 8080)
@@ -132,8 +141,11 @@ class RestConnector:
         if answer is None:  # answered through the REST API (a Model plugin in workflow mode)
             return _json(None)
         if answer.get("error"):
-            return Response("Internal Server Error: the plugin's callback raised (its traceback is in the "
-                            "session's logs)", status=500, mimetype="text/plain")
+            return Response(
+                "Internal Server Error: the plugin's callback raised (its traceback is in the session's logs)",
+                status=500,
+                mimetype="text/plain",
+            )
         if self.plugin.answers_rest_through_sdk:
             return self._send_answer(event, answer)
         return _json(answer)
@@ -165,13 +177,13 @@ class RestConnector:
         """POST ``body`` to the host with the run's key; None when it was taken, else what went wrong."""
         url = f"{self.host}{path}"
         try:
-            response = self._http().post(url, json=body, headers={"apikey": str(event.get("apiKey") or "")},
-                                         timeout=LOG_TIMEOUT)
+            response = self._http().post(
+                url, json=body, headers={"apikey": str(event.get("apiKey") or "")}, timeout=LOG_TIMEOUT
+            )
         except requests.RequestException as exc:
             log.error("could not send %s to %s: %s", what, url, exc)
             return f"could not send {what} to {url}: {exc}"
         if not response.ok:
-            log.error("the host refused %s (HTTP %s from %s): %s", what, response.status_code, url,
-                      response.text[:300])
+            log.error("the host refused %s (HTTP %s from %s): %s", what, response.status_code, url, response.text[:300])
             return f"the host refused {what} (HTTP {response.status_code})"
         return None

@@ -40,8 +40,9 @@ def resolve_host(host: str | None) -> str:
     """The host's base URL: the argument, else ``ANGO_HOST`` / ``MOCKANGO_URL`` from the environment."""
     host = host or os.environ.get("ANGO_HOST") or os.environ.get("MOCKANGO_URL")
     if not host:
-        raise ValueError("no host given: pass host='http://127.0.0.1:8080' (mockango) or your Ango host's API URL, "
-                         "or set ANGO_HOST")
+        raise ValueError(
+            "no host given: pass host='http://127.0.0.1:8080' (mockango) or your Ango host's API URL, or set ANGO_HOST"
+        )
     return host.rstrip("/")
 
 
@@ -78,8 +79,17 @@ class SDK:
     grow from ``backoff`` to ``max_backoff`` seconds, and a ``Retry-After`` is honoured up to
     ``max_retry_after`` seconds."""
 
-    def __init__(self, api_key: str, host: str | None = None, *, timeout: float = 30.0, attempts: int = 4,
-                 backoff: float = 0.25, max_backoff: float = 8.0, max_retry_after: float = 30.0) -> None:
+    def __init__(
+        self,
+        api_key: str,
+        host: str | None = None,
+        *,
+        timeout: float = 30.0,
+        attempts: int = 4,
+        backoff: float = 0.25,
+        max_backoff: float = 8.0,
+        max_retry_after: float = 30.0,
+    ) -> None:
         if not api_key:
             raise ValueError("SDK needs an api_key: the plugin receives one in data['apiKey']")
         if attempts < 1:
@@ -96,7 +106,7 @@ class SDK:
     def close(self) -> None:
         self._http.close()
 
-    def __enter__(self) -> "SDK":
+    def __enter__(self) -> SDK:
         return self
 
     def __exit__(self, *exc_info) -> None:
@@ -113,9 +123,15 @@ class SDK:
                 if attempt == attempts or not retryable:
                     raise
                 wait = self._wait_before_retry(attempt, error.retry_after)
-                log.warning("%s %s failed (%s); try %d of %d in %.2f s", method, path,
-                            error.message if error.status == 0 else f"HTTP {error.status}", attempt + 1, attempts,
-                            wait)
+                log.warning(
+                    "%s %s failed (%s); try %d of %d in %.2f s",
+                    method,
+                    path,
+                    error.message if error.status == 0 else f"HTTP {error.status}",
+                    attempt + 1,
+                    attempts,
+                    wait,
+                )
                 time.sleep(wait)
         raise AssertionError("unreachable")  # pragma: no cover - the loop returns or raises
 
@@ -128,11 +144,11 @@ class SDK:
     def _call_once(self, method: str, path: str, *, params: dict | None, body: Any, attempt: int) -> dict:
         url = self.host + path
         try:
-            response = self._http.request(method, url, params=params,
-                                          data=None if body is None else json.dumps(body), timeout=self.timeout)
+            response = self._http.request(
+                method, url, params=params, data=None if body is None else json.dumps(body), timeout=self.timeout
+            )
         except requests.RequestException as exc:
-            raise SDKError(0, f"could not reach the host: {exc}", method=method, url=url,
-                           attempts=attempt) from exc
+            raise SDKError(0, f"could not reach the host: {exc}", method=method, url=url, attempts=attempt) from exc
         try:
             payload = response.json()
         except ValueError:
@@ -140,16 +156,35 @@ class SDK:
         if not response.ok:
             message = payload.get("message") if isinstance(payload, dict) else None
             errors = payload.get("errors") if isinstance(payload, dict) else None
-            raise SDKError(response.status_code, message or response.text or response.reason, method=method,
-                           url=url, errors=errors, body=payload, attempts=attempt,
-                           retry_after=retry_after_seconds(response.headers.get("Retry-After")))
+            raise SDKError(
+                response.status_code,
+                message or response.text or response.reason,
+                method=method,
+                url=url,
+                errors=errors,
+                body=payload,
+                attempts=attempt,
+                retry_after=retry_after_seconds(response.headers.get("Retry-After")),
+            )
         if not isinstance(payload, dict):
-            raise SDKError(response.status_code, f"the host answered with something that is not JSON: "
-                           f"{response.text[:200]!r}", method=method, url=url, attempts=attempt)
+            raise SDKError(
+                response.status_code,
+                f"the host answered with something that is not JSON: {response.text[:200]!r}",
+                method=method,
+                url=url,
+                attempts=attempt,
+            )
         return payload
 
-    def get_assets(self, project_id: str, asset_id: str | None = None, external_id: str | None = None,
-                   page: int = 1, limit: int = 10, filters: dict | None = None) -> dict:
+    def get_assets(
+        self,
+        project_id: str,
+        asset_id: str | None = None,
+        external_id: str | None = None,
+        page: int = 1,
+        limit: int = 10,
+        filters: dict | None = None,
+    ) -> dict:
         """One page of the project's assets: ``resp["data"]["assets"]`` and ``resp["data"]["total"]``."""
         filters = dict(filters or {})
         if asset_id:
@@ -181,21 +216,43 @@ class SDK:
         """One task: ``resp["data"]["task"]`` (its ``answer`` when ``include_answer``)."""
         return self._call("GET", f"/v2/task/{task_id}", params={"includeAnswer": str(include_answer)})
 
-    def annotate_task(self, task_id: str, answer: dict, *, brush_data_url: str | None = None,
-                      medical_brush_data_url: str | None = None, next_stage: bool = False,
-                      is_plugin: bool = False, duration: int = 0) -> dict:
+    def annotate_task(
+        self,
+        task_id: str,
+        answer: dict,
+        *,
+        brush_data_url: str | None = None,
+        medical_brush_data_url: str | None = None,
+        next_stage: bool = False,
+        is_plugin: bool = False,
+        duration: int = 0,
+    ) -> dict:
         """Submit a task's answer (``POST /v2/annotate/{taskId}``); ``next_stage`` moves it on."""
-        body = {"answer": answer, "brushDataUrl": brush_data_url, "medicalBrushDataUrl": medical_brush_data_url,
-                "duration": duration}
-        return self._call("POST", f"/v2/annotate/{task_id}", body=body,
-                          params={"nextStage": str(next_stage).lower(), "isPlugin": str(is_plugin).lower()})
+        body = {
+            "answer": answer,
+            "brushDataUrl": brush_data_url,
+            "medicalBrushDataUrl": medical_brush_data_url,
+            "duration": duration,
+        }
+        return self._call(
+            "POST",
+            f"/v2/annotate/{task_id}",
+            body=body,
+            params={"nextStage": str(next_stage).lower(), "isPlugin": str(is_plugin).lower()},
+        )
 
-    def export(self, project_id: str, *, stage: Any = None, batches: list | None = None,
-               include_key_frames_only: bool = False) -> tuple[Iterator[dict], int]:
+    def export(
+        self, project_id: str, *, stage: Any = None, batches: list | None = None, include_key_frames_only: bool = False
+    ) -> tuple[Iterator[dict], int]:
         """The project's export as (an iterator of task dicts, their count), from the NDJSON the host zips."""
-        params = {"project": project_id, "format": "ndjson", "type": "task",
-                  "includeOnlyKeyFrames": str(include_key_frames_only).lower(), "doNotNotify": "true",
-                  "sendEmail": "false"}
+        params = {
+            "project": project_id,
+            "format": "ndjson",
+            "type": "task",
+            "includeOnlyKeyFrames": str(include_key_frames_only).lower(),
+            "doNotNotify": "true",
+            "sendEmail": "false",
+        }
         if stage:
             params["stage"] = json.dumps(stage if isinstance(stage, list) else [stage])
         if batches:
@@ -213,18 +270,21 @@ class SDK:
         lines = [line for line in text.splitlines() if line.strip()]
         return (json.loads(line) for line in lines), len(lines)
 
-    def get_upload_url(self, file_name: str, project_id: str, file_type: str = "exports", *,
-                       storage_id: str | None = None) -> str:
+    def get_upload_url(
+        self, file_name: str, project_id: str, file_type: str = "exports", *, storage_id: str | None = None
+    ) -> str:
         """A URL to PUT a file to (no API key needed there): ``GET /v2/getUploadUrl``."""
         return self._file_url("/v2/getUploadUrl", "uploadUrl", file_name, project_id, file_type, storage_id)
 
-    def get_signed_url(self, url: str, project_id: str, file_type: str = "exports", *,
-                       storage_id: str | None = None) -> str:
+    def get_signed_url(
+        self, url: str, project_id: str, file_type: str = "exports", *, storage_id: str | None = None
+    ) -> str:
         """A time-limited download URL for a stored file: ``GET /v2/getSignedUrl``."""
         return self._file_url("/v2/getSignedUrl", "signedUrl", url, project_id, file_type, storage_id)
 
-    def _file_url(self, path: str, field: str, name: str, project_id: str, file_type: str,
-                  storage_id: str | None) -> str:
+    def _file_url(
+        self, path: str, field: str, name: str, project_id: str, file_type: str, storage_id: str | None
+    ) -> str:
         params = {"name": name, "project": project_id, "type": file_type}
         if storage_id:
             params["storageId"] = storage_id
@@ -237,8 +297,9 @@ class SDK:
         except requests.RequestException as exc:
             raise SDKError(0, f"could not upload the file: {exc}", method="PUT", url=upload_url) from exc
         if not response.ok:
-            raise SDKError(response.status_code, f"the upload was refused: {_reason(response)}", method="PUT",
-                           url=upload_url)
+            raise SDKError(
+                response.status_code, f"the upload was refused: {_reason(response)}", method="PUT", url=upload_url
+            )
 
     def _download(self, url: str) -> bytes:
         try:
@@ -246,8 +307,9 @@ class SDK:
         except requests.RequestException as exc:
             raise SDKError(0, f"could not download {url}: {exc}", method="GET", url=url) from exc
         if not response.ok:
-            raise SDKError(response.status_code, f"the download was refused: {_reason(response)}", method="GET",
-                           url=url)
+            raise SDKError(
+                response.status_code, f"the download was refused: {_reason(response)}", method="GET", url=url
+            )
         return response.content
 
     def get_storages(self, storage_id: str | None = None) -> dict:
@@ -267,13 +329,24 @@ class SDK:
     def create_batch(self, project_id: str, batch_name: str) -> dict:
         return self._call("POST", f"/v2/batches/{project_id}", body={"name": batch_name})
 
-    def upload_files_cloud(self, project_id: str, assets: list[dict], *, storage_id: str | None = None,
-                           batches: list[str] | None = None, priority: int = 0) -> dict:
+    def upload_files_cloud(
+        self,
+        project_id: str,
+        assets: list[dict],
+        *,
+        storage_id: str | None = None,
+        batches: list[str] | None = None,
+        priority: int = 0,
+    ) -> dict:
         """Create assets from URLs (or, for markdown, their text): ``POST /v2/project/{id}/cloud``.
 
         Each asset is ``{"data", "externalId"}`` with optional ``batches`` (ids).
         """
         items = [dict(a, storage=storage_id) if storage_id else dict(a) for a in assets]
         params = {"batches": json.dumps(list(batches))} if batches else None
-        return self._call("POST", f"/v2/project/{project_id}/cloud", params=params,
-                          body={"assets": items, "uploadLocal": None, "priority": priority})
+        return self._call(
+            "POST",
+            f"/v2/project/{project_id}/cloud",
+            params=params,
+            body={"assets": items, "uploadLocal": None, "priority": priority},
+        )

@@ -24,8 +24,15 @@ log = logging.getLogger("plugin_client")
 
 
 class SocketConnector:
-    def __init__(self, plugin: Plugin, host: str, *, backoff_start: float = 0.25,
-                 backoff_max: float = 30.0, connect_timeout: float = 10.0) -> None:
+    def __init__(
+        self,
+        plugin: Plugin,
+        host: str,
+        *,
+        backoff_start: float = 0.25,
+        backoff_max: float = 30.0,
+        connect_timeout: float = 10.0,
+    ) -> None:
         self.plugin, self.host = plugin, host
         self.backoff_start, self.backoff_max = backoff_start, backoff_max
         self.connect_timeout = connect_timeout
@@ -45,8 +52,9 @@ class SocketConnector:
             while not self._stopping.is_set():
                 client = self._new_client()
                 try:
-                    client.connect(self.host, namespaces=[NAMESPACE], transports=["websocket"],
-                                   wait_timeout=self.connect_timeout)
+                    client.connect(
+                        self.host, namespaces=[NAMESPACE], transports=["websocket"], wait_timeout=self.connect_timeout
+                    )
                 except socketio.exceptions.ConnectionError as exc:
                     log.warning("could not connect to %s (%s); retrying in %.1f s", self.host, exc, delay)
                     self._stopping.wait(delay)
@@ -56,14 +64,19 @@ class SocketConnector:
                 self._client = client
                 if self._stopping.is_set():
                     client.disconnect()
-                heartbeats = threading.Thread(target=self._heartbeat_loop, args=(client,), daemon=True,
-                                              name="plugin-heartbeat")
+                heartbeats = threading.Thread(
+                    target=self._heartbeat_loop, args=(client,), daemon=True, name="plugin-heartbeat"
+                )
                 heartbeats.start()
                 self._wait_until_closed(client)
                 self.connected.clear()
                 if self._refusal is not None:
-                    raise PluginRefused(f"the host at {self.host} refused plugin {self.plugin.id}: {self._refusal}",
-                                        host=self.host, plugin_id=self.plugin.id, known_before=self._accepted)
+                    raise PluginRefused(
+                        f"the host at {self.host} refused plugin {self.plugin.id}: {self._refusal}",
+                        host=self.host,
+                        plugin_id=self.plugin.id,
+                        known_before=self._accepted,
+                    )
                 self._accepted = True  # the connection ended without a refusal: the host knew this plugin
                 if not self._stopping.is_set():
                     log.warning("lost the connection to %s; reconnecting in %.1f s", self.host, delay)

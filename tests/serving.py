@@ -17,12 +17,18 @@ from pathlib import Path
 import pytest
 
 
-def start_serve(command: list[str], tmp_path: Path, *extra: str, cwd: Path | None = None,
-                **popen) -> tuple[subprocess.Popen, str]:
+def start_serve(
+    command: list[str], tmp_path: Path, *extra: str, cwd: Path | None = None, **popen
+) -> tuple[subprocess.Popen, str]:
     """Start ``command serve`` on a free port; return it and what it printed up to its prompt."""
-    process = subprocess.Popen([*command, "serve", "--port", "0", "--state", str(tmp_path / "state.sqlite3"), *extra],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd or tmp_path,
-                               **popen)
+    process = subprocess.Popen(
+        [*command, "serve", "--port", "0", "--state", str(tmp_path / "state.sqlite3"), *extra],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=cwd or tmp_path,
+        **popen,
+    )
     lines = []
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:

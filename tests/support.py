@@ -15,7 +15,7 @@ from plugin_client import BatchModelPlugin, run
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
-BOX = {"x": 20, "y": 30, "width": 50, "height": 60}           # the box the demo plugin and the test plugins draw
+BOX = {"x": 20, "y": 30, "width": 50, "height": 60}  # the box the demo plugin and the test plugins draw
 DEMO_CONFIG = {"dummy-bounding-box": dict(BOX)}
 
 
@@ -31,8 +31,16 @@ class FakeConnection:
 
 
 @contextlib.contextmanager
-def plugin_running(host: MockAngo, plugin_id: str, secret: str, callback, *, wait_live: bool = True,
-                   plugin_class=BatchModelPlugin, **options):
+def plugin_running(
+    host: MockAngo,
+    plugin_id: str,
+    secret: str,
+    callback,
+    *,
+    wait_live: bool = True,
+    plugin_class=BatchModelPlugin,
+    **options,
+):
     """Run a plugin_client plugin (a BatchModelPlugin unless ``plugin_class`` says) in a background thread;
     stop it on exit."""
     plugin = plugin_class(plugin_id, secret, callback, **options)
@@ -110,10 +118,19 @@ def session_history(host: MockAngo) -> dict:
     first = host.create_plugin("A")
     second = host.create_plugin("B")
     ran = []
-    with plugin_running(host, first.id, first.secret, answer_or_fail), \
-            plugin_running(host, second.id, second.secret, answer_or_fail):
-        for plugin, config in [(first, "ok"), (first, "fail"), (second, "ok"), (first, "ok"),
-                               (first, "fail"), (second, "ok"), (first, "ok")]:
+    with (
+        plugin_running(host, first.id, first.secret, answer_or_fail),
+        plugin_running(host, second.id, second.secret, answer_or_fail),
+    ):
+        for plugin, config in [
+            (first, "ok"),
+            (first, "fail"),
+            (second, "ok"),
+            (first, "ok"),
+            (first, "fail"),
+            (second, "ok"),
+            (first, "ok"),
+        ]:
             session = host.run(plugin.id, config=f'"{config}"', timeout=10)
             assert session.status == ("failed" if config == "fail" else "succeeded")
             ran.append((session.id, plugin.id, session.status))

@@ -48,8 +48,9 @@ def run_model(data: dict) -> str:
         for asset in found["assets"]:
             size = asset.get("metadata") or {}
             box = center_box(size.get("width", 640), size.get("height", 480), fraction)
-            labels.append({"externalId": asset["externalId"],
-                           "objects": [{"schemaId": schema_id, "bounding-box": box}]})
+            labels.append(
+                {"externalId": asset["externalId"], "objects": [{"schemaId": schema_id, "bounding-box": box}]}
+            )
         if page * PAGE_SIZE >= found["total"]:
             break
         page += 1

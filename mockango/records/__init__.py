@@ -9,12 +9,36 @@ and give the Hub the methods callers need.
 
 from __future__ import annotations
 
-from . import (accounts, asset_order, issues, journal, labels, plugins, projects, session_pages, sessions,
-               storages, tasks)
 from .. import project_admin, uploads
+from . import (
+    accounts,
+    asset_order,
+    issues,
+    journal,
+    labels,
+    plugins,
+    projects,
+    session_pages,
+    sessions,
+    storages,
+    tasks,
+)
 
-CONCEPTS = (accounts, projects, asset_order, plugins, sessions, session_pages, labels, journal, tasks, issues,
-            storages, project_admin, uploads)
+CONCEPTS = (
+    accounts,
+    projects,
+    asset_order,
+    plugins,
+    sessions,
+    session_pages,
+    labels,
+    journal,
+    tasks,
+    issues,
+    storages,
+    project_admin,
+    uploads,
+)
 """Every concept module, in the order their schemas apply (a table after those it references)."""
 
 

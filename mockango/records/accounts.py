@@ -38,30 +38,42 @@ DEFAULTS = ("organization", "user", "project")  # settings rows: default_<name> 
 
 
 def user_from(row: sqlite3.Row) -> User:
-    return User(id=row["id"], email=row["email"], name=row["name"], organization_id=row["organization_id"],
-                api_key=row["api_key"])
+    return User(
+        id=row["id"],
+        email=row["email"],
+        name=row["name"],
+        organization_id=row["organization_id"],
+        api_key=row["api_key"],
+    )
 
 
 def insert_organization(db: sqlite3.Connection, org_id: str, name: str) -> None:
     db.execute("INSERT INTO organizations (id, name) VALUES (?, ?)", (org_id, name))
 
 
-def insert_user(db: sqlite3.Connection, user_id: str, org_id: str, name: str, email: str,
-                api_key: str | None = None) -> User:
+def insert_user(
+    db: sqlite3.Connection, user_id: str, org_id: str, name: str, email: str, api_key: str | None = None
+) -> User:
     api_key = api_key or new_secret()
-    db.execute("INSERT INTO users (id, organization_id, name, email, api_key, key_digest) VALUES (?, ?, ?, ?, ?, ?)",
-               (user_id, org_id, name, email, api_key, key_digest(api_key)))
+    db.execute(
+        "INSERT INTO users (id, organization_id, name, email, api_key, key_digest) VALUES (?, ?, ?, ?, ?, ?)",
+        (user_id, org_id, name, email, api_key, key_digest(api_key)),
+    )
     return User(id=user_id, email=email, name=name, organization_id=org_id, api_key=api_key)
 
 
 def set_default(db: sqlite3.Connection, name: str, record_id: str | None) -> None:
-    db.execute("INSERT INTO settings (name, value) VALUES (?, ?) "
-               "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (f"default_{name}", record_id))
+    db.execute(
+        "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (f"default_{name}", record_id),
+    )
 
 
 def set_setting(db: sqlite3.Connection, name: str, value: str | None) -> None:
-    db.execute("INSERT INTO settings (name, value) VALUES (?, ?) "
-               "ON CONFLICT (name) DO UPDATE SET value = excluded.value", (name, value))
+    db.execute(
+        "INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )
 
 
 def rotate_key(db: sqlite3.Connection, user_id: str) -> str:

@@ -34,11 +34,14 @@ CREATE TABLE IF NOT EXISTS asset_blocks (
     live INTEGER NOT NULL,
     PRIMARY KEY (project_id, size, block)
 ) WITHOUT ROWID;
-""" + "".join(f"""INSERT INTO asset_blocks (project_id, size, block, live)
+""" + "".join(
+    f"""INSERT INTO asset_blocks (project_id, size, block, live)
     SELECT project_id, {size}, position / {size}, count(*)
     FROM (SELECT 1 WHERE NOT EXISTS (SELECT 1 FROM asset_blocks WHERE +size = {size})) AS uncounted
     CROSS JOIN assets WHERE 1 GROUP BY project_id, position / {size};
-""" for size in BLOCK_SIZES)
+"""
+    for size in BLOCK_SIZES
+)
 # The INSERTs above backfill a store made before the counts existed; with counts present, ``uncounted``
 # has no row and the assets are never read (the CROSS JOIN keeps it the outer loop).
 
@@ -56,10 +59,14 @@ def count_added(db: sqlite3.Connection, project_id: str, start: int, added: int)
     arithmetic on the range, one upsert per block touched, no read of the assets."""
     for size in BLOCK_SIZES:
         blocks = range(start // size, (start + added - 1) // size + 1)
-        db.executemany("INSERT INTO asset_blocks (project_id, size, block, live) VALUES (?, ?, ?, ?) "
-                       "ON CONFLICT (project_id, size, block) DO UPDATE SET live = live + excluded.live",
-                       [(project_id, size, block, min(start + added, (block + 1) * size) - max(start, block * size))
-                        for block in blocks])
+        db.executemany(
+            "INSERT INTO asset_blocks (project_id, size, block, live) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (project_id, size, block) DO UPDATE SET live = live + excluded.live",
+            [
+                (project_id, size, block, min(start + added, (block + 1) * size) - max(start, block * size))
+                for block in blocks
+            ],
+        )
 
 
 def count_removed(db: sqlite3.Connection, project_id: str, positions: Iterable[int]) -> None:
@@ -67,18 +74,26 @@ def count_removed(db: sqlite3.Connection, project_id: str, positions: Iterable[i
     positions = list(positions)
     for size in BLOCK_SIZES:
         per_block = Counter(position // size for position in positions)
-        db.executemany("UPDATE asset_blocks SET live = live - ? WHERE project_id = ? AND size = ? AND block = ?",
-                       [(n, project_id, size, block) for block, n in per_block.items()])
-        db.execute("DELETE FROM asset_blocks WHERE project_id = ? AND size = ? AND block IN "
-                   "(SELECT value FROM json_each(?)) AND live <= 0", (project_id, size, json.dumps(list(per_block))))
+        db.executemany(
+            "UPDATE asset_blocks SET live = live - ? WHERE project_id = ? AND size = ? AND block = ?",
+            [(n, project_id, size, block) for block, n in per_block.items()],
+        )
+        db.execute(
+            "DELETE FROM asset_blocks WHERE project_id = ? AND size = ? AND block IN "
+            "(SELECT value FROM json_each(?)) AND live <= 0",
+            (project_id, size, json.dumps(list(per_block))),
+        )
 
 
 def recount(db: sqlite3.Connection) -> None:
     """Every project's block counts again from its assets (after a state import)."""
     db.execute("DELETE FROM asset_blocks")
     for size in BLOCK_SIZES:
-        db.execute("INSERT INTO asset_blocks (project_id, size, block, live) SELECT project_id, ?1, position / ?1, "
-                   "count(*) FROM assets GROUP BY project_id, position / ?1", (size,))
+        db.execute(
+            "INSERT INTO asset_blocks (project_id, size, block, live) SELECT project_id, ?1, position / ?1, "
+            "count(*) FROM assets GROUP BY project_id, position / ?1",
+            (size,),
+        )
 
 
 def position_of_rank(db: sqlite3.Connection, project_id: str, rank: int, table: str = "assets") -> int | None:
@@ -87,8 +102,10 @@ def position_of_rank(db: sqlite3.Connection, project_id: str, rank: int, table: 
     else it reads ~n/65,536 + 64 count rows and at most 1,023 index entries, never the project."""
     if rank <= 0:
         return 0  # positions start at 0: "position >= 0" begins at the first
-    live = db.execute("SELECT coalesce(sum(live), 0) FROM asset_blocks WHERE project_id = ? AND size = ?",
-                      (project_id, BLOCK_SIZES[0])).fetchone()[0]
+    live = db.execute(
+        "SELECT coalesce(sum(live), 0) FROM asset_blocks WHERE project_id = ? AND size = ?",
+        (project_id, BLOCK_SIZES[0]),
+    ).fetchone()[0]
     if rank >= live:
         return None
     if next_position(db, project_id) == live:  # no gaps: positions are 0..live-1
@@ -100,7 +117,8 @@ def position_of_rank(db: sqlite3.Connection, project_id: str, rank: int, table: 
         found = db.execute(
             "SELECT block, upto - live FROM (SELECT block, live, sum(live) OVER (ORDER BY block) AS upto "
             f"FROM asset_blocks WHERE project_id = ? AND size = ? AND {bounds}) WHERE upto > ? LIMIT 1",
-            (project_id, size, low, *(() if high is None else (high,)), rank)).fetchone()
+            (project_id, size, low, *(() if high is None else (high,)), rank),
+        ).fetchone()
         if found is None:
             return None
         block, before = found
@@ -108,7 +126,9 @@ def position_of_rank(db: sqlite3.Connection, project_id: str, rank: int, table: 
         if level + 1 < len(BLOCK_SIZES):
             ratio = size // BLOCK_SIZES[level + 1]
             low, high = block * ratio, (block + 1) * ratio
-    row = db.execute(f"SELECT position FROM {_ORDERED[table]} WHERE project_id = ? AND position >= ? "  # noqa: S608
-                     "ORDER BY position LIMIT 1 OFFSET ?",
-                     (project_id, block * BLOCK_SIZES[-1], rank)).fetchone()
+    row = db.execute(
+        f"SELECT position FROM {_ORDERED[table]} WHERE project_id = ? AND position >= ? "  # noqa: S608
+        "ORDER BY position LIMIT 1 OFFSET ?",
+        (project_id, block * BLOCK_SIZES[-1], rank),
+    ).fetchone()
     return None if row is None else row[0]

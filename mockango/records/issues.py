@@ -45,8 +45,16 @@ CREATE INDEX IF NOT EXISTS issues_by_creator ON issues(project_id, created_by, p
 EXPORTED = ("issues",)  # after tasks, which they hang on
 
 STATUSES = ("Open", "Resolved", "Closed")
-OPTIONAL_FIELDS = {"position": str, "objectId": str, "pctDetails": dict, "errorCodes": list, "page": int,
-                   "pageEnd": int, "dataIndex": int, "plane": str}
+OPTIONAL_FIELDS = {
+    "position": str,
+    "objectId": str,
+    "pctDetails": dict,
+    "errorCodes": list,
+    "page": int,
+    "pageEnd": int,
+    "dataIndex": int,
+    "plane": str,
+}
 
 
 def _mentions(value: Any, where: str) -> list[str]:
@@ -59,15 +67,26 @@ def _mentions(value: Any, where: str) -> list[str]:
 
 def _error_codes(value: Any) -> None:
     for index, code in enumerate(value):
-        if not isinstance(code, Mapping) or not isinstance(code.get("category"), str) \
-                or not isinstance(code.get("name"), str):
+        if (
+            not isinstance(code, Mapping)
+            or not isinstance(code.get("category"), str)
+            or not isinstance(code.get("name"), str)
+        ):
             raise InvalidRequest(f"errorCodes[{index}] must be an object with 'category' and 'name' strings")
 
 
 def _issue(row: Mapping) -> dict:
-    return {"_id": row["id"], "labelTask": row["task_id"], "asset": row["asset_id"], "project": row["project_id"],
-            "stage": row["stage"], "status": row["status"], "createdBy": row["created_by"],
-            "createdAt": iso_time(row["created_at"]), **json.loads(row["body"])}
+    return {
+        "_id": row["id"],
+        "labelTask": row["task_id"],
+        "asset": row["asset_id"],
+        "project": row["project_id"],
+        "stage": row["stage"],
+        "status": row["status"],
+        "createdBy": row["created_by"],
+        "createdAt": iso_time(row["created_at"]),
+        **json.loads(row["body"]),
+    }
 
 
 class IssueBook:
@@ -83,8 +102,7 @@ class IssueBook:
         content = body.get("content")
         if not isinstance(content, str) or not content.strip():
             raise InvalidRequest("content must be a non-empty string")
-        extra: dict = {"content": content, "contentMentions": _mentions(body.get("contentMentions"),
-                                                                          "contentMentions")}
+        extra: dict = {"content": content, "contentMentions": _mentions(body.get("contentMentions"), "contentMentions")}
         for name, kind in OPTIONAL_FIELDS.items():
             if body.get(name) is None:
                 continue
@@ -102,15 +120,28 @@ class IssueBook:
                 object_ids = {o.get("objectId") for o in answer_of(task).get("objects", [])}
                 if extra["objectId"] not in object_ids:
                     raise InvalidRequest(f"objectId '{extra['objectId']}' is no object of the task's answer")
-            db.execute("INSERT INTO issues (id, project_id, task_pk, task_id, asset_id, stage, status, created_by, "
-                       "created_at, body) VALUES (?, ?, ?, ?, ?, ?, 'Open', ?, ?, ?)",
-                       (issue_id, task["project_id"], task["pk"], task["id"], task["asset_id"], task["stage"],
-                        user.email, time.time(), to_json(extra, "issue")))
+            db.execute(
+                "INSERT INTO issues (id, project_id, task_pk, task_id, asset_id, stage, status, created_by, "
+                "created_at, body) VALUES (?, ?, ?, ?, ?, ?, 'Open', ?, ?, ?)",
+                (
+                    issue_id,
+                    task["project_id"],
+                    task["pk"],
+                    task["id"],
+                    task["asset_id"],
+                    task["stage"],
+                    user.email,
+                    time.time(),
+                    to_json(extra, "issue"),
+                ),
+            )
         return self._get(user, issue_id)
 
     def _row(self, db: sqlite3.Connection, user: User, issue_id: Any) -> sqlite3.Row:
-        row = db.execute("SELECT i.*, p.organization_id FROM issues i JOIN projects p ON p.id = i.project_id "
-                         "WHERE i.id = ?", (issue_id if isinstance(issue_id, str) else "",)).fetchone()
+        row = db.execute(
+            "SELECT i.*, p.organization_id FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = ?",
+            (issue_id if isinstance(issue_id, str) else "",),
+        ).fetchone()
         if row is None or row["organization_id"] != user.organization_id:
             raise NotFound(f"issue '{issue_id}' not found")
         return row
@@ -119,8 +150,16 @@ class IssueBook:
         with self.store.read() as db:
             return _issue(self._row(db, user, issue_id))
 
-    def find(self, user: User, project_id: Any, *, asset: Any = None, task: Any = None, stage: Any = None,
-             created_by: Any = None) -> list[dict]:
+    def find(
+        self,
+        user: User,
+        project_id: Any,
+        *,
+        asset: Any = None,
+        task: Any = None,
+        stage: Any = None,
+        created_by: Any = None,
+    ) -> list[dict]:
         project = self._hub.project_for(user, project_id)
         where, args = ["project_id = ?"], [project.id]
         for column, value in (("asset_id", asset), ("task_id", task), ("stage", stage), ("created_by", created_by)):
@@ -128,8 +167,9 @@ class IssueBook:
                 where.append(f"{column} = ?")
                 args.append(value)
         with self.store.read() as db:
-            return [_issue(r) for r in db.execute(f"SELECT * FROM issues WHERE {' AND '.join(where)} ORDER BY pk",
-                                                  args)]
+            return [
+                _issue(r) for r in db.execute(f"SELECT * FROM issues WHERE {' AND '.join(where)} ORDER BY pk", args)
+            ]
 
     def update(self, user: User, issue_id: Any, body: Any) -> dict:
         if not isinstance(body, Mapping):
@@ -154,8 +194,10 @@ class IssueBook:
             row = self._row(db, user, issue_id)
             stored = json.loads(row["body"])
             stored.update({k: copy.deepcopy(v) for k, v in body.items() if k != "status"})
-            db.execute("UPDATE issues SET status = ?, body = ? WHERE pk = ?",
-                       (body.get("status", row["status"]), to_json(stored, "issue"), row["pk"]))
+            db.execute(
+                "UPDATE issues SET status = ?, body = ? WHERE pk = ?",
+                (body.get("status", row["status"]), to_json(stored, "issue"), row["pk"]),
+            )
         return self._get(user, row["id"])
 
     def delete(self, user: User, issue_id: Any, project_id: Any) -> dict:
@@ -169,9 +211,13 @@ class IssueBook:
     def comment(self, user: User, issue_id: Any, body: Any) -> dict:
         if not isinstance(body, Mapping) or not isinstance(body.get("content"), str) or not body["content"].strip():
             raise InvalidRequest("content must be a non-empty string")
-        comment = {"_id": new_object_id(), "content": body["content"],
-                   "contentMentions": _mentions(body.get("contentMentions"), "contentMentions"),
-                   "createdBy": user.email, "createdAt": iso_time(time.time())}
+        comment = {
+            "_id": new_object_id(),
+            "content": body["content"],
+            "contentMentions": _mentions(body.get("contentMentions"), "contentMentions"),
+            "createdBy": user.email,
+            "createdAt": iso_time(time.time()),
+        }
         with self.store.write() as db:
             row = self._row(db, user, issue_id)
             stored = json.loads(row["body"])

@@ -33,8 +33,9 @@ class Journal:
         self._agents: dict[str, str] = {}
         self._lock = threading.Lock()
 
-    def add(self, method: str, path: str, status: int, query: str, session_id: str | None,
-            agent: str | None = None) -> None:
+    def add(
+        self, method: str, path: str, status: int, query: str, session_id: str | None, agent: str | None = None
+    ) -> None:
         with self._lock:
             if agent is not None:
                 if len(self._agents) >= AGENTS_KEPT and agent not in self._agents:

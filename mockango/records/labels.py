@@ -63,20 +63,29 @@ def prepare_import(projects: Projects, project: Project, labels: Any, base_url: 
 
     external_ids, data_urls = _references(labels)
     assets = projects.named_by(project.id, external_ids, data_urls, base_url)
-    report = validate_labels(labels, project.category_schema, assets, project_name=project.name,
-                             project_asset_count=project.asset_count)
-    if not report.ok and project.asset_count <= HINT_PROJECT_LIMIT and any(
-            issue.code == "unknown_asset" for issue in report.errors):
+    report = validate_labels(
+        labels, project.category_schema, assets, project_name=project.name, project_asset_count=project.asset_count
+    )
+    if (
+        not report.ok
+        and project.asset_count <= HINT_PROJECT_LIMIT
+        and any(issue.code == "unknown_asset" for issue in report.errors)
+    ):
         # Refused anyway: spend one read of this small project on "did you mean" hints.
-        everything = [{"_id": a["_id"], "externalId": a["externalId"], "data": a["data"], "metadata": a["metadata"]}
-                      for a in projects.iter_assets(project.id, base_url, with_labels=False)]
+        everything = [
+            {"_id": a["_id"], "externalId": a["externalId"], "data": a["data"], "metadata": a["metadata"]}
+            for a in projects.iter_assets(project.id, base_url, with_labels=False)
+        ]
         report = validate_labels(labels, project.category_schema, everything, project_name=project.name)
     if not report.ok:
         errors = [issue.to_dict() for issue in report.errors]
         shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
         more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
-        raise LabelImportError(f"{len(errors)} error(s) in the import, nothing was stored: {shown}{more}",
-                               details=errors, warnings=[w.to_dict() for w in report.warnings])
+        raise LabelImportError(
+            f"{len(errors)} error(s) in the import, nothing was stored: {shown}{more}",
+            details=errors,
+            warnings=[w.to_dict() for w in report.warnings],
+        )
     labels_of: dict[str, str] = {}  # asset _id -> its labels; a later item naming the same asset wins
     for index, (item, asset_ids) in enumerate(zip(labels, report.matches)):
         if asset_ids:
@@ -91,18 +100,27 @@ def store_import(store: Store, prepared: PreparedImport, *, session_id: str | No
     summary = prepared.summary
     with store.write() as db:
         # One statement each: SQLite runs them without the GIL, however many rows the import has.
-        newly = db.execute("SELECT count(*) FROM assets WHERE pre_labeled = 0 AND id IN "
-                           "(SELECT json_extract(value, '$[0]') FROM json_each(?))", (prepared.rows,)).fetchone()[0]
-        db.execute("UPDATE assets SET labels = json_extract(row.value, '$[1]'), labeled_by_session = ?, "
-                   "pre_labeled = 1 FROM json_each(?) AS row WHERE assets.id = json_extract(row.value, '$[0]')",
-                   (session_id, prepared.rows))
+        newly = db.execute(
+            "SELECT count(*) FROM assets WHERE pre_labeled = 0 AND id IN "
+            "(SELECT json_extract(value, '$[0]') FROM json_each(?))",
+            (prepared.rows,),
+        ).fetchone()[0]
+        db.execute(
+            "UPDATE assets SET labels = json_extract(row.value, '$[1]'), labeled_by_session = ?, "
+            "pre_labeled = 1 FROM json_each(?) AS row WHERE assets.id = json_extract(row.value, '$[0]')",
+            (session_id, prepared.rows),
+        )
         if newly:
-            db.execute("UPDATE projects SET pre_labeled_count = pre_labeled_count + ? WHERE id = ?",
-                       (newly, prepared.project_id))
+            db.execute(
+                "UPDATE projects SET pre_labeled_count = pre_labeled_count + ? WHERE id = ?",
+                (newly, prepared.project_id),
+            )
         if session_id is not None and db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
-            db.execute("INSERT INTO session_imports (session_id, seq, entry) VALUES (?, "
-                       "(SELECT coalesce(max(seq) + 1, 0) FROM session_imports WHERE session_id = ?), ?)",
-                       (session_id, session_id, json.dumps({"time": models.iso_time(time.time()), **summary})))
+            db.execute(
+                "INSERT INTO session_imports (session_id, seq, entry) VALUES (?, "
+                "(SELECT coalesce(max(seq) + 1, 0) FROM session_imports WHERE session_id = ?), ?)",
+                (session_id, session_id, json.dumps({"time": models.iso_time(time.time()), **summary})),
+            )
     return summary
 
 

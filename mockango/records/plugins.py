@@ -30,6 +30,7 @@ CREATE INDEX IF NOT EXISTS plugins_with_callback ON plugins(callback_url) WHERE 
 """
 EXPORTED = ("plugins",)
 
+
 class PluginConnection(Protocol):
     """One live link to a plugin process (a Socket.IO socket, a REST callback URL, ...)."""
 
@@ -40,19 +41,37 @@ class PluginConnection(Protocol):
 
 
 def plugin_from(row: sqlite3.Row) -> Plugin:
-    return Plugin(id=row["id"], name=row["name"], organization_id=row["organization_id"], secret=row["secret"],
-                  type=row["type"], description=row["description"], class_names=json.loads(row["class_names"]),
-                  default_config=from_json(row["default_config"]), created_at=row["created_at"],
-                  callback_url=row["callback_url"])
+    return Plugin(
+        id=row["id"],
+        name=row["name"],
+        organization_id=row["organization_id"],
+        secret=row["secret"],
+        type=row["type"],
+        description=row["description"],
+        class_names=json.loads(row["class_names"]),
+        default_config=from_json(row["default_config"]),
+        created_at=row["created_at"],
+        callback_url=row["callback_url"],
+    )
 
 
 def insert_plugin(db: sqlite3.Connection, plugin: Plugin) -> None:
-    db.execute("INSERT INTO plugins (id, organization_id, name, secret, type, description, class_names, "
-               "default_config, created_at, callback_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (plugin.id, plugin.organization_id, plugin.name, plugin.secret, plugin.type, plugin.description,
-                json.dumps(plugin.class_names),
-                None if plugin.default_config is None else to_json(plugin.default_config, "defaultConfig"),
-                plugin.created_at, plugin.callback_url))
+    db.execute(
+        "INSERT INTO plugins (id, organization_id, name, secret, type, description, class_names, "
+        "default_config, created_at, callback_url) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            plugin.id,
+            plugin.organization_id,
+            plugin.name,
+            plugin.secret,
+            plugin.type,
+            plugin.description,
+            json.dumps(plugin.class_names),
+            None if plugin.default_config is None else to_json(plugin.default_config, "defaultConfig"),
+            plugin.created_at,
+            plugin.callback_url,
+        ),
+    )
 
 
 class Plugins:
@@ -70,15 +89,18 @@ class Plugins:
 
     def for_organization(self, organization_id: str) -> list[Plugin]:
         with self.store.read() as db:
-            rows = db.execute("SELECT * FROM plugins WHERE organization_id = ? ORDER BY created_at, rowid",
-                              (organization_id,)).fetchall()
+            rows = db.execute(
+                "SELECT * FROM plugins WHERE organization_id = ? ORDER BY created_at, rowid", (organization_id,)
+            ).fetchall()
         return [plugin_from(row) for row in rows]
 
     def with_callback(self) -> list[tuple[str, str, str]]:
         """(id, callback URL, secret) of every plugin the host calls over HTTP."""
         with self.store.read() as db:
-            return [(r["id"], r["callback_url"], r["secret"]) for r in
-                    db.execute("SELECT id, callback_url, secret FROM plugins WHERE callback_url IS NOT NULL")]
+            return [
+                (r["id"], r["callback_url"], r["secret"])
+                for r in db.execute("SELECT id, callback_url, secret FROM plugins WHERE callback_url IS NOT NULL")
+            ]
 
     def count(self) -> int:
         with self.store.read() as db:
@@ -95,8 +117,8 @@ class Connections:
         self.lock = lock
         self.by_plugin: dict[str, dict[str, PluginConnection]] = {}
         self.plugin_of: dict[str, str] = {}
-        self.heartbeats: dict[str, float] = {}       # connection id -> monotonic time of its last heartbeat
-        self.last_heartbeat: dict[str, float] = {}   # plugin id -> wall-clock time of its last heartbeat
+        self.heartbeats: dict[str, float] = {}  # connection id -> monotonic time of its last heartbeat
+        self.last_heartbeat: dict[str, float] = {}  # plugin id -> wall-clock time of its last heartbeat
 
     def clear(self) -> None:
         with self.lock:
@@ -133,8 +155,11 @@ class Connections:
     def fresh(self, plugin_id: str, heartbeat_timeout: float) -> list[PluginConnection]:
         oldest = time.monotonic() - heartbeat_timeout
         with self.lock:
-            return [connection for connection_id, connection in self.by_plugin.get(plugin_id, {}).items()
-                    if self.heartbeats.get(connection_id, 0.0) >= oldest]
+            return [
+                connection
+                for connection_id, connection in self.by_plugin.get(plugin_id, {}).items()
+                if self.heartbeats.get(connection_id, 0.0) >= oldest
+            ]
 
     def count(self, plugin_id: str) -> int:
         with self.lock:

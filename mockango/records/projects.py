@@ -20,8 +20,8 @@ from typing import Any
 
 from ..assets import hosted_size
 from ..errors import Conflict, InvalidRequest, NotFound
-from ..input_limits import check_value
 from ..ids import new_object_id
+from ..input_limits import check_value
 from ..models import Batch, Project, iso_time
 from ..store import Store
 from . import asset_order
@@ -81,8 +81,10 @@ CHUNK = 10_000  # assets per executemany: bounded memory whatever the project's 
 PRELOADED_BATCHES = 1_000  # a project with at most this many batches has them read at once
 JSON_CACHE_SIZE = 10_000  # encoded batch lists and flat metadata kept per add_assets call
 OBJECT_ID = re.compile(r"[0-9a-f]{24}")
-ASSET_COLUMNS = ("id, project_id, position, external_id, data, hosted, metadata, batches, created_at, labels, "
-                 "labeled_by_session, pre_labeled")
+ASSET_COLUMNS = (
+    "id, project_id, position, external_id, data, hosted, metadata, batches, created_at, labels, "
+    "labeled_by_session, pre_labeled"
+)
 
 
 def project_from(store: Store, row: sqlite3.Row) -> Project:
@@ -92,22 +94,39 @@ def project_from(store: Store, row: sqlite3.Row) -> Project:
 
     def batches() -> list[Batch]:
         with store.read() as db:
-            return [Batch(id=b["id"], name=b["name"]) for b in db.execute(
-                "SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,))]
+            return [
+                Batch(id=b["id"], name=b["name"])
+                for b in db.execute(
+                    "SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,)
+                )
+            ]
 
     def named(values: list[str]) -> list[Batch]:
         text = json.dumps([v for v in values if isinstance(v, str)])
         with store.read() as db:
-            return [Batch(id=b["id"], name=b["name"]) for b in db.execute(
-                "SELECT id, name, position FROM batches WHERE +project_id = ?1 AND id IN (SELECT value FROM "
-                "json_each(?2)) UNION SELECT id, name, position FROM batches INDEXED BY batches_by_name "
-                "WHERE project_id = ?1 AND name IN "
-                "(SELECT value FROM json_each(?2)) ORDER BY position", (project_id, text))]
+            return [
+                Batch(id=b["id"], name=b["name"])
+                for b in db.execute(
+                    "SELECT id, name, position FROM batches WHERE +project_id = ?1 AND id IN (SELECT value FROM "
+                    "json_each(?2)) UNION SELECT id, name, position FROM batches INDEXED BY batches_by_name "
+                    "WHERE project_id = ?1 AND name IN "
+                    "(SELECT value FROM json_each(?2)) ORDER BY position",
+                    (project_id, text),
+                )
+            ]
 
-    return Project(id=project_id, name=row["name"], description=row["description"],
-                   organization_id=row["organization_id"], category_schema=json.loads(row["category_schema"]),
-                   asset_count=row["asset_count"], created_at=row["created_at"],
-                   pre_labeled_count=row["pre_labeled_count"], batch_loader=batches, batch_finder=named)
+    return Project(
+        id=project_id,
+        name=row["name"],
+        description=row["description"],
+        organization_id=row["organization_id"],
+        category_schema=json.loads(row["category_schema"]),
+        asset_count=row["asset_count"],
+        created_at=row["created_at"],
+        pre_labeled_count=row["pre_labeled_count"],
+        batch_loader=batches,
+        batch_finder=named,
+    )
 
 
 def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) -> dict:
@@ -142,19 +161,22 @@ class BatchBook:
         self.ids: set[str] = set()
         last = db.execute("SELECT max(position) FROM batches WHERE project_id = ?", (project_id,)).fetchone()[0]
         self.next_position = 0 if last is None else last + 1
-        few = db.execute("SELECT count(*) FROM (SELECT 1 FROM batches WHERE project_id = ? LIMIT ?)",
-                         (project_id, PRELOADED_BATCHES + 1)).fetchone()[0]
+        few = db.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM batches WHERE project_id = ? LIMIT ?)",
+            (project_id, PRELOADED_BATCHES + 1),
+        ).fetchone()[0]
         self.complete = few <= PRELOADED_BATCHES  # then a name missing here is a new batch
         if self.complete:
-            for row in db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position",
-                                  (project_id,)):
+            for row in db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position", (project_id,)):
                 self.by_name.setdefault(row["name"], row["id"])
                 self.ids.add(row["id"])
         self.members: dict[str, int] = {}  # batch id -> assets added to it now
 
     def add(self, batch_id: str, name: str) -> str:
-        self.db.execute("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
-                        (batch_id, self.project_id, name, self.next_position))
+        self.db.execute(
+            "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+            (batch_id, self.project_id, name, self.next_position),
+        )
         self.next_position += 1
         self.by_name[name] = batch_id
         self.ids.add(batch_id)
@@ -169,13 +191,17 @@ class BatchBook:
         return found if found is not None else self.add(new_object_id(), str(name_or_id))
 
     def _look_up(self, name_or_id: Any) -> str | None:
-        row = self.db.execute("SELECT id FROM batches WHERE id = ? AND +project_id = ?",
-                              (name_or_id, self.project_id)).fetchone()
+        row = self.db.execute(
+            "SELECT id FROM batches WHERE id = ? AND +project_id = ?", (name_or_id, self.project_id)
+        ).fetchone()
         if row is not None:
             self.ids.add(row[0])
             return row[0]
-        row = self.db.execute("SELECT id FROM batches INDEXED BY batches_by_name WHERE project_id = ? AND name = ? "
-                              "ORDER BY position LIMIT 1", (self.project_id, name_or_id)).fetchone()
+        row = self.db.execute(
+            "SELECT id FROM batches INDEXED BY batches_by_name WHERE project_id = ? AND name = ? "
+            "ORDER BY position LIMIT 1",
+            (self.project_id, name_or_id),
+        ).fetchone()
         if row is not None:
             self.by_name[name_or_id] = row[0]
             self.ids.add(row[0])
@@ -183,8 +209,10 @@ class BatchBook:
         return None
 
     def flush_counts(self) -> None:
-        self.db.executemany("UPDATE batches SET asset_count = asset_count + ? WHERE id = ?",
-                            [(n, batch_id) for batch_id, n in self.members.items()])
+        self.db.executemany(
+            "UPDATE batches SET asset_count = asset_count + ? WHERE id = ?",
+            [(n, batch_id) for batch_id, n in self.members.items()],
+        )
         self.members.clear()
 
 
@@ -217,8 +245,16 @@ def _plain(metadata: dict) -> bool:
     return True
 
 
-def _asset_values(raw: Any, index: int, project_id: str, position: int, book: BatchBook,
-                  trusted: bool, new_id: AssetIds, batch_json: dict) -> tuple[tuple, list[str]]:
+def _asset_values(
+    raw: Any,
+    index: int,
+    project_id: str,
+    position: int,
+    book: BatchBook,
+    trusted: bool,
+    new_id: AssetIds,
+    batch_json: dict,
+) -> tuple[tuple, list[str]]:
     """One asset's row from a client's ``assets[index]``, or InvalidRequest naming what is wrong.
 
     Checks take the exact-type fast path first (``type(x) is dict``): ABC checks cost
@@ -252,8 +288,9 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
     if asset_id is None:
         asset_id = new_id()
     elif not trusted and (type(asset_id) is not str or not OBJECT_ID.fullmatch(asset_id)):
-        raise InvalidRequest(f"assets[{index}]._id must be 24 lowercase hex characters "
-                             "(or left out: the host assigns one)")
+        raise InvalidRequest(
+            f"assets[{index}]._id must be 24 lowercase hex characters (or left out: the host assigns one)"
+        )
     hosted = raw.get("hosted", False)
     if type(hosted) is not bool:
         raise InvalidRequest(f"assets[{index}].hosted must be true or false, got {hosted!r}")
@@ -277,8 +314,9 @@ def _asset_values(raw: Any, index: int, project_id: str, position: int, book: Ba
     return values, batch_ids
 
 
-def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *, trusted: bool = False,
-               start: int | None = None) -> int:
+def add_assets(
+    db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *, trusted: bool = False, start: int | None = None
+) -> int:
     """Append assets to a project in chunks (executemany) inside the caller's transaction; returns how many.
 
     A client may name an asset's ``_id`` (24 hex characters) to get stable ids; an id
@@ -318,14 +356,22 @@ def add_assets(db: sqlite3.Connection, project_id: str, assets: Iterable[Any], *
     return added
 
 
-def _insert(db: sqlite3.Connection, rows: list[tuple], memberships: list[tuple[str, int]], book: BatchBook,
-            chosen: list[tuple[int, str]]) -> None:
+def _insert(
+    db: sqlite3.Connection,
+    rows: list[tuple],
+    memberships: list[tuple[str, int]],
+    book: BatchBook,
+    chosen: list[tuple[int, str]],
+) -> None:
     """Write one chunk; ``chosen`` are the (index, id) a client picked, checked first (ids the host
     makes are new by construction, and the UNIQUE index refuses the impossible repeat anyway)."""
     if chosen:
         _refuse_taken_ids(db, chosen)
-    db.executemany(f"INSERT INTO assets (pk, {ASSET_COLUMNS[:-len(', labels, labeled_by_session, pre_labeled')]}) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+    db.executemany(
+        f"INSERT INTO assets (pk, {ASSET_COLUMNS[: -len(', labels, labeled_by_session, pre_labeled')]}) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        rows,
+    )
     if memberships:
         db.executemany("INSERT INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)", memberships)
         for batch_id, _ in memberships:
@@ -339,24 +385,45 @@ def _refuse_taken_ids(db: sqlite3.Connection, chosen: list[tuple[int, str]]) -> 
         if asset_id in index_of:
             raise InvalidRequest(f"assets[{index}]._id '{asset_id}' repeats an earlier asset's")
         index_of[asset_id] = index
-    taken = db.execute("SELECT id FROM assets WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1",
-                       (json.dumps(list(index_of)),)).fetchone()
+    taken = db.execute(
+        "SELECT id FROM assets WHERE id IN (SELECT value FROM json_each(?)) LIMIT 1", (json.dumps(list(index_of)),)
+    ).fetchone()
     if taken is not None:
-        raise Conflict(f"assets[{index_of[taken[0]]}]._id '{taken[0]}' is already used by another asset: "
-                       "leave '_id' out and the host assigns one")
+        raise Conflict(
+            f"assets[{index_of[taken[0]]}]._id '{taken[0]}' is already used by another asset: "
+            "leave '_id' out and the host assigns one"
+        )
 
 
-def insert_project(db: sqlite3.Connection, org_id: str, name: str, category_schema: dict, *,
-                   description: str = "", project_id: str | None = None, created_at: float | None = None,
-                   batches: Iterable[Mapping] = ()) -> str:
+def insert_project(
+    db: sqlite3.Connection,
+    org_id: str,
+    name: str,
+    category_schema: dict,
+    *,
+    description: str = "",
+    project_id: str | None = None,
+    created_at: float | None = None,
+    batches: Iterable[Mapping] = (),
+) -> str:
     project_id = project_id or new_object_id()
-    db.execute("INSERT INTO projects (id, organization_id, name, description, category_schema, created_at) "
-               "VALUES (?, ?, ?, ?, ?, ?)",
-               (project_id, org_id, name, description, to_json(category_schema, "categorySchema"),
-                time.time() if created_at is None else created_at))
+    db.execute(
+        "INSERT INTO projects (id, organization_id, name, description, category_schema, created_at) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (
+            project_id,
+            org_id,
+            name,
+            description,
+            to_json(category_schema, "categorySchema"),
+            time.time() if created_at is None else created_at,
+        ),
+    )
     for position, batch in enumerate(batches):
-        db.execute("INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
-                   (batch["_id"], project_id, batch["name"], position))
+        db.execute(
+            "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+            (batch["_id"], project_id, batch["name"], position),
+        )
     return project_id
 
 
@@ -383,27 +450,36 @@ class Projects:
         """A project's first ``limit`` batches and how many it has (a page shows a few, not all)."""
         with self.store.read() as db:
             total = db.execute("SELECT count(*) FROM batches WHERE project_id = ?", (project_id,)).fetchone()[0]
-            first = db.execute("SELECT id, name FROM batches WHERE project_id = ? ORDER BY position LIMIT ?",
-                               (project_id, limit)).fetchall()
+            first = db.execute(
+                "SELECT id, name FROM batches WHERE project_id = ? ORDER BY position LIMIT ?", (project_id, limit)
+            ).fetchall()
             return [Batch(id=b["id"], name=b["name"]) for b in first], total
 
     def batch_names(self, project_id: str, batch_ids: Iterable[str]) -> dict[str, str]:
         """The names of the given batches of a project, by id (ids of no batch left out)."""
         with self.store.read() as db:
-            return {row["id"]: row["name"] for row in db.execute(
-                "SELECT id, name FROM batches WHERE id IN (SELECT value FROM json_each(?)) AND +project_id = ?",
-                (json.dumps(list(dict.fromkeys(batch_ids))), project_id))}
+            return {
+                row["id"]: row["name"]
+                for row in db.execute(
+                    "SELECT id, name FROM batches WHERE id IN (SELECT value FROM json_each(?)) AND +project_id = ?",
+                    (json.dumps(list(dict.fromkeys(batch_ids))), project_id),
+                )
+            }
 
     def page_for_organization(self, organization_id: str, page: int, limit: int) -> tuple[list[Project], int]:
         with self.store.read() as db:
-            total = db.execute("SELECT count(*) FROM projects WHERE organization_id = ?",
-                               (organization_id,)).fetchone()[0]
-            rows = db.execute("SELECT * FROM projects WHERE organization_id = ? ORDER BY created_at, rowid "
-                              "LIMIT ? OFFSET ?", (organization_id, limit, (page - 1) * limit)).fetchall()
+            total = db.execute(
+                "SELECT count(*) FROM projects WHERE organization_id = ?", (organization_id,)
+            ).fetchone()[0]
+            rows = db.execute(
+                "SELECT * FROM projects WHERE organization_id = ? ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+                (organization_id, limit, (page - 1) * limit),
+            ).fetchall()
             return [project_from(self.store, row) for row in rows], total
 
-    def find_assets(self, project: Project, base_url: str, *, page: int, limit: int, filters: Mapping,
-                    with_labels: bool = False) -> tuple[list[dict], int]:
+    def find_assets(
+        self, project: Project, base_url: str, *, page: int, limit: int, filters: Mapping, with_labels: bool = False
+    ) -> tuple[list[dict], int]:
         """One page of the project's assets matching ``filters``: O(limit + log n) through an index.
 
         The most selective filter picks the index (``_id``, then externalId, then a batch, then
@@ -445,26 +521,35 @@ class Projects:
                 # The whole project: the page starts at the offset-th asset's position (block counts).
                 total = project.asset_count
                 first = asset_order.position_of_rank(db, project.id, offset)
-                rows = [] if first is None else db.execute(
-                    f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
-                    "ORDER BY position LIMIT ?", (project.id, first, limit)).fetchall()
+                rows = (
+                    []
+                    if first is None
+                    else db.execute(
+                        f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
+                        "ORDER BY position LIMIT ?",
+                        (project.id, first, limit),
+                    ).fetchall()
+                )
             else:
                 sql = f"FROM {source} WHERE {' AND '.join(where)}"
                 total = self._count(db, project, filters, batch_ids, sql, args)
-                rows = db.execute(f"SELECT {columns} {sql} ORDER BY {order} LIMIT ? OFFSET ?",
-                                  (*args, limit, offset)).fetchall()
+                rows = db.execute(
+                    f"SELECT {columns} {sql} ORDER BY {order} LIMIT ? OFFSET ?", (*args, limit, offset)
+                ).fetchall()
             return [asset_dict(row, base_url, with_labels=with_labels) for row in rows], total
 
     @staticmethod
-    def _count(db: sqlite3.Connection, project: Project, filters: Mapping, batch_ids: list[str], sql: str,
-               args: list) -> int:
+    def _count(
+        db: sqlite3.Connection, project: Project, filters: Mapping, batch_ids: list[str], sql: str, args: list
+    ) -> int:
         keys = {key for key in filters if key != "batches" or batch_ids}
         if keys == {"isPreLabeled"}:  # kept on the project row
             labeled = project.pre_labeled_count
             return labeled if filters["isPreLabeled"] else project.asset_count - labeled
         if keys == {"batches"} and len(batch_ids) == 1:  # kept on the batch row
-            row = db.execute("SELECT asset_count FROM batches WHERE id = ? AND project_id = ?",
-                             (batch_ids[0], project.id)).fetchone()
+            row = db.execute(
+                "SELECT asset_count FROM batches WHERE id = ? AND project_id = ?", (batch_ids[0], project.id)
+            ).fetchone()
             return row[0] if row else 0
         return db.execute(f"SELECT count(*) {sql}", args).fetchone()[0]
 
@@ -473,8 +558,11 @@ class Projects:
         position = 0
         while True:
             with self.store.read() as db:
-                rows = db.execute(f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
-                                  "ORDER BY position LIMIT ?", (project_id, position, CHUNK)).fetchall()
+                rows = db.execute(
+                    f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position >= ? "
+                    "ORDER BY position LIMIT ?",
+                    (project_id, position, CHUNK),
+                ).fetchall()
             for row in rows:
                 yield asset_dict(row, base_url, with_labels=with_labels)
             if len(rows) < CHUNK:
@@ -485,21 +573,27 @@ class Projects:
         with self.store.read() as db:
             return db.execute("SELECT id, metadata FROM assets WHERE id = ? AND hosted = 1", (asset_id,)).fetchone()
 
-    def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str],
-                 base_url: str) -> list[dict]:
+    def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str], base_url: str) -> list[dict]:
         """The assets an import's items name (by externalId or data URL): one indexed query, not the project.
 
         Each is the reference the validator needs (``_id``, ``externalId``, ``data``, ``metadata``).
         """
         base = base_url.rstrip("/")
-        hosted_paths = [url[len(base):] for url in data_urls if url.startswith(base + "/")]
+        hosted_paths = [url[len(base) :] for url in data_urls if url.startswith(base + "/")]
         with self.store.read() as db:
             rows = db.execute(
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_external_id "
                 "WHERE project_id = ?1 AND external_id IN (SELECT value FROM json_each(?2)) UNION "
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_data "
                 "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) ORDER BY pk",
-                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths))).fetchall()
-        return [{"_id": row["id"], "externalId": row["external_id"],
-                 "data": base + row["data"] if row["hosted"] else row["data"],
-                 "metadata": json.loads(row["metadata"])} for row in rows]
+                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths)),
+            ).fetchall()
+        return [
+            {
+                "_id": row["id"],
+                "externalId": row["external_id"],
+                "data": base + row["data"] if row["hosted"] else row["data"],
+                "metadata": json.loads(row["metadata"]),
+            }
+            for row in rows
+        ]

@@ -43,8 +43,11 @@ def _listings(plugin_id: str, status: str) -> list[tuple[str, str]]:
 
 
 def total(db: sqlite3.Connection, organization_id: str, plugin_id: str = ANY, status: str = ANY) -> int:
-    row = db.execute("SELECT ord FROM session_order WHERE organization_id = ? AND plugin_id = ? AND status = ? "
-                     "ORDER BY ord DESC LIMIT 1", (organization_id, plugin_id, status)).fetchone()
+    row = db.execute(
+        "SELECT ord FROM session_order WHERE organization_id = ? AND plugin_id = ? AND status = ? "
+        "ORDER BY ord DESC LIMIT 1",
+        (organization_id, plugin_id, status),
+    ).fetchone()
     return row[0] if row else 0
 
 
@@ -52,10 +55,18 @@ def added(db: sqlite3.Connection, organization_id: str, plugin_id: str, status: 
     """A new session (the newest of its organization): appended to its four listings."""
     seq = total(db, organization_id) + 1
     for plugin, state in _listings(plugin_id, status):
-        db.execute("INSERT INTO session_order (organization_id, plugin_id, status, ord, seq, session_id) "
-                   "VALUES (?, ?, ?, ?, ?, ?)",
-                   (organization_id, plugin, state, seq if plugin == state == ANY else
-                    total(db, organization_id, plugin, state) + 1, seq, session_id))
+        db.execute(
+            "INSERT INTO session_order (organization_id, plugin_id, status, ord, seq, session_id) "
+            "VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                organization_id,
+                plugin,
+                state,
+                seq if plugin == state == ANY else total(db, organization_id, plugin, state) + 1,
+                seq,
+                session_id,
+            ),
+        )
 
 
 def moved(db: sqlite3.Connection, session_id: str, old_status: str, new_status: str) -> None:
@@ -67,8 +78,10 @@ def moved(db: sqlite3.Connection, session_id: str, old_status: str, new_status: 
     organization_id, plugin_id = session
     seq = None
     for _ord, row_seq, row_session in db.execute(
-            "SELECT ord, seq, session_id FROM session_order WHERE organization_id = ? AND plugin_id = ? "
-            "AND status = ? ORDER BY ord DESC", (organization_id, ANY, old_status)):
+        "SELECT ord, seq, session_id FROM session_order WHERE organization_id = ? AND plugin_id = ? "
+        "AND status = ? ORDER BY ord DESC",
+        (organization_id, ANY, old_status),
+    ):
         if row_session == session_id:
             seq = row_seq
             break
@@ -81,8 +94,11 @@ def moved(db: sqlite3.Connection, session_id: str, old_status: str, new_status: 
 
 def _place(db: sqlite3.Connection, listing: tuple[str, str, str], seq: int) -> tuple[int, bool]:
     """Where ``seq`` is in a listing: (the ord of the last row at or before it, whether that row is it)."""
-    for ord_, row_seq in db.execute("SELECT ord, seq FROM session_order WHERE organization_id = ? AND plugin_id = ? "
-                                    "AND status = ? ORDER BY ord DESC", listing):
+    for ord_, row_seq in db.execute(
+        "SELECT ord, seq FROM session_order WHERE organization_id = ? AND plugin_id = ? "
+        "AND status = ? ORDER BY ord DESC",
+        listing,
+    ):
         if row_seq <= seq:
             return ord_, row_seq == seq
     return 0, False
@@ -99,26 +115,40 @@ def _leave(db: sqlite3.Connection, organization_id: str, plugin_id: str, status:
     listing = (organization_id, plugin_id, status)
     ord_, found = _place(db, listing, seq)
     if found:
-        db.execute("DELETE FROM session_order WHERE organization_id = ? AND plugin_id = ? AND status = ? AND ord = ?",
-                   (*listing, ord_))
+        db.execute(
+            "DELETE FROM session_order WHERE organization_id = ? AND plugin_id = ? AND status = ? AND ord = ?",
+            (*listing, ord_),
+        )
         if total(db, *listing) > ord_:
             _shift(db, listing, ord_, -1)
 
 
-def _enter(db: sqlite3.Connection, organization_id: str, plugin_id: str, status: str, seq: int,
-           session_id: str) -> None:
+def _enter(
+    db: sqlite3.Connection, organization_id: str, plugin_id: str, status: str, seq: int, session_id: str
+) -> None:
     listing = (organization_id, plugin_id, status)
     before, found = _place(db, listing, seq)
     if found:
         return
     if total(db, *listing) > before:
         _shift(db, listing, before, 1)
-    db.execute("INSERT INTO session_order (organization_id, plugin_id, status, ord, seq, session_id) "
-               "VALUES (?, ?, ?, ?, ?, ?)", (*listing, before + 1, seq, session_id))
+    db.execute(
+        "INSERT INTO session_order (organization_id, plugin_id, status, ord, seq, session_id) "
+        "VALUES (?, ?, ?, ?, ?, ?)",
+        (*listing, before + 1, seq, session_id),
+    )
 
 
-def window(db: sqlite3.Connection, organization_id: str, *, plugin_id: str = ANY, status: str = ANY,
-           page: int = 1, limit: int = 50, newest_first: bool = True) -> tuple[list[str], int]:
+def window(
+    db: sqlite3.Connection,
+    organization_id: str,
+    *,
+    plugin_id: str = ANY,
+    status: str = ANY,
+    page: int = 1,
+    limit: int = 50,
+    newest_first: bool = True,
+) -> tuple[list[str], int]:
     """The session ids of one page of a listing, in its order, and how many the listing holds.
 
     ``limit`` -1: every session (oldest first or newest first), for the callers that want them all.
@@ -135,9 +165,11 @@ def window(db: sqlite3.Connection, organization_id: str, *, plugin_id: str = ANY
         high = min(count, low + limit - 1)
     if high < low:
         return [], count
-    rows = db.execute("SELECT session_id FROM session_order WHERE organization_id = ? AND plugin_id = ? "
-                      f"AND status = ? AND ord BETWEEN ? AND ? ORDER BY ord {'DESC' if newest_first else 'ASC'}",
-                      (*listing, low, high)).fetchall()
+    rows = db.execute(
+        "SELECT session_id FROM session_order WHERE organization_id = ? AND plugin_id = ? "
+        f"AND status = ? AND ord BETWEEN ? AND ? ORDER BY ord {'DESC' if newest_first else 'ASC'}",
+        (*listing, low, high),
+    ).fetchall()
     return [r[0] for r in rows], count
 
 

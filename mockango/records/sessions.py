@@ -75,54 +75,110 @@ RESTARTED = "mockango restarted while the run was in flight"
 def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = True, logs_from: int = 0) -> Session:
     """The session of a ``sessions`` row; ``with_logs``: with its logs (from line ``logs_from`` on, read by
     its index range: a live page asks only for the lines it has not shown), imports and late answers."""
-    session = Session(id=row["id"], plugin_id=row["plugin_id"], project_id=row["project_id"],
-                      organization_id=row["organization_id"], run_by=row["run_by"], event=json.loads(row["event"]),
-                      deadline=time.monotonic() + (row["deadline_at"] - time.time()), time_limit=row["time_limit"],
-                      started_at=row["started_at"], status=row["status"], message=from_json(row["message"]),
-                      reason=row["reason"], ended_at=row["ended_at"], connection_id=row["connection_id"],
-                      plugin_type=row["plugin_type"], result=from_json(row["result"]),
-                      errors=from_json(row["errors"]) or [])
+    session = Session(
+        id=row["id"],
+        plugin_id=row["plugin_id"],
+        project_id=row["project_id"],
+        organization_id=row["organization_id"],
+        run_by=row["run_by"],
+        event=json.loads(row["event"]),
+        deadline=time.monotonic() + (row["deadline_at"] - time.time()),
+        time_limit=row["time_limit"],
+        started_at=row["started_at"],
+        status=row["status"],
+        message=from_json(row["message"]),
+        reason=row["reason"],
+        ended_at=row["ended_at"],
+        connection_id=row["connection_id"],
+        plugin_type=row["plugin_type"],
+        result=from_json(row["result"]),
+        errors=from_json(row["errors"]) or [],
+    )
     if with_logs:
-        session.logs = [json.loads(r[0]) for r in
-                        db.execute("SELECT entry FROM session_logs WHERE session_id = ? AND seq >= ? ORDER BY seq",
-                                   (row["id"], logs_from))]
+        session.logs = [
+            json.loads(r[0])
+            for r in db.execute(
+                "SELECT entry FROM session_logs WHERE session_id = ? AND seq >= ? ORDER BY seq", (row["id"], logs_from)
+            )
+        ]
         if row["dropped_logs"] and logs_from <= row["log_count"]:  # the note after the kept lines
-            session.logs.append({"session": row["id"], "level": "WARNING", "truncated": True,
-                                 "msg": f"{row['dropped_logs']} more log line(s) were dropped: the session kept the "
-                                        f"first {row['log_count']} (the host's limit per session)",
-                                 "time": models.iso_time(row["ended_at"] or time.time())})
-        session.imports = [json.loads(r[0]) for r in
-                           db.execute("SELECT entry FROM session_imports WHERE session_id = ? ORDER BY seq",
-                                      (row["id"],))]
-        session.late_answers = [json.loads(r[0]) for r in
-                                db.execute("SELECT entry FROM session_late_answers WHERE session_id = ? "
-                                           "ORDER BY seq", (row["id"],))]
+            session.logs.append(
+                {
+                    "session": row["id"],
+                    "level": "WARNING",
+                    "truncated": True,
+                    "msg": f"{row['dropped_logs']} more log line(s) were dropped: the session kept the "
+                    f"first {row['log_count']} (the host's limit per session)",
+                    "time": models.iso_time(row["ended_at"] or time.time()),
+                }
+            )
+        session.imports = [
+            json.loads(r[0])
+            for r in db.execute("SELECT entry FROM session_imports WHERE session_id = ? ORDER BY seq", (row["id"],))
+        ]
+        session.late_answers = [
+            json.loads(r[0])
+            for r in db.execute(
+                "SELECT entry FROM session_late_answers WHERE session_id = ? ORDER BY seq", (row["id"],)
+            )
+        ]
     return session
 
 
 def insert_session(db: sqlite3.Connection, session: Session, run_key: str) -> None:
-    db.execute("INSERT INTO sessions (id, organization_id, plugin_id, project_id, run_by, event, time_limit, "
-               "started_at, deadline_at, status, connection_id, plugin_type) "
-               "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (session.id, session.organization_id, session.plugin_id, session.project_id, session.run_by,
-                to_json(session.event, "the run event"), session.time_limit, session.started_at,
-                session.started_at + session.time_limit, session.status, session.connection_id, session.plugin_type))
-    db.execute("INSERT INTO run_keys (digest, user_id, session_id) VALUES (?, ?, ?)",
-               (key_digest(run_key), session.run_by, session.id))
+    db.execute(
+        "INSERT INTO sessions (id, organization_id, plugin_id, project_id, run_by, event, time_limit, "
+        "started_at, deadline_at, status, connection_id, plugin_type) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (
+            session.id,
+            session.organization_id,
+            session.plugin_id,
+            session.project_id,
+            session.run_by,
+            to_json(session.event, "the run event"),
+            session.time_limit,
+            session.started_at,
+            session.started_at + session.time_limit,
+            session.status,
+            session.connection_id,
+            session.plugin_type,
+        ),
+    )
+    db.execute(
+        "INSERT INTO run_keys (digest, user_id, session_id) VALUES (?, ?, ?)",
+        (key_digest(run_key), session.run_by, session.id),
+    )
     session_pages.added(db, session.organization_id, session.plugin_id, session.status, session.id)
 
 
-def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any = None,
-           reason: str | None = None, result: Any = None, errors: list | None = None) -> bool:
+def finish(
+    db: sqlite3.Connection,
+    session_id: str,
+    status: str,
+    *,
+    message: Any = None,
+    reason: str | None = None,
+    result: Any = None,
+    errors: list | None = None,
+) -> bool:
     """End a running session; False when it had already ended (the first ending wins).
 
     ``result`` is what the answer meant for the plugin's type, ``errors`` every error of a refused one.
     """
-    changed = db.execute("UPDATE sessions SET status = ?, message = ?, reason = ?, ended_at = ?, result = ?, "
-                         "errors = ? WHERE id = ? AND status = 'running'",
-                         (status, None if message is None else to_json(message, "'response'"), reason, time.time(),
-                          None if result is None else to_json(result, "the run's result"),
-                          to_json(errors, "the answer's errors") if errors else None, session_id)).rowcount
+    changed = db.execute(
+        "UPDATE sessions SET status = ?, message = ?, reason = ?, ended_at = ?, result = ?, "
+        "errors = ? WHERE id = ? AND status = 'running'",
+        (
+            status,
+            None if message is None else to_json(message, "'response'"),
+            reason,
+            time.time(),
+            None if result is None else to_json(result, "the run's result"),
+            to_json(errors, "the answer's errors") if errors else None,
+            session_id,
+        ),
+    ).rowcount
     if changed == 1:
         session_pages.moved(db, session_id, models.RUNNING, status)
     return changed == 1
@@ -130,17 +186,21 @@ def finish(db: sqlite3.Connection, session_id: str, status: str, *, message: Any
 
 def add_late_answer(db: sqlite3.Connection, session_id: str, entry: str) -> None:
     """A response that came after its session ended: kept, to show what the plugin did after all."""
-    db.execute("INSERT INTO session_late_answers (session_id, seq, entry) VALUES (?, "
-               "(SELECT coalesce(max(seq) + 1, 0) FROM session_late_answers WHERE session_id = ?), ?)",
-               (session_id, session_id, entry))
+    db.execute(
+        "INSERT INTO session_late_answers (session_id, seq, entry) VALUES (?, "
+        "(SELECT coalesce(max(seq) + 1, 0) FROM session_late_answers WHERE session_id = ?), ?)",
+        (session_id, session_id, entry),
+    )
 
 
 def fail_interrupted(db: sqlite3.Connection) -> int:
     """At start: runs that were in flight when the host stopped cannot finish any more."""
     running = [r[0] for r in db.execute("SELECT id FROM sessions WHERE status = 'running'")]
     for session_id in running:
-        db.execute("UPDATE sessions SET status = 'failed', reason = ?, ended_at = started_at WHERE id = ?",
-                   (RESTARTED, session_id))
+        db.execute(
+            "UPDATE sessions SET status = 'failed', reason = ?, ended_at = started_at WHERE id = ?",
+            (RESTARTED, session_id),
+        )
         session_pages.moved(db, session_id, models.RUNNING, models.FAILED)
     return len(running)
 
@@ -161,18 +221,33 @@ class Sessions:
     def by_key(self, api_key: str) -> tuple[str, str] | None:
         """(user id, session id) of the run whose event carried this key."""
         with self.store.read() as db:
-            row = db.execute("SELECT user_id, session_id FROM run_keys WHERE digest = ?",
-                             (key_digest(api_key),)).fetchone()
+            row = db.execute(
+                "SELECT user_id, session_id FROM run_keys WHERE digest = ?", (key_digest(api_key),)
+            ).fetchone()
         return (row[0], row[1]) if row else None
 
-    def page(self, organization_id: str, *, plugin_id: str | None = None, status: str | None = None,
-             page: int = 1, limit: int = 50, newest_first: bool = True,
-             with_logs: bool = True) -> tuple[list[Session], int]:
+    def page(
+        self,
+        organization_id: str,
+        *,
+        plugin_id: str | None = None,
+        status: str | None = None,
+        page: int = 1,
+        limit: int = 50,
+        newest_first: bool = True,
+        with_logs: bool = True,
+    ) -> tuple[list[Session], int]:
         """One page of a listing (see :mod:`.session_pages`: O(limit + log n)) and how many it holds."""
         with self.store.read() as db:
-            ids, total = session_pages.window(db, organization_id, plugin_id=plugin_id or session_pages.ANY,
-                                              status=status or session_pages.ANY, page=page, limit=limit,
-                                              newest_first=newest_first)
+            ids, total = session_pages.window(
+                db,
+                organization_id,
+                plugin_id=plugin_id or session_pages.ANY,
+                status=status or session_pages.ANY,
+                page=page,
+                limit=limit,
+                newest_first=newest_first,
+            )
             found = []
             for session_id in ids:
                 row = db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
@@ -181,14 +256,19 @@ class Sessions:
 
     def last_log(self, session_id: str) -> dict | None:
         with self.store.read() as db:
-            row = db.execute("SELECT entry FROM session_logs WHERE session_id = ? ORDER BY seq DESC LIMIT 1",
-                             (session_id,)).fetchone()
+            row = db.execute(
+                "SELECT entry FROM session_logs WHERE session_id = ? ORDER BY seq DESC LIMIT 1", (session_id,)
+            ).fetchone()
         return json.loads(row[0]) if row else None
 
     def running_on(self, connection_id: str) -> list[str]:
         with self.store.read() as db:
-            return [r[0] for r in db.execute("SELECT id FROM sessions WHERE status = 'running' "
-                                             "AND connection_id = ?", (connection_id,))]
+            return [
+                r[0]
+                for r in db.execute(
+                    "SELECT id FROM sessions WHERE status = 'running' AND connection_id = ?", (connection_id,)
+                )
+            ]
 
     def count(self) -> int:
         with self.store.read() as db:
@@ -223,8 +303,9 @@ class SessionClock:
             self._pending[session_id] = deadline
             if self._thread is None:
                 self._stop = threading.Event()
-                self._thread = threading.Thread(target=self._loop, args=(self._stop,), name="mockango run clock",
-                                                daemon=True)
+                self._thread = threading.Thread(
+                    target=self._loop, args=(self._stop,), name="mockango run clock", daemon=True
+                )
                 self._thread.start()
             self._wake.notify()
 

@@ -65,9 +65,17 @@ def _check_path(path: Any, where: str, *, allow_empty: bool = False) -> str:
 
 
 def _storage(row: Mapping) -> dict:
-    return {"_id": row["id"], "name": row["name"], "provider": row["provider"], "publicKey": row["public_key"],
-            "privateKey": row["private_key"], "region": row["region"], "credentials": row["credentials"],
-            "organization": row["organization_id"], "createdAt": iso_time(row["created_at"])}
+    return {
+        "_id": row["id"],
+        "name": row["name"],
+        "provider": row["provider"],
+        "publicKey": row["public_key"],
+        "privateKey": row["private_key"],
+        "region": row["region"],
+        "credentials": row["credentials"],
+        "organization": row["organization_id"],
+        "createdAt": iso_time(row["created_at"]),
+    }
 
 
 class StorageBook:
@@ -90,15 +98,27 @@ class StorageBook:
                 raise InvalidRequest(f"{key} must be a string or null")
         storage_id = new_object_id()
         with self.store.write() as db:
-            db.execute("INSERT INTO storages (id, organization_id, name, provider, public_key, private_key, region, "
-                       "credentials, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                       (storage_id, user.organization_id, name, provider, body.get("publicKey"),
-                        body.get("privateKey"), body.get("region"), body.get("credentials"), time.time()))
+            db.execute(
+                "INSERT INTO storages (id, organization_id, name, provider, public_key, private_key, region, "
+                "credentials, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    storage_id,
+                    user.organization_id,
+                    name,
+                    provider,
+                    body.get("publicKey"),
+                    body.get("privateKey"),
+                    body.get("region"),
+                    body.get("credentials"),
+                    time.time(),
+                ),
+            )
         return self.list(user, storage_id)[0]
 
     def _row(self, db: sqlite3.Connection, user: User | None, storage_id: Any) -> sqlite3.Row:
-        row = db.execute("SELECT * FROM storages WHERE id = ?",
-                         (storage_id if isinstance(storage_id, str) else "",)).fetchone()
+        row = db.execute(
+            "SELECT * FROM storages WHERE id = ?", (storage_id if isinstance(storage_id, str) else "",)
+        ).fetchone()
         if row is None or (user is not None and row["organization_id"] != user.organization_id):
             raise NotFound(f"storage '{storage_id}' not found")
         return row
@@ -111,8 +131,12 @@ class StorageBook:
         with self.store.read() as db:
             if storage_id:
                 return [_storage(self._row(db, user, storage_id))]
-            return [_storage(r) for r in db.execute("SELECT * FROM storages WHERE organization_id = ? "
-                                                    "ORDER BY created_at, id", (user.organization_id,))]
+            return [
+                _storage(r)
+                for r in db.execute(
+                    "SELECT * FROM storages WHERE organization_id = ? ORDER BY created_at, id", (user.organization_id,)
+                )
+            ]
 
     def delete(self, user: User, storage_id: Any) -> dict:
         with self.store.write() as db:
@@ -134,38 +158,51 @@ class StorageBook:
         with self.store.write() as db:
             row = self._row(db, None, storage_id)
             self._hub.objects.put(self._key(row, bucket, path), data)
-            db.execute("INSERT OR REPLACE INTO storage_files (storage_id, bucket, path, size, modified_at) "
-                       "VALUES (?, ?, ?, ?, ?)", (storage_id, bucket, path, len(data), time.time()))
+            db.execute(
+                "INSERT OR REPLACE INTO storage_files (storage_id, bucket, path, size, modified_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (storage_id, bucket, path, len(data), time.time()),
+            )
         return {"bucket": bucket, "key": path, "size": len(data)}
 
-    def listing(self, user: User, storage_id: Any, bucket: Any, folder: Any = "", *, signed: bool = True,
-                extensions: Any = None) -> tuple[list[dict], list[str]]:
+    def listing(
+        self, user: User, storage_id: Any, bucket: Any, folder: Any = "", *, signed: bool = True, extensions: Any = None
+    ) -> tuple[list[dict], list[str]]:
         """Files and sub-folders directly in ``folder`` of a bucket (one range of the primary key)."""
         bucket = _check_path(bucket, "bucketName")
         folder = _check_path(folder or "", "path", allow_empty=True)
-        if extensions is not None and (not isinstance(extensions, list)
-                                       or not all(isinstance(e, str) for e in extensions)):
+        if extensions is not None and (
+            not isinstance(extensions, list) or not all(isinstance(e, str) for e in extensions)
+        ):
             raise InvalidRequest("extensions must be a list of file extensions")
         wanted = tuple("." + e.lower().lstrip(".") for e in extensions or [])
         prefix = folder + "/" if folder else ""
         with self.store.read() as db:
             row = self._row(db, user, storage_id)
-            found = db.execute("SELECT path, size, modified_at FROM storage_files WHERE storage_id = ? AND "
-                               "bucket = ? AND path >= ? AND path < ? ORDER BY path",
-                               (row["id"], bucket, prefix, prefix + "\U0010ffff")).fetchall()
+            found = db.execute(
+                "SELECT path, size, modified_at FROM storage_files WHERE storage_id = ? AND "
+                "bucket = ? AND path >= ? AND path < ? ORDER BY path",
+                (row["id"], bucket, prefix, prefix + "\U0010ffff"),
+            ).fetchall()
         files, folders = [], set()
         for item in found:
-            rest = item["path"][len(prefix):]
+            rest = item["path"][len(prefix) :]
             if "/" in rest:
                 folders.add(prefix + rest.split("/", 1)[0])
                 continue
             if wanted and not rest.lower().endswith(wanted):
                 continue
-            shown = {"name": rest, "key": item["path"], "bucket": bucket, "size": item["size"],
-                     "lastModified": iso_time(item["modified_at"])}
+            shown = {
+                "name": rest,
+                "key": item["path"],
+                "bucket": bucket,
+                "size": item["size"],
+                "lastModified": iso_time(item["modified_at"]),
+            }
             if signed:
-                shown["url"] = self._hub.objects.url(self._hub.base_url, self._key(row, bucket, item["path"]), "GET",
-                                                     SIGNED_URL_TTL)
+                shown["url"] = self._hub.objects.url(
+                    self._hub.base_url, self._key(row, bucket, item["path"]), "GET", SIGNED_URL_TTL
+                )
             files.append(shown)
         return files, sorted(folders)
 
@@ -173,8 +210,13 @@ class StorageBook:
         """List a folder (a page at a time, ``scrollToken``); with ``upload`` make assets of its files."""
         if not isinstance(body, Mapping):
             raise InvalidRequest("the body must be an object with 'bucket' and 'storageId'")
-        files, folders = self.listing(user, body.get("storageId"), body.get("bucket"), body.get("folder") or "",
-                                      extensions=body.get("extensions") or None)
+        files, folders = self.listing(
+            user,
+            body.get("storageId"),
+            body.get("bucket"),
+            body.get("folder") or "",
+            extensions=body.get("extensions") or None,
+        )
         chosen = body.get("files")
         if chosen:
             if not isinstance(chosen, list) or not all(isinstance(f, str) for f in chosen):
@@ -191,12 +233,13 @@ class StorageBook:
             start = -1
         if start < 0 or start > len(files):
             raise InvalidRequest(f"scrollToken {token!r} is not one this host gave out")
-        page = files[start:start + FILE_EXPLORER_PAGE]
+        page = files[start : start + FILE_EXPLORER_PAGE]
         following = start + FILE_EXPLORER_PAGE if start + FILE_EXPLORER_PAGE < len(files) else None
         answer: dict = {"files": page, "folders": folders, "scrollToken": str(following) if following else None}
         if body.get("upload"):
             assets = [{"data": f["url"], "externalId": f["name"], "storage": body.get("storageId")} for f in files]
-            created = self._hub.uploads.add_assets(user, body.get("projectId"), assets,
-                                                   batches=body.get("batches") or None)
+            created = self._hub.uploads.add_assets(
+                user, body.get("projectId"), assets, batches=body.get("batches") or None
+            )
             answer["uploaded"] = len(created)
         return answer

@@ -37,19 +37,30 @@ from collections.abc import Callable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from .. import workflow
-from . import asset_order
 from ..filters import field_matches, record_matches
+from . import asset_order
 
 if TYPE_CHECKING:
     import sqlite3
 
 CONSTANTS: dict[str, Any] = {"type": "default", "isDraft": False, "isSkipped": False, "createdBy": None}
-TEXT_COLUMNS = {"_id": "t.id", "stage": "t.stage", "status": "t.status", "reviewStatus": "t.review_status",
-                "assignee": "t.assignee", "externalId": "a.external_id", "asset": "a.id",
-                "updatedBy": "t.updated_by"}
-NUMBER_COLUMNS = {"priority": "t.priority", "duration": "t.duration", "totalDuration": "t.total_duration",
-                  "isBenchmark": "t.is_benchmark",
-                  "openIssuesCount": "(SELECT count(*) FROM issues i WHERE i.task_id = t.id AND i.status = 'Open')"}
+TEXT_COLUMNS = {
+    "_id": "t.id",
+    "stage": "t.stage",
+    "status": "t.status",
+    "reviewStatus": "t.review_status",
+    "assignee": "t.assignee",
+    "externalId": "a.external_id",
+    "asset": "a.id",
+    "updatedBy": "t.updated_by",
+}
+NUMBER_COLUMNS = {
+    "priority": "t.priority",
+    "duration": "t.duration",
+    "totalDuration": "t.total_duration",
+    "isBenchmark": "t.is_benchmark",
+    "openIssuesCount": "(SELECT count(*) FROM issues i WHERE i.task_id = t.id AND i.status = 'Open')",
+}
 COMPARISONS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
 ESTIMATE_CAP = 10_000  # an index whose size has no counter is counted up to this many entries
 MAX_CHUNK = 1_000
@@ -71,9 +82,11 @@ SPARSE_DEFAULTS: dict[str, Any] = {"priority": 0, "isBenchmark": False}
 
 
 # Few rows hold a given id: they are fetched at once through the id's index, then sorted.
-_BY_ID = {"_id": f"tasks t {_JOIN}",
-          "asset": "assets a CROSS JOIN tasks t ON t.asset_pk = a.pk",
-          "externalId": "assets a INDEXED BY assets_by_external_id CROSS JOIN tasks t ON t.asset_pk = a.pk"}
+_BY_ID = {
+    "_id": f"tasks t {_JOIN}",
+    "asset": "assets a CROSS JOIN tasks t ON t.asset_pk = a.pk",
+    "externalId": "assets a INDEXED BY assets_by_external_id CROSS JOIN tasks t ON t.asset_pk = a.pk",
+}
 
 
 def _key_args(kind: str, key: str) -> list[str]:
@@ -84,7 +97,7 @@ def _number(value: Any) -> bool:
     """A value SQLite compares as Python does: a finite int, float or bool that fits 64 bits."""
     if type(value) is float:
         return math.isfinite(value)
-    return type(value) in (int, bool) and abs(value) < 2 ** 63
+    return type(value) in (int, bool) and abs(value) < 2**63
 
 
 def _conditions(condition: Any) -> list[tuple[str, Any]]:
@@ -112,8 +125,9 @@ def text_sql(column: str, operator: str, operand: Any) -> tuple[str, list] | Non
         member, args = _in_list(column, texts)
         if operator == "$in":
             return (f"({member} OR {column} IS NULL)" if with_null else member), args
-        return (f"({column} IS NOT NULL AND NOT {member})" if with_null
-                else f"({column} IS NULL OR NOT {member})"), args
+        return (
+            f"({column} IS NOT NULL AND NOT {member})" if with_null else f"({column} IS NULL OR NOT {member})"
+        ), args
     if operator in COMPARISONS:  # str with str compares by code point, as UTF-8 bytes do; else False
         if type(operand) is not str:
             return "0", []
@@ -166,16 +180,29 @@ def index_keys(condition: Any, *, nulls_matter: bool = True) -> list[str] | None
 class TaskSearch:
     """One filtered listing of a project's tasks in one read snapshot: plan once, then page and count."""
 
-    def __init__(self, db: sqlite3.Connection, project_id: str, stages: list[dict], filters: Mapping, *,
-                 columns: str, view: Callable[[Mapping], dict], descending: bool = False) -> None:
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        project_id: str,
+        stages: list[dict],
+        filters: Mapping,
+        *,
+        columns: str,
+        view: Callable[[Mapping], dict],
+        descending: bool = False,
+    ) -> None:
         self.db, self.project_id, self.columns, self.view = db, project_id, columns, view
         self.descending = descending
         self.where, self.args = ["t.project_id = ?"], [project_id]
         self.residual: dict[str, Any] = {}
         self.empty = False
         self.counted_by_stage = True  # every condition is about stage or status (or a constant)
-        held = {row[0]: row[1] for row in db.execute(
-            "SELECT stage, count FROM task_counts WHERE project_id = ? AND count > 0", (project_id,))}
+        held = {
+            row[0]: row[1]
+            for row in db.execute(
+                "SELECT stage, count FROM task_counts WHERE project_id = ? AND count > 0", (project_id,)
+            )
+        }
         self.stage_set: dict[str, int] | None = None
         self.held = held
         for name, condition in filters.items():
@@ -202,9 +229,11 @@ class TaskSearch:
 
     def _narrow_stages(self, held: dict[str, int], stages: list[dict], name: str, condition: Any) -> None:
         chosen = self.stage_set if self.stage_set is not None else held
-        self.stage_set = {stage: count for stage, count in chosen.items()
-                          if field_matches(stage if name == "stage" else workflow.status_at(stages, stage),
-                                           condition)}
+        self.stage_set = {
+            stage: count
+            for stage, count in chosen.items()
+            if field_matches(stage if name == "stage" else workflow.status_at(stages, stage), condition)
+        }
 
     def _compile(self, name: str, condition: Any) -> None:
         left: dict[str, Any] = {}
@@ -229,9 +258,10 @@ class TaskSearch:
 
     def _bounded_count(self, kind: str, key: str) -> int:
         source, key_where = _SOURCES[kind]
-        return self.db.execute(f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE t.project_id = ? AND "
-                               f"{key_where} LIMIT ?)", (self.project_id, *_key_args(kind, key), ESTIMATE_CAP)
-                               ).fetchone()[0]
+        return self.db.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE t.project_id = ? AND {key_where} LIMIT ?)",
+            (self.project_id, *_key_args(kind, key), ESTIMATE_CAP),
+        ).fetchone()[0]
 
     def _choose_walk(self) -> tuple[str, list[str]]:
         """The smallest index walk that yields every match: (kind, keys)."""
@@ -251,8 +281,11 @@ class TaskSearch:
                 choices.append((self._bounded_count(name, ""), name, [""]))
         keys = index_keys(self.filters["batches"], nulls_matter=False) if "batches" in self.filters else None
         if keys is not None:
-            size = self.db.execute("SELECT coalesce(sum(asset_count), 0) FROM batches WHERE +project_id = ? AND id IN "
-                                   "(SELECT value FROM json_each(?))", (self.project_id, json.dumps(keys))).fetchone()
+            size = self.db.execute(
+                "SELECT coalesce(sum(asset_count), 0) FROM batches WHERE +project_id = ? AND id IN "
+                "(SELECT value FROM json_each(?))",
+                (self.project_id, json.dumps(keys)),
+            ).fetchone()
             choices.append((size[0], "batches", keys))
         _, kind, keys = min(choices, key=lambda choice: choice[0])
         return kind, keys
@@ -269,8 +302,10 @@ class TaskSearch:
         chunk, last = first_chunk, None
         while True:
             keyset, keyset_args = ("", []) if last is None else (f" AND {marker} {after} ?", [last])
-            rows = self.db.execute(f"{base}{key_where}{keyset} ORDER BY {marker} {order} LIMIT ?",
-                                   (*self.args, *key_args, *keyset_args, chunk)).fetchall()
+            rows = self.db.execute(
+                f"{base}{key_where}{keyset} ORDER BY {marker} {order} LIMIT ?",
+                (*self.args, *key_args, *keyset_args, chunk),
+            ).fetchall()
             yield from rows
             if len(rows) < chunk:
                 return
@@ -281,14 +316,20 @@ class TaskSearch:
         kind, keys = self.walk
         if kind in _BY_ID:
             sql, args = _in_list(TEXT_COLUMNS[kind], keys)
-            rows: Iterator = iter(self.db.execute(
-                f"SELECT {self.columns} FROM {_BY_ID[kind]} WHERE a.project_id = ? AND {sql} AND "
-                f"{' AND '.join(self.where)} ORDER BY t.position {'DESC' if self.descending else 'ASC'}",
-                (self.project_id, *args, *self.args)).fetchall())
+            rows: Iterator = iter(
+                self.db.execute(
+                    f"SELECT {self.columns} FROM {_BY_ID[kind]} WHERE a.project_id = ? AND {sql} AND "
+                    f"{' AND '.join(self.where)} ORDER BY t.position {'DESC' if self.descending else 'ASC'}",
+                    (self.project_id, *args, *self.args),
+                ).fetchall()
+            )
         else:
             streams = [self._stream(kind, key, first_chunk) for key in keys]
-            rows = streams[0] if len(streams) == 1 else heapq.merge(
-                *streams, key=lambda row: row["position"], reverse=self.descending)
+            rows = (
+                streams[0]
+                if len(streams) == 1
+                else heapq.merge(*streams, key=lambda row: row["position"], reverse=self.descending)
+            )
         previous = None
         for row in rows:
             if row["position"] == previous:  # in two of the batches walked
@@ -315,7 +356,9 @@ class TaskSearch:
                 return []
             rows = self.db.execute(
                 f"SELECT {self.columns} FROM tasks t {_JOIN} WHERE t.project_id = ? AND t.position >= ? "
-                "ORDER BY t.position LIMIT ?", (self.project_id, start, end - first)).fetchall()
+                "ORDER BY t.position LIMIT ?",
+                (self.project_id, start, end - first),
+            ).fetchall()
             return rows[::-1] if self.descending else rows
         found = []
         for index, row in enumerate(self._matches(min(offset + limit, MAX_CHUNK))):
@@ -331,42 +374,59 @@ class TaskSearch:
         kind, keys = self.walk
         if self.counted_by_stage:
             return sum(self.stage_set.values()) if self.stage_set is not None else self.all_count
-        only_batch = (set(self.filters) == {"batches"} and kind == "batches" and len(keys) == 1
-                      and len(_conditions(self.filters["batches"])) == 1)
+        only_batch = (
+            set(self.filters) == {"batches"}
+            and kind == "batches"
+            and len(keys) == 1
+            and len(_conditions(self.filters["batches"])) == 1
+        )
         if only_batch:
-            row = self.db.execute("SELECT asset_count FROM batches WHERE id = ? AND project_id = ?",
-                                  (keys[0], self.project_id)).fetchone()
+            row = self.db.execute(
+                "SELECT asset_count FROM batches WHERE id = ? AND project_id = ?", (keys[0], self.project_id)
+            ).fetchone()
             return row[0] if row else 0
         if self.residual or kind in _BY_ID:
             return sum(1 for _ in self._matches(MAX_CHUNK))
         where = " AND ".join(self.where)
         if kind == "batches" and len(keys) > 1:  # batches overlap: count each task once
             sql, args = _in_list("batch_id", keys)
-            return self.db.execute(f"SELECT count(*) FROM (SELECT DISTINCT asset_pk FROM asset_batches WHERE {sql}) "
-                                   f"chosen CROSS JOIN tasks t ON t.asset_pk = chosen.asset_pk {_JOIN} WHERE {where}",
-                                   (*args, *self.args)).fetchone()[0]
+            return self.db.execute(
+                f"SELECT count(*) FROM (SELECT DISTINCT asset_pk FROM asset_batches WHERE {sql}) "
+                f"chosen CROSS JOIN tasks t ON t.asset_pk = chosen.asset_pk {_JOIN} WHERE {where}",
+                (*args, *self.args),
+            ).fetchone()[0]
         if kind == "batches" and self.stage_set is not None:
             outside = self._batch_outside_stages(keys[0])
             if outside is not None:
                 return outside
         source, key_where = _SOURCES[kind]
-        return sum(self.db.execute(f"SELECT count(*) FROM {source} WHERE {where} AND {key_where}",
-                                   (*self.args, *_key_args(kind, key))).fetchone()[0]
-                   for key in keys)
+        return sum(
+            self.db.execute(
+                f"SELECT count(*) FROM {source} WHERE {where} AND {key_where}", (*self.args, *_key_args(kind, key))
+            ).fetchone()[0]
+            for key in keys
+        )
 
     def _batch_outside_stages(self, batch_id: str) -> int | None:
         """One batch at a set of stages (``get_tasks(stage=..., batches=[b])``): its counter minus its
         tasks at the other stages, when those are fewer than the batch (e.g. most tasks still at Label)."""
-        if set(self.filters) - set(CONSTANTS) - {"stage", "status"} != {"batches"} \
-                or len(_conditions(self.filters["batches"])) != 1:
+        if (
+            set(self.filters) - set(CONSTANTS) - {"stage", "status"} != {"batches"}
+            or len(_conditions(self.filters["batches"])) != 1
+        ):
             return None
-        row = self.db.execute("SELECT asset_count FROM batches WHERE id = ? AND project_id = ?",
-                              (batch_id, self.project_id)).fetchone()
+        row = self.db.execute(
+            "SELECT asset_count FROM batches WHERE id = ? AND project_id = ?", (batch_id, self.project_id)
+        ).fetchone()
         others = [stage for stage in self.held if stage not in (self.stage_set or {})]
         if row is None or sum(self.held[stage] for stage in others) >= row[0]:
             return None
         where, args = self.unstaged
         source, key_where = _SOURCES["stage"]
-        outside = sum(self.db.execute(f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)} AND {key_where}",
-                                      (*args, stage)).fetchone()[0] for stage in others)
+        outside = sum(
+            self.db.execute(
+                f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)} AND {key_where}", (*args, stage)
+            ).fetchone()[0]
+            for stage in others
+        )
         return row[0] - outside

@@ -120,18 +120,44 @@ END;
 """
 EXPORTED: tuple[str, ...] = ("workflows", "tasks", "task_history")
 
-FILTER_FIELDS = ("_id", "stage", "batches", "status", "reviewStatus", "type", "assignee", "externalId",
-                 "asset", "createdAt", "updatedAt", "createdBy", "updatedBy", "priority", "duration",
-                 "totalDuration", "openIssuesCount", "isDraft", "isSkipped", "isBenchmark")
+FILTER_FIELDS = (
+    "_id",
+    "stage",
+    "batches",
+    "status",
+    "reviewStatus",
+    "type",
+    "assignee",
+    "externalId",
+    "asset",
+    "createdAt",
+    "updatedAt",
+    "createdBy",
+    "updatedBy",
+    "priority",
+    "duration",
+    "totalDuration",
+    "openIssuesCount",
+    "isDraft",
+    "isSkipped",
+    "isBenchmark",
+)
 REVIEW_STATUSES = ("Accepted", "Rejected", "Todo", "Fixed")
-SETTABLE = {"assignee": "assignee", "priority": "priority", "review_status": "review_status",
-            "is_benchmark": "is_benchmark", "brush_data_url": "brush_data_url"}
+SETTABLE = {
+    "assignee": "assignee",
+    "priority": "priority",
+    "review_status": "review_status",
+    "is_benchmark": "is_benchmark",
+    "brush_data_url": "brush_data_url",
+}
 _MIRROR = str.maketrans("0123456789abcdef", "fedcba9876543210")
-_COLUMNS = ("t.pk, t.id, t.project_id, t.position, t.stage, t.status, t.assignee, t.review_status, t.priority, "
-            "t.answer, t.brush_data_url, t.medical_brush_data_url, t.duration, t.total_duration, t.is_benchmark, "
-            "t.created_at, t.updated_at, t.updated_by, a.id AS asset_id, a.external_id, a.data, a.hosted, "
-            "a.batches, a.labels, a.metadata, (SELECT count(*) FROM issues i WHERE i.task_id = t.id AND i.status = 'Open') "
-            "AS open_issues")
+_COLUMNS = (
+    "t.pk, t.id, t.project_id, t.position, t.stage, t.status, t.assignee, t.review_status, t.priority, "
+    "t.answer, t.brush_data_url, t.medical_brush_data_url, t.duration, t.total_duration, t.is_benchmark, "
+    "t.created_at, t.updated_at, t.updated_by, a.id AS asset_id, a.external_id, a.data, a.hosted, "
+    "a.batches, a.labels, a.metadata, (SELECT count(*) FROM issues i WHERE i.task_id = t.id AND i.status = 'Open') "
+    "AS open_issues"
+)
 _FROM = "FROM tasks t JOIN assets a ON a.pk = t.asset_pk"
 
 
@@ -151,11 +177,16 @@ def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int, *, missing
         "a.created_at, a.created_at "
         "FROM assets a LEFT JOIN workflows w ON w.project_id = a.project_id WHERE a.pk >= ? "
         + ("AND NOT EXISTS (SELECT 1 FROM tasks t WHERE t.asset_pk = a.pk) " if missing_only else "")
-        + "ORDER BY a.pk", (first_asset_pk,)).rowcount
+        + "ORDER BY a.pk",
+        (first_asset_pk,),
+    ).rowcount
     if made:
-        db.execute("INSERT INTO task_counts (project_id, stage, count) "
-                   "SELECT project_id, stage, count(*) FROM tasks NOT INDEXED WHERE pk >= ? GROUP BY project_id, stage "
-                   "ON CONFLICT (project_id, stage) DO UPDATE SET count = count + excluded.count", (first_task_pk,))
+        db.execute(
+            "INSERT INTO task_counts (project_id, stage, count) "
+            "SELECT project_id, stage, count(*) FROM tasks NOT INDEXED WHERE pk >= ? GROUP BY project_id, stage "
+            "ON CONFLICT (project_id, stage) DO UPDATE SET count = count + excluded.count",
+            (first_task_pk,),
+        )
     return made
 
 
@@ -165,14 +196,16 @@ def restore_after_import(db: sqlite3.Connection) -> int:
     came in without the counters' bookkeeping; returns how many tasks were made."""
     made = add_tasks_for_assets(db, 0, missing_only=True)
     db.execute("DELETE FROM task_counts")
-    db.execute("INSERT INTO task_counts (project_id, stage, count) "
-               "SELECT project_id, stage, count(*) FROM tasks GROUP BY project_id, stage")
+    db.execute(
+        "INSERT INTO task_counts (project_id, stage, count) "
+        "SELECT project_id, stage, count(*) FROM tasks GROUP BY project_id, stage"
+    )
     return made
 
 
 def _settable(name: str, value: Any) -> bool:
     if name == "priority":
-        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2 ** 31
+        return isinstance(value, int) and not isinstance(value, bool) and abs(value) <= 2**31
     if name == "is_benchmark":
         return isinstance(value, bool)
     if name == "review_status":
@@ -204,8 +237,11 @@ def shown_answer(answer: Mapping | None, schema: Mapping) -> dict:
         shown = copy.deepcopy(item)
         shown.setdefault("title", class_titles.get(item.get("schemaId")))
         classifications.append(shown)
-    return {"tools": tools, "classifications": classifications,
-            "relations": copy.deepcopy(list(answer.get("relations") or []))}
+    return {
+        "tools": tools,
+        "classifications": classifications,
+        "relations": copy.deepcopy(list(answer.get("relations") or [])),
+    }
 
 
 def answer_of(row: Mapping) -> dict:
@@ -215,8 +251,11 @@ def answer_of(row: Mapping) -> dict:
     labels = from_json(row["labels"])
     if labels is None:
         return empty_answer()
-    return {"objects": labels.get("objects") or [], "classifications": labels.get("classifications") or [],
-            "relations": labels.get("relations") or []}
+    return {
+        "objects": labels.get("objects") or [],
+        "classifications": labels.get("classifications") or [],
+        "relations": labels.get("relations") or [],
+    }
 
 
 class TaskBook:
@@ -243,34 +282,46 @@ class TaskBook:
             if stage["type"] == workflow.PLUGIN:
                 plugin = self._hub.plugins.get(stage["pluginId"])
                 if plugin is None or plugin.organization_id != user.organization_id:
-                    raise InvalidRequest(f"stages[{index}].pluginId: no plugin '{stage['pluginId']}' in your "
-                                         f"organization")
+                    raise InvalidRequest(
+                        f"stages[{index}].pluginId: no plugin '{stage['pluginId']}' in your organization"
+                    )
         kept = {s["id"] for s in checked}
         first = workflow.first_work_stage(checked)
         with self.store.write() as db:
             for stage in self.stages(project.id, db):
                 if stage["id"] in kept:
                     continue
-                row = db.execute("SELECT count FROM task_counts WHERE project_id = ? AND stage = ?",
-                                 (project.id, stage["id"])).fetchone()
+                row = db.execute(
+                    "SELECT count FROM task_counts WHERE project_id = ? AND stage = ?", (project.id, stage["id"])
+                ).fetchone()
                 waiting = row[0] if row else 0
                 if waiting:
-                    raise Conflict(f"stage '{stage['id']}' still holds {waiting} task(s): requeue them to a stage "
-                                   f"of the new workflow first (requeue_tasks)")
-            db.execute("INSERT OR REPLACE INTO workflows (project_id, stages, first_stage, first_status) "
-                       "VALUES (?, ?, ?, ?)", (project.id, to_json(checked, "stages"), first,
-                                               workflow.status_at(checked, first)))
+                    raise Conflict(
+                        f"stage '{stage['id']}' still holds {waiting} task(s): requeue them to a stage "
+                        f"of the new workflow first (requeue_tasks)"
+                    )
+            db.execute(
+                "INSERT OR REPLACE INTO workflows (project_id, stages, first_stage, first_status) VALUES (?, ?, ?, ?)",
+                (project.id, to_json(checked, "stages"), first, workflow.status_at(checked, first)),
+            )
             for stage in checked:
-                db.execute("UPDATE tasks SET status = ? WHERE project_id = ? AND stage = ? AND status != ?",
-                           (workflow.status_at(checked, stage["id"]), project.id, stage["id"],
-                            workflow.status_at(checked, stage["id"])))
+                db.execute(
+                    "UPDATE tasks SET status = ? WHERE project_id = ? AND stage = ? AND status != ?",
+                    (
+                        workflow.status_at(checked, stage["id"]),
+                        project.id,
+                        stage["id"],
+                        workflow.status_at(checked, stage["id"]),
+                    ),
+                )
         self._hub._notify("workflow", {"project": project.id})
         return copy.deepcopy(checked)
 
     def stage_counts(self, project_id: str) -> dict[str, int]:
         with self.store.read() as db:
-            counts = dict(db.execute("SELECT stage, count FROM task_counts WHERE project_id = ?",
-                                     (project_id,)).fetchall())
+            counts = dict(
+                db.execute("SELECT stage, count FROM task_counts WHERE project_id = ?", (project_id,)).fetchall()
+            )
             return {s["id"]: counts.get(s["id"], 0) for s in self.stages(project_id, db)}
 
     # ------------------------------------------------------------------- views
@@ -278,8 +329,11 @@ class TaskBook:
     def _row(self, db: sqlite3.Connection, user: User | None, task_id: Any) -> sqlite3.Row:
         row = None
         if isinstance(task_id, str):
-            row = db.execute(f"SELECT {_COLUMNS}, p.organization_id, p.category_schema {_FROM} "
-                             "JOIN projects p ON p.id = t.project_id WHERE t.id = ?", (task_id,)).fetchone()
+            row = db.execute(
+                f"SELECT {_COLUMNS}, p.organization_id, p.category_schema {_FROM} "
+                "JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
+                (task_id,),
+            ).fetchone()
         if row is None or (user is not None and row["organization_id"] != user.organization_id):
             raise NotFound(f"task '{task_id}' not found")
         return row
@@ -328,8 +382,17 @@ class TaskBook:
         """An asset's task (a control-side view: no key)."""
         return self.get(None, task_id_for(asset_id))
 
-    def page(self, user: User, project_id: str, *, page: Any = 1, limit: Any = 10, filters: Any = None,
-             with_answer: bool = False, sort: str | None = None) -> tuple[list[dict], int]:
+    def page(
+        self,
+        user: User,
+        project_id: str,
+        *,
+        page: Any = 1,
+        limit: Any = 10,
+        filters: Any = None,
+        with_answer: bool = False,
+        sort: str | None = None,
+    ) -> tuple[list[dict], int]:
         """One page of a project's tasks matching ``filters`` (``TaskFilter`` fields), oldest first,
         and how many match: through indexes and counters, never a read of the whole project
         (see :mod:`.task_query`)."""
@@ -344,8 +407,15 @@ class TaskBook:
         project = self._hub.project_for(user, project_id)
         schema = project.category_schema if with_answer else None
         with self.store.read() as db:
-            search = TaskSearch(db, project.id, self.stages(project.id, db), filters, columns=_COLUMNS,
-                                view=lambda row: self._view(row, None), descending=descending)
+            search = TaskSearch(
+                db,
+                project.id,
+                self.stages(project.id, db),
+                filters,
+                columns=_COLUMNS,
+                view=lambda row: self._view(row, None),
+                descending=descending,
+            )
             rows = search.page(page, limit)
             total = search.total()
         return [self._view(r, schema) for r in rows], total
@@ -353,21 +423,35 @@ class TaskBook:
     def iter_project(self, project_id: str) -> list[Mapping]:
         """Every task row of a project in order (exports); read in one snapshot."""
         with self.store.read() as db:
-            return db.execute(f"SELECT {_COLUMNS} {_FROM} WHERE t.project_id = ? ORDER BY t.position",
-                              (project_id,)).fetchall()
+            return db.execute(
+                f"SELECT {_COLUMNS} {_FROM} WHERE t.project_id = ? ORDER BY t.position", (project_id,)
+            ).fetchall()
 
     def history_rows(self, task_pk: int) -> list[dict]:
         with self.store.read() as db:
-            return [self._entry(r) for r in db.execute(
-                "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id FROM task_history h "
-                "JOIN tasks t ON t.pk = h.task_pk JOIN assets a ON a.pk = t.asset_pk "
-                "WHERE h.task_pk = ? ORDER BY h.pk", (task_pk,))]
+            return [
+                self._entry(r)
+                for r in db.execute(
+                    "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id FROM task_history h "
+                    "JOIN tasks t ON t.pk = h.task_pk JOIN assets a ON a.pk = t.asset_pk "
+                    "WHERE h.task_pk = ? ORDER BY h.pk",
+                    (task_pk,),
+                )
+            ]
 
     @staticmethod
     def _entry(row: Mapping) -> dict:
-        return {"_id": row["id"], "task": row["task_id"], "project": row["project_id"], "asset": row["asset_id"],
-                "action": row["action"], "stage": row["stage"], "actor": row["actor"],
-                "createdAt": iso_time(row["created_at"]), **json.loads(row["details"])}
+        return {
+            "_id": row["id"],
+            "task": row["task_id"],
+            "project": row["project_id"],
+            "asset": row["asset_id"],
+            "action": row["action"],
+            "stage": row["stage"],
+            "actor": row["actor"],
+            "createdAt": iso_time(row["created_at"]),
+            **json.loads(row["details"]),
+        }
 
     def history_of(self, user: User, task_id: Any) -> list[dict]:
         with self.store.read() as db:
@@ -376,10 +460,13 @@ class TaskBook:
 
     def history_entry(self, user: User, entry_id: Any) -> dict:
         with self.store.read() as db:
-            row = db.execute("SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id, p.organization_id "
-                             "FROM task_history h JOIN tasks t ON t.pk = h.task_pk "
-                             "JOIN assets a ON a.pk = t.asset_pk JOIN projects p ON p.id = t.project_id "
-                             "WHERE h.id = ?", (entry_id if isinstance(entry_id, str) else "",)).fetchone()
+            row = db.execute(
+                "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id, p.organization_id "
+                "FROM task_history h JOIN tasks t ON t.pk = h.task_pk "
+                "JOIN assets a ON a.pk = t.asset_pk JOIN projects p ON p.id = t.project_id "
+                "WHERE h.id = ?",
+                (entry_id if isinstance(entry_id, str) else "",),
+            ).fetchone()
         if row is None or row["organization_id"] != user.organization_id:
             raise NotFound(f"task history entry '{entry_id}' not found")
         return self._entry(row)
@@ -387,12 +474,15 @@ class TaskBook:
     # ----------------------------------------------------------------- changes
 
     @staticmethod
-    def _record(db: sqlite3.Connection, task_pk: int, stage: str, action: str, actor: str | None,
-                **details: Any) -> None:
+    def _record(
+        db: sqlite3.Connection, task_pk: int, stage: str, action: str, actor: str | None, **details: Any
+    ) -> None:
         now = time.time()
-        db.execute("INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (new_object_id(), task_pk, action, stage, actor, now, to_json(details, "history")))
+        db.execute(
+            "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (new_object_id(), task_pk, action, stage, actor, now, to_json(details, "history")),
+        )
         db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
     def note(self, task_id: str, action: str, **details: Any) -> None:
@@ -402,11 +492,14 @@ class TaskBook:
             self._record(db, row["pk"], row["stage"], action, None, **details)
 
     def _move(self, db: sqlite3.Connection, row: Mapping, stages: list[dict], stage_id: str) -> None:
-        db.execute("UPDATE tasks SET stage = ?, status = ? WHERE pk = ?",
-                   (stage_id, workflow.status_at(stages, stage_id), row["pk"]))
+        db.execute(
+            "UPDATE tasks SET stage = ?, status = ? WHERE pk = ?",
+            (stage_id, workflow.status_at(stages, stage_id), row["pk"]),
+        )
 
-    def annotate(self, user: User, task_id: Any, body: Any, *, next_stage: bool = False,
-                 is_plugin: bool = False) -> dict:
+    def annotate(
+        self, user: User, task_id: Any, body: Any, *, next_stage: bool = False, is_plugin: bool = False
+    ) -> dict:
         """Submit an answer: checked against the ontology, stored whole or not at all."""
         from ..validation import validate_labels
 
@@ -420,43 +513,68 @@ class TaskBook:
             answer = {("objects" if key == "tools" else key): value for key, value in answer.items()}
         unknown = set(answer) - {"objects", "classifications", "relations"}
         if unknown:
-            raise InvalidRequest(f"answer: unknown key(s) {sorted(unknown)}; an answer holds objects, "
-                                 f"classifications and relations")
+            raise InvalidRequest(
+                f"answer: unknown key(s) {sorted(unknown)}; an answer holds objects, classifications and relations"
+            )
         for key in ("brushDataUrl", "medicalBrushDataUrl"):
             if body.get(key) is not None and not isinstance(body[key], str):
                 raise InvalidRequest(f"{key} must be a URL string or null")
         duration = body.get("duration", 0)
         if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < 1e9:
             raise InvalidRequest(f"duration must be a number of seconds >= 0, got {duration!r}")
-        stored = {"objects": answer.get("objects") or [], "classifications": answer.get("classifications") or [],
-                  "relations": answer.get("relations") or []}
+        stored = {
+            "objects": answer.get("objects") or [],
+            "classifications": answer.get("classifications") or [],
+            "relations": answer.get("relations") or [],
+        }
         with self.store.read() as db:
             row = self._row(db, user, task_id)
         project = self._hub.projects.get(row["project_id"])
-        reference = {"_id": row["asset_id"], "externalId": row["external_id"],
-                     "data": self._view(row, None)["data"], "metadata": json.loads(row["metadata"])}
-        report = validate_labels([{"externalId": row["external_id"], **stored}], project.category_schema,
-                                 [reference], project_name=project.name, root="answer")
+        reference = {
+            "_id": row["asset_id"],
+            "externalId": row["external_id"],
+            "data": self._view(row, None)["data"],
+            "metadata": json.loads(row["metadata"]),
+        }
+        report = validate_labels(
+            [{"externalId": row["external_id"], **stored}],
+            project.category_schema,
+            [reference],
+            project_name=project.name,
+            root="answer",
+        )
         if not report.ok:
             errors = [{**e.to_dict(), "path": e.path.replace("answer[0]", "answer", 1)} for e in report.errors]
             shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
-            raise LabelImportError(f"{len(errors)} error(s) in the answer, the task was not changed: {shown}",
-                                   details=errors, warnings=[w.to_dict() for w in report.warnings])
+            raise LabelImportError(
+                f"{len(errors)} error(s) in the answer, the task was not changed: {shown}",
+                details=errors,
+                warnings=[w.to_dict() for w in report.warnings],
+            )
         text = to_json(stored, "answer")
         with self.store.write() as db:
             row = self._row(db, user, task_id)  # again, inside the transaction: it may have moved
             stages = self.stages(row["project_id"], db)
             target = workflow.next_stage(stages, row["stage"]) if next_stage else None
             if next_stage and target is None:
-                raise Conflict(f"task '{row['id']}' is at stage '{row['stage']}', which leads nowhere: "
-                               f"send it without nextStage")
-            db.execute("UPDATE tasks SET answer = ?, brush_data_url = COALESCE(?, brush_data_url), "
-                       "medical_brush_data_url = COALESCE(?, medical_brush_data_url), duration = ?, "
-                       "total_duration = total_duration + ? WHERE pk = ?",
-                       (text, body.get("brushDataUrl"), body.get("medicalBrushDataUrl"), duration, duration,
-                        row["pk"]))
-            self._record(db, row["pk"], row["stage"], "plugin-submit" if is_plugin else "submit", user.email,
-                         answer=stored, duration=duration)
+                raise Conflict(
+                    f"task '{row['id']}' is at stage '{row['stage']}', which leads nowhere: send it without nextStage"
+                )
+            db.execute(
+                "UPDATE tasks SET answer = ?, brush_data_url = COALESCE(?, brush_data_url), "
+                "medical_brush_data_url = COALESCE(?, medical_brush_data_url), duration = ?, "
+                "total_duration = total_duration + ? WHERE pk = ?",
+                (text, body.get("brushDataUrl"), body.get("medicalBrushDataUrl"), duration, duration, row["pk"]),
+            )
+            self._record(
+                db,
+                row["pk"],
+                row["stage"],
+                "plugin-submit" if is_plugin else "submit",
+                user.email,
+                answer=stored,
+                duration=duration,
+            )
             if target is not None:
                 self._move(db, row, stages, target)
         self._hub._notify("task", {"project": row["project_id"], "task": row["id"], "stage": target or row["stage"]})
@@ -497,18 +615,27 @@ class TaskBook:
             if stage_id not in stage_ids:
                 raise InvalidRequest(f"filters.fromStageIds[{index}]: no stage '{stage_id}' in this project")
         where, args = ["t.project_id = ?"], [project_id]
-        for key, column in (("taskIds", "t.id"), ("externalIds", "a.external_id"), ("assetIds", "a.id"),
-                            ("fromStageIds", "t.stage")):
+        for key, column in (
+            ("taskIds", "t.id"),
+            ("externalIds", "a.external_id"),
+            ("assetIds", "a.id"),
+            ("fromStageIds", "t.stage"),
+        ):
             if filters.get(key):
                 where.append(f"{column} IN (SELECT value FROM json_each(?))")
                 args.append(json.dumps(filters[key]))
-        rows = db.execute(f"SELECT t.pk, t.id, t.stage {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position",
-                          args).fetchall()
+        rows = db.execute(
+            f"SELECT t.pk, t.id, t.stage {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position", args
+        ).fetchall()
         if filters.get("taskIds"):
             found = {r["id"] for r in rows}
             for index, task_id in enumerate(filters["taskIds"]):
-                if task_id not in found and not filters.get("externalIds") and not filters.get("assetIds") \
-                        and not filters.get("fromStageIds"):
+                if (
+                    task_id not in found
+                    and not filters.get("externalIds")
+                    and not filters.get("assetIds")
+                    and not filters.get("fromStageIds")
+                ):
                     raise InvalidRequest(f"filters.taskIds[{index}]: no task '{task_id}' in this project")
         return rows
 
@@ -543,17 +670,31 @@ class TaskBook:
             if options.get("removeStageHistory"):
                 db.execute(f"DELETE FROM task_history WHERE task_{chosen}", (pks,))
             now = time.time()
-            db.execute(f"UPDATE tasks SET review_status = NULL, stage = ?, status = ?, updated_at = ?, updated_by = ? "
-                       f"WHERE {chosen}", (stage["id"], workflow.status_at(stages, stage["id"]), now, user.email, pks))
-            db.executemany("INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
-                           "VALUES (?, ?, 'requeue', ?, ?, ?, ?)",
-                           [(new_object_id(), row["pk"], stage["id"], user.email, now,
-                             to_json({"fromStage": row["stage"]}, "history")) for row in rows])
+            db.execute(
+                f"UPDATE tasks SET review_status = NULL, stage = ?, status = ?, updated_at = ?, updated_by = ? "
+                f"WHERE {chosen}",
+                (stage["id"], workflow.status_at(stages, stage["id"]), now, user.email, pks),
+            )
+            db.executemany(
+                "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
+                "VALUES (?, ?, 'requeue', ?, ?, ?, ?)",
+                [
+                    (
+                        new_object_id(),
+                        row["pk"],
+                        stage["id"],
+                        user.email,
+                        now,
+                        to_json({"fromStage": row["stage"]}, "history"),
+                    )
+                    for row in rows
+                ],
+            )
         self._hub._notify("task", {"project": project.id, "requeued": len(rows)})
         return len(rows)
 
     def set_priority(self, user: User, project_id: str, priority: Any, filters: Any = None) -> int:
-        if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2 ** 31:
+        if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2**31:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
         project = self._hub.project_for(user, project_id)
         with self.store.write() as db:
@@ -569,8 +710,9 @@ class TaskBook:
         project = self._hub.project_for(user, project_id)
         with self.store.write() as db:
             rows = self._select(db, project.id, {"taskIds": task_ids})
-            db.executemany("UPDATE tasks SET is_benchmark = ? WHERE pk = ?",
-                           [(int(is_benchmark), r["pk"]) for r in rows])
+            db.executemany(
+                "UPDATE tasks SET is_benchmark = ? WHERE pk = ?", [(int(is_benchmark), r["pk"]) for r in rows]
+            )
         return len(rows)
 
     def assign(self, user: User, project_id: Any, task_ids: Any, email: Any, stage: Any) -> int:
@@ -581,16 +723,18 @@ class TaskBook:
             raise InvalidRequest("user must be the assignee's email")
         project = self._hub.project_for(user, project_id)
         with self.store.write() as db:
-            member = db.execute("SELECT 1 FROM users WHERE organization_id = ? AND email = ?",
-                                (user.organization_id, email)).fetchone()
+            member = db.execute(
+                "SELECT 1 FROM users WHERE organization_id = ? AND email = ?", (user.organization_id, email)
+            ).fetchone()
             if member is None:
                 raise InvalidRequest(f"user: '{email}' is not a member of this organization")
             if workflow.stage_by_id(self.stages(project.id, db), stage) is None:
                 raise InvalidRequest(f"stage: no stage {stage!r} in this project's workflow")
             rows = []
             for index, task_id in enumerate(task_ids):
-                row = db.execute("SELECT pk, id, stage FROM tasks WHERE id = ? AND project_id = ?",
-                                 (task_id, project.id)).fetchone()
+                row = db.execute(
+                    "SELECT pk, id, stage FROM tasks WHERE id = ? AND project_id = ?", (task_id, project.id)
+                ).fetchone()
                 if row is None:
                     raise InvalidRequest(f"tasks[{index}]: no task '{task_id}' in this project")
                 if row["stage"] != stage:
@@ -604,10 +748,15 @@ class TaskBook:
     @staticmethod
     def forget(db: sqlite3.Connection, asset_pks: str) -> None:
         """Take the tasks of assets about to be deleted (``asset_pks``: a JSON list) off the stage counters."""
-        leaving = db.execute("SELECT project_id, stage, count(*) FROM tasks WHERE asset_pk IN "
-                             "(SELECT value FROM json_each(?)) GROUP BY project_id, stage", (asset_pks,)).fetchall()
-        db.executemany("UPDATE task_counts SET count = count - ? WHERE project_id = ? AND stage = ?",
-                       [(n, project_id, stage) for project_id, stage, n in leaving])
+        leaving = db.execute(
+            "SELECT project_id, stage, count(*) FROM tasks WHERE asset_pk IN "
+            "(SELECT value FROM json_each(?)) GROUP BY project_id, stage",
+            (asset_pks,),
+        ).fetchall()
+        db.executemany(
+            "UPDATE task_counts SET count = count - ? WHERE project_id = ? AND stage = ?",
+            [(n, project_id, stage) for project_id, stage, n in leaving],
+        )
 
     def store_plugin_answer(self, asset_id: str, answer: Mapping, actor: str | None) -> dict:
         """A Model plugin's answer (import format, already validated) becomes the asset's task's answer,
@@ -636,12 +785,15 @@ class TaskBook:
                 self._move(db, row, stages, stage)
             if "answer" in changes:
                 answer = changes.pop("answer")
-                db.execute("UPDATE tasks SET answer = ? WHERE pk = ?",
-                           (None if answer is None else to_json(dict(answer), "answer"), row["pk"]))
+                db.execute(
+                    "UPDATE tasks SET answer = ? WHERE pk = ?",
+                    (None if answer is None else to_json(dict(answer), "answer"), row["pk"]),
+                )
             for name, value in changes.items():
                 if name not in SETTABLE:
-                    raise InvalidRequest(f"a task has no settable field '{name}': use stage, answer or "
-                                         f"{', '.join(SETTABLE)}")
+                    raise InvalidRequest(
+                        f"a task has no settable field '{name}': use stage, answer or {', '.join(SETTABLE)}"
+                    )
                 if not _settable(name, value):
                     raise InvalidRequest(f"{name}={value!r} is not a value a task's {name} can hold")
                 db.execute(f"UPDATE tasks SET {SETTABLE[name]} = ? WHERE pk = ?", (value, row["pk"]))  # noqa: S608

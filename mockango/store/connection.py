@@ -27,24 +27,37 @@ def _describe(exc: BaseException, path: str) -> StorageError:
     text = str(exc)
     lowered = text.lower()
     if "full" in lowered or getattr(exc, "sqlite_errorname", "") == "SQLITE_FULL":
-        return StorageError(f"the change was not stored: the disk holding {path} is full ({text}). "
-                            "Free some space and send it again.", full=True)
+        return StorageError(
+            f"the change was not stored: the disk holding {path} is full ({text}). Free some space and send it again.",
+            full=True,
+        )
     if "readonly" in lowered or "read-only" in lowered:
-        return StorageError(f"the change was not stored: {path} is read-only ({text}). "
-                            "Make it (and its folder) writable, or start with --state pointing elsewhere.")
+        return StorageError(
+            f"the change was not stored: {path} is read-only ({text}). "
+            "Make it (and its folder) writable, or start with --state pointing elsewhere."
+        )
     if "locked" in lowered or "busy" in lowered:
-        return StorageError(f"the change was not stored: {path} is locked by another process ({text}). "
-                            "Is a second mockango using the same --state file?")
-    return StorageError(f"the change was not stored in {path}: {type(exc).__name__}: {text}. "
-                        "Check the file and its disk, then send it again.")
+        return StorageError(
+            f"the change was not stored: {path} is locked by another process ({text}). "
+            "Is a second mockango using the same --state file?"
+        )
+    return StorageError(
+        f"the change was not stored in {path}: {type(exc).__name__}: {text}. "
+        "Check the file and its disk, then send it again."
+    )
 
 
 def _opening_error(exc: StorageError, path: str) -> StorageError:
     cause = exc.__cause__
-    if isinstance(cause, sqlite3.DatabaseError) and not isinstance(cause, sqlite3.OperationalError) or (
-            cause is not None and "not a database" in str(cause)):
-        return StorageError(f"cannot open {path}: it is not a mockango state file ({cause}). Pass another --state, "
-                            "or start over with --fresh (which deletes it)")
+    if (
+        isinstance(cause, sqlite3.DatabaseError)
+        and not isinstance(cause, sqlite3.OperationalError)
+        or (cause is not None and "not a database" in str(cause))
+    ):
+        return StorageError(
+            f"cannot open {path}: it is not a mockango state file ({cause}). Pass another --state, "
+            "or start over with --fresh (which deletes it)"
+        )
     if cause is not None and ("unable to open" in str(cause) or "readonly" in str(cause).lower()):
         return StorageError(f"cannot open {path}: {cause}. Is its folder writable? Pass a writable --state path")
     return exc
@@ -53,8 +66,14 @@ def _opening_error(exc: StorageError, path: str) -> StorageError:
 class Store:
     """One SQLite database with the Hub's schema: a file (``path``) or memory (``path=None``)."""
 
-    def __init__(self, path: str | os.PathLike | None = None, *, schema: str = "", image: bytes | None = None,
-                 readonly: bool = False) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike | None = None,
+        *,
+        schema: str = "",
+        image: bytes | None = None,
+        readonly: bool = False,
+    ) -> None:
         """Open (or create) the database; ``image`` (memory mode): start from a copy of another store's
         :meth:`image` made with the same ``schema`` instead of running the schema (5x faster).
 
@@ -66,9 +85,11 @@ class Store:
         self.schema = schema
         self.readonly = readonly
         if sqlite3.sqlite_version_info < OLDEST_SQLITE:
-            raise StorageError(f"mockango needs SQLite {'.'.join(map(str, OLDEST_SQLITE))} or newer, and this "
-                               f"Python uses SQLite {sqlite3.sqlite_version}: use a Python built with a newer "
-                               "one (python.org's installers, pyenv or uv builds on a current OS all are)")
+            raise StorageError(
+                f"mockango needs SQLite {'.'.join(map(str, OLDEST_SQLITE))} or newer, and this "
+                f"Python uses SQLite {sqlite3.sqlite_version}: use a Python built with a newer "
+                "one (python.org's installers, pyenv or uv builds on a current OS all are)"
+            )
         if readonly and self.memory:
             raise ValueError("a read-only store reads a file: give its path")
         self._lock = threading.RLock()  # the writer's (in memory: every access's)
@@ -126,9 +147,11 @@ class Store:
             version = db.execute("PRAGMA user_version").fetchone()[0]
             has_tables = db.execute("SELECT count(*) FROM sqlite_master WHERE type = 'table'").fetchone()[0]
             if has_tables and version not in (0, SCHEMA_VERSION):
-                raise StorageError(f"{self.where} holds mockango state of schema version {version}, not "
-                                   f"{SCHEMA_VERSION}: export it with the mockango that made it "
-                                   "(`mockango state export`), or start with --fresh")
+                raise StorageError(
+                    f"{self.where} holds mockango state of schema version {version}, not "
+                    f"{SCHEMA_VERSION}: export it with the mockango that made it "
+                    "(`mockango state export`), or start with --fresh"
+                )
             for statement in _statements(self.schema):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -174,9 +197,11 @@ class Store:
             db = self._writer
             self._local.writing = True
             # Under a baseline (memory mode, see mark_baseline) the write is a savepoint inside it.
-            begin, end, undo = (("SAVEPOINT store_write", "RELEASE store_write",
-                                 "ROLLBACK TO store_write; RELEASE store_write") if self._baseline
-                                else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK"))
+            begin, end, undo = (
+                ("SAVEPOINT store_write", "RELEASE store_write", "ROLLBACK TO store_write; RELEASE store_write")
+                if self._baseline
+                else ("BEGIN IMMEDIATE", "COMMIT", "ROLLBACK")
+            )
             try:
                 try:
                     db.execute(begin)
@@ -251,7 +276,7 @@ class Store:
 
     # ------------------------------------------------------------------- copies
 
-    def copy_from(self, source: sqlite3.Connection | "Store") -> None:
+    def copy_from(self, source: sqlite3.Connection | Store) -> None:
         """Replace everything with a copy of ``source`` (SQLite's backup API: page by page, no SQL)."""
         source_db = source._writer if isinstance(source, Store) else source
         with self._lock:

@@ -26,8 +26,22 @@ from .connection import Store
 
 FORMAT = "mockango-state"
 VERSION = 1
-JSON_COLUMNS = frozenset({"category_schema", "metadata", "batches", "labels", "class_names", "default_config",
-                          "event", "message", "entry", "answer", "details", "body"})
+JSON_COLUMNS = frozenset(
+    {
+        "category_schema",
+        "metadata",
+        "batches",
+        "labels",
+        "class_names",
+        "default_config",
+        "event",
+        "message",
+        "entry",
+        "answer",
+        "details",
+        "body",
+    }
+)
 
 
 def export_state(store: Store, tables: Iterable[str], path: str | os.PathLike) -> int:
@@ -45,8 +59,7 @@ def export_state(store: Store, tables: Iterable[str], path: str | os.PathLike) -
                 columns = [d[0] for d in cursor.description]
                 decode = [c in JSON_COLUMNS for c in columns]
                 for index, row in enumerate(cursor):
-                    record = {c: (json.loads(v) if d and v is not None else v)
-                              for c, v, d in zip(columns, row, decode)}
+                    record = {c: (json.loads(v) if d and v is not None else v) for c, v, d in zip(columns, row, decode)}
                     out.write(("," if index else "") + "\n    " + json.dumps(record, ensure_ascii=False))
                     rows_written += 1
                 out.write("\n  ]")
@@ -69,23 +82,28 @@ def read_state_file(path: str | os.PathLike) -> dict[str, list[dict]]:
     except OSError as exc:
         raise StateFileError(f"cannot read the state file {source}: {exc.strerror or exc}") from None
     except UnicodeDecodeError:
-        raise StateFileError(f"{source} is not a mockango state export (not UTF-8 text; a SQLite state file is "
-                             "opened with --state, not imported)") from None
+        raise StateFileError(
+            f"{source} is not a mockango state export (not UTF-8 text; a SQLite state file is "
+            "opened with --state, not imported)"
+        ) from None
     try:
         state = json.loads(text)
     except (ValueError, RecursionError) as exc:
         raise StateFileError(f"{source} is not valid JSON ({exc}): is it a mockango state export?") from None
     if not isinstance(state, dict):
         kind = {type(None): "null", list: "a list", str: "a string", bool: "a boolean"}.get(type(state), "a number")
-        raise StateFileError(f"{source} holds {kind}, not a mockango state export "
-                             "(an object with 'format' and 'tables')")
+        raise StateFileError(
+            f"{source} holds {kind}, not a mockango state export (an object with 'format' and 'tables')"
+        )
     if state.get("format") == FORMAT:
         if state.get("version") != VERSION:
-            raise StateFileError(f"{source} is a state export of version {state.get('version')!r}; this mockango "
-                                 f"reads version {VERSION}")
+            raise StateFileError(
+                f"{source} is a state export of version {state.get('version')!r}; this mockango reads version {VERSION}"
+            )
         tables = state.get("tables")
-        if not isinstance(tables, dict) or not all(isinstance(rows, list) and all(isinstance(r, dict) for r in rows)
-                                                   for rows in tables.values()):
+        if not isinstance(tables, dict) or not all(
+            isinstance(rows, list) and all(isinstance(r, dict) for r in rows) for rows in tables.values()
+        ):
             raise StateFileError(f"{source}: 'tables' must be an object of table name -> list of rows")
         return tables
     if state.get("format") == 2:
@@ -95,8 +113,13 @@ def read_state_file(path: str | os.PathLike) -> dict[str, list[dict]]:
     raise StateFileError(f"{source} is not a mockango state export (its 'format' is {state.get('format')!r})")
 
 
-def import_state(store: Store, tables: Iterable[str], data: dict[str, list[dict]], source: Any = "the file",
-                 finish: Callable[[sqlite3.Connection], object] | None = None) -> int:
+def import_state(
+    store: Store,
+    tables: Iterable[str],
+    data: dict[str, list[dict]],
+    source: Any = "the file",
+    finish: Callable[[sqlite3.Connection], object] | None = None,
+) -> int:
     """Replace the store's content with ``data`` (from :func:`read_state_file`), all or nothing;
     ``finish`` runs last in the same transaction (to derive rows the export leaves out)."""
     order = list(tables)
@@ -119,8 +142,11 @@ def import_state(store: Store, tables: Iterable[str], data: dict[str, list[dict]
                 columns = list(row)
                 values = [json.dumps(v) if c in JSON_COLUMNS and v is not None else v for c, v in row.items()]
                 try:
-                    db.execute(f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
-                               f"VALUES ({', '.join('?' for _ in columns)})", values)
+                    db.execute(
+                        f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608
+                        f"VALUES ({', '.join('?' for _ in columns)})",
+                        values,
+                    )
                 except Exception as exc:
                     raise StateFileError(f"{source}: tables.{table}[{index}] cannot be stored: {exc}") from None
                 count += 1

@@ -24,5 +24,16 @@ from .plugins import LIVE_TIMEOUT, PluginStartError, RunningPlugin, ServedPlugin
 from .results import RestCall, RunResult, diff
 from .s3 import LocalS3
 
-__all__ = ["MockAngoHandle", "RunResult", "RestCall", "RunningPlugin", "ServedPlugin", "SpawnedPlugin",
-           "PluginStartError", "diff", "DEFAULT_RUN_TIMEOUT", "LIVE_TIMEOUT", "LocalS3"]
+__all__ = [
+    "MockAngoHandle",
+    "RunResult",
+    "RestCall",
+    "RunningPlugin",
+    "ServedPlugin",
+    "SpawnedPlugin",
+    "PluginStartError",
+    "diff",
+    "DEFAULT_RUN_TIMEOUT",
+    "LIVE_TIMEOUT",
+    "LocalS3",
+]

@@ -59,7 +59,7 @@ class MockAngoHandle:
 
     # ---------------------------------------------------------------- lifecycle
 
-    def start(self) -> "MockAngoHandle":
+    def start(self) -> MockAngoHandle:
         if not self.server.running:
             self.server.start()
         return self
@@ -72,7 +72,7 @@ class MockAngoHandle:
         if self._owns_server:
             self.server.stop()
 
-    def __enter__(self) -> "MockAngoHandle":
+    def __enter__(self) -> MockAngoHandle:
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
@@ -103,9 +103,12 @@ class MockAngoHandle:
             if base is not None and not path.is_absolute():
                 path = Path(base) / path
             project = json.loads(path.read_text(encoding="utf-8"))
-        project_id = self.server.create_project(project.get("name", "Test project"),
-                                                project.get("categorySchema", {}), project.get("assets", []),
-                                                description=project.get("description", ""))
+        project_id = self.server.create_project(
+            project.get("name", "Test project"),
+            project.get("categorySchema", {}),
+            project.get("assets", []),
+            description=project.get("description", ""),
+        )
         self.server.use_project(project_id)
         return project_id
 
@@ -124,15 +127,24 @@ class MockAngoHandle:
 
     # ------------------------------------------------------------------ plugins
 
-    def _register(self, name: str, class_names: Iterable[str], default_config: Any,
-                  plugin_type: str = "batch-model") -> Plugin:
-        return self.server.create_plugin(name, class_names=class_names, default_config=default_config,
-                                         type=plugin_type)
+    def _register(
+        self, name: str, class_names: Iterable[str], default_config: Any, plugin_type: str = "batch-model"
+    ) -> Plugin:
+        return self.server.create_plugin(name, class_names=class_names, default_config=default_config, type=plugin_type)
 
     @contextlib.contextmanager
-    def serve_plugin(self, callback_or_plugin: Any, *, name: str | None = None, class_names: Iterable[str] = (),
-                     default_config: Any = None, connector: str | None = None, set_env: bool = True,
-                     timeout: float = LIVE_TIMEOUT, type: str | None = None) -> Iterator[ServedPlugin]:
+    def serve_plugin(
+        self,
+        callback_or_plugin: Any,
+        *,
+        name: str | None = None,
+        class_names: Iterable[str] = (),
+        default_config: Any = None,
+        connector: str | None = None,
+        set_env: bool = True,
+        timeout: float = LIVE_TIMEOUT,
+        type: str | None = None,
+    ) -> Iterator[ServedPlugin]:
         """Run a plugin_client plugin in a background thread: live on entry, stopped on exit.
 
         ``callback_or_plugin`` is a callback (a plugin is registered on the host for it,
@@ -150,13 +162,16 @@ class MockAngoHandle:
             client = callback_or_plugin
             plugin = self.hub.get_plugin(client.id)
             if plugin is None:
-                raise PluginStartError(f"plugin '{client.id}' does not exist on this host: create it with "
-                                       "create_plugin() and build the plugin from its id and secret, "
-                                       "or pass the callback itself")
+                raise PluginStartError(
+                    f"plugin '{client.id}' does not exist on this host: create it with "
+                    "create_plugin() and build the plugin from its id and secret, "
+                    "or pass the callback itself"
+                )
         elif callable(callback_or_plugin):
             plugin_type = type or "batch-model"
-            plugin = self._register(name or getattr(callback_or_plugin, "__name__", "plugin"), class_names,
-                                    default_config, plugin_type)
+            plugin = self._register(
+                name or getattr(callback_or_plugin, "__name__", "plugin"), class_names, default_config, plugin_type
+            )
             client = _client_class(plugin_type)(plugin.id, plugin.secret, callback_or_plugin)
         else:
             raise TypeError(f"serve_plugin needs a callback or a plugin_client plugin, got {callback_or_plugin!r}")
@@ -171,10 +186,19 @@ class MockAngoHandle:
                 with contextlib.suppress(ValueError):
                     self._plugins.remove(served)
 
-    def spawn_plugin(self, argv: str | Sequence[str], env: Mapping[str, str] | None = None, *,
-                     name: str | None = None, class_names: Iterable[str] = (), default_config: Any = None,
-                     plugin: Plugin | None = None, cwd: str | os.PathLike | None = None,
-                     timeout: float = LIVE_TIMEOUT, type: str = "batch-model") -> SpawnedPlugin:
+    def spawn_plugin(
+        self,
+        argv: str | Sequence[str],
+        env: Mapping[str, str] | None = None,
+        *,
+        name: str | None = None,
+        class_names: Iterable[str] = (),
+        default_config: Any = None,
+        plugin: Plugin | None = None,
+        cwd: str | os.PathLike | None = None,
+        timeout: float = LIVE_TIMEOUT,
+        type: str = "batch-model",
+    ) -> SpawnedPlugin:
         """Start a plugin script as a subprocess and wait until it is live.
 
         The process gets ``MOCKANGO_URL`` and ``ANGO_HOST`` (this host's URL),
@@ -202,8 +226,7 @@ class MockAngoHandle:
         return spawned
 
     def _plugin_env(self, plugin: Plugin) -> dict[str, str]:
-        return {"MOCKANGO_URL": self.url, "ANGO_HOST": self.url, "PLUGIN_ID": plugin.id,
-                "PLUGIN_SECRET": plugin.secret}
+        return {"MOCKANGO_URL": self.url, "ANGO_HOST": self.url, "PLUGIN_ID": plugin.id, "PLUGIN_SECRET": plugin.secret}
 
     @property
     def plugins(self) -> list[RunningPlugin]:
@@ -212,9 +235,17 @@ class MockAngoHandle:
 
     # --------------------------------------------------------------------- runs
 
-    def run(self, plugin: Any = None, project_id: str | None = None, *, class_mapping: Mapping | None = None,
-            config: Any = None, batches: Iterable[str] | None = None,
-            timeout: float = DEFAULT_RUN_TIMEOUT, **options: Any) -> RunResult:
+    def run(
+        self,
+        plugin: Any = None,
+        project_id: str | None = None,
+        *,
+        class_mapping: Mapping | None = None,
+        config: Any = None,
+        batches: Iterable[str] | None = None,
+        timeout: float = DEFAULT_RUN_TIMEOUT,
+        **options: Any,
+    ) -> RunResult:
         """Run a plugin as the default user, wait for the end, and return a :class:`RunResult`.
 
         ``plugin`` is a served/spawned plugin, a :class:`~mockango.models.Plugin` or an id;
@@ -222,8 +253,9 @@ class MockAngoHandle:
         a plugin that does not answer gives ``status == "timed_out"``. ``options`` are the
         plugin type's own (``asset=``, ``stage=``, ``bucket=``, ...: see :meth:`MockAngo.start_run`).
         """
-        session = self.start_run(plugin, project_id, class_mapping=class_mapping, config=config, batches=batches,
-                                 timeout=timeout, **options)
+        session = self.start_run(
+            plugin, project_id, class_mapping=class_mapping, config=config, batches=batches, timeout=timeout, **options
+        )
         return self.result(self.hub.wait_session(session.id).id)
 
     def start_run(self, plugin: Any = None, project_id: str | None = None, **options: Any):
@@ -238,15 +270,27 @@ class MockAngoHandle:
         plugin = hub.get_plugin(session.plugin_id)
         assets = hub.project_assets(session.project_id)
         calls = [RestCall.from_entry(entry) for entry in hub.journal_entries(session.id)]
-        exported = hub.type_runs.exported_file(session.result["url"], session.organization_id) if (
-            session.plugin_type == "export" and isinstance(session.result, dict)) else None
+        exported = (
+            hub.type_runs.exported_file(session.result["url"], session.organization_id)
+            if (session.plugin_type == "export" and isinstance(session.result, dict))
+            else None
+        )
         created_ids = (session.result or {}).get("assets") if isinstance(session.result, dict) else None
-        created = [a for a in assets if a["_id"] in set(created_ids)] if (
-            session.plugin_type in ("markdown", "file-explorer") and created_ids) else []
+        created = (
+            [a for a in assets if a["_id"] in set(created_ids)]
+            if (session.plugin_type in ("markdown", "file-explorer") and created_ids)
+            else []
+        )
         labels = {a["externalId"]: a["labels"] for a in assets if a.get("labeledBySession") == session.id}
-        return RunResult(session, plugin_name=plugin.name if plugin else session.plugin_id, labels=labels,
-                         asset_ids=[a["externalId"] for a in assets], calls=calls, exported=exported,
-                         created_assets=created)
+        return RunResult(
+            session,
+            plugin_name=plugin.name if plugin else session.plugin_id,
+            labels=labels,
+            asset_ids=[a["externalId"] for a in assets],
+            calls=calls,
+            exported=exported,
+            created_assets=created,
+        )
 
     def _plugin_id(self, plugin: Any) -> str:
         if isinstance(plugin, str):
@@ -270,8 +314,7 @@ class MockAngoHandle:
             if isinstance(plugin, SpawnedPlugin):
                 code = plugin.returncode
                 state = "running" if code is None else f"exited with status {code}"
-                sections.append((f"mockango plugin '{plugin.name}' output ({state})",
-                                 plugin.output or "(no output)"))
+                sections.append((f"mockango plugin '{plugin.name}' output ({state})", plugin.output or "(no output)"))
         try:
             sessions = self.hub.all_sessions()
             runs = [self.result(s.id).describe() for s in sessions]
@@ -286,9 +329,14 @@ def _client_class(plugin_type: str):
     """The plugin_client class for a plugin type."""
     import plugin_client
 
-    classes = {"batch-model": plugin_client.BatchModelPlugin, "model": plugin_client.ModelPlugin,
-               "export": plugin_client.ExportPlugin, "file-explorer": plugin_client.FileExplorerPlugin,
-               "markdown": plugin_client.MarkdownPlugin, "input": plugin_client.InputPlugin}
+    classes = {
+        "batch-model": plugin_client.BatchModelPlugin,
+        "model": plugin_client.ModelPlugin,
+        "export": plugin_client.ExportPlugin,
+        "file-explorer": plugin_client.FileExplorerPlugin,
+        "markdown": plugin_client.MarkdownPlugin,
+        "input": plugin_client.InputPlugin,
+    }
     if plugin_type not in classes:
         raise ValueError(f"plugin type {plugin_type!r} is not one of {list(classes)}")
     return classes[plugin_type]

@@ -30,7 +30,7 @@ class PluginStartError(MockangoError):
 class RunningPlugin:
     """What serve_plugin and spawn_plugin give: the plugin's record on the host, and ``run``."""
 
-    def __init__(self, host: "MockAngoHandle", plugin: Plugin) -> None:
+    def __init__(self, host: MockAngoHandle, plugin: Plugin) -> None:
         self.host = host
         self.plugin = plugin
 
@@ -67,8 +67,10 @@ class RunningPlugin:
                 raise PluginStartError(f"plugin '{self.name}' stopped before it went live: {self._why()}")
             if time.monotonic() >= end:
                 detail = self._why()
-                raise PluginStartError(f"plugin '{self.name}' did not go live on {self.host.url} within "
-                                       f"{timeout:g} s" + (f": {detail}" if detail else ""))
+                raise PluginStartError(
+                    f"plugin '{self.name}' did not go live on {self.host.url} within "
+                    f"{timeout:g} s" + (f": {detail}" if detail else "")
+                )
 
     def _alive(self) -> bool:
         raise NotImplementedError
@@ -80,14 +82,15 @@ class RunningPlugin:
 class ServedPlugin(RunningPlugin):
     """A plugin_client plugin running in a background thread of this process."""
 
-    def __init__(self, host: "MockAngoHandle", plugin: Plugin, client: Any, connector: str | None) -> None:
+    def __init__(self, host: MockAngoHandle, plugin: Plugin, client: Any, connector: str | None) -> None:
         super().__init__(host, plugin)
         self.client = client
         """The :class:`plugin_client.BatchModelPlugin`."""
         self.error: BaseException | None = None
         """What ``plugin_client.run`` raised, if it ended with an exception."""
-        self._thread = threading.Thread(target=self._serve, args=(connector,), daemon=True,
-                                        name=f"mockango plugin {plugin.name}")
+        self._thread = threading.Thread(
+            target=self._serve, args=(connector,), daemon=True, name=f"mockango plugin {plugin.name}"
+        )
 
     def _serve(self, connector: str | None) -> None:
         from plugin_client import run
@@ -97,7 +100,7 @@ class ServedPlugin(RunningPlugin):
         except BaseException as exc:  # kept for the test: a thread's exception is otherwise lost
             self.error = exc
 
-    def start(self, timeout: float = LIVE_TIMEOUT) -> "ServedPlugin":
+    def start(self, timeout: float = LIVE_TIMEOUT) -> ServedPlugin:
         self._thread.start()
         self.wait_live(timeout)
         return self
@@ -118,14 +121,21 @@ class ServedPlugin(RunningPlugin):
 class SpawnedPlugin(RunningPlugin):
     """A plugin script running as a subprocess, with its output kept in a temporary file."""
 
-    def __init__(self, host: "MockAngoHandle", plugin: Plugin, argv: list[str], env: dict[str, str],
-                 cwd: str | os.PathLike | None) -> None:
+    def __init__(
+        self,
+        host: MockAngoHandle,
+        plugin: Plugin,
+        argv: list[str],
+        env: dict[str, str],
+        cwd: str | os.PathLike | None,
+    ) -> None:
         super().__init__(host, plugin)
         self.argv = argv
         fd, self._output_path = tempfile.mkstemp(prefix="mockango-plugin-", suffix=".log")
         try:
-            self.process = subprocess.Popen(argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=fd,
-                                            stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                argv, env=env, cwd=cwd, stdin=subprocess.DEVNULL, stdout=fd, stderr=subprocess.STDOUT
+            )
         except BaseException:
             os.close(fd)
             os.unlink(self._output_path)
@@ -171,7 +181,7 @@ class SpawnedPlugin(RunningPlugin):
             with contextlib.suppress(OSError):
                 os.unlink(self._output_path)
 
-    def __enter__(self) -> "SpawnedPlugin":
+    def __enter__(self) -> SpawnedPlugin:
         return self
 
     def __exit__(self, *exc_info) -> None:

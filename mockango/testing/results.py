@@ -15,6 +15,7 @@ from ..models import Session
 SHOWN_LOGS = 20
 """How many log entries and REST calls a failure message shows (the last ones)."""
 
+
 @dataclass(frozen=True)
 class RestCall:
     """One HTTP call the host answered, from the host's request journal."""
@@ -27,9 +28,15 @@ class RestCall:
     time: float
 
     @classmethod
-    def from_entry(cls, entry: Mapping) -> "RestCall":
-        return cls(method=entry["method"], path=entry["path"], query=entry.get("query", ""),
-                   status=entry["status"], session=entry.get("session"), time=entry["time"])
+    def from_entry(cls, entry: Mapping) -> RestCall:
+        return cls(
+            method=entry["method"],
+            path=entry["path"],
+            query=entry.get("query", ""),
+            status=entry["status"],
+            session=entry.get("session"),
+            time=entry["time"],
+        )
 
     @property
     def target(self) -> str:
@@ -38,9 +45,11 @@ class RestCall:
 
     def matches(self, method: str | None = None, path: str | None = None, status: int | None = None) -> bool:
         """True when each given part matches; ``path`` may use ``*`` wildcards (fnmatch)."""
-        return ((method is None or self.method == method.upper())
-                and (path is None or fnmatch.fnmatchcase(self.path, path))
-                and (status is None or self.status == status))
+        return (
+            (method is None or self.method == method.upper())
+            and (path is None or fnmatch.fnmatchcase(self.path, path))
+            and (status is None or self.status == status)
+        )
 
     def __str__(self) -> str:
         return f"{self.method} {self.target} -> {self.status}"
@@ -52,8 +61,9 @@ def _dump(value: Any) -> str:
 
 def diff(expected: Any, actual: Any) -> str:
     """A unified diff of two JSON-like values (``-`` expected, ``+`` actual)."""
-    lines = difflib.unified_diff(_dump(expected).splitlines(), _dump(actual).splitlines(),
-                                 fromfile="expected", tofile="actual", lineterm="")
+    lines = difflib.unified_diff(
+        _dump(expected).splitlines(), _dump(actual).splitlines(), fromfile="expected", tofile="actual", lineterm=""
+    )
     return "\n".join(lines)
 
 
@@ -67,9 +77,17 @@ class RunResult:
     Everything is a snapshot taken when the run ended.
     """
 
-    def __init__(self, session: Session, *, plugin_name: str, labels: dict[str, Any], asset_ids: Iterable[str],
-                 calls: list[RestCall], exported: tuple[str, bytes] | None = None,
-                 created_assets: list[dict] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        *,
+        plugin_name: str,
+        labels: dict[str, Any],
+        asset_ids: Iterable[str],
+        calls: list[RestCall],
+        exported: tuple[str, bytes] | None = None,
+        created_assets: list[dict] | None = None,
+    ) -> None:
         self.session = session
         self.plugin_name = plugin_name
         self.labels: dict[str, Any] = labels
@@ -213,14 +231,14 @@ class RunResult:
         text = headline + ("\n" + detail if detail else "") + "\n" + self.describe()
         raise AssertionError(text)
 
-    def assert_succeeded(self) -> "RunResult":
+    def assert_succeeded(self) -> RunResult:
         """The run ended with a response and no error."""
         __tracebackhide__ = True
         if not self.succeeded:
             self._fail(f"expected the run to succeed, but it {_said(self.status)}")
         return self
 
-    def assert_failed(self, reason: str | None = None) -> "RunResult":
+    def assert_failed(self, reason: str | None = None) -> RunResult:
         """The run failed (the plugin answered with an error or disconnected); ``reason`` is a substring."""
         __tracebackhide__ = True
         if self.status != models.FAILED:
@@ -229,13 +247,13 @@ class RunResult:
             self._fail(f"the run failed, but its reason does not contain {reason!r}")
         return self
 
-    def assert_timed_out(self) -> "RunResult":
+    def assert_timed_out(self) -> RunResult:
         __tracebackhide__ = True
         if self.status != models.TIMED_OUT:
             self._fail(f"expected the run to time out, but it {_said(self.status)}")
         return self
 
-    def assert_message(self, expected: Any) -> "RunResult":
+    def assert_message(self, expected: Any) -> RunResult:
         """The callback's return value equals ``expected``."""
         __tracebackhide__ = True
         if self.message != expected:
@@ -251,13 +269,13 @@ class RunResult:
         at = f" at level {level.upper()}" if level else ""
         self._fail(f"no log entry{at} contains {text!r}")
 
-    def calls_to(self, method: str | None = None, path: str | None = None,
-                 status: int | None = None) -> list[RestCall]:
+    def calls_to(self, method: str | None = None, path: str | None = None, status: int | None = None) -> list[RestCall]:
         """The run's REST calls matching ``method``, ``path`` (``*`` wildcards) and ``status``."""
         return [call for call in self.calls if call.matches(method, path, status)]
 
-    def assert_called(self, method: str | None = None, path: str | None = None, *, status: int | None = None,
-                      times: int | None = None) -> list[RestCall]:
+    def assert_called(
+        self, method: str | None = None, path: str | None = None, *, status: int | None = None, times: int | None = None
+    ) -> list[RestCall]:
         """The plugin made such a call (exactly ``times`` times when given); returns the matches."""
         __tracebackhide__ = True
         found = self.calls_to(method, path, status)
@@ -270,8 +288,9 @@ class RunResult:
             self._fail(f"expected {times} call(s) to {wanted}, the plugin made {len(found)}")
         return found
 
-    def assert_not_called(self, method: str | None = None, path: str | None = None, *,
-                          status: int | None = None) -> None:
+    def assert_not_called(
+        self, method: str | None = None, path: str | None = None, *, status: int | None = None
+    ) -> None:
         __tracebackhide__ = True
         found = self.calls_to(method, path, status)
         if found:
@@ -288,17 +307,19 @@ class RunResult:
             raise AssertionError(f"the run's project has no asset with external id {external_id!r}{hint}")
         labeled = sorted(self.labels)
         shown = ", ".join(map(repr, labeled[:10])) + (" ..." if len(labeled) > 10 else "")
-        raise AssertionError(f"run {self.id} imported no labels for asset {external_id!r}; it labeled "
-                             f"{len(labeled)} asset(s){': ' + shown if labeled else ''}")
+        raise AssertionError(
+            f"run {self.id} imported no labels for asset {external_id!r}; it labeled "
+            f"{len(labeled)} asset(s){': ' + shown if labeled else ''}"
+        )
 
-    def assert_labels(self, expected: Mapping[str, Any]) -> "RunResult":
+    def assert_labels(self, expected: Mapping[str, Any]) -> RunResult:
         """The run imported exactly these label items, by external id."""
         __tracebackhide__ = True
         if dict(expected) != self.labels:
             self._fail("the imported labels are not the expected ones:", diff(dict(expected), self.labels))
         return self
 
-    def assert_labeled(self, external_ids: Iterable[str] | None = None, *, count: int | None = None) -> "RunResult":
+    def assert_labeled(self, external_ids: Iterable[str] | None = None, *, count: int | None = None) -> RunResult:
         """The run labeled exactly these assets (and/or this many)."""
         __tracebackhide__ = True
         got = sorted(self.labels)
@@ -309,10 +330,13 @@ class RunResult:
         return self
 
     def __repr__(self) -> str:
-        return (f"<RunResult {self.id} {self.status} message={self.message!r} logs={len(self.logs)} "
-                f"calls={len(self.calls)} labeled={len(self.labels)}>")
+        return (
+            f"<RunResult {self.id} {self.status} message={self.message!r} logs={len(self.logs)} "
+            f"calls={len(self.calls)} labeled={len(self.labels)}>"
+        )
 
 
 def _said(status: str) -> str:
-    return {models.SUCCEEDED: "succeeded", models.FAILED: "failed",
-            models.TIMED_OUT: "timed out"}.get(status, f"is {status}")
+    return {models.SUCCEEDED: "succeeded", models.FAILED: "failed", models.TIMED_OUT: "timed out"}.get(
+        status, f"is {status}"
+    )

@@ -21,8 +21,11 @@ from collections.abc import Mapping
 from typing import Any
 
 ENDPOINT_VARIABLE = "AWS_ENDPOINT_URL"
-DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "mockango", "AWS_SECRET_ACCESS_KEY": "mockango",
-                     "AWS_DEFAULT_REGION": "us-east-1"}
+DUMMY_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "mockango",
+    "AWS_SECRET_ACCESS_KEY": "mockango",
+    "AWS_DEFAULT_REGION": "us-east-1",
+}
 
 
 def _free_port() -> int:
@@ -42,19 +45,22 @@ class LocalS3:
         try:
             from moto.server import ThreadedMotoServer
         except ImportError as exc:  # pragma: no cover - depends on the environment
-            raise ImportError("LocalS3 needs moto's server: pip install 'moto[server]' "
-                              "(or mockango's bench extra)") from exc
+            raise ImportError(
+                "LocalS3 needs moto's server: pip install 'moto[server]' (or mockango's bench extra)"
+            ) from exc
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=self.port, verbose=False)
         self._set_env = set_env
         self._saved: dict[str, str | None] = {}
 
-    def start(self) -> "LocalS3":
+    def start(self) -> LocalS3:
         self._server.start()
         if self._set_env:
-            values = {ENDPOINT_VARIABLE: self.url,
-                      **{k: v for k, v in DUMMY_CREDENTIALS.items() if k not in os.environ}}
+            values = {
+                ENDPOINT_VARIABLE: self.url,
+                **{k: v for k, v in DUMMY_CREDENTIALS.items() if k not in os.environ},
+            }
             self._saved = {key: os.environ.get(key) for key in values}
             os.environ.update(values)
         return self
@@ -68,7 +74,7 @@ class LocalS3:
         self._saved = {}
         self._server.stop()
 
-    def __enter__(self) -> "LocalS3":
+    def __enter__(self) -> LocalS3:
         return self.start()
 
     def __exit__(self, *exc_info: Any) -> None:
@@ -78,8 +84,13 @@ class LocalS3:
         """A boto3 S3 client for this server."""
         import boto3
 
-        return boto3.client("s3", endpoint_url=self.url, region_name=region,
-                            aws_access_key_id="mockango", aws_secret_access_key="mockango")
+        return boto3.client(
+            "s3",
+            endpoint_url=self.url,
+            region_name=region,
+            aws_access_key_id="mockango",
+            aws_secret_access_key="mockango",
+        )
 
     def put(self, bucket: str, files: Mapping[str, bytes], *, region: str = "us-east-1") -> None:
         """Create ``bucket`` (if needed) and store ``files`` (key -> bytes) in it."""

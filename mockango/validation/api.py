@@ -19,9 +19,16 @@ from .structure import item_structure_issues, label_structure_issues
 __all__ = ["validate_labels"]
 
 
-def validate_labels(labels: Any, category_schema: dict[str, Any] | None, assets: list[dict[str, Any]],
-                    *, project_name: str | None = None, root: str = "jsonContent",
-                    fast_path: bool = True, project_asset_count: int | None = None) -> Report:
+def validate_labels(
+    labels: Any,
+    category_schema: dict[str, Any] | None,
+    assets: list[dict[str, Any]],
+    *,
+    project_name: str | None = None,
+    root: str = "jsonContent",
+    fast_path: bool = True,
+    project_asset_count: int | None = None,
+) -> Report:
     """Check an import's ``jsonContent`` against a project's ontology and assets.
 
     Returns a :class:`Report` with every error and warning (paths start at ``root``),
@@ -65,6 +72,11 @@ def validate_labels(labels: Any, category_schema: dict[str, Any] | None, assets:
     report.errors = errors
     report.warnings = checker.warnings
     report.matches = matches
-    report.counts = {"items": n_items, "objects": n_obj, "classifications": n_cls, "relations": n_rel,
-                     "assets": len(stored)}
+    report.counts = {
+        "items": n_items,
+        "objects": n_obj,
+        "classifications": n_cls,
+        "relations": n_rel,
+        "assets": len(stored),
+    }
     return report

@@ -136,8 +136,7 @@ def _segmentation(v: object) -> bool:
 
 
 def _vector3(v: object) -> bool:
-    return (isinstance(v, dict) and "x" in v and "y" in v and "z" in v
-            and _num(v["x"]) and _num(v["y"]) and _num(v["z"]))
+    return isinstance(v, dict) and "x" in v and "y" in v and "z" in v and _num(v["x"]) and _num(v["y"]) and _num(v["z"])
 
 
 def _pct(v: object) -> bool:
@@ -172,8 +171,6 @@ def _classification(c: object) -> bool:
         if check is not None and not check(value):
             return False
     return True
-
-
 
 
 def _to(v: object) -> bool:
@@ -228,27 +225,46 @@ def _list_of(check):
             if not check(x):
                 return False
         return True
+
     return checker
 
 
 _classifications = _list_of(_classification)
 
 _CLASSIFICATION_KEYS = {
-    "schemaId": _str, "title": _str, "answer": _answer, "page": _frame,
+    "schemaId": _str,
+    "title": _str,
+    "answer": _answer,
+    "page": _frame,
     "classifications": _classifications,
 }
 _RELATION_KEYS = {"schemaId": _str, "title": _str, "from": _str, "to": _to, "group": _group}
 _OBJECT_KEYS = {
-    "schemaId": _str, "title": _str, "objectId": _str, "lock": _bool, "page": _frame,
-    "interpolationStopped": _bool, "classifications": _classifications,
-    "bounding-box": _bounding_box, "rotated-bounding-box": _rotated_bounding_box,
-    "polygon": _polygon, "polyline": _polyline, "point": _point, "ner": _ner, "pdf": _pdf,
-    "segmentation": _segmentation, "pct": _pct,
+    "schemaId": _str,
+    "title": _str,
+    "objectId": _str,
+    "lock": _bool,
+    "page": _frame,
+    "interpolationStopped": _bool,
+    "classifications": _classifications,
+    "bounding-box": _bounding_box,
+    "rotated-bounding-box": _rotated_bounding_box,
+    "polygon": _polygon,
+    "polyline": _polyline,
+    "point": _point,
+    "ner": _ner,
+    "pdf": _pdf,
+    "segmentation": _segmentation,
+    "pct": _pct,
 }
 _ITEM_KEYS = {
-    "externalId": _str, "data": _str, "objects": _list_of(_object),
-    "classifications": _classifications, "relations": _list_of(_relation),
-    "brushDataUrl": _url, "medicalBrushDataUrl": _url,
+    "externalId": _str,
+    "data": _str,
+    "objects": _list_of(_object),
+    "classifications": _classifications,
+    "relations": _list_of(_relation),
+    "brushDataUrl": _url,
+    "medicalBrushDataUrl": _url,
 }
 
 

@@ -42,17 +42,41 @@ def _box(geo: dict, width: float, height: float, asset: dict | None, name: str) 
     out: list[Finding] = []
     x, y, w, h = geo["x"], geo["y"], geo["width"], geo["height"]
     if x < -_EPS:
-        out.append((("x",), "out_of_bounds", f"x = {_g(x)} is left of {_image(width, height, asset)}: "
-                                             f"a {name} x must be >= 0", False))
+        out.append(
+            (
+                ("x",),
+                "out_of_bounds",
+                f"x = {_g(x)} is left of {_image(width, height, asset)}: a {name} x must be >= 0",
+                False,
+            )
+        )
     if y < -_EPS:
-        out.append((("y",), "out_of_bounds", f"y = {_g(y)} is above {_image(width, height, asset)}: "
-                                             f"a {name} y must be >= 0", False))
+        out.append(
+            (
+                ("y",),
+                "out_of_bounds",
+                f"y = {_g(y)} is above {_image(width, height, asset)}: a {name} y must be >= 0",
+                False,
+            )
+        )
     if x + w > width + _EPS:
-        out.append((("width",), "out_of_bounds", f"x + width = {_g(x + w)} is beyond the right edge of "
-                                                 f"{_image(width, height, asset)}", False))
+        out.append(
+            (
+                ("width",),
+                "out_of_bounds",
+                f"x + width = {_g(x + w)} is beyond the right edge of {_image(width, height, asset)}",
+                False,
+            )
+        )
     if y + h > height + _EPS:
-        out.append((("height",), "out_of_bounds", f"y + height = {_g(y + h)} is beyond the bottom edge of "
-                                                  f"{_image(width, height, asset)}", False))
+        out.append(
+            (
+                ("height",),
+                "out_of_bounds",
+                f"y + height = {_g(y + h)} is beyond the bottom edge of {_image(width, height, asset)}",
+                False,
+            )
+        )
     if w == 0 or h == 0:
         out.append(((), "degenerate_geometry", f"a {_g(w)} × {_g(h)} {name} has no area", True))
     return out
@@ -72,8 +96,15 @@ def _rotated_bounding_box(geo: dict, width: float, height: float, asset: dict | 
     for dx, dy in ((-w / 2, -h / 2), (w / 2, -h / 2), (w / 2, h / 2), (-w / 2, h / 2)):
         px, py = cx + dx * c - dy * s, cy + dx * s + dy * c
         if not _inside(px, py, width, height):
-            out.append(((), "out_of_bounds", f"corner ({px:.6g}, {py:.6g}) of the box rotated by {_g(rot)}° "
-                                             f"lies outside {_image(width, height, asset)}", False))
+            out.append(
+                (
+                    (),
+                    "out_of_bounds",
+                    f"corner ({px:.6g}, {py:.6g}) of the box rotated by {_g(rot)}° "
+                    f"lies outside {_image(width, height, asset)}",
+                    False,
+                )
+            )
             break
     if w == 0 or h == 0:
         out.append(((), "degenerate_geometry", f"a {_g(w)} × {_g(h)} rotated-bounding-box has no area", True))
@@ -83,8 +114,9 @@ def _rotated_bounding_box(geo: dict, width: float, height: float, asset: dict | 
 def _point(geo: list, width: float, height: float, asset: dict | None) -> list[Finding]:
     if _inside(geo[0], geo[1], width, height):
         return []
-    return [((), "out_of_bounds", f"point ({_g(geo[0])}, {_g(geo[1])}) lies outside {_image(width, height, asset)}",
-             False)]
+    return [
+        ((), "out_of_bounds", f"point ({_g(geo[0])}, {_g(geo[1])}) lies outside {_image(width, height, asset)}", False)
+    ]
 
 
 def _ring(points: list, width: float, height: float, asset: dict | None, name: str, prefix: tuple) -> list[Finding]:
@@ -92,9 +124,15 @@ def _ring(points: list, width: float, height: float, asset: dict | None, name: s
     if not bad:
         return []
     first = points[bad[0]]
-    return [(prefix + (bad[0],), "out_of_bounds",
-             f"{len(bad)} of {len(points)} {name} points lie outside {_image(width, height, asset)}; "
-             f"the first is ({_g(first[0])}, {_g(first[1])})", False)]
+    return [
+        (
+            prefix + (bad[0],),
+            "out_of_bounds",
+            f"{len(bad)} of {len(points)} {name} points lie outside {_image(width, height, asset)}; "
+            f"the first is ({_g(first[0])}, {_g(first[1])})",
+            False,
+        )
+    ]
 
 
 def _polygon(geo: list, width: float, height: float, asset: dict | None) -> list[Finding]:
@@ -116,19 +154,31 @@ def _segmentation(geo: dict, width: float, height: float, asset: dict | None) ->
 
 def _ner(geo: dict, width: float, height: float, asset: dict | None) -> list[Finding]:
     if geo["start"] > geo["end"]:
-        return [((), "inverted_range", f"start {_g(geo['start'])} is after end {_g(geo['end'])}: "
-                                       "a ner span needs 0 <= start <= end", False)]
+        return [
+            (
+                (),
+                "inverted_range",
+                f"start {_g(geo['start'])} is after end {_g(geo['end'])}: a ner span needs 0 <= start <= end",
+                False,
+            )
+        ]
     return []
 
 
 _CHECKS: dict[str, Callable[..., list[Finding]]] = {
-    "bounding-box": _bounding_box, "rotated-bounding-box": _rotated_bounding_box, "point": _point,
-    "polygon": _polygon, "polyline": _polyline, "segmentation": _segmentation, "ner": _ner,
+    "bounding-box": _bounding_box,
+    "rotated-bounding-box": _rotated_bounding_box,
+    "point": _point,
+    "polygon": _polygon,
+    "polyline": _polyline,
+    "segmentation": _segmentation,
+    "ner": _ner,
 }
 
 
-def geometry_findings(key: str, geo: object, width: float | None, height: float | None,
-                      asset: dict | None) -> list[Finding]:
+def geometry_findings(
+    key: str, geo: object, width: float | None, height: float | None, asset: dict | None
+) -> list[Finding]:
     """Findings for a structurally valid geometry ``geo`` under ``key``."""
     check = _CHECKS.get(key)
     if check is None:

@@ -52,9 +52,12 @@ class _Walker:
             return
         first = self.seen.setdefault(sid, parts)
         if first != parts:
-            self._issue(parts + ("schemaId",), "duplicate_schema_id",
-                        f"schemaId {show(sid)} of this {what} is already used at {format_path(self.root, first)}: "
-                        "schemaIds must be unique across the whole ontology")
+            self._issue(
+                parts + ("schemaId",),
+                "duplicate_schema_id",
+                f"schemaId {show(sid)} of this {what} is already used at {format_path(self.root, first)}: "
+                "schemaIds must be unique across the whole ontology",
+            )
 
     def entries(self, parts: tuple, nodes: list, kind: str, parent: dict | None) -> None:
         for n, node in enumerate(nodes):
@@ -73,25 +76,41 @@ class _Walker:
                 value = option.get("value")
                 if isinstance(value, str):
                     if value in values:
-                        self._issue(here + ("options", k, "value"), "duplicate_option",
-                                    f"option value {show(value)} appears twice in {kind} {show(title)}: "
-                                    "answers could not tell them apart")
+                        self._issue(
+                            here + ("options", k, "value"),
+                            "duplicate_option",
+                            f"option value {show(value)} appears twice in {kind} {show(title)}: "
+                            "answers could not tell them apart",
+                        )
                     values.setdefault(value, k)
             if kind == "classification" and (type_ in CHOICE_TYPES or type_ in MULTI_TYPES) and not options:
-                self._issue(here, "no_options", f"{type_} classification {show(title)} has no options: "
-                                                "no answer can be valid", warning=True)
+                self._issue(
+                    here,
+                    "no_options",
+                    f"{type_} classification {show(title)} has no options: no answer can be valid",
+                    warning=True,
+                )
             if type_ == "tree-dropdown" and not node.get("treeOptions"):
-                self._issue(here, "no_options", f"tree-dropdown {show(title)} has no treeOptions: "
-                                                "no answer can be valid", warning=True)
+                self._issue(
+                    here,
+                    "no_options",
+                    f"tree-dropdown {show(title)} has no treeOptions: no answer can be valid",
+                    warning=True,
+                )
             parent_option = node.get("parentOptionId")
             if isinstance(parent_option, str):
                 parent_ids = _option_ids(parent) if parent is not None else set()
                 if parent_option not in parent_ids:
-                    where = "it is not nested" if parent is None else \
-                        f"the options of {show(parent.get('title'))} are {sorted(parent_ids) or 'none'}"
-                    self._issue(here + ("parentOptionId",), "unknown_option",
-                                f"parentOptionId {show(parent_option)} is not an option of the parent "
-                                f"({where})")
+                    where = (
+                        "it is not nested"
+                        if parent is None
+                        else f"the options of {show(parent.get('title'))} are {sorted(parent_ids) or 'none'}"
+                    )
+                    self._issue(
+                        here + ("parentOptionId",),
+                        "unknown_option",
+                        f"parentOptionId {show(parent_option)} is not an option of the parent ({where})",
+                    )
             nested = node.get("classifications")
             if isinstance(nested, list):
                 self.entries(here + ("classifications",), nested, "classification", node)
@@ -104,9 +123,13 @@ class _Walker:
             if not isinstance(title, str):
                 continue
             if title in first:
-                self._issue(parts + (n, "title"), "duplicate_title",
-                            f"title {show(title)} is also the title of {format_path(self.root, parts + (first[title],))}: "
-                            f"labels that name a {kind} by title would be ambiguous", warning=True)
+                self._issue(
+                    parts + (n, "title"),
+                    "duplicate_title",
+                    f"title {show(title)} is also the title of {format_path(self.root, parts + (first[title],))}: "
+                    f"labels that name a {kind} by title would be ambiguous",
+                    warning=True,
+                )
             first.setdefault(title, n)
 
 

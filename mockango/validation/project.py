@@ -16,9 +16,16 @@ __all__ = ["Entry", "OntologyIndex", "AssetIndex", "GEOMETRY_OF_TOOL", "short"]
 
 # Which geometry key an object of each tool type carries (brush: none, the mask is a URL).
 GEOMETRY_OF_TOOL: dict[str, str | None] = {
-    "bounding-box": "bounding-box", "rotated-bounding-box": "rotated-bounding-box",
-    "polygon": "polygon", "polyline": "polyline", "point": "point", "segmentation": "segmentation",
-    "ner": "ner", "pdf": "pdf", "pct": "pct", "brush": None,
+    "bounding-box": "bounding-box",
+    "rotated-bounding-box": "rotated-bounding-box",
+    "polygon": "polygon",
+    "polyline": "polyline",
+    "point": "point",
+    "segmentation": "segmentation",
+    "ner": "ner",
+    "pdf": "pdf",
+    "pct": "pct",
+    "brush": None,
 }
 CHOICE_TYPES = frozenset({"radio", "single-dropdown"})
 MULTI_TYPES = frozenset({"checkbox", "multi-dropdown"})
@@ -35,16 +42,16 @@ class Entry:
     """One tool, classification or relation of the ontology."""
 
     schema_id: str
-    kind: str            # "tool", "classification" or "relation"
-    type: str            # the entry's "tool" field: "bounding-box", "radio", "group", ...
+    kind: str  # "tool", "classification" or "relation"
+    type: str  # the entry's "tool" field: "bounding-box", "radio", "group", ...
     title: str
     parent: Entry | None = None
     required: bool = False
     parent_option: str | None = None
     geometry: str | None = None
     nested: dict[str, Entry] = field(default_factory=dict)
-    options: dict[str, str] = field(default_factory=dict)        # value -> option schemaId
-    option_ids: dict[str, str] = field(default_factory=dict)     # option schemaId -> value
+    options: dict[str, str] = field(default_factory=dict)  # value -> option schemaId
+    option_ids: dict[str, str] = field(default_factory=dict)  # option schemaId -> value
     tree: dict[str, frozenset[str]] = field(default_factory=dict)  # any node id -> all ids of that node
     tree_paths: dict[str, frozenset[str]] = field(default_factory=dict)  # "A / B" title path -> that node's ids
 
@@ -72,7 +79,7 @@ class OntologyIndex:
             category_schema = {}
         if not isinstance(category_schema, dict):
             raise TypeError(f"category_schema must be a dict, not {type(category_schema).__name__}")
-        self.every: dict[str, Entry] = {}   # first entry for each schemaId, any kind and depth
+        self.every: dict[str, Entry] = {}  # first entry for each schemaId, any kind and depth
         self.option_owner: dict[str, Entry] = {}
         self.tools = self._top(category_schema.get("tools"), "tool")
         self.classifications = self._top(category_schema.get("classifications"), "classification")
@@ -99,8 +106,12 @@ class OntologyIndex:
             sid = node["schemaId"]
             type_ = _string(node.get("tool")) or ""
             entry = Entry(
-                schema_id=sid, kind=kind, type=type_, title=_string(node.get("title")) or sid,
-                parent=parent, required=node.get("required") is True,
+                schema_id=sid,
+                kind=kind,
+                type=type_,
+                title=_string(node.get("title")) or sid,
+                parent=parent,
+                required=node.get("required") is True,
                 parent_option=_string(node.get("parentOptionId")),
                 geometry=GEOMETRY_OF_TOOL.get(type_) if kind == "tool" else None,
             )

@@ -68,9 +68,11 @@ class Report:
             return f"{head}; nothing would be stored"
         if self.subject.startswith("label import"):
             c = self.counts
-            return (f"{head}; would store {_plural(c.get('items', 0), 'item')}: "
-                    f"{_plural(c.get('objects', 0), 'object')}, {_plural(c.get('classifications', 0), 'classification')}"
-                    f" and {_plural(c.get('relations', 0), 'relation')} on {_plural(c.get('assets', 0), 'asset')}")
+            return (
+                f"{head}; would store {_plural(c.get('items', 0), 'item')}: "
+                f"{_plural(c.get('objects', 0), 'object')}, {_plural(c.get('classifications', 0), 'classification')}"
+                f" and {_plural(c.get('relations', 0), 'relation')} on {_plural(c.get('assets', 0), 'asset')}"
+            )
         parts = ", ".join(f"{_plural(n, _singular(key))}" for key, n in self.counts.items())
         return f"{head}; {parts}"
 
@@ -106,8 +108,14 @@ def _plural(n: int, word: str) -> str:
     return f"{n:,} {word}" if n == 1 else f"{n:,} {word}s"
 
 
-_SINGULAR = {"items": "item", "objects": "object", "classifications": "classification",
-             "relations": "relation", "assets": "asset", "tools": "tool"}
+_SINGULAR = {
+    "items": "item",
+    "objects": "object",
+    "classifications": "classification",
+    "relations": "relation",
+    "assets": "asset",
+    "tools": "tool",
+}
 
 
 def _singular(key: str) -> str:

@@ -17,13 +17,12 @@ from .numbers import is_integer, is_number
 __all__ = ["load_schema", "labels_validator", "item_validator", "ontology_validator"]
 
 _TYPE_CHECKER = Draft202012Validator.TYPE_CHECKER.redefine_many(
-    {"number": lambda _checker, value: is_number(value),
-     "integer": lambda _checker, value: is_integer(value)}
+    {"number": lambda _checker, value: is_number(value), "integer": lambda _checker, value: is_integer(value)}
 )
 FiniteValidator = validators.extend(Draft202012Validator, type_checker=_TYPE_CHECKER)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _schema_text(name: str) -> str:
     return importlib.resources.files("mockango.schemas").joinpath(name).read_text(encoding="utf-8")
 
@@ -33,18 +32,18 @@ def load_schema(name: str) -> dict[str, Any]:
     return json.loads(_schema_text(name))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def labels_validator() -> Draft202012Validator:
     return FiniteValidator(load_schema("labels.schema.json"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def item_validator() -> Draft202012Validator:
     """Validates one item, so that only the items the fast check refused pay for jsonschema."""
     schema = load_schema("labels.schema.json")
     return FiniteValidator({"$schema": schema["$schema"], "$defs": schema["$defs"], "$ref": "#/$defs/item"})
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def ontology_validator() -> Draft202012Validator:
     return FiniteValidator(load_schema("ontology.schema.json"))

@@ -14,8 +14,7 @@ from ..suggestions import close_matches
 from . import fast
 from .geometry import geometry_findings
 from .paths import format_path, show
-from .project import (CHOICE_TYPES, MULTI_TYPES, AssetIndex, Entry, OntologyIndex, asset_name,
-                      asset_size, by_title)
+from .project import CHOICE_TYPES, MULTI_TYPES, AssetIndex, Entry, OntologyIndex, asset_name, asset_size, by_title
 from .report import Issue
 from .structure import GEOMETRY_KEYS
 from .tree_paths import closest_path, normalize_path
@@ -23,16 +22,25 @@ from .tree_paths import closest_path, normalize_path
 __all__ = ["LabelChecker"]
 
 _LIST_LIMIT = 8
-_HINT_LIMIT = 20          # suggestions ("did you mean") for the first N unknown assets only
+_HINT_LIMIT = 20  # suggestions ("did you mean") for the first N unknown assets only
 _GEOMETRY_OK = {
-    "bounding-box": fast._bounding_box, "rotated-bounding-box": fast._rotated_bounding_box,
-    "polygon": fast._polygon, "polyline": fast._polyline, "point": fast._point, "ner": fast._ner,
-    "pdf": fast._pdf, "segmentation": fast._segmentation, "pct": fast._pct,
+    "bounding-box": fast._bounding_box,
+    "rotated-bounding-box": fast._rotated_bounding_box,
+    "polygon": fast._polygon,
+    "polyline": fast._polyline,
+    "point": fast._point,
+    "ner": fast._ner,
+    "pdf": fast._pdf,
+    "segmentation": fast._segmentation,
+    "pct": fast._pct,
 }
-_ITEM_KEYS = frozenset({"externalId", "data", "objects", "classifications", "relations", "brushDataUrl",
-                        "medicalBrushDataUrl"})
-_OBJECT_KEYS = frozenset({"schemaId", "title", "objectId", "lock", "page", "interpolationStopped",
-                          "classifications"}) | GEOMETRY_KEYS
+_ITEM_KEYS = frozenset(
+    {"externalId", "data", "objects", "classifications", "relations", "brushDataUrl", "medicalBrushDataUrl"}
+)
+_OBJECT_KEYS = (
+    frozenset({"schemaId", "title", "objectId", "lock", "page", "interpolationStopped", "classifications"})
+    | GEOMETRY_KEYS
+)
 
 
 def _norm(key: str) -> str:
@@ -61,15 +69,14 @@ def _values(values: list[str]) -> str:
 class LabelChecker:
     """Holds the project's indexes and collects issues while walking items."""
 
-    def __init__(self, ontology: OntologyIndex, assets: AssetIndex, project_name: str | None,
-                 root: str) -> None:
+    def __init__(self, ontology: OntologyIndex, assets: AssetIndex, project_name: str | None, root: str) -> None:
         self.ont = ontology
         self.assets = assets
         self.project = f"project '{project_name}'" if project_name else "the project"
         self.root = root
         self.errors: list[Issue] = []
         self.warnings: list[Issue] = []
-        self._claimed: dict[int, int] = {}        # id(asset) -> first item index labelling it
+        self._claimed: dict[int, int] = {}  # id(asset) -> first item index labelling it
         self._hints = 0
         self.missing_required: dict[str, list[int]] = {}
 
@@ -111,8 +118,14 @@ class LabelChecker:
         classifications = item.get("classifications")
         if isinstance(classifications, list):
             n_cls = len(classifications)
-            self._check_classifications((i, "classifications"), classifications, self.ont.classifications,
-                                        self.ont.classifications_by_title, None, well_formed)
+            self._check_classifications(
+                (i, "classifications"),
+                classifications,
+                self.ont.classifications,
+                self.ont.classifications_by_title,
+                None,
+                well_formed,
+            )
             if self.ont.required_classifications:
                 self._note_required(i, classifications, self.ont.required_classifications)
         elif self.ont.required_classifications:
@@ -128,11 +141,17 @@ class LabelChecker:
             if key in item:
                 brush = True
                 if not self.ont.has_brush:
-                    self.warn((i, key), "brush_without_tool",
-                              f"{self.project} has no brush tool: a {key} mask would not be shown")
+                    self.warn(
+                        (i, key),
+                        "brush_without_tool",
+                        f"{self.project} has no brush tool: a {key} mask would not be shown",
+                    )
         if not (n_obj or n_cls or n_rel or brush):
-            self.warn((i,), "empty_item", "the item has no objects, classifications, relations or brush mask: "
-                                         "it imports nothing")
+            self.warn(
+                (i,),
+                "empty_item",
+                "the item has no objects, classifications, relations or brush mask: it imports nothing",
+            )
         return matched, n_obj, n_cls, n_rel
 
     def _match_assets(self, i: int, item: dict) -> list[dict]:
@@ -152,17 +171,22 @@ class LabelChecker:
                 return self._claim(i, by_data)
             both = [a for a in by_data if a.get("externalId") == ext]
             if not both:
-                self.error((i, "externalId"), "asset_mismatch",
-                           f"data {show(data)} is the asset with externalId {show(by_data[0].get('externalId'))}, "
-                           f"not {show(ext)}: when an item has both, they must name the same asset")
+                self.error(
+                    (i, "externalId"),
+                    "asset_mismatch",
+                    f"data {show(data)} is the asset with externalId {show(by_data[0].get('externalId'))}, "
+                    f"not {show(ext)}: when an item has both, they must name the same asset",
+                )
                 return []
             return self._claim(i, both)
         if ext is not None:
             by_ext = idx.by_external_id.get(ext)
             if by_ext is None:
-                self.error((i, "externalId"), "unknown_asset",
-                           f"no asset of {self.project} has externalId {show(ext)}"
-                           + self._suggest(ext, idx.by_external_id))
+                self.error(
+                    (i, "externalId"),
+                    "unknown_asset",
+                    f"no asset of {self.project} has externalId {show(ext)}" + self._suggest(ext, idx.by_external_id),
+                )
                 return []
             return self._claim(i, by_ext)
         return []
@@ -183,9 +207,12 @@ class LabelChecker:
         for asset in assets:
             first = claimed.setdefault(id(asset), i)
             if first != i:
-                self.warn((i,), "duplicate_asset",
-                          f"asset {asset_name(asset)} is also labelled by {format_path(self.root, (first,))}: "
-                          "the later item replaces the earlier pre-label")
+                self.warn(
+                    (i,),
+                    "duplicate_asset",
+                    f"asset {asset_name(asset)} is also labelled by {format_path(self.root, (first,))}: "
+                    "the later item replaces the earlier pre-label",
+                )
                 break
         return assets
 
@@ -198,8 +225,9 @@ class LabelChecker:
             self.warn(parts + (key,), "misspelled_key", f"unknown key '{key}' is ignored: did you mean '{target}'?")
 
     # -- objects ---------------------------------------------------------------------------
-    def _resolve(self, parts: tuple, node: dict, candidates: dict[str, Entry],
-                 titles: dict[str, list[Entry]], want: str) -> Entry | None:
+    def _resolve(
+        self, parts: tuple, node: dict, candidates: dict[str, Entry], titles: dict[str, list[Entry]], want: str
+    ) -> Entry | None:
         """Find the entry ``node`` names by schemaId (or title) among ``candidates``; report why not."""
         sid = node.get("schemaId")
         title = node.get("title")
@@ -207,44 +235,70 @@ class LabelChecker:
             entry = candidates.get(sid)
             if entry is not None:
                 if isinstance(title, str) and title != entry.title:
-                    self.warn(parts + ("title",), "title_mismatch",
-                              f"title {show(title)} differs from the title '{entry.title}' of schemaId "
-                              f"{show(sid)}: the schemaId wins")
+                    self.warn(
+                        parts + ("title",),
+                        "title_mismatch",
+                        f"title {show(title)} differs from the title '{entry.title}' of schemaId "
+                        f"{show(sid)}: the schemaId wins",
+                    )
                 return entry
             elsewhere = self.ont.every.get(sid)
             plural = _plural(want)
             if elsewhere is not None:
-                self.error(parts + ("schemaId",), "wrong_kind",
-                           f"schemaId {show(sid)} is {elsewhere.describe()}, not {_a(want)} "
-                           f"({plural}: {_listing(candidates.values())})")
+                self.error(
+                    parts + ("schemaId",),
+                    "wrong_kind",
+                    f"schemaId {show(sid)} is {elsewhere.describe()}, not {_a(want)} "
+                    f"({plural}: {_listing(candidates.values())})",
+                )
             elif sid in self.ont.option_owner:
                 owner = self.ont.option_owner[sid]
-                self.error(parts + ("schemaId",), "wrong_kind",
-                           f"schemaId {show(sid)} is an option ('{owner.option_ids[sid]}') of {owner.describe()}, "
-                           f"not {_a(want)} ({plural}: {_listing(candidates.values())})")
+                self.error(
+                    parts + ("schemaId",),
+                    "wrong_kind",
+                    f"schemaId {show(sid)} is an option ('{owner.option_ids[sid]}') of {owner.describe()}, "
+                    f"not {_a(want)} ({plural}: {_listing(candidates.values())})",
+                )
             else:
                 owner = "" if _NESTED in want else f" of {self.project}"
-                self.error(parts + ("schemaId",), "unknown_schema_id",
-                           f"schemaId {show(sid)} is not {_a(want)}{owner} ({plural}: {_listing(candidates.values())})")
+                self.error(
+                    parts + ("schemaId",),
+                    "unknown_schema_id",
+                    f"schemaId {show(sid)} is not {_a(want)}{owner} ({plural}: {_listing(candidates.values())})",
+                )
             return None
         if isinstance(title, str):
             found = titles.get(title, [])
             if len(found) == 1:
                 return found[0]
             if found:
-                self.error(parts + ("title",), "ambiguous_title",
-                           f"title {show(title)} names {len(found)} {_plural(want)} ({_listing(found)}): "
-                           "use the schemaId of the one you mean")
+                self.error(
+                    parts + ("title",),
+                    "ambiguous_title",
+                    f"title {show(title)} names {len(found)} {_plural(want)} ({_listing(found)}): "
+                    "use the schemaId of the one you mean",
+                )
             else:
                 near = [t for t in titles if t.lower() == title.lower()]
                 hint = f" (did you mean '{near[0]}'?)" if near else ""
-                self.error(parts + ("title",), "unknown_title",
-                           f"title {show(title)} is not {_a(want)}{'' if _NESTED in want else ' of ' + self.project}"
-                           f"{hint} ({_plural(want)}: {_listing(candidates.values())})")
+                self.error(
+                    parts + ("title",),
+                    "unknown_title",
+                    f"title {show(title)} is not {_a(want)}{'' if _NESTED in want else ' of ' + self.project}"
+                    f"{hint} ({_plural(want)}: {_listing(candidates.values())})",
+                )
         return None
 
-    def _check_object(self, parts: tuple, obj: dict, object_ids: set[str], well_formed: bool,
-                      width: float | None, height: float | None, asset: dict | None) -> None:
+    def _check_object(
+        self,
+        parts: tuple,
+        obj: dict,
+        object_ids: set[str],
+        well_formed: bool,
+        width: float | None,
+        height: float | None,
+        asset: dict | None,
+    ) -> None:
         oid = obj.get("objectId")
         if type(oid) is str:
             if oid in object_ids:
@@ -272,33 +326,46 @@ class LabelChecker:
         expected = tool.geometry
         if expected is None and tool.type == "brush":
             for key in geometries:
-                self.error(parts + (key,), "geometry_mismatch",
-                           f"'{key}' geometry on {tool.describe()}: brush objects carry no geometry "
-                           "(the mask comes from the item's brushDataUrl)")
+                self.error(
+                    parts + (key,),
+                    "geometry_mismatch",
+                    f"'{key}' geometry on {tool.describe()}: brush objects carry no geometry "
+                    "(the mask comes from the item's brushDataUrl)",
+                )
         elif expected is None:
             pass  # the ontology's tool type is unknown: validate_ontology reports it
         elif expected not in geometries:
             if geometries:
                 for key in geometries:
-                    self.error(parts + (key,), "geometry_mismatch",
-                               f"'{key}' geometry on {tool.describe()}: its objects need a '{expected}' key")
+                    self.error(
+                        parts + (key,),
+                        "geometry_mismatch",
+                        f"'{key}' geometry on {tool.describe()}: its objects need a '{expected}' key",
+                    )
             else:
-                self.error(parts, "missing_geometry",
-                           f"no geometry: an object of {tool.describe()} needs a '{expected}' key"
-                           + self._geometry_hint(obj, expected))
+                self.error(
+                    parts,
+                    "missing_geometry",
+                    f"no geometry: an object of {tool.describe()} needs a '{expected}' key"
+                    + self._geometry_hint(obj, expected),
+                )
         else:
             for key in geometries:
                 if key != expected:
-                    self.error(parts + (key,), "multiple_geometry",
-                               f"'{key}' next to '{expected}': an object of {tool.describe()} holds one geometry")
+                    self.error(
+                        parts + (key,),
+                        "multiple_geometry",
+                        f"'{key}' next to '{expected}': an object of {tool.describe()} holds one geometry",
+                    )
             geo = obj[expected]
             if well_formed or _GEOMETRY_OK[expected](geo):
                 for rel, code, message, warning in geometry_findings(expected, geo, width, height, asset):
                     (self.warn if warning else self.error)(parts + (expected,) + rel, code, message)
         nested = obj.get("classifications")
         if isinstance(nested, list):
-            self._check_classifications(parts + ("classifications",), nested, tool.nested,
-                                        by_title(tool.nested), tool, well_formed)
+            self._check_classifications(
+                parts + ("classifications",), nested, tool.nested, by_title(tool.nested), tool, well_formed
+            )
 
     def _geometry_hint(self, obj: dict, expected: str) -> str:
         for key in obj:
@@ -307,13 +374,23 @@ class LabelChecker:
         return ""
 
     def _duplicate_object_id(self, parts: tuple, oid: str) -> None:
-        self.warn(parts, "duplicate_object_id",
-                  f"objectId {show(oid)} is used twice in this item: relations to it are ambiguous")
+        self.warn(
+            parts,
+            "duplicate_object_id",
+            f"objectId {show(oid)} is used twice in this item: relations to it are ambiguous",
+        )
 
     # -- classifications -------------------------------------------------------------------
-    def _check_classifications(self, parts: tuple, items: list, candidates: dict[str, Entry],
-                               titles: dict[str, list[Entry]], parent: Entry | None, well_formed: bool,
-                               selected: frozenset[str] | None = None) -> None:
+    def _check_classifications(
+        self,
+        parts: tuple,
+        items: list,
+        candidates: dict[str, Entry],
+        titles: dict[str, list[Entry]],
+        parent: Entry | None,
+        well_formed: bool,
+        selected: frozenset[str] | None = None,
+    ) -> None:
         want = "classification" if parent is None else f"classification{_NESTED}{parent.kind} '{parent.title}'"
         seen: dict[str, int] = {}
         for k, node in enumerate(items):
@@ -324,21 +401,38 @@ class LabelChecker:
             if entry is None:
                 continue
             if entry.schema_id in seen:
-                self.warn(here, "duplicate_classification",
-                          f"{entry.describe()} is answered twice here (first at "
-                          f"{format_path(self.root, parts + (seen[entry.schema_id],))}): one answer is kept")
+                self.warn(
+                    here,
+                    "duplicate_classification",
+                    f"{entry.describe()} is answered twice here (first at "
+                    f"{format_path(self.root, parts + (seen[entry.schema_id],))}): one answer is kept",
+                )
             seen.setdefault(entry.schema_id, k)
-            if parent is not None and selected is not None and entry.parent_option is not None \
-                    and entry.parent_option not in selected:
+            if (
+                parent is not None
+                and selected is not None
+                and entry.parent_option is not None
+                and entry.parent_option not in selected
+            ):
                 option = parent.option_ids.get(entry.parent_option, entry.parent_option)
-                self.warn(here, "inactive_nested",
-                          f"{entry.describe()} only applies when '{parent.title}' is answered "
-                          f"'{option}', which this answer does not select")
+                self.warn(
+                    here,
+                    "inactive_nested",
+                    f"{entry.describe()} only applies when '{parent.title}' is answered "
+                    f"'{option}', which this answer does not select",
+                )
             chosen = self._check_answer(here, node, entry)
             nested = node.get("classifications")
             if isinstance(nested, list):
-                self._check_classifications(here + ("classifications",), nested, entry.nested,
-                                            by_title(entry.nested), entry, well_formed, chosen)
+                self._check_classifications(
+                    here + ("classifications",),
+                    nested,
+                    entry.nested,
+                    by_title(entry.nested),
+                    entry,
+                    well_formed,
+                    chosen,
+                )
 
     def _check_answer(self, parts: tuple, node: dict, entry: Entry) -> frozenset[str] | None:
         """Check the answer against the classification; return the option ids it selects."""
@@ -352,20 +446,31 @@ class LabelChecker:
         name = f"{kind} '{entry.title}'"
         if kind in CHOICE_TYPES:
             if not isinstance(answer, str):
-                self.error(where, "invalid_answer", f"{show(answer)} is not a string: {name} takes one option "
-                                                    f"as a string ({self._options(entry)})")
+                self.error(
+                    where,
+                    "invalid_answer",
+                    f"{show(answer)} is not a string: {name} takes one option as a string ({self._options(entry)})",
+                )
                 return None
             if answer not in entry.options:
-                self.error(where, "invalid_answer", f"{show(answer)} is not an option of {name} "
-                                                    f"({self._options(entry)}){self._option_hint(entry, answer)}")
+                self.error(
+                    where,
+                    "invalid_answer",
+                    f"{show(answer)} is not an option of {name} "
+                    f"({self._options(entry)}){self._option_hint(entry, answer)}",
+                )
                 return None
             return frozenset((entry.options[answer],))
         if kind in MULTI_TYPES or kind == "tree-dropdown":
             if not isinstance(answer, list):
                 example = next(iter(entry.options or entry.tree or {"…": ""}))
-                self.error(where, "invalid_answer", f"{show(answer)} is not a list: {name} takes a list of "
-                                                    f"{'tree nodes' if kind == 'tree-dropdown' else 'options'},"
-                                                    f" e.g. [{show(example)}]")
+                self.error(
+                    where,
+                    "invalid_answer",
+                    f"{show(answer)} is not a list: {name} takes a list of "
+                    f"{'tree nodes' if kind == 'tree-dropdown' else 'options'},"
+                    f" e.g. [{show(example)}]",
+                )
                 return None
             chosen: set[str] = set()
             for n, value in enumerate(answer):
@@ -376,15 +481,23 @@ class LabelChecker:
                     if ids is None and "/" in value:
                         ids = entry.tree_paths.get(normalize_path(value))
                     if ids is None:
-                        self.error(where + (n,), "invalid_answer", f"{show(value)} is not a node of {name}"
-                                   f"{self._tree_hint(entry, value)} (nodes: {_values(sorted(entry.tree))})")
+                        self.error(
+                            where + (n,),
+                            "invalid_answer",
+                            f"{show(value)} is not a node of {name}"
+                            f"{self._tree_hint(entry, value)} (nodes: {_values(sorted(entry.tree))})",
+                        )
                         continue
                     new = ids
                 else:
                     oid = entry.options.get(value)
                     if oid is None:
-                        self.error(where + (n,), "invalid_answer", f"{show(value)} is not an option of {name} "
-                                   f"({self._options(entry)}){self._option_hint(entry, value)}")
+                        self.error(
+                            where + (n,),
+                            "invalid_answer",
+                            f"{show(value)} is not an option of {name} "
+                            f"({self._options(entry)}){self._option_hint(entry, value)}",
+                        )
                         continue
                     new = frozenset((oid,))
                 if new & chosen:
@@ -421,8 +534,12 @@ class LabelChecker:
 
     def _note_required(self, i: int, answered: list, required: list[Entry]) -> None:
         present = {node.get("schemaId") for node in answered if isinstance(node, dict)}
-        present |= {e.schema_id for node in answered if isinstance(node, dict) and "schemaId" not in node
-                    for e in self.ont.classifications_by_title.get(node.get("title"), ())}
+        present |= {
+            e.schema_id
+            for node in answered
+            if isinstance(node, dict) and "schemaId" not in node
+            for e in self.ont.classifications_by_title.get(node.get("title"), ())
+        }
         for entry in required:
             if entry.schema_id not in present:
                 self.missing_required.setdefault(entry.schema_id, []).append(i)
@@ -438,8 +555,11 @@ class LabelChecker:
         if kind == "group":
             for key in ("from", "to"):
                 if key in rel:
-                    self.error(parts + (key,), "relation_shape",
-                               f"'{key}' on {name}: a group relation lists its objectIds in 'group'")
+                    self.error(
+                        parts + (key,),
+                        "relation_shape",
+                        f"'{key}' on {name}: a group relation lists its objectIds in 'group'",
+                    )
             group = rel.get("group")
             if "group" not in rel:
                 self.error(parts + ("group",), "required", f"'group' is missing: {name} needs a list of objectIds")
@@ -449,8 +569,9 @@ class LabelChecker:
                     self.warn(parts + ("group",), "small_group", f"{name} groups a single object")
         elif kind in ("one-to-one", "one-to-many"):
             if "group" in rel:
-                self.error(parts + ("group",), "relation_shape",
-                           f"'group' on {name}: a {kind} relation uses 'from' and 'to'")
+                self.error(
+                    parts + ("group",), "relation_shape", f"'group' on {name}: a {kind} relation uses 'from' and 'to'"
+                )
             for key in ("from", "to"):
                 if key not in rel:
                     self.error(parts + (key,), "required", f"'{key}' is missing: {name} needs 'from' and 'to'")
@@ -463,26 +584,38 @@ class LabelChecker:
                     self.warn(parts + ("to",), "self_relation", f"{name} relates objectId {show(src)} to itself")
             elif isinstance(dst, list):
                 if kind == "one-to-one":
-                    self.error(parts + ("to",), "relation_shape",
-                               f"a list: {name} relates one object to one object, so 'to' is one objectId")
+                    self.error(
+                        parts + ("to",),
+                        "relation_shape",
+                        f"a list: {name} relates one object to one object, so 'to' is one objectId",
+                    )
                 else:
                     if not dst:
-                        self.error(parts + ("to",), "relation_shape", f"an empty list: {name} needs at least "
-                                                                      "one objectId in 'to'")
+                        self.error(
+                            parts + ("to",),
+                            "relation_shape",
+                            f"an empty list: {name} needs at least one objectId in 'to'",
+                        )
                     refs += [((*parts, "to", n), t) for n, t in enumerate(dst) if isinstance(t, str)]
         for where, ref in refs:
             if ref not in object_ids:
                 known = _values(sorted(object_ids)) if object_ids else "this item has none"
-                self.error(where, "unknown_object_id",
-                           f"objectId {show(ref)} is not an object of this item (objectIds: {known})")
+                self.error(
+                    where,
+                    "unknown_object_id",
+                    f"objectId {show(ref)} is not an object of this item (objectIds: {known})",
+                )
 
     # -- after all items -------------------------------------------------------------------
     def finish(self, n_items: int) -> None:
         for sid, items in self.missing_required.items():
             entry = self.ont.classifications[sid]
-            self.warn((), "missing_required",
-                      f"required {entry.describe()} is not answered in {len(items):,} of {n_items:,} items "
-                      f"(first: {format_path(self.root, (items[0],))}); annotators will have to add it")
+            self.warn(
+                (),
+                "missing_required",
+                f"required {entry.describe()} is not answered in {len(items):,} of {n_items:,} items "
+                f"(first: {format_path(self.root, (items[0],))}); annotators will have to add it",
+            )
 
 
 _NESTED = " nested in "

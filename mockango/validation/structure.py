@@ -20,16 +20,34 @@ from .schemas import item_validator, labels_validator
 
 __all__ = ["label_structure_issues", "item_structure_issues", "schema_issues", "describe"]
 
-GEOMETRY_KEYS = frozenset({"bounding-box", "rotated-bounding-box", "polygon", "polyline", "point",
-                           "ner", "pdf", "segmentation", "pct"})
+GEOMETRY_KEYS = frozenset(
+    {"bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "ner", "pdf", "segmentation", "pct"}
+)
 _POINT_LISTS = frozenset({"polygon", "polyline", "region"})
-_CONTAINERS = {"objects": "object", "classifications": "classification", "relations": "relation",
-               "tools": "tool", "options": "option", "treeOptions": "tree node", "children": "tree node"}
-_TYPE_WORDS = {"number": "a finite number", "integer": "an integer", "string": "a string",
-               "array": "a list", "object": "an object", "boolean": "true or false", "null": "null"}
+_CONTAINERS = {
+    "objects": "object",
+    "classifications": "classification",
+    "relations": "relation",
+    "tools": "tool",
+    "options": "option",
+    "treeOptions": "tree node",
+    "children": "tree node",
+}
+_TYPE_WORDS = {
+    "number": "a finite number",
+    "integer": "an integer",
+    "string": "a string",
+    "array": "a list",
+    "object": "an object",
+    "boolean": "true or false",
+    "null": "null",
+}
 _REQUIRED_HINT = {
-    "bounding-box": "x, y, width and height", "rotated-bounding-box": "x, y, width, height and rotation",
-    "ner": "start and end", "pdf": "x1, y1, x2, y2 and pageNumber", "segmentation": "zones",
+    "bounding-box": "x, y, width and height",
+    "rotated-bounding-box": "x, y, width, height and rotation",
+    "ner": "start and end",
+    "pdf": "x1, y1, x2, y2 and pageNumber",
+    "segmentation": "zones",
     "region": "a region (a list of [x, y] points)",
 }
 
@@ -51,10 +69,9 @@ def describe(parts: Sequence[object]) -> str:
         key = rest[i]
         if key in _CONTAINERS and i + 1 < len(rest) and isinstance(rest[i + 1], int):
             word = _CONTAINERS[key]
-            if word == "classification" and noun in ("object", "classification", "nested classification",
-                                                      "tool"):
+            if word == "classification" and noun in ("object", "classification", "nested classification", "tool"):
                 word = "nested classification"
-            noun, rest, i = word, rest[i + 2:], 0
+            noun, rest, i = word, rest[i + 2 :], 0
             continue
         i += 1
     if not rest:
@@ -156,10 +173,15 @@ def _translate(error: ValidationError, root: str, prefix: tuple) -> Issue:
     if kw == "maxItems":
         unit = _unit(parts)
         extra = " ([x, y])" if parts and parts[-1] == "point" else ""
-        return Issue(path, "too_many", f"{_plural(len(v), unit)}: {what} takes at most {_plural(expected, unit)}{extra}")
+        return Issue(
+            path, "too_many", f"{_plural(len(v), unit)}: {what} takes at most {_plural(expected, unit)}{extra}"
+        )
     if kw == "pattern":
-        return Issue(path, "invalid_url", f"{show(v)} is not a URL: {what} must start with "
-                                         "http://, https://, s3://, gs:// or data:")
+        return Issue(
+            path,
+            "invalid_url",
+            f"{show(v)} is not a URL: {what} must start with http://, https://, s3://, gs:// or data:",
+        )
     if kw == "required":
         key = _missing_key(error)
         hint = _REQUIRED_HINT.get(str(parts[-1]) if parts else "", None)
@@ -202,8 +224,7 @@ def _near_miss(instance: object, keys: list[str]) -> str:
     return ""
 
 
-def schema_issues(validator: Draft202012Validator, instance: object, root: str,
-                  prefix: tuple = ()) -> Iterator[Issue]:
+def schema_issues(validator: Draft202012Validator, instance: object, root: str, prefix: tuple = ()) -> Iterator[Issue]:
     """Every error ``validator`` finds in ``instance``, as issues with paths under ``root``."""
     for error in validator.iter_errors(instance):
         yield _translate(error, root, prefix)

@@ -22,8 +22,9 @@ def normalize_path(text: str) -> str | None:
     return SEPARATOR.join(part.strip() for part in text.split("/"))
 
 
-def title_paths(nodes: Any, id_keys: Iterable[str], prefix: tuple[str, ...] = (),
-                into: dict[str, frozenset[str]] | None = None) -> dict[str, frozenset[str]]:
+def title_paths(
+    nodes: Any, id_keys: Iterable[str], prefix: tuple[str, ...] = (), into: dict[str, frozenset[str]] | None = None
+) -> dict[str, frozenset[str]]:
     """Every node's title path (normalized) -> the ids that node has (its values of ``id_keys``).
 
     Only nodes below the top level get an entry: a top-level node's path is its title,

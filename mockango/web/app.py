@@ -13,8 +13,23 @@ from werkzeug.exceptions import HTTPException
 from ..errors import MockangoError
 from ..hub import Hub
 from ..input_limits import MAX_BODY_BYTES
-from . import control, dashboard, exports, faults, files, issues, objects, openapi, plugin_socket, projects, rest
-from . import control_tasks, storages, tasks, unsimulated
+from . import (
+    control,
+    control_tasks,
+    dashboard,
+    exports,
+    faults,
+    files,
+    issues,
+    objects,
+    openapi,
+    plugin_socket,
+    projects,
+    rest,
+    storages,
+    tasks,
+    unsimulated,
+)
 from .auth import request_api_key
 from .body_limit import limit_bodies
 from .http_errors import answer_http_error
@@ -54,21 +69,39 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     def unexpected_error(error: Exception):
         # The traceback goes to the server's log only: an answer never carries exception text.
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return jsonify({"status": "error",
-                        "message": f"mockango failed on {request.method} {request.path} (a bug in mockango: "
-                                   "the traceback is in the server's log; please report it)"}), 500
+        return jsonify(
+            {
+                "status": "error",
+                "message": f"mockango failed on {request.method} {request.path} (a bug in mockango: "
+                "the traceback is in the server's log; please report it)",
+            }
+        ), 500
 
     @app.after_request
     def journal(response):
-        hub.record_request(request.method, request.path, response.status_code, api_key=request_api_key(),
-                           query=request.query_string.decode("latin-1"), agent=request.headers.get("User-Agent"))
+        hub.record_request(
+            request.method,
+            request.path,
+            response.status_code,
+            api_key=request_api_key(),
+            query=request.query_string.decode("latin-1"),
+            agent=request.headers.get("User-Agent"),
+        )
         return response
 
     # async_handlers=False: a socket's events are handled one after another, in the order they came,
     # so a run's last log lines are kept before its response ends it (no handler blocks: refusal
     # delays run as background tasks, and each socket has its own reading thread).
-    socketio = SocketIO(app, async_mode="threading", cors_allowed_origins=[], logger=False, engineio_logger=False,
-                        async_handlers=False, serializer=StrictPacket, max_http_buffer_size=max_body)
+    socketio = SocketIO(
+        app,
+        async_mode="threading",
+        cors_allowed_origins=[],
+        logger=False,
+        engineio_logger=False,
+        async_handlers=False,
+        serializer=StrictPacket,
+        max_http_buffer_size=max_body,
+    )
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
     report_unreadable_packets(socketio.server, plugin_socket.NAMESPACE)
     return app

@@ -28,8 +28,11 @@ def current_user() -> User:
     pages: a browser sends ``Origin`` on such requests, and another site's does not
     match (defence in depth beside the cookie's SameSite=Strict).
     """
-    if (request.method not in ("GET", "HEAD", "OPTIONS") and not request.headers.get(API_KEY_HEADER)
-            and request.cookies.get(DASHBOARD_COOKIE)):
+    if (
+        request.method not in ("GET", "HEAD", "OPTIONS")
+        and not request.headers.get(API_KEY_HEADER)
+        and request.cookies.get(DASHBOARD_COOKIE)
+    ):
         origin = request.headers.get("Origin")
         if origin is not None and origin.rstrip("/") != request.host_url.rstrip("/"):
             raise Forbidden(f"a change signed by the dashboard cookie came from another site ({origin})")

@@ -13,8 +13,10 @@ def limit_bodies(app: Flask, max_body: int) -> None:
     """Refuse bodies over ``max_body`` bytes, by their Content-Length or while a chunked body is read."""
     app.config["MAX_CONTENT_LENGTH"] = max_body
     app.config["MAX_FORM_MEMORY_SIZE"] = max_body
-    message = (f"the request body is larger than this host's limit of {format_size(max_body)}; raise it with "
-               f"`mockango serve --max-body SIZE` or MockAngo(max_body=...)")
+    message = (
+        f"the request body is larger than this host's limit of {format_size(max_body)}; raise it with "
+        f"`mockango serve --max-body SIZE` or MockAngo(max_body=...)"
+    )
 
     @app.before_request
     def refuse_large_bodies() -> None:

@@ -46,29 +46,43 @@ def info():
     org = h.get_organization(user.organization_id)
     default = h.default_project
     default = default if default and default.organization_id == org.id else None
-    return jsonify({"url": h.base_url, "organization": {"_id": org.id, "name": org.name},
-                    "user": {"_id": user.id, "name": user.name, "email": user.email},
-                    "defaultProject": default.id if default else None})
+    return jsonify(
+        {
+            "url": h.base_url,
+            "organization": {"_id": org.id, "name": org.name},
+            "user": {"_id": user.id, "name": user.name, "email": user.email},
+            "defaultProject": default.id if default else None,
+        }
+    )
 
 
 @blueprint.get("/plugins")
 def list_plugins():
     user = current_user()
     h = hub()
-    return jsonify({"plugins": [p.to_dict(live=h.is_live(p.id), last_heartbeat=h.last_heartbeat.get(p.id))
-                                for p in h.list_plugins(user.organization_id)]})
+    return jsonify(
+        {
+            "plugins": [
+                p.to_dict(live=h.is_live(p.id), last_heartbeat=h.last_heartbeat.get(p.id))
+                for p in h.list_plugins(user.organization_id)
+            ]
+        }
+    )
 
 
 @blueprint.post("/plugins")
 def create_plugin():
     user = current_user()
     body = json_body()
-    plugin = hub().create_plugin(body.get("name"), class_names=body.get("classNames") or [],
-                                 default_config=body.get("defaultConfig"),
-                                 plugin_type=body.get("type", "batch-model"),
-                                 description=body.get("description", ""),
-                                 organization_id=user.organization_id,
-                                 callback_url=body.get("callbackUrl"))
+    plugin = hub().create_plugin(
+        body.get("name"),
+        class_names=body.get("classNames") or [],
+        default_config=body.get("defaultConfig"),
+        plugin_type=body.get("type", "batch-model"),
+        description=body.get("description", ""),
+        organization_id=user.organization_id,
+        callback_url=body.get("callbackUrl"),
+    )
     return jsonify(plugin.to_dict(live=False, with_secret=True)), 201
 
 
@@ -76,8 +90,11 @@ def create_plugin():
 def get_plugin(plugin_id: str):
     user = current_user()
     plugin = hub().plugin_for(user.organization_id, plugin_id)
-    return jsonify(plugin.to_dict(live=hub().is_live(plugin.id), with_secret=True,
-                                  last_heartbeat=hub().last_heartbeat.get(plugin.id)))
+    return jsonify(
+        plugin.to_dict(
+            live=hub().is_live(plugin.id), with_secret=True, last_heartbeat=hub().last_heartbeat.get(plugin.id)
+        )
+    )
 
 
 @blueprint.delete("/plugins/<plugin_id>")
@@ -95,16 +112,32 @@ def start_run():
     unknown = sorted(set(body) - RUN_FIELDS - set(FIELD_OPTIONS))
     if unknown:
         known = sorted(RUN_FIELDS | set(FIELD_OPTIONS))
-        hints = "".join(f" ({key!r}: a misspelling of {match[0]!r}?)" for key in unknown
-                        for match in [difflib.get_close_matches(key, known, n=1, cutoff=0.6)] if match)
-        raise InvalidRequest(f"unknown field(s) {unknown} in the run{hints}: a run takes {sorted(RUN_FIELDS)} "
-                             f"and its plugin type's own {sorted(FIELD_OPTIONS)}")
+        hints = "".join(
+            f" ({key!r}: a misspelling of {match[0]!r}?)"
+            for key in unknown
+            for match in [difflib.get_close_matches(key, known, n=1, cutoff=0.6)]
+            if match
+        )
+        raise InvalidRequest(
+            f"unknown field(s) {unknown} in the run{hints}: a run takes {sorted(RUN_FIELDS)} "
+            f"and its plugin type's own {sorted(FIELD_OPTIONS)}"
+        )
     _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
-    options = {FIELD_OPTIONS[key]: value for key, value in body.items()
-               if key in FIELD_OPTIONS and key not in ("classMapping", "batches")}
-    session = hub().start_run(user, body.get("plugin"), body.get("project"),
-                              class_mapping=body.get("classMapping"), config=body.get("config"),
-                              batches=body.get("batches"), timeout=body.get("timeout"), **options)
+    options = {
+        FIELD_OPTIONS[key]: value
+        for key, value in body.items()
+        if key in FIELD_OPTIONS and key not in ("classMapping", "batches")
+    }
+    session = hub().start_run(
+        user,
+        body.get("plugin"),
+        body.get("project"),
+        class_mapping=body.get("classMapping"),
+        config=body.get("config"),
+        batches=body.get("batches"),
+        timeout=body.get("timeout"),
+        **options,
+    )
     if wait:
         try:
             session = hub().wait_session(session.id, timeout=wait)
@@ -117,8 +150,13 @@ def start_run():
 def list_sessions():
     user = current_user()
     page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
-    sessions, total = hub().page_sessions(user.organization_id, plugin_id=request.args.get("plugin") or None,
-                                          status=session_status(request.args), page=page, limit=limit)
+    sessions, total = hub().page_sessions(
+        user.organization_id,
+        plugin_id=request.args.get("plugin") or None,
+        status=session_status(request.args),
+        page=page,
+        limit=limit,
+    )
     return jsonify({"sessions": [s.to_dict() for s in sessions], "total": total, "page": page, "limit": limit})
 
 
@@ -140,8 +178,7 @@ def get_session(session_id: str):
 @blueprint.get("/projects")
 def list_projects():
     user = current_user()
-    projects, total = hub().list_projects(user, page=request.args.get("page", 1),
-                                          limit=request.args.get("limit", 100))
+    projects, total = hub().list_projects(user, page=request.args.get("page", 1), limit=request.args.get("limit", 100))
     return jsonify({"projects": projects, "total": total})
 
 
@@ -149,9 +186,13 @@ def list_projects():
 def create_project():
     user = current_user()
     body = json_body()
-    project = hub().create_project(body.get("name"), body.get("categorySchema"), body.get("assets") or [],
-                                   organization_id=user.organization_id,
-                                   description=body.get("description", ""))
+    project = hub().create_project(
+        body.get("name"),
+        body.get("categorySchema"),
+        body.get("assets") or [],
+        organization_id=user.organization_id,
+        description=body.get("description", ""),
+    )
     return jsonify(project.to_dict()), 201
 
 

@@ -22,11 +22,17 @@ TASK_FIELDS = ("stage", "assignee", "priority", "answer")
 @blueprint.get("/projects/<project_id>/tasks")
 def project_tasks(project_id: str):
     user = current_user()
-    tasks, total = hub().tasks.page(user, project_id, page=request.args.get("page", 1),
-                                    limit=request.args.get("limit", 100), with_answer=True,
-                                    filters={"stage": request.args["stage"]} if request.args.get("stage") else None)
-    return jsonify({"tasks": tasks, "total": total, "stages": hub().tasks.stages(hub().project_for(
-        user, project_id).id)})
+    tasks, total = hub().tasks.page(
+        user,
+        project_id,
+        page=request.args.get("page", 1),
+        limit=request.args.get("limit", 100),
+        with_answer=True,
+        filters={"stage": request.args["stage"]} if request.args.get("stage") else None,
+    )
+    return jsonify(
+        {"tasks": tasks, "total": total, "stages": hub().tasks.stages(hub().project_for(user, project_id).id)}
+    )
 
 
 @blueprint.post("/tasks/<task_id>")
@@ -36,8 +42,9 @@ def change_task(task_id: str):
     unknown = set(body) - set(TASK_FIELDS)
     if unknown:
         raise InvalidRequest(f"cannot set {sorted(unknown)} on a task: set {', '.join(TASK_FIELDS)}")
-    if "priority" in body and (isinstance(body["priority"], bool) or not isinstance(body["priority"], int)
-                               or abs(body["priority"]) > 2 ** 31):
+    if "priority" in body and (
+        isinstance(body["priority"], bool) or not isinstance(body["priority"], int) or abs(body["priority"]) > 2**31
+    ):
         raise InvalidRequest("priority must be a whole number (at most 2**31 either way)")
     if "stage" in body and not isinstance(body["stage"], str):
         raise InvalidRequest("stage must be a stage id (a string)")
@@ -57,6 +64,7 @@ def change_task(task_id: str):
 def put_storage_file(storage_id: str):
     user = current_user()
     hub().storages.check(user, storage_id)
-    info = hub().storages.put_file(storage_id, request.args.get("bucket") or "", request.args.get("path") or "",
-                                   request.get_data())
+    info = hub().storages.put_file(
+        storage_id, request.args.get("bucket") or "", request.args.get("path") or "", request.get_data()
+    )
     return jsonify(info), 201

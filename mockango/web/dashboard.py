@@ -35,8 +35,9 @@ from .paging import SESSION_STATUSES, page_and_limit, page_count, pager, session
 
 # Static files under /dashboard/static: Flask 3 always registers the app's own
 # /static route, which would shadow a blueprint's /static.
-blueprint = Blueprint("dashboard", __name__, template_folder="templates", static_folder="static",
-                      static_url_path="/dashboard/static")
+blueprint = Blueprint(
+    "dashboard", __name__, template_folder="templates", static_folder="static", static_url_path="/dashboard/static"
+)
 
 SIGNIN_COOKIE = "mockango_signin"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -49,8 +50,18 @@ BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
 SESSIONS_PER_PAGE = 50
 PLUGIN_PAGE_SESSIONS = 10
-OBJECT_KINDS = ("bounding-box", "rotated-bounding-box", "polygon", "polyline", "point", "segmentation", "ner",
-                "pdf", "pct", "brushDataUrl")
+OBJECT_KINDS = (
+    "bounding-box",
+    "rotated-bounding-box",
+    "polygon",
+    "polyline",
+    "point",
+    "segmentation",
+    "ner",
+    "pdf",
+    "pct",
+    "brushDataUrl",
+)
 
 
 def signed_in(view):
@@ -100,8 +111,10 @@ def form_fields(*, with_files: bool = False) -> MultiDict:
             raise InvalidRequest("the form's fields are not UTF-8 text")
         return MultiDict(fields.items(multi=True))
     if request.mimetype != FORM_TYPE:
-        raise InvalidRequest(f"this page takes its form's fields ({FORM_TYPE}), not "
-                             f"{request.mimetype or 'a body without a Content-Type'}")
+        raise InvalidRequest(
+            f"this page takes its form's fields ({FORM_TYPE}), not "
+            f"{request.mimetype or 'a body without a Content-Type'}"
+        )
     try:  # strict decoding: a lone surrogate or stray byte is refused, not replaced
         pairs = parse_qsl(read_body().decode("ascii"), keep_blank_values=True, errors="strict")
     except (UnicodeDecodeError, ValueError):
@@ -116,8 +129,9 @@ def _signin_page(template: str, status: int, **context):
     """A sign-in page with a fresh one-time token in its form and in a SameSite=Strict cookie."""
     token = secrets.token_urlsafe(32)
     response = make_response(render_template(template, token=token, **context), status)
-    response.set_cookie(SIGNIN_COOKIE, token, httponly=True, samesite="Strict", max_age=600,
-                        path=url_for("dashboard.signin"))
+    response.set_cookie(
+        SIGNIN_COOKIE, token, httponly=True, samesite="Strict", max_age=600, path=url_for("dashboard.signin")
+    )
     response.headers["Cache-Control"] = "no-store"  # the page may hold the key
     return response
 
@@ -187,10 +201,14 @@ def plugins(user):
 def _plugins_page(user, form: dict | None = None, errors: dict | None = None) -> str:
     h = hub()
     listed = [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]
-    form = form or {"name": "", "type": "batch-model", "description": "", "classNames": "",
-                    "defaultConfig": EXAMPLE_CONFIG}
-    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=KINDS,
-                           nav="plugins")
+    form = form or {
+        "name": "",
+        "type": "batch-model",
+        "description": "",
+        "classNames": "",
+        "defaultConfig": EXAMPLE_CONFIG,
+    }
+    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=KINDS, nav="plugins")
 
 
 @blueprint.post("/plugins")
@@ -201,10 +219,14 @@ def create_plugin(user):
     class_names = [c.strip() for c in form["classNames"].replace("\n", ",").split(",") if c.strip()]
     config = form["defaultConfig"].strip() or None
     try:
-        plugin = hub().create_plugin(form["name"].strip(), class_names=class_names, default_config=config,
-                                     description=form["description"].strip(),
-                                     plugin_type=form["type"] or "batch-model",
-                                     organization_id=user.organization_id)
+        plugin = hub().create_plugin(
+            form["name"].strip(),
+            class_names=class_names,
+            default_config=config,
+            description=form["description"].strip(),
+            plugin_type=form["type"] or "batch-model",
+            organization_id=user.organization_id,
+        )
     except MockangoError as error:
         return _plugins_page(user, form, {_error_field(error.message): error.message}), error.status
     return redirect(url_for("dashboard.plugin", plugin_id=plugin.id, created=1))
@@ -217,13 +239,20 @@ def plugin(user, plugin_id: str):
     found = h.plugin_for(user.organization_id, plugin_id)
     command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type)
     example = example_plugin_command(h.base_url, found.id, found.secret, found.type)
-    latest, total = h.page_sessions(user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS,
-                                    with_logs=False)
-    return render_template("plugin.html", plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
-                           command=command, example=example if example != command else None,
-                           sessions=_session_rows(latest), session_total=total,
-                           created=bool(request.args.get("created")),
-                           config_text=_pretty(found.default_config), nav="plugins")
+    latest, total = h.page_sessions(
+        user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS, with_logs=False
+    )
+    return render_template(
+        "plugin.html",
+        plugin=found.to_dict(live=h.is_live(found.id), with_secret=True),
+        command=command,
+        example=example if example != command else None,
+        sessions=_session_rows(latest),
+        session_total=total,
+        created=bool(request.args.get("created")),
+        config_text=_pretty(found.default_config),
+        nav="plugins",
+    )
 
 
 @blueprint.post("/plugins/<plugin_id>/delete")
@@ -253,14 +282,18 @@ def run(user):
     error = _unknown_choice(source, plugin, project) if request.method == "GET" else None
     if request.method == "POST":
         # Run exactly what the form names: the host says so if it no longer exists.
-        mapping = {key[len("map:"):]: value for key, value in source.items() if key.startswith("map:") and value}
+        mapping = {key[len("map:") :]: value for key, value in source.items() if key.startswith("map:") and value}
         try:
             kind = KINDS[plugin.type] if plugin is not None and plugin.id == source.get("plugin") else None
-            session = h.start_run(user, source.get("plugin", ""), source.get("project", ""),
-                                  class_mapping=mapping if kind is None or kind.has_classes else None,
-                                  config=source.get("config", ""),
-                                  batches=source.getlist("batches") if kind is None or "batches" in kind.options
-                                  else None, **(_run_options(kind, source) if kind else {}))
+            session = h.start_run(
+                user,
+                source.get("plugin", ""),
+                source.get("project", ""),
+                class_mapping=mapping if kind is None or kind.has_classes else None,
+                config=source.get("config", ""),
+                batches=source.getlist("batches") if kind is None or "batches" in kind.options else None,
+                **(_run_options(kind, source) if kind else {}),
+            )
         except MockangoError as exc:
             error = exc
         else:
@@ -270,13 +303,22 @@ def run(user):
         config = _pretty(plugin.default_config if plugin.default_config is not None else {})
     tools = project["categorySchema"].get("tools", []) if project else []
     mapped = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
-    page = render_template("run.html", plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
-                           kind=KINDS[plugin.type] if plugin else None, form=source,
-                           assets=_first_assets(h, user, project["_id"])
-                           if project and plugin and plugin.type == "model" else [],
-                           projects=projects, plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
-                           project=project, tools=tools, mapped=mapped, config=config or "",
-                           chosen_batches=set(source.getlist("batches")), error=error, nav="run")
+    page = render_template(
+        "run.html",
+        plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
+        kind=KINDS[plugin.type] if plugin else None,
+        form=source,
+        assets=_first_assets(h, user, project["_id"]) if project and plugin and plugin.type == "model" else [],
+        projects=projects,
+        plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
+        project=project,
+        tools=tools,
+        mapped=mapped,
+        config=config or "",
+        chosen_batches=set(source.getlist("batches")),
+        error=error,
+        nav="run",
+    )
     return page, (error.status if error else 200)
 
 
@@ -284,15 +326,24 @@ def _run_options(kind, form) -> dict:
     """The Run dialog's fields of the plugin's type, as start_run options (empty fields left out)."""
     text = {option: form.get(field, "").strip() for option, field in OPTION_FIELDS.items()}
     if kind.name == "model":
-        return {"asset": text["asset"] or None, "task": text["task"] or None,
-                "overwrite": not form.get("keepAnswer"), "workflow": bool(form.get("workflow"))}
+        return {
+            "asset": text["asset"] or None,
+            "task": text["task"] or None,
+            "overwrite": not form.get("keepAnswer"),
+            "workflow": bool(form.get("workflow")),
+        }
     if kind.name == "export":
         return {"stage": [s.strip() for s in text["stage"].split(",") if s.strip()] or None}
     if kind.name == "file-explorer":
         files = [line.strip() for line in form.get("files", "").splitlines() if line.strip()]
-        return {"bucket": text["bucket"], "folder": text["folder"], "files": files or None,
-                "upload": bool(form.get("upload")), "storage_id": text["storage_id"] or None,
-                "scroll_token": text["scroll_token"] or None}
+        return {
+            "bucket": text["bucket"],
+            "folder": text["folder"],
+            "files": files or None,
+            "upload": bool(form.get("upload")),
+            "storage_id": text["storage_id"] or None,
+            "scroll_token": text["scroll_token"] or None,
+        }
     if kind.name == "markdown":
         upload = request.files.get("inputFile")
         content = upload.read() if upload is not None and upload.filename else None
@@ -307,10 +358,14 @@ def _first_assets(h, user, project_id: str) -> list[dict]:
     """The first assets of a project, offered in the Model run's asset list (any other by id or external id)."""
     assets, _ = h.find_assets(user, project_id, page=1, limit=50)
     return assets
+
+
 def _unknown_choice(source, plugin, project) -> NotFound | None:
     """A link's ?plugin= or ?project= that names nothing of yours: say so instead of silently showing another."""
-    for what, wanted, shown in (("plugin", source.get("plugin"), plugin and plugin.id),
-                                ("project", source.get("project"), project and project["_id"])):
+    for what, wanted, shown in (
+        ("plugin", source.get("plugin"), plugin and plugin.id),
+        ("project", source.get("project"), project and project["_id"]),
+    ):
         if wanted and wanted != shown:
             return NotFound(f"{what} '{wanted}' not found: pick one of yours below")
     return None
@@ -334,11 +389,19 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
         plugin = h.get_plugin(s.plugin_id)
         project = h.get_project(s.project_id)
         run_by = h.get_user(s.run_by)
-        rows.append({"id": s.id, "status": s.status, "plugin_id": s.plugin_id,
-                     "plugin": plugin.name if plugin else None,
-                     "project_id": s.project_id, "project": project.name if project else s.project_id,
-                     "run_by": run_by.name if run_by else s.run_by,
-                     "started": s.to_dict()["startedAt"], "duration": _duration(s)})
+        rows.append(
+            {
+                "id": s.id,
+                "status": s.status,
+                "plugin_id": s.plugin_id,
+                "plugin": plugin.name if plugin else None,
+                "project_id": s.project_id,
+                "project": project.name if project else s.project_id,
+                "run_by": run_by.name if run_by else s.run_by,
+                "started": s.to_dict()["startedAt"],
+                "duration": _duration(s),
+            }
+        )
     return rows
 
 
@@ -348,19 +411,41 @@ def sessions(user):
     h = hub()
     page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
     chosen = {"plugin": request.args.get("plugin") or None, "status": session_status(request.args)}
-    found, total = h.page_sessions(user.organization_id, plugin_id=chosen["plugin"], status=chosen["status"],
-                                   page=page, limit=limit, with_logs=False)
+    found, total = h.page_sessions(
+        user.organization_id,
+        plugin_id=chosen["plugin"],
+        status=chosen["status"],
+        page=page,
+        limit=limit,
+        with_logs=False,
+    )
     pages = page_count(total, limit)
     if page > pages:  # past the end (e.g. the list shrank): show the last page
         page = pages
-        found, total = h.page_sessions(user.organization_id, plugin_id=chosen["plugin"], status=chosen["status"],
-                                       page=page, limit=limit, with_logs=False)
+        found, total = h.page_sessions(
+            user.organization_id,
+            plugin_id=chosen["plugin"],
+            status=chosen["status"],
+            page=page,
+            limit=limit,
+            with_logs=False,
+        )
     query = {key: value for key, value in chosen.items() if value}
     if limit != SESSIONS_PER_PAGE:
         query["limit"] = limit
-    return render_template("sessions.html", sessions=_session_rows(found), total=total, page=page, pages=pages,
-                           links=pager(page, pages), chosen=chosen, statuses=SESSION_STATUSES, query=query,
-                           plugins=h.list_plugins(user.organization_id), nav="sessions")
+    return render_template(
+        "sessions.html",
+        sessions=_session_rows(found),
+        total=total,
+        page=page,
+        pages=pages,
+        links=pager(page, pages),
+        chosen=chosen,
+        statuses=SESSION_STATUSES,
+        query=query,
+        plugins=h.list_plugins(user.organization_id),
+        nav="sessions",
+    )
 
 
 @blueprint.get("/sessions/<session_id>")
@@ -372,13 +457,23 @@ def session(user, session_id: str):
     event = data["event"]
     row = _session_rows([found])[0]
     shown = {"categorySchema", "configJSON", "batches", "tags", "projectId", "orgId", "runBy", "session", "apiKey"}
-    type_fields = [(key, value if key != "inputFile" else f"({len(value)} characters of base64)")
-                   for key, value in event.items() if key not in shown]
-    return render_template("session.html", session=data, row=row,
-                           category_schema=_pretty(event.get("categorySchema")),
-                           config_json=event.get("configJSON"), event=event, nav="sessions",
-                           kind_title=KINDS[found.plugin_type].title, type_fields=type_fields,
-                           result_text=_pretty(data["result"]))
+    type_fields = [
+        (key, value if key != "inputFile" else f"({len(value)} characters of base64)")
+        for key, value in event.items()
+        if key not in shown
+    ]
+    return render_template(
+        "session.html",
+        session=data,
+        row=row,
+        category_schema=_pretty(event.get("categorySchema")),
+        config_json=event.get("configJSON"),
+        event=event,
+        nav="sessions",
+        kind_title=KINDS[found.plugin_type].title,
+        type_fields=type_fields,
+        result_text=_pretty(data["result"]),
+    )
 
 
 @blueprint.get("/sessions/<session_id>/export")
@@ -422,8 +517,7 @@ def project(user, project_id: str):
     if shown not in PRE_LABELED:
         raise InvalidRequest(f"query parameter 'prelabeled' must be one of {', '.join(PRE_LABELED)}, got {shown!r}")
     page = whole_number(request.args, "page", 1, low=1)
-    counts = {"all": found["assetCount"],
-              "yes": h.page_project_assets(project_id, limit=1, pre_labeled=True)[1]}
+    counts = {"all": found["assetCount"], "yes": h.page_project_assets(project_id, limit=1, pre_labeled=True)[1]}
     counts["no"] = counts["all"] - counts["yes"]
     pages = page_count(counts[shown], ASSETS_PER_PAGE)
     page = min(page, pages)  # past the end (e.g. after a filter change): the last page
@@ -440,9 +534,20 @@ def project(user, project_id: str):
         card["task"] = h.tasks.for_asset(card["asset"]["_id"])
     waiting = h.tasks.stage_counts(project_id)
     stages = [{**stage, "count": waiting.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
-    return render_template("project.html", project=found, cards=cards, shown=shown, counts=counts,
-                           page=page, pages=pages, links=pager(page, pages), batches=batches, stages=stages,
-                           batch_count=batch_count, nav="projects")
+    return render_template(
+        "project.html",
+        project=found,
+        cards=cards,
+        shown=shown,
+        counts=counts,
+        page=page,
+        pages=pages,
+        links=pager(page, pages),
+        batches=batches,
+        stages=stages,
+        batch_count=batch_count,
+        nav="projects",
+    )
 
 
 @blueprint.get("/projects/<project_id>/export")
@@ -451,8 +556,9 @@ def project_export(user, project_id: str):
     """Build the project's export (all stages, JSON) and send the browser to its zip."""
     from ..exports import build_export
 
-    return redirect(build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in
-                                                                                hub().tasks.stages(project_id)])}))
+    return redirect(
+        build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in hub().tasks.stages(project_id)])})
+    )
 
 
 @blueprint.get("/projects/<project_id>/assets/<asset_id>")
@@ -466,10 +572,13 @@ def asset(user, project_id: str, asset_id: str):
     if stored is None:
         raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
     schema = found["categorySchema"]
-    card = _asset_card(stored, {t.get("schemaId"): t for t in schema.get("tools", [])},
-                       {t.get("title"): t for t in schema.get("tools", [])},
-                       _classification_names(schema.get("classifications", [])),
-                       h.projects.batch_names(project.id, stored.get("batches", [])))
+    card = _asset_card(
+        stored,
+        {t.get("schemaId"): t for t in schema.get("tools", [])},
+        {t.get("title"): t for t in schema.get("tools", [])},
+        _classification_names(schema.get("classifications", [])),
+        h.projects.batch_names(project.id, stored.get("batches", [])),
+    )
     return render_template("asset.html", project=found, card=card, nav="projects")
 
 
@@ -502,17 +611,38 @@ def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: 
         if not isinstance(obj, dict):
             continue
         tool = tools.get(obj.get("schemaId")) or by_title.get(obj.get("title")) or {}
-        shape = {"color": tool.get("color") or "#ff00ff", "title": tool.get("title") or obj.get("schemaId"),
-                 "object_id": obj.get("objectId"), "index": len(shapes)}
+        shape = {
+            "color": tool.get("color") or "#ff00ff",
+            "title": tool.get("title") or obj.get("schemaId"),
+            "object_id": obj.get("objectId"),
+            "index": len(shapes),
+        }
         if isinstance(obj.get("bounding-box"), dict):
             box = obj["bounding-box"]
-            shapes.append({**shape, "kind": "rect", "x": _num(box.get("x")), "y": _num(box.get("y")),
-                           "w": _num(box.get("width")), "h": _num(box.get("height")), "rotation": 0})
+            shapes.append(
+                {
+                    **shape,
+                    "kind": "rect",
+                    "x": _num(box.get("x")),
+                    "y": _num(box.get("y")),
+                    "w": _num(box.get("width")),
+                    "h": _num(box.get("height")),
+                    "rotation": 0,
+                }
+            )
         elif isinstance(obj.get("rotated-bounding-box"), dict):
             box = obj["rotated-bounding-box"]
-            shapes.append({**shape, "kind": "rect", "x": _num(box.get("x")), "y": _num(box.get("y")),
-                           "w": _num(box.get("width")), "h": _num(box.get("height")),
-                           "rotation": _num(box.get("rotation"))})
+            shapes.append(
+                {
+                    **shape,
+                    "kind": "rect",
+                    "x": _num(box.get("x")),
+                    "y": _num(box.get("y")),
+                    "w": _num(box.get("width")),
+                    "h": _num(box.get("height")),
+                    "rotation": _num(box.get("rotation")),
+                }
+            )
         elif isinstance(obj.get("polygon"), list):
             shapes.append({**shape, "kind": "polygon", "points": _points(obj["polygon"])})
         elif isinstance(obj.get("polyline"), list):
@@ -520,15 +650,29 @@ def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: 
         elif isinstance(obj.get("point"), list) and len(obj["point"]) >= 2:
             shapes.append({**shape, "kind": "point", "x": _num(obj["point"][0]), "y": _num(obj["point"][1])})
         drawn = shapes[-1] if shapes and shapes[-1]["index"] == shape["index"] else None
-        objects.append({**shape, "shape": shape["index"] if drawn else None, "label_at": _label_at(drawn),
-                        "geometry": next((k for k in OBJECT_KINDS if k in obj), "—")})
+        objects.append(
+            {
+                **shape,
+                "shape": shape["index"] if drawn else None,
+                "label_at": _label_at(drawn),
+                "geometry": next((k for k in OBJECT_KINDS if k in obj), "—"),
+            }
+        )
     for c in labels.get("classifications") or []:
         if isinstance(c, dict):
             answer = c.get("answer")
             answer = ", ".join(map(str, answer)) if isinstance(answer, list) else answer
             answers.append(f"{names.get(c.get('schemaId'), c.get('title') or c.get('schemaId'))}: {answer}")
-    return {"asset": asset, "width": width, "height": height, "shapes": shapes, "answers": answers, "objects": objects,
-            "radius": max(width, height) / 45, "batches": [batches.get(b, b) for b in asset.get("batches", [])]}
+    return {
+        "asset": asset,
+        "width": width,
+        "height": height,
+        "shapes": shapes,
+        "answers": answers,
+        "objects": objects,
+        "radius": max(width, height) / 45,
+        "batches": [batches.get(b, b) for b in asset.get("batches", [])],
+    }
 
 
 def _label_at(shape: dict | None) -> tuple[float, float] | None:

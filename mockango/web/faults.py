@@ -29,8 +29,10 @@ def apply_request_faults():
     fault = found.failure
     if fault is None:
         return None
-    message = fault.message or (f"injected fault {fault.id}: {request.method} {request.path} answers "
-                                f"{fault.status} (remove it with DELETE /api/faults/{fault.id})")
+    message = fault.message or (
+        f"injected fault {fault.id}: {request.method} {request.path} answers "
+        f"{fault.status} (remove it with DELETE /api/faults/{fault.id})"
+    )
     response = jsonify({"status": "error", "message": message})
     response.status_code = fault.status
     if fault.retry_after is not None:

@@ -32,4 +32,4 @@ def _trickle(data: bytes, wait: float, bytes_per_second: int):
     chunk = max(1, min(bytes_per_second // 10, 65_536))
     for start in range(0, len(data), chunk):
         time.sleep(chunk / bytes_per_second)
-        yield data[start:start + chunk]
+        yield data[start : start + chunk]

@@ -20,8 +20,14 @@ def create_issue():
 def get_issues():
     user = current_user()
     args = request.args
-    found = hub().issues.find(user, args.get("project"), asset=args.get("asset"), task=args.get("labelTask"),
-                              stage=args.get("stage"), created_by=args.get("createdBy"))
+    found = hub().issues.find(
+        user,
+        args.get("project"),
+        asset=args.get("asset"),
+        task=args.get("labelTask"),
+        stage=args.get("stage"),
+        created_by=args.get("createdBy"),
+    )
     return success({"issues": found, "total": len(found)})
 
 

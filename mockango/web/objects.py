@@ -48,8 +48,7 @@ def put_object(key: str):
     _refuse_other_organization(key)
     store.check("PUT", key, request.args.get("expires"), request.args.get("signature"))
     if request.content_length is not None and request.content_length > store.max_bytes:
-        raise ObjectTooLarge(f"the file is {request.content_length} bytes; this host takes at most "
-                             f"{store.max_bytes}")
+        raise ObjectTooLarge(f"the file is {request.content_length} bytes; this host takes at most {store.max_bytes}")
     data = request.stream.read(store.max_bytes + 1)
     store.put(key, data)
     return Response(status=200)
@@ -62,8 +61,13 @@ def get_object(key: str):
     if not (request.headers.get(API_KEY_HEADER) and "signature" not in request.args):
         store.check("GET", key, request.args.get("expires"), request.args.get("signature"))
     name = key.rsplit("/", 1)[-1]
-    kind = "application/zip" if name.endswith(".zip") else "image/png" if name.endswith(".png") \
+    kind = (
+        "application/zip"
+        if name.endswith(".zip")
+        else "image/png"
+        if name.endswith(".png")
         else "application/octet-stream"
+    )
     if "/" not in key:
         raise InvalidRequest(f"bad file key {key!r}")
     return Response(store.get(key), mimetype=kind)

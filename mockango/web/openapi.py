@@ -62,8 +62,15 @@ ERRORS = {
 }
 
 
-def operation(summary: str, responses: dict, *, tag: str, parameters: list | None = None,
-              body: dict | None = None, body_required: bool = True) -> dict:
+def operation(
+    summary: str,
+    responses: dict,
+    *,
+    tag: str,
+    parameters: list | None = None,
+    body: dict | None = None,
+    body_required: bool = True,
+) -> dict:
     op: dict = {"summary": summary, "tags": [tag], "responses": {**responses, **ERRORS}}
     if parameters:
         op["parameters"] = parameters
@@ -81,71 +88,149 @@ def query(name: str, schema: dict, what: str) -> dict:
 
 
 PAGE = query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number, from 1")
-WAIT = query("wait", {"type": "number", "minimum": 0, "maximum": 600},
-             "seconds to wait for the session to end before answering")
-CATEGORY_SCHEMA = obj({"tools": array({"type": "object"}), "classifications": array({"type": "object"}),
-                       "relations": array({"type": "object"})})
+WAIT = query(
+    "wait", {"type": "number", "minimum": 0, "maximum": 600}, "seconds to wait for the session to end before answering"
+)
+CATEGORY_SCHEMA = obj(
+    {
+        "tools": array({"type": "object"}),
+        "classifications": array({"type": "object"}),
+        "relations": array({"type": "object"}),
+    }
+)
 
 FAULT_FIELDS = {
     "kind": {"enum": ["latency", "fail", "drop_plugin", "ignore_heartbeats", "slow_files"]},
-    "method": {"type": "string"}, "path": {"type": "string"},
-    "event": {"enum": ["heartbeat", "log", "response", "plugin"]}, "plugin": {"type": "string"},
+    "method": {"type": "string"},
+    "path": {"type": "string"},
+    "event": {"enum": ["heartbeat", "log", "response", "plugin"]},
+    "plugin": {"type": "string"},
     "seconds": {"type": "number", "minimum": 0, "maximum": 600},
-    "status": {"enum": [429, 500, 502, 503, 504]}, "retryAfter": {"type": "integer", "minimum": 0},
-    "message": {"type": "string"}, "when": {"enum": ["now", "before_run", "after_run"]},
+    "status": {"enum": [429, 500, 502, 503, 504]},
+    "retryAfter": {"type": "integer", "minimum": 0},
+    "message": {"type": "string"},
+    "when": {"enum": ["now", "before_run", "after_run"]},
     "bytesPerSecond": {"type": "integer", "minimum": 1},
     "times": nullable({"type": "integer", "minimum": 1}),
-    "probability": {"type": "number", "minimum": 0, "maximum": 1}, "seed": {"type": "integer"},
+    "probability": {"type": "number", "minimum": 0, "maximum": 1},
+    "seed": {"type": "integer"},
 }
 
 RUN_TYPE_FIELDS = {
-    "asset": {"type": "string"}, "taskId": {"type": "string"}, "overwrite": {"type": "boolean"},
-    "workflow": {"type": "boolean"}, "stage": {"oneOf": [{"type": "string"}, array({"type": "string"})]},
-    "bucket": {"type": "string"}, "folder": {"type": "string"}, "files": array({"type": "string"}),
-    "upload": {"type": "boolean"}, "storageId": {"type": "string"}, "scrollToken": {"type": "string"},
-    "inputFile": {"type": "string", "contentEncoding": "base64"}, "markdownText": {"type": "string"},
+    "asset": {"type": "string"},
+    "taskId": {"type": "string"},
+    "overwrite": {"type": "boolean"},
+    "workflow": {"type": "boolean"},
+    "stage": {"oneOf": [{"type": "string"}, array({"type": "string"})]},
+    "bucket": {"type": "string"},
+    "folder": {"type": "string"},
+    "files": array({"type": "string"}),
+    "upload": {"type": "boolean"},
+    "storageId": {"type": "string"},
+    "scrollToken": {"type": "string"},
+    "inputFile": {"type": "string", "contentEncoding": "base64"},
+    "markdownText": {"type": "string"},
     "fileExplorerOptions": {},
 }
 """POST /api/runs: each plugin type's own fields (README, "Plugin types"); another type's is a 400."""
 
 SCHEMAS = {
-    "Error": obj({"status": {"const": "error"}, "message": {"type": "string"},
-                  "errors": array({"type": "object"}), "warnings": array({"type": "object"})},
-                 ("status", "message")),
+    "Error": obj(
+        {
+            "status": {"const": "error"},
+            "message": {"type": "string"},
+            "errors": array({"type": "object"}),
+            "warnings": array({"type": "object"}),
+        },
+        ("status", "message"),
+    ),
     "Batch": obj({"_id": {"type": "string"}, "name": {"type": "string"}}, ("_id", "name")),
-    "Project": obj({"_id": {"type": "string"}, "name": {"type": "string"}, "description": {"type": "string"},
-                    "categorySchema": CATEGORY_SCHEMA, "batches": array(ref("Batch")),
-                    "organization": {"type": "string"}, "assetCount": {"type": "integer"},
-                    "createdAt": {"type": "string"}},
-                   ("_id", "name", "categorySchema", "batches", "organization", "createdAt")),
-    "Asset": obj({"_id": {"type": "string"}, "externalId": {"type": "string"}, "data": {"type": "string"},
-                  "project": {"type": "string"}, "batches": array({"type": "string"}),
-                  "metadata": {"type": "object"}, "isPreLabeled": {"type": "boolean"},
-                  "createdAt": {"type": "string"}},
-                 ("_id", "externalId", "data", "project", "batches", "isPreLabeled")),
-    "AssetWithLabels": {"allOf": [ref("Asset"), obj({"labels": nullable({"type": "object"}),
-                                                     "labeledBySession": nullable({"type": "string"})},
-                                                    ("labels", "labeledBySession"))]},
-    "Plugin": obj({"_id": {"type": "string"}, "name": {"type": "string"}, "type": {"enum": list(PLUGIN_TYPES)},
-                   "description": {"type": "string"}, "classNames": array({"type": "string"}),
-                   "defaultConfig": {}, "organization": {"type": "string"}, "live": {"type": "boolean"},
-                   "createdAt": {"type": "string"}, "lastHeartbeat": nullable({"type": "string"}),
-                   "callbackUrl": {"type": "string"}, "secret": {"type": "string"}},
-                  ("_id", "name", "type", "classNames", "organization", "live")),
-    "Session": obj({"_id": {"type": "string"}, "plugin": {"type": "string"}, "project": {"type": "string"},
-                    "organization": {"type": "string"}, "runBy": {"type": "string"},
-                    "status": {"enum": ["running", "succeeded", "failed", "timed_out"]}, "message": {},
-                    "reason": nullable({"type": "string"}), "startedAt": {"type": "string"},
-                    "endedAt": nullable({"type": "string"}), "event": {"type": "object"},
-                    "logs": array({"type": "object"}), "imports": array({"type": "object"}),
-                    "pluginType": {"enum": list(PLUGIN_TYPES)}, "result": {}, "errors": array({"type": "object"}),
-                    "lateAnswers": array({"type": "object"})},
-                   ("_id", "plugin", "project", "status", "startedAt", "event", "logs", "imports")),
+    "Project": obj(
+        {
+            "_id": {"type": "string"},
+            "name": {"type": "string"},
+            "description": {"type": "string"},
+            "categorySchema": CATEGORY_SCHEMA,
+            "batches": array(ref("Batch")),
+            "organization": {"type": "string"},
+            "assetCount": {"type": "integer"},
+            "createdAt": {"type": "string"},
+        },
+        ("_id", "name", "categorySchema", "batches", "organization", "createdAt"),
+    ),
+    "Asset": obj(
+        {
+            "_id": {"type": "string"},
+            "externalId": {"type": "string"},
+            "data": {"type": "string"},
+            "project": {"type": "string"},
+            "batches": array({"type": "string"}),
+            "metadata": {"type": "object"},
+            "isPreLabeled": {"type": "boolean"},
+            "createdAt": {"type": "string"},
+        },
+        ("_id", "externalId", "data", "project", "batches", "isPreLabeled"),
+    ),
+    "AssetWithLabels": {
+        "allOf": [
+            ref("Asset"),
+            obj(
+                {"labels": nullable({"type": "object"}), "labeledBySession": nullable({"type": "string"})},
+                ("labels", "labeledBySession"),
+            ),
+        ]
+    },
+    "Plugin": obj(
+        {
+            "_id": {"type": "string"},
+            "name": {"type": "string"},
+            "type": {"enum": list(PLUGIN_TYPES)},
+            "description": {"type": "string"},
+            "classNames": array({"type": "string"}),
+            "defaultConfig": {},
+            "organization": {"type": "string"},
+            "live": {"type": "boolean"},
+            "createdAt": {"type": "string"},
+            "lastHeartbeat": nullable({"type": "string"}),
+            "callbackUrl": {"type": "string"},
+            "secret": {"type": "string"},
+        },
+        ("_id", "name", "type", "classNames", "organization", "live"),
+    ),
+    "Session": obj(
+        {
+            "_id": {"type": "string"},
+            "plugin": {"type": "string"},
+            "project": {"type": "string"},
+            "organization": {"type": "string"},
+            "runBy": {"type": "string"},
+            "status": {"enum": ["running", "succeeded", "failed", "timed_out"]},
+            "message": {},
+            "reason": nullable({"type": "string"}),
+            "startedAt": {"type": "string"},
+            "endedAt": nullable({"type": "string"}),
+            "event": {"type": "object"},
+            "logs": array({"type": "object"}),
+            "imports": array({"type": "object"}),
+            "pluginType": {"enum": list(PLUGIN_TYPES)},
+            "result": {},
+            "errors": array({"type": "object"}),
+            "lateAnswers": array({"type": "object"}),
+        },
+        ("_id", "plugin", "project", "status", "startedAt", "event", "logs", "imports"),
+    ),
     "ImportSummary": obj({"warnings": array({"type": "object"})}, ("warnings",)),
     "FaultSpec": obj(FAULT_FIELDS, ("kind",), additionalProperties=False),
-    "Fault": obj({**FAULT_FIELDS, "_id": {"type": "string"}, "hits": {"type": "integer"},
-                  "times": nullable({"type": "integer", "minimum": 0}),
-                  "description": {"type": "string"}}, ("_id", "kind", "hits", "description")),
+    "Fault": obj(
+        {
+            **FAULT_FIELDS,
+            "_id": {"type": "string"},
+            "hits": {"type": "integer"},
+            "times": nullable({"type": "integer", "minimum": 0}),
+            "description": {"type": "string"},
+        },
+        ("_id", "kind", "hits", "description"),
+    ),
 }
 
 PROJECT_ID = path_param("project_id", "a project's _id")
@@ -157,108 +242,260 @@ REST, CONTROL, FAULTS = "REST API (as the real host)", "Control API", "Faults on
 
 PATHS = {
     # ------------------------------------------------------------------ REST API
-    "/v2/project/{project_id}/assets": {"get": operation(
-        "One page of a project's assets", tag=REST, parameters=[
-            PROJECT_ID, PAGE,
-            query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size"),
-            query("filters", {"type": "string"}, "a JSON object: _id, externalId, isPreLabeled, batches"),
-            query("assetId", {"type": "string"}, "old clients' filter by _id"),
-            query("externalId", {"type": "string"}, "old clients' filter by externalId")],
-        responses=answer("200", "The page and the total count",
-                         success(obj({"assets": array(ref("Asset")), "total": {"type": "integer"}},
-                                     ("assets", "total")))))},
-    "/v2/project/{project_id}": {"get": operation(
-        "A project with its ontology", tag=REST, parameters=[PROJECT_ID],
-        responses=answer("200", "The project", success(obj({"project": ref("Project")}, ("project",)))))},
-    "/v2/listProjects": {"get": operation(
-        "The organization's projects", tag=REST, parameters=[
-            PAGE, query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size")],
-        responses=answer("200", "One page of projects",
-                         success(obj({"projects": array(ref("Project")), "total": {"type": "integer"}},
-                                     ("projects", "total")))))},
-    "/v2/import/labels": {"post": operation(
-        "Import pre-labels (all or nothing)", tag=REST,
-        body=obj({"project": {"type": "string"}, "jsonContent": array({"type": "object"})},
-                 ("project", "jsonContent")),
-        responses=answer("200", "Stored; counts and warnings",
-                         success(obj({"imported": ref("ImportSummary")}, ("imported",)))))},
-    "/v2/pluginLog": {"post": operation(
-        "A log line of a run (REST connector)", tag=REST,
-        body=obj({"session": {"type": "string"}, "level": {"type": "string"}, "msg": {"type": "string"}},
-                 ("session",)),
-        responses=answer("200", "Kept on the session", success({"type": "object"})))},
-    "/v2/pluginResponse": {"post": operation(
-        "A run's answer (REST connector)", tag=REST,
-        body=obj({"session": {"type": "string"}, "response": {}, "error": {}}, ("session",)),
-        responses=answer("200", "The session's new status",
-                         success(obj({"session": {"type": "string"}, "status": {"type": "string"}},
-                                     ("session", "status")))))},
+    "/v2/project/{project_id}/assets": {
+        "get": operation(
+            "One page of a project's assets",
+            tag=REST,
+            parameters=[
+                PROJECT_ID,
+                PAGE,
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size"),
+                query("filters", {"type": "string"}, "a JSON object: _id, externalId, isPreLabeled, batches"),
+                query("assetId", {"type": "string"}, "old clients' filter by _id"),
+                query("externalId", {"type": "string"}, "old clients' filter by externalId"),
+            ],
+            responses=answer(
+                "200",
+                "The page and the total count",
+                success(obj({"assets": array(ref("Asset")), "total": {"type": "integer"}}, ("assets", "total"))),
+            ),
+        )
+    },
+    "/v2/project/{project_id}": {
+        "get": operation(
+            "A project with its ontology",
+            tag=REST,
+            parameters=[PROJECT_ID],
+            responses=answer("200", "The project", success(obj({"project": ref("Project")}, ("project",)))),
+        )
+    },
+    "/v2/listProjects": {
+        "get": operation(
+            "The organization's projects",
+            tag=REST,
+            parameters=[
+                PAGE,
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size"),
+            ],
+            responses=answer(
+                "200",
+                "One page of projects",
+                success(obj({"projects": array(ref("Project")), "total": {"type": "integer"}}, ("projects", "total"))),
+            ),
+        )
+    },
+    "/v2/import/labels": {
+        "post": operation(
+            "Import pre-labels (all or nothing)",
+            tag=REST,
+            body=obj(
+                {"project": {"type": "string"}, "jsonContent": array({"type": "object"})}, ("project", "jsonContent")
+            ),
+            responses=answer(
+                "200", "Stored; counts and warnings", success(obj({"imported": ref("ImportSummary")}, ("imported",)))
+            ),
+        )
+    },
+    "/v2/pluginLog": {
+        "post": operation(
+            "A log line of a run (REST connector)",
+            tag=REST,
+            body=obj(
+                {"session": {"type": "string"}, "level": {"type": "string"}, "msg": {"type": "string"}}, ("session",)
+            ),
+            responses=answer("200", "Kept on the session", success({"type": "object"})),
+        )
+    },
+    "/v2/pluginResponse": {
+        "post": operation(
+            "A run's answer (REST connector)",
+            tag=REST,
+            body=obj({"session": {"type": "string"}, "response": {}, "error": {}}, ("session",)),
+            responses=answer(
+                "200",
+                "The session's new status",
+                success(obj({"session": {"type": "string"}, "status": {"type": "string"}}, ("session", "status"))),
+            ),
+        )
+    },
     # -------------------------------------------------------------- control API
-    "/api/info": {"get": operation(
-        "The host's URL, your organization and user, the default project", tag=CONTROL,
-        responses=answer("200", "Who you are here", obj({
-            "url": {"type": "string"}, "organization": obj({"_id": {"type": "string"}, "name": {"type": "string"}}),
-            "user": obj({"_id": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"}}),
-            "defaultProject": nullable({"type": "string"})}, ("url", "organization", "user", "defaultProject"))))},
+    "/api/info": {
+        "get": operation(
+            "The host's URL, your organization and user, the default project",
+            tag=CONTROL,
+            responses=answer(
+                "200",
+                "Who you are here",
+                obj(
+                    {
+                        "url": {"type": "string"},
+                        "organization": obj({"_id": {"type": "string"}, "name": {"type": "string"}}),
+                        "user": obj(
+                            {"_id": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"}}
+                        ),
+                        "defaultProject": nullable({"type": "string"}),
+                    },
+                    ("url", "organization", "user", "defaultProject"),
+                ),
+            ),
+        )
+    },
     "/api/plugins": {
-        "get": operation("Your organization's plugins", tag=CONTROL, responses=answer(
-            "200", "Plugins with their live light", obj({"plugins": array(ref("Plugin"))}, ("plugins",)))),
-        "post": operation("Create a plugin", tag=CONTROL, body=obj({
-            "name": {"type": "string"}, "classNames": array({"type": "string"}), "defaultConfig": {},
-            "type": {"enum": list(PLUGIN_TYPES)}, "description": {"type": "string"}, "callbackUrl": {"type": "string"}},
-            ("name",)), responses=answer("201", "The plugin, with its secret", ref("Plugin"))),
+        "get": operation(
+            "Your organization's plugins",
+            tag=CONTROL,
+            responses=answer(
+                "200", "Plugins with their live light", obj({"plugins": array(ref("Plugin"))}, ("plugins",))
+            ),
+        ),
+        "post": operation(
+            "Create a plugin",
+            tag=CONTROL,
+            body=obj(
+                {
+                    "name": {"type": "string"},
+                    "classNames": array({"type": "string"}),
+                    "defaultConfig": {},
+                    "type": {"enum": list(PLUGIN_TYPES)},
+                    "description": {"type": "string"},
+                    "callbackUrl": {"type": "string"},
+                },
+                ("name",),
+            ),
+            responses=answer("201", "The plugin, with its secret", ref("Plugin")),
+        ),
     },
     "/api/plugins/{plugin_id}": {
-        "get": operation("One plugin, with its secret", tag=CONTROL, parameters=[PLUGIN_ID],
-                         responses=answer("200", "The plugin", ref("Plugin"))),
-        "delete": operation("Delete a plugin", tag=CONTROL, parameters=[PLUGIN_ID],
-                            responses=answer("204", "Deleted")),
+        "get": operation(
+            "One plugin, with its secret",
+            tag=CONTROL,
+            parameters=[PLUGIN_ID],
+            responses=answer("200", "The plugin", ref("Plugin")),
+        ),
+        "delete": operation("Delete a plugin", tag=CONTROL, parameters=[PLUGIN_ID], responses=answer("204", "Deleted")),
     },
-    "/api/runs": {"post": operation(
-        "Run a plugin on a project (the Run dialog)", tag=CONTROL, parameters=[WAIT],
-        body=obj({"plugin": {"type": "string"}, "project": {"type": "string"}, "classMapping": {"type": "object"},
-                  "config": {}, "batches": array({"type": "string"}),
-                  "timeout": {"type": "number", "exclusiveMinimum": 0}, **RUN_TYPE_FIELDS}, ("plugin", "project"),
-                 additionalProperties=False),
-        responses={**answer("201", "The session (ended, when ?wait= was long enough)", ref("Session")),
-                   **answer("409", "The plugin is not live", ref("Error"))})},
-    "/api/sessions": {"get": operation(
-        "Your organization's sessions", tag=CONTROL,
-        parameters=[query("plugin", {"type": "string"}, "only this plugin's"),
-                    query("status", {"type": "string", "enum": ["running", "succeeded", "failed", "timed_out"]},
-                          "only sessions in this state"), PAGE,
-                    query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}, "page size")],
-        responses=answer("200", "Sessions", obj({"sessions": array(ref("Session"))}, ("sessions",))))},
-    "/api/sessions/{session_id}": {"get": operation(
-        "One session: status, message, event sent, log lines", tag=CONTROL, parameters=[
-            SESSION_ID, WAIT, query("logsFrom", {"type": "integer", "minimum": 0, "default": 0},
-                                    "only the log lines from this index on (a live view asks for the new ones)")],
-        responses=answer("200", "The session", ref("Session")))},
+    "/api/runs": {
+        "post": operation(
+            "Run a plugin on a project (the Run dialog)",
+            tag=CONTROL,
+            parameters=[WAIT],
+            body=obj(
+                {
+                    "plugin": {"type": "string"},
+                    "project": {"type": "string"},
+                    "classMapping": {"type": "object"},
+                    "config": {},
+                    "batches": array({"type": "string"}),
+                    "timeout": {"type": "number", "exclusiveMinimum": 0},
+                    **RUN_TYPE_FIELDS,
+                },
+                ("plugin", "project"),
+                additionalProperties=False,
+            ),
+            responses={
+                **answer("201", "The session (ended, when ?wait= was long enough)", ref("Session")),
+                **answer("409", "The plugin is not live", ref("Error")),
+            },
+        )
+    },
+    "/api/sessions": {
+        "get": operation(
+            "Your organization's sessions",
+            tag=CONTROL,
+            parameters=[
+                query("plugin", {"type": "string"}, "only this plugin's"),
+                query(
+                    "status",
+                    {"type": "string", "enum": ["running", "succeeded", "failed", "timed_out"]},
+                    "only sessions in this state",
+                ),
+                PAGE,
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 50}, "page size"),
+            ],
+            responses=answer("200", "Sessions", obj({"sessions": array(ref("Session"))}, ("sessions",))),
+        )
+    },
+    "/api/sessions/{session_id}": {
+        "get": operation(
+            "One session: status, message, event sent, log lines",
+            tag=CONTROL,
+            parameters=[
+                SESSION_ID,
+                WAIT,
+                query(
+                    "logsFrom",
+                    {"type": "integer", "minimum": 0, "default": 0},
+                    "only the log lines from this index on (a live view asks for the new ones)",
+                ),
+            ],
+            responses=answer("200", "The session", ref("Session")),
+        )
+    },
     "/api/projects": {
-        "get": operation("Your organization's projects", tag=CONTROL, parameters=[
-            PAGE, query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "page size")],
-            responses=answer("200", "Projects", obj({"projects": array(ref("Project")), "total": {"type": "integer"}},
-                                                    ("projects", "total")))),
-        "post": operation("Create a project with your own ontology and assets", tag=CONTROL, body=obj({
-            "name": {"type": "string"}, "categorySchema": CATEGORY_SCHEMA, "description": {"type": "string"},
-            "assets": array(obj({"externalId": {"type": "string"}, "data": {"type": "string"},
-                                 "metadata": {"type": "object"}, "batches": array({"type": "string"})},
-                                ("externalId", "data")))}, ("name", "categorySchema")),
-            responses=answer("201", "The project", ref("Project"))),
+        "get": operation(
+            "Your organization's projects",
+            tag=CONTROL,
+            parameters=[
+                PAGE,
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "page size"),
+            ],
+            responses=answer(
+                "200",
+                "Projects",
+                obj({"projects": array(ref("Project")), "total": {"type": "integer"}}, ("projects", "total")),
+            ),
+        ),
+        "post": operation(
+            "Create a project with your own ontology and assets",
+            tag=CONTROL,
+            body=obj(
+                {
+                    "name": {"type": "string"},
+                    "categorySchema": CATEGORY_SCHEMA,
+                    "description": {"type": "string"},
+                    "assets": array(
+                        obj(
+                            {
+                                "externalId": {"type": "string"},
+                                "data": {"type": "string"},
+                                "metadata": {"type": "object"},
+                                "batches": array({"type": "string"}),
+                            },
+                            ("externalId", "data"),
+                        )
+                    ),
+                },
+                ("name", "categorySchema"),
+            ),
+            responses=answer("201", "The project", ref("Project")),
+        ),
     },
-    "/api/projects/{project_id}/assets": {"get": operation(
-        "Every asset of a project, with its stored pre-label", tag=CONTROL, parameters=[PROJECT_ID],
-        responses=answer("200", "Assets", obj({"assets": array(ref("AssetWithLabels"))}, ("assets",))))},
+    "/api/projects/{project_id}/assets": {
+        "get": operation(
+            "Every asset of a project, with its stored pre-label",
+            tag=CONTROL,
+            parameters=[PROJECT_ID],
+            responses=answer("200", "Assets", obj({"assets": array(ref("AssetWithLabels"))}, ("assets",))),
+        )
+    },
     # ------------------------------------------------------------------- faults
     "/api/faults": {
-        "get": operation("The active faults", tag=FAULTS, responses=answer(
-            "200", "Faults, oldest first", obj({"faults": array(ref("Fault"))}, ("faults",)))),
-        "post": operation("Add a fault (latency, failures, dropped sockets, ...)", tag=FAULTS,
-                          body=ref("FaultSpec"), responses=answer("201", "The fault", ref("Fault"))),
+        "get": operation(
+            "The active faults",
+            tag=FAULTS,
+            responses=answer("200", "Faults, oldest first", obj({"faults": array(ref("Fault"))}, ("faults",))),
+        ),
+        "post": operation(
+            "Add a fault (latency, failures, dropped sockets, ...)",
+            tag=FAULTS,
+            body=ref("FaultSpec"),
+            responses=answer("201", "The fault", ref("Fault")),
+        ),
         "delete": operation("Remove every fault", tag=FAULTS, responses=answer("204", "Removed")),
     },
-    "/api/faults/{fault_id}": {"delete": operation(
-        "Remove one fault", tag=FAULTS, parameters=[FAULT_ID], responses=answer("204", "Removed"))},
+    "/api/faults/{fault_id}": {
+        "delete": operation("Remove one fault", tag=FAULTS, parameters=[FAULT_ID], responses=answer("204", "Removed"))
+    },
 }
 
 
@@ -347,15 +584,20 @@ def description(server_url: str | None = None) -> dict:
     """The whole OpenAPI document (a fresh copy each call)."""
     doc = {
         "openapi": "3.1.0",
-        "info": {"title": "mockango", "version": "1",
-                 "description": "A local stand-in for Ango Hub's plugin system: the REST API plugins call "
-                                "(/v2, at the real host's paths) and mockango's control API (/api). "
-                                "Every call needs the 'apikey' header."},
+        "info": {
+            "title": "mockango",
+            "version": "1",
+            "description": "A local stand-in for Ango Hub's plugin system: the REST API plugins call "
+            "(/v2, at the real host's paths) and mockango's control API (/api). "
+            "Every call needs the 'apikey' header.",
+        },
         "security": [{"apikey": []}],
         "tags": [{"name": REST}, {"name": CONTROL}, {"name": FAULTS}],
         "paths": _with_sdk_routes(copy.deepcopy(PATHS)),
-        "components": {"schemas": copy.deepcopy(SCHEMAS),
-                       "securitySchemes": {"apikey": {"type": "apiKey", "in": "header", "name": "apikey"}}},
+        "components": {
+            "schemas": copy.deepcopy(SCHEMAS),
+            "securitySchemes": {"apikey": {"type": "apiKey", "in": "header", "name": "apikey"}},
+        },
     }
     if server_url:
         doc["servers"] = [{"url": server_url}]

@@ -35,16 +35,17 @@ def whole_number(args: Mapping, name: str, default: int, *, low: int, high: int 
 
 def page_and_limit(args: Mapping, default_limit: int) -> tuple[int, int]:
     """The ``page`` (1 or more) and ``limit`` (1 to :data:`MAX_PAGE_LIMIT`) a listing was asked for."""
-    return (whole_number(args, "page", 1, low=1),
-            whole_number(args, "limit", default_limit, low=1, high=MAX_PAGE_LIMIT))
+    return (
+        whole_number(args, "page", 1, low=1),
+        whole_number(args, "limit", default_limit, low=1, high=MAX_PAGE_LIMIT),
+    )
 
 
 def session_status(args: Mapping) -> str | None:
     """The ``status`` filter of a sessions listing (None: any), refused unless it is a real status."""
     status = args.get("status") or None
     if status is not None and status not in SESSION_STATUSES:
-        raise InvalidRequest(f"query parameter 'status' must be one of {', '.join(SESSION_STATUSES)}, "
-                             f"got {status!r}")
+        raise InvalidRequest(f"query parameter 'status' must be one of {', '.join(SESSION_STATUSES)}, got {status!r}")
     return status
 
 

@@ -43,15 +43,16 @@ def heartbeat_problem(data: object) -> str | None:
         value = data.get(field)
         if not isinstance(value, str) or not value or len(value) > MAX_CREDENTIAL_LENGTH:
             shown = f"{len(value):,} characters" if isinstance(value, str) else type(value).__name__
-            return (f"{HEARTBEAT_SHAPE}: '{field}' must be a string of 1 to {MAX_CREDENTIAL_LENGTH} "
-                    f"characters, got {shown}")
+            return (
+                f"{HEARTBEAT_SHAPE}: '{field}' must be a string of 1 to {MAX_CREDENTIAL_LENGTH} characters, got {shown}"
+            )
     return None
 
 
 class SocketConnection:
     """A plugin's Socket.IO socket, as the Hub sees it."""
 
-    def __init__(self, socketio: SocketIO, sid: str, namespace: "PluginNamespace | None" = None) -> None:
+    def __init__(self, socketio: SocketIO, sid: str, namespace: PluginNamespace | None = None) -> None:
         self.id = f"socket:{sid}"
         self.sid = sid
         self._socketio = socketio
@@ -133,8 +134,11 @@ class PluginNamespace(Namespace):
             return super().trigger_event(event, *args)
         except Exception:
             logger.exception("the '%s' event handler failed", event)
-            self._tell(sid, f"mockango failed on the '{event}' event (a bug in mockango: the traceback is "
-                            "in the server's log; please report it)")
+            self._tell(
+                sid,
+                f"mockango failed on the '{event}' event (a bug in mockango: the traceback is "
+                "in the server's log; please report it)",
+            )
             return None
 
     def _tell(self, sid: str | None, message: str) -> None:

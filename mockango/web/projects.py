@@ -35,8 +35,13 @@ def delete_project(project_id: str):
 def purge_project(project_id: str):
     user = current_user()
     body = json_body()
-    return success({"project": project_admin.delete_project(hub(), user, project_id,
-                                                            confirm_name=body.get("confirmName"), purge=True)})
+    return success(
+        {
+            "project": project_admin.delete_project(
+                hub(), user, project_id, confirm_name=body.get("confirmName"), purge=True
+            )
+        }
+    )
 
 
 @blueprint.post("/project/<project_id>/clone")
@@ -62,9 +67,14 @@ def upload_cloud(project_id: str):
     user = current_user()
     body = json_body()
     chosen = json_parameter(request.args, "batches", "a JSON list of batch ids")
-    created = hub().uploads.add_assets(user, project_id, body.get("assets"), batches=chosen,
-                                       priority=body.get("priority", 0),
-                                       session_id=hub().session_for_key(request_api_key()))
+    created = hub().uploads.add_assets(
+        user,
+        project_id,
+        body.get("assets"),
+        batches=chosen,
+        priority=body.get("priority", 0),
+        session_id=hub().session_for_key(request_api_key()),
+    )
     return success({"assets": created, "total": len(created)}, 201)
 
 

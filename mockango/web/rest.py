@@ -48,8 +48,13 @@ def _filters_from_query() -> dict:
 @blueprint.get("/project/<project_id>/assets")
 def get_assets(project_id: str):
     user = current_user()
-    assets, total = hub().find_assets(user, project_id, page=request.args.get("page", 1),
-                                      limit=request.args.get("limit", 10), filters=_filters_from_query())
+    assets, total = hub().find_assets(
+        user,
+        project_id,
+        page=request.args.get("page", 1),
+        limit=request.args.get("limit", 10),
+        filters=_filters_from_query(),
+    )
     return success({"assets": assets, "total": total})
 
 
@@ -62,8 +67,7 @@ def get_project(project_id: str):
 @blueprint.get("/listProjects")
 def list_projects():
     user = current_user()
-    projects, total = hub().list_projects(user, page=request.args.get("page", 1),
-                                          limit=request.args.get("limit", 10))
+    projects, total = hub().list_projects(user, page=request.args.get("page", 1), limit=request.args.get("limit", 10))
     return success({"projects": projects, "total": total})
 
 

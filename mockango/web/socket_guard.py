@@ -30,8 +30,13 @@ def report_unreadable_packets(server: socketio.Server, namespace: str) -> None:
             _tell(server, eio_sid, namespace, f"the Socket.IO packet could not be read: {error}")
         except Exception:
             logger.exception("unreadable Socket.IO packet from %s", eio_sid)
-            _tell(server, eio_sid, namespace, "the Socket.IO packet could not be read: it is not a "
-                                              "Socket.IO event packet ([event name, payload] as JSON)")
+            _tell(
+                server,
+                eio_sid,
+                namespace,
+                "the Socket.IO packet could not be read: it is not a "
+                "Socket.IO event packet ([event name, payload] as JSON)",
+            )
 
     server.eio.on("message", guarded)
 

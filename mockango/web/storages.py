@@ -36,8 +36,9 @@ def list_storage_files(storage_id: str):
     signed = request.args.get("getSignedUrls", "true")
     if signed not in ("true", "false"):
         raise InvalidRequest(f"getSignedUrls must be true or false, got {signed!r}")
-    files, folders = hub().storages.listing(user, storage_id, request.args.get("bucketName"),
-                                            request.args.get("path", ""), signed=signed == "true")
+    files, folders = hub().storages.listing(
+        user, storage_id, request.args.get("bucketName"), request.args.get("path", ""), signed=signed == "true"
+    )
     return success({"files": files, "folders": folders})
 
 

@@ -57,7 +57,9 @@ class StrictPacket(packet.Packet):
 
     def decode(self, encoded_packet: str | bytes) -> int:
         if isinstance(encoded_packet, (bytes, bytearray)) or encoded_packet[:1] in (
-                str(packet.BINARY_EVENT), str(packet.BINARY_ACK)):
+            str(packet.BINARY_EVENT),
+            str(packet.BINARY_ACK),
+        ):
             raise InvalidRequest("binary attachments are not accepted: send the event's payload as JSON")
         attachments = super().decode(encoded_packet)
         if self.packet_type == packet.EVENT:

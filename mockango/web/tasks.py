@@ -39,9 +39,15 @@ def _task_filter() -> dict:
 @blueprint.get("/project/<project_id>/tasks")
 def get_tasks(project_id: str):
     user = current_user()
-    tasks, total = hub().tasks.page(user, project_id, page=request.args.get("page", 1),
-                                    limit=request.args.get("limit", 10), filters=_task_filter(),
-                                    with_answer=_flag("includeAnswer"), sort=request.args.get("sort"))
+    tasks, total = hub().tasks.page(
+        user,
+        project_id,
+        page=request.args.get("page", 1),
+        limit=request.args.get("limit", 10),
+        filters=_task_filter(),
+        with_answer=_flag("includeAnswer"),
+        sort=request.args.get("sort"),
+    )
     return success({"tasks": tasks, "total": total})
 
 
@@ -58,8 +64,7 @@ def annotate(task_id: str):
     h = hub()
     session_id = h.session_for_key(request_api_key())
     try:
-        task = h.tasks.annotate(user, task_id, json_body(), next_stage=_flag("nextStage"),
-                                is_plugin=_flag("isPlugin"))
+        task = h.tasks.annotate(user, task_id, json_body(), next_stage=_flag("nextStage"), is_plugin=_flag("isPlugin"))
     except MockangoError as error:
         if session_id:
             h.type_runs.plugin_annotate_refused(session_id, task_id, error)
@@ -94,8 +99,7 @@ def update_priority(project_id: str):
 def benchmark_tasks(project_id: str):
     user = current_user()
     body = json_body()
-    return success({"updated": hub().tasks.set_benchmark(user, project_id, body.get("tasks"),
-                                                         body.get("isBenchmark"))})
+    return success({"updated": hub().tasks.set_benchmark(user, project_id, body.get("tasks"), body.get("isBenchmark"))})
 
 
 @blueprint.post("/task/assign")

@@ -37,9 +37,12 @@ UNSIMULATED: tuple[tuple[str, str, str], ...] = (
 
 def not_simulated(**_ignored: str):
     current_user()
-    return jsonify({"status": "error",
-                    "message": f"{request.method} {request.path} is an Ango Hub call that mockango does not "
-                               f"simulate"}), 501
+    return jsonify(
+        {
+            "status": "error",
+            "message": f"{request.method} {request.path} is an Ango Hub call that mockango does not simulate",
+        }
+    ), 501
 
 
 for _method, _rule, _sdk_method in UNSIMULATED:

@@ -42,8 +42,10 @@ def shot(driver, name: str) -> Path:
     SHOTS.mkdir(parents=True, exist_ok=True)
     width = driver.execute_script("return document.documentElement.clientWidth")
     height = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride", {
-        "width": width, "height": min(height, 6000), "deviceScaleFactor": 1, "mobile": False})
+    driver.execute_cdp_cmd(
+        "Emulation.setDeviceMetricsOverride",
+        {"width": width, "height": min(height, 6000), "deviceScaleFactor": 1, "mobile": False},
+    )
     path = SHOTS / f"{name}.png"
     try:
         driver.save_screenshot(str(path))

@@ -97,7 +97,8 @@ def test_run_dialog_shows_the_hosts_errors_plainly(page, host):
     plugin = host.create_plugin("Sleeper", class_names=["Vehicle"])
     page.get(f"{host.url}/run?plugin={plugin.id}")
     Select(page.find_element(By.CSS_SELECTOR, 'select[data-class="Vehicle"]')).select_by_visible_text(
-        "Person (bounding-box)")
+        "Person (bounding-box)"
+    )
     config = page.find_element(By.ID, "config")
     assert config.get_attribute("value") == "{}"
     config.clear()
@@ -106,15 +107,19 @@ def test_run_dialog_shows_the_hosts_errors_plainly(page, host):
     assert "'config' is not valid JSON" in wait(page, EC.visibility_of_element_located((By.ID, "run-error"))).text
     # What was typed and picked is kept, to fix and run again.
     assert page.find_element(By.ID, "config").get_attribute("value") == "{'threshold': 0.5}"
-    assert Select(page.find_element(By.CSS_SELECTOR, 'select[data-class="Vehicle"]')
-                  ).first_selected_option.text == "Person (bounding-box)"
+    assert (
+        Select(page.find_element(By.CSS_SELECTOR, 'select[data-class="Vehicle"]')).first_selected_option.text
+        == "Person (bounding-box)"
+    )
 
     config = page.find_element(By.ID, "config")
     config.clear()
     config.send_keys('{"threshold": 0.5}')
     click_and_load(page, page.find_element(By.ID, "run-button"))
-    assert "is not live: start its process first" in wait(
-        page, EC.visibility_of_element_located((By.ID, "run-error"))).text
+    assert (
+        "is not live: start its process first"
+        in wait(page, EC.visibility_of_element_located((By.ID, "run-error"))).text
+    )
     assert host.sessions() == []
 
     page.get(f"{host.url}/sessions/0123456789abcdef01234567")
@@ -131,11 +136,15 @@ def labelling_model(host_url: str):
         time.sleep(0.3)  # so the session page shows the run in progress
         sdk = SDK(api_key=data["apiKey"], host=host_url)
         asset = sdk.get_assets(data["projectId"], limit=1)["data"]["assets"][0]
-        tools = {t["tool"]: t["schemaId"] for t in sdk.get_project(data["projectId"])["data"]["project"]
-                 ["categorySchema"]["tools"]}
-        objects = [{"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": BOX},
-                   {"schemaId": tools["polygon"], "polygon": [[20, 460], [300, 300], [620, 460]]},
-                   {"schemaId": tools["point"], "point": [500, 100]}]
+        tools = {
+            t["tool"]: t["schemaId"]
+            for t in sdk.get_project(data["projectId"])["data"]["project"]["categorySchema"]["tools"]
+        }
+        objects = [
+            {"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": BOX},
+            {"schemaId": tools["polygon"], "polygon": [[20, 460], [300, 300], [620, 460]]},
+            {"schemaId": tools["point"], "point": [500, 100]},
+        ]
         logger.info(f"predicted {len(objects)} objects on {asset['externalId']}")
         sdk.import_labels(data["projectId"], [{"externalId": asset["externalId"], "objects": objects}])
         time.sleep(0.3)
@@ -163,7 +172,8 @@ def test_run_a_live_plugin_from_the_run_dialog(page, host):
         assert '"dummy-bounding-box"' in page.find_element(By.ID, "config").get_attribute("value")
         vehicle_tool = next(t for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
         Select(page.find_element(By.CSS_SELECTOR, 'select[data-class="Vehicle"]')).select_by_visible_text(
-            "Vehicle (bounding-box)")
+            "Vehicle (bounding-box)"
+        )
         shot(page, "run")
         click_and_load(page, page.find_element(By.ID, "run-button"))
 
@@ -205,10 +215,13 @@ def test_run_a_live_plugin_from_the_run_dialog(page, host):
     assert cards[0].find_elements(By.CSS_SELECTOR, "svg.overlay circle")
     # The box is drawn to the thumbnail's scale (the image is fitted into a 4:3 box).
     image = cards[0].find_element(By.TAG_NAME, "img")
-    assert wait(page, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth",
-                                                 image)) == labeled["metadata"]["width"]
-    scale = min(image.size["width"] / labeled["metadata"]["width"],
-                image.size["height"] / labeled["metadata"]["height"])
+    assert (
+        wait(page, lambda d: d.execute_script("return arguments[0].complete && arguments[0].naturalWidth", image))
+        == labeled["metadata"]["width"]
+    )
+    scale = min(
+        image.size["width"] / labeled["metadata"]["width"], image.size["height"] / labeled["metadata"]["height"]
+    )
     assert rect.size["width"] == pytest.approx(240 * scale, abs=2)
     assert rect.size["height"] == pytest.approx(160 * scale, abs=2)
     shot(page, "project-prelabeled")

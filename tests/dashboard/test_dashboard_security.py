@@ -16,22 +16,23 @@ pytestmark = pytest.mark.browser
 
 
 def _violations(browser) -> list[str]:
-    return [e["message"] for e in browser.get_log("browser") if "Content Security Policy" in e["message"]
-            or e["level"] == "SEVERE"]
+    return [
+        e["message"]
+        for e in browser.get_log("browser")
+        if "Content Security Policy" in e["message"] or e["level"] == "SEVERE"
+    ]
 
 
 def test_every_page_works_under_the_policy_without_a_violation(page, host):
     plugin = host.create_plugin("Watched", class_names=["Vehicle"])
-    for path in ("/plugins", f"/plugins/{plugin.id}", "/run", "/sessions", "/projects",
-                 f"/projects/{host.project_id}"):
+    for path in ("/plugins", f"/plugins/{plugin.id}", "/run", "/sessions", "/projects", f"/projects/{host.project_id}"):
         page.get(host.url + path)
         wait(page, lambda d: d.execute_script("return document.readyState") == "complete")
         assert _violations(page) == [], path
     # The one script still runs: the live light turns green when the plugin connects.
     page.get(f"{host.url}/plugins")
     with plugin_running(host, plugin.id, plugin.secret, lambda **data: None):
-        wait(page, EC.text_to_be_present_in_element((By.CSS_SELECTOR, f'[data-plugin="{plugin.id}"] .light'),
-                                                    "live"))
+        wait(page, EC.text_to_be_present_in_element((By.CSS_SELECTOR, f'[data-plugin="{plugin.id}"] .light'), "live"))
     # Swatches are drawn without inline styles.
     page.get(f"{host.url}/projects/{host.project_id}")
     fill = page.find_element(By.CSS_SELECTOR, "#ontology .swatch rect").get_attribute("fill")
@@ -40,8 +41,9 @@ def test_every_page_works_under_the_policy_without_a_violation(page, host):
 
 
 def test_a_javascript_asset_url_is_shown_as_text_not_a_link(page, host):
-    project = host.create_project("Evil", {"tools": []},
-                                  [{"externalId": "evil", "data": "javascript:document.title='owned'"}])
+    project = host.create_project(
+        "Evil", {"tools": []}, [{"externalId": "evil", "data": "javascript:document.title='owned'"}]
+    )
     page.get(f"{host.url}/projects/{project}")
     figure = page.find_element(By.CSS_SELECTOR, "figure.asset")
     # The thumbnail links to the dashboard's own asset page (issue 11.12), never to the asset's URL.

@@ -29,8 +29,7 @@ def assert_not_reloaded(page) -> None:
 
 def live_text(page, css: str) -> str | None:
     """The element's text read in one step (a live list may swap the element between two calls)."""
-    return page.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;",
-                               css)
+    return page.execute_script("const e = document.querySelector(arguments[0]); return e ? e.textContent : null;", css)
 
 
 def status_of(page, session_id: str) -> str | None:
@@ -56,8 +55,11 @@ def test_plugins_list_shows_a_plugin_created_from_the_cli_live(page, host):
     page.get(f"{host.url}/plugins")
     assert "No plugins yet" in text_of(page, "#plugins")
     mark_page(page)
-    created = requests.post(f"{host.url}/api/plugins", headers={"apikey": host.api_key},
-                            json={"name": "From the CLI", "classNames": ["Vehicle"]}).json()
+    created = requests.post(
+        f"{host.url}/api/plugins",
+        headers={"apikey": host.api_key},
+        json={"name": "From the CLI", "classNames": ["Vehicle"]},
+    ).json()
     row = f'#plugins [data-plugin="{created["_id"]}"]'
     wait(page, lambda d: live_text(d, row) is not None)
     assert "From the CLI" in live_text(page, row) and "offline" in live_text(page, row)
@@ -72,8 +74,9 @@ def test_plugins_list_shows_a_plugin_created_from_the_cli_live(page, host):
 def test_a_timed_out_session_shows_its_late_lines_and_answer_as_late(page, host):
     plugin = host.create_plugin("Slow", class_names=["Vehicle"])
     release = threading.Event()
-    with plugin_running(host, plugin.id, plugin.secret,
-                        held_callback(release, "done, too late", then="finishing after all")):
+    with plugin_running(
+        host, plugin.id, plugin.secret, held_callback(release, "done, too late", then="finishing after all")
+    ):
         session = host.run(plugin.id, timeout=0.3)
         assert session.status == "timed_out"
         page.get(f"{host.url}/sessions/{session.id}")
@@ -85,8 +88,7 @@ def test_a_timed_out_session_shows_its_late_lines_and_answer_as_late(page, host)
     late_line = page.find_element(By.CSS_SELECTOR, "#log .line.late")
     assert "late" in late_line.find_element(By.CSS_SELECTOR, ".late-tag").text.lower()
     assert "finishing after all" in late_line.text
-    assert not page.find_element(By.CSS_SELECTOR, "#log .line:not(.late)").find_elements(By.CSS_SELECTOR,
-                                                                                          ".late-tag")
+    assert not page.find_element(By.CSS_SELECTOR, "#log .line:not(.late)").find_elements(By.CSS_SELECTOR, ".late-tag")
     assert_not_reloaded(page)
     page.refresh()  # and the same after a reload, rendered by the server
     assert "finishing after all" in text_of(page, "#log .line.late")
@@ -116,9 +118,11 @@ def test_the_session_page_asks_only_for_the_log_lines_it_has_not_shown(page, hos
             gate.set()
             wait(page, lambda d: f"line {number}" in (live_text(d, "#log") or ""))
         gates[3].set()
-        wait(page, lambda d: live_text(d, '#session [data-status]') == "succeeded")
+        wait(page, lambda d: live_text(d, "#session [data-status]") == "succeeded")
     lines = [line.text for line in page.find_elements(By.CSS_SELECTOR, "#log .line")]
-    assert [text.split("INFO ", 1)[1].strip() for text in lines] == [f"line {n}" for n in range(5)]  # each once, in order
+    assert [text.split("INFO ", 1)[1].strip() for text in lines] == [
+        f"line {n}" for n in range(5)
+    ]  # each once, in order
     assert_not_reloaded(page)
     polls = [entry["query"] for entry in host.hub.journal_entries() if entry["path"] == api]
     asked = [int(query.removeprefix("logsFrom=")) for query in polls]

@@ -5,8 +5,8 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from tests.dashboard.browsing import click_and_load, shot, text_of
 from mockango.web.dashboard import PLUGIN_PAGE_SESSIONS
+from tests.dashboard.browsing import click_and_load, shot, text_of
 from tests.support import answer_or_fail, plugin_running, session_history
 
 BIG_PROJECT_ASSETS = 60 * 40 + 7  # 41 pages of 60 on the project page
@@ -121,8 +121,9 @@ def test_project_page_lists_its_first_batches_and_how_many_more(page, host):
     assets = [{"externalId": f"img-{i:03}.png", "data": image, "batches": [f"batch-{i:03}"]} for i in range(120)]
     project = host.hub.create_project("Many batches", {"tools": []}, assets)
     page.get(f"{host.url}/projects/{project.id}?page=2")
-    listed = [e.text.split()[0] for e in page.find_elements(By.CSS_SELECTOR, "ul.plain li")
-              if e.text.startswith("batch-")]
+    listed = [
+        e.text.split()[0] for e in page.find_elements(By.CSS_SELECTOR, "ul.plain li") if e.text.startswith("batch-")
+    ]
     assert listed == [f"batch-{i:03}" for i in range(BATCHES_SHOWN)]
     assert text_of(page, "#more-batches") == f"and {120 - BATCHES_SHOWN} more"
     cards = page.find_elements(By.CSS_SELECTOR, "#assets figure.asset")

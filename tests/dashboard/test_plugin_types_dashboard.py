@@ -48,8 +48,9 @@ def test_model_run_dialog_asks_for_an_asset_and_shows_the_stored_answer(page, ho
     record = host.create_plugin("Boxer", class_names=["Car"], type="model")
 
     def box(data):
-        return AnnotationPayload(answer=Answer(objects=[{"schemaId": data["categorySchema"][0]["schemaId"],
-                                                         "bounding-box": BOX}]))
+        return AnnotationPayload(
+            answer=Answer(objects=[{"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": BOX}])
+        )
 
     asset = host.assets()[2]
     with plugin_running(host, record.id, record.secret, box, plugin_class=ModelPlugin):
@@ -60,7 +61,8 @@ def test_model_run_dialog_asks_for_an_asset_and_shows_the_stored_answer(page, ho
         field.clear()
         field.send_keys(asset["externalId"])
         Select(page.find_element(By.CSS_SELECTOR, 'select[data-class="Car"]')).select_by_visible_text(
-            "Vehicle (bounding-box)")
+            "Vehicle (bounding-box)"
+        )
         click_and_load(page, page.find_element(By.ID, "run-button"))
         assert "succeeded" in finished(page)
     result = json.loads(text_of(page, "#session-result"))
@@ -70,9 +72,13 @@ def test_model_run_dialog_asks_for_an_asset_and_shows_the_stored_answer(page, ho
 
 def test_model_answer_errors_are_listed_with_their_paths(page, host):
     record = host.create_plugin("Off ontology", type="model")
-    with plugin_running(host, record.id, record.secret,
-                        lambda data: Answer(objects=[{"schemaId": "0" * 24, "bounding-box": BOX}]),
-                        plugin_class=ModelPlugin):
+    with plugin_running(
+        host,
+        record.id,
+        record.secret,
+        lambda data: Answer(objects=[{"schemaId": "0" * 24, "bounding-box": BOX}]),
+        plugin_class=ModelPlugin,
+    ):
         page.get(f"{host.url}/run?plugin={record.id}")
         click_and_load(page, page.find_element(By.ID, "run-button"))  # the first asset is pre-filled
         assert "failed" in finished(page)
@@ -115,8 +121,9 @@ def test_markdown_dialog_uploads_the_file_in_base64_with_the_template(page, host
 
 def test_input_dialog_sends_its_options_and_refuses_bad_json(page, host):
     record = host.create_plugin("Picker", type="input")
-    with plugin_running(host, record.id, record.secret, lambda data: data["fileExplorerOptions"],
-                        plugin_class=InputPlugin):
+    with plugin_running(
+        host, record.id, record.secret, lambda data: data["fileExplorerOptions"], plugin_class=InputPlugin
+    ):
         page.get(f"{host.url}/run?plugin={record.id}")
         page.find_element(By.ID, "fileExplorerOptions").send_keys('{"files": [')
         click_and_load(page, page.find_element(By.ID, "run-button"))

@@ -40,8 +40,9 @@ def test_walkthrough_serve_example_plugin_run(tmp_path):
         while "=" in assignments[0]:
             key, _, value = assignments.pop(0).partition("=")
             env[key] = value
-        plugin_process = subprocess.Popen(assignments, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                          text=True)
+        plugin_process = subprocess.Popen(
+            assignments, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         run_words = shlex.split(run_command)
         run_env = dict(os.environ)
         while "=" in run_words[0]:
@@ -50,8 +51,9 @@ def test_walkthrough_serve_example_plugin_run(tmp_path):
         assert Path(run_words[0]).name == "mockango"
         started = time.monotonic()
         while True:  # the plugin process takes a moment to connect
-            result = subprocess.run([*MOCKANGO, *run_words[1:]], env=run_env, capture_output=True, text=True,
-                                    timeout=60)
+            result = subprocess.run(
+                [*MOCKANGO, *run_words[1:]], env=run_env, capture_output=True, text=True, timeout=60
+            )
             if "is not live" not in result.stderr or time.monotonic() - started > 20:
                 break
             time.sleep(0.2)
@@ -61,8 +63,13 @@ def test_walkthrough_serve_example_plugin_run(tmp_path):
         assert "status:  succeeded" in result.stdout
         assert "message: All annotations are imported!" in result.stdout
 
-        unmapped = subprocess.run([*MOCKANGO, *[w for w in run_words[1:] if w not in ("--map", "Vehicle=Vehicle")],
-                                   "--config", "{not json"], env=run_env, capture_output=True, text=True, timeout=30)
+        unmapped = subprocess.run(
+            [*MOCKANGO, *[w for w in run_words[1:] if w not in ("--map", "Vehicle=Vehicle")], "--config", "{not json"],
+            env=run_env,
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert unmapped.returncode == 2
         assert "Invalid value for --config: not valid JSON" in unmapped.stderr
     finally:
@@ -86,8 +93,10 @@ def test_restart_keeps_plugin_credentials_and_key(tmp_path):
     serve, fresh = start_serve(tmp_path, "--fresh")
     try:
         assert printed(fresh, "Plugin secret") != printed(first, "Plugin secret")
-        assert (f"--fresh: discarding the state in {tmp_path / 'state.sqlite3'}: its API key, 1 plugin(s) with their ids "
-                "and secrets, 0 session(s)") in " ".join(fresh.split())
+        assert (
+            f"--fresh: discarding the state in {tmp_path / 'state.sqlite3'}: its API key, 1 plugin(s) with their ids "
+            "and secrets, 0 session(s)"
+        ) in " ".join(fresh.split())
         assert "restart them with the ones below" in " ".join(fresh.split())
     finally:
         stop(serve)
@@ -95,8 +104,9 @@ def test_restart_keeps_plugin_credentials_and_key(tmp_path):
 
 def test_a_serve_that_ignores_ctrl_c_is_still_stopped(tmp_path):
     """A shell's background job ignores SIGINT: the tests' stop falls back to SIGTERM, then SIGKILL."""
-    serve, banner = serving.start_serve(MOCKANGO, tmp_path,
-                                        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    serve, banner = serving.start_serve(
+        MOCKANGO, tmp_path, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN)
+    )
     port = int(re.search(r"127\.0\.0\.1:(\d+)", banner).group(1))
     stop(serve, timeout=2)
     assert serve.poll() is not None
@@ -105,8 +115,12 @@ def test_a_serve_that_ignores_ctrl_c_is_still_stopped(tmp_path):
 
 
 def test_run_without_a_server_says_how_to_start_one(tmp_path):
-    result = subprocess.run([*MOCKANGO, "run", "--plugin", "x", "--url", "http://127.0.0.1:9", "--api-key", "k"],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [*MOCKANGO, "run", "--plugin", "x", "--url", "http://127.0.0.1:9", "--api-key", "k"],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 1
     assert "no mockango answers at http://127.0.0.1:9: start one with `mockango serve`" in result.stderr
 
@@ -115,8 +129,12 @@ def test_serve_on_a_busy_port_says_what_to_do(tmp_path):
     serve, banner = start_serve(tmp_path)
     try:
         port = re.search(r"127\.0\.0\.1:(\d+)", banner).group(1)
-        busy = subprocess.run([*MOCKANGO, "serve", "--port", port, "--state", str(tmp_path / "other.sqlite3")],
-                              capture_output=True, text=True, timeout=30)
+        busy = subprocess.run(
+            [*MOCKANGO, "serve", "--port", port, "--state", str(tmp_path / "other.sqlite3")],
+            capture_output=True,
+            text=True,
+            timeout=30,
+        )
         assert busy.returncode == 1
         assert f"cannot listen on 127.0.0.1:{port}" in busy.stderr and "--port" in busy.stderr
     finally:
@@ -132,9 +150,17 @@ def test_validate_reports_every_error_and_exits_1(tmp_path):
     demo = Hub(seed=0)
     first = demo.project_assets(demo.default_project.id)[0]["externalId"]
     labels = tmp_path / "labels.json"
-    labels.write_text(json.dumps([
-        {"externalId": first, "objects": [{"title": "Vehicle", "bounding-box": {"x": 1, "y": 2, "width": -5, "height": 4}}]},
-        {"externalId": "nope.png", "classifications": [{"title": "Weather", "answer": "Snow"}]}]))
+    labels.write_text(
+        json.dumps(
+            [
+                {
+                    "externalId": first,
+                    "objects": [{"title": "Vehicle", "bounding-box": {"x": 1, "y": 2, "width": -5, "height": 4}}],
+                },
+                {"externalId": "nope.png", "classifications": [{"title": "Weather", "answer": "Snow"}]},
+            ]
+        )
+    )
     result = CliRunner().invoke(main, ["validate", str(labels)])
     assert result.exit_code == 1
     assert "jsonContent[0].objects[0].bounding-box.width" in result.output
@@ -143,8 +169,19 @@ def test_validate_reports_every_error_and_exits_1(tmp_path):
     assert "'Snow' is not an option of radio 'Weather'" in result.output
 
     good = tmp_path / "good.json"
-    good.write_text(json.dumps({"project": "x", "jsonContent": [
-        {"externalId": first, "objects": [{"title": "Person", "bounding-box": {"x": 1, "y": 2, "width": 5, "height": 4}}]}]}))
+    good.write_text(
+        json.dumps(
+            {
+                "project": "x",
+                "jsonContent": [
+                    {
+                        "externalId": first,
+                        "objects": [{"title": "Person", "bounding-box": {"x": 1, "y": 2, "width": 5, "height": 4}}],
+                    }
+                ],
+            }
+        )
+    )
     ok = CliRunner().invoke(main, ["validate", str(good), "--json"])
     assert ok.exit_code == 0, ok.output
     assert json.loads(ok.output)["ok"] is True
@@ -156,7 +193,7 @@ def test_validate_against_a_fixture_ontology_without_assets(tmp_path):
     from mockango.cli import main
 
     labels = tmp_path / "labels.json"
-    labels.write_text("[{\"externalId\": \"anything.jpg\", \"objects\": [{\"schemaId\": \"no-such-tool\", \"point\": [1, 2]}]}]")
+    labels.write_text('[{"externalId": "anything.jpg", "objects": [{"schemaId": "no-such-tool", "point": [1, 2]}]}]')
     result = CliRunner().invoke(main, ["validate", str(labels), "--project", "kitchen-sink"])
     assert result.exit_code == 1
     assert "[unknown_schema_id]" in result.output
@@ -180,7 +217,7 @@ def test_every_command_and_option_has_help_and_the_list_is_not_cut():
     from mockango.cli import main
 
     top = CliRunner().invoke(main, ["--help"]).output
-    commands = top[top.index("Commands:"):]
+    commands = top[top.index("Commands:") :]
     assert "..." not in commands, commands
     for path, command in all_commands(main):
         assert command.help or command.short_help, f"{' '.join(path)} has no help"
@@ -199,11 +236,25 @@ def test_plugin_create_takes_a_description_and_plugin_list_lines_up():
 
     with MockAngo(seed=1) as host:
         env = {"MOCKANGO_URL": host.url, "MOCKANGO_API_KEY": host.api_key}
-        created = CliRunner().invoke(main, ["plugin", "create", "--name", "A much longer plugin name",
-                                            "--description", "Finds cars", "--class", "Vehicle"], env=env)
+        created = CliRunner().invoke(
+            main,
+            [
+                "plugin",
+                "create",
+                "--name",
+                "A much longer plugin name",
+                "--description",
+                "Finds cars",
+                "--class",
+                "Vehicle",
+            ],
+            env=env,
+        )
         assert created.exit_code == 0, created.output
         host.create_plugin("B", class_names=["Person", "Vehicle"])
-        (plugin,) = [p for p in host.hub.list_plugins(host.hub.default_organization.id) if p.name == "A much longer plugin name"]
+        (plugin,) = [
+            p for p in host.hub.list_plugins(host.hub.default_organization.id) if p.name == "A much longer plugin name"
+        ]
         assert plugin.description == "Finds cars"
         listed = CliRunner().invoke(main, ["plugin", "list"], env=env).output.splitlines()
         assert listed[0].split() == ["ID", "STATE", "TYPE", "NAME", "CLASSES"]
@@ -214,9 +265,7 @@ def test_plugin_create_takes_a_description_and_plugin_list_lines_up():
 
 
 def test_validate_on_the_documented_fixture_prints_the_documented_report():
-    from click.testing import CliRunner
 
-    from mockango.cli import main
     from tests.support import ROOT
 
     doc = (ROOT / "docs" / "validation.md").read_text()
@@ -236,11 +285,12 @@ def test_validate_suggests_only_close_asset_names(tmp_path):
     labels = tmp_path / "labels.json"
     labels.write_text(json.dumps([{"externalId": "nope.png"}, {"externalId": "005-enugh.png"}]))
     output = CliRunner().invoke(main, ["validate", str(labels)]).output
-    assert "has externalId 'nope.png'\n" in output, output            # nothing close: no hint
+    assert "has externalId 'nope.png'\n" in output, output  # nothing close: no hint
     assert "has externalId '005-enugh.png' (did you mean '005-enough.png'?)" in output
 
 
 # ------------------------------------------------------------------ the state file (issues 8, 12, 13)
+
 
 def control(banner: str, method: str, path: str, **kwargs):
     import requests
@@ -268,11 +318,17 @@ def test_a_signal_stops_serve_cleanly_keeping_every_acknowledged_write(tmp_path,
         stop(serve)
 
 
-@pytest.mark.parametrize("content", [b"null", b"[1, 2]", b"\x00garbage\xff" * 50, b"SQLite format 3\x00" + b"\x07" * 500])
+@pytest.mark.parametrize(
+    "content", [b"null", b"[1, 2]", b"\x00garbage\xff" * 50, b"SQLite format 3\x00" + b"\x07" * 500]
+)
 def test_an_unreadable_state_file_gives_one_line_and_exit_code_1(tmp_path, content):
     (tmp_path / "state.sqlite3").write_bytes(content)
-    result = subprocess.run([*MOCKANGO, "serve", "--port", "0", "--state", str(tmp_path / "state.sqlite3")],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [*MOCKANGO, "serve", "--port", "0", "--state", str(tmp_path / "state.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert "is not a mockango state file" in result.stderr and "--fresh" in result.stderr
@@ -281,8 +337,9 @@ def test_an_unreadable_state_file_gives_one_line_and_exit_code_1(tmp_path, conte
 
 @pytest.mark.parametrize("where", ["/sys/mockango-state/state.sqlite3", "/proc/self/mockango-state.sqlite3"])
 def test_a_state_file_that_cannot_be_written_gives_one_line(where):
-    result = subprocess.run([*MOCKANGO, "serve", "--port", "0", "--state", where],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [*MOCKANGO, "serve", "--port", "0", "--state", where], capture_output=True, text=True, timeout=30
+    )
     assert result.returncode == 1
     assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
     assert f"cannot use {where}" in result.stderr or f"cannot open {where}" in result.stderr
@@ -294,8 +351,12 @@ def test_state_export_import_and_serve_import(tmp_path):
     control(banner, "POST", "/api/plugins", json={"name": "Exported"})
     stop(serve)
     exported = tmp_path / "export.json"
-    result = subprocess.run([*MOCKANGO, "state", "export", str(exported), "--state", str(tmp_path / "state.sqlite3")],
-                            capture_output=True, text=True, timeout=30)
+    result = subprocess.run(
+        [*MOCKANGO, "state", "export", str(exported), "--state", str(tmp_path / "state.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert result.returncode == 0 and "exported" in result.stdout, result.stderr
     assert any(p["name"] == "Exported" for p in json.loads(exported.read_text())["tables"]["plugins"])
     other = tmp_path / "other"
@@ -309,15 +370,20 @@ def test_state_export_import_and_serve_import(tmp_path):
         stop(serve)
     bad = tmp_path / "bad.json"
     bad.write_text("null")
-    refused = subprocess.run([*MOCKANGO, "state", "import", str(bad), "--state", str(other / "state.sqlite3")],
-                             capture_output=True, text=True, timeout=30)
+    refused = subprocess.run(
+        [*MOCKANGO, "state", "import", str(bad), "--state", str(other / "state.sqlite3")],
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert refused.returncode == 1 and "holds null" in refused.stderr
 
 
 def serve_default(cwd: Path) -> tuple[subprocess.Popen, str]:
     """`mockango serve` with its default state file, in ``cwd``."""
-    process = subprocess.Popen([*MOCKANGO, "serve", "--port", "0"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, text=True, cwd=cwd)
+    process = subprocess.Popen(
+        [*MOCKANGO, "serve", "--port", "0"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=cwd
+    )
     banner = ""
     while "Press Ctrl+C to stop." not in banner:
         line = process.stdout.readline()
@@ -335,24 +401,66 @@ def test_an_old_json_state_is_imported_once_on_first_start(tmp_path):
     hub.export_state(tmp_path / "export.json")
     exported = json.loads((tmp_path / "export.json").read_text())["tables"]
     users = exported["users"]
-    old = {"format": 2, "seed": 0,
-           "defaults": {n: next(r["value"] for r in exported["settings"] if r["name"] == f"default_{n}")
-                        for n in ("organization", "user", "project")},
-           "organizations": exported["organizations"],
-           "users": [{k: u[k] for k in ("id", "email", "name", "organization_id", "api_key")} for u in users],
-           "projects": [{"id": p["id"], "name": p["name"], "description": p["description"],
-                         "organization_id": p["organization_id"], "category_schema": p["category_schema"],
-                         "batches": [{"id": b["id"], "name": b["name"]} for b in exported["batches"]],
-                         "asset_ids": [a["id"] for a in exported["assets"]], "created_at": p["created_at"]}
-                        for p in exported["projects"]],
-           "assets": [{"id": a["id"], "project_id": a["project_id"], "external_id": a["external_id"],
-                       "data": a["data"], "metadata": a["metadata"], "batches": a["batches"],
-                       "created_at": a["created_at"], "labels": None, "labeled_by_session": None,
-                       "hosted": bool(a["hosted"])} for a in exported["assets"]],
-           "plugins": [{**{k: p[k] for k in ("id", "name", "organization_id", "secret", "type", "description",
-                                            "class_names", "default_config", "created_at", "callback_url")}}
-                       for p in exported["plugins"]],
-           "sessions": [], "runKeys": []}
+    old = {
+        "format": 2,
+        "seed": 0,
+        "defaults": {
+            n: next(r["value"] for r in exported["settings"] if r["name"] == f"default_{n}")
+            for n in ("organization", "user", "project")
+        },
+        "organizations": exported["organizations"],
+        "users": [{k: u[k] for k in ("id", "email", "name", "organization_id", "api_key")} for u in users],
+        "projects": [
+            {
+                "id": p["id"],
+                "name": p["name"],
+                "description": p["description"],
+                "organization_id": p["organization_id"],
+                "category_schema": p["category_schema"],
+                "batches": [{"id": b["id"], "name": b["name"]} for b in exported["batches"]],
+                "asset_ids": [a["id"] for a in exported["assets"]],
+                "created_at": p["created_at"],
+            }
+            for p in exported["projects"]
+        ],
+        "assets": [
+            {
+                "id": a["id"],
+                "project_id": a["project_id"],
+                "external_id": a["external_id"],
+                "data": a["data"],
+                "metadata": a["metadata"],
+                "batches": a["batches"],
+                "created_at": a["created_at"],
+                "labels": None,
+                "labeled_by_session": None,
+                "hosted": bool(a["hosted"]),
+            }
+            for a in exported["assets"]
+        ],
+        "plugins": [
+            {
+                **{
+                    k: p[k]
+                    for k in (
+                        "id",
+                        "name",
+                        "organization_id",
+                        "secret",
+                        "type",
+                        "description",
+                        "class_names",
+                        "default_config",
+                        "created_at",
+                        "callback_url",
+                    )
+                }
+            }
+            for p in exported["plugins"]
+        ],
+        "sessions": [],
+        "runKeys": [],
+    }
     state_dir = tmp_path / ".mockango"
     state_dir.mkdir()
     (state_dir / "state.json").write_text(json.dumps(old))

@@ -25,6 +25,7 @@ def slow_callback(seconds: float, started: threading.Event | None = None):
             started.set()
         time.sleep(seconds)
         return "done"
+
     return callback
 
 
@@ -36,14 +37,20 @@ def test_run_without_timeout_obeys_the_hosts_run_timeout():
     with MockAngo(seed=1, run_timeout=1.0) as host:
         plugin = host.create_plugin("Slow", class_names=["Vehicle"])
         with plugin_running(host, plugin.id, plugin.secret, slow_callback(4)):
-            result = subprocess.run([*MOCKANGO, "run", "--plugin", plugin.id], env=cli_env(host),
-                                    capture_output=True, text=True, timeout=60)
+            result = subprocess.run(
+                [*MOCKANGO, "run", "--plugin", plugin.id], env=cli_env(host), capture_output=True, text=True, timeout=60
+            )
             assert result.returncode == 1, result.stdout + result.stderr
             assert "status:  timed_out" in result.stdout
             assert "within the run's time limit (1 s)" in result.stdout
 
-            given = subprocess.run([*MOCKANGO, "run", "--plugin", plugin.id, "--timeout", "30"], env=cli_env(host),
-                                   capture_output=True, text=True, timeout=60)
+            given = subprocess.run(
+                [*MOCKANGO, "run", "--plugin", plugin.id, "--timeout", "30"],
+                env=cli_env(host),
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
             assert given.returncode == 0, given.stdout + given.stderr
             assert "status:  succeeded" in given.stdout and "message: done" in given.stdout
 
@@ -58,8 +65,13 @@ def test_ctrl_c_on_run_says_the_session_goes_on_and_how_to_follow_it():
         plugin = host.create_plugin("Slow", class_names=["Vehicle"])
         started = threading.Event()
         with plugin_running(host, plugin.id, plugin.secret, slow_callback(3, started)):
-            process = subprocess.Popen([*MOCKANGO, "run", "--plugin", plugin.id], env=cli_env(host),
-                                       stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            process = subprocess.Popen(
+                [*MOCKANGO, "run", "--plugin", plugin.id],
+                env=cli_env(host),
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
             try:
                 first = process.stdout.readline()
                 assert first.startswith("session ") and first.endswith(" started\n"), first
@@ -76,8 +88,9 @@ def test_ctrl_c_on_run_says_the_session_goes_on_and_how_to_follow_it():
             assert f"{host.url}/sessions/{session_id}" in err
             assert host.session(session_id).status == "running"
 
-            followed = subprocess.run([*MOCKANGO, "follow", session_id], env=cli_env(host),
-                                      capture_output=True, text=True, timeout=60)
+            followed = subprocess.run(
+                [*MOCKANGO, "follow", session_id], env=cli_env(host), capture_output=True, text=True, timeout=60
+            )
             assert followed.returncode == 0, followed.stdout + followed.stderr
             assert "INFO     working" in followed.stdout and "status:  succeeded" in followed.stdout
 

@@ -39,8 +39,13 @@ def test_the_check_catches_lost_and_half_stored_writes(host):
     project = http.post(host.url + "/api/projects", json=project_body()).json()["_id"]
     for items in (slice_items(0), slice_items(1)[:4]):  # slice 0 whole, slice 1 cut short
         assert http.post(host.url + "/v2/import/labels", json={"project": project, "jsonContent": items}).ok
-    claimed = Acknowledged(plugins={"f" * 24: "secret"}, sessions={"e" * 24: "succeeded"},
-                           logs=[("e" * 24, "hello")], imports={0: None, 2: None}, started_slices={0, 1, 2})
+    claimed = Acknowledged(
+        plugins={"f" * 24: "secret"},
+        sessions={"e" * 24: "succeeded"},
+        logs=[("e" * 24, "hello")],
+        imports={0: None, 2: None},
+        started_slices={0, 1, 2},
+    )
     problems = check(host.url, host.api_key, project, claimed)
     assert problems == [
         f"acknowledged plugin {'f' * 24} is gone (404)",
@@ -51,6 +56,9 @@ def test_the_check_catches_lost_and_half_stored_writes(host):
     ]
     # Slice 1's four labels, not claimed at all, are labels no import named.
     assert check(host.url, host.api_key, project, Acknowledged(imports={0: None}, started_slices={0})) == [
-        "4 asset(s) labeled that no import named, e.g. a00010"]
-    assert check(host.url, host.api_key, project, Acknowledged(imports={0: None}, started_slices={0, 1}))[0] == \
-        "import of slice 1 is half stored: 4 of 10 assets labeled"
+        "4 asset(s) labeled that no import named, e.g. a00010"
+    ]
+    assert (
+        check(host.url, host.api_key, project, Acknowledged(imports={0: None}, started_slices={0, 1}))[0]
+        == "import of slice 1 is half stored: 4 of 10 assets labeled"
+    )

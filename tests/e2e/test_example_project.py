@@ -27,7 +27,13 @@ def test_make_test_in_the_example_project_uses_the_checkouts_venv():
         pytest.fail("the checkout's .venv is older than pyproject.toml: run `make setup` (make test does)")
     dry = subprocess.run(["make", "-n", "test"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert "../../.venv/bin/python -m pytest" in dry.stdout, dry.stdout
-    result = subprocess.run(["make", "test", "PYTEST_ARGS=-q -p no:cacheprovider"], cwd=PROJECT,
-                            env=shell_without_the_venv(), capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        ["make", "test", "PYTEST_ARGS=-q -p no:cacheprovider"],
+        cwd=PROJECT,
+        env=shell_without_the_venv(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert " passed" in result.stdout and "failed" not in result.stdout

@@ -18,8 +18,9 @@ def test_every_plugin_type_has_its_example():
 
 
 def test_model_example_boxes_the_middle_of_the_asset(mockango):
-    plugin = mockango.spawn_plugin(EXAMPLES / "model_plugin.py", type="model", class_names=["Thing"],
-                                   default_config={"box_share": 0.5})
+    plugin = mockango.spawn_plugin(
+        EXAMPLES / "model_plugin.py", type="model", class_names=["Thing"], default_config={"box_share": 0.5}
+    )
     asset = mockango.assets()[0]
     result = plugin.run(asset=asset["_id"], class_mapping={"Thing": "Vehicle"}).assert_succeeded()
     width, height = asset["metadata"]["width"], asset["metadata"]["height"]
@@ -42,8 +43,9 @@ def test_file_explorer_example_lists_a_folder_a_page_at_a_time(mockango, tmp_pat
     (folder / "summer").mkdir(parents=True)
     for name in ("a.png", "b.png", "c.png"):
         (folder / name).write_bytes(b"png")
-    plugin = mockango.spawn_plugin(EXAMPLES / "file_explorer_plugin.py", type="file-explorer",
-                                   env={"BUCKET_ROOT": str(tmp_path), "PAGE_SIZE": "2"})
+    plugin = mockango.spawn_plugin(
+        EXAMPLES / "file_explorer_plugin.py", type="file-explorer", env={"BUCKET_ROOT": str(tmp_path), "PAGE_SIZE": "2"}
+    )
     first = plugin.run(bucket="photos", folder="2024/").assert_succeeded()
     assert first.listing == {"folders": [], "files": ["2024/a.png", "2024/b.png"], "scrollToken": "2024/b.png"}
     second = plugin.run(bucket="photos", folder="2024/", scroll_token="2024/b.png").assert_succeeded()
@@ -59,9 +61,15 @@ def test_export_example_writes_the_boxes_as_csv_in_a_zip(mockango):
 
     vehicle = next(t["schemaId"] for t in mockango.hub.default_project.tools() if t["title"] == "Vehicle")
     asset = mockango.assets()[0]
-    mockango.hub.tasks.set_task(task_id(mockango.hub, asset["_id"]), stage="Complete", answer={
-        "objects": [{"schemaId": vehicle, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
-        "classifications": [], "relations": []})
+    mockango.hub.tasks.set_task(
+        task_id(mockango.hub, asset["_id"]),
+        stage="Complete",
+        answer={
+            "objects": [{"schemaId": vehicle, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
+            "classifications": [],
+            "relations": [],
+        },
+    )
     plugin = mockango.spawn_plugin(EXAMPLES / "export_plugin.py", type="export", default_config={"delimiter": ";"})
     result = plugin.run().assert_succeeded()
     assert result.exported_file_name == f"{mockango.project_id}-boxes.zip"
@@ -74,15 +82,17 @@ def test_export_example_writes_the_boxes_as_csv_in_a_zip(mockango):
 def test_markdown_example_makes_an_asset_per_row_in_its_batch(mockango):
     import requests
 
-    plugin = mockango.spawn_plugin(EXAMPLES / "markdown_plugin.py", type="markdown",
-                                   default_config={"external_id_column": "id"})
+    plugin = mockango.spawn_plugin(
+        EXAMPLES / "markdown_plugin.py", type="markdown", default_config={"external_id_column": "id"}
+    )
     csv = b"id,name,batch\np1,Ada,people\np2,Grace,people\n"
     result = plugin.run(input_file=csv, markdown_text="# |name| &amp; co").assert_succeeded()
     assert result.message == "2 markdown files are uploaded!"
     assert [a["externalId"] for a in result.created_assets] == ["p1", "p2"]
     assert [requests.get(a["data"], timeout=10).text for a in result.created_assets] == ["# Ada & co", "# Grace & co"]
-    people = next(b["_id"] for b in mockango.hub.projects.get(mockango.project_id).to_dict()["batches"]
-                  if b["name"] == "people")
+    people = next(
+        b["_id"] for b in mockango.hub.projects.get(mockango.project_id).to_dict()["batches"] if b["name"] == "people"
+    )
     assert all(a["batches"] == [people] for a in result.created_assets)
 
 
@@ -92,8 +102,9 @@ def test_file_explorer_example_uploads_the_chosen_files(mockango, tmp_path):
     (tmp_path / "photos" / "2024").mkdir(parents=True)
     (tmp_path / "photos" / "2024" / "a.png").write_bytes(b"first")
     (tmp_path / "photos" / "2024" / "b.png").write_bytes(b"second")
-    plugin = mockango.spawn_plugin(EXAMPLES / "file_explorer_plugin.py", type="file-explorer",
-                                   env={"BUCKET_ROOT": str(tmp_path)})
+    plugin = mockango.spawn_plugin(
+        EXAMPLES / "file_explorer_plugin.py", type="file-explorer", env={"BUCKET_ROOT": str(tmp_path)}
+    )
     result = plugin.run(bucket="photos", folder="2024/", upload=True, files=["2024/b.png"])
     result.assert_succeeded().assert_message("1 assets are uploaded!")
     (asset,) = result.created_assets

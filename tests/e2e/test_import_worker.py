@@ -45,14 +45,19 @@ def box_tool(project) -> str:
 
 
 def box_item(project, external_id: str, x: float = 10) -> dict:
-    return {"externalId": external_id,
-            "objects": [{"schemaId": box_tool(project), "bounding-box": {"x": x, "y": 5, "width": 20, "height": 30}}]}
+    return {
+        "externalId": external_id,
+        "objects": [{"schemaId": box_tool(project), "bounding-box": {"x": x, "y": 5, "width": 20, "height": 30}}],
+    }
 
 
 def post(host, body: bytes, api_key: str | None = None) -> requests.Response:
-    return requests.post(f"{host.url}/v2/import/labels", data=body, timeout=60,
-                         headers={"apikey": api_key or host.hub.default_user.api_key,
-                                  "Content-Type": "application/json"})
+    return requests.post(
+        f"{host.url}/v2/import/labels",
+        data=body,
+        timeout=60,
+        headers={"apikey": api_key or host.hub.default_user.api_key, "Content-Type": "application/json"},
+    )
 
 
 def stored_labels(host, project) -> dict:
@@ -60,9 +65,18 @@ def stored_labels(host, project) -> dict:
 
 
 def test_a_big_import_goes_through_the_worker_and_is_stored(host, project):
-    big = host.hub.create_project("Big", project.category_schema, [
-        {"externalId": f"{i:05}.png", "data": f"https://example.invalid/{i}.png",
-         "metadata": {"width": 640, "height": 480}} for i in range(1500)])
+    big = host.hub.create_project(
+        "Big",
+        project.category_schema,
+        [
+            {
+                "externalId": f"{i:05}.png",
+                "data": f"https://example.invalid/{i}.png",
+                "metadata": {"width": 640, "height": 480},
+            }
+            for i in range(1500)
+        ],
+    )
     items = [box_item(big, f"{i:05}.png", x=i % 600) for i in range(1500)]
     body = json.dumps({"project": big.id, "jsonContent": items}).encode()
     assert len(body) >= WORKER_MIN_BYTES
@@ -75,7 +89,8 @@ def test_a_big_import_goes_through_the_worker_and_is_stored(host, project):
     assert (imported["items"], imported["objects"], imported["assets"]) == (1500, 1500, 1500)
     labels = stored_labels(host, big)
     assert {name: stored["objects"][0]["bounding-box"]["x"] for name, stored in labels.items()} == {
-        f"{i:05}.png": i % 600 for i in range(1500)}
+        f"{i:05}.png": i % 600 for i in range(1500)
+    }
     assert host.hub.projects.get(big.id).pre_labeled_count == 1500
 
 
@@ -91,8 +106,9 @@ def test_the_worker_stores_what_the_thread_stores(tmp_path):
             items = [box_item(project, n, x=i) for i, n in enumerate(names)] + [box_item(project, names[0], x=99)]
             answer = post(server, json.dumps({"project": project.id, "jsonContent": items}).encode())
             assert answer.status_code == 200, answer.text[:2000]
-            outcomes.append((answer.json()["data"], stored_labels(server, project),
-                             hub.projects.get(project.id).pre_labeled_count))
+            outcomes.append(
+                (answer.json()["data"], stored_labels(server, project), hub.projects.get(project.id).pre_labeled_count)
+            )
             assert hub.import_worker.answered == (1 if name == "worker" else 0)
         hub.close_store()
     assert outcomes[0] == outcomes[1]
@@ -101,14 +117,17 @@ def test_the_worker_stores_what_the_thread_stores(tmp_path):
 
 def bad_bodies(project, stranger_project_id: str) -> dict[str, bytes]:
     good = box_item(project, "001-someone.png")
+
     def body(**fields) -> bytes:
         return json.dumps(fields).encode()
+
     return {
         "not JSON": b'{"project": ',
         "not UTF-8": b'{"project": "\xff"}',
-        "NaN": ('{"project": "%s", "jsonContent": [{"externalId": "001-someone.png", "objects": [{"schemaId": "%s",'
-                ' "bounding-box": {"x": NaN, "y": 1, "width": 2, "height": 3}}]}]}'
-                % (project.id, box_tool(project))).encode(),
+        "NaN": (
+            '{"project": "%s", "jsonContent": [{"externalId": "001-someone.png", "objects": [{"schemaId": "%s",'
+            ' "bounding-box": {"x": NaN, "y": 1, "width": 2, "height": 3}}]}]}' % (project.id, box_tool(project))
+        ).encode(),
         "a list": b"[]",
         "empty": b"",
         "no jsonContent": body(project=project.id),
@@ -116,18 +135,28 @@ def bad_bodies(project, stranger_project_id: str) -> dict[str, bytes]:
         "unknown project": body(project="0" * 24, jsonContent=[good]),
         "another organization's project": body(project=stranger_project_id, jsonContent=[good, {"externalId": 1}]),
         "unknown asset": body(project=project.id, jsonContent=[good, box_item(project, "001-someone.pgn")]),
-        "box without width": body(project=project.id, jsonContent=[
-            good, {"externalId": "002-beyond.png", "objects": [{"schemaId": box_tool(project),
-                                                               "bounding-box": {"x": 1, "y": 1, "height": 3}}]}]),
+        "box without width": body(
+            project=project.id,
+            jsonContent=[
+                good,
+                {
+                    "externalId": "002-beyond.png",
+                    "objects": [{"schemaId": box_tool(project), "bounding-box": {"x": 1, "y": 1, "height": 3}}],
+                },
+            ],
+        ),
         "jsonContent not a list": body(project=project.id, jsonContent={"externalId": "001-someone.png"}),
     }
 
 
 def test_bad_input_is_answered_the_same_by_the_worker_and_stores_nothing(host, project):
     stranger = host.hub.create_organization("Elsewhere")
-    stranger_project = host.hub.create_project("Theirs", project.category_schema, [
-        {"externalId": "001-someone.png", "data": "https://example.invalid/1.png"}],
-        organization_id=stranger.organization_id)
+    stranger_project = host.hub.create_project(
+        "Theirs",
+        project.category_schema,
+        [{"externalId": "001-someone.png", "data": "https://example.invalid/1.png"}],
+        organization_id=stranger.organization_id,
+    )
     before = stored_labels(host, project)
     worker = host.hub.import_worker
     for name, body in bad_bodies(project, stranger_project.id).items():
@@ -147,12 +176,16 @@ def test_bad_input_is_answered_the_same_by_the_worker_and_stores_nothing(host, p
 
 def test_another_organizations_project_is_not_found_and_its_assets_not_named(host, project):
     stranger = host.hub.create_organization("Elsewhere")
-    theirs = host.hub.create_project("Theirs", project.category_schema, [
-        {"externalId": "secret-scan.png", "data": "https://example.invalid/s.png"}],
-        organization_id=stranger.organization_id)
+    theirs = host.hub.create_project(
+        "Theirs",
+        project.category_schema,
+        [{"externalId": "secret-scan.png", "data": "https://example.invalid/s.png"}],
+        organization_id=stranger.organization_id,
+    )
     host.hub.import_worker.min_bytes = ALWAYS
-    answer = post(host, json.dumps({"project": theirs.id, "jsonContent": [box_item(project, "secret-scan.pgn")]})
-                  .encode())
+    answer = post(
+        host, json.dumps({"project": theirs.id, "jsonContent": [box_item(project, "secret-scan.pgn")]}).encode()
+    )
     assert answer.status_code == 404
     assert "secret-scan" not in answer.text
     assert answer.json()["message"] == f"project '{theirs.id}' not found"
@@ -161,8 +194,9 @@ def test_another_organizations_project_is_not_found_and_its_assets_not_named(hos
 def test_the_worker_sees_what_the_server_wrote_after_it_started(host, project):
     host.hub.import_worker.min_bytes = ALWAYS
     assert post(host, json.dumps({"project": project.id, "jsonContent": []}).encode()).status_code == 200
-    late = host.hub.create_project("Later", project.category_schema, [
-        {"externalId": "new.png", "data": "https://example.invalid/new.png"}])
+    late = host.hub.create_project(
+        "Later", project.category_schema, [{"externalId": "new.png", "data": "https://example.invalid/new.png"}]
+    )
     answer = post(host, json.dumps({"project": late.id, "jsonContent": [box_item(late, "new.png")]}).encode())
     assert answer.status_code == 200, answer.text
     assert answer.json()["data"]["imported"]["assets"] == 1
@@ -197,8 +231,11 @@ def cpu_ticks(pid: int) -> int:
 
 
 def test_a_worker_that_dies_mid_import_costs_no_import(host, caplog):
-    big = host.hub.create_project("Big", host.hub.default_project.category_schema, [
-        {"externalId": f"{i:05}.png", "data": f"https://example.invalid/{i}.png"} for i in range(8000)])
+    big = host.hub.create_project(
+        "Big",
+        host.hub.default_project.category_schema,
+        [{"externalId": f"{i:05}.png", "data": f"https://example.invalid/{i}.png"} for i in range(8000)],
+    )
     worker = host.hub.import_worker
     worker.start()
     pid = worker.pid
@@ -266,11 +303,16 @@ def test_ctrl_c_in_the_terminal_stops_serve_and_its_worker_quietly(tmp_path):
         assert len(workers) == 1  # serve starts it up front
         url = re.search(r"mockango is serving at (\S+)", banner).group(1)
         api_key = serving.printed(banner, "API key")
-        project = requests.get(f"{url}/v2/listProjects", headers={"apikey": api_key}, timeout=10).json()[
-            "data"]["projects"][0]
+        project = requests.get(f"{url}/v2/listProjects", headers={"apikey": api_key}, timeout=10).json()["data"][
+            "projects"
+        ][0]
         items = [{"externalId": "001-someone.png", "objects": [{"schemaId": "unknown", "bounding-box": {}}]}] * 2000
-        refused = requests.post(f"{url}/v2/import/labels", json={"project": project["_id"], "jsonContent": items},
-                                headers={"apikey": api_key}, timeout=60)
+        refused = requests.post(
+            f"{url}/v2/import/labels",
+            json={"project": project["_id"], "jsonContent": items},
+            headers={"apikey": api_key},
+            timeout=60,
+        )
         assert refused.status_code == 400 and "jsonContent[1999]" in refused.text  # big: the worker's answer
         os.killpg(serve.pid, signal.SIGINT)
         out, _ = serve.communicate(timeout=15)
@@ -290,8 +332,11 @@ def test_the_worker_follows_a_reset_of_the_host(host, project):
     assert post(host, body).status_code == 200
     host.hub.reset()
     assert host.hub.projects.get(project.id).pre_labeled_count == 0
-    added = host.hub.create_project("After the reset", project.category_schema, [
-        {"externalId": "fresh.png", "data": "https://example.invalid/fresh.png"}])
+    added = host.hub.create_project(
+        "After the reset",
+        project.category_schema,
+        [{"externalId": "fresh.png", "data": "https://example.invalid/fresh.png"}],
+    )
     for target, name in ((project, "002-beyond.png"), (added, "fresh.png")):
         answer = post(host, json.dumps({"project": target.id, "jsonContent": [box_item(target, name)]}).encode())
         assert answer.status_code == 200, answer.text
@@ -305,11 +350,16 @@ def test_serve_without_the_worker_imports_in_its_own_thread(tmp_path):
         assert worker_children(serve.pid) == []
         url = re.search(r"mockango is serving at (\S+)", banner).group(1)
         api_key = serving.printed(banner, "API key")
-        project = requests.get(f"{url}/v2/listProjects", headers={"apikey": api_key}, timeout=10).json()[
-            "data"]["projects"][0]
+        project = requests.get(f"{url}/v2/listProjects", headers={"apikey": api_key}, timeout=10).json()["data"][
+            "projects"
+        ][0]
         items = [{"externalId": "001-someone.png", "objects": []}] * 3000
-        answer = requests.post(f"{url}/v2/import/labels", json={"project": project["_id"], "jsonContent": items},
-                               headers={"apikey": api_key}, timeout=60)
+        answer = requests.post(
+            f"{url}/v2/import/labels",
+            json={"project": project["_id"], "jsonContent": items},
+            headers={"apikey": api_key},
+            timeout=60,
+        )
         assert answer.status_code == 200, answer.text[:2000]
         assert answer.json()["data"]["imported"]["items"] == 3000
         assert worker_children(serve.pid) == []

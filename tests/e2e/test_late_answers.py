@@ -17,7 +17,8 @@ def test_a_slow_plugin_client_run_times_out_with_what_is_known_and_its_late_answ
         assert session.status == "timed_out"
         assert session.reason.startswith(
             "no response came back from the plugin within the run's time limit (0.5 s); the plugin is still "
-            "connected: its callback was still running")
+            "connected: its callback was still running"
+        )
         assert "it made no REST call with the run's key" in session.reason
         assert "its last log line (" in session.reason and "): INFO working;" in session.reason
         release.set()

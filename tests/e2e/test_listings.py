@@ -46,7 +46,8 @@ def test_sessions_filter_by_plugin_and_status(http, host, history):
     assert ids(status="failed") == [s for s, _, status in runs if status == "failed"]
     assert ids(plugin=history["second"], status="failed") == []
     assert ids(plugin=history["first"], status="succeeded") == [
-        s for s, p, status in runs if p == history["first"] and status == "succeeded"]
+        s for s, p, status in runs if p == history["first"] and status == "succeeded"
+    ]
     assert ids(status="running") == []
     assert ids(plugin="ffffffffffffffffffffffff") == []
 
@@ -55,21 +56,25 @@ def test_another_organization_sees_none_of_the_sessions(host, history):
     other = host.create_organization("Rival Inc")
     body = requests.get(host.url + "/api/sessions", headers={"apikey": other.api_key}).json()
     assert body == {"sessions": [], "total": 0, "page": 1, "limit": 50}
-    mine = requests.get(host.url + "/api/sessions", headers={"apikey": other.api_key},
-                        params={"plugin": history["first"]}).json()
+    mine = requests.get(
+        host.url + "/api/sessions", headers={"apikey": other.api_key}, params={"plugin": history["first"]}
+    ).json()
     assert mine["sessions"] == [] and mine["total"] == 0
 
 
 @pytest.mark.parametrize("path", ["/api/sessions", "/api/projects/{project}/assets"])
-@pytest.mark.parametrize(("params", "message"), [
-    ({"page": "0"}, "query parameter 'page' must be 1 or more, got 0"),
-    ({"page": "two"}, "query parameter 'page' must be a whole number, got 'two'"),
-    ({"page": "1.5"}, "query parameter 'page' must be a whole number, got '1.5'"),
-    ({"limit": "0"}, "query parameter 'limit' must be between 1 and 1000, got 0"),
-    ({"limit": "1001"}, "query parameter 'limit' must be between 1 and 1000, got 1001"),
-    ({"limit": "-5"}, "query parameter 'limit' must be between 1 and 1000, got -5"),
-    ({"limit": "9" * 40}, f"query parameter 'limit' must be between 1 and 1000, got {'9' * 40}"),
-])
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"page": "0"}, "query parameter 'page' must be 1 or more, got 0"),
+        ({"page": "two"}, "query parameter 'page' must be a whole number, got 'two'"),
+        ({"page": "1.5"}, "query parameter 'page' must be a whole number, got '1.5'"),
+        ({"limit": "0"}, "query parameter 'limit' must be between 1 and 1000, got 0"),
+        ({"limit": "1001"}, "query parameter 'limit' must be between 1 and 1000, got 1001"),
+        ({"limit": "-5"}, "query parameter 'limit' must be between 1 and 1000, got -5"),
+        ({"limit": "9" * 40}, f"query parameter 'limit' must be between 1 and 1000, got {'9' * 40}"),
+    ],
+)
 def test_bad_paging_is_a_400_naming_the_parameter(http, host, path, params, message):
     answer = http.get(host.url + path.format(project=host.project_id), params=params)
     assert answer.status_code == 400
@@ -79,8 +84,9 @@ def test_bad_paging_is_a_400_naming_the_parameter(http, host, path, params, mess
 def test_unknown_session_status_is_a_400_listing_the_statuses(http, host):
     answer = http.get(host.url + "/api/sessions", params={"status": "done"})
     assert answer.status_code == 400
-    assert answer.json()["message"] == ("query parameter 'status' must be one of running, failed, succeeded, "
-                                        "timed_out, got 'done'")
+    assert answer.json()["message"] == (
+        "query parameter 'status' must be one of running, failed, succeeded, timed_out, got 'done'"
+    )
 
 
 def test_project_assets_are_paged_with_their_labels_and_total(http, host):
@@ -88,8 +94,7 @@ def test_project_assets_are_paged_with_their_labels_and_total(http, host):
     first = http.get(host.url + f"/api/projects/{host.project_id}/assets", params={"limit": 10}).json()
     assert first["total"] == 25 and first["page"] == 1 and first["limit"] == 10
     assert first["assets"] == everything[:10]
-    third = http.get(host.url + f"/api/projects/{host.project_id}/assets",
-                     params={"limit": 10, "page": 3}).json()
+    third = http.get(host.url + f"/api/projects/{host.project_id}/assets", params={"limit": 10, "page": 3}).json()
     assert third["assets"] == everything[20:]
     default = http.get(host.url + f"/api/projects/{host.project_id}/assets").json()
     assert default["assets"] == everything and default["limit"] == 100
@@ -98,8 +103,9 @@ def test_project_assets_are_paged_with_their_labels_and_total(http, host):
 
 def test_another_organizations_project_assets_are_not_found(host):
     other = host.create_organization("Rival Inc")
-    answer = requests.get(host.url + f"/api/projects/{host.project_id}/assets", params={"page": 1},
-                          headers={"apikey": other.api_key})
+    answer = requests.get(
+        host.url + f"/api/projects/{host.project_id}/assets", params={"page": 1}, headers={"apikey": other.api_key}
+    )
     assert answer.status_code == 404
     assert answer.json()["message"] == f"project '{host.project_id}' not found"
 

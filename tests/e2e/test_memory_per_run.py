@@ -23,9 +23,11 @@ def socket_books(host) -> dict[str, int]:
     """What the Socket.IO server keeps per socket (and would keep per run if it leaked)."""
     socketio = host._server.app.extensions["socketio"]
     rooms = socketio.server.manager.rooms
-    return {"engine.io sockets": len(socketio.server.eio.sockets),
-            "rooms": sum(len(by_room) for by_room in rooms.values()),
-            "namespace sids": sum(len(sids) for by_room in rooms.values() for sids in by_room.values())}
+    return {
+        "engine.io sockets": len(socketio.server.eio.sockets),
+        "rooms": sum(len(by_room) for by_room in rooms.values()),
+        "namespace sids": sum(len(sids) for by_room in rooms.values() for sids in by_room.values()),
+    }
 
 
 def books_without_journal(host) -> dict[str, int]:

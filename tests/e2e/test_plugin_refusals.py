@@ -16,8 +16,9 @@ MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 
 def start_sample(url: str, plugin_id: str, secret: str) -> subprocess.Popen:
     env = {**os.environ, "ANGO_HOST": url, "PLUGIN_ID": plugin_id, "PLUGIN_SECRET": secret}
-    return subprocess.Popen([sys.executable, str(SAMPLE)], env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(SAMPLE)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
 
 
 def test_a_wrong_secret_ends_the_plugin_with_one_line_and_exit_1(host):
@@ -31,13 +32,17 @@ def test_a_wrong_secret_ends_the_plugin_with_one_line_and_exit_1(host):
     assert "Traceback" not in err, err
     assert err.strip().splitlines()[-1] == (
         f"plugin_client: the host at {host.url} refused plugin {plugin.id}: unknown plugin id or wrong secret. "
-        "Check PLUGIN_ID and PLUGIN_SECRET against the plugin's page on that host.")
+        "Check PLUGIN_ID and PLUGIN_SECRET against the plugin's page on that host."
+    )
 
 
 def test_serve_fresh_under_a_running_plugin_ends_it_saying_the_host_was_reset(tmp_path):
     serve, banner = start_serve(MOCKANGO, tmp_path)
-    url, plugin_id, secret = re.search(r"serving at (\S+)", banner).group(1), printed(banner, "Plugin"), \
-        printed(banner, "Plugin secret")
+    url, plugin_id, secret = (
+        re.search(r"serving at (\S+)", banner).group(1),
+        printed(banner, "Plugin"),
+        printed(banner, "Plugin secret"),
+    )
     process = start_sample(url, plugin_id, secret)
     try:
         wait_until_connected(process)
@@ -52,7 +57,8 @@ def test_serve_fresh_under_a_running_plugin_ends_it_saying_the_host_was_reset(tm
     assert err.strip().splitlines()[-1] == (
         f"plugin_client: the host at {url} no longer knows plugin {plugin_id}, which it accepted before: it "
         "was reset (e.g. `mockango serve --fresh`) or the plugin was deleted. Restart this process with the plugin "
-        "id and secret the host shows now.")
+        "id and secret the host shows now."
+    )
 
 
 def wait_until_connected(process: subprocess.Popen) -> None:

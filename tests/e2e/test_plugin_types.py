@@ -20,8 +20,19 @@ import requests
 
 from mockango import MockAngo
 from mockango.testing import MockAngoHandle
-from plugin_client import (SDK, AnnotationPayload, Answer, ExportPlugin, ExportResponse, FileExplorerPlugin,
-                           InputPlugin, MarkdownPlugin, ModelPlugin, SDKError, run)
+from plugin_client import (
+    SDK,
+    AnnotationPayload,
+    Answer,
+    ExportPlugin,
+    ExportResponse,
+    FileExplorerPlugin,
+    InputPlugin,
+    MarkdownPlugin,
+    ModelPlugin,
+    SDKError,
+    run,
+)
 from plugin_client.rest_connector import RestConnector
 from tests.protocol.clients import free_port
 from tests.support import BOX, ending_call, task_id, task_objects
@@ -39,8 +50,12 @@ def host(host: MockAngo) -> MockAngoHandle:
 def serving(host: MockAngoHandle, plugin_class, callback, plugin_type: str, connector: str, **create):
     """Register a plugin of ``plugin_type`` and serve ``plugin_class`` for it over ``connector``; stop on exit."""
     port = free_port() if connector == "REST" else None
-    record = host.create_plugin(f"{plugin_type} under test", type=plugin_type,
-                                callback_url=f"http://127.0.0.1:{port}" if port else None, **create)
+    record = host.create_plugin(
+        f"{plugin_type} under test",
+        type=plugin_type,
+        callback_url=f"http://127.0.0.1:{port}" if port else None,
+        **create,
+    )
     plugin = plugin_class(record.id, record.secret, callback, host=host.url)
     if connector == "REST":
         plugin.connector = RestConnector(plugin, host.url, port=port)
@@ -76,8 +91,11 @@ def test_model_plugin_labels_the_asset_it_was_run_on(host, connector):
         result = run_result(host, record, asset=target["externalId"], class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     vehicle = result.category_schema[0]["schemaId"]
-    assert result.answer == {"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
-                             "relations": []}
+    assert result.answer == {
+        "objects": [{"schemaId": vehicle, "bounding-box": BOX}],
+        "classifications": [],
+        "relations": [],
+    }
     assert result.labels == {}, "a Model answer goes to the asset's task, not to its pre-labels"
     with SDK(host.api_key, host.url) as sdk:
         task = sdk.get_task(result.event["taskId"])["data"]["task"]
@@ -90,9 +108,12 @@ def test_model_plugin_labels_the_asset_it_was_run_on(host, connector):
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_model_answer_off_the_ontology_fails_with_its_json_paths(host, connector):
     def off_ontology(data):
-        return Answer(objects=[{"schemaId": "0" * 24, "bounding-box": BOX},
-                               {"schemaId": data["categorySchema"][0]["schemaId"],
-                                "bounding-box": {**BOX, "width": -5}}])
+        return Answer(
+            objects=[
+                {"schemaId": "0" * 24, "bounding-box": BOX},
+                {"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": {**BOX, "width": -5}},
+            ]
+        )
 
     with serving(host, ModelPlugin, off_ontology, "model", connector, class_names=["Car"]) as record:
         asset = host.assets()[0]
@@ -106,10 +127,18 @@ def test_model_answer_off_the_ontology_fails_with_its_json_paths(host, connector
 
 def test_model_callback_returning_the_vendor_samples_dict_is_accepted(host):
     """The vendor's model sample returns ``{"data": url, "answer": {...}}``; plugin_client takes it as is."""
+
     def vendor_style(data):
-        return {"data": data["dataURL"], "answer": {"objects": [
-            {"objectId": "100001", "schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": BOX}],
-            "classifications": [], "relations": []}}
+        return {
+            "data": data["dataURL"],
+            "answer": {
+                "objects": [
+                    {"objectId": "100001", "schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": BOX}
+                ],
+                "classifications": [],
+                "relations": [],
+            },
+        }
 
     with serving(host, ModelPlugin, vendor_style, "model", "WS", class_names=["Car"]) as record:
         result = run_result(host, record, asset=host.assets()[1]["_id"], class_mapping={"Car": "Vehicle"})
@@ -129,6 +158,7 @@ def test_model_callback_that_raises_fails_with_its_traceback(host):
 
 def folder_lister(root: Path):
     """A File Explorer over a local directory standing in for the bucket (the vendor's sample uses S3)."""
+
     def callback(data):
         base = root / data["bucket"]
         folder = data.get("folder") or ""
@@ -136,6 +166,7 @@ def folder_lister(root: Path):
         folders = sorted(f"{p.relative_to(base).as_posix()}/" for p in here.iterdir() if p.is_dir())
         files = sorted(p.relative_to(base).as_posix() for p in here.iterdir() if p.is_file())
         return {"folders": folders, "files": files, "scrollToken": None, "success": True}
+
     return callback
 
 
@@ -151,8 +182,9 @@ def test_file_explorer_lists_a_folder(host, connector, tmp_path):
 
 
 def test_file_explorer_answer_of_the_wrong_shape_fails_with_paths(host):
-    with serving(host, FileExplorerPlugin, lambda data: {"folders": "a/", "files": [1]}, "file-explorer",
-                 "WS") as record:
+    with serving(
+        host, FileExplorerPlugin, lambda data: {"folders": "a/", "files": [1]}, "file-explorer", "WS"
+    ) as record:
         result = run_result(host, record, bucket="photos")
     result.assert_failed("the File Explorer's answer was refused")
     assert [e["path"] for e in result.errors] == ["response.folders", "response.files[0]"]
@@ -215,8 +247,21 @@ def test_cli_creates_a_typed_plugin_and_runs_it_with_its_options(host):
     try:
         host.wait_live(plugin_id, timeout=10)
         asset = host.assets()[0]
-        done = cli.invoke(main, ["run", *common, "--plugin", plugin_id, "--asset", asset["externalId"],
-                                 "--map", "Car=Vehicle", "--timeout", "15"])
+        done = cli.invoke(
+            main,
+            [
+                "run",
+                *common,
+                "--plugin",
+                plugin_id,
+                "--asset",
+                asset["externalId"],
+                "--map",
+                "Car=Vehicle",
+                "--timeout",
+                "15",
+            ],
+        )
         assert done.exit_code == 0, done.output
         assert "status:  succeeded" in done.output and '"assetId": "%s"' % asset["_id"] in done.output
         wrong = cli.invoke(main, ["run", *common, "--plugin", plugin_id, "--bucket", "photos"])
@@ -263,8 +308,9 @@ def test_model_with_overwrite_off_keeps_what_the_task_already_holds(host):
         asset = host.assets()[7]
         person = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Person")
         existing = {"schemaId": person, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}
-        host.hub.tasks.set_task(task_id(host.hub, asset["_id"]),
-                                answer={"objects": [existing], "classifications": [], "relations": []})
+        host.hub.tasks.set_task(
+            task_id(host.hub, asset["_id"]), answer={"objects": [existing], "classifications": [], "relations": []}
+        )
         result = run_result(host, record, asset=asset["_id"], overwrite=False, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     result.assert_called("GET", f"/v2/task/{result.event['taskId']}", status=200)
@@ -279,8 +325,9 @@ def csv_export(data):
         for obj in task["task"]["tools"]:
             box = obj.get("bounding-box")
             if box:
-                lines.append(f"{task['externalId']},{obj['title']},{box['x']},{box['y']},{box['width']},"
-                             f"{box['height']}")
+                lines.append(
+                    f"{task['externalId']},{obj['title']},{box['x']},{box['y']},{box['width']},{box['height']}"
+                )
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as zipped:
         zipped.writestr("boxes.csv", "\n".join(lines))
@@ -292,17 +339,18 @@ def csv_export(data):
 def test_export_plugin_uploads_its_file_and_the_session_keeps_it(host, connector):
     vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
     asset = host.assets()[0]
-    host.hub.tasks.set_task(task_id(host.hub, asset["_id"]), stage="Complete",
-                            answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
-                                    "relations": []})
+    host.hub.tasks.set_task(
+        task_id(host.hub, asset["_id"]),
+        stage="Complete",
+        answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [], "relations": []},
+    )
     with serving(host, ExportPlugin, csv_export, "export", connector) as record:
         result = run_result(host, record)
     result.assert_succeeded()
     assert result.exported_file_name == "boxes.zip"
     with zipfile.ZipFile(io.BytesIO(result.exported_bytes)) as zipped:
         text = zipped.read("boxes.csv").decode()
-    assert text.splitlines() == ["externalId,class,x,y,width,height",
-                                 f"{asset['externalId']},Vehicle,20,30,50,60"]
+    assert text.splitlines() == ["externalId,class,x,y,width,height", f"{asset['externalId']},Vehicle,20,30,50,60"]
     for path in ("/v2/export", "/v2/getUploadUrl", "/v2/getSignedUrl"):
         result.assert_called("GET", path, status=200, times=1)
     downloaded = requests.get(result.message, timeout=10)
@@ -311,8 +359,9 @@ def test_export_plugin_uploads_its_file_and_the_session_keeps_it(host, connector
 
 
 def test_export_answer_that_is_not_an_uploaded_file_fails_saying_why(host):
-    with serving(host, ExportPlugin, lambda data: ExportResponse(file=b"x", file_name="bad name!.zip"), "export",
-                 "WS") as record:
+    with serving(
+        host, ExportPlugin, lambda data: ExportResponse(file=b"x", file_name="bad name!.zip"), "export", "WS"
+    ) as record:
         result = run_result(host, record)
     result.assert_failed("the plugin reported an error")
     result.assert_logged("name must be a file name", level="ERROR")
@@ -321,8 +370,10 @@ def test_export_answer_that_is_not_an_uploaded_file_fails_saying_why(host):
 def test_markdown_plugin_creates_one_asset_per_row_holding_its_markdown(host):
     def render(data):
         rows = list(csv.DictReader(io.StringIO(base64.b64decode(data["inputFile"]).decode())))
-        assets = [{"data": data["markdownText"].replace("|name|", row["name"]), "externalId": f"{i:03d}.md"}
-                  for i, row in enumerate(rows)]
+        assets = [
+            {"data": data["markdownText"].replace("|name|", row["name"]), "externalId": f"{i:03d}.md"}
+            for i, row in enumerate(rows)
+        ]
         with SDK(data["apiKey"], host.url) as sdk:
             sdk.upload_files_cloud(data["projectId"], assets)
         return f"{len(assets)} markdown files are uploaded!"
@@ -343,34 +394,61 @@ def test_markdown_text_as_asset_data_is_refused_outside_a_markdown_run(host):
 
 def test_file_explorer_upload_creates_assets_in_the_storage(host):
     with SDK(host.api_key, host.url) as sdk:
-        storage = sdk._call("POST", "/v2/storages", body={
-            "name": "photos", "provider": "AWS", "region": "eu-central-1", "bucket": "photos",
-            "publicKey": "AKIA", "privateKey": "secret"})["data"]["storage"]
+        storage = sdk._call(
+            "POST",
+            "/v2/storages",
+            body={
+                "name": "photos",
+                "provider": "AWS",
+                "region": "eu-central-1",
+                "bucket": "photos",
+                "publicKey": "AKIA",
+                "privateKey": "secret",
+            },
+        )["data"]["storage"]
 
     def upload(data):
         with SDK(data["apiKey"], host.url) as sdk:
             found = sdk.get_storages(data["storageId"])
-            urls = [{"data": f"https://{data['bucket']}.s3.{found['region']}.amazonaws.com/{key}", "externalId": key}
-                    for key in data["files"]]
+            urls = [
+                {"data": f"https://{data['bucket']}.s3.{found['region']}.amazonaws.com/{key}", "externalId": key}
+                for key in data["files"]
+            ]
             sdk.upload_files_cloud(data["projectId"], urls, storage_id=data["storageId"])
         return f"{len(urls)} assets are uploaded!"
 
     with serving(host, FileExplorerPlugin, upload, "file-explorer", "WS") as record:
-        result = run_result(host, record, bucket="photos", folder="2024/", upload=True, storage_id=storage["_id"],
-                            files=["2024/a.png", "2024/b.png"])
+        result = run_result(
+            host,
+            record,
+            bucket="photos",
+            folder="2024/",
+            upload=True,
+            storage_id=storage["_id"],
+            files=["2024/a.png", "2024/b.png"],
+        )
     result.assert_succeeded().assert_message("2 assets are uploaded!")
     assert [a["externalId"] for a in result.created_assets] == ["2024/a.png", "2024/b.png"]
     assert result.result["assets"] == [a["_id"] for a in result.created_assets]
 
 
 def _plugin_stage_workflow(host, plugin_id: str) -> None:
-    host.hub.tasks.set_stages(host.hub.default_user, host.project_id, [
-        {"id": "Start", "type": "Start", "next": ["Label"]},
-        {"id": "Label", "type": "Label", "next": ["Detector"]},
-        {"id": "Detector", "type": "Plugin", "pluginId": plugin_id, "classMapping": {"Car": "Vehicle"},
-         "next": ["Complete"]},
-        {"id": "Complete", "type": "Complete", "next": []},
-    ])
+    host.hub.tasks.set_stages(
+        host.hub.default_user,
+        host.project_id,
+        [
+            {"id": "Start", "type": "Start", "next": ["Label"]},
+            {"id": "Label", "type": "Label", "next": ["Detector"]},
+            {
+                "id": "Detector",
+                "type": "Plugin",
+                "pluginId": plugin_id,
+                "classMapping": {"Car": "Vehicle"},
+                "next": ["Complete"],
+            },
+            {"id": "Complete", "type": "Complete", "next": []},
+        ],
+    )
 
 
 def test_a_task_reaching_a_plugin_stage_is_sent_to_the_model_plugin(host):
@@ -380,8 +458,9 @@ def test_a_task_reaching_a_plugin_stage_is_sent_to_the_model_plugin(host):
         task = task_id(host.hub, asset["_id"])
         with SDK(host.api_key, host.url) as sdk:  # a labeler submits the task: it moves on to the plugin stage
             sdk.annotate_task(task, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
-        session = _wait_for(lambda: next((s for s in host.hub.all_sessions()
-                                          if s.event.get("taskId") == task and s.finished), None))
+        session = _wait_for(
+            lambda: next((s for s in host.hub.all_sessions() if s.event.get("taskId") == task and s.finished), None)
+        )
     assert session.status == "succeeded", session.reason
     assert session.event["workflow"] is True and session.event["assetId"] == asset["_id"]
     assert host.hub.tasks.for_asset(asset["_id"])["stage"] == "Complete"
@@ -395,8 +474,16 @@ def test_a_plugin_stage_whose_plugin_is_offline_says_so_in_the_task_history(host
     task = task_id(host.hub, asset_id)
     with SDK(host.api_key, host.url) as sdk:
         sdk.annotate_task(task, {"objects": [], "classifications": [], "relations": []}, next_stage=True)
-    entry = _wait_for(lambda: next((h for h in host.hub.tasks.history_of(host.hub.default_user, task)
-                                    if h["action"] == "plugin-stage-refused"), None))
+    entry = _wait_for(
+        lambda: next(
+            (
+                h
+                for h in host.hub.tasks.history_of(host.hub.default_user, task)
+                if h["action"] == "plugin-stage-refused"
+            ),
+            None,
+        )
+    )
     assert "is not live" in entry["reason"] and host.hub.tasks.for_asset(asset_id)["stage"] == "Detector"
 
 
@@ -416,11 +503,13 @@ def test_a_process_of_another_type_than_the_plugin_gets_a_session_that_says_so(h
     """Registered as one type, run by another type's class: the session says what does not fit."""
     from plugin_client import BatchModelPlugin
 
-    with serving(host, ExportPlugin, lambda data: ExportResponse(file=b"x", file_name="x.json"), "batch-model",
-                 "WS") as record:
+    with serving(
+        host, ExportPlugin, lambda data: ExportResponse(file=b"x", file_name="x.json"), "batch-model", "WS"
+    ) as record:
         result = run_result(host, record)
-    result.assert_failed("the plugin answered as an Export plugin does ({export: true}), but it is registered as "
-                         "a Batch Model plugin")
+    result.assert_failed(
+        "the plugin answered as an Export plugin does ({export: true}), but it is registered as a Batch Model plugin"
+    )
     with serving(host, BatchModelPlugin, lambda data: "done", "model", "WS") as record:
         result = run_result(host, record, asset=host.assets()[0]["_id"])
     result.assert_failed("the Model plugin's answer was refused")
@@ -439,16 +528,31 @@ def test_cli_runs_a_markdown_plugin_with_a_file_and_a_template(host, tmp_path):
         return f"{base64.b64decode(data['inputFile']).decode().splitlines()[1]} with {data['markdownText']}"
 
     with serving(host, MarkdownPlugin, echo, "markdown", "WS") as record:
-        done = CliRunner().invoke(main, ["run", "--url", host.url, "--api-key", host.api_key, "--plugin", record.id,
-                                         "--input-file", str(source), "--markdown-text", "# |name|"])
+        done = CliRunner().invoke(
+            main,
+            [
+                "run",
+                "--url",
+                host.url,
+                "--api-key",
+                host.api_key,
+                "--plugin",
+                record.id,
+                "--input-file",
+                str(source),
+                "--markdown-text",
+                "# |name|",
+            ],
+        )
     assert done.exit_code == 0, done.output
     assert "message: Ada with # |name|" in done.output
 
 
 def test_an_export_whose_upload_is_refused_fails_saying_so(host):
     host.hub.objects.max_bytes = 5000  # the export itself fits; the plugin's file does not
-    with serving(host, ExportPlugin, lambda data: ExportResponse(file=b"x" * 10_000, file_name="big.json"), "export",
-                 "WS") as record:
+    with serving(
+        host, ExportPlugin, lambda data: ExportResponse(file=b"x" * 10_000, file_name="big.json"), "export", "WS"
+    ) as record:
         result = run_result(host, record)
     result.assert_failed("the plugin reported an error")
     result.assert_logged("SDKError: HTTP 413 (PUT ", level="ERROR")

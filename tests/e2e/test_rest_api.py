@@ -41,8 +41,9 @@ def test_another_organizations_project_is_not_found(host):
         sdk.import_labels(host.project_id, [])
     assert caught.value.status == 404
     assert sdk.list_projects()["data"] == {"projects": [], "total": 0}
-    own = host.hub.create_project("Rival's", {"tools": []}, [{"externalId": "a", "data": "http://x/a.png"}],
-                                  organization_id=other.organization_id)
+    own = host.hub.create_project(
+        "Rival's", {"tools": []}, [{"externalId": "a", "data": "http://x/a.png"}], organization_id=other.organization_id
+    )
     assert [p["_id"] for p in sdk.list_projects()["data"]["projects"]] == [own.id]
     assert own.id not in [p["_id"] for p in SDK(host.api_key, host.url).list_projects()["data"]["projects"]]
 
@@ -62,15 +63,18 @@ def test_get_assets_pages_default_to_ten(host):
     assert asset["project"] == host.project_id and asset["isPreLabeled"] is False
 
 
-@pytest.mark.parametrize("params, message", [
-    ({"limit": 1001}, "'limit' must be between 1 and 1000, got 1001"),
-    ({"limit": 0}, "'limit' must be between 1 and 1000, got 0"),
-    ({"page": 0}, "'page' must be 1 or more, got 0"),
-    ({"page": "two"}, "'page' and 'limit' must be whole numbers"),
-    ({"filters": "{bad"}, "'filters' is not valid JSON"),
-    ({"filters": json.dumps({"colour": "red"})}, "unknown filter key(s) ['colour']"),
-    ({"filters": json.dumps({"isPreLabeled": "yes"})}, "filter 'isPreLabeled' must be true or false"),
-])
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"limit": 1001}, "'limit' must be between 1 and 1000, got 1001"),
+        ({"limit": 0}, "'limit' must be between 1 and 1000, got 0"),
+        ({"page": 0}, "'page' must be 1 or more, got 0"),
+        ({"page": "two"}, "'page' and 'limit' must be whole numbers"),
+        ({"filters": "{bad"}, "'filters' is not valid JSON"),
+        ({"filters": json.dumps({"colour": "red"})}, "unknown filter key(s) ['colour']"),
+        ({"filters": json.dumps({"isPreLabeled": "yes"})}, "filter 'isPreLabeled' must be true or false"),
+    ],
+)
 def test_bad_query_parameters_are_400_with_a_message(host, http, params, message):
     answer = http.get(f"{host.url}/v2/project/{host.project_id}/assets", params=params)
     assert answer.status_code == 400
@@ -118,11 +122,14 @@ def test_asset_urls_serve_real_images_of_the_stated_size(host, http):
         assert image.size == (asset["metadata"]["width"], asset["metadata"]["height"])
 
 
-@pytest.mark.parametrize("body, message", [
-    ("not json", "the body is not valid JSON"),
-    ("[1, 2]", "the body must be a JSON object, got list"),
-    ('{"project": "x"}', "the body needs 'jsonContent'"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ("not json", "the body is not valid JSON"),
+        ("[1, 2]", "the body must be a JSON object, got list"),
+        ('{"project": "x"}', "the body needs 'jsonContent'"),
+    ],
+)
 def test_bad_import_bodies(host, http, body, message):
     answer = http.post(f"{host.url}/v2/import/labels", data=body, headers={"Content-Type": "application/json"})
     assert answer.status_code == 400
@@ -139,8 +146,9 @@ def test_unknown_paths_and_methods_answer_json(host, http):
 def test_cookie_signed_changes_from_another_origin_are_refused(host):
     cookies = {"mockango_apikey": host.api_key}
     body = {"name": "Sneaky", "classNames": []}
-    foreign = requests.post(host.url + "/api/plugins", json=body, cookies=cookies,
-                            headers={"Origin": "http://evil.example"})
+    foreign = requests.post(
+        host.url + "/api/plugins", json=body, cookies=cookies, headers={"Origin": "http://evil.example"}
+    )
     assert foreign.status_code == 403 and "came from another site" in foreign.json()["message"]
     assert host.hub.plugin_count() == 0
     same = requests.post(host.url + "/api/plugins", json=body, cookies=cookies, headers={"Origin": host.url})

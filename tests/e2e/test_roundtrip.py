@@ -13,7 +13,6 @@ import socketio
 from mockango import Conflict, Hub, InvalidRequest, NotFound
 from mockango.web.plugin_socket import PluginNamespace
 from plugin_client import SDK, PluginRefused, SDKError
-
 from tests.support import DEMO_CONFIG, plugin_running
 
 
@@ -23,14 +22,17 @@ def test_seed_sample_labels_the_first_ten_assets(host, sample_plugin):
     assert session.status == "succeeded"
     assert session.message == "All annotations are imported!"
     assert [(log["level"], log["msg"]) for log in session.logs] == [
-        ("INFO", "Plugin session is started!"), ("INFO", "Plugin session is ended!")]
+        ("INFO", "Plugin session is started!"),
+        ("INFO", "Plugin session is ended!"),
+    ]
     vehicle = next(t for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
     assets = host.assets()
     labelled = [a for a in assets if a["isPreLabeled"]]
     assert [a["_id"] for a in labelled] == [a["_id"] for a in assets[:10]]
     for asset in labelled:
-        assert asset["labels"]["objects"] == [{"schemaId": vehicle["schemaId"],
-                                               "bounding-box": DEMO_CONFIG["dummy-bounding-box"]}]
+        assert asset["labels"]["objects"] == [
+            {"schemaId": vehicle["schemaId"], "bounding-box": DEMO_CONFIG["dummy-bounding-box"]}
+        ]
         assert asset["labeledBySession"] == session.id
     assert len(session.imports) == 1
 
@@ -39,14 +41,21 @@ def test_run_event_carries_every_field(host, demo_plugin):
     received = []
     with plugin_running(host, demo_plugin.id, demo_plugin.secret, lambda data: received.append(data) or "ok"):
         batch = host.hub.default_project.batches[1]
-        session = host.run(demo_plugin.id, class_mapping={"Vehicle": "Vehicle", "Person": "Person"},
-                           config='{"threshold": 0.5}', batches=[batch.name], timeout=10)
+        session = host.run(
+            demo_plugin.id,
+            class_mapping={"Vehicle": "Vehicle", "Person": "Person"},
+            config='{"threshold": 0.5}',
+            batches=[batch.name],
+            timeout=10,
+        )
     assert session.status == "succeeded" and session.message == "ok"
     event = received[0]
     tools = {t["title"]: t["schemaId"] for t in host.hub.default_project.tools()}
     assert event["projectId"] == host.project_id
-    assert event["categorySchema"] == [{"schemaId": tools["Vehicle"], "modelClass": "Vehicle"},
-                                       {"schemaId": tools["Person"], "modelClass": "Person"}]
+    assert event["categorySchema"] == [
+        {"schemaId": tools["Vehicle"], "modelClass": "Vehicle"},
+        {"schemaId": tools["Person"], "modelClass": "Person"},
+    ]
     assert event["configJSON"] == '{"threshold": 0.5}'
     assert event["batches"] == event["tags"] == [batch.id]
     assert event["session"] == session.id
@@ -61,7 +70,10 @@ def test_unmapped_classes_send_null_category_schema(host, sample_plugin):
     assert session.status == "succeeded"
     assert session.message == "Please complete class mapping!"
     assert [log["msg"] for log in session.logs] == [
-        "Plugin session is started!", "Please complete class mapping!", "Plugin session is ended!"]
+        "Plugin session is started!",
+        "Please complete class mapping!",
+        "Plugin session is ended!",
+    ]
     assert session.logs[1]["level"] == "WARNING"
     assert not any(a["isPreLabeled"] for a in host.assets())
 
@@ -99,10 +111,16 @@ def test_invalid_config_starts_nothing(host, sample_plugin):
     assert host.sessions() == []
 
 
-@pytest.mark.parametrize("mapping, message", [
-    ({"Bike": "Vehicle"}, "class 'Bike' is not one of the classes of plugin 'Demo detector': ['Vehicle', 'Person']"),
-    ({"Vehicle": "Truck"}, "mapped to 'Truck', which is not a tool of project 'Demo detection'"),
-])
+@pytest.mark.parametrize(
+    "mapping, message",
+    [
+        (
+            {"Bike": "Vehicle"},
+            "class 'Bike' is not one of the classes of plugin 'Demo detector': ['Vehicle', 'Person']",
+        ),
+        ({"Vehicle": "Truck"}, "mapped to 'Truck', which is not a tool of project 'Demo detection'"),
+    ],
+)
 def test_bad_class_mapping_starts_nothing(host, sample_plugin, mapping, message):
     with pytest.raises(InvalidRequest, match=re.escape(message)):
         host.start_run(sample_plugin.id, class_mapping=mapping)
@@ -170,6 +188,7 @@ def test_each_run_goes_to_exactly_one_of_several_sockets(host, demo_plugin):
             with lock:
                 seen[name] += 1
             return name
+
         return callback
 
     with plugin_running(host, demo_plugin.id, demo_plugin.secret, counter("a")):
@@ -188,10 +207,14 @@ def test_invalid_labels_are_refused_with_paths_and_nothing_is_stored(host):
     assets = sdk.get_assets(host.project_id)["data"]["assets"]
     vehicle = next(t for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
     labels = [
-        {"externalId": assets[0]["externalId"],
-         "objects": [{"schemaId": vehicle["schemaId"], "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}]},
-        {"externalId": assets[1]["externalId"],
-         "objects": [{"schemaId": vehicle["schemaId"], "bounding-box": {"x": 1, "y": 2, "width": -5, "height": 4}}]},
+        {
+            "externalId": assets[0]["externalId"],
+            "objects": [{"schemaId": vehicle["schemaId"], "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
+        },
+        {
+            "externalId": assets[1]["externalId"],
+            "objects": [{"schemaId": vehicle["schemaId"], "bounding-box": {"x": 1, "y": 2, "width": -5, "height": 4}}],
+        },
         {"externalId": "no-such-asset.png", "objects": []},
     ]
     with pytest.raises(SDKError) as caught:
@@ -212,8 +235,17 @@ def test_import_replaces_the_previous_pre_label(host):
     asset = host.assets()[0]
     person = next(t for t in host.hub.default_project.tools() if t["title"] == "Person")
     for width in (10, 20):
-        sdk.import_labels(host.project_id, [{"externalId": asset["externalId"], "objects": [
-            {"schemaId": person["schemaId"], "bounding-box": {"x": 0, "y": 0, "width": width, "height": 5}}]}])
+        sdk.import_labels(
+            host.project_id,
+            [
+                {
+                    "externalId": asset["externalId"],
+                    "objects": [
+                        {"schemaId": person["schemaId"], "bounding-box": {"x": 0, "y": 0, "width": width, "height": 5}}
+                    ],
+                }
+            ],
+        )
     stored = host.assets()[0]["labels"]
     assert stored["objects"][0]["bounding-box"]["width"] == 20
     assert sdk.get_assets(host.project_id, filters={"isPreLabeled": True})["data"]["total"] == 1
@@ -222,12 +254,15 @@ def test_import_replaces_the_previous_pre_label(host):
 def test_control_api_runs_a_plugin_over_http(host, sample_plugin):
     http = requests.Session()
     http.headers["apikey"] = host.api_key
-    refused = http.post(host.url + "/api/runs", json={"plugin": sample_plugin.id, "project": host.project_id,
-                                                     "config": "{oops"})
+    refused = http.post(
+        host.url + "/api/runs", json={"plugin": sample_plugin.id, "project": host.project_id, "config": "{oops"}
+    )
     assert refused.status_code == 400
     assert "'config' is not valid JSON" in refused.json()["message"]
-    started = http.post(host.url + "/api/runs?wait=10", json={
-        "plugin": sample_plugin.id, "project": host.project_id, "classMapping": {"Vehicle": "Vehicle"}})
+    started = http.post(
+        host.url + "/api/runs?wait=10",
+        json={"plugin": sample_plugin.id, "project": host.project_id, "classMapping": {"Vehicle": "Vehicle"}},
+    )
     assert started.status_code == 201
     body = started.json()
     assert body["status"] == "succeeded" and body["message"] == "All annotations are imported!"
@@ -259,7 +294,7 @@ def test_refusal_delays_start_at_zero_double_and_are_capped():
     try:
         namespace = PluginNamespace(hub, socketio=None)
         assert [namespace._refusal_delay("p") for _ in range(8)] == [0, 0.25, 0.5, 1, 2, 4, 8, 10]
-        assert namespace._refusal_delay("other") == 0   # counted per plugin id
+        assert namespace._refusal_delay("other") == 0  # counted per plugin id
     finally:
         hub.close()
 

@@ -9,7 +9,7 @@ import pytest
 import requests
 
 from mockango import MockAngo
-from mockango.faults import Faults, path_pattern
+from mockango.faults import path_pattern
 from tests.support import DEMO_CONFIG, plugin_running
 
 
@@ -36,8 +36,11 @@ def test_fail_the_next_two_calls_then_answer_again(host, http):
     fault = host.faults.fail("GET", "/v2/project/*/assets", times=2, status=503)
     answers = [http.get(host.url + assets_path(host)) for _ in range(3)]
     assert [a.status_code for a in answers] == [503, 503, 200]
-    assert answers[0].json() == {"status": "error", "message": f"injected fault {fault.id}: GET {assets_path(host)} "
-                                 f"answers 503 (remove it with DELETE /api/faults/{fault.id})"}
+    assert answers[0].json() == {
+        "status": "error",
+        "message": f"injected fault {fault.id}: GET {assets_path(host)} "
+        f"answers 503 (remove it with DELETE /api/faults/{fault.id})",
+    }
     assert host.faults.active() == []  # used up
     assert http.get(host.url + f"/v2/project/{host.project_id}").status_code == 200  # other routes untouched
     assert [c["status"] for c in host.hub.journal.entries() if c["path"] == assets_path(host)] == [503, 503, 200]
@@ -51,13 +54,24 @@ def test_429_carries_retry_after_and_a_fault_applies_only_to_its_method(host, ht
 
 
 def test_control_api_adds_lists_and_removes_faults(host, http):
-    added = http.post(host.url + "/api/faults", json={"kind": "fail", "method": "get", "path": "/v2/listProjects",
-                                                      "status": 502, "times": 3})
+    added = http.post(
+        host.url + "/api/faults",
+        json={"kind": "fail", "method": "get", "path": "/v2/listProjects", "status": 502, "times": 3},
+    )
     assert added.status_code == 201
     fault = added.json()
-    assert fault == {"_id": fault["_id"], "kind": "fail", "method": "GET", "path": "/v2/listProjects",
-                     "status": 502, "times": 3, "probability": 1.0, "seed": 1, "hits": 0,
-                     "description": "GET /v2/listProjects answers 502, 3 more times"}
+    assert fault == {
+        "_id": fault["_id"],
+        "kind": "fail",
+        "method": "GET",
+        "path": "/v2/listProjects",
+        "status": 502,
+        "times": 3,
+        "probability": 1.0,
+        "seed": 1,
+        "hits": 0,
+        "description": "GET /v2/listProjects answers 502, 3 more times",
+    }
     assert http.get(host.url + "/v2/listProjects").status_code == 502
     listed = http.get(host.url + "/api/faults").json()["faults"]
     assert [(f["_id"], f["hits"], f["times"]) for f in listed] == [(fault["_id"], 1, 2)]
@@ -73,20 +87,34 @@ def test_control_api_adds_lists_and_removes_faults(host, http):
     assert requests.get(host.url + "/api/faults").status_code == 401
 
 
-@pytest.mark.parametrize("body, message", [
-    ({"kind": "explode"}, "$.kind: must be one of ['latency', 'fail', 'drop_plugin', 'ignore_heartbeats', "
-                          "'slow_files'], got 'explode'"),
-    ({"kind": "fail", "path": "/v2/**", "status": 404}, "$.status: must be one of [429, 500, 502, 503, 504], got 404"),
-    ({"kind": "fail"}, "$.path: a fail fault needs the path (a glob such as '/v2/project/*/assets')"),
-    ({"kind": "latency", "path": "/v2/**", "seconds": -1}, "$.seconds: must be between 0 and 600, got -1"),
-    ({"kind": "latency", "path": "/v2/**", "probability": 2}, "$.probability: must be between 0 and 1, got 2"),
-    ({"kind": "latency", "event": "hello"}, "$.event: must be one of ['heartbeat', 'log', 'response', 'plugin'], "
-                                            "got 'hello'"),
-    ({"kind": "latency", "path": "/v2/**", "tiems": 2}, "$.tiems: unknown field; a fault takes ['bytesPerSecond', "
-     "'event', 'kind', 'message', 'method', 'path', 'plugin', 'probability', 'retryAfter', 'seconds', 'seed', "
-     "'status', 'times', 'when']"),
-    ({"kind": "drop_plugin", "plugin": "nope"}, "plugin 'nope' not found"),
-])
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (
+            {"kind": "explode"},
+            "$.kind: must be one of ['latency', 'fail', 'drop_plugin', 'ignore_heartbeats', "
+            "'slow_files'], got 'explode'",
+        ),
+        (
+            {"kind": "fail", "path": "/v2/**", "status": 404},
+            "$.status: must be one of [429, 500, 502, 503, 504], got 404",
+        ),
+        ({"kind": "fail"}, "$.path: a fail fault needs the path (a glob such as '/v2/project/*/assets')"),
+        ({"kind": "latency", "path": "/v2/**", "seconds": -1}, "$.seconds: must be between 0 and 600, got -1"),
+        ({"kind": "latency", "path": "/v2/**", "probability": 2}, "$.probability: must be between 0 and 1, got 2"),
+        (
+            {"kind": "latency", "event": "hello"},
+            "$.event: must be one of ['heartbeat', 'log', 'response', 'plugin'], got 'hello'",
+        ),
+        (
+            {"kind": "latency", "path": "/v2/**", "tiems": 2},
+            "$.tiems: unknown field; a fault takes ['bytesPerSecond', "
+            "'event', 'kind', 'message', 'method', 'path', 'plugin', 'probability', 'retryAfter', 'seconds', 'seed', "
+            "'status', 'times', 'when']",
+        ),
+        ({"kind": "drop_plugin", "plugin": "nope"}, "plugin 'nope' not found"),
+    ],
+)
 def test_a_wrong_fault_is_refused_with_its_json_path_and_adds_nothing(host, http, body, message):
     answer = http.post(host.url + "/api/faults", json=body)
     assert answer.status_code in (400, 404)
@@ -164,8 +192,11 @@ def test_ignored_heartbeats_make_a_plugin_go_dark(host, demo_plugin):
         while host.is_live(demo_plugin.id) and time.monotonic() < deadline:
             time.sleep(0.05)
         assert not host.is_live(demo_plugin.id)
-        answer = requests.post(host.url + "/api/runs", headers={"apikey": host.api_key},
-                               json={"plugin": demo_plugin.id, "project": host.project_id})
+        answer = requests.post(
+            host.url + "/api/runs",
+            headers={"apikey": host.api_key},
+            json={"plugin": demo_plugin.id, "project": host.project_id},
+        )
         assert answer.status_code == 409 and "sent no heartbeat" in answer.json()["message"]
         host.faults.clear()
         host.wait_live(demo_plugin.id, timeout=5)  # the next heartbeat counts again
@@ -185,10 +216,15 @@ def test_a_fault_aimed_at_a_plugin_is_seen_only_by_its_organization(host, http, 
     rival = host.create_organization("Rival Inc")
     rival_http = requests.Session()
     rival_http.headers["apikey"] = rival.api_key
-    assert rival_http.post(host.url + "/api/faults", json={"kind": "ignore_heartbeats",
-                                                           "plugin": demo_plugin.id}).status_code == 404
-    aimed = http.post(host.url + "/api/faults", json={"kind": "drop_plugin", "plugin": demo_plugin.id,
-                                                      "when": "before_run"}).json()
+    assert (
+        rival_http.post(
+            host.url + "/api/faults", json={"kind": "ignore_heartbeats", "plugin": demo_plugin.id}
+        ).status_code
+        == 404
+    )
+    aimed = http.post(
+        host.url + "/api/faults", json={"kind": "drop_plugin", "plugin": demo_plugin.id, "when": "before_run"}
+    ).json()
     everyone = http.post(host.url + "/api/faults", json={"kind": "latency", "path": "/nowhere"}).json()
     assert [f["_id"] for f in rival_http.get(host.url + "/api/faults").json()["faults"]] == [everyone["_id"]]
     assert rival_http.delete(host.url + f"/api/faults/{aimed['_id']}").status_code == 404

@@ -12,10 +12,16 @@ def run_model(data):
     assets = sdk.get_assets(data["projectId"])["data"]["assets"]
     time.sleep(0.3)  # long enough for a drop "after_run" to land while the run is in flight
     schema_id = data["categorySchema"][0]["schemaId"]
-    sdk.import_labels(data["projectId"], [{"externalId": a["externalId"],
-                                           "objects": [{"schemaId": schema_id,
-                                                        "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}]}
-                                          for a in assets])
+    sdk.import_labels(
+        data["projectId"],
+        [
+            {
+                "externalId": a["externalId"],
+                "objects": [{"schemaId": schema_id, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}],
+            }
+            for a in assets
+        ],
+    )
     return f"{len(assets)} assets labelled"
 
 

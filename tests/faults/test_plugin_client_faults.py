@@ -129,9 +129,19 @@ def test_a_run_in_flight_when_the_socket_drops_fails_and_the_next_run_is_served(
         assert host.session(session.id).status == "failed"  # the late answer of the old run changed nothing
 
 
-@pytest.mark.parametrize("header, seconds", [("7", 7.0), ("0", 0.0), ("-3", 0.0), ("nan", None), ("inf", None),
-                                             ("soon", None), ("", None),
-                                             ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0)])
+@pytest.mark.parametrize(
+    "header, seconds",
+    [
+        ("7", 7.0),
+        ("0", 0.0),
+        ("-3", 0.0),
+        ("nan", None),
+        ("inf", None),
+        ("soon", None),
+        ("", None),
+        ("Wed, 21 Oct 2015 07:28:00 GMT", 0.0),
+    ],
+)
 def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
     from plugin_client.sdk import retry_after_seconds
 

@@ -14,6 +14,7 @@ pinned, so it never goes into the project's own environment.
 * When pip cannot reach the package index the caller gets ``pytest.skip`` with the
   reason; any other pip failure is an error carrying pip's output.
 """
+
 from __future__ import annotations
 
 import fcntl
@@ -98,8 +99,7 @@ def _is_ready(target: Path, version: str) -> bool:
     except (OSError, ValueError):
         return False
     want = _marker(version)
-    return (all(stored.get(k) == v for k, v in want.items())
-            and (target / "bin" / "python").exists())
+    return all(stored.get(k) == v for k, v in want.items()) and (target / "bin" / "python").exists()
 
 
 def _pip_unreachable(output: str) -> bool:
@@ -110,17 +110,28 @@ def _build(target: Path, version: str) -> None:
     if target.exists():
         shutil.rmtree(target)
     started = time.monotonic()
-    subprocess.run([_base_python(), "-m", "venv", str(target)], check=True,
-                   capture_output=True, text=True, timeout=300)
+    subprocess.run([_base_python(), "-m", "venv", str(target)], check=True, capture_output=True, text=True, timeout=300)
     python = target / "bin" / "python"
-    cmd = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "--no-input",
-           "--timeout", "60", "--retries", "2", *_requirements(version)]
+    cmd = [
+        str(python),
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+        "--no-input",
+        "--timeout",
+        "60",
+        "--retries",
+        "2",
+        *_requirements(version),
+    ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S)
     except subprocess.TimeoutExpired as exc:
         shutil.rmtree(target, ignore_errors=True)
-        pytest.skip(f"installing ango=={version} from PyPI took over {_PIP_TIMEOUT_S}s "
-                    f"(index unreachable or too slow): {exc}")
+        pytest.skip(
+            f"installing ango=={version} from PyPI took over {_PIP_TIMEOUT_S}s (index unreachable or too slow): {exc}"
+        )
     output = proc.stdout + proc.stderr
     if proc.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
@@ -130,15 +141,19 @@ def _build(target: Path, version: str) -> None:
             pytest.skip(f"PyPI unreachable: pip could not install ango=={version}:\n{tail}")
         raise RuntimeError(f"pip failed to install ango=={version} (exit {proc.returncode}):\n{output[-4000:]}")
     # The import must work too (a broken resolution shows here, not at plugin start).
-    check = subprocess.run([str(python), "-c", f"import {module_for(version)}.plugins, {module_for(version)}.sdk"],
-                           capture_output=True, text=True, timeout=120)
+    check = subprocess.run(
+        [str(python), "-c", f"import {module_for(version)}.plugins, {module_for(version)}.sdk"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     if check.returncode != 0:
         shutil.rmtree(target, ignore_errors=True)
         raise RuntimeError(f"ango=={version} installed but does not import:\n{check.stderr[-4000:]}")
-    freeze = subprocess.run([str(python), "-m", "pip", "freeze", "--disable-pip-version-check"],
-                            capture_output=True, text=True, timeout=120).stdout
-    marker = dict(_marker(version), built_in_s=round(time.monotonic() - started, 1),
-                  packages=freeze.split())
+    freeze = subprocess.run(
+        [str(python), "-m", "pip", "freeze", "--disable-pip-version-check"], capture_output=True, text=True, timeout=120
+    ).stdout
+    marker = dict(_marker(version), built_in_s=round(time.monotonic() - started, 1), packages=freeze.split())
     tmp = target / ".ready.json.tmp"
     tmp.write_text(json.dumps(marker, indent=1))
     tmp.replace(target / ".ready.json")  # the marker appears atomically, last
@@ -210,8 +225,17 @@ _DROP_ENV = ("PYTHONPATH", "PYTHONHOME", "VIRTUAL_ENV", "CONNECTOR", "PORT", "LO
 class PluginProcess:
     """A plugin script run by an official client's python, with its output in a file."""
 
-    def __init__(self, python: Path, script: Path, *, host: str, plugin_id: str, secret: str,
-                 log_path: Path, extra_env: dict | None = None) -> None:
+    def __init__(
+        self,
+        python: Path,
+        script: Path,
+        *,
+        host: str,
+        plugin_id: str,
+        secret: str,
+        log_path: Path,
+        extra_env: dict | None = None,
+    ) -> None:
         self.python, self.script, self.log_path = Path(python), Path(script), Path(log_path)
         env = {k: v for k, v in os.environ.items() if k not in _DROP_ENV}
         env.update(ANGO_HOST=host, PLUGIN_ID=plugin_id, PLUGIN_SECRET=secret, PYTHONUNBUFFERED="1")
@@ -220,11 +244,16 @@ class PluginProcess:
         self.proc: subprocess.Popen | None = None
         self._log = None
 
-    def start(self) -> "PluginProcess":
+    def start(self) -> PluginProcess:
         self._log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen([str(self.python), str(self.script)], env=self.env,
-                                     stdin=subprocess.DEVNULL, stdout=self._log, stderr=subprocess.STDOUT,
-                                     cwd=str(self.script.parent))
+        self.proc = subprocess.Popen(
+            [str(self.python), str(self.script)],
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=str(self.script.parent),
+        )
         return self
 
     @property
@@ -252,5 +281,7 @@ class PluginProcess:
 
     def describe(self, tail: int = 6000) -> str:
         state = "running" if self.running else f"exited with {self.proc.returncode if self.proc else None}"
-        return (f"--- plugin process ({self.python.parent.parent.name}, {self.script.name}, {state}); "
-                f"output:\n{self.output()[-tail:]}\n--- end of plugin output")
+        return (
+            f"--- plugin process ({self.python.parent.parent.name}, {self.script.name}, {state}); "
+            f"output:\n{self.output()[-tail:]}\n--- end of plugin output"
+        )

@@ -12,6 +12,7 @@ Standalone use (prints a JSON trace):
 This is deliberately independent of mockango so it can be used to check what
 the official client does even while the host is being written.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -75,24 +76,27 @@ class Recorder:
                 import io
 
                 environ["wsgi.input"] = io.BytesIO(body)
-            headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items()
-                       if k.startswith("HTTP_")}
+            headers = {k[5:].replace("_", "-").title(): v for k, v in environ.items() if k.startswith("HTTP_")}
             if environ.get("CONTENT_TYPE"):
                 headers["Content-Type"] = environ["CONTENT_TYPE"]
             if environ.get("CONTENT_LENGTH"):
                 headers["Content-Length"] = environ["CONTENT_LENGTH"]
-            self._add("http", method=environ["REQUEST_METHOD"], path=environ.get("PATH_INFO"),
-                      raw_uri=environ.get("RAW_URI") or environ.get("REQUEST_URI"),
-                      query=environ.get("QUERY_STRING"), headers=headers,
-                      body=body.decode("utf-8", "replace"))
+            self._add(
+                "http",
+                method=environ["REQUEST_METHOD"],
+                path=environ.get("PATH_INFO"),
+                raw_uri=environ.get("RAW_URI") or environ.get("REQUEST_URI"),
+                query=environ.get("QUERY_STRING"),
+                headers=headers,
+                body=body.decode("utf-8", "replace"),
+            )
             return inner(environ, start_response)
 
         app.wsgi_app = middleware
         self.server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_Handler)
         self.port = self.server.server_port
         self.url = "http://127.0.0.1:%d" % self.port
-        self._thread = threading.Thread(target=self.server.serve_forever,
-                                        kwargs={"poll_interval": 0.01}, daemon=True)
+        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.01}, daemon=True)
 
     # -- recording -------------------------------------------------------
     def _add(self, kind: str, **fields: Any) -> None:
@@ -101,8 +105,7 @@ class Recorder:
 
     def events(self, name: str | None = None) -> list[dict]:
         with self._lock:
-            return [r for r in self.records
-                    if r["kind"] == "sio" and (name is None or r["event"] == name)]
+            return [r for r in self.records if r["kind"] == "sio" and (name is None or r["event"] == name)]
 
     def wait_for(self, pred, timeout: float = 10.0) -> bool:
         end = time.monotonic() + timeout
@@ -125,14 +128,21 @@ class Recorder:
         def assets(pid):
             page = int(request.args.get("page", 1))
             limit = int(request.args.get("limit", 10))
-            items = [_asset(i, pid) for i in range(25)][(page - 1) * limit: page * limit]
+            items = [_asset(i, pid) for i in range(25)][(page - 1) * limit : page * limit]
             return answer({"assets": items, "total": 25})
 
         @app.get("/v2/project/<pid>")
         def project(pid):
-            return answer({"project": {"_id": pid, "name": "Recorded", "batches": [],
-                                       "categorySchema": {"tools": [], "classifications": [],
-                                                          "relations": []}}})
+            return answer(
+                {
+                    "project": {
+                        "_id": pid,
+                        "name": "Recorded",
+                        "batches": [],
+                        "categorySchema": {"tools": [], "classifications": [], "relations": []},
+                    }
+                }
+            )
 
         @app.get("/v2/listProjects")
         def list_projects():
@@ -157,8 +167,7 @@ class Recorder:
         @sio.on("connect", namespace="/plugin")
         def on_connect(auth=None):
             self.sids.append(request.sid)
-            self._add("sio-connect", sid=request.sid, auth=auth,
-                      query=request.environ.get("QUERY_STRING"))
+            self._add("sio-connect", sid=request.sid, auth=auth, query=request.environ.get("QUERY_STRING"))
             if self.refuse_connect:
                 return False
 
@@ -188,7 +197,7 @@ class Recorder:
     def emit_plugin(self, data: dict, sid: str | None = None) -> None:
         self.sio.emit("plugin", data, namespace="/plugin", to=sid or self.sids[-1])
 
-    def __enter__(self) -> "Recorder":
+    def __enter__(self) -> Recorder:
         self._thread.start()
         return self
 
@@ -203,14 +212,15 @@ def main() -> int:
     ap.add_argument("--script", required=True)
     ap.add_argument("--http-status", type=int, default=200)
     ap.add_argument("--wait", type=float, default=3.0)
-    ap.add_argument("--disconnect", action="store_true",
-                    help="disconnect the plugin's socket from the host side after the run")
+    ap.add_argument(
+        "--disconnect", action="store_true", help="disconnect the plugin's socket from the host side after the run"
+    )
     args = ap.parse_args()
     with Recorder(http_status=args.http_status) as rec:
-        env = dict(os.environ, ANGO_HOST=rec.url, PLUGIN_ID="5f0e9c3a1b2c3d4e5f6a3333",
-                   PLUGIN_SECRET="s3cret")
-        proc = subprocess.Popen([args.run_python, args.script], env=env,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        env = dict(os.environ, ANGO_HOST=rec.url, PLUGIN_ID="5f0e9c3a1b2c3d4e5f6a3333", PLUGIN_SECRET="s3cret")
+        proc = subprocess.Popen(
+            [args.run_python, args.script], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
         t0 = time.monotonic()
         ok = rec.wait_for(lambda: rec.events("heartbeat"), 30)
         t_live = time.monotonic() - t0
@@ -230,8 +240,17 @@ def main() -> int:
         t_first = rec.records[0]["t"] if rec.records else 0
         for r in rec.records:
             r["t"] = round(r["t"] - t_first, 3)
-        print(json.dumps({"seconds_to_first_heartbeat": round(t_live, 3), "returncode": proc.returncode,
-                          "records": rec.records, "output": out[-6000:]}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "seconds_to_first_heartbeat": round(t_live, 3),
+                    "returncode": proc.returncode,
+                    "records": rec.records,
+                    "output": out[-6000:],
+                },
+                indent=1,
+            )
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ PyPI cannot be reached to build that environment.
 
 Run: .venv/bin/python -m pytest tests/official -m official -q
 """
+
 from __future__ import annotations
 
 import json
@@ -13,8 +14,8 @@ import time
 
 import pytest
 import requests
-
 from harness import SAMPLES, PluginProcess, official_python, prepare
+
 from mockango import MockAngo, MockangoError
 
 pytestmark = pytest.mark.official
@@ -47,11 +48,18 @@ def start_plugin(hub, tmp_path, official_venvs):
     """start_plugin(version, sample, plugin, secret=None) -> a running PluginProcess."""
     started: list[PluginProcess] = []
 
-    def start(version: str, sample: str, plugin, secret: str | None = None,
-              extra_env: dict | None = None) -> PluginProcess:
-        proc = PluginProcess(official_python(version), SAMPLES / sample, host=hub.url, plugin_id=plugin.id,
-                             secret=plugin.secret if secret is None else secret,
-                             log_path=tmp_path / f"plugin-{len(started)}.log", extra_env=extra_env)
+    def start(
+        version: str, sample: str, plugin, secret: str | None = None, extra_env: dict | None = None
+    ) -> PluginProcess:
+        proc = PluginProcess(
+            official_python(version),
+            SAMPLES / sample,
+            host=hub.url,
+            plugin_id=plugin.id,
+            secret=plugin.secret if secret is None else secret,
+            log_path=tmp_path / f"plugin-{len(started)}.log",
+            extra_env=extra_env,
+        )
         started.append(proc)
         proc.start()
         return proc
@@ -85,8 +93,10 @@ def _tool_id(hub, title: str) -> str:
 
 
 def _session_text(session) -> str:
-    return (f"session {session.id}: status={session.status!r} message={session.message!r} "
-            f"reason={getattr(session, 'reason', None)!r}\nlogs={json.dumps(session.logs, indent=1, default=str)}")
+    return (
+        f"session {session.id}: status={session.status!r} message={session.message!r} "
+        f"reason={getattr(session, 'reason', None)!r}\nlogs={json.dumps(session.logs, indent=1, default=str)}"
+    )
 
 
 def _my_model(hub):
@@ -124,8 +134,9 @@ def test_seed_sample_completes_a_run(hub, start_plugin, version):
             assert labels["objects"][0]["schemaId"] == vehicle, labels
             assert labels["objects"][0]["bounding-box"] == BOX, labels
         else:
-            assert asset["isPreLabeled"] is False and asset["labels"] is None, \
+            assert asset["isPreLabeled"] is False and asset["labels"] is None, (
                 f"asset #{i} {asset['externalId']} (not among the first 10) got labels: {asset['labels']}"
+            )
 
 
 @pytest.mark.parametrize("version", VERSIONS)
@@ -140,7 +151,10 @@ def test_seed_sample_without_class_mapping(hub, start_plugin, version):
     assert session.status == "succeeded", context
     assert session.message == "Please complete class mapping!", context
     assert [(log["level"], log["msg"]) for log in session.logs] == [
-        ("INFO", STARTED), ("WARNING", "Please complete class mapping!"), ("INFO", ENDED)], context
+        ("INFO", STARTED),
+        ("WARNING", "Please complete class mapping!"),
+        ("INFO", ENDED),
+    ], context
     assert not any(a["isPreLabeled"] for a in hub.assets(hub.project_id))
 
 
@@ -156,7 +170,9 @@ def test_callback_raises_fails_the_session_on_1_4(hub, start_plugin):
     context = f"{_session_text(session)}\n{proc.describe()}"
     assert session.status == "failed", context
     assert [(log["level"], log["msg"]) for log in session.logs] == [
-        ("INFO", STARTED), ("ERROR", f"Plugin callback failed: {FAILURE}")], context
+        ("INFO", STARTED),
+        ("ERROR", f"Plugin callback failed: {FAILURE}"),
+    ], context
     assert not any(a["isPreLabeled"] for a in hub.assets(hub.project_id))
     # The process survives a failing callback and stays live for the next run.
     assert proc.running, proc.describe()
@@ -190,8 +206,7 @@ def test_wrong_secret_never_goes_live(hub, start_plugin, version):
         hub.wait_live(plugin.id, timeout=3)
     with pytest.raises(MockangoError):
         hub.start_run(plugin.id, hub.project_id, class_mapping={"Vehicle": "Vehicle"}, timeout=5)
-    assert not hub.sessions(plugin.id) or all(s.status != "running" for s in hub.sessions(plugin.id)), \
-        proc.describe()
+    assert not hub.sessions(plugin.id) or all(s.status != "running" for s in hub.sessions(plugin.id)), proc.describe()
 
 
 # ---------------------------------------------------------------------------------------- the event itself
@@ -205,8 +220,7 @@ def test_event_fields_reach_the_callback(hub, start_plugin, version):
     _go_live(hub, plugin, proc)
     batch = _project(hub)["batches"][0]["_id"]
 
-    session = hub.run(plugin.id, hub.project_id, class_mapping={"Vehicle": "Vehicle"}, batches=[batch],
-                      timeout=30)
+    session = hub.run(plugin.id, hub.project_id, class_mapping={"Vehicle": "Vehicle"}, batches=[batch], timeout=30)
     context = f"{_session_text(session)}\n{proc.describe()}"
     assert session.status == "succeeded", context
     seen = json.loads(session.message)

@@ -6,6 +6,7 @@ reach the index.
 
 Run: .venv/bin/python -m pytest tests/official -m official -q
 """
+
 from __future__ import annotations
 
 import io
@@ -14,8 +15,8 @@ import zipfile
 
 import pytest
 import requests
-
 from harness import SAMPLES, PluginProcess, official_python
+
 from mockango import MockAngo, MockangoError
 from mockango.testing import MockAngoHandle
 from tests.support import BOX, ending_call, task_id, task_objects
@@ -37,9 +38,15 @@ def start_plugin(host, tmp_path):
     started: list[PluginProcess] = []
 
     def start(version: str, sample: str, record, extra_env: dict | None = None) -> PluginProcess:
-        proc = PluginProcess(official_python(version), SAMPLES / sample, host=host.url, plugin_id=record.id,
-                             secret=record.secret, log_path=tmp_path / f"plugin-{len(started)}.log",
-                             extra_env=extra_env)
+        proc = PluginProcess(
+            official_python(version),
+            SAMPLES / sample,
+            host=host.url,
+            plugin_id=record.id,
+            secret=record.secret,
+            log_path=tmp_path / f"plugin-{len(started)}.log",
+            extra_env=extra_env,
+        )
         started.append(proc)
         proc.start()
         try:
@@ -67,8 +74,11 @@ def test_model_plugin_1_4_answer_is_validated_and_stored(host, start_plugin):
     result = _run(host, record, proc, asset=target["externalId"], class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     vehicle = result.category_schema[0]["schemaId"]
-    assert result.answer == {"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
-                             "relations": []}
+    assert result.answer == {
+        "objects": [{"schemaId": vehicle, "bounding-box": BOX}],
+        "classifications": [],
+        "relations": [],
+    }
     assert task_objects(host.hub, target["_id"]) == result.answer["objects"]
     result.assert_logged(f"Plugin session is started! asset {target['_id']}")
 
@@ -77,8 +87,14 @@ def test_model_plugin_1_4_answer_off_the_ontology_fails_with_paths(host, start_p
     record = host.create_plugin("Model 1.4", class_names=["Car"], type="model")
     proc = start_plugin("1.4.10", "model_ango_1_4.py", record)
     asset = host.assets()[0]
-    result = _run(host, record, proc, asset=asset["_id"], class_mapping={"Car": "Vehicle"},
-                  config={"schemaId": "0" * 24, "height": -1})
+    result = _run(
+        host,
+        record,
+        proc,
+        asset=asset["_id"],
+        class_mapping={"Car": "Vehicle"},
+        config={"schemaId": "0" * 24, "height": -1},
+    )
     result.assert_failed("the Model plugin's answer was refused")
     paths = [e["path"] for e in result.errors]
     assert "response.objects[0].schemaId" in paths, paths
@@ -119,8 +135,9 @@ def test_file_explorer_1_4_lists_a_folder(host, start_plugin, tmp_path):
     (bucket / "2024" / "summer").mkdir(parents=True)
     (bucket / "2024" / "a.png").write_bytes(b"png")
     record = host.create_plugin("Explorer", type="file-explorer")
-    proc = start_plugin("1.4.10", "file_explorer_ango_1_4.py", record,
-                        extra_env={"BUCKET_ROOT": str(tmp_path / "bucket-root")})
+    proc = start_plugin(
+        "1.4.10", "file_explorer_ango_1_4.py", record, extra_env={"BUCKET_ROOT": str(tmp_path / "bucket-root")}
+    )
     result = _run(host, record, proc, bucket="photos", folder="2024/")
     result.assert_succeeded()
     assert result.listing == {"folders": ["2024/summer/"], "files": ["2024/a.png"], "scrollToken": None}
@@ -156,8 +173,9 @@ def test_model_plugin_1_4_overwrite_off_merges_the_tasks_answer(host, start_plug
     asset = host.assets()[9]
     person = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Person")
     existing = {"schemaId": person, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}
-    host.hub.tasks.set_task(task_id(host.hub, asset["_id"]),
-                            answer={"objects": [existing], "classifications": [], "relations": []})
+    host.hub.tasks.set_task(
+        task_id(host.hub, asset["_id"]), answer={"objects": [existing], "classifications": [], "relations": []}
+    )
     result = _run(host, record, proc, asset=asset["_id"], overwrite=False, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
     assert [o["bounding-box"] for o in result.answer["objects"]] == [BOX, existing["bounding-box"]]
@@ -179,32 +197,49 @@ def test_export_plugin_1_4_uploads_and_the_session_keeps_the_file(host, start_pl
 def test_markdown_plugin_1_4_creates_markdown_assets(host, start_plugin):
     record = host.create_plugin("Markdown 1.4", type="markdown")
     proc = start_plugin("1.4.10", "markdown_ango_1_4.py", record)
-    result = _run(host, record, proc, input_file=b"name,city\nAda,London\nGrace,Arlington\n",
-                  markdown_text="# |name| &amp; |city|")
+    result = _run(
+        host,
+        record,
+        proc,
+        input_file=b"name,city\nAda,London\nGrace,Arlington\n",
+        markdown_text="# |name| &amp; |city|",
+    )
     result.assert_succeeded().assert_message("All markdown files are uploaded!")
     assert [a["externalId"] for a in result.created_assets] == ["00000.md", "00001.md"]
     assert [requests.get(a["data"], timeout=10).text for a in result.created_assets] == [
-        "# Ada & London", "# Grace & Arlington"]
+        "# Ada & London",
+        "# Grace & Arlington",
+    ]
 
 
 def test_file_explorer_1_4_upload_creates_assets(host, start_plugin, tmp_path):
-    storage = host.hub.storages.create(host.hub.default_user, {"name": "photos", "provider": "AWS",
-                                                               "region": "eu-central-1"})
+    storage = host.hub.storages.create(
+        host.hub.default_user, {"name": "photos", "provider": "AWS", "region": "eu-central-1"}
+    )
     record = host.create_plugin("Explorer", type="file-explorer")
     proc = start_plugin("1.4.10", "file_explorer_ango_1_4.py", record, extra_env={"BUCKET_ROOT": str(tmp_path)})
-    result = _run(host, record, proc, bucket="photos", folder="2024/", upload=True, storage_id=storage["_id"],
-                  files=["2024/a.png"])
+    result = _run(
+        host,
+        record,
+        proc,
+        bucket="photos",
+        folder="2024/",
+        upload=True,
+        storage_id=storage["_id"],
+        files=["2024/a.png"],
+    )
     result.assert_succeeded().assert_message("1 assets are uploaded!")
-    assert [a["data"] for a in result.created_assets] == [
-        "https://photos.s3.eu-central-1.amazonaws.com/2024/a.png"]
+    assert [a["data"] for a in result.created_assets] == ["https://photos.s3.eu-central-1.amazonaws.com/2024/a.png"]
 
 
 def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mockango_s3):
     """The vendor's File Explorer reads its storage (get_storages) and lists the bucket with boto3;
     a moto server on loopback is the bucket (AWS_ENDPOINT_URL), so it runs unchanged."""
     mockango_s3.put("photos", {"2024/a.png": b"a", "2024/b.png": b"b", "2024/summer/c.png": b"c", "top.png": b"t"})
-    storage = host.hub.storages.create(host.hub.default_user, {
-        "name": "photos", "provider": "AWS", "region": "us-east-1", "publicKey": "AKIA", "privateKey": "secret"})
+    storage = host.hub.storages.create(
+        host.hub.default_user,
+        {"name": "photos", "provider": "AWS", "region": "us-east-1", "publicKey": "AKIA", "privateKey": "secret"},
+    )
     record = host.create_plugin("S3 explorer", type="file-explorer")
     proc = start_plugin("1.4.10", "file_explorer_s3_ango_1_4.py", record)
     result = _run(host, record, proc, bucket="photos", folder="2024/", storage_id=storage["_id"])
@@ -218,9 +253,11 @@ def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mocka
 def _complete_task_with_a_box(host) -> dict:
     vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
     asset = host.assets()[0]
-    host.hub.tasks.set_task(task_id(host.hub, asset["_id"]), stage="Complete",
-                            answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [],
-                                    "relations": []})
+    host.hub.tasks.set_task(
+        task_id(host.hub, asset["_id"]),
+        stage="Complete",
+        answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [], "relations": []},
+    )
     return asset
 
 
@@ -232,16 +269,20 @@ def test_export_and_workflow_model_over_rest_answer_through_the_api(host, start_
     asset = _complete_task_with_a_box(host)
     export_port, model_port = free_port(), free_port()
     exporter = host.create_plugin("Export REST", type="export", callback_url=f"http://127.0.0.1:{export_port}")
-    model = host.create_plugin("Model REST", type="model", class_names=["Car"],
-                               callback_url=f"http://127.0.0.1:{model_port}")
-    export_proc = start_plugin("1.4.10", "export_ango_1_4.py", exporter,
-                               extra_env={"CONNECTOR": "REST", "PORT": str(export_port)})
-    model_proc = start_plugin("1.4.10", "model_ango_1_4.py", model,
-                              extra_env={"CONNECTOR": "REST", "PORT": str(model_port)})
+    model = host.create_plugin(
+        "Model REST", type="model", class_names=["Car"], callback_url=f"http://127.0.0.1:{model_port}"
+    )
+    export_proc = start_plugin(
+        "1.4.10", "export_ango_1_4.py", exporter, extra_env={"CONNECTOR": "REST", "PORT": str(export_port)}
+    )
+    model_proc = start_plugin(
+        "1.4.10", "model_ango_1_4.py", model, extra_env={"CONNECTOR": "REST", "PORT": str(model_port)}
+    )
     exported = _run(host, exporter, export_proc)
     exported.assert_succeeded()
     ending_call(host, exported.id, "POST", "/v2/pluginResponse").assert_called(
-        "POST", "/v2/pluginResponse", status=200, times=1)
+        "POST", "/v2/pluginResponse", status=200, times=1
+    )
     with zipfile.ZipFile(io.BytesIO(exported.exported_bytes)) as zipped:
         assert json.loads(zipped.read(f"{host.project_id}.json"))[0]["externalId"] == asset["externalId"]
     target = host.assets()[13]

@@ -1,14 +1,15 @@
 """imerit-ango 1.3.22 (what the vendor's plugin samples pin) where its requests differ from 1.4.10:
 ``create_batch`` posts the whole batch list, ``export`` calls ``/v2/exportV3`` with its own
 parameters, and errors come back as the message string instead of raising."""
+
 from __future__ import annotations
 
 import json
 import subprocess
 
 import pytest
-
 from harness import SAMPLES, official_python
+
 from mockango import MockAngo
 
 pytestmark = pytest.mark.official
@@ -24,8 +25,12 @@ def python_1322():
 
 def test_1322_shapes(python_1322):
     with MockAngo(seed=0) as host:
-        process = subprocess.run([str(python_1322), str(SAMPLES / "sdk_1322_driver.py"), host.url, host.api_key,
-                                  host.project_id], capture_output=True, text=True, timeout=120)
+        process = subprocess.run(
+            [str(python_1322), str(SAMPLES / "sdk_1322_driver.py"), host.url, host.api_key, host.project_id],
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
         assert process.returncode == 0, process.stderr[-4000:]
         out = json.loads(process.stdout.strip().splitlines()[-1])
         batches = [b.name for b in host.hub.default_project.batches]

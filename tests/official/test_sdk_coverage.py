@@ -6,16 +6,16 @@ method's effect cannot be read back (the checks live in samples/sdk_coverage_dri
 The client runs unmodified in its own cached venv (with numpy and Pillow, which
 ``upload_brush_array`` imports), as a subprocess, like every test in this folder.
 """
+
 from __future__ import annotations
 
 import json
 import re
 import subprocess
-from pathlib import Path
 
 import pytest
-
 from harness import REPO_ROOT, SAMPLES, official_python
+
 from mockango import MockAngo
 
 pytestmark = pytest.mark.official
@@ -53,18 +53,32 @@ def coverage(tmp_path_factory) -> dict:
     folder = tmp_path_factory.mktemp("sdk-coverage")
     with MockAngo(seed=0) as host:
         hub = host.hub
-        storage = hub.storages.create(hub.default_user, {"name": "seeded", "provider": "AWS",
-                                                         "region": "eu-central-1"})
+        storage = hub.storages.create(hub.default_user, {"name": "seeded", "provider": "AWS", "region": "eu-central-1"})
         png = hub.asset_file(host.assets()[0]["_id"])
         for path in ("images/a.png", "images/b.png", "images/deeper/c.png"):
             hub.storages.put_file(storage["_id"], "bucket-1", path, png)
         box = next(t for t in hub.default_project.category_schema["tools"] if t["tool"] == "bounding-box")
-        setup = {"host": host.url, "apiKey": host.api_key, "projectId": host.project_id,
-                 "storageId": storage["_id"], "bucket": "bucket-1", "boxSchemaId": box["schemaId"],
-                 "assetCount": len(host.assets())}
+        setup = {
+            "host": host.url,
+            "apiKey": host.api_key,
+            "projectId": host.project_id,
+            "storageId": storage["_id"],
+            "bucket": "bucket-1",
+            "boxSchemaId": box["schemaId"],
+            "assetCount": len(host.assets()),
+        }
         (folder / "setup.json").write_text(json.dumps(setup))
-        process = subprocess.run([str(python), str(SAMPLES / "sdk_coverage_driver.py"), str(folder / "setup.json"),
-                                  str(folder / "out.json")], capture_output=True, text=True, timeout=300)
+        process = subprocess.run(
+            [
+                str(python),
+                str(SAMPLES / "sdk_coverage_driver.py"),
+                str(folder / "setup.json"),
+                str(folder / "out.json"),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert process.returncode == 0, process.stderr[-4000:]
         journal = hub.journal_entries()
     return {**json.loads((folder / "out.json").read_text()), "journal": journal}
@@ -99,8 +113,9 @@ def test_method_does_what_the_table_says(coverage, method):
         assert outcome["error"] is not None and 501 not in statuses, outcome
     for call in row["calls"]:
         http_method, pattern = call_pattern(call)
-        assert any(c["method"] == http_method and pattern.match(c["path"]) for c in outcome["calls"]), \
+        assert any(c["method"] == http_method and pattern.match(c["path"]) for c in outcome["calls"]), (
             f"{method}: the table says it calls {call}, but it called {outcome['calls']}"
+        )
 
 
 def test_served_count(coverage):
@@ -108,5 +123,7 @@ def test_served_count(coverage):
     served = sum(1 for row in table.values() if row["status"] == "served")
     assert served >= MINIMUM_SERVED
     counts = {status: sum(1 for row in table.values() if row["status"] == status) for status in STATUSES}
-    assert f"Served: **{counts['served']}** of 61. Not simulated: {counts['501']}. Stops in the client: " \
-           f"{counts['client']}." in TABLE.read_text()
+    assert (
+        f"Served: **{counts['served']}** of 61. Not simulated: {counts['501']}. Stops in the client: "
+        f"{counts['client']}." in TABLE.read_text()
+    )

@@ -43,11 +43,14 @@ def test_the_description_is_valid_openapi_3_1():
 def test_every_route_is_described_and_every_description_is_a_route():
     routes, described = app_routes(), described_routes(description())
     missing = sorted(routes - described)
-    assert not missing, ("routes missing from the OpenAPI description (add them to PATHS in "
-                         "mockango/web/openapi.py): " + ", ".join(f"{m} {p}" for m, p in missing))
+    assert not missing, (
+        "routes missing from the OpenAPI description (add them to PATHS in "
+        "mockango/web/openapi.py): " + ", ".join(f"{m} {p}" for m, p in missing)
+    )
     stale = sorted(described - routes)
     assert not stale, "described in mockango/web/openapi.py but no such route: " + ", ".join(
-        f"{m} {p}" for m, p in stale)
+        f"{m} {p}" for m, p in stale
+    )
     assert len(routes) >= 20  # the walk found the API, not an empty map
 
 
@@ -63,14 +66,16 @@ class Checker:
     def __init__(self, host) -> None:
         self.host = host
         self.doc = description(host.url)
-        self.registry = Registry().with_resource("urn:openapi", Resource.from_contents(
-            self.doc, default_specification=DRAFT202012))
+        self.registry = Registry().with_resource(
+            "urn:openapi", Resource.from_contents(self.doc, default_specification=DRAFT202012)
+        )
         self.http = requests.Session()
         self.http.headers["apikey"] = host.api_key
         self.checked: list[tuple[str, str, int]] = []
 
-    def call(self, method: str, template: str, *, expect: int, params: dict | None = None, json=None,
-             **path_values: str) -> requests.Response:
+    def call(
+        self, method: str, template: str, *, expect: int, params: dict | None = None, json=None, **path_values: str
+    ) -> requests.Response:
         path = template.format(**path_values)
         response = self.http.request(method, self.host.url + path, params=params, json=json)
         assert response.status_code == expect, (method, path, response.status_code, response.text)
@@ -81,12 +86,15 @@ class Checker:
             assert response.content == b"", f"{method} {path}: {key} is described without a body"
         else:
             assert response.headers["Content-Type"] == "application/json"
-            pointer = "/".join(p.replace("~", "~0").replace("/", "~1")
-                               for p in ("paths", template, method.lower(), "responses", key, "content",
-                                         "application/json", "schema"))
+            pointer = "/".join(
+                p.replace("~", "~0").replace("/", "~1")
+                for p in ("paths", template, method.lower(), "responses", key, "content", "application/json", "schema")
+            )
             validator = Draft202012Validator({"$ref": f"urn:openapi#/{pointer}"}, registry=self.registry)
-            errors = [f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
-                      for e in validator.iter_errors(response.json())]
+            errors = [
+                f"{'/'.join(map(str, e.absolute_path)) or '(root)'}: {e.message}"
+                for e in validator.iter_errors(response.json())
+            ]
             assert not errors, f"{method} {path} answered {response.status_code} off its description: {errors}"
         self.checked.append((method, template, response.status_code))
         return response
@@ -97,16 +105,25 @@ def test_answers_match_their_description(host, demo_plugin):
     project, plugin = host.project_id, demo_plugin.id
     asset = host.assets()[0]
     check.call("GET", "/v2/project/{project_id}/assets", expect=200, project_id=project)
-    check.call("GET", "/v2/project/{project_id}/assets", expect=200, project_id=project,
-               params={"page": 2, "limit": 3, "filters": '{"isPreLabeled": false}'})
+    check.call(
+        "GET",
+        "/v2/project/{project_id}/assets",
+        expect=200,
+        project_id=project,
+        params={"page": 2, "limit": 3, "filters": '{"isPreLabeled": false}'},
+    )
     check.call("GET", "/v2/project/{project_id}/assets", expect=400, project_id=project, params={"limit": 0})
     check.call("GET", "/v2/project/{project_id}/assets", expect=404, project_id="nope")
     check.call("GET", "/v2/project/{project_id}", expect=200, project_id=project)
     check.call("GET", "/v2/listProjects", expect=200)
     tool = host.hub.project_for(host.hub.default_user, project).category_schema["tools"][0]["schemaId"]
     box = {"schemaId": tool, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}
-    check.call("POST", "/v2/import/labels", expect=200,
-               json={"project": project, "jsonContent": [{"externalId": asset["externalId"], "objects": [box]}]})
+    check.call(
+        "POST",
+        "/v2/import/labels",
+        expect=200,
+        json={"project": project, "jsonContent": [{"externalId": asset["externalId"], "objects": [box]}]},
+    )
     check.call("POST", "/v2/import/labels", expect=400, json={"project": project, "jsonContent": [{"x": 1}]})
     check.call("GET", "/api/info", expect=200)
     check.call("GET", "/api/plugins", expect=200)
@@ -115,8 +132,13 @@ def test_answers_match_their_description(host, demo_plugin):
     check.call("DELETE", "/api/plugins/{plugin_id}", expect=204, plugin_id=made["_id"])
     check.call("POST", "/api/runs", expect=409, json={"plugin": plugin, "project": project})
     with plugin_running(host, plugin, demo_plugin.secret, lambda **data: "done"):
-        session = check.call("POST", "/api/runs", expect=201, params={"wait": 5},
-                             json={"plugin": plugin, "project": project, "config": DEMO_CONFIG}).json()
+        session = check.call(
+            "POST",
+            "/api/runs",
+            expect=201,
+            params={"wait": 5},
+            json={"plugin": plugin, "project": project, "config": DEMO_CONFIG},
+        ).json()
         assert session["status"] == "succeeded"
         check.call("POST", "/v2/pluginLog", expect=200, json={"session": session["_id"], "msg": "late"})
         check.call("POST", "/v2/pluginResponse", expect=200, json={"session": session["_id"], "response": "x"})
@@ -125,12 +147,20 @@ def test_answers_match_their_description(host, demo_plugin):
     check.call("GET", "/api/sessions/{session_id}", expect=200, session_id=session["_id"])
     check.call("GET", "/api/sessions/{session_id}", expect=404, session_id="nope")
     check.call("GET", "/api/projects", expect=200)
-    made = check.call("POST", "/api/projects", expect=201, json={
-        "name": "P", "categorySchema": {"tools": [{"schemaId": "t", "tool": "bounding-box", "title": "Car"}]},
-        "assets": [{"externalId": "a.png", "data": "https://example.com/a.png"}]}).json()
+    made = check.call(
+        "POST",
+        "/api/projects",
+        expect=201,
+        json={
+            "name": "P",
+            "categorySchema": {"tools": [{"schemaId": "t", "tool": "bounding-box", "title": "Car"}]},
+            "assets": [{"externalId": "a.png", "data": "https://example.com/a.png"}],
+        },
+    ).json()
     check.call("GET", "/api/projects/{project_id}/assets", expect=200, project_id=made["_id"])
-    fault = check.call("POST", "/api/faults", expect=201, json={"kind": "latency", "path": "/nowhere",
-                                                               "seconds": 0.1}).json()
+    fault = check.call(
+        "POST", "/api/faults", expect=201, json={"kind": "latency", "path": "/nowhere", "seconds": 0.1}
+    ).json()
     check.call("POST", "/api/faults", expect=201, json={"kind": "drop_plugin", "plugin": plugin})
     check.call("POST", "/api/faults", expect=400, json={"kind": "fail", "path": "/v2/**", "status": 418})
     check.call("GET", "/api/faults", expect=200)
@@ -144,4 +174,6 @@ def test_answers_match_their_description(host, demo_plugin):
     # Every operation described with its schemas (PATHS); the loosely described SDK_ROUTES are
     # exercised by their own tests (tests/sdk) and by schemathesis.
     unchecked = sorted(described_routes({"paths": PATHS}) - exercised)
-    assert not unchecked, "add a successful call here (tests/openapi/test_openapi.py) for: " + ", ".join(f"{m} {p}" for m, p in unchecked)
+    assert not unchecked, "add a successful call here (tests/openapi/test_openapi.py) for: " + ", ".join(
+        f"{m} {p}" for m, p in unchecked
+    )

@@ -10,17 +10,20 @@ from __future__ import annotations
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis", reason="schemathesis is not installed: pip install -e '.[test]'")
-from hypothesis import HealthCheck, Phase, settings  # noqa: E402
-from schemathesis.specs.openapi.checks import (content_type_conformance, response_headers_conformance,  # noqa: E402
-                                               response_schema_conformance, status_code_conformance)
+from hypothesis import HealthCheck, Phase, settings
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from mockango import MockAngo  # noqa: E402
-from mockango.web.openapi import description  # noqa: E402
+from mockango import MockAngo
+from mockango.web.openapi import description
 
 EXAMPLES_PER_OPERATION = 10
 REQUEST_TIMEOUT = 10.0  # seconds; no answer should come near it
-CHECKS = [status_code_conformance, content_type_conformance, response_headers_conformance,
-          response_schema_conformance]
+CHECKS = [status_code_conformance, content_type_conformance, response_headers_conformance, response_schema_conformance]
 """Plus our own "no 5xx" below: schemathesis's not_a_server_error also fails a 501 the description
 promises (the SDK calls mockango does not simulate answer 501 on purpose)."""
 
@@ -37,14 +40,22 @@ schema = schemathesis.openapi.from_dict(description())
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, derandomize=True, database=None,
-          phases=[Phase.explicit, Phase.generate], suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=EXAMPLES_PER_OPERATION,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    phases=[Phase.explicit, Phase.generate],
+    suppress_health_check=list(HealthCheck),
+)
 def test_no_5xx_and_every_answer_matches_the_description(case, live_host):
     try:
-        response = case.call_and_validate(base_url=live_host.url, headers={"apikey": live_host.api_key},
-                                          checks=CHECKS, timeout=REQUEST_TIMEOUT)
+        response = case.call_and_validate(
+            base_url=live_host.url, headers={"apikey": live_host.api_key}, checks=CHECKS, timeout=REQUEST_TIMEOUT
+        )
         promised = set(case.operation.definition.raw["responses"]) - {"default", "2XX"}
         assert response.status_code < 500 or str(response.status_code) in promised, (
-            f"{case.method} {case.formatted_path} answered {response.status_code}: {response.text[:300]}")
+            f"{case.method} {case.formatted_path} answered {response.status_code}: {response.text[:300]}"
+        )
     finally:
         live_host.faults.clear()  # a generated POST /api/faults must not fail the calls that follow

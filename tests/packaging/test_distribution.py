@@ -30,8 +30,9 @@ PIP_TIMEOUT = 600
 
 def run(argv: list, *, timeout: float = PIP_TIMEOUT, **kwargs) -> subprocess.CompletedProcess:
     result = subprocess.run([str(a) for a in argv], capture_output=True, text=True, timeout=timeout, **kwargs)
-    assert result.returncode == 0, f"{' '.join(map(str, argv))} exited {result.returncode}:\n" \
-                                   f"{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    assert result.returncode == 0, (
+        f"{' '.join(map(str, argv))} exited {result.returncode}:\n{result.stdout[-3000:]}\n{result.stderr[-3000:]}"
+    )
     return result
 
 
@@ -52,10 +53,14 @@ def test_the_wheel_installed_in_a_clean_venv_serves_runs_the_example_plugin_and_
     assert checked.stdout.count("PASSED") == 2, checked.stdout
 
     project = tmp_path / "plugin_project"
-    shutil.copytree(ROOT / "examples" / "plugin_project", project,
-                    ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"))
-    declared = json.loads(re.search(r"^dependencies = (\[.*?\])", (project / "pyproject.toml").read_text(),
-                                    re.MULTILINE).group(1))
+    shutil.copytree(
+        ROOT / "examples" / "plugin_project",
+        project,
+        ignore=shutil.ignore_patterns("__pycache__", "*.egg-info", "build"),
+    )
+    declared = json.loads(
+        re.search(r"^dependencies = (\[.*?\])", (project / "pyproject.toml").read_text(), re.MULTILINE).group(1)
+    )
     assert declared == [DISTRIBUTION]
 
     venv = tmp_path / "venv"
@@ -63,8 +68,11 @@ def test_the_wheel_installed_in_a_clean_venv_serves_runs_the_example_plugin_and_
     python, bin_dir = venv / "bin" / "python", venv / "bin"
     # The wheel is the only place mockango-host can come from: it is not on PyPI.
     run([python, "-m", "pip", "install", "--quiet", "--find-links", dist, project, "pytest"])
-    where = run([python, "-c", "import mockango, plugin_client; print(mockango.__file__, plugin_client.__file__)"],
-                cwd=tmp_path, timeout=60).stdout.split()
+    where = run(
+        [python, "-c", "import mockango, plugin_client; print(mockango.__file__, plugin_client.__file__)"],
+        cwd=tmp_path,
+        timeout=60,
+    ).stdout.split()
     assert all(path.startswith(str(venv)) for path in where), where
     assert "mockango, version" in run([bin_dir / "mockango", "--version"], timeout=60).stdout
 
@@ -72,11 +80,20 @@ def test_the_wheel_installed_in_a_clean_venv_serves_runs_the_example_plugin_and_
     plugin = None
     try:
         # A wheel has no examples/: the banner says how to run one's own script; we run the example.
-        env, argv = split_command(command_after(banner, next(line for line in banner.splitlines()
-                                                             if line.startswith("Run your plugin against it"))))
+        env, argv = split_command(
+            command_after(
+                banner, next(line for line in banner.splitlines() if line.startswith("Run your plugin against it"))
+            )
+        )
         assert argv == [str(python), "your_plugin.py"]
-        plugin = subprocess.Popen([str(python), str(SAMPLE)], env=env, cwd=tmp_path, stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT, text=True)
+        plugin = subprocess.Popen(
+            [str(python), str(SAMPLE)],
+            env=env,
+            cwd=tmp_path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         run_env, run_argv = split_command(command_after(banner, "Then start a run:"))
         assert run_argv[0] == str(bin_dir / "mockango")
         for _ in range(100):  # the plugin process takes a moment to connect
@@ -93,14 +110,20 @@ def test_the_wheel_installed_in_a_clean_venv_serves_runs_the_example_plugin_and_
             stop_process(plugin, timeout=5)
         stop_process(serve)
 
-    tests = subprocess.run([python, "-m", "pytest", "-q", "-p", "no:cacheprovider"], cwd=project,
-                           capture_output=True, text=True, timeout=300)
+    tests = subprocess.run(
+        [python, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert tests.returncode == 0, tests.stdout[-4000:] + tests.stderr[-2000:]
     assert " passed" in tests.stdout and "failed" not in tests.stdout
 
 
 def test_make_serve_installs_only_the_runtime_dependencies(tmp_path):
     """`make serve` on a fresh clone: the package and what it needs to run; the test/bench extras only for test."""
+
     def planned(target: str) -> list[str]:
         dry = run(["make", "-n", "-C", ROOT, target, f"VENV={tmp_path / 'venv'}"], timeout=60)
         return [line for line in dry.stdout.splitlines() if "pip install" in line]

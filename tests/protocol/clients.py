@@ -1,4 +1,5 @@
 """Starting plugins for the protocol tests: plugin_client in a thread, the official client in a subprocess."""
+
 from __future__ import annotations
 
 import importlib.util
@@ -77,7 +78,7 @@ class ClientThread:
         except BaseException as exc:  # noqa: BLE001 - reported by stop()
             self.error = exc
 
-    def start(self) -> "ClientThread":
+    def start(self) -> ClientThread:
         self.thread.start()
         return self
 
@@ -109,8 +110,13 @@ class OfficialProcess:
     def __init__(self, python: Path, sample: str, env: dict, log_path: Path) -> None:
         self.log_path = log_path
         self._log = open(log_path, "w")
-        self.proc = subprocess.Popen([str(python), str(OFFICIAL_SAMPLES / sample)], env={**os.environ, **env},
-                                     stdout=self._log, stderr=subprocess.STDOUT, cwd=str(REPO))
+        self.proc = subprocess.Popen(
+            [str(python), str(OFFICIAL_SAMPLES / sample)],
+            env={**os.environ, **env},
+            stdout=self._log,
+            stderr=subprocess.STDOUT,
+            cwd=str(REPO),
+        )
 
     def output(self) -> str:
         self._log.flush()

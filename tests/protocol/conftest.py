@@ -1,4 +1,5 @@
 """Fixtures of the protocol tests; the machinery is in clients.py."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,9 @@ def start_client(monkeypatch):
     """start_client(host, plugin_id, secret, callback, connector="REST", port=None) -> ClientThread."""
     started: list[ClientThread] = []
 
-    def start(host: str, plugin_id: str, secret: str, callback, *, connector: str = "REST",
-              port: int | None = None) -> ClientThread:
+    def start(
+        host: str, plugin_id: str, secret: str, callback, *, connector: str = "REST", port: int | None = None
+    ) -> ClientThread:
         monkeypatch.setenv("CONNECTOR", connector)
         if port is not None:
             monkeypatch.setenv("PORT", str(port))
@@ -33,8 +35,16 @@ def start_official(tmp_path):
     """start_official(version, sample, host, plugin_id, secret, connector="WS", port=None) -> OfficialProcess."""
     started: list[OfficialProcess] = []
 
-    def start(version: str, sample: str, host: str, plugin_id: str, secret: str, *, connector: str = "WS",
-              port: int | None = None) -> OfficialProcess:
+    def start(
+        version: str,
+        sample: str,
+        host: str,
+        plugin_id: str,
+        secret: str,
+        *,
+        connector: str = "WS",
+        port: int | None = None,
+    ) -> OfficialProcess:
         python = official_harness().official_python(version)
         env = {"ANGO_HOST": host, "PLUGIN_ID": plugin_id, "PLUGIN_SECRET": secret, "CONNECTOR": connector}
         if port is not None:

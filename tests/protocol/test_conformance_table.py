@@ -3,6 +3,7 @@
 Test names are collected by parsing the files with ``ast`` (module-level test functions
 and methods of ``Test*`` classes), so nothing is imported or run.
 """
+
 from __future__ import annotations
 
 import ast
@@ -22,8 +23,11 @@ def defined_tests(path: Path) -> set[str]:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
             names.add(node.name)
         elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
-            names |= {f.name for f in node.body
-                      if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")}
+            names |= {
+                f.name
+                for f in node.body
+                if isinstance(f, (ast.FunctionDef, ast.AsyncFunctionDef)) and f.name.startswith("test")
+            }
     return names
 
 
@@ -68,8 +72,11 @@ def test_every_row_names_a_test_or_says_none_yet():
 
 def test_the_checker_notices_a_missing_test(tmp_path):
     sample = tmp_path / "test_sample.py"
-    sample.write_text("def test_a():\n    pass\n\nclass TestB:\n    def test_c(self):\n        pass\n\n"
-                      "def helper():\n    pass\n")
+    sample.write_text(
+        "def test_a():\n    pass\n\nclass TestB:\n    def test_c(self):\n        pass\n\ndef helper():\n    pass\n"
+    )
     assert defined_tests(sample) == {"test_a", "test_c"}
     assert references("see `tests/x/test_y.py::test_z`, and tests/a.py::test_b.") == [
-        ("tests/x/test_y.py", "test_z"), ("tests/a.py", "test_b")]
+        ("tests/x/test_y.py", "test_z"),
+        ("tests/a.py", "test_b"),
+    ]

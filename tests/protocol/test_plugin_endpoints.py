@@ -5,6 +5,7 @@ pluginId, runBy, session, msg`` (+ extras); the answer is 2xx with a JSON body (
 official 1.4.10 client raises inside its logger otherwise). The session is kept
 running by a real plugin_client REST plugin whose callback waits.
 """
+
 from __future__ import annotations
 
 import threading
@@ -43,8 +44,15 @@ def running(start_client):
 
 
 def _log(event: dict, **fields) -> dict:
-    return {"level": "INFO", "organization": event["orgId"], "pluginId": "p", "runBy": event["runBy"],
-            "session": event["session"], "msg": "hello", **fields}
+    return {
+        "level": "INFO",
+        "organization": event["orgId"],
+        "pluginId": "p",
+        "runBy": event["runBy"],
+        "session": event["session"],
+        "msg": "hello",
+        **fields,
+    }
 
 
 def test_plugin_log_takes_the_official_fields_in_order(running):
@@ -75,8 +83,12 @@ def test_plugin_log_needs_the_run_key_and_a_known_session(running):
 
 def test_plugin_response_ends_the_session(running):
     mock, session, event = running
-    answer = requests.post(f"{mock.url}/v2/pluginResponse", json={"response": "done", "session": session.id},
-                           headers={"apikey": event["apiKey"]}, timeout=5)
+    answer = requests.post(
+        f"{mock.url}/v2/pluginResponse",
+        json={"response": "done", "session": session.id},
+        headers={"apikey": event["apiKey"]},
+        timeout=5,
+    )
     assert answer.status_code == 200
     assert answer.json() == {"status": "success", "data": {"session": session.id, "status": "succeeded"}}
     assert mock.session(session.id).message == "done"
@@ -84,8 +96,16 @@ def test_plugin_response_ends_the_session(running):
 
 def test_plugin_response_with_error_fails_the_session(running):
     mock, session, event = running
-    answer = requests.post(f"{mock.url}/v2/pluginResponse", json={"error": True, "session": session.id},
-                           headers={"apikey": event["apiKey"]}, timeout=5)
+    answer = requests.post(
+        f"{mock.url}/v2/pluginResponse",
+        json={"error": True, "session": session.id},
+        headers={"apikey": event["apiKey"]},
+        timeout=5,
+    )
     assert answer.status_code == 200 and answer.json()["data"]["status"] == "failed"
-    assert requests.post(f"{mock.url}/v2/pluginResponse", json={"error": True, "session": session.id},
-                         timeout=5).status_code == 401
+    assert (
+        requests.post(
+            f"{mock.url}/v2/pluginResponse", json={"error": True, "session": session.id}, timeout=5
+        ).status_code
+        == 401
+    )

@@ -5,6 +5,7 @@ The host (mockango/rest_plugins.py) polls ``GET {url}/heartbeat`` and sends runs
 ``imerit_ango`` 1.4.10 in its own venv) serves those routes and posts its logs to
 ``/v2/pluginLog``.
 """
+
 from __future__ import annotations
 
 import threading
@@ -19,8 +20,18 @@ from mockango import Hub, MockAngo, MockangoError
 from plugin_client import BatchModelPlugin
 from plugin_client.rest_connector import RestConnector
 
-from .clients import (BOX, DEFAULT_CONFIG, ENDED, FAILURE, STARTED, failing_callback, free_port,
-                      heartbeat_status, seed_callback, wait_until)
+from .clients import (
+    BOX,
+    DEFAULT_CONFIG,
+    ENDED,
+    FAILURE,
+    STARTED,
+    failing_callback,
+    free_port,
+    heartbeat_status,
+    seed_callback,
+    wait_until,
+)
 
 POLL = 0.1  # seconds between the host's heartbeat checks in these tests
 LOG_FIELDS = {"level", "organization", "pluginId", "runBy", "session", "msg"}
@@ -34,8 +45,12 @@ def mock():
 
 
 def _rest_plugin(mock, port: int):
-    return mock.create_plugin("REST model", class_names=["Vehicle", "Person"], default_config=DEFAULT_CONFIG,
-                              callback_url=f"http://127.0.0.1:{port}")
+    return mock.create_plugin(
+        "REST model",
+        class_names=["Vehicle", "Person"],
+        default_config=DEFAULT_CONFIG,
+        callback_url=f"http://127.0.0.1:{port}",
+    )
 
 
 def _context(session) -> str:
@@ -161,6 +176,7 @@ def test_slow_plugin_times_out_and_start_run_does_not_wait(mock, start_client):
 
 def test_plugin_answers_that_are_not_a_run_result_fail_the_session(mock):
     """A callback URL that answers heartbeats but not runs properly (here: no JSON object)."""
+
     @Request.application
     def odd_plugin(request):
         if request.path == "/heartbeat":
@@ -181,14 +197,19 @@ def test_plugin_answers_that_are_not_a_run_result_fail_the_session(mock):
 
 def test_control_api_registers_a_callback_url(mock):
     headers = {"apikey": mock.api_key}
-    created = requests.post(f"{mock.url}/api/plugins", headers=headers, timeout=5,
-                            json={"name": "REST via API", "callbackUrl": "http://127.0.0.1:9/"})
+    created = requests.post(
+        f"{mock.url}/api/plugins",
+        headers=headers,
+        timeout=5,
+        json={"name": "REST via API", "callbackUrl": "http://127.0.0.1:9/"},
+    )
     assert created.status_code == 201, created.text
     assert created.json()["callbackUrl"] == "http://127.0.0.1:9/" and created.json()["live"] is False
     listed = requests.get(f"{mock.url}/api/plugins", headers=headers, timeout=5).json()["plugins"]
     assert [p["callbackUrl"] for p in listed] == ["http://127.0.0.1:9/"]
-    wrong = requests.post(f"{mock.url}/api/plugins", headers=headers, timeout=5,
-                          json={"name": "bad", "callbackUrl": "127.0.0.1:9"})
+    wrong = requests.post(
+        f"{mock.url}/api/plugins", headers=headers, timeout=5, json={"name": "bad", "callbackUrl": "127.0.0.1:9"}
+    )
     assert wrong.status_code == 400 and "callbackUrl" in wrong.json()["message"]
 
 

@@ -12,6 +12,7 @@ comparison runs where PyPI cannot be reached; ``test_official_traffic_is_as_reco
 
     MOCKANGO_RECORD_OFFICIAL_TRAFFIC=1 .venv/bin/python -m pytest tests/protocol -m official -k traffic
 """
+
 from __future__ import annotations
 
 import json
@@ -37,13 +38,18 @@ def _record(scenario: str, start) -> dict:
     with RecordingHost() as host, AnswerTap(port or 9) as answers:
         hub = host.hub
         hub.rest_plugins.interval = 0.1
-        plugin = hub.create_plugin("traffic", class_names=["Vehicle"], default_config=DEFAULT_CONFIG,
-                                   callback_url=answers.url if rest else None)
+        plugin = hub.create_plugin(
+            "traffic",
+            class_names=["Vehicle"],
+            default_config=DEFAULT_CONFIG,
+            callback_url=answers.url if rest else None,
+        )
         stop = start(host.url, plugin, connector.upper(), kind == "raises", port)
         try:
             hub.wait_live(plugin.id, timeout=30)
-            session = hub.start_run(hub.default_user, plugin.id, hub.default_project.id,
-                                    class_mapping={"Vehicle": "Vehicle"}, timeout=30)
+            session = hub.start_run(
+                hub.default_user, plugin.id, hub.default_project.id, class_mapping={"Vehicle": "Vehicle"}, timeout=30
+            )
             session = hub.wait_session(session.id)
             assert session.status == EXPECTED_STATUS[kind], (session.status, session.reason, session.logs)
             if rest:
@@ -74,8 +80,9 @@ def plugin_client_starter(start_client, monkeypatch):
 def official_starter(start_official):
     def start(host_url, plugin, connector, raises, port):
         sample = "failing_batch_model.py" if raises else "batch_model_ango_1_4.py"
-        proc = start_official(OFFICIAL_VERSION, sample, host_url, plugin.id, plugin.secret, connector=connector,
-                              port=port)
+        proc = start_official(
+            OFFICIAL_VERSION, sample, host_url, plugin.id, plugin.secret, connector=connector, port=port
+        )
         return proc.stop
 
     return start
@@ -90,15 +97,16 @@ def test_plugin_client_sends_nothing_the_official_client_does_not(scenario, plug
     assert sorted(ours["host"]["sio"]) == sorted(official["host"]["sio"])
     assert sorted(ours["answers"]) == sorted(official["answers"])
     extra = extra_names(ours["host"], official["host"]) + extra_answers(ours["answers"], official["answers"])
-    assert not extra, f"plugin_client ({scenario}) sends what ango=={OFFICIAL_VERSION} never does:\n" + \
-        "\n".join(extra)
+    assert not extra, f"plugin_client ({scenario}) sends what ango=={OFFICIAL_VERSION} never does:\n" + "\n".join(extra)
 
 
 @pytest.mark.official
 def test_official_traffic_is_as_recorded(official_starter):
     recorded = {scenario: _record(scenario, official_starter) for scenario in SCENARIOS}
     if os.environ.get("MOCKANGO_RECORD_OFFICIAL_TRAFFIC"):
-        OFFICIAL_FILE.write_text(json.dumps({"client": f"ango=={OFFICIAL_VERSION}", "scenarios": recorded},
-                                            indent=1) + "\n")
-    assert recorded == _official_shapes(), \
+        OFFICIAL_FILE.write_text(
+            json.dumps({"client": f"ango=={OFFICIAL_VERSION}", "scenarios": recorded}, indent=1) + "\n"
+        )
+    assert recorded == _official_shapes(), (
         f"the official client's traffic changed: record {OFFICIAL_FILE.name} again and review the diff"
+    )

@@ -14,6 +14,7 @@ host does:
 is what tests/protocol/test_traffic.py compares between plugin_client and the official
 client (the official shape is kept in ``official_traffic.json``).
 """
+
 from __future__ import annotations
 
 import io
@@ -60,8 +61,12 @@ class RecordingHost:
         app.wsgi_app = self._http_tap(app.wsgi_app)
         namespace = app.extensions["socketio"].server.namespace_handlers["/plugin"]
         namespace.trigger_event = self._event_tap(namespace.trigger_event)
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": POLL_INTERVAL},
-                                        daemon=True, name=f"recording host {self.url}")
+        self._thread = threading.Thread(
+            target=self.server.serve_forever,
+            kwargs={"poll_interval": POLL_INTERVAL},
+            daemon=True,
+            name=f"recording host {self.url}",
+        )
 
     # ------------------------------------------------------------------ taps
 
@@ -85,10 +90,16 @@ class RecordingHost:
                 fields = field_paths(json.loads(body)) if body else set()
             except ValueError:
                 fields = {"<not JSON>"}
-            self._add({"kind": "http", "method": environ["REQUEST_METHOD"], "path": environ.get("PATH_INFO", ""),
-                       "headers": headers, "query": {k for k, _ in parse_qsl(environ.get("QUERY_STRING", ""),
-                                                                          keep_blank_values=True)},
-                       "body": fields})
+            self._add(
+                {
+                    "kind": "http",
+                    "method": environ["REQUEST_METHOD"],
+                    "path": environ.get("PATH_INFO", ""),
+                    "headers": headers,
+                    "query": {k for k, _ in parse_qsl(environ.get("QUERY_STRING", ""), keep_blank_values=True)},
+                    "body": fields,
+                }
+            )
             return inner(environ, start_response)
 
         return middleware
@@ -101,15 +112,14 @@ class RecordingHost:
                 payload = None
             else:
                 payload = args[1] if len(args) > 1 else None
-            self._add({"kind": "sio", "event": event, "fields": field_paths(payload),
-                       "type": type(payload).__name__})
+            self._add({"kind": "sio", "event": event, "fields": field_paths(payload), "type": type(payload).__name__})
             return trigger(event, *args)
 
         return tapped
 
     # ------------------------------------------------------------- lifecycle
 
-    def __enter__(self) -> "RecordingHost":
+    def __enter__(self) -> RecordingHost:
         self._thread.start()
         return self
 
@@ -139,9 +149,13 @@ def shape(records: list[dict]) -> dict:
                 entry[part] |= r[part]
         elif r["event"] != "disconnect":  # carries nothing, and whether it is seen depends on timing
             sio.setdefault(r["event"], set()).update(r["fields"])
-    return {"http": {route: {part: sorted(names) for part, names in sorted(parts.items())}
-                     for route, parts in sorted(http.items())},
-            "sio": {event: sorted(fields) for event, fields in sorted(sio.items())}}
+    return {
+        "http": {
+            route: {part: sorted(names) for part, names in sorted(parts.items())}
+            for route, parts in sorted(http.items())
+        },
+        "sio": {event: sorted(fields) for event, fields in sorted(sio.items())},
+    }
 
 
 def extra_names(ours: dict, official: dict) -> list[str]:
@@ -179,15 +193,21 @@ class AnswerTap:
         self.server = make_server("127.0.0.1", 0, self._app, threaded=True)
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.port}"
-        self._thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05},
-                                        daemon=True, name=f"answer tap {self.url}")
+        self._thread = threading.Thread(
+            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True, name=f"answer tap {self.url}"
+        )
 
     @Request.application
     def _app(self, request: Request) -> Response:
         headers = {k: v for k, v in request.headers.items() if k.lower() in ("secret", "content-type")}
         try:
-            answer = requests.request(request.method, self.target + request.full_path.rstrip("?"),
-                                      data=request.get_data(), headers=headers, timeout=60)
+            answer = requests.request(
+                request.method,
+                self.target + request.full_path.rstrip("?"),
+                data=request.get_data(),
+                headers=headers,
+                timeout=60,
+            )
         except requests.ConnectionError:
             return Response("plugin down", status=502)
         try:
@@ -196,11 +216,14 @@ class AnswerTap:
         except ValueError:
             fields = {"<not JSON>"}
         with self._lock:
-            self.answers.append({"route": f"{request.method} {request.path} -> {answer.status_code}",
-                                 "content-type": answer.headers.get("Content-Type", "").split(";")[0],
-                                 "body": fields})
-        return Response(answer.content, status=answer.status_code,
-                        content_type=answer.headers.get("Content-Type"))
+            self.answers.append(
+                {
+                    "route": f"{request.method} {request.path} -> {answer.status_code}",
+                    "content-type": answer.headers.get("Content-Type", "").split(";")[0],
+                    "body": fields,
+                }
+            )
+        return Response(answer.content, status=answer.status_code, content_type=answer.headers.get("Content-Type"))
 
     def probe(self, secret: str) -> None:
         """The answers a host never provokes itself: a missing or wrong secret, a body that is no object."""
@@ -218,7 +241,7 @@ class AnswerTap:
                 entry["body"] |= a["body"]
         return {route: {part: sorted(v) for part, v in sorted(parts.items())} for route, parts in sorted(out.items())}
 
-    def __enter__(self) -> "AnswerTap":
+    def __enter__(self) -> AnswerTap:
         self._thread.start()
         return self
 

@@ -1,4 +1,5 @@
 """Fixtures of the SDK-surface tests: a live MockAngo and real HTTP calls with an API key."""
+
 from __future__ import annotations
 
 import pytest

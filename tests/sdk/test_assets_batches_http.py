@@ -1,4 +1,5 @@
 """Assets and batches added through the SDK's routes, over real HTTP: they behave like seeded ones."""
+
 from __future__ import annotations
 
 import json
@@ -6,7 +7,6 @@ import json
 import pytest
 
 from mockango.errors import NotFound
-
 from tests.sdk.conftest import asset_ids
 
 
@@ -40,8 +40,9 @@ def test_assign_batches_shows_in_asset_filters(api, host, project):
     chosen = asset_ids(host)[:2]
     status, body = api.post("/v2/assignBatches", {"projectId": project.id, "assets": chosen, "batches": ["picked"]})
     assert status == 200, body
-    found = api.get(f"/v2/project/{project.id}/assets",
-                    filters=json.dumps({"batches": [batch_id(api, project, "picked")]}))[1]["data"]
+    found = api.get(
+        f"/v2/project/{project.id}/assets", filters=json.dumps({"batches": [batch_id(api, project, "picked")]})
+    )[1]["data"]
     assert sorted(a["_id"] for a in found["assets"]) == sorted(chosen)
     status, body = api.post("/v2/assignBatches", {"projectId": project.id, "assets": chosen, "batches": ["nope"]})
     assert status == 400 and "batches[0]" in body["message"]
@@ -49,10 +50,15 @@ def test_assign_batches_shows_in_asset_filters(api, host, project):
 
 def test_cloud_upload_into_batches_with_tasks(api, host, project):
     before = len(asset_ids(host))
-    assets = [{"data": "https://example.com/a.jpg", "externalId": "a", "metadata": {"width": 10, "height": 20}},
-              {"data": "https://example.com/b.jpg", "batches": ["Batch 2"]}]
-    status, body = api.post(f"/v2/project/{project.id}/cloud", {"assets": assets, "priority": 4},
-                            batches=json.dumps([batch_id(api, project, "Batch 1")]))
+    assets = [
+        {"data": "https://example.com/a.jpg", "externalId": "a", "metadata": {"width": 10, "height": 20}},
+        {"data": "https://example.com/b.jpg", "batches": ["Batch 2"]},
+    ]
+    status, body = api.post(
+        f"/v2/project/{project.id}/cloud",
+        {"assets": assets, "priority": 4},
+        batches=json.dumps([batch_id(api, project, "Batch 1")]),
+    )
     assert status == 201, body
     created = body["data"]["assets"]
     assert [a["externalId"] for a in created] == ["a", "b.jpg"]
@@ -79,7 +85,9 @@ def test_delete_assets_removes_their_tasks(api, host, project):
     for asset_id in gone:
         with pytest.raises(NotFound):
             host.hub.tasks.for_asset(asset_id)
-    page = api.get(f"/v2/project/{project.id}/assets", page=3, limit=10)[1]["data"]  # deleted ones skipped, none repeated
+    page = api.get(f"/v2/project/{project.id}/assets", page=3, limit=10)[1][
+        "data"
+    ]  # deleted ones skipped, none repeated
     assert [a["_id"] for a in page["assets"]] == asset_ids(host)[20:22]
     status, body = api.delete(f"/v2/project/{project.id}/assets", {"project": project.id, "assets": gone})
     assert status == 400 and "assets[0]" in body["message"]

@@ -1,4 +1,5 @@
 """The control API's tasks and storage files, over real HTTP."""
+
 from __future__ import annotations
 
 

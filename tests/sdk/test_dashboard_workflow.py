@@ -1,5 +1,6 @@
 """The dashboard's project page shows the workflow (stages with their task counts), each asset's
 task, and links to the export (real HTTP, the dashboard's cookie)."""
+
 from __future__ import annotations
 
 import io
@@ -24,7 +25,7 @@ def test_project_page_shows_stages_tasks_and_export(host, api):
     browser = signed_in(host)
     page = browser.get(f"{host.url}/projects/{host.project_id}", timeout=10).text
     total = len(host.tasks())
-    assert f'data-stage="Label"><strong>Label</strong>' in page and f"{total - 1} tasks" in page
+    assert 'data-stage="Label"><strong>Label</strong>' in page and f"{total - 1} tasks" in page
     assert 'data-stage="Review"' in page and "1 task →" in page
     assert f'data-task="{first["_id"]}">Review · TODO · reviewer@example.com' in page
     download = browser.get(f"{host.url}/projects/{host.project_id}/export", timeout=10)

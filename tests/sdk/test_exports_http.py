@@ -1,4 +1,5 @@
 """Exports over real HTTP: Ango's export format, the options, a zip at a URL that needs no key."""
+
 from __future__ import annotations
 
 import io
@@ -20,8 +21,11 @@ def export(api, project, path="/v2/export", **params):
 
 def test_json_export_of_a_stage_with_answers(api, host, project, box_schema):
     task = task_of(host, asset_ids(host)[0])
-    answer = {"objects": [{"schemaId": box_schema, "objectId": "b1",
-                           "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}]}
+    answer = {
+        "objects": [
+            {"schemaId": box_schema, "objectId": "b1", "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}
+        ]
+    }
     assert api.post(f"/v2/annotate/{task['_id']}", {"answer": answer}, nextStage="true")[0] == 200
     assert api.post(f"/v2/review/{task['_id']}", {"reviewStatus": "Accepted"})[0] == 200
     name, content = export(api, project, stage=json.dumps(["Complete"]), format="json")
@@ -39,8 +43,16 @@ def test_json_export_of_a_stage_with_answers(api, host, project, box_schema):
 def test_ndjson_export_by_batch_without_history_or_metadata(api, host, project):
     second = project.batches[1]
     in_batch = sum(1 for a in host.assets() if second.id in a["batches"])
-    name, content = export(api, project, path="/v2/exportV3", stage=json.dumps(["Label"]), format="ndjson",
-                           batches=json.dumps([second.id]), includeHistory="false", includeMetadata="false")
+    name, content = export(
+        api,
+        project,
+        path="/v2/exportV3",
+        stage=json.dumps(["Label"]),
+        format="ndjson",
+        batches=json.dumps([second.id]),
+        includeHistory="false",
+        includeMetadata="false",
+    )
     rows = [json.loads(line) for line in content.splitlines()]
     assert name == "export.ndjson" and len(rows) == in_batch > 0
     assert all(r["batches"] == [second.name] and "history" not in r["task"] and "metadata" not in r for r in rows)

@@ -1,6 +1,6 @@
 """The object store over real HTTP: presigned upload and download URLs, limits, isolation."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import requests
 
@@ -79,8 +79,9 @@ def test_another_organization_s_file_urls_are_refused_with_its_key_too(api, stra
     assert requests.get(signed, headers={"apikey": api.http.headers["apikey"]}, timeout=10).content == b"mine"
     assert requests.get(signed, timeout=10).content == b"mine"
     # Their own signed URL pointed at my file: the signature covers the path, so it fails.
-    other_project = host.hub.create_project("Theirs", {}, organization_id=host.hub.authenticate(
-        theirs["apikey"]).organization_id)
+    other_project = host.hub.create_project(
+        "Theirs", {}, organization_id=host.hub.authenticate(theirs["apikey"]).organization_id
+    )
     status, body = stranger.get("/v2/getUploadUrl", name="mask.png", project=other_project.id, type="brushes")
     own = body["data"]["uploadUrl"]
     mine_key, own_key = host.hub.objects.key_of_url(url), host.hub.objects.key_of_url(own)
@@ -113,8 +114,10 @@ def test_file_urls_survive_a_restart_of_a_state_file_host(tmp_path):
         api = Api(host.url, host.api_key)
         url = api.get("/v2/getUploadUrl", name="keep.png", project=host.project_id, type="assets")[1]
         assert requests.put(url["data"]["uploadUrl"], data=b"kept", timeout=10).status_code == 200
-        created = api.post(f"/v2/project/{host.project_id}/cloud",
-                           {"assets": [{"data": url["data"]["uploadUrl"].split("?")[0], "externalId": "keep"}]})
+        created = api.post(
+            f"/v2/project/{host.project_id}/cloud",
+            {"assets": [{"data": url["data"]["uploadUrl"].split("?")[0], "externalId": "keep"}]},
+        )
         asset_path = created[1]["data"]["assets"][0]["data"].split("/objects/", 1)[1]
     first.close_store()
     again = Hub(state=state, files_dir=files)

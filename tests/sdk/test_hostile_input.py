@@ -1,22 +1,63 @@
 """Every route this issue added, fed wrong shapes: each answer is a 4xx JSON error (or a success), never a 5xx."""
+
 from __future__ import annotations
 
 import itertools
 
 from mockango.web import control_tasks, create_app, exports, issues, objects, projects, storages, tasks
 
-BODIES = [None, [], "text", 5, {"a": [1]},
-          {"name": ["x"], "batches": [[1], {"_id": [1], "name": "n"}], "assets": [[], {"data": 5}, {"_id": [1]}],
-           "answer": {"objects": {"x": 1}, "classifications": 5}, "stages": [{"id": ["x"], "type": ["Start"]}],
-           "priority": 10 ** 30, "filters": {"taskIds": [[1]]}, "toStageId": ["Label"], "tasks": [{}],
-           "user": ["x"], "stage": {"$in": 1}, "reviewStatus": ["Accepted"], "content": {"x": 1},
-           "labelTask": [1], "storageId": {"a": 1}, "bucket": ["b"], "scrollToken": -5, "files": "x",
-           "projectId": 5, "categorySchema": [], "benchmarkEnabled": "yes", "confirmName": [1],
-           "status": ["Open"], "errorCodes": [1], "duration": -1, "provider": ["AWS"], "isBenchmark": "no"}]
-QUERIES = [{}, {"filter": '{"stage": {"$regex": "' + "(a+)+" * 50 + '"}}', "limit": "-1", "page": "x"},
-           {"filter": "[1]", "batches": "{", "stage": "", "status[eq]": "x", "includeAnswer": "maybe", "sort": "x"},
-           {"name": "../x", "project": "p", "type": "assets", "bucketName": "../", "path": "//",
-            "getSignedUrls": "x", "format": "csv", "stage": '"Label"', "createdAt": "[1]"}]
+BODIES = [
+    None,
+    [],
+    "text",
+    5,
+    {"a": [1]},
+    {
+        "name": ["x"],
+        "batches": [[1], {"_id": [1], "name": "n"}],
+        "assets": [[], {"data": 5}, {"_id": [1]}],
+        "answer": {"objects": {"x": 1}, "classifications": 5},
+        "stages": [{"id": ["x"], "type": ["Start"]}],
+        "priority": 10**30,
+        "filters": {"taskIds": [[1]]},
+        "toStageId": ["Label"],
+        "tasks": [{}],
+        "user": ["x"],
+        "stage": {"$in": 1},
+        "reviewStatus": ["Accepted"],
+        "content": {"x": 1},
+        "labelTask": [1],
+        "storageId": {"a": 1},
+        "bucket": ["b"],
+        "scrollToken": -5,
+        "files": "x",
+        "projectId": 5,
+        "categorySchema": [],
+        "benchmarkEnabled": "yes",
+        "confirmName": [1],
+        "status": ["Open"],
+        "errorCodes": [1],
+        "duration": -1,
+        "provider": ["AWS"],
+        "isBenchmark": "no",
+    },
+]
+QUERIES = [
+    {},
+    {"filter": '{"stage": {"$regex": "' + "(a+)+" * 50 + '"}}', "limit": "-1", "page": "x"},
+    {"filter": "[1]", "batches": "{", "stage": "", "status[eq]": "x", "includeAnswer": "maybe", "sort": "x"},
+    {
+        "name": "../x",
+        "project": "p",
+        "type": "assets",
+        "bucketName": "../",
+        "path": "//",
+        "getSignedUrls": "x",
+        "format": "csv",
+        "stage": '"Label"',
+        "createdAt": "[1]",
+    },
+]
 
 
 def routes(app):

@@ -1,4 +1,5 @@
 """Issues over real HTTP: create, find, update, comment, delete; refusals change nothing."""
+
 from __future__ import annotations
 
 from tests.sdk.conftest import asset_ids, task_of
@@ -10,8 +11,15 @@ def first_task(host, project):
 
 def test_issue_lifecycle(api, host, project):
     task = first_task(host, project)
-    status, body = api.post("/v2/issues", {"content": "too tight", "labelTask": task["_id"], "position": "[1, 2]",
-                                           "errorCodes": [{"category": "geometry", "name": "tight"}]})
+    status, body = api.post(
+        "/v2/issues",
+        {
+            "content": "too tight",
+            "labelTask": task["_id"],
+            "position": "[1, 2]",
+            "errorCodes": [{"category": "geometry", "name": "tight"}],
+        },
+    )
     assert status == 201, body
     issue = body["data"]["issue"]
     assert issue["asset"] == task["asset"] and issue["status"] == "Open" and issue["stage"] == "Label"

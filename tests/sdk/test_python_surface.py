@@ -1,4 +1,5 @@
 """The same project data from Python (MockAngo): read and set tasks, batches, storages, files, exports."""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,13 @@ from mockango.errors import InvalidRequest
 def test_tasks_from_python(host, api, box_schema):
     tasks = host.tasks()
     assert len(tasks) == len(host.assets()) and tasks[0]["stage"] == "Label"
-    answer = {"objects": [{"schemaId": box_schema, "objectId": "py", "bounding-box":
-                           {"x": 0, "y": 0, "width": 1, "height": 1}}], "classifications": [], "relations": []}
+    answer = {
+        "objects": [
+            {"schemaId": box_schema, "objectId": "py", "bounding-box": {"x": 0, "y": 0, "width": 1, "height": 1}}
+        ],
+        "classifications": [],
+        "relations": [],
+    }
     changed = host.set_task(tasks[0]["_id"], stage="Review", assignee="a@b.c", answer=answer)
     assert changed["stage"] == "Review" and changed["answer"]["tools"][0]["objectId"] == "py"
     over_http = api.get(f"/v2/task/{tasks[0]['_id']}")[1]["data"]["task"]
@@ -42,8 +48,12 @@ def test_batches_storages_files_from_python(host, api):
 
 def test_a_runs_uploads_and_a_plugins_answer_are_remembered(host, api, box_schema):
     hub, user = host.hub, host.hub.default_user
-    made = hub.uploads.add_assets(user, host.project_id, [{"data": "https://example.com/r1.png"},
-                                                          {"data": "https://example.com/r2.png"}], session_id="run-1")
+    made = hub.uploads.add_assets(
+        user,
+        host.project_id,
+        [{"data": "https://example.com/r1.png"}, {"data": "https://example.com/r2.png"}],
+        session_id="run-1",
+    )
     hub.uploads.add_assets(user, host.project_id, [{"data": "https://example.com/other.png"}])
     assert hub.uploads.created_by("run-1") == [a["_id"] for a in made]
     answer = {"objects": [{"schemaId": box_schema, "bounding-box": {"x": 0, "y": 0, "width": 1, "height": 1}}]}

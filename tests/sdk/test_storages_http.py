@@ -1,12 +1,19 @@
 """Storages over real HTTP: records the organization owns, files in their buckets, the file explorer."""
+
 from __future__ import annotations
 
 import requests
 
 from tests.sdk.conftest import asset_ids
 
-STORAGE = {"name": "bucket store", "provider": "GCP", "publicKey": "pub", "privateKey": "priv",
-           "region": "europe-west1", "credentials": None}
+STORAGE = {
+    "name": "bucket store",
+    "provider": "GCP",
+    "publicKey": "pub",
+    "privateKey": "priv",
+    "region": "europe-west1",
+    "credentials": None,
+}
 
 
 def test_create_read_delete(api, stranger):
@@ -35,15 +42,23 @@ def test_listing_and_file_explorer_upload(api, host, project):
     made = api.post("/v2/storages/", STORAGE)[1]["data"]["storage"]
     for path in ("cats/1.png", "cats/2.png", "cats/notes.txt", "cats/old/3.png", "dogs/4.png"):
         host.hub.storages.put_file(made["_id"], "pets", path, path.encode())
-    status, body = api.call("GET", f"/v2/storages/{made['_id']}/files",
-                            params={"bucketName": "pets", "path": "cats"})
+    status, body = api.call("GET", f"/v2/storages/{made['_id']}/files", params={"bucketName": "pets", "path": "cats"})
     assert status == 200, body
     assert [f["name"] for f in body["data"]["files"]] == ["1.png", "2.png", "notes.txt"]
     assert body["data"]["folders"] == ["cats/old"]
     assert requests.get(body["data"]["files"][0]["url"], timeout=10).content == b"cats/1.png"
     before = len(asset_ids(host))
-    status, body = api.post("/v2/file-explorer", {"bucket": "pets", "storageId": made["_id"], "folder": "cats",
-                                                  "extensions": ["png"], "upload": True, "projectId": project.id})
+    status, body = api.post(
+        "/v2/file-explorer",
+        {
+            "bucket": "pets",
+            "storageId": made["_id"],
+            "folder": "cats",
+            "extensions": ["png"],
+            "upload": True,
+            "projectId": project.id,
+        },
+    )
     assert status == 200, body
     assert body["data"]["uploaded"] == 2 and [f["name"] for f in body["data"]["files"]] == ["1.png", "2.png"]
     assets = api.get(f"/v2/project/{project.id}/assets", limit=100)[1]["data"]
@@ -56,8 +71,16 @@ def test_file_explorer_refuses_unknown_files_and_changes_nothing(api, host, proj
     made = api.post("/v2/storages/", STORAGE)[1]["data"]["storage"]
     host.hub.storages.put_file(made["_id"], "pets", "cats/1.png", b"1")
     before = len(asset_ids(host))
-    status, body = api.post("/v2/file-explorer", {"bucket": "pets", "storageId": made["_id"], "folder": "cats",
-                                                  "files": ["1.png", "9.png"], "upload": True,
-                                                  "projectId": project.id})
+    status, body = api.post(
+        "/v2/file-explorer",
+        {
+            "bucket": "pets",
+            "storageId": made["_id"],
+            "folder": "cats",
+            "files": ["1.png", "9.png"],
+            "upload": True,
+            "projectId": project.id,
+        },
+    )
     assert status == 400 and "files[1]" in body["message"]
     assert len(asset_ids(host)) == before

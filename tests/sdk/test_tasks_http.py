@@ -1,4 +1,5 @@
 """Tasks and workflow over real HTTP: paging, filters, annotate, review, requeue, assign, history."""
+
 from __future__ import annotations
 
 import json
@@ -29,8 +30,10 @@ def test_filters_by_stage_status_batches_assignee(api, host, project):
     assert tasks_of(api, project, stage="Review")["total"] == 0
     assert tasks_of(api, project, **{"status[eq]": "TODO"})["total"] == len(asset_ids(host))
     first = tasks_of(api, project, limit=1)["tasks"][0]
-    status, _ = api.post("/v2/task/assign", {"project": project.id, "tasks": [first["_id"]],
-                                             "user": host.hub.default_user.email, "stage": "Label"})
+    status, _ = api.post(
+        "/v2/task/assign",
+        {"project": project.id, "tasks": [first["_id"]], "user": host.hub.default_user.email, "stage": "Label"},
+    )
     assert status == 200
     mine = tasks_of(api, project, filter=json.dumps({"assignee": {"$eq": host.hub.default_user.email}}))
     assert [t["_id"] for t in mine["tasks"]] == [first["_id"]]
@@ -47,11 +50,16 @@ def test_bad_filters_are_refused_by_name(api, project):
 
 def test_annotate_review_and_history(api, project, box_schema):
     task = tasks_of(api, project, limit=1)["tasks"][0]
-    answer = {"objects": [{"schemaId": box_schema, "objectId": "o1",
-                           "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
-              "classifications": [], "relations": []}
-    status, body = api.post(f"/v2/annotate/{task['_id']}", {"answer": answer, "duration": 5}, nextStage="true",
-                            isPlugin="false")
+    answer = {
+        "objects": [
+            {"schemaId": box_schema, "objectId": "o1", "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}
+        ],
+        "classifications": [],
+        "relations": [],
+    }
+    status, body = api.post(
+        f"/v2/annotate/{task['_id']}", {"answer": answer, "duration": 5}, nextStage="true", isPlugin="false"
+    )
     assert status == 200, body
     shown = body["data"]["task"]
     assert shown["stage"] == "Review" and shown["answer"]["tools"][0]["objectId"] == "o1"
@@ -65,13 +73,18 @@ def test_annotate_review_and_history(api, project, box_schema):
 
 def test_a_wrong_answer_is_refused_with_paths_and_changes_nothing(api, project, box_schema):
     task = tasks_of(api, project, limit=1)["tasks"][0]
-    bad = {"objects": [{"schemaId": box_schema, "bounding-box": {"x": 1, "y": 2, "width": -3, "height": 4}},
-                       {"schemaId": "no-such-schema", "point": [1, 2]}]}
+    bad = {
+        "objects": [
+            {"schemaId": box_schema, "bounding-box": {"x": 1, "y": 2, "width": -3, "height": 4}},
+            {"schemaId": "no-such-schema", "point": [1, 2]},
+        ]
+    }
     status, body = api.post(f"/v2/annotate/{task['_id']}", {"answer": bad}, nextStage="true")
     assert status == 400
     paths = [e["path"] for e in body["errors"]]
-    assert any(p.startswith("answer.objects[0]") for p in paths) and any(p.startswith("answer.objects[1]")
-                                                                        for p in paths), paths
+    assert any(p.startswith("answer.objects[0]") for p in paths) and any(
+        p.startswith("answer.objects[1]") for p in paths
+    ), paths
     status, after = api.get(f"/v2/task/{task['_id']}")
     assert after["data"]["task"]["stage"] == "Label" and after["data"]["task"]["answer"]["tools"] == []
     assert api.get(f"/v2/task/{task['_id']}/history")[1]["data"]["taskHistory"] == []
@@ -87,17 +100,21 @@ def test_review_needs_a_review_stage(api, project):
 
 def test_requeue_priority_and_their_refusals(api, project):
     ids = [t["_id"] for t in tasks_of(api, project, limit=3)["tasks"]]
-    status, body = api.post(f"/v2/project/{project.id}/requeueTasks",
-                            {"toStageId": "Review", "filters": {"taskIds": ids[:2]}, "options": {}})
+    status, body = api.post(
+        f"/v2/project/{project.id}/requeueTasks",
+        {"toStageId": "Review", "filters": {"taskIds": ids[:2]}, "options": {}},
+    )
     assert status == 200 and body["data"]["requeued"] == 2
     assert tasks_of(api, project, stage="Review")["total"] == 2
     status, body = api.post(f"/v2/project/{project.id}/requeueTasks", {"toStageId": "Nowhere"})
     assert status == 400 and "toStageId" in body["message"]
-    status, body = api.post(f"/v2/project/{project.id}/updatePriority",
-                            {"priority": 3, "filters": {"fromStageIds": ["Review"]}})
+    status, body = api.post(
+        f"/v2/project/{project.id}/updatePriority", {"priority": 3, "filters": {"fromStageIds": ["Review"]}}
+    )
     assert status == 200 and body["data"]["updated"] == 2
-    status, body = api.post(f"/v2/project/{project.id}/updatePriority",
-                            {"priority": 3, "filters": {"taskIds": [ids[0], "f" * 24]}})
+    status, body = api.post(
+        f"/v2/project/{project.id}/updatePriority", {"priority": 3, "filters": {"taskIds": [ids[0], "f" * 24]}}
+    )
     assert status == 400 and "filters.taskIds[1]" in body["message"]
     assert api.get(f"/v2/task/{ids[2]}")[1]["data"]["task"]["priority"] == 0
 
@@ -114,10 +131,12 @@ def test_assign_checks_member_and_stage(api, host, project):
 
 def test_workflow_with_a_plugin_stage(api, host, project):
     plugin = host.create_plugin("Stage model")
-    stages = [{"id": "Start", "type": "Start", "next": ["Label"]},
-              {"id": "Label", "type": "Label", "next": ["Auto"]},
-              {"id": "Auto", "type": "Plugin", "pluginId": plugin.id, "next": ["Complete"]},
-              {"id": "Complete", "type": "Complete", "next": []}]
+    stages = [
+        {"id": "Start", "type": "Start", "next": ["Label"]},
+        {"id": "Label", "type": "Label", "next": ["Auto"]},
+        {"id": "Auto", "type": "Plugin", "pluginId": plugin.id, "next": ["Complete"]},
+        {"id": "Complete", "type": "Complete", "next": []},
+    ]
     status, body = api.post(f"/v2/project/{project.id}", {"stages": stages})
     assert status == 200, body
     assert [s["id"] for s in body["data"]["project"]["stages"]] == ["Start", "Label", "Auto", "Complete"]
@@ -128,19 +147,30 @@ def test_workflow_with_a_plugin_stage(api, host, project):
 
 
 def test_dropping_a_stage_that_holds_tasks_is_refused(api, project):
-    stages = [{"id": "Start", "type": "Start", "next": ["Complete"]},
-              {"id": "Complete", "type": "Complete", "next": []}]
+    stages = [
+        {"id": "Start", "type": "Start", "next": ["Complete"]},
+        {"id": "Complete", "type": "Complete", "next": []},
+    ]
     status, body = api.post(f"/v2/project/{project.id}", {"stages": stages})
     assert status == 409 and "requeue" in body["message"]
-    assert [s["id"] for s in api.get(f"/v2/project/{project.id}")[1]["data"]["project"]["stages"]] == \
-        ["Start", "Label", "Review", "Complete"]
+    assert [s["id"] for s in api.get(f"/v2/project/{project.id}")[1]["data"]["project"]["stages"]] == [
+        "Start",
+        "Label",
+        "Review",
+        "Complete",
+    ]
 
 
 def test_imported_pre_labels_are_the_task_answer(api, host, project, box_schema):
     asset = host.assets()[0]
-    labels = [{"externalId": asset["externalId"], "objects": [{"schemaId": box_schema, "objectId": "pre",
-                                                             "bounding-box": {"x": 0, "y": 0, "width": 5,
-                                                                              "height": 5}}]}]
+    labels = [
+        {
+            "externalId": asset["externalId"],
+            "objects": [
+                {"schemaId": box_schema, "objectId": "pre", "bounding-box": {"x": 0, "y": 0, "width": 5, "height": 5}}
+            ],
+        }
+    ]
     assert api.post("/v2/import/labels", {"project": project.id, "jsonContent": labels})[0] == 200
     task = task_of(host, asset["_id"])
     shown = api.get(f"/v2/task/{task['_id']}", includeAnswer="false")[1]["data"]["task"]
@@ -166,8 +196,9 @@ def test_every_task_route_needs_an_api_key(host, project):
 def test_pages_in_both_orders_cover_every_task_once(api, host, project):
     ids = asset_ids(host)
     forward = [t["asset"] for p in (1, 2, 3) for t in tasks_of(api, project, page=p, limit=10)["tasks"]]
-    backward = [t["asset"] for p in (1, 2, 3) for t in tasks_of(api, project, page=p, limit=10,
-                                                                  sort="-createdAt")["tasks"]]
+    backward = [
+        t["asset"] for p in (1, 2, 3) for t in tasks_of(api, project, page=p, limit=10, sort="-createdAt")["tasks"]
+    ]
     assert forward == ids and backward == ids[::-1]
     assert tasks_of(api, project, page=4, limit=10)["tasks"] == []
     status, body = api.get(f"/v2/project/{project.id}/tasks", sort="priority")

@@ -21,12 +21,17 @@ def small_host():
         yield server
 
 
-@pytest.mark.parametrize("route", ["/api/plugins", "/api/projects", "/v2/pluginLog", "/v2/pluginResponse",
-                                   "/v2/import/labels"])
+@pytest.mark.parametrize(
+    "route", ["/api/plugins", "/api/projects", "/v2/pluginLog", "/v2/pluginResponse", "/v2/import/labels"]
+)
 def test_a_body_over_the_limit_is_refused_with_413_naming_the_limit(small_host, route):
     body = b'{"name": "' + b"x" * (64 * 1024) + b'"}'
-    answer = requests.post(small_host.url + route, data=body, timeout=10,
-                           headers={"apikey": small_host.api_key, "Content-Type": "application/json"})
+    answer = requests.post(
+        small_host.url + route,
+        data=body,
+        timeout=10,
+        headers={"apikey": small_host.api_key, "Content-Type": "application/json"},
+    )
     assert_refused(answer, 413, "64 KiB", "--max-body", "max_body")
     assert small_host.hub.list_plugins(small_host.hub.default_organization.id) == []
 
@@ -38,21 +43,33 @@ def test_a_chunked_body_over_the_limit_is_refused_too(small_host):
             yield b"x" * 1024
         yield b'"}'
 
-    answer = requests.post(small_host.url + "/api/plugins", data=chunks(), timeout=10,
-                           headers={"apikey": small_host.api_key, "Content-Type": "application/json"})
+    answer = requests.post(
+        small_host.url + "/api/plugins",
+        data=chunks(),
+        timeout=10,
+        headers={"apikey": small_host.api_key, "Content-Type": "application/json"},
+    )
     assert_refused(answer, 413, "64 KiB")
     assert small_host.hub.list_plugins(small_host.hub.default_organization.id) == []
 
 
 def test_a_body_under_the_limit_is_served(small_host):
-    answer = requests.post(small_host.url + "/api/plugins", json={"name": "p", "description": "d" * 30_000},
-                           headers={"apikey": small_host.api_key}, timeout=10)
+    answer = requests.post(
+        small_host.url + "/api/plugins",
+        json={"name": "p", "description": "d" * 30_000},
+        headers={"apikey": small_host.api_key},
+        timeout=10,
+    )
     assert answer.status_code == 201, answer.text[:200]
 
 
 def test_the_dashboard_form_over_the_limit_gets_a_413_page(small_host):
-    answer = requests.post(small_host.url + "/plugins", data={"name": "x" * 70_000}, timeout=10,
-                           cookies={"mockango_apikey": small_host.api_key})
+    answer = requests.post(
+        small_host.url + "/plugins",
+        data={"name": "x" * 70_000},
+        timeout=10,
+        cookies={"mockango_apikey": small_host.api_key},
+    )
     assert answer.status_code == 413
     assert "64 KiB" in answer.text
 
@@ -61,9 +78,14 @@ def test_the_default_limit_is_32_mib(host):
     assert input_limits.MAX_BODY_BYTES == 32 * 1024 * 1024
     # Announce 33 MiB without sending it: the host refuses from the header alone.
     with socket.create_connection(host.url.removeprefix("http://").split(":")) as raw:
-        raw.sendall(b"POST /api/plugins HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                    b"apikey: " + host.api_key.encode() + b"\r\nContent-Length: " +
-                    str(33 * 1024 * 1024).encode() + b"\r\n\r\n{")
+        raw.sendall(
+            b"POST /api/plugins HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+            b"apikey: "
+            + host.api_key.encode()
+            + b"\r\nContent-Length: "
+            + str(33 * 1024 * 1024).encode()
+            + b"\r\n\r\n{"
+        )
         raw.settimeout(10)
         answer = b""
         while chunk := raw.recv(65536):
@@ -73,8 +95,9 @@ def test_the_default_limit_is_32_mib(host):
     assert "32 MiB" in answer
 
 
-@pytest.mark.parametrize("text, size", [("1000", 1000), ("64KiB", 65536), ("32MiB", 32 * 1024 * 1024),
-                                        ("2 GB", 2_000_000_000), ("1k", 1024)])
+@pytest.mark.parametrize(
+    "text, size", [("1000", 1000), ("64KiB", 65536), ("32MiB", 32 * 1024 * 1024), ("2 GB", 2_000_000_000), ("1k", 1024)]
+)
 def test_max_body_sizes_parse(text, size):
     assert parse_size(text) == size
 

@@ -28,7 +28,7 @@ def _closed_within(sock: socket.socket, seconds: float) -> bool:
     try:
         while sock.recv(4096):
             pass
-    except socket.timeout:
+    except TimeoutError:
         return False
     except ConnectionResetError:
         pass
@@ -41,8 +41,14 @@ def quick_host():
         yield server
 
 
-@pytest.mark.parametrize("sent", [b"", b"GET /api/info HTTP/1.1\r\nHost: x\r\n",
-                                  b"POST /api/plugins HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{"])
+@pytest.mark.parametrize(
+    "sent",
+    [
+        b"",
+        b"GET /api/info HTTP/1.1\r\nHost: x\r\n",
+        b"POST /api/plugins HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{",
+    ],
+)
 def test_a_connection_that_never_completes_its_request_is_closed(quick_host, sent):
     with socket.create_connection(_address(quick_host)) as idle:
         idle.sendall(sent)

@@ -26,16 +26,24 @@ def browser_session(host):
 # ------------------------------------------------------------------ forms (12.5, 12.6)
 
 
-@pytest.mark.parametrize("body, content_type", [
-    (b"", None), (b"", "application/json"), (b'{"confirm": "x"}', "application/json"), (b"\xff\xfe\x00", "text/plain"),
-    (b"[" * 100_000, "application/json"),
-])
-def test_delete_with_a_body_that_is_not_its_form_is_refused_and_deletes_nothing(host, browser_session, body,
-                                                                                  content_type):
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"", None),
+        (b"", "application/json"),
+        (b'{"confirm": "x"}', "application/json"),
+        (b"\xff\xfe\x00", "text/plain"),
+        (b"[" * 100_000, "application/json"),
+    ],
+)
+def test_delete_with_a_body_that_is_not_its_form_is_refused_and_deletes_nothing(
+    host, browser_session, body, content_type
+):
     plugin = host.create_plugin("keep me")
     headers = {"Content-Type": content_type} if content_type else {}
-    answer = browser_session.post(f"{host.url}/plugins/{plugin.id}/delete", data=body, headers=headers,
-                                  allow_redirects=False, timeout=10)
+    answer = browser_session.post(
+        f"{host.url}/plugins/{plugin.id}/delete", data=body, headers=headers, allow_redirects=False, timeout=10
+    )
     assert 400 <= answer.status_code < 500, answer.status_code
     assert host.hub.get_plugin(plugin.id) is not None
 
@@ -44,18 +52,26 @@ def test_delete_from_its_own_form_deletes(host, browser_session):
     plugin = host.create_plugin("delete me")
     page = browser_session.get(f"{host.url}/plugins/{plugin.id}", timeout=10).text
     confirm = re.search(r'name="confirm" value="([^"]+)"', page).group(1)
-    answer = browser_session.post(f"{host.url}/plugins/{plugin.id}/delete", data={"confirm": confirm},
-                                  allow_redirects=False, timeout=10)
+    answer = browser_session.post(
+        f"{host.url}/plugins/{plugin.id}/delete", data={"confirm": confirm}, allow_redirects=False, timeout=10
+    )
     assert answer.status_code == 302
     assert host.hub.get_plugin(plugin.id) is None
 
 
 @pytest.mark.parametrize("route", ["/plugins", "/run"])
-@pytest.mark.parametrize("body, content_type", [
-    (b"", None), (b"", "application/json"), (b'{"name": "x"}', "application/json"), (b"\xff\xfe", "text/plain"),
-    (b"[" * 100_000, "application/json"), (b"name=" + b"%ED%A0%80", "application/x-www-form-urlencoded"),
-    (b"--x\r\n", "multipart/form-data"),
-])
+@pytest.mark.parametrize(
+    "body, content_type",
+    [
+        (b"", None),
+        (b"", "application/json"),
+        (b'{"name": "x"}', "application/json"),
+        (b"\xff\xfe", "text/plain"),
+        (b"[" * 100_000, "application/json"),
+        (b"name=" + b"%ED%A0%80", "application/x-www-form-urlencoded"),
+        (b"--x\r\n", "multipart/form-data"),
+    ],
+)
 def test_form_routes_answer_4xx_to_bodies_that_are_not_their_form(host, browser_session, route, body, content_type):
     headers = {"Content-Type": content_type} if content_type else {}
     answer = browser_session.post(host.url + route, data=body, headers=headers, allow_redirects=False, timeout=10)
@@ -66,31 +82,42 @@ def test_form_routes_answer_4xx_to_bodies_that_are_not_their_form(host, browser_
 # ----------------------------------------------------------------- links (13.5)
 
 
-@pytest.mark.parametrize("url", ["javascript:alert(document.cookie)", "JavaScript:alert(1)", " javascript:alert(1)",
-                                 "data:text/html,<script>alert(1)</script>", "vbscript:x", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "javascript:alert(document.cookie)",
+        "JavaScript:alert(1)",
+        " javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:x",
+        "file:///etc/passwd",
+    ],
+)
 def test_an_asset_url_that_is_not_http_or_an_image_is_never_a_link(host, browser_session, url):
     project = host.create_project("links", {"tools": []}, [{"externalId": "evil", "data": url}])
     page = browser_session.get(f"{host.url}/projects/{project}", timeout=10).text
-    figure = page[page.index('data-asset="'):]
-    figure = figure[:figure.index("</figure>")]
+    figure = page[page.index('data-asset="') :]
+    figure = figure[: figure.index("</figure>")]
     # The only link is the thumbnail's, to the dashboard's own asset page (issue 11.12); no src at all.
     asset_page = f"/projects/{project}/assets/{host.assets(project)[0]['_id']}"
     assert figure.count("href=") == 1 and f'href="{asset_page}"' in figure and "src=" not in figure, figure
     # The asset page shows the URL as text only: no link, no image to it.
     page = browser_session.get(host.url + asset_page, timeout=10).text
-    main = page[page.index("<main>"):]
+    main = page[page.index("<main>") :]
     assert "<image" not in main and "src=" not in main, main
-    assert all(href.startswith(('/', '"/')) for href in main.split("href=")[1:]), main
+    assert all(href.startswith(("/", '"/')) for href in main.split("href=")[1:]), main
 
 
-@pytest.mark.parametrize("url", ["http://example.invalid/a.png", "https://example.invalid/a.png",
-                                 "data:image/png;base64,iVBORw0KGgo="])
+@pytest.mark.parametrize(
+    "url", ["http://example.invalid/a.png", "https://example.invalid/a.png", "data:image/png;base64,iVBORw0KGgo="]
+)
 def test_http_and_image_data_urls_are_links(host, browser_session, url):
     project = host.create_project("links", {"tools": []}, [{"externalId": "ok", "data": url}])
     page = browser_session.get(f"{host.url}/projects/{project}", timeout=10).text
     assert f'src="{url}"' in page  # the thumbnail; it links to the asset page, which links to the file
-    asset_page = browser_session.get(f"{host.url}/projects/{project}/assets/{host.assets(project)[0]['_id']}",
-                                     timeout=10).text
+    asset_page = browser_session.get(
+        f"{host.url}/projects/{project}/assets/{host.assets(project)[0]['_id']}", timeout=10
+    ).text
     assert f'href="{url}" id="asset-file"' in asset_page and f'<image href="{url}"' in asset_page
 
 
@@ -99,8 +126,16 @@ def test_http_and_image_data_urls_are_links(host, browser_session, url):
 
 def _pages(host) -> list[str]:
     plugin = host.create_plugin("p")
-    return ["/", "/plugins", f"/plugins/{plugin.id}", "/run", "/sessions", "/projects",
-            f"/projects/{host.project_id}", "/no-such-page"]
+    return [
+        "/",
+        "/plugins",
+        f"/plugins/{plugin.id}",
+        "/run",
+        "/sessions",
+        "/projects",
+        f"/projects/{host.project_id}",
+        "/no-such-page",
+    ]
 
 
 def test_every_dashboard_page_has_a_strict_content_security_policy(host, browser_session):

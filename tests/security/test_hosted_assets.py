@@ -19,14 +19,17 @@ def _project(api, metadata, hosted=True):
     return api.post("/api/projects", json.dumps({"name": "hosted", "categorySchema": SCHEMA, "assets": [asset]}))
 
 
-@pytest.mark.parametrize("metadata, words", [
-    ({"width": "wide", "height": 10}, ["assets[0].metadata.width", "whole number"]),
-    ({"width": 8192, "height": 8192}, ["assets[0].metadata.width", str(assets.MAX_HOSTED_SIDE)]),
-    ({"width": 10, "height": 0}, ["assets[0].metadata.height"]),
-    ({"width": 10.5, "height": 10}, ["assets[0].metadata.width"]),
-    ({"width": True, "height": 10}, ["assets[0].metadata.width"]),
-    ({"width": -3, "height": 10}, ["assets[0].metadata.width"]),
-])
+@pytest.mark.parametrize(
+    "metadata, words",
+    [
+        ({"width": "wide", "height": 10}, ["assets[0].metadata.width", "whole number"]),
+        ({"width": 8192, "height": 8192}, ["assets[0].metadata.width", str(assets.MAX_HOSTED_SIDE)]),
+        ({"width": 10, "height": 0}, ["assets[0].metadata.height"]),
+        ({"width": 10.5, "height": 10}, ["assets[0].metadata.width"]),
+        ({"width": True, "height": 10}, ["assets[0].metadata.width"]),
+        ({"width": -3, "height": 10}, ["assets[0].metadata.width"]),
+    ],
+)
 def test_a_hosted_asset_with_a_bad_size_is_refused(api, host, metadata, words):
     before = host.hub.project_count()
     assert_refused(_project(api, metadata), 400, *words)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
 import requests
 
 from .conftest import DEEP, HUGE_INT
@@ -20,11 +19,16 @@ BAD_BODIES = {
     "bytes": (b"\xff\xfe\x00\x81", "application/octet-stream"),
     "deep": (DEEP.encode(), "application/json"),
     "huge int": (('{"name": %s, "timeout": %s}' % (HUGE_INT, HUGE_INT)).encode(), "application/json"),
-    "NaN": (b'{"name": NaN, "timeout": NaN, "plugin": NaN, "session": NaN, "config": {"t": Infinity}}',
-            "application/json"),
+    "NaN": (
+        b'{"name": NaN, "timeout": NaN, "plugin": NaN, "session": NaN, "config": {"t": Infinity}}',
+        "application/json",
+    ),
     "surrogate": (b'{"name": "\\ud800", "session": "\\udfff", "description": "\\ud800"}', "application/json"),
-    "wrong types": (b'{"name": 5, "plugin": [], "project": {}, "timeout": "soon", "assets": "x", '
-                    b'"categorySchema": [], "classNames": "Car", "jsonContent": 7, "session": 3}', "application/json"),
+    "wrong types": (
+        b'{"name": 5, "plugin": [], "project": {}, "timeout": "soon", "assets": "x", '
+        b'"categorySchema": [], "classNames": "Car", "jsonContent": 7, "session": 3}',
+        "application/json",
+    ),
     "array": (b"[1, 2, 3]", "application/json"),
     "form junk": (b"name=%ED%A0%80&confirm=&plugin=%00", "application/x-www-form-urlencoded"),
 }
@@ -48,13 +52,24 @@ def test_no_bad_input_gets_a_5xx_and_every_refusal_says_why(host):
         for method in sorted(set(METHODS) & set(rule.methods)):
             bodies = BAD_BODIES.items() if method != "GET" else [("none", (b"", None))]
             for name, (body, content_type) in bodies:
-                ids = {"plugin_id": host.create_plugin("swept").id, "project_id": host.project_id,
-                       "asset_id": asset_id, "session_id": "f" * 24, "filename": "style.css"}
+                ids = {
+                    "plugin_id": host.create_plugin("swept").id,
+                    "project_id": host.project_id,
+                    "asset_id": asset_id,
+                    "session_id": "f" * 24,
+                    "filename": "style.css",
+                }
                 url = host.url + _fill(rule.rule, ids)
                 for query in ("", BAD_QUERY):
                     headers = {"Content-Type": content_type} if content_type else {}
-                    answer = session.request(method, url + ("?" + query if query else ""), data=body,
-                                             headers=headers, allow_redirects=False, timeout=10)
+                    answer = session.request(
+                        method,
+                        url + ("?" + query if query else ""),
+                        data=body,
+                        headers=headers,
+                        allow_redirects=False,
+                        timeout=10,
+                    )
                     sent += 1
                     problem = _problem(answer)
                     if problem:

@@ -15,8 +15,7 @@ from mockango import InvalidRequest, input_limits
 
 from .conftest import DEEP, HUGE_INT, assert_refused
 
-JSON_ROUTES = ["/api/plugins", "/api/runs", "/api/projects", "/v2/pluginLog", "/v2/pluginResponse",
-               "/v2/import/labels"]
+JSON_ROUTES = ["/api/plugins", "/api/runs", "/api/projects", "/v2/pluginLog", "/v2/pluginResponse", "/v2/import/labels"]
 NON_FINITE = ["NaN", "Infinity", "-Infinity", "1e999", "-1e999"]
 
 
@@ -43,8 +42,12 @@ def test_nesting_just_past_the_limit_names_the_json_path(api):
     value = {"ok": 1}
     for _ in range(input_limits.MAX_DEPTH):
         value = {"inner": value}
-    body = assert_refused(api.post("/api/plugins", json.dumps({"name": "deep", "defaultConfig": value})), 400,
-                          "$.defaultConfig.inner.inner", "100 levels")
+    body = assert_refused(
+        api.post("/api/plugins", json.dumps({"name": "deep", "defaultConfig": value})),
+        400,
+        "$.defaultConfig.inner.inner",
+        "100 levels",
+    )
     assert "deep" not in [p["name"] for p in api.get("/api/plugins").json()["plugins"]], body
 
 
@@ -59,8 +62,11 @@ def test_nesting_at_the_limit_is_accepted(api):
 def test_a_lone_surrogate_is_refused_naming_the_field_and_the_dashboard_still_works(api, host):
     answer = api.post("/api/plugins", '{"name": "\\ud800"}')
     assert_refused(answer, 400, "$.name", "surrogate")
-    answer = api.post("/api/projects", '{"name": "p", "categorySchema": {"tools": []}, '
-                                       '"assets": [{"externalId": "a", "data": "http://x/a.png", "x": ["\\udfff"]}]}')
+    answer = api.post(
+        "/api/projects",
+        '{"name": "p", "categorySchema": {"tools": []}, '
+        '"assets": [{"externalId": "a", "data": "http://x/a.png", "x": ["\\udfff"]}]}',
+    )
     assert_refused(answer, 400, "$.assets[0].x[0]")
     page = requests.get(f"{host.url}/plugins", cookies={"mockango_apikey": host.api_key}, timeout=10)
     assert page.status_code == 200
@@ -74,16 +80,27 @@ def test_a_surrogate_through_the_python_api_is_refused_too(host):
     assert host.hub.list_plugins(host.hub.default_organization.id) == []
 
 
-@pytest.mark.parametrize("call, words", [
-    (lambda h: h.create_plugin("ok", class_names=["\ud800"]), "classNames"),
-    (lambda h: h.create_project("ok", {"tools": [{"title": "\udc00", "tool": "bounding-box", "schemaId": "a"}]}),
-     "categorySchema.tools[0].title"),
-    (lambda h: h.create_project("ok", {"tools": []}, [{"externalId": "a\ud800", "data": "http://x/a.png"}]),
-     "assets[0].externalId"),
-    (lambda h: h.create_project("ok", {"tools": []}, [{"externalId": "a", "data": "http://x", "metadata": {
-        "width": math.inf}}]), "assets[0].metadata.width"),
-    (lambda h: h.create_organization("\ud800"), "'name'"),
-])
+@pytest.mark.parametrize(
+    "call, words",
+    [
+        (lambda h: h.create_plugin("ok", class_names=["\ud800"]), "classNames"),
+        (
+            lambda h: h.create_project("ok", {"tools": [{"title": "\udc00", "tool": "bounding-box", "schemaId": "a"}]}),
+            "categorySchema.tools[0].title",
+        ),
+        (
+            lambda h: h.create_project("ok", {"tools": []}, [{"externalId": "a\ud800", "data": "http://x/a.png"}]),
+            "assets[0].externalId",
+        ),
+        (
+            lambda h: h.create_project(
+                "ok", {"tools": []}, [{"externalId": "a", "data": "http://x", "metadata": {"width": math.inf}}]
+            ),
+            "assets[0].metadata.width",
+        ),
+        (lambda h: h.create_organization("\ud800"), "'name'"),
+    ],
+)
 def test_text_and_numbers_through_the_python_api_are_checked_too(host, call, words):
     projects, organizations = host.hub.project_count(), host.hub.organization_count()
     with pytest.raises(InvalidRequest) as refused:
@@ -93,12 +110,15 @@ def test_text_and_numbers_through_the_python_api_are_checked_too(host, call, wor
     assert host.hub.list_plugins(host.hub.default_organization.id) == []
 
 
-@pytest.mark.parametrize("field, value, words", [
-    ("name", "n" * (input_limits.MAX_NAME_LENGTH + 1), ["'name'", "limit"]),
-    ("description", "d" * (input_limits.MAX_TEXT_LENGTH + 1), ["'description'", "limit"]),
-    ("description", {"nested": [1, 2]}, ["'description'", "text"]),
-    ("defaultConfig", {"blob": "x" * input_limits.MAX_FREE_FORM_BYTES}, ["defaultConfig", "limit"]),
-])
+@pytest.mark.parametrize(
+    "field, value, words",
+    [
+        ("name", "n" * (input_limits.MAX_NAME_LENGTH + 1), ["'name'", "limit"]),
+        ("description", "d" * (input_limits.MAX_TEXT_LENGTH + 1), ["'description'", "limit"]),
+        ("description", {"nested": [1, 2]}, ["'description'", "text"]),
+        ("defaultConfig", {"blob": "x" * input_limits.MAX_FREE_FORM_BYTES}, ["defaultConfig", "limit"]),
+    ],
+)
 def test_free_form_plugin_fields_are_bounded(api, field, value, words):
     body = {"name": "bounded", field: value}
     assert_refused(api.post("/api/plugins", json.dumps(body)), 400, *words)
@@ -141,8 +161,9 @@ def test_page_and_limit_must_be_whole_numbers(api, host, query):
 @pytest.mark.parametrize("timeout", ["NaN", "Infinity", '"10"', "true", "-1", "0", "1e12"])
 def test_a_run_time_limit_must_be_a_positive_finite_number(api, host, timeout):
     plugin = host.create_plugin("p")
-    answer = api.post("/api/runs", '{"plugin": "%s", "project": "%s", "timeout": %s}'
-                      % (plugin.id, host.project_id, timeout))
+    answer = api.post(
+        "/api/runs", '{"plugin": "%s", "project": "%s", "timeout": %s}' % (plugin.id, host.project_id, timeout)
+    )
     assert answer.status_code == 400, answer.text[:300]
     assert host.sessions() == []
 

@@ -15,11 +15,14 @@ from mockango import MockAngo
 from .conftest import DEEP
 
 
-@pytest.mark.parametrize("answer, words", [
-    ('{"response": NaN}', "finite"),
-    ('{"response": ' + DEEP + "}", "100 levels"),
-    ('{"response": "\\ud800"}', "surrogate"),
-])
+@pytest.mark.parametrize(
+    "answer, words",
+    [
+        ('{"response": NaN}', "finite"),
+        ('{"response": ' + DEEP + "}", "100 levels"),
+        ('{"response": "\\ud800"}', "surrogate"),
+    ],
+)
 def test_a_hostile_run_answer_fails_the_session_and_answers_stay_strict(answer, words):
     @Request.application
     def plugin(request):
@@ -36,8 +39,7 @@ def test_a_hostile_run_answer_fails_the_session_and_answers_stay_strict(answer, 
             host.wait_live(created.id, timeout=5)
             session = host.run(created.id, timeout=5)
             assert session.status == "failed" and words in session.reason, session.reason
-            listing = requests.get(f"{host.url}/api/sessions/{session.id}", headers={"apikey": host.api_key},
-                                   timeout=5)
+            listing = requests.get(f"{host.url}/api/sessions/{session.id}", headers={"apikey": host.api_key}, timeout=5)
             assert listing.status_code == 200 and listing.json()["status"] == "failed"
     finally:
         server.shutdown()

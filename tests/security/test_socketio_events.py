@@ -50,21 +50,24 @@ def _still_usable(host, client, plugin) -> None:
     host.wait_live(plugin.id, timeout=5)
 
 
-@pytest.mark.parametrize("packet, words", [
-    ('2/plugin,["log",' + DEEP + "]", ["100 levels"]),
-    ('2/plugin,["log",{"session": "x", "msg": NaN}]', ["finite"]),
-    ('2/plugin,["log",{"session": "x", "msg": 1e999}]', ["finite"]),
-    ('2/plugin,["log",{"n": ' + HUGE_INT + "}]", ["too many digits"]),
-    ('2/plugin,["log",{"msg": "\\ud800"}]', ["surrogate"]),
-    ('2/plugin,["log",{', ["not valid JSON"]),
-    ('2/plugin,{"log": 1}', ["array"]),
-    ('2/plugin,[]', ["array"]),
-    ('2/plugin,[5, {}]', ["event name"]),
-    ('2/plugin,["disconnect"]', ["reserved"]),
-    ('2/plugin,["no_such_event", {}]', ["unknown event 'no_such_event'"]),
-    ('51-/plugin,["log",{"_placeholder":true,"num":0}]', ["binary"]),
-    ("9/plugin,[]", ["packet"]),
-])
+@pytest.mark.parametrize(
+    "packet, words",
+    [
+        ('2/plugin,["log",' + DEEP + "]", ["100 levels"]),
+        ('2/plugin,["log",{"session": "x", "msg": NaN}]', ["finite"]),
+        ('2/plugin,["log",{"session": "x", "msg": 1e999}]', ["finite"]),
+        ('2/plugin,["log",{"n": ' + HUGE_INT + "}]", ["too many digits"]),
+        ('2/plugin,["log",{"msg": "\\ud800"}]', ["surrogate"]),
+        ('2/plugin,["log",{', ["not valid JSON"]),
+        ('2/plugin,{"log": 1}', ["array"]),
+        ("2/plugin,[]", ["array"]),
+        ("2/plugin,[5, {}]", ["event name"]),
+        ('2/plugin,["disconnect"]', ["reserved"]),
+        ('2/plugin,["no_such_event", {}]', ["unknown event 'no_such_event'"]),
+        ('51-/plugin,["log",{"_placeholder":true,"num":0}]', ["binary"]),
+        ("9/plugin,[]", ["packet"]),
+    ],
+)
 def test_a_wrong_event_gets_an_error_event_and_the_connection_stays_usable(host, raw_socket, packet, words):
     client, errors, plugin = raw_socket
     _send_raw(client, packet)

@@ -24,8 +24,11 @@ def hub(monkeypatch):
 
 
 def new_project(hub: Hub, size: int, prefix: str = "a"):
-    return hub.create_project(f"order {prefix}", {"tools": []}, (
-        {"externalId": f"{prefix}{n}", "data": f"https://example.com/{prefix}{n}.png"} for n in range(size)))
+    return hub.create_project(
+        f"order {prefix}",
+        {"tools": []},
+        ({"externalId": f"{prefix}{n}", "data": f"https://example.com/{prefix}{n}.png"} for n in range(size)),
+    )
 
 
 def assert_pages_match(hub: Hub, project_id: str, expected: list[str]) -> None:
@@ -34,12 +37,12 @@ def assert_pages_match(hub: Hub, project_id: str, expected: list[str]) -> None:
     for limit in (1, 3, BLOCK, 7):
         pages = (len(expected) + limit - 1) // limit + 1  # one past the end: empty
         for page in range(1, pages + 1):
-            want = expected[(page - 1) * limit:page * limit]
+            want = expected[(page - 1) * limit : page * limit]
             assets, total = hub.find_assets(user, project_id, page=page, limit=limit)
             assert ([a["_id"] for a in assets], total) == (want, len(expected)), (limit, page)
             tasks, total = hub.tasks.page(user, project_id, page=page, limit=limit)
             assert ([t["asset"] for t in tasks], total) == (want, len(expected)), (limit, page)
-            newest = expected[::-1][(page - 1) * limit:page * limit]
+            newest = expected[::-1][(page - 1) * limit : page * limit]
             tasks, _ = hub.tasks.page(user, project_id, page=page, limit=limit, sort="-createdAt")
             assert [t["asset"] for t in tasks] == newest, ("newest first", limit, page)
     assert [a["_id"] for a in hub.projects.iter_assets(project_id, hub.base_url)] == expected
@@ -48,11 +51,17 @@ def assert_pages_match(hub: Hub, project_id: str, expected: list[str]) -> None:
 def stored_counts(hub: Hub, project_id: str) -> tuple[list[tuple], list[tuple]]:
     """(the (size, block, live) counts kept, the same counted from the assets there are)."""
     with hub.store.read() as db:
-        kept = db.execute("SELECT size, block, live FROM asset_blocks WHERE project_id = ? ORDER BY size DESC, block",
-                          (project_id,)).fetchall()
-        actual = [row for size in asset_order.BLOCK_SIZES for row in db.execute(
-            "SELECT ?1, position / ?1, count(*) FROM assets WHERE project_id = ?2 GROUP BY 2 ORDER BY 2",
-            (size, project_id))]
+        kept = db.execute(
+            "SELECT size, block, live FROM asset_blocks WHERE project_id = ? ORDER BY size DESC, block", (project_id,)
+        ).fetchall()
+        actual = [
+            row
+            for size in asset_order.BLOCK_SIZES
+            for row in db.execute(
+                "SELECT ?1, position / ?1, count(*) FROM assets WHERE project_id = ?2 GROUP BY 2 ORDER BY 2",
+                (size, project_id),
+            )
+        ]
     return [tuple(r) for r in kept], [tuple(r) for r in actual]
 
 
@@ -66,12 +75,17 @@ def test_pages_after_random_deletes_and_appends_equal_the_brute_force_list(hub):
         gone = chance.sample(expected, min(len(expected), chance.choice((1, 2, 5, 9))))
         if round_number == 2:  # a whole block and its neighbours' edges
             start = expected.index(expected[BLOCK])
-            gone = list(dict.fromkeys(gone + expected[start - 1:start + BLOCK + 1]))
+            gone = list(dict.fromkeys(gone + expected[start - 1 : start + BLOCK + 1]))
         assert hub.uploads.delete_assets(user, project.id, gone) == len(gone)
         expected = [a for a in expected if a not in gone]
-        added = hub.uploads.add_assets(user, project.id, [
-            {"externalId": f"r{round_number}-{n}", "data": f"https://example.com/r{round_number}-{n}.png"}
-            for n in range(1 + round_number % 3)])
+        added = hub.uploads.add_assets(
+            user,
+            project.id,
+            [
+                {"externalId": f"r{round_number}-{n}", "data": f"https://example.com/r{round_number}-{n}.png"}
+                for n in range(1 + round_number % 3)
+            ],
+        )
         expected += [a["_id"] for a in added]
         assert_pages_match(hub, project.id, expected)
         kept, actual = stored_counts(hub, project.id)
@@ -88,12 +102,15 @@ def test_deleting_every_asset_then_adding_starts_the_order_again(hub):
     hub.uploads.delete_assets(user, project.id, everything[9:])
     assert_pages_match(hub, project.id, [])
     assert stored_counts(hub, project.id) == ([], [])
-    added = hub.uploads.add_assets(user, project.id, [{"externalId": f"n{n}", "data": f"https://example.com/n{n}"}
-                                                      for n in range(6)])
+    added = hub.uploads.add_assets(
+        user, project.id, [{"externalId": f"n{n}", "data": f"https://example.com/n{n}"} for n in range(6)]
+    )
     assert_pages_match(hub, project.id, [a["_id"] for a in added])
     with hub.store.read() as db:
-        positions = [r[0] for r in db.execute("SELECT position FROM assets WHERE project_id = ? ORDER BY position",
-                                              (project.id,))]
+        positions = [
+            r[0]
+            for r in db.execute("SELECT position FROM assets WHERE project_id = ? ORDER BY position", (project.id,))
+        ]
     assert positions == list(range(6))  # after the last live asset: an emptied project starts again at 0
 
 

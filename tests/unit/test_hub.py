@@ -139,9 +139,18 @@ def test_reset_forgets_plugins_and_sessions(hub):
 
 
 def test_create_project_keeps_asset_urls_as_given(hub):
-    project = hub.create_project("Mine", {"tools": [{"schemaId": "t1", "tool": "point", "title": "Dot"}]},
-                                 [{"externalId": "a.jpg", "data": "https://example.invalid/a.jpg",
-                                   "metadata": {"width": 10, "height": 20}, "batches": ["train"]}])
+    project = hub.create_project(
+        "Mine",
+        {"tools": [{"schemaId": "t1", "tool": "point", "title": "Dot"}]},
+        [
+            {
+                "externalId": "a.jpg",
+                "data": "https://example.invalid/a.jpg",
+                "metadata": {"width": 10, "height": 20},
+                "batches": ["train"],
+            }
+        ],
+    )
     (asset,) = hub.project_assets(project.id)
     assert asset["data"] == "https://example.invalid/a.jpg"
     assert [b.name for b in project.batches] == ["train"] and asset["batches"] == [project.batches[0].id]
@@ -155,6 +164,7 @@ def test_a_connection_without_recent_heartbeats_is_not_live():
     hub.authenticate_plugin(plugin.id, plugin.secret, FakeConnection())
     assert hub.is_live(plugin.id)
     import time
+
     time.sleep(0.08)
     assert not hub.is_live(plugin.id)
     with pytest.raises(Conflict, match="connected but sent no heartbeat for 0.05 s"):
@@ -165,10 +175,17 @@ def test_a_connection_without_recent_heartbeats_is_not_live():
 
 def test_an_import_labels_every_asset_sharing_the_external_id(hub):
     tools = {"tools": [{"schemaId": "dot", "tool": "point", "title": "Dot"}]}
-    project = hub.create_project("Twins", tools, [{"externalId": "same.jpg", "data": "http://x/1.jpg"},
-                                                  {"externalId": "same.jpg", "data": "http://x/2.jpg"},
-                                                  {"externalId": "other.jpg", "data": "http://x/3.jpg"}])
-    summary = hub.import_labels(hub.default_user, project.id,
-                                [{"externalId": "same.jpg", "objects": [{"schemaId": "dot", "point": [1, 2]}]}])
+    project = hub.create_project(
+        "Twins",
+        tools,
+        [
+            {"externalId": "same.jpg", "data": "http://x/1.jpg"},
+            {"externalId": "same.jpg", "data": "http://x/2.jpg"},
+            {"externalId": "other.jpg", "data": "http://x/3.jpg"},
+        ],
+    )
+    summary = hub.import_labels(
+        hub.default_user, project.id, [{"externalId": "same.jpg", "objects": [{"schemaId": "dot", "point": [1, 2]}]}]
+    )
     assert summary["assets"] == 2
     assert [a["isPreLabeled"] for a in hub.project_assets(project.id)] == [True, True, False]

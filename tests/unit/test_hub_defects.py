@@ -20,13 +20,18 @@ def live_plugin(hub: Hub, name: str = "Detector", connection: str = "c1"):
 
 # 12.1 ------------------------------------------------------------------------------------------------------------
 
+
 def test_a_client_asset_id_never_addresses_another_organizations_asset():
     hub = Hub(seed=1)
     theirs = hub.project_assets(hub.default_project.id)[0]
     rival = hub.create_organization("Rival")
     with pytest.raises(Conflict, match=r"assets\[0\]\._id .* is already used by another asset"):
-        hub.create_project("Mine", {}, [{"_id": theirs["_id"], "externalId": "evil.png", "data": "http://x/e.png"}],
-                           organization_id=rival.organization_id)
+        hub.create_project(
+            "Mine",
+            {},
+            [{"_id": theirs["_id"], "externalId": "evil.png", "data": "http://x/e.png"}],
+            organization_id=rival.organization_id,
+        )
     assert hub.project_assets(hub.default_project.id)[0] == theirs
     assert hub.list_projects(rival)[1] == 0
 
@@ -38,18 +43,28 @@ def test_a_client_may_choose_a_free_well_formed_asset_id_only():
     with pytest.raises(InvalidRequest, match=r"assets\[0\]\._id must be 24 lowercase hex characters"):
         hub.create_project("Bad", {}, [{"_id": "../../etc", "externalId": "x.png", "data": "http://x/x.png"}])
     with pytest.raises(InvalidRequest, match=r"assets\[1\]\._id .* repeats an earlier asset's"):
-        hub.create_project("Twice", {}, [{"_id": "b" * 24, "externalId": "x", "data": "http://x/1"},
-                                         {"_id": "b" * 24, "externalId": "y", "data": "http://x/2"}])
+        hub.create_project(
+            "Twice",
+            {},
+            [
+                {"_id": "b" * 24, "externalId": "x", "data": "http://x/1"},
+                {"_id": "b" * 24, "externalId": "y", "data": "http://x/2"},
+            ],
+        )
 
 
 # 12.6 ------------------------------------------------------------------------------------------------------------
+
 
 def test_a_refused_project_leaves_nothing_behind():
     hub = Hub(seed=1)
     before = hub.list_projects(hub.default_user, limit=100)
     with pytest.raises(InvalidRequest, match=r"assets\[1\]\.data must be a URL string"):
-        hub.create_project("Half", {}, [{"externalId": "ok.png", "data": "http://x/ok.png", "batches": ["new"]},
-                                        {"externalId": "bad.png"}])
+        hub.create_project(
+            "Half",
+            {},
+            [{"externalId": "ok.png", "data": "http://x/ok.png", "batches": ["new"]}, {"externalId": "bad.png"}],
+        )
     assert hub.list_projects(hub.default_user, limit=100) == before
     with hub.store.read() as db:
         assert db.execute("SELECT count(*) FROM assets WHERE external_id = 'ok.png'").fetchone()[0] == 0
@@ -57,6 +72,7 @@ def test_a_refused_project_leaves_nothing_behind():
 
 
 # 12.3 ------------------------------------------------------------------------------------------------------------
+
 
 def test_a_run_key_logs_to_and_answers_only_its_own_session():
     hub = Hub(seed=1)
@@ -95,11 +111,16 @@ def test_over_rest_a_run_key_cannot_end_another_run():
         first = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
         second = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
         key = link.sent[0]["apiKey"]
-        answer = requests.post(mock.url + "/v2/pluginResponse", headers={"apikey": key},
-                               json={"session": second.id, "response": "hijacked"}, timeout=10)
+        answer = requests.post(
+            mock.url + "/v2/pluginResponse",
+            headers={"apikey": key},
+            json={"session": second.id, "response": "hijacked"},
+            timeout=10,
+        )
         assert answer.status_code == 403 and "only that session" in answer.json()["message"]
-        logged = requests.post(mock.url + "/v2/pluginLog", headers={"apikey": key},
-                               json={"session": first.id, "msg": "own"}, timeout=10)
+        logged = requests.post(
+            mock.url + "/v2/pluginLog", headers={"apikey": key}, json={"session": first.id, "msg": "own"}, timeout=10
+        )
         assert logged.status_code == 200
     assert hub.get_session(second.id).status == "running"
     assert hub.get_session(first.id).logs[0]["msg"] == "own"
@@ -107,18 +128,27 @@ def test_over_rest_a_run_key_cannot_end_another_run():
 
 # 12.4 + 13.2 -----------------------------------------------------------------------------------------------------
 
+
 def test_a_write_on_a_full_disk_is_refused_with_507_and_works_again_once_there_is_room(tmp_path):
     hub = Hub(seed=1, state=tmp_path / "state.sqlite3")
     with MockAngo(hub=hub) as mock:
         hub.store.set_max_pages(hub.store.page_count())  # the file may not grow: SQLITE_FULL, as on a full disk
-        answer = requests.post(mock.url + "/api/plugins", headers={"apikey": mock.api_key},
-                               json={"name": "Big", "description": "x" * 100_000}, timeout=10)
+        answer = requests.post(
+            mock.url + "/api/plugins",
+            headers={"apikey": mock.api_key},
+            json={"name": "Big", "description": "x" * 100_000},
+            timeout=10,
+        )
         assert answer.status_code == 507
         assert "disk holding" in answer.json()["message"] and "is full" in answer.json()["message"]
         assert hub.plugin_count() == 0
         hub.store.set_max_pages(None)
-        again = requests.post(mock.url + "/api/plugins", headers={"apikey": mock.api_key},
-                              json={"name": "Big", "description": "x" * 100_000}, timeout=10)
+        again = requests.post(
+            mock.url + "/api/plugins",
+            headers={"apikey": mock.api_key},
+            json={"name": "Big", "description": "x" * 100_000},
+            timeout=10,
+        )
         assert again.status_code == 201
     assert hub.plugin_count() == 1
     hub.close_store()
@@ -136,6 +166,7 @@ def test_a_storage_failure_is_a_storage_error_in_memory_too():
 
 # 13.3 + 13.8 -----------------------------------------------------------------------------------------------------
 
+
 def test_a_run_ends_at_its_time_limit_even_if_nobody_reads_it():
     hub = Hub(seed=1)
     plugin, _ = live_plugin(hub)
@@ -148,12 +179,14 @@ def test_a_run_ends_at_its_time_limit_even_if_nobody_reads_it():
 
 @pytest.mark.parametrize("wait", ["nan", "NaN", "inf", "-inf", "infinity"])
 def test_wait_must_be_a_finite_number(host, wait):
-    answer = requests.get(f"{host.url}/api/sessions/x", params={"wait": wait}, headers={"apikey": host.api_key},
-                          timeout=10)
+    answer = requests.get(
+        f"{host.url}/api/sessions/x", params={"wait": wait}, headers={"apikey": host.api_key}, timeout=10
+    )
     assert answer.status_code == 400 and "'wait' must be a finite number" in answer.json()["message"]
 
 
 # 12.8 (logs) -----------------------------------------------------------------------------------------------------
+
 
 def test_log_lines_beyond_the_limits_are_cut_and_the_session_says_so():
     hub = Hub(seed=1, log_line_limit=20, log_count_limit=3)

@@ -6,8 +6,7 @@ import base64
 
 import pytest
 
-from mockango import Hub, InvalidRequest, NotFound
-from mockango import plugin_types
+from mockango import Hub, InvalidRequest, NotFound, plugin_types
 from mockango.plugin_types import PLUGIN_TYPES
 from tests.support import FakeConnection
 
@@ -100,8 +99,11 @@ def test_a_valid_model_answer_is_stored_on_the_asset_in_both_client_shapes(hub):
     assert session.status == "succeeded", session.reason
     assert task_tools(hub, first_asset) == [{**box, "title": "Vehicle"}]
     task = hub.tasks.for_asset(first_asset)
-    assert session.result == {"assetId": first_asset, "taskId": task["_id"],
-                              "answer": {"objects": [box], "classifications": [], "relations": []}}
+    assert session.result == {
+        "assetId": first_asset,
+        "taskId": task["_id"],
+        "answer": {"objects": [box], "classifications": [], "relations": []},
+    }
     last = hub.tasks.history_of(hub.default_user, task["_id"])[-1]
     assert (last["action"], last["actor"]) == ("plugin-answer", f"session:{session.id}")
     assert assets(hub)[0]["isPreLabeled"] is False, "a Model answer goes to the task, not to the pre-labels"
@@ -117,9 +119,14 @@ def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
     plugin, _ = live(hub, "model")
     asset_id = assets(hub)[0]["_id"]
     session = run(hub, plugin, asset=asset_id)
-    bad = {"objects": [{"schemaId": "0" * 24, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}},
-                       {"schemaId": vehicle_id(hub), "bounding-box": {"x": 1, "y": 2, "width": -3, "height": 4}}],
-           "classifications": [], "relations": []}
+    bad = {
+        "objects": [
+            {"schemaId": "0" * 24, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}},
+            {"schemaId": vehicle_id(hub), "bounding-box": {"x": 1, "y": 2, "width": -3, "height": 4}},
+        ],
+        "classifications": [],
+        "relations": [],
+    }
     session = answer(hub, session, bad)
     assert session.status == "failed"
     paths = [e["path"] for e in session.errors]
@@ -154,9 +161,16 @@ def test_file_explorer_event_and_listing(hub):
     session = run(hub, plugin, bucket="photos", folder="2024/", scroll_token="k")
     event = connection.sent[0]
     assert {k: event[k] for k in ("bucket", "folder", "files", "upload", "storageId", "scrollToken")} == {
-        "bucket": "photos", "folder": "2024/", "files": None, "upload": False, "storageId": None, "scrollToken": "k"}
-    session = answer(hub, session, {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None,
-                                    "success": True})
+        "bucket": "photos",
+        "folder": "2024/",
+        "files": None,
+        "upload": False,
+        "storageId": None,
+        "scrollToken": "k",
+    }
+    session = answer(
+        hub, session, {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None, "success": True}
+    )
     assert session.status == "succeeded"
     assert session.result == {"folders": ["2024/a/"], "files": ["2024/x.png"], "scrollToken": None}
     bad = run(hub, plugin, bucket="photos")

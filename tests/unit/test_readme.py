@@ -18,14 +18,14 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 def section(title: str) -> str:
     start = README.index(f"\n## {title}\n")
     end = README.find("\n## ", start + 1)
-    return README[start:end if end != -1 else len(README)]
+    return README[start : end if end != -1 else len(README)]
 
 
 def table_names(text: str, header: str) -> tuple[set[str], set[str]]:
     """The table under ``header``: the names its first column mentions, and the names its rows
     document (a row about ``Name.method`` documents a method, not a name)."""
-    table = text[text.index(header):]
-    table = table[:table.index("\n\n")]
+    table = text[text.index(header) :]
+    table = table[: table.index("\n\n")]
     mentioned, documented = set(), set()
     for row in table.splitlines()[2:]:
         first = row.split(" | ")[0]
@@ -59,19 +59,40 @@ def commands(group: click.Group, prefix: str = "mockango"):
 def test_every_command_and_option_is_in_the_readme_command_table_and_back():
     table = section("The command line")
     rows = [row for row in table.splitlines() if row.startswith("| `")]
-    shared = table[table.index("`run`, `follow` and `plugin` talk to"):]  # --url and --api-key, said once
+    shared = table[table.index("`run`, `follow` and `plugin` talk to") :]  # --url and --api-key, said once
     for path, command in commands(main):
         words = path.split()[1:]
-        row = next((r for r in rows if re.search(r"`mockango " + r"\s+".join(words) + r"\b", r)
-                    or (len(words) > 1 and re.search(r"`" + words[-2] + r" " + words[-1] + r"\b", r))
-                    or (len(words) > 1 and re.search(r"/ `" + words[-1] + r"\b", r))), None)
+        row = next(
+            (
+                r
+                for r in rows
+                if re.search(r"`mockango " + r"\s+".join(words) + r"\b", r)
+                or (len(words) > 1 and re.search(r"`" + words[-2] + r" " + words[-1] + r"\b", r))
+                or (len(words) > 1 and re.search(r"/ `" + words[-1] + r"\b", r))
+            ),
+            None,
+        )
         assert row is not None, f"`{path}` is not in the README's command table"
-        options = {opt for param in command.params if isinstance(param, click.Option)
-                   for opt in param.opts + param.secondary_opts if opt.startswith("--") and opt != "--help"}
-        missing = {opt for opt in options if not re.search(re.escape(opt) + r"(?![\w-])", row)
-                   and not (opt in ("--url", "--api-key") and f"`{words[0]}`" in shared and opt in shared)}
+        options = {
+            opt
+            for param in command.params
+            if isinstance(param, click.Option)
+            for opt in param.opts + param.secondary_opts
+            if opt.startswith("--") and opt != "--help"
+        }
+        missing = {
+            opt
+            for opt in options
+            if not re.search(re.escape(opt) + r"(?![\w-])", row)
+            and not (opt in ("--url", "--api-key") and f"`{words[0]}`" in shared and opt in shared)
+        }
         assert missing == set(), f"`{path}` options not in its README row: {sorted(missing)}"
     documented = set(re.findall(r"(--[a-z][a-z-]*)", "\n".join(rows)))
-    real = {opt for _, command in commands(main) for param in command.params if isinstance(param, click.Option)
-            for opt in param.opts + param.secondary_opts} | {"--version"}
+    real = {
+        opt
+        for _, command in commands(main)
+        for param in command.params
+        if isinstance(param, click.Option)
+        for opt in param.opts + param.secondary_opts
+    } | {"--version"}
     assert documented - real == set(), "options in the README that no command has"

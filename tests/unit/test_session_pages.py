@@ -27,8 +27,12 @@ def expected(hub: Hub, organization_id: str, plugin_id: str | None, status: str 
         where.append("status = ?")
         args.append(status)
     with hub.store.read() as db:
-        return [r[0] for r in db.execute(f"SELECT id FROM sessions WHERE {' AND '.join(where)} "
-                                         "ORDER BY started_at DESC, rowid DESC", args)]
+        return [
+            r[0]
+            for r in db.execute(
+                f"SELECT id FROM sessions WHERE {' AND '.join(where)} ORDER BY started_at DESC, rowid DESC", args
+            )
+        ]
 
 
 def check_every_page(hub: Hub, organization_id: str, plugin_ids: list[str], limit: int = 3) -> int:
@@ -39,13 +43,15 @@ def check_every_page(hub: Hub, organization_id: str, plugin_ids: list[str], limi
             wanted = expected(hub, organization_id, plugin_id, status)
             pages = max(1, -(-len(wanted) // limit))
             for page in range(1, pages + 2):  # one past the end: empty, same total
-                found, total = hub.page_sessions(organization_id, plugin_id=plugin_id, status=status, page=page,
-                                                 limit=limit, with_logs=False)
+                found, total = hub.page_sessions(
+                    organization_id, plugin_id=plugin_id, status=status, page=page, limit=limit, with_logs=False
+                )
                 assert total == len(wanted), (plugin_id, status)
-                assert [s.id for s in found] == wanted[(page - 1) * limit:page * limit], (plugin_id, status, page)
+                assert [s.id for s in found] == wanted[(page - 1) * limit : page * limit], (plugin_id, status, page)
                 compared += 1
-            every, _ = hub.sessions.page(organization_id, plugin_id=plugin_id, status=status, limit=-1,
-                                         newest_first=False, with_logs=False)
+            every, _ = hub.sessions.page(
+                organization_id, plugin_id=plugin_id, status=status, limit=-1, newest_first=False, with_logs=False
+            )
             assert [s.id for s in every] == wanted[::-1]
     return compared
 
@@ -74,11 +80,13 @@ def finish_in_random_order(hub: Hub, running: list[str], rng: random.Random, how
         session_id = running.pop()
         choice = rng.random()
         if choice < 0.5:
-            hub.record_response({"session": session_id, "response": "ok"},
-                                connection_id=f"c-{hub.get_session(session_id).plugin_id}")
+            hub.record_response(
+                {"session": session_id, "response": "ok"}, connection_id=f"c-{hub.get_session(session_id).plugin_id}"
+            )
         elif choice < 0.8:
-            hub.record_response({"session": session_id, "error": "no"},
-                                connection_id=f"c-{hub.get_session(session_id).plugin_id}")
+            hub.record_response(
+                {"session": session_id, "error": "no"}, connection_id=f"c-{hub.get_session(session_id).plugin_id}"
+            )
         else:
             hub._finish(session_id, "timed_out", reason="test")
 
@@ -101,8 +109,11 @@ def test_every_page_of_every_filter_matches_the_plain_query_as_runs_end_out_of_o
 def test_organizations_have_listings_of_their_own(hub_with_plugins):
     hub, plugins = hub_with_plugins
     other = hub.create_organization("Other")
-    project = hub.create_project("theirs", {"tools": [{"schemaId": "b", "tool": "bounding-box", "title": "B"}]},
-                                 organization_id=other.organization_id)
+    project = hub.create_project(
+        "theirs",
+        {"tools": [{"schemaId": "b", "tool": "bounding-box", "title": "B"}]},
+        organization_id=other.organization_id,
+    )
     theirs = hub.create_plugin("theirs", organization_id=other.organization_id)
     hub.authenticate_plugin(theirs.id, theirs.secret, FakeConnection("c-theirs"))
     rng = random.Random(2)

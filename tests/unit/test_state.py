@@ -22,9 +22,16 @@ def busy_hub(hub: Hub) -> dict:
     in_flight = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
     vehicle = hub.default_project.tools()[0]["schemaId"]
     external_id = hub.project_assets(hub.default_project.id)[0]["externalId"]
-    hub.import_labels(hub.default_user, hub.default_project.id, [
-        {"externalId": external_id, "objects": [{"schemaId": vehicle,
-                                                 "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}]}])
+    hub.import_labels(
+        hub.default_user,
+        hub.default_project.id,
+        [
+            {
+                "externalId": external_id,
+                "objects": [{"schemaId": vehicle, "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}],
+            }
+        ],
+    )
     return {"plugin": plugin, "done": done, "in_flight": in_flight, "run_key": connection.sent[0]["apiKey"]}
 
 
@@ -73,13 +80,16 @@ def test_export_then_import_gives_the_same_state_and_the_export_is_readable_json
     assert json.loads(again.read_text())["tables"]["assets"] == body["tables"]["assets"]
 
 
-@pytest.mark.parametrize("content, message", [
-    ("null", "holds null, not a mockango state export"),
-    ("[1, 2]", "holds a list, not a mockango state export"),
-    ("{half", "is not valid JSON"),
-    ('{"format": "other"}', "is not a mockango state export"),
-    ('{"format": "mockango-state", "version": 1, "tables": {"nope": []}}', "tables this mockango does not know"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("null", "holds null, not a mockango state export"),
+        ("[1, 2]", "holds a list, not a mockango state export"),
+        ("{half", "is not valid JSON"),
+        ('{"format": "other"}', "is not a mockango state export"),
+        ('{"format": "mockango-state", "version": 1, "tables": {"nope": []}}', "tables this mockango does not know"),
+    ],
+)
 def test_an_unreadable_export_says_why_and_changes_nothing(tmp_path, content, message):
     hub = Hub(seed=1)
     plugin = hub.create_plugin("Kept")
@@ -113,16 +123,42 @@ def test_a_failed_export_keeps_the_old_file(tmp_path, monkeypatch):
 
 
 def test_the_old_json_state_file_imports(tmp_path):
-    old = {"format": 2, "seed": 0, "defaults": {"organization": "o1", "user": "u1", "project": "p1"},
-           "organizations": [{"id": "o1", "name": "Org"}],
-           "users": [{"id": "u1", "email": "a@b.c", "name": "A", "organization_id": "o1", "api_key": "k" * 48}],
-           "projects": [{"id": "p1", "name": "P", "description": "", "organization_id": "o1",
-                         "category_schema": {"tools": [], "classifications": [], "relations": []},
-                         "batches": [{"id": "b1", "name": "B"}], "asset_ids": ["a1"], "created_at": 1.0}],
-           "assets": [{"id": "a1", "project_id": "p1", "external_id": "x.png", "data": "http://x/x.png",
-                       "metadata": {}, "batches": ["b1"], "created_at": 1.0, "labels": {"objects": []},
-                       "labeled_by_session": None, "hosted": False}],
-           "plugins": [], "sessions": [], "runKeys": []}
+    old = {
+        "format": 2,
+        "seed": 0,
+        "defaults": {"organization": "o1", "user": "u1", "project": "p1"},
+        "organizations": [{"id": "o1", "name": "Org"}],
+        "users": [{"id": "u1", "email": "a@b.c", "name": "A", "organization_id": "o1", "api_key": "k" * 48}],
+        "projects": [
+            {
+                "id": "p1",
+                "name": "P",
+                "description": "",
+                "organization_id": "o1",
+                "category_schema": {"tools": [], "classifications": [], "relations": []},
+                "batches": [{"id": "b1", "name": "B"}],
+                "asset_ids": ["a1"],
+                "created_at": 1.0,
+            }
+        ],
+        "assets": [
+            {
+                "id": "a1",
+                "project_id": "p1",
+                "external_id": "x.png",
+                "data": "http://x/x.png",
+                "metadata": {},
+                "batches": ["b1"],
+                "created_at": 1.0,
+                "labels": {"objects": []},
+                "labeled_by_session": None,
+                "hosted": False,
+            }
+        ],
+        "plugins": [],
+        "sessions": [],
+        "runKeys": [],
+    }
     (tmp_path / "state.json").write_text(json.dumps(old))
     hub = Hub(seed=0)
     hub.import_state(tmp_path / "state.json")
@@ -150,9 +186,11 @@ def test_export_then_import_keeps_tasks_issues_and_storages_with_their_counters(
     user, project_id = hub.default_user, hub.default_project.id
     vehicle = hub.default_project.tools()[0]["schemaId"]
     first, second = (t["_id"] for t in hub.tasks.page(user, project_id, limit=2)[0])
-    answer = {"objects": [{"objectId": "o1", "schemaId": vehicle,
-                           "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}],
-              "classifications": [], "relations": []}
+    answer = {
+        "objects": [{"objectId": "o1", "schemaId": vehicle, "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}],
+        "classifications": [],
+        "relations": [],
+    }
     hub.tasks.annotate(user, first, {"answer": answer, "duration": 3}, next_stage=True)  # to Review, with history
     hub.tasks.set_task(second, stage="Complete", assignee="someone@example.com", priority=4)
     issue = hub.issues.create(user, {"labelTask": first, "content": "check the box", "objectId": "o1"})
@@ -161,10 +199,14 @@ def test_export_then_import_keeps_tasks_issues_and_storages_with_their_counters(
     hub.storages.put_file(storage["_id"], "images", "cars/one.png", b"png")
 
     def snapshot(h: Hub) -> dict:
-        return {"tasks": h.tasks.project_tasks(project_id), "counts": h.tasks.stage_counts(project_id),
-                "history": {t: h.tasks.history_of(user, t) for t in (first, second)},
-                "issues": h.issues.find(user, project_id), "storages": h.storages.list(user),
-                "files": h.storages.listing(user, storage["_id"], "images", "cars", signed=False)}
+        return {
+            "tasks": h.tasks.project_tasks(project_id),
+            "counts": h.tasks.stage_counts(project_id),
+            "history": {t: h.tasks.history_of(user, t) for t in (first, second)},
+            "issues": h.issues.find(user, project_id),
+            "storages": h.storages.list(user),
+            "files": h.storages.listing(user, storage["_id"], "images", "cars", signed=False),
+        }
 
     before = snapshot(hub)
     assert before["counts"] == {"Start": 0, "Label": 23, "Review": 1, "Complete": 1}
@@ -192,8 +234,9 @@ def test_an_export_without_tasks_still_imports_with_fresh_tasks(tmp_path):
         body["tables"].pop(table)  # a file written before these were exported
     (tmp_path / "older.json").write_text(json.dumps(body))
     other = Hub(seed=5)
-    other.tasks.set_task(other.tasks.for_asset(other.project_assets(other.default_project.id)[0]["_id"])["_id"],
-                         stage="Complete")
+    other.tasks.set_task(
+        other.tasks.for_asset(other.project_assets(other.default_project.id)[0]["_id"])["_id"], stage="Complete"
+    )
     other.import_state(tmp_path / "older.json")
     project_id = other.default_project.id
     assert other.tasks.stage_counts(project_id) == {"Start": 0, "Label": 25, "Review": 0, "Complete": 0}

@@ -119,8 +119,17 @@ def test_every_concept_schema_applies():
     store = Store(schema=schema())
     with store.read() as db:
         tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
-    assert {"organizations", "users", "projects", "assets", "asset_batches", "plugins", "sessions",
-            "session_logs", "run_keys"} <= tables
+    assert {
+        "organizations",
+        "users",
+        "projects",
+        "assets",
+        "asset_batches",
+        "plugins",
+        "sessions",
+        "session_logs",
+        "run_keys",
+    } <= tables
 
 
 def test_loading_another_image_after_json_each_queries_does_not_crash():

@@ -23,8 +23,9 @@ def _load(path: Path) -> dict:
 
 def _run(fixture: dict, fast_path: bool = True):
     ontology = _load(FIXTURES / "ontologies" / f"{fixture['ontology']}.json")
-    return validate_labels(fixture["labels"], ontology, fixture["assets"],
-                           project_name=fixture.get("project_name"), fast_path=fast_path)
+    return validate_labels(
+        fixture["labels"], ontology, fixture["assets"], project_name=fixture.get("project_name"), fast_path=fast_path
+    )
 
 
 def _pairs(issues) -> list[tuple[str, str]]:
@@ -87,10 +88,28 @@ def test_kitchen_sink_covers_every_type():
     classifications = {c["tool"] for c in _walk(ontology["classifications"])}
     classifications |= {c["tool"] for t in ontology["tools"] for c in _walk(t["classifications"])}
     relations = {r["tool"] for r in ontology["relations"]}
-    assert tools == {"bounding-box", "rotated-bounding-box", "polygon", "polyline", "point",
-                     "segmentation", "brush", "ner", "pdf", "pct"}
-    assert classifications == {"radio", "checkbox", "single-dropdown", "multi-dropdown", "tree-dropdown",
-                               "text", "instance", "boolean"}
+    assert tools == {
+        "bounding-box",
+        "rotated-bounding-box",
+        "polygon",
+        "polyline",
+        "point",
+        "segmentation",
+        "brush",
+        "ner",
+        "pdf",
+        "pct",
+    }
+    assert classifications == {
+        "radio",
+        "checkbox",
+        "single-dropdown",
+        "multi-dropdown",
+        "tree-dropdown",
+        "text",
+        "instance",
+        "boolean",
+    }
     assert relations == {"one-to-one", "group", "one-to-many"}
     nested = [c for t in ontology["tools"] for c in _walk(t["classifications"])]
     assert any("parentOptionId" in c for c in nested)

@@ -10,32 +10,61 @@ import math
 import pytest
 from jsonschema import Draft202012Validator
 
-from mockango.validation import (Issue, LabelValidationError, load_schema, validate_labels,
-                                 validate_ontology)
+from mockango.validation import Issue, LabelValidationError, load_schema, validate_labels, validate_ontology
 from mockango.validation.codes import CODES
 
 ONTOLOGY = {
     "tools": [
-        {"schemaId": "7f3a9b2c4d5e6f7a8b9c0d1e", "tool": "bounding-box", "title": "Vehicle", "required": False,
-         "classifications": [{"schemaId": "c0c0c0c0c0c0c0c0c0c0c0c0", "tool": "radio", "title": "Color",
-                              "options": [{"value": "Red", "schemaId": "0aa000000000000000000001"},
-                                          {"value": "Blue", "schemaId": "0aa000000000000000000002"}]}],
-         "options": []},
-        {"schemaId": "9a1b2c3d4e5f6a7b8c9d0e1f", "tool": "bounding-box", "title": "Person", "classifications": [],
-         "options": []},
+        {
+            "schemaId": "7f3a9b2c4d5e6f7a8b9c0d1e",
+            "tool": "bounding-box",
+            "title": "Vehicle",
+            "required": False,
+            "classifications": [
+                {
+                    "schemaId": "c0c0c0c0c0c0c0c0c0c0c0c0",
+                    "tool": "radio",
+                    "title": "Color",
+                    "options": [
+                        {"value": "Red", "schemaId": "0aa000000000000000000001"},
+                        {"value": "Blue", "schemaId": "0aa000000000000000000002"},
+                    ],
+                }
+            ],
+            "options": [],
+        },
+        {
+            "schemaId": "9a1b2c3d4e5f6a7b8c9d0e1f",
+            "tool": "bounding-box",
+            "title": "Person",
+            "classifications": [],
+            "options": [],
+        },
     ],
-    "classifications": [{"schemaId": "ee0000000000000000000001", "tool": "radio", "title": "Weather", "required": True,
-                         "options": [{"value": "Sunny", "schemaId": "0bb000000000000000000001"}]}],
+    "classifications": [
+        {
+            "schemaId": "ee0000000000000000000001",
+            "tool": "radio",
+            "title": "Weather",
+            "required": True,
+            "options": [{"value": "Sunny", "schemaId": "0bb000000000000000000001"}],
+        }
+    ],
     "relations": [],
 }
-ASSETS = [{"_id": "a" * 24, "externalId": "img.jpg", "data": "https://x/img.jpg", "metadata": {"width": 100, "height": 50}}]
+ASSETS = [
+    {"_id": "a" * 24, "externalId": "img.jpg", "data": "https://x/img.jpg", "metadata": {"width": 100, "height": 50}}
+]
 VEHICLE = "7f3a9b2c4d5e6f7a8b9c0d1e"
 
 
 def box_item(**box):
     geometry = {"x": 1, "y": 2, "width": 10, "height": 5, **box}
-    return {"externalId": "img.jpg", "objects": [{"schemaId": VEHICLE, "bounding-box": geometry}],
-            "classifications": [{"schemaId": "ee0000000000000000000001", "answer": "Sunny"}]}
+    return {
+        "externalId": "img.jpg",
+        "objects": [{"schemaId": VEHICLE, "bounding-box": geometry}],
+        "classifications": [{"schemaId": "ee0000000000000000000001", "answer": "Sunny"}],
+    }
 
 
 def only_error(labels, ontology=ONTOLOGY, assets=ASSETS) -> Issue:
@@ -56,8 +85,9 @@ def test_unknown_schema_id_lists_the_tools():
     labels[0]["objects"][0]["schemaId"] = "abc"
     issue = only_error(labels)
     assert issue.path == "jsonContent[0].objects[0].schemaId"
-    assert issue.message == ("schemaId 'abc' is not a tool of project 'Demo detection' "
-                             "(tools: Vehicle 7f3…, Person 9a1…)")
+    assert issue.message == (
+        "schemaId 'abc' is not a tool of project 'Demo detection' (tools: Vehicle 7f3…, Person 9a1…)"
+    )
 
 
 @pytest.mark.parametrize("bad", [math.nan, math.inf, -math.inf])
@@ -68,8 +98,10 @@ def test_non_finite_numbers_are_rejected(bad):
 
 
 def test_nan_parsed_from_json_text_is_rejected():
-    labels = json.loads('[{"externalId": "img.jpg", "objects": [{"schemaId": "%s", '
-                        '"bounding-box": {"x": NaN, "y": 0, "width": 1, "height": 1}}]}]' % VEHICLE)
+    labels = json.loads(
+        '[{"externalId": "img.jpg", "objects": [{"schemaId": "%s", '
+        '"bounding-box": {"x": NaN, "y": 0, "width": 1, "height": 1}}]}]' % VEHICLE
+    )
     assert only_error(labels).code == "type"
 
 
@@ -95,10 +127,18 @@ def test_every_error_is_collected():
 
 
 def test_counts_and_matches_for_a_valid_import():
-    assets = ASSETS + [{"_id": "b" * 24, "externalId": "img.jpg", "data": "https://x/b.jpg"},
-                       {"_id": "c" * 24, "externalId": "c.jpg", "data": "https://x/c.jpg"}]
-    labels = [box_item(), {"data": "https://x/c.jpg", "objects": [], "classifications": [
-        {"schemaId": "ee0000000000000000000001", "answer": "Sunny"}]}]
+    assets = ASSETS + [
+        {"_id": "b" * 24, "externalId": "img.jpg", "data": "https://x/b.jpg"},
+        {"_id": "c" * 24, "externalId": "c.jpg", "data": "https://x/c.jpg"},
+    ]
+    labels = [
+        box_item(),
+        {
+            "data": "https://x/c.jpg",
+            "objects": [],
+            "classifications": [{"schemaId": "ee0000000000000000000001", "answer": "Sunny"}],
+        },
+    ]
     report = validate_labels(labels, ONTOLOGY, assets)
     assert report.ok, report.format()
     assert report.matches == [["a" * 24, "b" * 24], ["c" * 24]]
@@ -110,8 +150,11 @@ def test_report_shapes():
     data = report.to_dict()
     assert set(data) == {"ok", "errors", "warnings", "counts"}
     assert data["ok"] is False
-    assert data["errors"][0] == {"path": "jsonContent[0].objects[0].bounding-box.width", "code": "too_small",
-                                 "message": "-5 is less than 0: a bounding-box width must be >= 0"}
+    assert data["errors"][0] == {
+        "path": "jsonContent[0].objects[0].bounding-box.width",
+        "code": "too_small",
+        "message": "-5 is less than 0: a bounding-box width must be >= 0",
+    }
     json.dumps(data)  # serialisable as is
     text = report.format()
     assert text.splitlines()[0].startswith("label import into project 'Demo detection': 1 error, 0 warnings")
@@ -207,12 +250,16 @@ def test_no_ontology_and_no_assets_are_handled():
 
 
 def test_malformed_ontology_entries_do_not_crash_label_validation():
-    ontology = {"tools": [None, {"tool": "bounding-box"}, {"schemaId": 5}, ONTOLOGY["tools"][0]],
-                "classifications": "nope", "relations": [{"schemaId": "r", "tool": "weird"}]}
+    ontology = {
+        "tools": [None, {"tool": "bounding-box"}, {"schemaId": 5}, ONTOLOGY["tools"][0]],
+        "classifications": "nope",
+        "relations": [{"schemaId": "r", "tool": "weird"}],
+    }
     assert validate_labels([box_item()], ontology, ASSETS).errors[0].code == "unknown_schema_id"
 
 
 # -- ontology -----------------------------------------------------------------------------------
+
 
 def test_valid_ontology():
     report = validate_ontology(ONTOLOGY)
@@ -225,33 +272,45 @@ def test_ontology_errors():
     bad["tools"][1]["schemaId"] = VEHICLE
     bad["tools"].append({"schemaId": "x1", "tool": "circle", "title": "Round"})
     bad["classifications"][0]["options"].append({"value": "Sunny", "schemaId": "0bb000000000000000000009"})
-    bad["tools"][0]["classifications"].append({"schemaId": "n1", "tool": "text", "title": "Shade",
-                                               "parentOptionId": "nope"})
+    bad["tools"][0]["classifications"].append(
+        {"schemaId": "n1", "tool": "text", "title": "Shade", "parentOptionId": "nope"}
+    )
     report = validate_ontology(bad)
-    assert sorted((e.code, e.path) for e in report.errors) == sorted([
-        ("duplicate_schema_id", "categorySchema.tools[1].schemaId"),
-        ("invalid_value", "categorySchema.tools[2].tool"),
-        ("duplicate_option", "categorySchema.classifications[0].options[1].value"),
-        ("unknown_option", "categorySchema.tools[0].classifications[1].parentOptionId"),
-    ])
+    assert sorted((e.code, e.path) for e in report.errors) == sorted(
+        [
+            ("duplicate_schema_id", "categorySchema.tools[1].schemaId"),
+            ("invalid_value", "categorySchema.tools[2].tool"),
+            ("duplicate_option", "categorySchema.classifications[0].options[1].value"),
+            ("unknown_option", "categorySchema.tools[0].classifications[1].parentOptionId"),
+        ]
+    )
 
 
 def test_ontology_wrong_type_and_missing_fields():
     assert [(e.code, e.path) for e in validate_ontology([]).errors] == [("type", "categorySchema")]
     report = validate_ontology({"tools": [{"tool": "point"}]})
-    assert {(e.code, e.path) for e in report.errors} == {("required", "categorySchema.tools[0].schemaId"),
-                                                        ("required", "categorySchema.tools[0].title")}
+    assert {(e.code, e.path) for e in report.errors} == {
+        ("required", "categorySchema.tools[0].schemaId"),
+        ("required", "categorySchema.tools[0].title"),
+    }
 
 
 def test_ontology_warnings():
-    report = validate_ontology({"tools": [{"schemaId": "a", "tool": "point", "title": "P"},
-                                          {"schemaId": "b", "tool": "point", "title": "P"}],
-                                "classifications": [{"schemaId": "c", "tool": "checkbox", "title": "C"}]})
+    report = validate_ontology(
+        {
+            "tools": [
+                {"schemaId": "a", "tool": "point", "title": "P"},
+                {"schemaId": "b", "tool": "point", "title": "P"},
+            ],
+            "classifications": [{"schemaId": "c", "tool": "checkbox", "title": "C"}],
+        }
+    )
     assert report.ok
     assert sorted(w.code for w in report.warnings) == ["duplicate_title", "no_options"]
 
 
 # -- published schemas ----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["labels.schema.json", "ontology.schema.json"])
 def test_schemas_are_published_and_valid_2020_12(name):
@@ -273,16 +332,33 @@ def test_codes_are_unique_and_described():
     assert all(code == code.lower() and " " not in code for code in CODES)
 
 
-TREE = {"tools": [], "relations": [], "classifications": [
-    {"schemaId": "ee0000000000000000000009", "tool": "tree-dropdown", "title": "Plant", "treeOptions": [
-        {"key": "t", "title": "Trunk", "children": [
-            {"key": "b1", "title": "Branch 1", "children": [{"key": "l1", "title": "Leaf 1"}]},
-            {"key": "b2", "title": "Branch 2", "children": [{"key": "l2", "title": "Leaf 2"}]}]}]}]}
+TREE = {
+    "tools": [],
+    "relations": [],
+    "classifications": [
+        {
+            "schemaId": "ee0000000000000000000009",
+            "tool": "tree-dropdown",
+            "title": "Plant",
+            "treeOptions": [
+                {
+                    "key": "t",
+                    "title": "Trunk",
+                    "children": [
+                        {"key": "b1", "title": "Branch 1", "children": [{"key": "l1", "title": "Leaf 1"}]},
+                        {"key": "b2", "title": "Branch 2", "children": [{"key": "l2", "title": "Leaf 2"}]},
+                    ],
+                }
+            ],
+        }
+    ],
+}
 
 
 def tree_answer(*values):
-    return [{"externalId": "img.jpg", "classifications": [{"schemaId": "ee0000000000000000000009",
-                                                           "answer": list(values)}]}]
+    return [
+        {"externalId": "img.jpg", "classifications": [{"schemaId": "ee0000000000000000000009", "answer": list(values)}]}
+    ]
 
 
 @pytest.mark.parametrize("fast_path", [True, False])
@@ -298,7 +374,9 @@ def test_a_title_path_that_names_no_node_is_refused_with_the_closest_path():
     issue = only_error(tree_answer("Trunk / Branch 3 / Leaf 2"), TREE)
     assert issue.path == "jsonContent[0].classifications[0].answer[0]"
     assert issue.code == "invalid_answer"
-    assert issue.message.startswith("'Trunk / Branch 3 / Leaf 2' is not a node of tree-dropdown 'Plant'; "
-                                    "did you mean the path 'Trunk / Branch 2 / Leaf 2'? (nodes: ")
+    assert issue.message.startswith(
+        "'Trunk / Branch 3 / Leaf 2' is not a node of tree-dropdown 'Plant'; "
+        "did you mean the path 'Trunk / Branch 2 / Leaf 2'? (nodes: "
+    )
     wrong_root = only_error(tree_answer("Root / Branch 2"), TREE)
     assert "did you mean the path 'Trunk / Branch 2'?" in wrong_root.message

@@ -20,8 +20,15 @@ TOOLS = {t["tool"]: t for t in ONTOLOGY["tools"]}
 CLASSIFICATIONS = ONTOLOGY["classifications"]
 RELATIONS = {r["tool"]: r for r in ONTOLOGY["relations"]}
 W, H = 640, 480
-ASSETS = [{"_id": f"{i:024x}", "externalId": f"img_{i}.jpg", "data": f"https://a.example/{i}.jpg",
-           "metadata": {"width": W, "height": H}} for i in range(8)]
+ASSETS = [
+    {
+        "_id": f"{i:024x}",
+        "externalId": f"img_{i}.jpg",
+        "data": f"https://a.example/{i}.jpg",
+        "metadata": {"width": W, "height": H},
+    }
+    for i in range(8)
+]
 SETTINGS = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 coord_x = st.floats(0, W, allow_nan=False) | st.integers(0, W)
@@ -39,8 +46,13 @@ def bounding_box(draw):
 def rotated_box(draw):
     # A square around the image centre, smaller than the image, stays inside at any rotation.
     side = draw(st.integers(2, 100))
-    return {"x": W / 2 - side / 2, "y": H / 2 - side / 2, "width": side, "height": side,
-            "rotation": draw(st.floats(-360, 360, allow_nan=False))}
+    return {
+        "x": W / 2 - side / 2,
+        "y": H / 2 - side / 2,
+        "width": side,
+        "height": side,
+        "rotation": draw(st.floats(-360, 360, allow_nan=False)),
+    }
 
 
 @st.composite
@@ -51,8 +63,14 @@ def ner(draw):
 
 @st.composite
 def pdf(draw):
-    return {"x1": draw(coord_x), "y1": draw(coord_y), "x2": draw(coord_x), "y2": draw(coord_y),
-            "pageNumber": draw(st.integers(1, 50)), "text": draw(st.text(max_size=10))}
+    return {
+        "x1": draw(coord_x),
+        "y1": draw(coord_y),
+        "x2": draw(coord_x),
+        "y2": draw(coord_y),
+        "pageNumber": draw(st.integers(1, 50)),
+        "text": draw(st.text(max_size=10)),
+    }
 
 
 GEOMETRY = {
@@ -61,9 +79,11 @@ GEOMETRY = {
     "polygon": st.lists(point, min_size=3, max_size=6),
     "polyline": st.lists(point, min_size=2, max_size=6),
     "point": point,
-    "segmentation": st.builds(lambda r, h: {"zones": [{"region": r, "holes": h}]},
-                              st.lists(point, min_size=3, max_size=5),
-                              st.lists(st.lists(point, min_size=3, max_size=4), max_size=2)),
+    "segmentation": st.builds(
+        lambda r, h: {"zones": [{"region": r, "holes": h}]},
+        st.lists(point, min_size=3, max_size=5),
+        st.lists(st.lists(point, min_size=3, max_size=4), max_size=2),
+    ),
     "ner": ner(),
     "pdf": pdf(),
     "pct": st.builds(lambda z: {"position": {"x": 1, "y": 2, "z": z}}, st.integers(-5, 5)),
@@ -79,8 +99,11 @@ def answer_for(entry: dict):
         return st.lists(st.sampled_from(values), min_size=1, unique=True)
     if kind == "tree-dropdown":
         # by key, by title, and by title path (Ango's docs' form), with and without spaces around "/"
-        return st.lists(st.sampled_from(["animal/dog", "animal/cat", "vehicle", "Car", "Animal / Dog", "Vehicle/Car"]),
-                        min_size=1, unique=True)
+        return st.lists(
+            st.sampled_from(["animal/dog", "animal/cat", "vehicle", "Car", "Animal / Dog", "Vehicle/Car"]),
+            min_size=1,
+            unique=True,
+        )
     if kind == "boolean":
         return st.booleans()
     return st.text(max_size=8)
@@ -109,8 +132,11 @@ def item(draw, index: int):
     objects = [draw(label_object(n)) for n in range(draw(st.integers(1, 4)))]
     ids = [o["objectId"] for o in objects]
     entries = draw(st.lists(st.sampled_from(CLASSIFICATIONS), max_size=3, unique_by=lambda c: c["schemaId"]))
-    out = {"externalId": ASSETS[index]["externalId"], "objects": objects,
-           "classifications": [draw(classification(c)) for c in entries if "parentOptionId" not in c]}
+    out = {
+        "externalId": ASSETS[index]["externalId"],
+        "objects": objects,
+        "classifications": [draw(classification(c)) for c in entries if "parentOptionId" not in c],
+    }
     relations = []
     if len(ids) >= 2 and draw(st.booleans()):
         a, b = ids[0], ids[1]
@@ -141,6 +167,7 @@ def test_random_valid_labels_are_accepted(data):
 
 
 # -- single mutations: (mutate(item) -> (code, path below jsonContent[0])) --------------------------
+
 
 def _first(item_, kind):
     for j, obj in enumerate(item_["objects"]):
@@ -215,8 +242,9 @@ def m_negative_page(it):
 
 def m_bad_answer(it):
     for k, c in enumerate(it["classifications"]):
-        if isinstance(c["answer"], str) and c["schemaId"] in {e["schemaId"] for e in CLASSIFICATIONS
-                                                               if e["tool"] in ("radio", "single-dropdown")}:
+        if isinstance(c["answer"], str) and c["schemaId"] in {
+            e["schemaId"] for e in CLASSIFICATIONS if e["tool"] in ("radio", "single-dropdown")
+        }:
             c["answer"] = "no such option"
             return "invalid_answer", f".classifications[{k}].answer"
     return None
@@ -241,9 +269,21 @@ def m_lock_string(it):
     return "type", ".objects[0].lock"
 
 
-MUTATIONS = [m_negative_width, m_string_coordinate, m_nan, m_out_of_bounds, m_polygon_two_points,
-             m_unknown_schema_id, m_unknown_asset, m_geometry_mismatch, m_negative_page, m_bad_answer,
-             m_missing_answer, m_ghost_relation, m_lock_string]
+MUTATIONS = [
+    m_negative_width,
+    m_string_coordinate,
+    m_nan,
+    m_out_of_bounds,
+    m_polygon_two_points,
+    m_unknown_schema_id,
+    m_unknown_asset,
+    m_geometry_mismatch,
+    m_negative_page,
+    m_bad_answer,
+    m_missing_answer,
+    m_ghost_relation,
+    m_lock_string,
+]
 
 
 @SETTINGS
@@ -257,20 +297,32 @@ def test_single_mutation_is_rejected_at_its_path(data, mutate, draw):
     code, suffix = expected
     for fast_path in (True, False):
         report = run(mutated, fast_path)
-        assert [(e.code, e.path) for e in report.errors] == [(code, f"jsonContent[{index}]{suffix}")], \
-            report.format()
+        assert [(e.code, e.path) for e in report.errors] == [(code, f"jsonContent[{index}]{suffix}")], report.format()
         assert report.matches[index] == []
         assert all(report.matches[i] for i in range(len(data)) if i != index)
 
 
 # -- fast and detailed paths agree -----------------------------------------------------------------
 
-json_leaf = (st.none() | st.booleans() | st.integers(-5, 5) | st.floats(allow_nan=True, allow_infinity=True)
-             | st.sampled_from(["", "x", "img_0.jpg", "https://a", "data:x", "10"]))
-json_value = st.recursive(json_leaf, lambda inner: st.lists(inner, max_size=3)
-                          | st.dictionaries(st.sampled_from(["x", "y", "width", "answer", "zones", "region",
-                                                             "schemaId", "start", "end", "objectId"]),
-                                            inner, max_size=3), max_leaves=6)
+json_leaf = (
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.floats(allow_nan=True, allow_infinity=True)
+    | st.sampled_from(["", "x", "img_0.jpg", "https://a", "data:x", "10"])
+)
+json_value = st.recursive(
+    json_leaf,
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["x", "y", "width", "answer", "zones", "region", "schemaId", "start", "end", "objectId"]),
+            inner,
+            max_size=3,
+        )
+    ),
+    max_leaves=6,
+)
 
 
 def _slots(node, path=()):

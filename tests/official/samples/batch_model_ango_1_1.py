@@ -1,10 +1,10 @@
 # The seed's Batch Model sample (docs: batch-model-plugins.md) for ango 1.1.x.
 # Changed from the seed: HOST / PLUGIN_ID / PLUGIN_SECRET come from the environment.
+import json
 import os
 
-from ango.sdk import SDK
 from ango.plugins import BatchModelPlugin, run
-import json
+from ango.sdk import SDK
 
 HOST = os.environ["ANGO_HOST"]
 PLUGIN_ID = os.environ["PLUGIN_ID"]
@@ -13,11 +13,11 @@ PLUGIN_SECRET = os.environ["PLUGIN_SECRET"]
 
 def run_model(**data):
     # Extract input parameters
-    project_id = data.get('projectId')
-    category_schema = data.get('categorySchema')
-    logger = data.get('logger')
-    api_key = data.get('apiKey')
-    config_str = data.get('configJSON')
+    project_id = data.get("projectId")
+    category_schema = data.get("categorySchema")
+    logger = data.get("logger")
+    api_key = data.get("apiKey")
+    config_str = data.get("configJSON")
     config = json.loads(config_str)
 
     logger.info("Plugin session is started!")
@@ -34,17 +34,18 @@ def run_model(**data):
     # get_assets(project_id) returns only 10 assets. For more information check Ango SDK Documentation:
     # https://docs.ango.ai/sdk/sdk-documentation#get_assets-project_id-asset_id-external_id-page-limit
     get_assets_response = sdk.get_assets(project_id)
-    asset_list = get_assets_response['data']['assets']
+    asset_list = get_assets_response["data"]["assets"]
 
     # Add a dummy bounding-box to every asset
-    schema_id = category_schema[0]['schemaId']  # Get schema_id of the first class
+    schema_id = category_schema[0]["schemaId"]  # Get schema_id of the first class
     annotation_json_list = []
     for asset in asset_list:
         # model
-        external_id = asset['externalId']
-        annotation_json = {"externalId": external_id,
-                           "objects": [{"schemaId": schema_id,
-                                        "bounding-box": config["dummy-bounding-box"]}]}
+        external_id = asset["externalId"]
+        annotation_json = {
+            "externalId": external_id,
+            "objects": [{"schemaId": schema_id, "bounding-box": config["dummy-bounding-box"]}],
+        }
         annotation_json_list.append(annotation_json)
 
     # Import labels via SDK
@@ -54,8 +55,6 @@ def run_model(**data):
 
 
 if __name__ == "__main__":
-    plugin = BatchModelPlugin(id=PLUGIN_ID,
-                              secret=PLUGIN_SECRET,
-                              callback=run_model)
+    plugin = BatchModelPlugin(id=PLUGIN_ID, secret=PLUGIN_SECRET, callback=run_model)
 
     run(plugin, host=HOST)

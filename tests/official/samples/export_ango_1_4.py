@@ -28,8 +28,9 @@ def sample_callback(data):
         for obj in task["task"]["tools"]:
             if "bounding-box" in obj:
                 box = obj["bounding-box"]
-                boxes.append(" ".join([obj["title"], str(box["x"]), str(box["y"]), str(box["width"]),
-                                       str(box["height"])]))
+                boxes.append(
+                    " ".join([obj["title"], str(box["x"]), str(box["y"]), str(box["width"]), str(box["height"])])
+                )
         rows.append({"externalId": task["externalId"], "URL": task["asset"], "Annotations": separator.join(boxes)})
     zip_data = io.BytesIO()
     with zipfile.ZipFile(zip_data, mode="w") as zf:
@@ -41,5 +42,4 @@ def sample_callback(data):
 
 
 if __name__ == "__main__":
-    run(ExportPlugin(id=PLUGIN_ID, secret=PLUGIN_SECRET, callback=sample_callback, host=HOST, version="v3"),
-        host=HOST)
+    run(ExportPlugin(id=PLUGIN_ID, secret=PLUGIN_SECRET, callback=sample_callback, host=HOST, version="v3"), host=HOST)

@@ -23,10 +23,13 @@ def sample_callback(data):
         sdk = SDK(api_key=data.get("apiKey"), host=HOST)
         storage = sdk.get_storages(data.get("storageId"))
         region = storage.get("region")
-        assets = [{"data": "https://%s.s3.%s.amazonaws.com/%s" % (bucket, region, key), "externalId": key}
-                  for key in data.get("files")]
-        response = sdk.upload_files_cloud(project_id=data.get("projectId"), assets=assets,
-                                          storage_id=data.get("storageId"))
+        assets = [
+            {"data": "https://%s.s3.%s.amazonaws.com/%s" % (bucket, region, key), "externalId": key}
+            for key in data.get("files")
+        ]
+        response = sdk.upload_files_cloud(
+            project_id=data.get("projectId"), assets=assets, storage_id=data.get("storageId")
+        )
         if response.get("status", "") == "success":
             return str(len(assets)) + " assets are uploaded!"
         return "Error: " + str(response)

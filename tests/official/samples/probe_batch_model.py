@@ -18,12 +18,14 @@ def run_model(*args, **data):
     style = "positional" if args else "keywords"
     data = args[0] if args else data
     data["logger"].info("probe", extra={"probeField": 1})
-    return json.dumps({
-        "style": style,
-        "keys": sorted(k for k in data if k != "logger"),
-        "batches": data.get("batches"),
-        "configJSONType": type(data.get("configJSON")).__name__,
-    })
+    return json.dumps(
+        {
+            "style": style,
+            "keys": sorted(k for k in data if k != "logger"),
+            "batches": data.get("batches"),
+            "configJSONType": type(data.get("configJSON")).__name__,
+        }
+    )
 
 
 if __name__ == "__main__":

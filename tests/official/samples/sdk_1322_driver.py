@@ -3,6 +3,7 @@
 ``python sdk_1322_driver.py <host> <api key> <project id>``; prints one JSON object of
 what each call returned (the test checks it and reads the host's state).
 """
+
 import json
 import sys
 

@@ -6,6 +6,7 @@ the HTTP calls made (method, path, status) and the outcome; the checks here asse
 what a served call says it did can be read back. The client is used unmodified: the
 only hook wraps ``requests.Session.send`` to observe each response's status.
 """
+
 import inspect
 import json
 import sys
@@ -15,12 +16,19 @@ import urllib.request
 from urllib.parse import urlsplit
 
 import requests
-
 from imerit_ango.models.annotate import AnnotationPayload, Answer
 from imerit_ango.models.asset_builder_template import AssetBuilderTemplate, DataConfigItem
 from imerit_ango.models.chat_asset_creation_config import ChatAssetCreationConfig
-from imerit_ango.models.enums import (ExportFormats, LlmProvider, Metrics, OrganizationRoles, ProjectRoles,
-                                      ReviewStatus, StorageFileTypes, StorageProvider)
+from imerit_ango.models.enums import (
+    ExportFormats,
+    LlmProvider,
+    Metrics,
+    OrganizationRoles,
+    ProjectRoles,
+    ReviewStatus,
+    StorageFileTypes,
+    StorageProvider,
+)
 from imerit_ango.models.export_options import ExportOptions
 from imerit_ango.models.invite import Invitation, RoleUpdate
 from imerit_ango.models.llm import LLM
@@ -82,8 +90,11 @@ def data(response):
     return response["data"]
 
 
-BOX = {"schemaId": setup["boxSchemaId"], "objectId": "cov-box-1",
-       "bounding-box": {"x": 10, "y": 10, "width": 40, "height": 30}}
+BOX = {
+    "schemaId": setup["boxSchemaId"],
+    "objectId": "cov-box-1",
+    "bounding-box": {"x": 10, "y": 10, "width": 40, "height": 30},
+}
 
 # ------------------------------------------------------------------------------ projects
 call("list_projects", lambda: check(data(sdk.list_projects())["total"] >= 1, "no projects listed"))
@@ -176,14 +187,19 @@ def get_tasks():
 
 
 call("get_tasks", get_tasks)
-call("get_task", lambda: check(data(sdk.get_task(state["tasks"][0], include_answer=True))["task"]["stage"]
-                               == "Label", "task not at Label"))
+call(
+    "get_task",
+    lambda: check(
+        data(sdk.get_task(state["tasks"][0], include_answer=True))["task"]["stage"] == "Label", "task not at Label"
+    ),
+)
 
 
 def annotate_task():
     task_id = state["tasks"][0]
-    sdk.annotate_task(task_id, AnnotationPayload(answer=Answer(objects=[dict(BOX)])), overwrite=True,
-                      send_to_next_stage=True)
+    sdk.annotate_task(
+        task_id, AnnotationPayload(answer=Answer(objects=[dict(BOX)])), overwrite=True, send_to_next_stage=True
+    )
     task = data(sdk.get_task(task_id, include_answer=True))["task"]
     check(task["stage"] == "Review", f"task at {task['stage']}, not Review")
     check([t["objectId"] for t in task["answer"]["tools"]] == ["cov-box-1"], f"answer: {task['answer']}")
@@ -258,8 +274,9 @@ call("set_tasks_as_benchmark", set_tasks_as_benchmark)
 def import_labels():
     asset = state["asset"]
     sdk.import_labels(pid, [{"externalId": asset["externalId"], "objects": [dict(BOX, objectId="pre-1")]}])
-    task = data(sdk.get_tasks(pid, limit=1, task_filter=TaskFilter(external_id=asset["externalId"]),
-                              include_answer=True))["tasks"][0]
+    task = data(
+        sdk.get_tasks(pid, limit=1, task_filter=TaskFilter(external_id=asset["externalId"]), include_answer=True)
+    )["tasks"][0]
     check([t["objectId"] for t in task["answer"]["tools"]] == ["pre-1"], "pre-label not in the task's answer")
 
 
@@ -277,8 +294,12 @@ def issues():
 
 call("create_issue", issues)
 call("get_issues", lambda: check(len(data(sdk.get_issues(pid))["issues"]) == 1, "issue list"))
-call("update_issue", lambda: check(data(sdk.update_issue(state["issue"], status="Resolved"))["issue"]["status"]
-                                   == "Resolved", "status not changed"))
+call(
+    "update_issue",
+    lambda: check(
+        data(sdk.update_issue(state["issue"], status="Resolved"))["issue"]["status"] == "Resolved", "status not changed"
+    ),
+)
 
 
 def add_comment_to_issue():
@@ -328,8 +349,11 @@ call("list_storage_files", list_storage_files)
 
 
 def file_explorer():
-    answer = data(sdk.file_explorer(setup["bucket"], setup["storageId"],
-                                    {"folder": "images", "upload": True, "projectId": state["new"]}))
+    answer = data(
+        sdk.file_explorer(
+            setup["bucket"], setup["storageId"], {"folder": "images", "upload": True, "projectId": state["new"]}
+        )
+    )
     check(answer["uploaded"] == 2, f"file explorer upload: {answer}")
     check(data(sdk.get_assets(state["new"]))["total"] == 2, "uploaded assets not in the project")
 
@@ -338,8 +362,9 @@ call("file_explorer", file_explorer)
 
 
 def upload_files_cloud():
-    answer = sdk.upload_files_cloud(pid, [{"data": "https://example.com/cloud-1.png", "externalId": "cloud-1"}],
-                                    batches=["cov-3"])
+    answer = sdk.upload_files_cloud(
+        pid, [{"data": "https://example.com/cloud-1.png", "externalId": "cloud-1"}], batches=["cov-3"]
+    )
     check(answer.get("status") == "success", f"cloud upload: {answer}")
     batch_id = next(b["_id"] for b in sdk.get_batches(pid) if b["name"] == "cov-3")
     found = data(sdk.get_assets(pid, filters={"externalId": "cloud-1"}))["assets"]
@@ -440,19 +465,29 @@ call("update_label_validation", lambda: sdk.update_label_validation(pid, custom_
 call("upload_chat_assets", lambda: sdk.upload_chat_assets(pid, ChatAssetCreationConfig(number_of_assets=1)))
 call("get_project_performance", lambda: sdk.get_project_performance(pid))
 call("get_organization_invites", lambda: sdk.get_organization_invites(state["org"]))
-call("invite_members_to_org", lambda: sdk.invite_members_to_org(
-    state["org"], Invitation(["x@example.com"], OrganizationRoles.Member)))
+call(
+    "invite_members_to_org",
+    lambda: sdk.invite_members_to_org(state["org"], Invitation(["x@example.com"], OrganizationRoles.Member)),
+)
 call("delete_organization_invites", lambda: sdk.delete_organization_invites(state["org"], ["x@example.com"]))
-call("update_organization_members_role", lambda: sdk.update_organization_members_role(
-    state["org"], [RoleUpdate("x@example.com", OrganizationRoles.Admin)]))
+call(
+    "update_organization_members_role",
+    lambda: sdk.update_organization_members_role(state["org"], [RoleUpdate("x@example.com", OrganizationRoles.Admin)]),
+)
 call("delete_organization_members", lambda: sdk.delete_organization_members(state["org"], ["x@example.com"]))
 call("get_llms", lambda: sdk.get_llms())
 call("create_llm", lambda: sdk.create_llm(LLM("m", LlmProvider.OPENAI, "gpt", "key")))
 call("delete_llm", lambda: sdk.delete_llm("0" * 24))
 call("send_notification", lambda: sdk.send_notification([state["email"]], "hello"))
-call("create_asset_builder_template", lambda: sdk.create_asset_builder_template(pid, AssetBuilderTemplate(
-    name="t", template="<p>|a|</p>", external_id_column="a",
-    data_config={"a": DataConfigItem(type="text")})))
+call(
+    "create_asset_builder_template",
+    lambda: sdk.create_asset_builder_template(
+        pid,
+        AssetBuilderTemplate(
+            name="t", template="<p>|a|</p>", external_id_column="a", data_config={"a": DataConfigItem(type="text")}
+        ),
+    ),
+)
 
 
 def upload_instructions():

@@ -1,0 +1,28 @@
+"""The checkout passes ruff's lint and format checks (configured in pyproject.toml)."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _ruff() -> list[str]:
+    beside = Path(sys.executable).with_name("ruff")
+    found = str(beside) if beside.exists() else shutil.which("ruff")
+    if found is None:
+        pytest.fail("ruff is not installed: pip install -e '.[test]' (make test does)")
+    return [found]
+
+
+@pytest.mark.parametrize("check", [["check", "."], ["format", "--check", "."]], ids=["lint", "format"])
+def test_ruff(check):
+    result = subprocess.run(_ruff() + check, cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, (
+        f"ruff {' '.join(check)} found problems (fix with `ruff check --fix . && ruff format .`):\n{result.stdout}{result.stderr}"
+    )
