@@ -22,15 +22,27 @@ import json
 import logging
 import os
 import sqlite3
-import threading
 import time
-import traceback
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import models
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
+from .events import (
+    Event,
+    HostReset,
+    LabelsImported,
+    LateAnswer,
+    LiveChanged,
+    LogAdded,
+    Notifier,
+    PluginChanged,
+    ProjectChanged,
+    SessionChanged,
+    plugin_topic,
+    session_topic,
+)
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
@@ -139,9 +151,8 @@ class Hub:
         self.base_url = base_url
         self.log_line_limit = log_line_limit
         self.log_count_limit = log_count_limit
-        self._changed = threading.Condition(threading.RLock())
-        self._generation = 0  # bumped (under _changed) after every change; waiters compare it
-        self._listeners: list = []
+        self.notifier = Notifier()
+        """Tells listeners what changed and wakes waiters (see :mod:`mockango.events`)."""
         self._turn = itertools.count()
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
         # In memory, a seeded Hub starts from the cached seeded image (no schema to run).
@@ -159,13 +170,13 @@ class Hub:
         self.uploads = Uploads(self)
         self.type_runs = TypeRuns(self)
         self.plugin_stages = PluginStages(self)
-        self._listeners.append(self.plugin_stages.on_change)
+        self.notifier.subscribe(self.plugin_stages.on_change)
         self.objects = ObjectStore(files_dir)
         """Uploaded files, brushes and exports: in memory, or under ``files_dir`` (``mockango serve``)."""
-        self.connections = Connections(self._changed)
+        self.connections = Connections()
         self.journal = Journal()
         self.clock = SessionClock(self._expire_by_clock)
-        self._listeners.append(self._forget_ended_runs)
+        self.notifier.subscribe(self._forget_ended_runs)
         self.last_heartbeat = self.connections.last_heartbeat
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
@@ -236,7 +247,7 @@ class Hub:
         self.objects.clear()
         self._load_seeded()
         keep_url_secret(self)
-        self._notify("reset", {})
+        self.notifier.publish(HostReset())
 
     def close(self) -> None:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
@@ -257,38 +268,24 @@ class Hub:
         forgotten), and the journal is bounded (:data:`~mockango.records.journal.JOURNAL_SIZE`).
         ``bench/memory.py`` prints these, and a test checks that finished runs leave nothing here.
         """
-        with self._changed:
-            connections = {
-                "connections": len(self.connections.plugin_of),
-                "connected plugins": len(self.connections.by_plugin),
-                "heartbeats": len(self.connections.heartbeats),
-            }
         return {
             "run timers": len(self.clock),
-            **connections,
+            **self.connections.sizes(),
             "journal entries": len(self.journal),
-            "listeners": len(self._listeners),
+            "listeners": self.notifier.listener_count,
+            "waiters": self.notifier.waiter_count,
         }
 
-    def _forget_ended_runs(self, kind: str, payload: dict) -> None:
-        """Every ending of a run is notified as ``session`` with its final status: the clock drops its timer."""
-        if kind == "session" and payload.get("status") in models.FINAL_STATUSES:
-            self.clock.forget(payload["id"])
+    def _forget_ended_runs(self, event: Event) -> None:
+        """Every ending of a run is published with its final status: the clock drops its timer."""
+        if isinstance(event, SessionChanged) and event.status in models.FINAL_STATUSES:
+            self.clock.forget(event.id)
 
-    def subscribe(self, listener) -> None:
-        """Call ``listener(kind, payload)`` after every change (the dashboard uses it)."""
-        self._listeners.append(listener)
-
-    def _notify(self, kind: str, payload: dict) -> None:
-        """Wake waiters and tell listeners; call it after the change is committed, outside any store lock."""
-        with self._changed:
-            self._generation += 1
-            self._changed.notify_all()
-        for listener in list(self._listeners):
-            try:
-                listener(kind, payload)
-            except Exception:  # a broken listener must not break the host
-                traceback.print_exc()
+    def subscribe(self, listener: Callable[[str, dict], None]) -> None:
+        """Call ``listener(kind, fields)`` after every change: the events of :mod:`mockango.events` as
+        plain names and dicts (``"live", {"id": ..., "live": False}``). In Python, prefer
+        ``hub.notifier.subscribe(listener)``, which gets the typed event."""
+        self.notifier.subscribe_plain(listener)
 
     def export_state(self, path: str | os.PathLike) -> int:
         """Write the whole state to ``path`` as readable JSON, atomically; returns the rows written."""
@@ -312,7 +309,7 @@ class Hub:
         count = import_state(self.store, exported_tables(), data, source=path, finish=_derive_after_import)
         with self.store.write() as db:
             sessions.fail_interrupted(db)
-        self._notify("reset", {})
+        self.notifier.publish(HostReset())
         return count
 
     # ----------------------------------------------------------------- defaults
@@ -436,7 +433,7 @@ class Hub:
         with self.store.write() as db:
             project_id = projects.insert_project(db, org_id, name, schema_, description=description)
             projects.add_assets(db, project_id, assets, start=0)
-        self._notify("project", {"id": project_id})
+        self.notifier.publish(ProjectChanged(project_id))
         return self.projects.get(project_id)
 
     def add_assets(self, project_id: str, assets: Iterable[Mapping], *, organization_id: str | None = None) -> int:
@@ -444,7 +441,7 @@ class Hub:
         project = self.projects.require(project_id, organization_id)
         with self.store.write() as db:
             added = projects.add_assets(db, project.id, assets)
-        self._notify("project", {"id": project.id})
+        self.notifier.publish(ProjectChanged(project.id))
         return added
 
     @staticmethod
@@ -572,7 +569,7 @@ class Hub:
         )
         with self.store.write() as db:
             plugins.insert_plugin(db, plugin)
-        self._notify("plugin", {"id": plugin.id})
+        self.notifier.publish(PluginChanged(plugin.id))
         if callback_url:
             self.rest_plugins.wake()
         return plugin
@@ -603,7 +600,7 @@ class Hub:
         with self.store.write() as db:
             db.execute("DELETE FROM plugins WHERE id = ?", (plugin.id,))
         self.connections.drop_plugin(plugin.id)
-        self._notify("plugin", {"id": plugin.id, "deleted": True})
+        self.notifier.publish(PluginChanged(plugin.id, deleted=True))
 
     def authenticate_plugin(self, plugin_id: object, secret: object, connection: PluginConnection) -> Plugin:
         """Bind a connection to a plugin when id and secret match: the plugin is then live."""
@@ -612,13 +609,11 @@ class Hub:
         expected = plugin.secret if plugin else new_secret()
         if not same_secret(secret, expected) or plugin is None:
             raise AuthenticationError("plugin authentication failed: unknown plugin id or wrong secret")
-        with self._changed:
-            already = self.connections.plugin_of.get(connection.id)
-            if already is not None and already != plugin.id:
-                raise AuthenticationError("this connection is already bound to another plugin")
-            first = self.connections.bind(plugin.id, connection)
+        first = self.connections.bind(plugin.id, connection)
         if first:
-            self._notify("live", {"id": plugin.id, "live": True})
+            self.notifier.publish(LiveChanged(plugin.id, live=True))
+        else:  # a heartbeat: a connection gone stale is fresh again
+            self.notifier.wake(plugin_topic(plugin.id))
         return plugin
 
     def connection_closed(self, connection_id: str) -> None:
@@ -632,13 +627,12 @@ class Hub:
                 if sessions.finish(db, session_id, models.FAILED, reason="the plugin disconnected before it answered"):
                     ended.append(session_id)
         for session_id in ended:
-            self._notify("session", {"id": session_id, "status": models.FAILED})
-        self._notify("live", {"id": plugin_id, "live": self.is_live(plugin_id)})
+            self.notifier.publish(SessionChanged(session_id, models.FAILED))
+        self.notifier.publish(LiveChanged(plugin_id, live=self.is_live(plugin_id)))
 
     def is_bound(self, connection_id: str) -> bool:
         """Whether a connection has authenticated as some plugin."""
-        with self._changed:
-            return connection_id in self.connections.plugin_of
+        return self.connections.plugin_of_connection(connection_id) is not None
 
     def connection_count(self, plugin_id: str) -> int:
         """How many connections speak for the plugin (live or not)."""
@@ -652,14 +646,21 @@ class Hub:
         """Block until the plugin has a live connection."""
         if self.plugins.get(plugin_id) is None:
             raise NotFound(f"plugin '{plugin_id}' not found")
-        with self._changed:
-            if not self._changed.wait_for(lambda: self.is_live(plugin_id), timeout):
-                problem = self.rest_plugins.last_problem.get(plugin_id)
-                raise RunTimeout(
-                    f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process "
-                    f"running, with this host's URL ({self.base_url}) and the plugin's secret?"
-                    + (f" Last heartbeat check: {problem}" if problem else "")
-                )
+        end = time.monotonic() + timeout
+        while True:
+            with self.notifier.watch(plugin_topic(plugin_id)) as changed:
+                if self.is_live(plugin_id):
+                    return
+                remaining = end - time.monotonic()
+                if remaining <= 0:
+                    break
+                changed.wait(remaining)
+        problem = self.rest_plugins.last_problem.get(plugin_id)
+        raise RunTimeout(
+            f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process "
+            f"running, with this host's URL ({self.base_url}) and the plugin's secret?"
+            + (f" Last heartbeat check: {problem}" if problem else "")
+        )
 
     # -------------------------------------------------------------------- runs
 
@@ -731,7 +732,7 @@ class Hub:
         with self.store.write() as db:
             sessions.insert_session(db, session, run_key)
         self.clock.add(session.id, session.deadline)
-        self._notify("session", {"id": session.id, "status": session.status})
+        self.notifier.publish(SessionChanged(session.id, session.status))
         try:
             connection.send_run(copy.deepcopy(event))
         except Exception as exc:
@@ -782,8 +783,7 @@ class Hub:
     def _bound_plugin(self, connection_id: str | None) -> str | None:
         if connection_id is None:
             return None
-        with self._changed:
-            return self.connections.plugin_of.get(connection_id)
+        return self.connections.plugin_of_connection(connection_id)
 
     def record_log(
         self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
@@ -812,7 +812,7 @@ class Hub:
                 (row["id"], row["log_count"], to_json(entry, "the log entry")),
             )
             db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
-        self._notify("log", {"session": row["id"], "entry": entry})
+        self.notifier.publish(LogAdded(row["id"], entry))
 
     def _log_entry(self, payload: Mapping, level: str) -> dict:
         entry = {**dict(payload), "level": level, "msg": payload.get("msg"), "time": models.iso_time(time.time())}
@@ -872,14 +872,14 @@ class Hub:
                 ):
                     status = None
         if status is not None:
-            self._notify("session", {"id": row["id"], "status": status})
+            self.notifier.publish(SessionChanged(row["id"], status))
             return self.sessions.get(row["id"])
         if expired:
             self._expire(self.sessions.get(row["id"]))
         late = {**dict(payload), "time": models.iso_time(time.time())}
         with self.store.write() as db:
             sessions.add_late_answer(db, row["id"], to_json(late, "the response"))
-        self._notify("late", {"session": row["id"]})
+        self.notifier.publish(LateAnswer(row["id"]))
         return self.sessions.get(row["id"])
 
     def _finish(
@@ -897,13 +897,12 @@ class Hub:
                 db, session_id, status, message=message, reason=reason, result=result, errors=errors
             )
         if changed:
-            self._notify("session", {"id": session_id, "status": status})
+            self.notifier.publish(SessionChanged(session_id, status))
         return changed
 
     def _timeout_reason(self, session: Session) -> str:
         """What the host knows about a run that timed out (see :mod:`mockango.runs.timeout_reason`)."""
-        with self._changed:
-            connected = session.connection_id in self.connections.plugin_of
+        connected = self.connections.plugin_of_connection(session.connection_id) is not None
         agents = sorted({entry.get("agent") or "no User-Agent" for entry in self.journal.entries(session.id)})
         return timed_out_reason(
             session.time_limit, connected=connected, agents=agents, last_log=self.sessions.last_log(session.id)
@@ -973,21 +972,19 @@ class Hub:
         ``logs_from`` on). While it waits it reads only the session's row, however much it logs."""
         end = None if timeout is None else time.monotonic() + timeout
         while True:
-            with self._changed:
-                generation = self._generation
-            session = self.sessions.get(session_id, with_logs=False)
-            if session is None:
-                raise NotFound(f"session '{session_id}' not found")
-            if self._expire(session, with_logs=False).finished:
-                return self.get_session(session_id, logs_from=logs_from)
-            remaining = session.deadline - time.monotonic()
-            if end is not None:
-                remaining = min(remaining, end - time.monotonic())
-                if end - time.monotonic() <= 0:
-                    raise RunTimeout(f"session '{session_id}' is still running after {timeout:g} s")
-            with self._changed:
-                if self._generation == generation and remaining > 0:
-                    self._changed.wait(remaining)
+            with self.notifier.watch(session_topic(session_id)) as changed:  # before the look: no end is missed
+                session = self.sessions.get(session_id, with_logs=False)
+                if session is None:
+                    raise NotFound(f"session '{session_id}' not found")
+                if self._expire(session, with_logs=False).finished:
+                    return self.get_session(session_id, logs_from=logs_from)
+                remaining = session.deadline - time.monotonic()
+                if end is not None:
+                    remaining = min(remaining, end - time.monotonic())
+                    if end - time.monotonic() <= 0:
+                        raise RunTimeout(f"session '{session_id}' is still running after {timeout:g} s")
+                if remaining > 0:
+                    changed.wait(remaining)
 
     # ------------------------------------------------------------------ labels
 
@@ -1007,7 +1004,7 @@ class Hub:
             raise InvalidRequest("'project' must be a project id string")
         project = self.project_for(user, project_id)
         summary = import_labels(self, project, labels, session_id=session_id)
-        self._notify("labels", {"project": project.id, "session": session_id})
+        self.notifier.publish(LabelsImported(project.id, session_id))
         return summary
 
     def import_label_body(self, user: User, raw: bytes, *, session_id: str | None = None) -> dict:
@@ -1033,5 +1030,5 @@ class Hub:
             answer = prepare_body(self.projects, raw, self.base_url, user.organization_id)
             answer.raise_error()
         summary = store_import(self.store, answer.prepared, session_id=session_id)
-        self._notify("labels", {"project": answer.project_id, "session": session_id})
+        self.notifier.publish(LabelsImported(answer.project_id, session_id))
         return summary

@@ -8,6 +8,7 @@ import threading
 import time
 from typing import Any, Protocol
 
+from ..errors import AuthenticationError
 from ..models import Plugin
 from ..store import Store
 from .values import from_json, to_json
@@ -108,13 +109,10 @@ class Plugins:
 
 
 class Connections:
-    """Which plugin each live connection speaks for, and its heartbeats. Process-local: never stored.
+    """Which plugin each live connection speaks for, and its heartbeats. Process-local: never stored."""
 
-    Guarded by the Hub's condition (``lock``), which also wakes whoever waits for a plugin to go live.
-    """
-
-    def __init__(self, lock: threading.Condition) -> None:
-        self.lock = lock
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
         self.by_plugin: dict[str, dict[str, PluginConnection]] = {}
         self.plugin_of: dict[str, str] = {}
         self.heartbeats: dict[str, float] = {}  # connection id -> monotonic time of its last heartbeat
@@ -127,9 +125,29 @@ class Connections:
             self.heartbeats.clear()
             self.last_heartbeat.clear()
 
-    def bind(self, plugin_id: str, connection: PluginConnection) -> bool:
-        """Record a heartbeat of ``connection`` for ``plugin_id``; True when it was not bound before."""
+    def sizes(self) -> dict[str, int]:
+        """How many entries each book holds (``Hub.held_in_memory``)."""
         with self.lock:
+            return {
+                "connections": len(self.plugin_of),
+                "connected plugins": len(self.by_plugin),
+                "heartbeats": len(self.heartbeats),
+            }
+
+    def plugin_of_connection(self, connection_id: str | None) -> str | None:
+        """The plugin a connection has authenticated as, if any."""
+        with self.lock:
+            return self.plugin_of.get(connection_id) if connection_id is not None else None
+
+    def bind(self, plugin_id: str, connection: PluginConnection) -> bool:
+        """Record a heartbeat of ``connection`` for ``plugin_id``; True when it was not bound before.
+
+        A connection speaks for one plugin: a heartbeat for another is refused.
+        """
+        with self.lock:
+            already = self.plugin_of.get(connection.id)
+            if already is not None and already != plugin_id:
+                raise AuthenticationError("this connection is already bound to another plugin")
             self.by_plugin.setdefault(plugin_id, {})[connection.id] = connection
             first = connection.id not in self.plugin_of
             self.plugin_of[connection.id] = plugin_id

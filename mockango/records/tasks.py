@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 from .. import workflow
 from ..assets import paging
 from ..errors import Conflict, InvalidRequest, LabelImportError, NotFound
+from ..events import TaskChanged, WorkflowChanged
 from ..filters import check_filter
 from ..ids import new_object_id
 from ..models import User, iso_time
@@ -314,7 +315,7 @@ class TaskBook:
                         workflow.status_at(checked, stage["id"]),
                     ),
                 )
-        self._hub._notify("workflow", {"project": project.id})
+        self._hub.notifier.publish(WorkflowChanged(project.id))
         return copy.deepcopy(checked)
 
     def stage_counts(self, project_id: str) -> dict[str, int]:
@@ -577,7 +578,7 @@ class TaskBook:
             )
             if target is not None:
                 self._move(db, row, stages, target)
-        self._hub._notify("task", {"project": row["project_id"], "task": row["id"], "stage": target or row["stage"]})
+        self._hub.notifier.publish(TaskChanged(row["project_id"], task=row["id"], stage=target or row["stage"]))
         return self.get(user, row["id"])
 
     def review(self, user: User, task_id: Any, review_status: Any) -> dict:
@@ -596,7 +597,7 @@ class TaskBook:
                 target = workflow.next_stage(stages, row["stage"], rejected=review_status == "Rejected")
                 if target is not None:
                     self._move(db, row, stages, target)
-        self._hub._notify("task", {"project": row["project_id"], "task": row["id"]})
+        self._hub.notifier.publish(TaskChanged(row["project_id"], task=row["id"]))
         with self.store.read() as db:
             return self._view(self._row(db, user, row["id"]), None)
 
@@ -690,7 +691,7 @@ class TaskBook:
                     for row in rows
                 ],
             )
-        self._hub._notify("task", {"project": project.id, "requeued": len(rows)})
+        self._hub.notifier.publish(TaskChanged(project.id, requeued=len(rows)))
         return len(rows)
 
     def set_priority(self, user: User, project_id: str, priority: Any, filters: Any = None) -> int:
@@ -767,7 +768,7 @@ class TaskBook:
             row = self._row(db, None, task_id)
             db.execute("UPDATE tasks SET answer = ? WHERE pk = ?", (to_json(stored, "answer"), row["pk"]))
             self._record(db, row["pk"], row["stage"], "plugin-answer", actor, answer=stored)
-        self._hub._notify("task", {"project": row["project_id"], "task": row["id"], "stage": row["stage"]})
+        self._hub.notifier.publish(TaskChanged(row["project_id"], task=row["id"], stage=row["stage"]))
         return self.get(None, task_id)
 
     # --------------------------------------------------------- for tests (no key)
@@ -797,7 +798,7 @@ class TaskBook:
                 if not _settable(name, value):
                     raise InvalidRequest(f"{name}={value!r} is not a value a task's {name} can hold")
                 db.execute(f"UPDATE tasks SET {SETTABLE[name]} = ? WHERE pk = ?", (value, row["pk"]))  # noqa: S608
-        self._hub._notify("task", {"project": row["project_id"], "task": row["id"]})
+        self._hub.notifier.publish(TaskChanged(row["project_id"], task=row["id"]))
         return self.get(None, task_id)
 
     def project_tasks(self, project_id: str, *, with_answer: bool = True) -> list[dict]:

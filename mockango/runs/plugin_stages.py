@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 from .. import workflow
 from ..errors import MockangoError
+from ..events import Event, TaskChanged
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -34,13 +35,13 @@ class PluginStages:
         self._guard = threading.Lock()
         self._started: dict[str, str] = {}  # task id -> session of its plugin-stage run ("" while it starts)
 
-    def on_change(self, kind: str, payload: dict) -> None:
-        """A Hub listener: a ``task`` change whose task now waits at a Plugin stage starts that stage's run."""
-        if kind != "task" or not payload.get("task"):
+    def on_change(self, event: Event) -> None:
+        """A listener: a task that now waits at a Plugin stage starts that stage's run."""
+        if not isinstance(event, TaskChanged) or not event.task:
             return
         hub = self._hub
         try:
-            task = hub.tasks.get(None, payload["task"])
+            task = hub.tasks.get(None, event.task)
         except MockangoError:
             return
         stage = workflow.stage_by_id(hub.tasks.stages(task["project"]), task["stage"])

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest
+from ..events import ProjectChanged
 from ..ids import new_object_id
 from ..models import Project, User
 
@@ -93,7 +94,7 @@ def create(hub: Hub, user: User, project_id: str, body: Any) -> dict:
             "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
             [(batch_id, project.id, name, position + n) for n, (batch_id, name) in enumerate(new)],
         )
-    hub._notify("project", {"id": project.id})
+    hub.notifier.publish(ProjectChanged(project.id))
     made = [{"_id": batch_id, "name": name} for batch_id, name in new]
     if "batches" in body:
         everything = [b.to_dict() for b in project.batches] + made
@@ -132,5 +133,5 @@ def assign(hub: Hub, user: User, body: Any) -> dict:
                 [(b, row["pk"]) for b in added],
             )
             db.executemany("UPDATE batches SET asset_count = asset_count + 1 WHERE id = ?", [(b,) for b in added])
-    hub._notify("project", {"id": project.id})
+    hub.notifier.publish(ProjectChanged(project.id))
     return {"assets": len(found), "batches": batch_ids}

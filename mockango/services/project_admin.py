@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..errors import Conflict, InvalidRequest, NotFound
+from ..events import ProjectChanged
 from ..ids import new_object_id
 from ..models import User
 from ..records.values import to_json
@@ -94,7 +95,7 @@ def set_ontology(hub: Hub, user: User, project_id: str, schema: Any) -> None:
         db.execute(
             "UPDATE projects SET category_schema = ? WHERE id = ?", (to_json(schema, "categorySchema"), project.id)
         )
-    hub._notify("project", {"id": project.id})
+    hub.notifier.publish(ProjectChanged(project.id))
 
 
 def set_benchmark(hub: Hub, user: User, project_id: str, body: Mapping) -> None:
@@ -127,7 +128,7 @@ def delete_project(hub: Hub, user: User, project_id: str, *, confirm_name: Any =
         db.execute("DELETE FROM projects WHERE id = ?", (project.id,))
     if purge:
         hub.objects.delete_prefix(f"{project.organization_id}/{project.id}/")
-    hub._notify("project", {"id": project.id, "deleted": True})
+    hub.notifier.publish(ProjectChanged(project.id, deleted=True))
     return {"_id": project.id, "name": project.name}
 
 

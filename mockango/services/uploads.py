@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ..errors import InvalidRequest
+from ..events import ProjectChanged
 from ..ids import new_object_id
 from ..models import User
 from ..records import asset_order
@@ -175,7 +176,7 @@ class Uploads:
                     "UPDATE tasks SET priority = ? WHERE id IN (SELECT value FROM json_each(?))",
                     (priority, json.dumps([task_id_for(i) for i in ids])),
                 )
-        self._hub._notify("project", {"id": project.id})
+        self._hub.notifier.publish(ProjectChanged(project.id))
         with self._hub.store.read() as db:
             found = {
                 r["id"]: project_rows.asset_dict(r, self._hub.base_url)
@@ -238,5 +239,5 @@ class Uploads:
                 (len(rows), sum(r["pre_labeled"] for r in rows), project.id),
             )
             asset_order.count_removed(db, project.id, [r["position"] for r in rows])
-        self._hub._notify("project", {"id": project.id})
+        self._hub.notifier.publish(ProjectChanged(project.id))
         return len(rows)
