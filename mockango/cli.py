@@ -19,7 +19,7 @@ from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError
 from .hub import Hub
 from .input_limits import parse_size
-from .runs.kinds.registry import PLUGIN_TYPES
+from .runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, RunField
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -421,6 +421,21 @@ def parse_json_option(text: str | None, name: str):
         raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint=name)
 
 
+def kind_fields() -> list[RunField]:
+    """The run options of every plugin kind but the shared ones (``--map``, ``--batch``), in the kinds' order."""
+    return [f for name, f in BUILT_IN.run_fields().items() if name not in (CLASS_MAPPING.name, BATCHES.name)]
+
+
+def kind_options(command):
+    """Each plugin kind's run options as flags of ``mockango run`` (the built-in kinds' table)."""
+    for run_field in reversed(kind_fields()):
+        extra: dict = {"multiple": True} if run_field.multiple else {}
+        if run_field.path:
+            extra["type"] = click.Path(exists=True, dir_okay=False)
+        command = click.option(run_field.cli, run_field.option, default=None, help=run_field.help, **extra)(command)
+    return command
+
+
 @main.command("run")
 @control_options
 @click.option("--plugin", "plugin_id", required=True, help="Plugin id.")
@@ -439,24 +454,7 @@ def parse_json_option(text: str | None, name: str):
     type=float,
     help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].",
 )
-@click.option("--asset", help="Model: the asset to run on (its id or external id).")
-@click.option("--task", help="Model: the asset's task id.")
-@click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
-@click.option("--workflow/--no-workflow", default=None, help="Model: answer through POST /v2/annotate.")
-@click.option("--stage", "stages", multiple=True, help="Export: a stage to export. Repeatable [default: Complete].")
-@click.option("--bucket", help="File Explorer: the bucket to browse.")
-@click.option("--folder", help="File Explorer: the folder (prefix) in the bucket.")
-@click.option("--file", "files", multiple=True, help="File Explorer: a file to upload. Repeatable.")
-@click.option("--upload/--browse", default=None, help="File Explorer: upload instead of listing.")
-@click.option("--storage", "storage_id", help="File Explorer: the storage id.")
-@click.option("--scroll-token", help="File Explorer: where the previous listing stopped.")
-@click.option(
-    "--input-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Markdown: the file (e.g. CSV) the plugin reads; sent base64-encoded.",
-)
-@click.option("--markdown-text", help="Markdown: the template (placeholders as |column|).")
-@click.option("--file-explorer-options", help="Input: the fileExplorerOptions JSON.")
+@kind_options
 def run_command(
     url,
     api_key,
@@ -466,25 +464,11 @@ def run_command(
     config,
     batches,
     timeout,
-    asset,
-    task,
-    overwrite,
-    workflow,
-    stages,
-    bucket,
-    folder,
-    files,
-    upload,
-    storage_id,
-    scroll_token,
-    input_file,
-    markdown_text,
-    file_explorer_options,
+    **typed,
 ) -> None:
     """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
 
-    Each plugin type takes its own options (Model --asset; Export --stage; File Explorer
-    --bucket/--folder; Markdown --input-file/--markdown-text; Input --file-explorer-options);
+    Each plugin type takes its own options (each says the type it is for, e.g. Model --asset);
     another type's option is refused with the list of what the plugin takes.
 
     Ctrl+C stops following the run, not the run: the session goes on on the host.
@@ -508,23 +492,16 @@ def run_command(
     }
     if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
         body["timeout"] = timeout
-    typed = {
-        "asset": asset,
-        "taskId": task,
-        "overwrite": overwrite,
-        "workflow": workflow,
-        "stage": list(stages) or None,
-        "bucket": bucket,
-        "folder": folder,
-        "files": list(files) or None,
-        "upload": upload,
-        "storageId": storage_id,
-        "scrollToken": scroll_token,
-        "inputFile": base64.b64encode(Path(input_file).read_bytes()).decode() if input_file else None,
-        "markdownText": markdown_text,
-        "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options"),
-    }
-    body.update({key: value for key, value in typed.items() if value is not None})
+    for run_field in kind_fields():
+        value = typed[run_field.option]
+        if run_field.multiple:
+            value = list(value) or None
+        elif value is not None and run_field.path:
+            value = base64.b64encode(Path(value).read_bytes()).decode()
+        elif value is not None and run_field.widget == "json":
+            value = parse_json_option(value, run_field.cli)
+        if value is not None:
+            body[run_field.name] = value
     follow_to_the_end(client, client.call("POST", "/api/runs", json=body), announce=True)
 
 

@@ -17,54 +17,41 @@ from __future__ import annotations
 
 import copy
 import functools
-import itertools
 import json
 import logging
 import os
 import sqlite3
-import time
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from . import models
 from .assets import check_filters, hosted_size, paging
-from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
+from .config import Address, HostConfig
+from .errors import AuthenticationError, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .events import (
-    Event,
     HostReset,
     LabelsImported,
-    LateAnswer,
-    LiveChanged,
-    LogAdded,
     Notifier,
-    PluginChanged,
     ProjectChanged,
-    SessionChanged,
-    plugin_topic,
-    session_topic,
 )
 from .faults import Faults
-from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
-from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
+from .input_limits import MAX_NAME_LENGTH, check_text, check_value
 from .models import Organization, Plugin, Project, Session, User
-from .records import accounts, asset_order, plugins, projects, schema, session_pages, sessions
+from .records import accounts, asset_order, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
-from .records.plugins import Connections, PluginConnection, Plugins
 from .records.projects import Projects
-from .records.sessions import SessionClock, Sessions
+from .records.sessions import Sessions
 from .records.storages import StorageBook
 from .records.tasks import TaskBook, restore_after_import
-from .records.values import to_json
-from .runs.kinds import registry as plugin_types
-from .runs.kinds.registry import kind_of
-from .runs.options import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
+from .runs.engine import RunEngine
+from .runs.host_services import HostServices
+from .runs.kinds import BUILT_IN
+from .runs.links import PluginConnection
 from .runs.plugin_stages import PluginStages
+from .runs.registration import Registration
 from .runs.rest_plugins import RestPluginWatcher
-from .runs.timeout_reason import timed_out_reason
-from .runs.type_runs import TypeRuns
 from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
 from .services.seed import demo_data
 from .services.uploads import Uploads, keep_url_secret
@@ -74,10 +61,6 @@ from .store.objects import ObjectStore
 logger = logging.getLogger(__name__)
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
-
-LOG_LINE_LIMIT = 64 * 1024  # characters of one log message kept; the rest is cut, and the entry says so
-LOG_COUNT_LIMIT = 10_000  # log lines kept per session; later ones are counted, and the session says so
-SESSION_PAGE_LIMIT = 1000
 
 
 def _seed_into(store: Store, seed: int) -> None:
@@ -130,53 +113,64 @@ class Hub:
     them (file mode), and no lock is held across work that grows with a project.
     """
 
-    def __init__(
-        self,
-        *,
-        seed: int = 0,
-        run_timeout: float = 300.0,
-        heartbeat_timeout: float = 150.0,
-        base_url: str = "http://127.0.0.1:8080",
-        populate: bool = True,
-        state: str | os.PathLike | None = None,
-        log_line_limit: int = LOG_LINE_LIMIT,
-        log_count_limit: int = LOG_COUNT_LIMIT,
-        files_dir: str | os.PathLike | None = None,
-        import_worker: bool = True,
-    ) -> None:
-        self.seed = seed
-        self.run_timeout = run_timeout
-        self.heartbeat_timeout = heartbeat_timeout
-        """A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
-        self.base_url = base_url
-        self.log_line_limit = log_line_limit
-        self.log_count_limit = log_count_limit
+    def __init__(self, config: HostConfig | None = None, /, **settings: Any) -> None:
+        """A host built from ``config`` (:class:`~mockango.config.HostConfig`), or from its settings given
+        by name: ``Hub(seed=1, run_timeout=30)``."""
+        config = (config or HostConfig()).replace(**settings)
+        self.config = config
+        self.seed = config.seed
+        self.address = Address(config.base_url)
         self.notifier = Notifier()
         """Tells listeners what changed and wakes waiters (see :mod:`mockango.events`)."""
-        self._turn = itertools.count()
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
         # In memory, a seeded Hub starts from the cached seeded image (no schema to run).
-        image = seeded_image(seed, schema()) if state is None and populate else None
-        self.store = Store(state, schema=schema(), image=image)
+        image = seeded_image(config.seed, schema()) if config.state is None and config.populate else None
+        self.store = Store(config.state, schema=schema(), image=image)
         self._image_loaded = image is not None  # opened from the seeded image: nothing to copy in
         self.accounts = Accounts(self.store)
         self.projects = Projects(self.store)
-        self.plugins = Plugins(self.store)
         self.sessions = Sessions(self.store)
         # The rest of a project (issue 9), one concept per module: tasks and stages, issues, storages, uploads.
         self.tasks = TaskBook(self)
         self.issues = IssueBook(self)
         self.storages = StorageBook(self)
         self.uploads = Uploads(self)
-        self.type_runs = TypeRuns(self)
-        self.plugin_stages = PluginStages(self)
-        self.notifier.subscribe(self.plugin_stages.on_change)
-        self.objects = ObjectStore(files_dir)
+        self.objects = ObjectStore(config.files_dir)
         """Uploaded files, brushes and exports: in memory, or under ``files_dir`` (``mockango serve``)."""
-        self.connections = Connections()
         self.journal = Journal()
-        self.clock = SessionClock(self._expire_by_clock)
-        self.notifier.subscribe(self._forget_ended_runs)
+        self.kinds = config.kinds or BUILT_IN
+        """The plugin kinds this host knows (:mod:`mockango.runs.kinds`)."""
+        self.runs = RunEngine(
+            store=self.store,
+            notifier=self.notifier,
+            kinds=self.kinds,
+            services=HostServices(
+                projects=self.projects,
+                tasks=self.tasks,
+                uploads=self.uploads,
+                objects=self.objects,
+                address=self.address,
+            ),
+            tasks=self.tasks,
+            journal=self.journal,
+            run_timeout=config.run_timeout,
+            heartbeat_timeout=config.heartbeat_timeout,
+            log_line_limit=config.log_line_limit,
+            log_count_limit=config.log_count_limit,
+        )
+        self.plugins = self.runs.plugins
+        self.connections = self.runs.connections
+        self.clock = self.runs.clock
+        self.rest_plugins = RestPluginWatcher(self.runs)  # heartbeats of plugins with a callback URL
+        self.registration = Registration(
+            store=self.store,
+            notifier=self.notifier,
+            kinds=self.kinds,
+            connections=self.connections,
+            rest_plugins=self.rest_plugins,
+        )
+        self.plugin_stages = PluginStages(self.runs, self.tasks, self.accounts)
+        self.notifier.subscribe(self.plugin_stages.on_change)
         self.last_heartbeat = self.connections.last_heartbeat
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
@@ -187,15 +181,40 @@ class Hub:
             with self.store.write() as db:
                 session_pages.ensure(db)  # a state file made before the listings' table
                 sessions.fail_interrupted(db)
-        elif populate:
+        elif config.populate:
             self._load_seeded()
         keep_url_secret(self)
-        self.rest_plugins = RestPluginWatcher(self)  # heartbeats of plugins with a callback URL
-        self.faults = Faults(seed=seed)
+        self.faults = Faults(seed=config.seed)
         """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
-        self.import_worker = ImportWorker(self.store.path) if import_worker and not self.store.memory else None
+        self.import_worker = ImportWorker(self.store.path) if config.import_worker and not self.store.memory else None
         """Parses and validates big label imports in another process (file stores only; None: every
         import runs in its request's thread): see :mod:`.services.import_worker`."""
+
+    @property
+    def base_url(self) -> str:
+        """The URL this host gives out in absolute URLs (set by the server that serves it)."""
+        return self.address.base_url
+
+    @base_url.setter
+    def base_url(self, url: str) -> None:
+        self.address.base_url = url
+
+    @property
+    def run_timeout(self) -> float:
+        return self.runs.run_timeout
+
+    @run_timeout.setter
+    def run_timeout(self, seconds: float) -> None:
+        self.runs.run_timeout = seconds
+
+    @property
+    def heartbeat_timeout(self) -> float:
+        """A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
+        return self.runs.heartbeat_timeout
+
+    @heartbeat_timeout.setter
+    def heartbeat_timeout(self, seconds: float) -> None:
+        self.runs.heartbeat_timeout = seconds
 
     # ------------------------------------------------------------------ state
 
@@ -241,8 +260,7 @@ class Hub:
 
         Live plugin connections are dropped from the books: their plugins no longer exist.
         """
-        self.clock.clear()
-        self.connections.clear()
+        self.runs.clear()
         self.journal.clear()
         self.objects.clear()
         self._load_seeded()
@@ -252,7 +270,7 @@ class Hub:
     def close(self) -> None:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
         self.rest_plugins.close()
-        self.clock.close()
+        self.runs.close()
         if self.import_worker is not None:
             self.import_worker.close()
 
@@ -276,11 +294,6 @@ class Hub:
             "waiters": self.notifier.waiter_count,
         }
 
-    def _forget_ended_runs(self, event: Event) -> None:
-        """Every ending of a run is published with its final status: the clock drops its timer."""
-        if isinstance(event, SessionChanged) and event.status in models.FINAL_STATUSES:
-            self.clock.forget(event.id)
-
     def subscribe(self, listener: Callable[[str, dict], None]) -> None:
         """Call ``listener(kind, fields)`` after every change: the events of :mod:`mockango.events` as
         plain names and dicts (``"live", {"id": ..., "live": False}``). In Python, prefer
@@ -303,8 +316,7 @@ class Hub:
         from .store.transfer import import_state, read_state_file
 
         data = read_state_file(path)
-        self.clock.clear()
-        self.connections.clear()
+        self.runs.clear()
         # Tasks come with the file; assets an older file has no task for get a fresh one.
         count = import_state(self.store, exported_tables(), data, source=path, finish=_derive_after_import)
         with self.store.write() as db:
@@ -377,10 +389,7 @@ class Hub:
 
     def session_for_key(self, api_key: object) -> str | None:
         """The session whose run event carried this key, if it was a run key."""
-        if not isinstance(api_key, str) or not api_key:
-            return None
-        run = self.sessions.by_key(api_key)
-        return run[1] if run else None
+        return self.runs.session_for_key(api_key)
 
     # ----------------------------------------------------------------- journal
 
@@ -530,59 +539,23 @@ class Hub:
         organization_id: str | None = None,
         callback_url: str | None = None,
     ) -> Plugin:
-        """Register a plugin; its ``secret`` is what the plugin process connects with."""
-        if not isinstance(name, str) or not name.strip():
-            raise InvalidRequest("a plugin needs a non-empty 'name'")
-        check_text(name, "name", max_length=MAX_NAME_LENGTH)
-        check_text(description, "description")
-        kind = kind_of(plugin_type)
-        if isinstance(class_names, (str, bytes, Mapping)) or not isinstance(class_names, Iterable):
-            raise InvalidRequest(f"'classNames' must be a list of non-empty strings, got {type(class_names).__name__}")
-        class_names = list(class_names)
-        if not all(isinstance(c, str) and c for c in class_names):
-            raise InvalidRequest("'classNames' must be a list of non-empty strings")
-        check_value(class_names, where="classNames")
-        if class_names and not kind.has_classes:
-            raise InvalidRequest(f"'classNames' are for Batch Model and Model plugins; a {kind.title} plugin has none")
-        if len(set(class_names)) != len(class_names):
-            raise InvalidRequest("'classNames' must not repeat a class")
-        if not isinstance(description, str):
-            raise InvalidRequest("'description' must be a string")
-        if isinstance(default_config, str):
-            default_config = parse_config(default_config, "defaultConfig")
-        check_free_form(default_config, "defaultConfig")
-        if callback_url is not None and (
-            not isinstance(callback_url, str) or not callback_url.startswith(("http://", "https://"))
-        ):
-            raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
-        org_id = organization_id or self._default_org_id()
-        plugin = Plugin(
-            id=new_object_id(),
-            name=name,
-            organization_id=org_id,
-            secret=new_secret(),
-            type=plugin_type,
-            description=description,
+        """Register a plugin of a kind this host knows; its ``secret`` is what the plugin process connects with."""
+        return self.registration.create(
+            organization_id or self._default_org_id(),
+            name,
             class_names=class_names,
-            default_config=copy.deepcopy(default_config),
+            default_config=default_config,
+            plugin_type=plugin_type,
+            description=description,
             callback_url=callback_url,
         )
-        with self.store.write() as db:
-            plugins.insert_plugin(db, plugin)
-        self.notifier.publish(PluginChanged(plugin.id))
-        if callback_url:
-            self.rest_plugins.wake()
-        return plugin
 
     def get_plugin(self, plugin_id: str) -> Plugin | None:
         """A plugin by id, whoever owns it (a control-side view)."""
         return self.plugins.get(plugin_id)
 
     def plugin_for(self, organization_id: str, plugin_id: str) -> Plugin:
-        plugin = self.plugins.get(plugin_id)
-        if plugin is None or plugin.organization_id != organization_id:
-            raise NotFound(f"plugin '{plugin_id}' not found")
-        return plugin
+        return self.registration.of(organization_id, plugin_id)
 
     def list_plugins(self, organization_id: str) -> list[Plugin]:
         return self.plugins.for_organization(organization_id)
@@ -596,39 +569,15 @@ class Hub:
         return self.plugins.count()
 
     def delete_plugin(self, organization_id: str, plugin_id: str) -> None:
-        plugin = self.plugin_for(organization_id, plugin_id)
-        with self.store.write() as db:
-            db.execute("DELETE FROM plugins WHERE id = ?", (plugin.id,))
-        self.connections.drop_plugin(plugin.id)
-        self.notifier.publish(PluginChanged(plugin.id, deleted=True))
+        self.registration.delete(organization_id, plugin_id)
 
     def authenticate_plugin(self, plugin_id: object, secret: object, connection: PluginConnection) -> Plugin:
         """Bind a connection to a plugin when id and secret match: the plugin is then live."""
-        plugin = self.plugins.get(plugin_id)
-        # Compare against a dummy secret for unknown ids too, so timing tells nothing.
-        expected = plugin.secret if plugin else new_secret()
-        if not same_secret(secret, expected) or plugin is None:
-            raise AuthenticationError("plugin authentication failed: unknown plugin id or wrong secret")
-        first = self.connections.bind(plugin.id, connection)
-        if first:
-            self.notifier.publish(LiveChanged(plugin.id, live=True))
-        else:  # a heartbeat: a connection gone stale is fresh again
-            self.notifier.wake(plugin_topic(plugin.id))
-        return plugin
+        return self.runs.authenticate_plugin(plugin_id, secret, connection)
 
     def connection_closed(self, connection_id: str) -> None:
         """A plugin's link dropped: it stops being live there, and its runs in flight fail."""
-        plugin_id = self.connections.unbind(connection_id)
-        if plugin_id is None:
-            return
-        ended = []
-        for session_id in self.sessions.running_on(connection_id):
-            with self.store.write() as db:
-                if sessions.finish(db, session_id, models.FAILED, reason="the plugin disconnected before it answered"):
-                    ended.append(session_id)
-        for session_id in ended:
-            self.notifier.publish(SessionChanged(session_id, models.FAILED))
-        self.notifier.publish(LiveChanged(plugin_id, live=self.is_live(plugin_id)))
+        self.runs.connection_closed(connection_id)
 
     def is_bound(self, connection_id: str) -> bool:
         """Whether a connection has authenticated as some plugin."""
@@ -640,27 +589,19 @@ class Hub:
 
     def is_live(self, plugin_id: str) -> bool:
         """Connected, with a heartbeat within :attr:`heartbeat_timeout` (the green light)."""
-        return bool(self.connections.fresh(plugin_id, self.heartbeat_timeout))
+        return self.runs.is_live(plugin_id)
 
     def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
         """Block until the plugin has a live connection."""
         if self.plugins.get(plugin_id) is None:
             raise NotFound(f"plugin '{plugin_id}' not found")
-        end = time.monotonic() + timeout
-        while True:
-            with self.notifier.watch(plugin_topic(plugin_id)) as changed:
-                if self.is_live(plugin_id):
-                    return
-                remaining = end - time.monotonic()
-                if remaining <= 0:
-                    break
-                changed.wait(remaining)
-        problem = self.rest_plugins.last_problem.get(plugin_id)
-        raise RunTimeout(
-            f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process "
-            f"running, with this host's URL ({self.base_url}) and the plugin's secret?"
-            + (f" Last heartbeat check: {problem}" if problem else "")
-        )
+        if not self.runs.wait_live(plugin_id, timeout):
+            problem = self.rest_plugins.last_problem.get(plugin_id)
+            raise RunTimeout(
+                f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process "
+                f"running, with this host's URL ({self.base_url}) and the plugin's secret?"
+                + (f" Last heartbeat check: {problem}" if problem else "")
+            )
 
     # -------------------------------------------------------------------- runs
 
@@ -678,262 +619,41 @@ class Hub:
     ) -> Session:
         """What clicking Run does: check everything, open a session, send the event to one connection.
 
-        ``options`` are the plugin type's own (``plugin_types.KINDS``): ``asset``, ``task``,
+        ``options`` are the plugin kind's own (:mod:`mockango.runs.kinds`): ``asset``, ``task``,
         ``overwrite``, ``workflow`` (Model); ``stage`` (Export); ``bucket``, ``folder``, ``files``,
         ``upload``, ``storage_id``, ``scroll_token`` (File Explorer); ``input_file``,
-        ``markdown_text`` (Markdown); ``file_explorer_options`` (Input). Another type's option is refused.
+        ``markdown_text`` (Markdown); ``file_explorer_options`` (Input). Another kind's option is refused.
         """
-        limit = time_limit_for(timeout, self.run_timeout)
-        plugin = self.plugin_for(user.organization_id, plugin_id)
-        project = self.project_for(user, project_id)
-        kind = kind_of(plugin.type)
-        given = plugin_types.check_options(
-            kind, plugin.name, {"class_mapping": class_mapping, "batches": batches, **options}
+        return self.runs.start(
+            user,
+            plugin_id,
+            project_id,
+            class_mapping=class_mapping,
+            config=config,
+            batches=batches,
+            timeout=timeout,
+            **options,
         )
-        category_schema = category_schema_for(plugin, project, class_mapping)
-        config_json = config_json_for(plugin, config)
-        batch_ids = batch_ids_for(project, batches)
-        type_fields = self.type_runs.event_fields(kind.name, project, given)
-        connections = self.connections.fresh(plugin.id, self.heartbeat_timeout)
-        if not connections:
-            if self.connections.count(plugin.id):
-                raise Conflict(
-                    f"plugin '{plugin.name}' ({plugin.id}) is not live: it is connected but sent no "
-                    f"heartbeat for {self.heartbeat_timeout:g} s; is its process stuck?"
-                )
-            raise Conflict(f"plugin '{plugin.name}' ({plugin.id}) is not live: start its process first")
-        session_id = new_object_id()
-        run_key = new_secret()
-        event = {
-            "projectId": project.id,
-            "categorySchema": category_schema,
-            "apiKey": run_key,
-            "orgId": user.organization_id,
-            "runBy": user.id,
-            "session": session_id,
-            "batches": batch_ids,
-            "tags": list(batch_ids),
-            "configJSON": config_json,
-            **type_fields,
-        }
-        connection = connections[next(self._turn) % len(connections)]
-        session = Session(
-            id=session_id,
-            plugin_id=plugin.id,
-            project_id=project.id,
-            organization_id=user.organization_id,
-            run_by=user.id,
-            event=event,
-            deadline=time.monotonic() + limit,
-            time_limit=limit,
-            connection_id=connection.id,
-            plugin_type=kind.name,
-        )
-        with self.store.write() as db:
-            sessions.insert_session(db, session, run_key)
-        self.clock.add(session.id, session.deadline)
-        self.notifier.publish(SessionChanged(session.id, session.status))
-        try:
-            connection.send_run(copy.deepcopy(event))
-        except Exception as exc:
-            self._finish(session.id, models.FAILED, reason=f"the run event could not be delivered: {exc}")
-            return self.get_session(session.id)
-        return session
-
-    def _session_from(
-        self,
-        db,
-        connection_id: str | None,
-        payload: Any,
-        *,
-        user: User | None,
-        bound_plugin: str | None,
-        caller_session: str | None,
-    ):
-        """The session a plugin's payload is about, if this caller may speak for it."""
-        if not isinstance(payload, Mapping):
-            raise InvalidRequest("the payload must be an object with a 'session' id")
-        session_id = payload.get("session")
-        row = (
-            db.execute(
-                "SELECT id, organization_id, plugin_id, run_by, status, deadline_at, time_limit, "
-                "log_count FROM sessions WHERE id = ?",
-                (session_id,),
-            ).fetchone()
-            if isinstance(session_id, str)
-            else None
-        )
-        if row is None or (user is not None and user.organization_id != row["organization_id"]):
-            raise NotFound(f"session '{session_id}' not found")
-        if connection_id is not None and bound_plugin != row["plugin_id"]:
-            raise AuthenticationError("this connection is not the plugin that runs that session")
-        if user is not None:
-            if caller_session is not None and caller_session != row["id"]:
-                raise Forbidden(
-                    f"this run's API key belongs to session '{caller_session}': it may log to and "
-                    f"answer only that session, not '{row['id']}'"
-                )
-            if caller_session is None and user.id != row["run_by"]:
-                raise Forbidden(
-                    f"session '{row['id']}' was started by another user: a user's API key may log to "
-                    "and answer only the sessions that user started"
-                )
-        return row
-
-    def _bound_plugin(self, connection_id: str | None) -> str | None:
-        if connection_id is None:
-            return None
-        return self.connections.plugin_of_connection(connection_id)
 
     def record_log(
         self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
     ) -> None:
-        """A ``log`` event (or a ``POST /v2/pluginLog``): keep it on its session, in order.
-
-        Over REST (``user``), a run's key may log only to its own session and a user's key only to
-        sessions that user started. Beyond :attr:`log_count_limit` lines a session keeps counting
-        what it drops; a message longer than :attr:`log_line_limit` is cut, and says so.
-        """
-        bound = self._bound_plugin(connection_id)
-        caller_session = self.session_for_key(api_key) if user is not None and api_key else None
-        level = str(payload.get("level", "INFO")).upper() if isinstance(payload, Mapping) else "INFO"
-        entry = self._log_entry(payload, level) if isinstance(payload, Mapping) else None
-        with self.store.write() as db:
-            row = self._session_from(
-                db, connection_id, payload, user=user, bound_plugin=bound, caller_session=caller_session
-            )
-            if row["status"] != models.RUNNING:  # kept, marked late: it shows what the plugin did after all
-                entry = {**entry, "late": True}
-            if row["log_count"] >= self.log_count_limit:
-                db.execute("UPDATE sessions SET dropped_logs = dropped_logs + 1 WHERE id = ?", (row["id"],))
-                return
-            db.execute(
-                "INSERT INTO session_logs (session_id, seq, entry) VALUES (?, ?, ?)",
-                (row["id"], row["log_count"], to_json(entry, "the log entry")),
-            )
-            db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
-        self.notifier.publish(LogAdded(row["id"], entry))
-
-    def _log_entry(self, payload: Mapping, level: str) -> dict:
-        entry = {**dict(payload), "level": level, "msg": payload.get("msg"), "time": models.iso_time(time.time())}
-        message = entry["msg"]
-        if isinstance(message, str) and len(message) > self.log_line_limit:
-            cut = len(message) - self.log_line_limit
-            entry["msg"] = (
-                message[: self.log_line_limit] + f"... [{cut} characters cut: the host keeps "
-                f"{self.log_line_limit} per log line]"
-            )
-            entry["truncated"] = True
-        text = to_json(entry, "the log entry")
-        if len(text) > 2 * self.log_line_limit + 4096:  # large fields besides 'msg': keep only the log's own
-            entry = {key: entry.get(key) for key in ("session", "level", "msg", "time")}
-            entry["truncated"] = True
-            entry["msg"] = (
-                f"{entry['msg']} [other fields of this entry dropped: {len(text)} characters is over the host's limit]"
-                if isinstance(entry["msg"], str)
-                else entry["msg"]
-            )
-        return entry
+        """A ``log`` event (or a ``POST /v2/pluginLog``): keep it on its session, in order (see :class:`RunEngine`)."""
+        self.runs.record_log(payload, connection_id=connection_id, user=user, api_key=api_key)
 
     def record_response(
         self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
     ) -> Session:
-        """A ``response``: the run succeeded with its message, or failed when it says ``error``.
-
-        A response to a session that has ended (or whose time limit has passed) is kept as a
-        late answer. Over REST, the same rule as :meth:`record_log` decides who may answer a session.
-        """
-        bound = self._bound_plugin(connection_id)
-        caller_session = self.session_for_key(api_key) if user is not None and api_key else None
-        with self.store.read() as db:
-            row = self._session_from(
-                db, connection_id, payload, user=user, bound_plugin=bound, caller_session=caller_session
-            )
-        outcome = None
-        if row["status"] == models.RUNNING and time.time() < row["deadline_at"] and not payload.get("error"):
-            # What the answer means for the plugin's type (a Model answer is validated and stored here),
-            # outside the transaction that ends the session: storing it takes transactions of its own.
-            outcome = self.type_runs.interpret(self.sessions.get(row["id"], with_logs=False), payload)
-        status = None
-        with self.store.write() as db:
-            row = db.execute("SELECT id, status, deadline_at FROM sessions WHERE id = ?", (row["id"],)).fetchone()
-            expired = row["status"] == models.RUNNING and time.time() >= row["deadline_at"]
-            if row["status"] == models.RUNNING and not expired:
-                message, result, errors = payload.get("response"), None, None
-                if payload.get("error"):
-                    error = payload.get("error")
-                    status = models.FAILED
-                    reason = error if isinstance(error, str) else "the plugin reported an error"
-                else:
-                    status = models.SUCCEEDED if outcome.ok else models.FAILED
-                    reason, message, result, errors = outcome.reason, outcome.message, outcome.result, outcome.errors
-                if not sessions.finish(
-                    db, row["id"], status, message=message, reason=reason, result=result, errors=errors
-                ):
-                    status = None
-        if status is not None:
-            self.notifier.publish(SessionChanged(row["id"], status))
-            return self.sessions.get(row["id"])
-        if expired:
-            self._expire(self.sessions.get(row["id"]))
-        late = {**dict(payload), "time": models.iso_time(time.time())}
-        with self.store.write() as db:
-            sessions.add_late_answer(db, row["id"], to_json(late, "the response"))
-        self.notifier.publish(LateAnswer(row["id"]))
-        return self.sessions.get(row["id"])
-
-    def _finish(
-        self,
-        session_id: str,
-        status: str,
-        *,
-        message: Any = None,
-        reason: str | None = None,
-        result: Any = None,
-        errors: list | None = None,
-    ) -> bool:
-        with self.store.write() as db:
-            changed = sessions.finish(
-                db, session_id, status, message=message, reason=reason, result=result, errors=errors
-            )
-        if changed:
-            self.notifier.publish(SessionChanged(session_id, status))
-        return changed
-
-    def _timeout_reason(self, session: Session) -> str:
-        """What the host knows about a run that timed out (see :mod:`mockango.runs.timeout_reason`)."""
-        connected = self.connections.plugin_of_connection(session.connection_id) is not None
-        agents = sorted({entry.get("agent") or "no User-Agent" for entry in self.journal.entries(session.id)})
-        return timed_out_reason(
-            session.time_limit, connected=connected, agents=agents, last_log=self.sessions.last_log(session.id)
-        )
-
-    def _expire(self, session: Session, **reading: Any) -> Session:
-        """End a running session past its deadline (the clock does it too; reads must not wait for it).
-
-        ``reading``: how to read it again once ended (``with_logs``, ``logs_from`` of :meth:`Sessions.get`).
-        """
-        if session.status == models.RUNNING and time.monotonic() >= session.deadline:
-            self._finish(session.id, models.TIMED_OUT, reason=self._timeout_reason(session))
-            return self.sessions.get(session.id, **reading) or session
-        return session
-
-    def _expire_by_clock(self, session_id: str) -> None:
-        session = self.sessions.get(session_id, with_logs=False)
-        if session is not None:
-            self._expire(session)
+        """A ``response``: the run succeeded with its message, or failed when it says ``error``."""
+        return self.runs.record_response(payload, connection_id=connection_id, user=user, api_key=api_key)
 
     def get_session(self, session_id: str, *, organization_id: str | None = None, logs_from: int = 0) -> Session:
         """One session; ``logs_from``: only its log lines from that index on (0: all), read by an index range."""
-        session = self.sessions.get(session_id, logs_from=logs_from)
-        if session is None or (organization_id and session.organization_id != organization_id):
-            raise NotFound(f"session '{session_id}' not found")
-        return self._expire(session, logs_from=logs_from)
+        return self.runs.get(session_id, organization_id=organization_id, logs_from=logs_from)
 
     def list_sessions(self, organization_id: str, plugin_id: str | None = None) -> list[Session]:
         """Every session of an organization (of one plugin), oldest first. Prefer :meth:`page_sessions`."""
-        found, _ = self.sessions.page(organization_id, plugin_id=plugin_id, page=1, limit=-1, newest_first=False)
-        return [self._expire(session) for session in found]
+        return self.runs.page(organization_id, plugin_id=plugin_id, limit=-1, newest_first=False)[0]
 
     def page_sessions(
         self,
@@ -945,46 +665,22 @@ class Hub:
         limit: int = 50,
         with_logs: bool = True,
     ) -> tuple[list[Session], int]:
-        """One page of an organization's sessions, newest first, and how many match.
-
-        Its cost is O(limit + log n) in the organization's sessions, on any page, with any filter;
-        ``with_logs=False`` leaves the sessions' logs, imports and late answers unread.
-        """
+        """One page of an organization's sessions, newest first, and how many match: O(limit + log n)."""
         page, limit = paging(page, limit)
-        if status is not None and status not in (models.RUNNING, *models.FINAL_STATUSES):
-            raise InvalidRequest(f"'status' must be one of running, succeeded, failed, timed_out, got {status!r}")
-        found, total = self.sessions.page(
+        return self.runs.page(
             organization_id, plugin_id=plugin_id, status=status, page=page, limit=limit, with_logs=with_logs
         )
-        return [self._expire(session) for session in found], total
 
     def all_sessions(self) -> list[Session]:
         """Every session of every organization, oldest first (test reports)."""
-        with self.store.read() as db:
-            rows = db.execute("SELECT * FROM sessions ORDER BY started_at, rowid").fetchall()
-            return [sessions.session_from(db, row) for row in rows]
+        return self.sessions.all()
 
     def session_count(self) -> int:
         return self.sessions.count()
 
     def wait_session(self, session_id: str, timeout: float | None = None, *, logs_from: int = 0) -> Session:
-        """Block until the session ends (succeeded, failed or timed out); return it (its log lines from
-        ``logs_from`` on). While it waits it reads only the session's row, however much it logs."""
-        end = None if timeout is None else time.monotonic() + timeout
-        while True:
-            with self.notifier.watch(session_topic(session_id)) as changed:  # before the look: no end is missed
-                session = self.sessions.get(session_id, with_logs=False)
-                if session is None:
-                    raise NotFound(f"session '{session_id}' not found")
-                if self._expire(session, with_logs=False).finished:
-                    return self.get_session(session_id, logs_from=logs_from)
-                remaining = session.deadline - time.monotonic()
-                if end is not None:
-                    remaining = min(remaining, end - time.monotonic())
-                    if end - time.monotonic() <= 0:
-                        raise RunTimeout(f"session '{session_id}' is still running after {timeout:g} s")
-                if remaining > 0:
-                    changed.wait(remaining)
+        """Block until the session ends (succeeded, failed or timed out); return it."""
+        return self.runs.wait(session_id, timeout, logs_from=logs_from)
 
     # ------------------------------------------------------------------ labels
 

@@ -108,6 +108,14 @@ class Accounts:
             row = db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
         return user_from(row) if row else None
 
+    def first_user(self, org_id: str) -> User | None:
+        """The organization's first user (who a workflow's Plugin stage runs as)."""
+        with self.store.read() as db:
+            row = db.execute(
+                "SELECT * FROM users WHERE organization_id = ? ORDER BY rowid LIMIT 1", (org_id,)
+            ).fetchone()
+        return user_from(row) if row else None
+
     def user_by_key(self, api_key: str) -> User | None:
         """The user whose key this is: found by digest, then compared in constant time."""
         with self.store.read() as db:

@@ -26,8 +26,7 @@ from werkzeug.datastructures import MultiDict
 from ...commands import example_plugin_command, plugin_command
 from ...errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ...models import Session
-from ...runs.kinds.registry import KINDS, OPTION_FIELDS
-from ...runs.options import parse_config
+from ...runs.kinds import PluginKind
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
 from ..middleware.limits import read_body
 from ..middleware.params import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
@@ -208,7 +207,9 @@ def _plugins_page(user, form: dict | None = None, errors: dict | None = None) ->
         "classNames": "",
         "defaultConfig": EXAMPLE_CONFIG,
     }
-    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=KINDS, nav="plugins")
+    return render_template(
+        "plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=hub().kinds, nav="plugins"
+    )
 
 
 @blueprint.post("/plugins")
@@ -284,7 +285,7 @@ def run(user):
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:") :]: value for key, value in source.items() if key.startswith("map:") and value}
         try:
-            kind = KINDS[plugin.type] if plugin is not None and plugin.id == source.get("plugin") else None
+            kind = h.kinds.get(plugin.type) if plugin is not None and plugin.id == source.get("plugin") else None
             session = h.start_run(
                 user,
                 source.get("plugin", ""),
@@ -306,9 +307,11 @@ def run(user):
     page = render_template(
         "run.html",
         plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
-        kind=KINDS[plugin.type] if plugin else None,
+        kind=h.kinds.get(plugin.type) if plugin else None,
         form=source,
-        assets=_first_assets(h, user, project["_id"]) if project and plugin and plugin.type == "model" else [],
+        assets=_first_assets(h, user, project["_id"])
+        if project and plugin and _asks_asset(h.kinds.get(plugin.type))
+        else [],
         projects=projects,
         plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
         project=project,
@@ -322,36 +325,19 @@ def run(user):
     return page, (error.status if error else 200)
 
 
-def _run_options(kind, form) -> dict:
-    """The Run dialog's fields of the plugin's type, as start_run options (empty fields left out)."""
-    text = {option: form.get(field, "").strip() for option, field in OPTION_FIELDS.items()}
-    if kind.name == "model":
-        return {
-            "asset": text["asset"] or None,
-            "task": text["task"] or None,
-            "overwrite": not form.get("keepAnswer"),
-            "workflow": bool(form.get("workflow")),
-        }
-    if kind.name == "export":
-        return {"stage": [s.strip() for s in text["stage"].split(",") if s.strip()] or None}
-    if kind.name == "file-explorer":
-        files = [line.strip() for line in form.get("files", "").splitlines() if line.strip()]
-        return {
-            "bucket": text["bucket"],
-            "folder": text["folder"],
-            "files": files or None,
-            "upload": bool(form.get("upload")),
-            "storage_id": text["storage_id"] or None,
-            "scroll_token": text["scroll_token"] or None,
-        }
-    if kind.name == "markdown":
-        upload = request.files.get("inputFile")
+def _run_options(kind: PluginKind, form) -> dict:
+    """The Run dialog's fields of the plugin's kind, as start_run options (empty fields left out)."""
+    options = {}
+    for run_field in kind.form_fields:
+        upload = request.files.get(run_field.field_name) if run_field.widget == "file" else None
         content = upload.read() if upload is not None and upload.filename else None
-        return {"input_file": content, "markdown_text": form.get("markdownText", "") or None}
-    if kind.name == "input":
-        raw = text["file_explorer_options"]
-        return {"file_explorer_options": parse_config(raw, "fileExplorerOptions") if raw else None}
-    return {}
+        options[run_field.option] = run_field.from_form(form.get(run_field.field_name, ""), content)
+    return options
+
+
+def _asks_asset(kind: PluginKind) -> bool:
+    """Whether the kind's Run dialog asks for an asset (the project's first ones are offered)."""
+    return any(run_field.widget == "asset" for run_field in kind.form_fields)
 
 
 def _first_assets(h, user, project_id: str) -> list[dict]:
@@ -470,7 +456,8 @@ def session(user, session_id: str):
         config_json=event.get("configJSON"),
         event=event,
         nav="sessions",
-        kind_title=KINDS[found.plugin_type].title,
+        kind=h.kinds.get(found.plugin_type),
+        kind_title=h.kinds.get(found.plugin_type).title,
         type_fields=type_fields,
         result_text=_pretty(data["result"]),
     )
@@ -482,8 +469,9 @@ def session_export(user, session_id: str):
     """The file an Export run uploaded, as a download."""
     h = hub()
     found = h.get_session(session_id, organization_id=user.organization_id)
-    url = (found.result or {}).get("url") if found.plugin_type == "export" and isinstance(found.result, dict) else None
-    exported = h.type_runs.exported_file(url, user.organization_id) if url else None
+    exports = h.kinds.get(found.plugin_type).exports
+    url = (found.result or {}).get("url") if exports and isinstance(found.result, dict) else None
+    exported = h.runs.services.exported_file(url, user.organization_id) if url else None
     if exported is None:
         raise NotFound(f"session '{session_id}' has no exported file")
     name, content = exported

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...errors import InvalidRequest, MockangoError
+from ...errors import InvalidRequest
 from ...services.exports import json_parameter
 from ..middleware.caller import current_user, hub, request_api_key
 from .rest import json_body, success
@@ -61,16 +61,14 @@ def get_task(task_id: str):
 @blueprint.post("/annotate/<task_id>")
 def annotate(task_id: str):
     user = current_user()
-    h = hub()
-    session_id = h.session_for_key(request_api_key())
-    try:
-        task = h.tasks.annotate(user, task_id, json_body(), next_stage=_flag("nextStage"), is_plugin=_flag("isPlugin"))
-    except MockangoError as error:
-        if session_id:
-            h.type_runs.plugin_annotate_refused(session_id, task_id, error)
-        raise
-    if session_id:
-        h.type_runs.plugin_annotated(session_id, task)
+    task = hub().runs.annotate(
+        user,
+        task_id,
+        json_body(),
+        next_stage=_flag("nextStage"),
+        is_plugin=_flag("isPlugin"),
+        api_key=request_api_key(),
+    )
     return success({"task": task})
 
 

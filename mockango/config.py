@@ -1,0 +1,98 @@
+"""One host's configuration: everything ``mockango serve``, ``MockAngo``, the fixtures and ``Hub`` are built from.
+
+:class:`HostConfig` holds every setting, each with its one default; :func:`mockango.host.build_host`
+assembles a host from it. The serving settings (``host``, ``port``, ``max_body``, ...) are read by
+the server; the others by the host itself.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
+from .input_limits import MAX_BODY_BYTES
+
+if TYPE_CHECKING:
+    from .runs.kinds import Kinds
+
+DEFAULT_RUN_TIMEOUT = 300.0
+"""Seconds a run may take before its session is marked timed_out (unless the run sets its own)."""
+DEFAULT_HEARTBEAT_TIMEOUT = 150.0
+"""A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
+LOG_LINE_LIMIT = 64 * 1024
+"""Characters of one log message kept; the rest is cut, and the entry says so."""
+LOG_COUNT_LIMIT = 10_000
+"""Log lines kept per session; later ones are counted, and the session says so."""
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+
+@dataclass(frozen=True)
+class HostConfig:
+    """Everything a host is built from. Change one with :meth:`replace` (it is immutable)."""
+
+    seed: int = 0
+    """Seed of the fake data: the same seed gives the same projects and assets, byte for byte."""
+    run_timeout: float = DEFAULT_RUN_TIMEOUT
+    heartbeat_timeout: float = DEFAULT_HEARTBEAT_TIMEOUT
+    base_url: str = DEFAULT_BASE_URL
+    """The URL the host gives out in absolute URLs; a server bound to another address gives the host its own."""
+    populate: bool = True
+    """Load the seeded data (a host without it starts empty)."""
+    state: str | os.PathLike[str] | None = None
+    """The SQLite file that keeps the state (``mockango serve``); None: in memory."""
+    files_dir: str | os.PathLike[str] | None = None
+    """Where uploaded files, brushes and exports are kept; None: in memory."""
+    log_line_limit: int = LOG_LINE_LIMIT
+    log_count_limit: int = LOG_COUNT_LIMIT
+    import_worker: bool = True
+    """Parse big label imports in a worker process (file stores only)."""
+    kinds: Kinds | None = None
+    """The plugin kinds the host knows; None: the six of Ango Hub (:data:`mockango.runs.kinds.BUILT_IN`)."""
+    host: str = DEFAULT_HOST
+    """The address the server binds (serving only)."""
+    port: int = 0
+    """The port the server binds; 0: any free port (serving only)."""
+    max_body: int = MAX_BODY_BYTES
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    max_connections: int = DEFAULT_MAX_CONNECTIONS
+    verbose: bool = False
+    """Log every HTTP request (serving only)."""
+
+    def replace(self, **changes: Any) -> HostConfig:
+        """A copy with ``changes``; an unknown name is refused with the names it knows."""
+        known = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(changes) - known)
+        if unknown:
+            raise TypeError(f"unknown host setting(s) {unknown}: a host takes {sorted(known)}")
+        return dataclasses.replace(self, **changes)
+
+    @property
+    def serving(self) -> dict[str, Any]:
+        """The server's own settings, as :func:`mockango.server.make_wsgi_server` takes them."""
+        return {
+            "verbose": self.verbose,
+            "max_body": self.max_body,
+            "read_timeout": self.read_timeout,
+            "max_connections": self.max_connections,
+        }
+
+
+class Address:
+    """Where a running host is reached: the base URL that every absolute URL it gives out starts with.
+
+    One object, shared by everything that writes URLs (asset data, signed files, run events). It
+    starts as the configuration's ``base_url``; a server that binds before the host is built gives it
+    the right one from the start, and one that binds later (a port chosen at start) gives it then.
+    """
+
+    __slots__ = ("base_url",)
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+
+    def __repr__(self) -> str:
+        return f"Address({self.base_url!r})"
