@@ -18,7 +18,8 @@ from .control import api as control
 from .control import faults
 from .control import tasks as control_tasks
 from .dashboard import pages as dashboard
-from .middleware.caller import request_api_key
+from .middleware.caller import journal_session
+from .middleware.envelope import error
 from .middleware.http_errors import answer_http_error
 from .middleware.limits import limit_bodies
 from .middleware.security_headers import secure_responses
@@ -47,24 +48,22 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     app.before_request(faults.apply_request_faults)
 
     @app.errorhandler(MockangoError)
-    def mockango_error(error: MockangoError):
-        return jsonify(error.to_dict()), error.status
+    def mockango_error(refused: MockangoError):
+        return jsonify(refused.to_dict()), refused.status
 
     app.register_error_handler(HTTPException, answer_http_error)
     limit_bodies(app, max_body)
     secure_responses(app)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
+    def unexpected_error(exception: Exception):
         # The traceback goes to the server's log only: an answer never carries exception text.
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return jsonify(
-            {
-                "status": "error",
-                "message": f"mockango failed on {request.method} {request.path} (a bug in mockango: "
-                "the traceback is in the server's log; please report it)",
-            }
-        ), 500
+        return error(
+            f"mockango failed on {request.method} {request.path} (a bug in mockango: "
+            "the traceback is in the server's log; please report it)",
+            500,
+        )
 
     @app.after_request
     def journal(response):
@@ -72,7 +71,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
             request.method,
             request.path,
             response.status_code,
-            api_key=request_api_key(),
+            run_session=journal_session(),
             query=request.query_string.decode("latin-1"),
             agent=request.headers.get("User-Agent"),
         )

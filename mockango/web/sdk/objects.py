@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request
 from ...errors import Forbidden, InvalidRequest
 from ...objects import ObjectTooLarge
 from ..middleware.caller import API_KEY_HEADER, current_user, hub
-from .rest import success
+from ..middleware.envelope import success
 
 blueprint = Blueprint("objects", __name__)
 
