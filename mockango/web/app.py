@@ -25,6 +25,7 @@ from .middleware.limits import limit_bodies
 from .middleware.security_headers import secure_responses
 from .middleware.socket_guard import report_unreadable_packets
 from .middleware.strict_json import StrictJSONProvider, StrictPacket
+from .routing import MockangoFlask
 from .sdk import exports, files, issues, objects, projects, rest, storages, tasks, unsimulated
 
 
@@ -33,7 +34,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
 
     ``max_body`` bounds request bodies and Socket.IO messages, in bytes (413 over it).
     """
-    app = Flask("mockango")
+    app = MockangoFlask("mockango")
     app.json = StrictJSONProvider(app)
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
