@@ -11,7 +11,7 @@ import difflib
 from flask import Blueprint
 
 from ...errors import InvalidRequest, RunTimeout
-from ...plugin_types import FIELD_OPTIONS
+from ...runs.kinds.registry import FIELD_OPTIONS
 from ..listings import plugin_listing, session_listing
 from ..middleware.caller import current_user, hub
 from ..middleware.envelope import no_content, plain

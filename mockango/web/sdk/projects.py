@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ... import batches, project_admin
 from ...errors import InvalidRequest
+from ...services import batches, project_admin
 from ..middleware.caller import current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body

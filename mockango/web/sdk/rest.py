@@ -8,7 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ...errors import InvalidRequest
-from ...project_admin import project_view
+from ...services.project_admin import project_view
 from ..middleware.caller import caller, current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body, read_body
