@@ -245,8 +245,8 @@ MAX_SHOWN_NUMBER = 60
 def whole_number(value: object, name: str, *, low: int, high: int | None = None, ceiling: int | None = None) -> int:
     """``value`` (an int, or its decimal text as a query string holds it) as an int from ``low`` to ``high``.
 
-    Text must be plain digits with an optional sign (``int()`` would also take ``" 2"`` and ``"1_000"``).
-    A value over ``ceiling`` is taken as ``ceiling``: for a page or an offset past any data, which
+    Text must be plain digits with an optional sign (``int()`` would also take ``" 2"`` and ``"1_000"``),
+    at most :data:`MAX_QUERY_NUMBER_LENGTH` of them. A value over ``ceiling`` is taken as ``ceiling``: for a page or an offset past any data, which
     answers an empty page rather than overflow SQLite's 64-bit integers. ``name`` says what the value
     is in the message (``"query parameter 'page'"``); anything else is :class:`InvalidRequest`.
     """
@@ -257,9 +257,13 @@ def whole_number(value: object, name: str, *, low: int, high: int | None = None,
         raise InvalidRequest(f"{name} must be a whole number, got {_shown(value)}")
     digits = text.lstrip("+-").lstrip("0")
     sign = -1 if text.startswith("-") else 1
+    shown = text if len(text) <= MAX_SHOWN_NUMBER else f"{text[:MAX_SHOWN_NUMBER]}... ({len(digits)} digits)"
+    if len(digits) > MAX_QUERY_NUMBER_LENGTH and high is None and sign > 0:
+        raise InvalidRequest(
+            f"{name} must be a whole number of at most {MAX_QUERY_NUMBER_LENGTH} digits, got {len(digits)} digits"
+        )
     # Past 30 digits every bound here is crossed: don't convert thousands of digits to find that out.
     number = int(text) if len(digits) <= MAX_QUERY_NUMBER_LENGTH else sign * 10 ** (MAX_QUERY_NUMBER_LENGTH + 1)
-    shown = text if len(text) <= MAX_SHOWN_NUMBER else f"{text[:MAX_SHOWN_NUMBER]}... ({len(digits)} digits)"
     if number < low or (high is not None and number > high):
         bounds = f"between {low} and {high}" if high is not None else f"{low} or more"
         raise InvalidRequest(f"{name} must be {bounds}, got {shown}")

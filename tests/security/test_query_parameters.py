@@ -130,3 +130,11 @@ def test_numbers_and_flags_are_whole_and_in_range(host, http, params, message):
     answer = http.get(f"{host.url}/v2/project/{host.project_id}/tasks", params=params)
     assert answer.status_code == 400
     assert answer.json()["message"] == message
+
+
+def test_a_page_of_more_than_thirty_digits_is_refused_by_its_length(host, http):
+    answer = http.get(f"{host.url}/v2/listProjects", params={"page": "9" * 31})
+    assert answer.status_code == 400
+    assert (
+        answer.json()["message"] == "query parameter 'page' must be a whole number of at most 30 digits, got 31 digits"
+    )
