@@ -30,6 +30,7 @@ from typing import Any
 
 from . import models, plugin_types
 from .assets import check_filters, hosted_size, paging
+from .deletions import ProjectDeletions
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
@@ -40,7 +41,7 @@ from .models import Organization, Plugin, Project, Session, User
 from .objects import ObjectStore
 from .plugin_stages import PluginStages
 from .plugin_types import kind_of
-from .records import accounts, asset_order, plugins, projects, schema, session_pages, sessions
+from .records import accounts, asset_order, plugins, project_deletion, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
@@ -184,6 +185,10 @@ class Hub:
         self.import_worker = ImportWorker(self.store.path) if import_worker and not self.store.memory else None
         """Parses and validates big label imports in another process (file stores only; None: every
         import runs in its request's thread): see :mod:`.import_worker`."""
+        self.deletions = ProjectDeletions(self.store)
+        """Removes deleted projects' rows a chunk at a time (see :mod:`.deletions`)."""
+        if self.restored:
+            self.deletions.start()  # a delete the last run did not finish
 
     # ------------------------------------------------------------------ state
 
@@ -241,6 +246,7 @@ class Hub:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
         self.rest_plugins.close()
         self.clock.close()
+        self.deletions.close()
         if self.import_worker is not None:
             self.import_worker.close()
 
@@ -354,7 +360,9 @@ class Hub:
     def project_count(self) -> int:
         """How many projects this host has, in every organization."""
         with self.store.read() as db:
-            return db.execute("SELECT count(*) FROM projects").fetchone()[0]
+            return db.execute(
+                f"SELECT count(*) FROM projects WHERE {project_deletion.visible('projects.id')}"
+            ).fetchone()[0]
 
     def get_user(self, user_id: str) -> User | None:
         return self.accounts.user(user_id)
