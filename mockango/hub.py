@@ -32,6 +32,7 @@ from . import models, plugin_types
 from .assets import check_filters, hosted_size, paging
 from .deletions import ProjectDeletions
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
+from .export_worker import ExportWorkers
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
@@ -185,6 +186,8 @@ class Hub:
         self.import_worker = ImportWorker(self.store.path) if import_worker and not self.store.memory else None
         """Parses and validates big label imports in another process (file stores only; None: every
         import runs in its request's thread): see :mod:`.import_worker`."""
+        self.export_workers = None if self.store.memory else ExportWorkers(self.store.path)
+        """Write big exports in worker processes (file stores only; see :mod:`.export_worker`)."""
         self.deletions = ProjectDeletions(self.store)
         """Removes deleted projects' rows a chunk at a time (see :mod:`.deletions`)."""
         if self.restored:
