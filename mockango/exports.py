@@ -185,8 +185,9 @@ class _RowWriter:
     """Shapes export rows fast: titles looked up once, each repeated JSON text (batch lists, metadata,
     a second's time stamp) decoded once, answers shaped in place (they are freshly parsed)."""
 
-    def __init__(self, plan: ExportPlan) -> None:
+    def __init__(self, plan: ExportPlan, *, share: bool) -> None:
         self.plan = plan
+        self.share = share  # False: every row gets values of its own (rows handed to a caller, not written)
         schema = plan.category_schema
         self.titles = {t.get("schemaId"): t.get("title") for t in schema.get("tools", [])}
         self.class_titles = {c.get("schemaId"): c.get("title") for c in schema.get("classifications", [])}
@@ -196,6 +197,8 @@ class _RowWriter:
     def shared_json(self, text: str) -> Any:
         """Decode a JSON text many rows repeat (a batch list, flat metadata), once: the value is only
         serialized again, never changed, so rows may share it."""
+        if not self.share:
+            return json.loads(text)
         value = self.decoded.get(text)
         if value is None:
             if len(self.decoded) >= SHARED_JSON_KEPT:
@@ -276,13 +279,16 @@ class _RowWriter:
         return exported
 
 
-def export_rows(db: sqlite3.Connection, plan: ExportPlan) -> Iterator[dict]:
-    """The export's rows in position order, read a chunk of tasks (and their history) at a time."""
+def export_rows(db: sqlite3.Connection, plan: ExportPlan, *, share: bool = True) -> Iterator[dict]:
+    """The export's rows in position order, read a chunk of tasks (and their history) at a time.
+
+    ``share``: rows may share decoded values (metadata, batch lists) that repeat, which is right
+    for rows that are only written out; say False for rows a caller keeps and may change."""
     options = plan.options
     if "default" not in options.get("taskTypes", ["default"]):
         return
     created_range, updated_range = options.get("createdAt"), options.get("updatedAt")
-    writer = _RowWriter(plan)
+    writer = _RowWriter(plan, share=share)
     for chunk in exports.task_chunks(db, plan.project_id, stages=plan.stages, batch_ids=plan.batch_ids):
         if created_range or updated_range:
             chunk = [
@@ -296,6 +302,13 @@ def export_rows(db: sqlite3.Connection, plan: ExportPlan) -> Iterator[dict]:
         history = exports.histories(db, [row["pk"] for row in chunk]) if options.get("includeHistory") else {}
         for row in chunk:
             yield writer.row(row, names, history)
+
+
+def export_list(hub: Hub, user: User, project_id: Any, params: Mapping[str, str]) -> list[dict]:
+    """The rows ``GET /v2/export`` with these query parameters would write, as a list (``MockAngo.export``)."""
+    plan = plan_export(hub, user, project_id, parse_options(params))
+    with hub.store.read() as db:
+        return list(export_rows(db, plan, share=False))
 
 
 def write_export(db: sqlite3.Connection, plan: ExportPlan, path: str | os.PathLike) -> int:
