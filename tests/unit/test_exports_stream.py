@@ -10,8 +10,9 @@ import zipfile
 import pytest
 import requests
 
-from mockango import Hub, MockAngo, exports
+from mockango import Hub, MockAngo
 from mockango.records import exports as export_records
+from mockango.services import exports
 from plugin_client import SDK
 
 ONTOLOGY = {

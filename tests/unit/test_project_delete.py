@@ -7,9 +7,10 @@ import threading
 
 import pytest
 
-from mockango import Hub, NotFound, deletions
-from mockango.project_admin import delete_project
+from mockango import Hub, NotFound
 from mockango.records import project_deletion
+from mockango.services import deletions
+from mockango.services.project_admin import delete_project
 
 BOX = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Box"}]}
 SIZE = 600

@@ -13,8 +13,8 @@ import logging
 import threading
 import time
 
-from .records import project_deletion
-from .store import Store
+from ..records import project_deletion
+from ..store import Store
 
 logger = logging.getLogger(__name__)
 

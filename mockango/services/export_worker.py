@@ -5,7 +5,7 @@ Writing an export is Python work per row (decoding the answer, encoding the row 
 every other request would wait for the interpreter at each turn (measured for imports: a 2 ms
 GET took 12-58 ms beside a busy thread). So for a host kept in a file (``mockango serve``), the
 request checks the export's options (:func:`mockango.exports.plan_export`) and starts
-``python -m mockango.export_worker``, which opens the same SQLite file read-only (WAL readers
+``python -m mockango.services.export_worker``, which opens the same SQLite file read-only (WAL readers
 never wait for the writer), reads the project in one snapshot a chunk at a time and writes the
 zip where the request said; the request's thread waits for it without holding the GIL.
 
@@ -28,7 +28,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .errors import StorageError
+from ..errors import StorageError
 
 if TYPE_CHECKING:
     from .exports import ExportPlan
@@ -57,7 +57,7 @@ class ExportWorkers:
         with self._turns:
             try:
                 process = subprocess.Popen(
-                    [sys.executable, "-m", "mockango.export_worker"],
+                    [sys.executable, "-m", "mockango.services.export_worker"],
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
@@ -83,8 +83,8 @@ def main() -> int:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError, AttributeError):  # not on every platform
         os.nice(NICENESS)
+    from ..store import Store
     from .exports import ExportPlan, write_export
-    from .store import Store
 
     request = json.loads(sys.stdin.buffer.read())
     store = Store(request["database"], readonly=True)

@@ -22,16 +22,16 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidRequest
-from .models import User, iso_time
-from .objects import SIGNED_URL_TTL
-from .records import exports
-from .records.tasks import answer_of
+from ..errors import InvalidRequest
+from ..models import User, iso_time
+from ..records import exports
+from ..records.tasks import answer_of
+from ..store.objects import SIGNED_URL_TTL
 
 if TYPE_CHECKING:
     import sqlite3
 
-    from .hub import Hub
+    from ..hub import Hub
 
 FORMATS = ("json", "ndjson")
 WORKER_MIN_TASKS = 2_000
