@@ -36,8 +36,8 @@ from .events import (
 from .faults import Faults
 from .images import render_png
 from .input_limits import MAX_NAME_LENGTH, check_text, check_value
-from .models import Organization, Plugin, Project, Session, User
-from .records import accounts, asset_order, projects, schema, session_pages, sessions
+from .models import Caller, Organization, Plugin, Project, Session, User
+from .records import accounts, asset_order, project_deletion, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
@@ -52,6 +52,8 @@ from .runs.links import PluginConnection
 from .runs.plugin_stages import PluginStages
 from .runs.registration import Registration
 from .runs.rest_plugins import RestPluginWatcher
+from .services.deletions import ProjectDeletions
+from .services.export_worker import ExportWorkers
 from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
 from .services.seed import demo_data
 from .services.uploads import Uploads, keep_url_secret
@@ -189,6 +191,12 @@ class Hub:
         self.import_worker = ImportWorker(self.store.path) if config.import_worker and not self.store.memory else None
         """Parses and validates big label imports in another process (file stores only; None: every
         import runs in its request's thread): see :mod:`.services.import_worker`."""
+        self.export_workers = None if self.store.memory else ExportWorkers(self.store.path)
+        """Write big exports in worker processes (file stores only; see :mod:`.services.export_worker`)."""
+        self.deletions = ProjectDeletions(self.store)
+        """Removes deleted projects' rows a chunk at a time (see :mod:`.services.deletions`)."""
+        if self.restored:
+            self.deletions.start()  # a delete the last run did not finish
 
     @property
     def base_url(self) -> str:
@@ -271,6 +279,7 @@ class Hub:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
         self.rest_plugins.close()
         self.runs.close()
+        self.deletions.close()
         if self.import_worker is not None:
             self.import_worker.close()
 
@@ -364,28 +373,34 @@ class Hub:
     def project_count(self) -> int:
         """How many projects this host has, in every organization."""
         with self.store.read() as db:
-            return db.execute("SELECT count(*) FROM projects").fetchone()[0]
+            return db.execute(
+                f"SELECT count(*) FROM projects WHERE {project_deletion.visible('projects.id')}"
+            ).fetchone()[0]
 
     def get_user(self, user_id: str) -> User | None:
         return self.accounts.user(user_id)
 
     def authenticate(self, api_key: object) -> User:
-        """The user an API key belongs to.
+        """The user an API key belongs to (see :meth:`identify`)."""
+        return self.identify(api_key).user
+
+    def identify(self, api_key: object) -> Caller:
+        """The user an API key belongs to, and the run whose key it is (a user's own key: none).
 
         Keys are found by their SHA-256 digest (one index probe, and the digest
         reveals nothing about the key); a user's key is then compared in constant time.
         """
         if not api_key:
             raise AuthenticationError("missing API key: send it in the 'apikey' header")
-        found = None
         if isinstance(api_key, str):
             found = self.accounts.user_by_key(api_key)
-            if found is None:
-                run = self.sessions.by_key(api_key)
-                found = self.accounts.user(run[0]) if run else None
-        if found is None:
-            raise AuthenticationError("invalid API key: it matches no user of this host")
-        return found
+            if found is not None:
+                return Caller(found)
+            run = self.sessions.by_key(api_key)
+            found = self.accounts.user(run[0]) if run else None
+            if found is not None and run is not None:
+                return Caller(found, run[1])
+        raise AuthenticationError("invalid API key: it matches no user of this host")
 
     def session_for_key(self, api_key: object) -> str | None:
         """The session whose run event carried this key, if it was a run key."""
@@ -394,10 +409,18 @@ class Hub:
     # ----------------------------------------------------------------- journal
 
     def record_request(
-        self, method: str, path: str, status: int, *, api_key: object = None, query: str = "", agent: str | None = None
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        run_session: str | None = None,
+        query: str = "",
+        agent: str | None = None,
     ) -> None:
-        """Note one HTTP call in the journal (the web layer calls this after every request)."""
-        self.journal.add(method, path, status, query, self.session_for_key(api_key) if api_key else None, agent)
+        """Note one HTTP call in the journal (the web layer calls this after every request);
+        ``run_session``: the run whose key made the call."""
+        self.journal.add(method, path, status, query, run_session, agent)
 
     def journal_entries(self, session_id: str | None = None) -> list[dict]:
         """The last HTTP calls, oldest first (of one run's key when ``session_id`` is given).
@@ -635,17 +658,15 @@ class Hub:
             **options,
         )
 
-    def record_log(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
-    ) -> None:
+    def record_log(self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None) -> None:
         """A ``log`` event (or a ``POST /v2/pluginLog``): keep it on its session, in order (see :class:`RunEngine`)."""
-        self.runs.record_log(payload, connection_id=connection_id, user=user, api_key=api_key)
+        self.runs.record_log(payload, connection_id=connection_id, caller=caller)
 
     def record_response(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
+        self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None
     ) -> Session:
         """A ``response``: the run succeeded with its message, or failed when it says ``error``."""
-        return self.runs.record_response(payload, connection_id=connection_id, user=user, api_key=api_key)
+        return self.runs.record_response(payload, connection_id=connection_id, caller=caller)
 
     def get_session(self, session_id: str, *, organization_id: str | None = None, logs_from: int = 0) -> Session:
         """One session; ``logs_from``: only its log lines from that index on (0: all), read by an index range."""

@@ -29,6 +29,15 @@ class User:
     api_key: str = field(repr=False)
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a REST call: the user its API key belongs to, and the run whose key it is
+    (``None``: the user's own key). Resolved once per request."""
+
+    user: User
+    run_session: str | None = None
+
+
 @dataclass
 class Batch:
     id: str
@@ -186,7 +195,7 @@ class Session:
     imports: list[dict] = field(default_factory=list)
     plugin_type: str = "batch-model"
     result: Any = None
-    """What the answer meant for the plugin's type (see ``plugin_types``): the stored answer, the listing, ..."""
+    """What the answer meant for the plugin's type (see :mod:`mockango.runs.kinds`): the stored answer, the listing, ..."""
     errors: list[dict] = field(default_factory=list)
     """Every error of a refused answer, with its JSON path."""
     late_answers: list[dict] = field(default_factory=list)  # responses that came after the session ended

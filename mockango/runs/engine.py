@@ -21,7 +21,7 @@ from .. import models
 from ..errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, MockangoError, NotFound, RunTimeout
 from ..events import LateAnswer, LiveChanged, LogAdded, Notifier, SessionChanged, plugin_topic, session_topic
 from ..ids import new_object_id, new_secret, same_secret
-from ..models import Plugin, Session, User
+from ..models import Caller, Plugin, Session, User
 from ..records import sessions as session_rows
 from ..records.journal import Journal
 from ..records.plugins import Plugins
@@ -205,31 +205,30 @@ class RunEngine:
 
     # --------------------------------------------------------- logs, answers
 
-    def _speaker(
-        self, db: Any, connection_id: str | None, payload: Any, user: User | None, api_key: object
-    ) -> Mapping[str, Any]:
+    def _speaker(self, db: Any, connection_id: str | None, payload: Any, caller: Caller | None) -> Mapping[str, Any]:
         """The session a plugin's payload is about, if this caller may speak for it.
 
         Over Socket.IO, the connection must be the plugin that runs the session. Over REST
-        (``user``), a run's key may speak only for its own session, a user's key only for
+        (``caller``), a run's key may speak only for its own session, a user's key only for
         sessions that user started.
         """
         if not isinstance(payload, Mapping):
             raise InvalidRequest("the payload must be an object with a 'session' id")
         session_id = payload.get("session")
         row = session_rows.speaker_row(db, session_id) if isinstance(session_id, str) else None
+        user = caller.user if caller is not None else None
         if row is None or (user is not None and user.organization_id != row["organization_id"]):
             raise NotFound(f"session '{session_id}' not found")
         if connection_id is not None and self.connections.plugin_of_connection(connection_id) != row["plugin_id"]:
             raise AuthenticationError("this connection is not the plugin that runs that session")
-        if user is not None:
-            caller_session = self.session_for_key(api_key) if api_key else None
+        if caller is not None:
+            caller_session = caller.run_session
             if caller_session is not None and caller_session != row["id"]:
                 raise Forbidden(
                     f"this run's API key belongs to session '{caller_session}': it may log to and "
                     f"answer only that session, not '{row['id']}'"
                 )
-            if caller_session is None and user.id != row["run_by"]:
+            if caller_session is None and caller.user.id != row["run_by"]:
                 raise Forbidden(
                     f"session '{row['id']}' was started by another user: a user's API key may log to "
                     "and answer only the sessions that user started"
@@ -243,9 +242,7 @@ class RunEngine:
         run = self.sessions.by_key(api_key)
         return run[1] if run else None
 
-    def record_log(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
-    ) -> None:
+    def record_log(self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None) -> None:
         """A ``log`` event (or a ``POST /v2/pluginLog``): keep it on its session, in order.
 
         Beyond :attr:`log_count_limit` lines a session keeps counting what it drops; a message
@@ -254,7 +251,7 @@ class RunEngine:
         level = str(payload.get("level", "INFO")).upper() if isinstance(payload, Mapping) else "INFO"
         entry = log_entry(payload, level, self.log_line_limit) if isinstance(payload, Mapping) else None
         with self.store.write() as db:
-            row = self._speaker(db, connection_id, payload, user, api_key)
+            row = self._speaker(db, connection_id, payload, caller)
             if row["status"] != models.RUNNING:  # kept, marked late: it shows what the plugin did after all
                 entry = {**(entry or {}), "late": True}
             if row["log_count"] >= self.log_count_limit:
@@ -264,7 +261,7 @@ class RunEngine:
         self.notifier.publish(LogAdded(row["id"], entry))
 
     def record_response(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
+        self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None
     ) -> Session:
         """A ``response``: the run succeeded with its message, or failed when it says ``error``.
 
@@ -272,7 +269,7 @@ class RunEngine:
         late answer. Over REST, the same rule as :meth:`record_log` decides who may answer a session.
         """
         with self.store.read() as db:
-            row = self._speaker(db, connection_id, payload, user, api_key)
+            row = self._speaker(db, connection_id, payload, caller)
         outcome = None
         if row["status"] == models.RUNNING and time.time() < row["deadline_at"]:
             error = payload.get("error")
@@ -347,12 +344,19 @@ class RunEngine:
         return changed
 
     def annotate(
-        self, user: User, task_id: Any, body: Any, *, next_stage: bool = False, is_plugin: bool = False, api_key: object
+        self,
+        user: User,
+        task_id: Any,
+        body: Any,
+        *,
+        next_stage: bool = False,
+        is_plugin: bool = False,
+        run_session: str | None = None,
     ) -> dict:
         """``POST /v2/annotate/{taskId}``: submit a task's answer. When the caller's key is a run's whose kind
         answers by submitting its task (a Model run in workflow mode), the run ends with it: succeeded with
-        the task, or failed with every error of the refused call."""
-        session_id = self.session_for_key(api_key)
+        the task, or failed with every error of the refused call. ``run_session``: the run whose key calls."""
+        session_id = run_session
         try:
             task = self.tasks.annotate(user, task_id, body, next_stage=next_stage, is_plugin=is_plugin)
         except MockangoError as error:

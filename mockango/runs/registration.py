@@ -63,7 +63,9 @@ class Registration:
         check_value(class_names, where="classNames")
         if class_names and not kind.has_classes:
             with_classes = " and ".join(k.title for k in self._kinds if k.has_classes) or "no"
-            raise InvalidRequest(f"'classNames' are for {with_classes} plugins; a {kind.title} plugin has none")
+            raise InvalidRequest(
+                f"class names ('classNames') are for {with_classes} plugins; {kind.a_title} plugin has none"
+            )
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if not isinstance(description, str):

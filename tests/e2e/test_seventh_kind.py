@@ -74,10 +74,12 @@ def test_a_seventh_kind_runs_end_to_end_through_every_entry():
                 timeout=30,
             )
             assert refused.status_code == 400
-            assert "'asset' is for Model plugins; 'Echoer' is a Echo plugin (its runs take: word)" in refused.text
+            assert "'asset' is for Model plugins; 'Echoer' is an Echo plugin (its runs take: word)" in refused.text
 
             dialog = requests.get(f"{host.url}/run?plugin={record.id}", headers=headers, timeout=30).text
-            assert "A Echo plugin." in dialog and re.search(r'<input id="word" name="word"[^>]* required>', dialog)
+            assert "This is an Echo plugin." in dialog and re.search(
+                r'<input id="word" name="word"[^>]* required>', dialog
+            )
             posted = requests.post(
                 f"{host.url}/run",
                 data={"plugin": record.id, "project": host.project_id, "config": "{}", "word": "form"},

@@ -187,6 +187,11 @@ class PluginKind:
     """How a session's result is shown: ``json``, ``listing`` (folders and files), ``download`` (a file), ``none``."""
 
     @property
+    def a_title(self) -> str:
+        """The title with its article, for sentences: "a Model", "an Export"."""
+        return f"{'an' if self.title[0] in 'AEIOU' else 'a'} {self.title}"
+
+    @property
     def options(self) -> tuple[str, ...]:
         return tuple(f.option for f in self.fields)
 
@@ -218,7 +223,7 @@ class PluginKind:
 
     def plugin_stage_options(self, task: Mapping[str, Any]) -> dict[str, Any]:
         """The run options of a workflow's Plugin stage for a task that reached it; refused by default."""
-        raise InvalidRequest(f"a {self.title} plugin does not run at a workflow's Plugin stage")
+        raise InvalidRequest(f"{self.a_title} plugin does not run at a workflow's Plugin stage")
 
     def __repr__(self) -> str:
         return f"<plugin kind {self.name}>"
@@ -289,9 +294,9 @@ class Kinds:
                 listed = ", ".join(names.get(o, o) for o in takes) or "nothing beyond config"
                 raise InvalidRequest(
                     f"'{names.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
-                    f"'{plugin_name}' is a {kind.title} plugin (its runs take: {listed})"
+                    f"'{plugin_name}' is {kind.a_title} plugin (its runs take: {listed})"
                 )
         missing = [names[key] for key in kind.required if key not in given]
         if missing:
-            raise InvalidRequest(f"a {kind.title} run needs {', '.join(repr(m) for m in missing)}")
+            raise InvalidRequest(f"{kind.a_title} run needs {', '.join(repr(m) for m in missing)}")
         return given
