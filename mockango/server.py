@@ -329,9 +329,7 @@ class MockAngo:
 
     def create_batch(self, name: str, project_id: str | None = None) -> str:
         """A new batch in the project; returns its id."""
-        from .services import batches
-
-        answer = batches.create(self.hub, self.hub.default_user, project_id or self.project_id, {"name": name})
+        answer = self.hub.batches.create(self.hub.default_user, project_id or self.project_id, {"name": name})
         return answer["batch"]["_id"]
 
     def create_storage(self, name: str = "storage", provider: str = "AWS", **fields: Any) -> str:
@@ -348,9 +346,7 @@ class MockAngo:
 
     def export(self, project_id: str | None = None, **options: str) -> list[dict]:
         """The project's export rows, with ``GET /v2/export``'s options (e.g. ``stage='["Label"]'``)."""
-        from .services.exports import export_list
-
-        return export_list(self.hub, self.hub.default_user, project_id or self.project_id, options)
+        return self.hub.exports.rows(self.hub.default_user, project_id or self.project_id, options)
 
     def issues(self, project_id: str | None = None) -> list[dict]:
         return self.hub.issues.find(self.hub.default_user, project_id or self.project_id)

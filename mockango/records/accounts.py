@@ -82,6 +82,30 @@ def rotate_key(db: sqlite3.Connection, user_id: str) -> str:
     return api_key
 
 
+def is_member(db: sqlite3.Connection, org_id: str, email: str) -> bool:
+    """Whether a user of the organization has this email."""
+    return (
+        db.execute("SELECT 1 FROM users WHERE organization_id = ? AND email = ?", (org_id, email)).fetchone()
+        is not None
+    )
+
+
+def members(db: sqlite3.Connection, org_id: str) -> list[sqlite3.Row]:
+    """(id, email, name) of the organization's users, oldest first."""
+    return db.execute(
+        "SELECT id, email, name FROM users WHERE organization_id = ? ORDER BY rowid", (org_id,)
+    ).fetchall()
+
+
+def has_organizations(db: sqlite3.Connection) -> bool:
+    """Whether the store holds a host's data at all."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM organizations)").fetchone()[0] == 1
+
+
+def count_organizations(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT count(*) FROM organizations").fetchone()[0]
+
+
 class Accounts:
     """Organizations and users, read from the store."""
 

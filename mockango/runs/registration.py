@@ -6,13 +6,15 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import InvalidRequest, NotFound
+from ..config import Address
+from ..errors import InvalidRequest, NotFound, RunTimeout
 from ..events import Notifier, PluginChanged
 from ..ids import new_object_id, new_secret
 from ..input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from ..models import Plugin
 from ..records import plugins as plugin_rows
 from ..store import Store
+from .engine import RunEngine
 from .kinds import Kinds
 from .links import Connections
 from .options import parse_config
@@ -30,12 +32,16 @@ class Registration:
         kinds: Kinds,
         connections: Connections,
         rest_plugins: RestPluginWatcher,
+        engine: RunEngine,
+        address: Address,
     ) -> None:
         self._store = store
         self._notifier = notifier
         self._kinds = kinds
         self._connections = connections
         self._rest_plugins = rest_plugins
+        self._engine = engine
+        self._address = address
         self.records = plugin_rows.Plugins(store)
 
     def create(
@@ -108,3 +114,15 @@ class Registration:
             plugin_rows.delete_plugin(db, plugin.id)
         self._connections.drop_plugin(plugin.id)
         self._notifier.publish(PluginChanged(plugin.id, deleted=True))
+
+    def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
+        """Block until the plugin has a live connection; RunTimeout says what to check when it does not."""
+        if self.records.get(plugin_id) is None:
+            raise NotFound(f"plugin '{plugin_id}' not found")
+        if not self._engine.wait_live(plugin_id, timeout):
+            problem = self._rest_plugins.last_problem.get(plugin_id)
+            raise RunTimeout(
+                f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process running, with this "
+                f"host's URL ({self._address.base_url}) and the plugin's secret?"
+                + (f" Last heartbeat check: {problem}" if problem else "")
+            )

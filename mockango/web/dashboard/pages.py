@@ -522,10 +522,8 @@ def project(user, project_id: str):
 @signed_in
 def project_export(user, project_id: str):
     """Build the project's export (all stages, JSON) and send the browser to its zip."""
-    from ...services.exports import build_export
-
     return redirect(
-        build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in hub().tasks.stages(project_id)])})
+        hub().exports.build(user, project_id, {"stage": json.dumps([s["id"] for s in hub().tasks.stages(project_id)])})
     )
 
 

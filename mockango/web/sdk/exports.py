@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...services import exports
 from ..middleware.caller import current_user, hub
 from ..middleware.envelope import success
 
@@ -16,4 +15,4 @@ blueprint = Blueprint("exports", __name__, url_prefix="/v2")
 def export():
     user = current_user()
     params = request.args.to_dict()
-    return success({"exportPath": exports.build_export(hub(), user, params.get("project"), params)})
+    return success({"exportPath": hub().exports.build(user, params.get("project"), params)})

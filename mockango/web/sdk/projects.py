@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Blueprint
 
 from ...errors import InvalidRequest
-from ...services import batches, project_admin
 from ..middleware.caller import current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body
@@ -17,19 +16,19 @@ blueprint = Blueprint("projects", __name__, url_prefix="/v2")
 @blueprint.post("/project")
 def create_project():
     user = current_user()
-    return success({"project": project_admin.create_project(hub(), user, json_body())}, 201)
+    return success({"project": hub().project_admin.create(user, json_body())}, 201)
 
 
 @blueprint.post("/project/<project_id>")
 def update_project(project_id: str):
     user = current_user()
-    return success({"project": project_admin.update_project(hub(), user, project_id, json_body())})
+    return success({"project": hub().project_admin.update(user, project_id, json_body())})
 
 
 @blueprint.delete("/project/<project_id>")
 def delete_project(project_id: str):
     user = current_user()
-    return success({"project": project_admin.delete_project(hub(), user, project_id)})
+    return success({"project": hub().project_admin.delete(user, project_id)})
 
 
 @blueprint.post("/project/<project_id>/purge")
@@ -37,30 +36,26 @@ def purge_project(project_id: str):
     user = current_user()
     body = json_body()
     return success(
-        {
-            "project": project_admin.delete_project(
-                hub(), user, project_id, confirm_name=body.get("confirmName"), purge=True
-            )
-        }
+        {"project": hub().project_admin.delete(user, project_id, confirm_name=body.get("confirmName"), purge=True)}
     )
 
 
 @blueprint.post("/project/<project_id>/clone")
 def clone_project(project_id: str):
     user = current_user()
-    return success({"project": project_admin.clone_project(hub(), user, project_id, json_body())}, 201)
+    return success({"project": hub().project_admin.clone(user, project_id, json_body())}, 201)
 
 
 @blueprint.post("/batches/<project_id>")
 def create_batch(project_id: str):
     user = current_user()
-    return success(batches.create(hub(), user, project_id, json_body()), 201)
+    return success(hub().batches.create(user, project_id, json_body()), 201)
 
 
 @blueprint.post("/assignBatches")
 def assign_batches():
     user = current_user()
-    return success(batches.assign(hub(), user, json_body()))
+    return success(hub().batches.assign(user, json_body()))
 
 
 @blueprint.post("/project/<project_id>/cloud")
@@ -91,4 +86,4 @@ def delete_assets(project_id: str):
 @blueprint.get("/organization/<organization_id>/users")
 def organization_members(organization_id: str):
     user = current_user()
-    return success({"users": project_admin.organization_members(hub(), user, organization_id)})
+    return success({"users": hub().project_admin.organization_members(user, organization_id)})
