@@ -16,12 +16,13 @@ import click
 import requests
 
 from .commands import DEMO_PLUGIN_NAME, plugin_command
+from .config import DEFAULT_RUN_TIMEOUT, HostConfig
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError
 from .hub import Hub
 from .input_limits import parse_size
 from .runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, RunField
-from .server import make_wsgi_server
+from .server import base_url_of, listen, make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
@@ -75,10 +76,9 @@ def what_fresh_discards(path: Path) -> str | None:
     )
 
 
-def open_hub(
-    state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False, import_worker: bool = False
-) -> tuple[Hub, str]:
-    """The Hub kept in ``state_path`` and a line saying where its state came from; errors as one line."""
+def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool = False) -> tuple[Hub, str]:
+    """The Hub kept in ``state_path`` (built from ``config``, its state and files set here) and a line
+    saying where its state came from; errors as one line."""
     path = Path(state_path)
     old_json = path.parent / OLD_STATE
     first_start = not path.exists()
@@ -86,9 +86,7 @@ def open_hub(
         path.parent.mkdir(parents=True, exist_ok=True)
         if fresh:
             _remove_database(path)
-        hub = Hub(
-            seed=seed, run_timeout=run_timeout, state=path, files_dir=path.parent / "files", import_worker=import_worker
-        )
+        hub = Hub((config or HostConfig()).replace(state=path, files_dir=path.parent / "files"))
     except OSError as exc:
         raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
     except MockangoError as exc:
@@ -126,7 +124,7 @@ def open_hub(
 )
 @click.option(
     "--run-timeout",
-    default=300.0,
+    default=DEFAULT_RUN_TIMEOUT,
     show_default=True,
     type=float,
     help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).",
@@ -200,7 +198,29 @@ def serve(
     # imports from ~54 to ~39 ms in back-to-back runs (README, "Performance pass").
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
     discarded = what_fresh_discards(Path(state_path)) if fresh else None
-    hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh, import_worker=import_worker)
+    try:  # bound first: the host is built knowing the address it serves at
+        listener = listen(host, port)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another mockango running? Try --port {port + 1}."
+        )
+    config = HostConfig(
+        seed=seed,
+        run_timeout=run_timeout,
+        import_worker=import_worker,
+        base_url=base_url_of(listener),
+        host=host,
+        port=port,
+        verbose=verbose,
+        max_body=max_body,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
+    )
+    try:
+        hub, kept = open_hub(state_path, config, fresh=fresh)
+    except click.ClickException:
+        listener.close()
+        raise
     try:
         if import_path:
             try:
@@ -208,21 +228,7 @@ def serve(
             except MockangoError as exc:
                 raise click.ClickException(exc.message)
             kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
-        try:
-            server = make_wsgi_server(
-                hub,
-                host,
-                port,
-                verbose=verbose,
-                max_body=max_body,
-                read_timeout=read_timeout,
-                max_connections=max_connections,
-            )
-        except OSError as exc:
-            raise click.ClickException(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                f"Is another mockango running? Try --port {port + 1}."
-            )
+        server = make_wsgi_server(hub, host, port, listener=listener, **config.serving)
         try:
             plugin = next(
                 (p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None
@@ -321,7 +327,7 @@ def state_export(file: str, state_path: str) -> None:
         raise click.ClickException(
             f"there is no state file at {state_path}: start `mockango serve` once, or pass --state"
         )
-    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
+    hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
     try:
         rows = hub.export_state(file)
     except OSError as exc:
@@ -337,7 +343,7 @@ def state_export(file: str, state_path: str) -> None:
 def state_import(file: str, state_path: str) -> None:
     """Replace the whole state with FILE (from `mockango state export`): all of it, or nothing on error."""
     existed = Path(state_path).exists()
-    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
+    hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
     try:
         rows = hub.import_state(file)
     except MockangoError as exc:
@@ -486,7 +492,7 @@ def kind_options(command):
 @click.option(
     "--timeout",
     type=float,
-    help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].",
+    help=f"This run's time limit, seconds [default: the host's, set by `serve --run-timeout` ({DEFAULT_RUN_TIMEOUT:g} s)].",
 )
 @kind_options
 def run_command(

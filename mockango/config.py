@@ -9,14 +9,12 @@ from __future__ import annotations
 
 import dataclasses
 import os
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .input_limits import MAX_BODY_BYTES
-
-if TYPE_CHECKING:
-    from .runs.kinds import Kinds
 
 DEFAULT_RUN_TIMEOUT = 300.0
 """Seconds a run may take before its session is marked timed_out (unless the run sets its own)."""
@@ -50,8 +48,9 @@ class HostConfig:
     log_count_limit: int = LOG_COUNT_LIMIT
     import_worker: bool = True
     """Parse big label imports in a worker process (file stores only)."""
-    kinds: Kinds | None = None
-    """The plugin kinds the host knows; None: the six of Ango Hub (:data:`mockango.runs.kinds.BUILT_IN`)."""
+    kinds: Iterable[Any] | None = None
+    """The plugin kinds the host knows (:class:`~mockango.runs.kinds.PluginKind` objects, e.g.
+    ``BUILT_IN + [MyKind()]``); None: the six of Ango Hub (:data:`mockango.runs.kinds.BUILT_IN`)."""
     host: str = DEFAULT_HOST
     """The address the server binds (serving only)."""
     port: int = 0

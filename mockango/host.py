@@ -22,7 +22,7 @@ from .records.journal import Journal
 from .records.projects import Projects
 from .runs.engine import RunEngine
 from .runs.host_services import HostServices
-from .runs.kinds import BUILT_IN
+from .runs.kinds import BUILT_IN, Kinds
 from .runs.plugin_stages import PluginStages
 from .runs.registration import Registration
 from .runs.rest_plugins import RestPluginWatcher
@@ -53,7 +53,7 @@ class Host:
         self.seed = config.seed
         self.address = Address(config.base_url)
         self.notifier = Notifier()
-        self.kinds = config.kinds or BUILT_IN
+        self.kinds = BUILT_IN if config.kinds is None else Kinds(config.kinds)
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
         # In memory, a seeded host starts from the cached seeded image (no schema to run).
         image = seeded_image(config.seed, schema()) if config.state is None and config.populate else None

@@ -15,6 +15,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
 
+from .config import DEFAULT_HOST, DEFAULT_RUN_TIMEOUT, HostConfig
 from .connections import (
     DEFAULT_MAX_CONNECTIONS,
     DEFAULT_READ_TIMEOUT,
@@ -60,27 +61,44 @@ class VerboseRequestHandler(RequestHandler):
     verbose = True
 
 
+def listen(host: str = DEFAULT_HOST, port: int = 0) -> socket.socket:
+    """A socket bound to ``host``:``port`` (0: a free one), for :func:`make_wsgi_server`.
+
+    Bound here rather than in werkzeug, which prints and exits the process when the port is taken:
+    an OSError tells the caller instead.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=128)
+
+
+def base_url_of(listener: socket.socket) -> str:
+    """The base URL a bound socket is reached at (``http://127.0.0.1:PORT``)."""
+    host, port = listener.getsockname()[:2]
+    return f"http://[{host}]:{port}" if listener.family == socket.AF_INET6 else f"http://{host}:{port}"
+
+
 def make_wsgi_server(
     hub: Hub,
-    host: str = "127.0.0.1",
+    host: str = DEFAULT_HOST,
     port: int = 0,
     *,
     verbose: bool = False,
     max_body: int = MAX_BODY_BYTES,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    listener: socket.socket | None = None,
 ) -> BaseWSGIServer:
-    """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address.
+    """A threaded werkzeug server for ``hub`` on ``listener`` (from :func:`listen`), or on a socket it binds
+    to ``host``:``port``; the host is given the address it serves at (its base URL).
 
     ``max_body`` bounds request bodies (bytes); a connection silent for ``read_timeout``
     seconds mid-request is closed; past ``max_connections`` open connections, new ones get 503.
     """
+    listener = listener or listen(host, port)
+    hub.base_url = base_url_of(listener)  # the host's one Address: every URL it writes starts there
     app = create_app(hub, max_body=max_body)
     app.wsgi_app = websockets_without_read_timeout(app.wsgi_app)
     handler = VerboseRequestHandler if verbose else RequestHandler
-    # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=128)
     try:
         server = BoundedWSGIServer(
             host,
@@ -94,8 +112,6 @@ def make_wsgi_server(
     finally:
         listener.close()  # werkzeug keeps its own duplicate of the socket
     server.daemon_threads = True
-    shown_host = f"[{host}]" if ":" in host else host
-    hub.base_url = f"http://{shown_host}:{server.port}"
     hub.rest_plugins.wake()  # check callback-URL plugins (restored from a state file too) from now on
     return server
 
@@ -128,18 +144,28 @@ class MockAngo:
         self,
         *,
         seed: int = 0,
-        host: str = "127.0.0.1",
+        host: str = DEFAULT_HOST,
         port: int = 0,
-        run_timeout: float = 300.0,
+        run_timeout: float = DEFAULT_RUN_TIMEOUT,
         hub: Hub | None = None,
         max_body: int = MAX_BODY_BYTES,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        config: HostConfig | None = None,
     ) -> None:
-        self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
-        self._host, self._port = host, port
+        """The settings are :class:`~mockango.config.HostConfig`'s (``config`` gives them all at once); with
+        ``hub``, that host is served instead of a new one."""
+        self.config = config or HostConfig(
+            seed=seed,
+            run_timeout=run_timeout,
+            host=host,
+            port=port,
+            max_body=max_body,
+            read_timeout=read_timeout,
+            max_connections=max_connections,
+        )
+        self.hub = hub or Hub(self.config)
         self._chosen_project: str | None = None
-        self._limits = {"max_body": max_body, "read_timeout": read_timeout, "max_connections": max_connections}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -148,7 +174,7 @@ class MockAngo:
     def start(self) -> MockAngo:
         if self._server is not None:
             raise RuntimeError("this MockAngo is already running")
-        self._server = make_wsgi_server(self.hub, self._host, self._port, **self._limits)
+        self._server = make_wsgi_server(self.hub, self.config.host, self.config.port, **self.config.serving)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": POLL_INTERVAL},

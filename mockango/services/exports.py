@@ -20,7 +20,7 @@ import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InvalidRequest
 from ..input_limits import json_parameter
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     import sqlite3
 
     from .context import Context
-    from .export_worker import ExportWorkers
     from .tasks import TaskService
 
 FORMATS = ("json", "ndjson")
@@ -292,10 +291,16 @@ def write_export(db: sqlite3.Connection, plan: ExportPlan, path: str | os.PathLi
     return count
 
 
+class ExportWriter(Protocol):
+    """What writes big exports in another process (:class:`~.export_worker.ExportWorkers`)."""
+
+    def write(self, plan: ExportPlan, path: str | os.PathLike) -> int: ...
+
+
 class ExportService:
     """Exports of one host's projects: checked, then streamed to a zip in its object store."""
 
-    def __init__(self, context: Context, tasks: TaskService, workers: ExportWorkers | None) -> None:
+    def __init__(self, context: Context, tasks: TaskService, workers: ExportWriter | None) -> None:
         self._context = context
         self._tasks = tasks
         self._workers = workers
