@@ -18,11 +18,12 @@ import requests
 from .commands import DEMO_PLUGIN_NAME, plugin_command
 from .config import DEFAULT_RUN_TIMEOUT, HostConfig
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
-from .errors import MockangoError
+from .errors import MockangoError, StorageError
 from .hub import Hub
 from .input_limits import parse_size
 from .runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, RunField
 from .server import base_url_of, listen, make_wsgi_server
+from .store.peek import peek
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
@@ -56,19 +57,13 @@ def _size(text: str) -> int:
 
 def what_fresh_discards(path: Path) -> str | None:
     """What ``serve --fresh`` throws away from an existing state file, in words; None when there is none."""
-    import sqlite3
-
     if not path.exists():
         return None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            plugins = db.execute("SELECT count(*) FROM plugins").fetchone()[0]
-            sessions_ = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
+        found = peek(path)
+    except StorageError:
         return f"--fresh: deleting the unreadable state file {path}"
+    plugins, sessions_ = found.plugins, found.sessions
     return (
         f"--fresh: discarding the state in {path}: its API key, {plugins} plugin(s) with their "
         f"ids and secrets, {sessions_} session(s) and the imported labels. Plugin processes still "
@@ -359,21 +354,15 @@ def state_import(file: str, state_path: str) -> None:
 
 def _stored_seed(state_path: str) -> int:
     """The seed a state file was made with (0 for a new file): export and import keep it as it is."""
-    import sqlite3
-
     if not Path(state_path).exists():
         return 0
     try:
-        db = sqlite3.connect(f"file:{state_path}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM settings WHERE name = 'seed'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
+        seed = peek(state_path).seed
+    except StorageError as exc:
         raise click.ClickException(
-            f"{state_path} is not a mockango state file ({exc}): pass another --state, or delete it"
+            f"{state_path} is not a mockango state file ({exc.message}): pass another --state, or delete it"
         )
-    return int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
+    return int(seed) if seed is not None and seed.lstrip("-").isdigit() else 0
 
 
 # ----------------------------------------------------------- control commands

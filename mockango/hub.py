@@ -70,8 +70,6 @@ class Hub:
     run_timeout: Through[float] = Through("runs", "run_timeout", "A run's time limit unless it sets one (s).")
     heartbeat_timeout: Through[float] = Through("runs", "heartbeat_timeout", "A connection silent longer is not live.")
 
-    # ------------------------------------------------------------------ state
-
     def reset(self) -> None:
         """Forget everything and load the seeded data again (fresh API key, no plugins, no connections)."""
         self.host.reset()
@@ -101,8 +99,6 @@ class Hub:
     def import_state(self, path: Any) -> int:
         """Replace the whole state with a JSON export, all or nothing; runs in flight in it are marked failed."""
         return self.host.import_state(path)
-
-    # ------------------------------------------------------- accounts, journal
 
     @property
     def default_organization(self) -> Organization | None:
@@ -161,8 +157,6 @@ class Hub:
         """The last HTTP calls, oldest first (of one run's key when ``session_id`` is given): each
         ``{"time", "method", "path", "query", "status", "session", "agent"}``."""
         return self.journal.entries(session_id)
-
-    # ---------------------------------------------------------------- projects
 
     def create_project(
         self,
@@ -232,8 +226,6 @@ class Hub:
         """``POST /v2/import/labels`` from its raw body; a big one is prepared by the import worker."""
         return self.labels.import_body(user, raw, session_id=session_id)
 
-    # ----------------------------------------------------------------- plugins
-
     def create_plugin(
         self,
         name: str,
@@ -261,6 +253,7 @@ class Hub:
         return self.plugins.get(plugin_id)
 
     def plugin_for(self, organization_id: str, plugin_id: str) -> Plugin:
+        """A plugin of the organization; another organization's is simply not found."""
         return self.registration.of(organization_id, plugin_id)
 
     def list_plugins(self, organization_id: str) -> list[Plugin]:
@@ -299,8 +292,6 @@ class Hub:
     def wait_live(self, plugin_id: str, timeout: float = 10.0) -> None:
         """Block until the plugin has a live connection."""
         self.registration.wait_live(plugin_id, timeout)
-
-    # -------------------------------------------------------------------- runs
 
     def start_run(self, user: User, plugin_id: str, project_id: str, **options: Any) -> Session:
         """What clicking Run does: check everything, open a session, send the event to one connection.
