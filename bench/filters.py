@@ -138,34 +138,57 @@ def measure(size: int, precision: float) -> dict:
         out["made_s"] = made
         user = hub.default_user
         views = hub.tasks.page(user, project.id, page=max(size // 20, 1), limit=20)[0]
-
-        def figure(name: str, call) -> None:
-            began = time.perf_counter()
-            try:
-                _, total = call(1)
-            except InvalidRequest as exc:
-                out[name] = {"refused": exc.status}
-                return
-            slow = time.perf_counter() - began > 0.5  # seconds a call (the code before): three samples will do
-            last = max(1, -(-total // 10))
-            least, budget, warm_up = (3, 0.0, 0) if slow else (5, 3.0, 1)
-            out[name] = {
-                "total": total,
-                **{
-                    part: sample(
-                        lambda p=page: call(p), least=least, precision=precision, budget=budget, warm_up=warm_up
-                    ).to_dict()
-                    for part, page in (("first", 1), ("last", last))
-                },
-            }
-
-        for name, filters in task_filters(views, batches):
-            figure(name, lambda page, f=filters: hub.tasks.page(user, project.id, page=page, limit=10, filters=f))
-        for name, filters in asset_filters(batches):
-            figure(name, lambda page, f=filters: hub.find_assets(user, project.id, page=page, limit=10, filters=f))
         with MockAngo(hub=hub) as server:
             http = requests.Session()
             http.headers["apikey"] = user.api_key
+
+            def figure(name: str, call, over_http) -> None:
+                began = time.perf_counter()
+                try:
+                    _, total = call(1)
+                except InvalidRequest as exc:
+                    out[name] = {"refused": exc.status}
+                    return
+                slow = time.perf_counter() - began > 0.5  # seconds a call (the code before): three samples will do
+                last = max(1, -(-total // 10))
+                least, budget, warm_up = (3, 0.0, 0) if slow else (5, 3.0, 1)
+                out[name] = {"total": total}
+                for part, page in (("first", 1), ("last", last)):
+                    out[name][part] = sample(
+                        lambda p=page: call(p), least=least, precision=precision, budget=budget, warm_up=warm_up
+                    ).to_dict()
+                    if over_http is not None:
+                        out[name]["http " + part] = sample(
+                            lambda p=page: over_http(p),
+                            least=least,
+                            precision=precision,
+                            budget=budget,
+                            warm_up=warm_up,
+                        ).to_dict()
+
+            def get(path: str, key: str, filters: dict):
+                def call(page: int):
+                    answer = http.get(
+                        f"{server.url}/v2/project/{project.id}/{path}",
+                        params={"page": page, "limit": 10, key: json.dumps(filters)},
+                        timeout=600,
+                    )
+                    answer.raise_for_status()
+
+                return call
+
+            for name, filters in task_filters(views, batches):
+                figure(
+                    name,
+                    lambda page, f=filters: hub.tasks.page(user, project.id, page=page, limit=10, filters=f),
+                    get("tasks", "filter", filters),
+                )
+            for name, filters in asset_filters(batches):
+                figure(
+                    name,
+                    lambda page, f=filters: hub.find_assets(user, project.id, page=page, limit=10, filters=f),
+                    get("assets", "filters", filters),
+                )
             pages = -(-hub.page_project_assets(project.id, limit=1, pre_labeled=False)[1] // 60)
 
             def dashboard(page: int):
@@ -174,7 +197,7 @@ def measure(size: int, precision: float) -> dict:
                 ).raise_for_status()
                 return None, pages * 60
 
-            figure("dashboard: prelabeled=no", dashboard)
+            figure("dashboard: prelabeled=no (HTTP)", dashboard, None)
         hub.close_store()
     return out
 
@@ -258,19 +281,20 @@ def main() -> int:
         if "error" in first or "error" in last:
             print(f"\n{name}: {first.get('error') or last.get('error')}")
             continue
-        print(f"\n{name}: median ms [95 % interval, samples]; ratio = {sizes[-1]:,} ÷ {sizes[0]:,}")
-        print(f"{'filter':34} {'page 1':>26} {'':>26} {'ratio':>6}  {'last page':>26} {'':>26} {'ratio':>6}")
-        for key in first:
-            if key == "made_s":
-                continue
-            a, b = first.get(key), last.get(key)
-            cells = []
-            for part in ("first", "last"):
-                ratio = ""
-                if a and b and part in a and part in b:
-                    ratio = f"{b[part]['median'] / a[part]['median']:.1f}×"
-                cells.append(f"{show(a, part):>26} {show(b, part):>26} {ratio:>6}")
-            print(f"{key:34} " + "  ".join(cells))
+        for how, parts in (("the domain call", ("first", "last")), ("over HTTP", ("http first", "http last"))):
+            print(f"\n{name}, {how}: median ms [95 % interval, samples]; ratio = {sizes[-1]:,} ÷ {sizes[0]:,}")
+            print(f"{'filter':34} {'page 1':>26} {'':>26} {'ratio':>6}  {'last page':>26} {'':>26} {'ratio':>6}")
+            for key in first:
+                if key == "made_s" or (how == "over HTTP") != ("http first" in (first[key] or {}) or "HTTP" in key):
+                    continue
+                a, b = first.get(key), last.get(key)
+                cells = []
+                for part in parts if "HTTP" not in key else ("first", "last"):
+                    ratio = ""
+                    if a and b and part in a and part in b:
+                        ratio = f"{b[part]['median'] / a[part]['median']:.1f}×"
+                    cells.append(f"{show(a, part):>26} {show(b, part):>26} {ratio:>6}")
+                print(f"{key:34} " + "  ".join(cells))
         print(f"(project made in {first['made_s']:.1f} s and {last['made_s']:.1f} s)")
     if options.projects:
         for name, tree in trees:

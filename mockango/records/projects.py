@@ -42,7 +42,8 @@ CREATE TABLE IF NOT EXISTS projects (
     asset_count INTEGER NOT NULL DEFAULT 0,
     pre_labeled_count INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS projects_by_organization ON projects(organization_id, created_at);
+DROP INDEX IF EXISTS projects_by_organization;
+CREATE INDEX IF NOT EXISTS projects_in_organization ON projects(organization_id, created_at, id);
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY,
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -70,7 +71,8 @@ CREATE TABLE IF NOT EXISTS assets (
 CREATE UNIQUE INDEX IF NOT EXISTS assets_in_order ON assets(project_id, position);
 CREATE INDEX IF NOT EXISTS assets_by_external_id ON assets(project_id, external_id);
 CREATE INDEX IF NOT EXISTS assets_by_data ON assets(project_id, data);
-CREATE INDEX IF NOT EXISTS assets_by_pre_labeled ON assets(project_id, pre_labeled);
+DROP INDEX IF EXISTS assets_by_pre_labeled;
+CREATE INDEX IF NOT EXISTS assets_by_pre_labeled_in_order ON assets(project_id, pre_labeled, position);
 CREATE TABLE IF NOT EXISTS asset_batches (
     batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
     asset_pk INTEGER NOT NULL REFERENCES assets(pk) ON DELETE CASCADE,
@@ -522,9 +524,12 @@ class Projects:
                 f"SELECT count(*) FROM projects WHERE organization_id = ? AND {visible('projects.id')}",
                 (organization_id,),
             ).fetchone()[0]
+            # The page's rows are found in the covering index (organization, created_at, id): the rows
+            # skipped to reach a deep page are index entries, not table rows.
             rows = db.execute(
-                f"SELECT * FROM projects WHERE organization_id = ? AND {visible('projects.id')} "
-                "ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+                "SELECT * FROM projects WHERE rowid IN (SELECT rowid FROM projects INDEXED BY projects_in_organization "
+                f"WHERE organization_id = ? AND {visible('projects.id')} ORDER BY created_at, id LIMIT ? OFFSET ?) "
+                "ORDER BY created_at, id",
                 (organization_id, limit, (page - 1) * limit),
             ).fetchall()
             return [project_from(self.store, row) for row in rows], total
@@ -554,7 +559,7 @@ class Projects:
             where.append("a.pre_labeled = ?")
             args.append(1 if filters["isPreLabeled"] else 0)
             if "_id" not in filters and "externalId" not in filters and not batch_ids:
-                source = "assets a INDEXED BY assets_by_pre_labeled"
+                source = "assets a INDEXED BY assets_by_pre_labeled_in_order"
         order = "a.pk"
         if batch_ids and "_id" not in filters and "externalId" not in filters:
             # Walk the first batch's members in pk order; the rest must hold each one too.

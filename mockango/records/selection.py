@@ -30,7 +30,7 @@ SCAN_LIMIT = 100_000
 
 _SOURCES = {  # family: (its rows by value then position, the alias holding the position, its value)
     TASKS: ("tasks t INDEXED BY tasks_by_stage", "t", "t.stage"),
-    "a": ("assets a INDEXED BY assets_in_order", "a", "CAST(a.pre_labeled AS TEXT)"),
+    "a": ("assets a INDEXED BY assets_by_pre_labeled_in_order", "a", "a.pre_labeled"),
 }
 
 
@@ -58,7 +58,7 @@ class Cells:
     def sql(self) -> tuple[str, list]:
         """An SQL condition on a row (``a`` its asset) that holds exactly for members of these cells."""
         where = [f"{_SOURCES[self.family][2]} IN (SELECT value FROM json_each(?))"]
-        args: list = [json.dumps(self.values)]
+        args: list = [json.dumps(self.values if self.family == TASKS else [int(v) for v in self.values])]
         known = json.dumps(list(self.texts.values()))
         listed = self.groups if self.groups is not None else self.excluded
         texts = json.dumps([self.texts[g] for g in listed if g in self.texts])
@@ -200,7 +200,7 @@ class Selection:
         )
 
     def _members_in(self, first: int, end: int, limit: int | None = None) -> list[int]:
-        """Members of the selection in [first, end) (a small block at most), in order; the first ``limit``."""
+        """Members of the selection in [first, end), in order; the first ``limit``."""
         skipped = bisect.bisect_left(self.excluded, end) - bisect.bisect_left(self.excluded, first)
         rows = self._rows_of_d(
             max(first, self.low),
@@ -212,9 +212,6 @@ class Selection:
         chosen = self.added[bisect.bisect_left(self.added, first) : bisect.bisect_left(self.added, end)]
         members = sorted(rows + chosen) if chosen else rows
         return members if limit is None else members[:limit]
-
-    def _added_from(self, position: int) -> bool:
-        return bisect.bisect_left(self.added, position) < len(self.added)
 
     def _blocks(self, size: int, first: int = 0, end: int | None = None) -> list[tuple[int, int]]:
         """(block, members of the selection) for blocks of ``size`` in [first, end), D clipped to
@@ -275,6 +272,8 @@ class Selection:
         return self._forward(offset, limit)
 
     def _forward(self, rank: int, count: int) -> list[int]:
+        """The positions of the members ranked [rank, rank + count): from the first, read forward in windows
+        of small blocks that hold about as many members as are still wanted (one query each)."""
         if self.cells is None:
             return self.added[rank : rank + count]
         start = self.position_of(rank)
@@ -283,26 +282,18 @@ class Selection:
         found: list[int] = []
         small = start // SMALL
         while len(found) < count:
-            found += self._members_in(max(small * SMALL, start), (small + 1) * SMALL, count - len(found))
-            if len(found) >= count:
-                break
-            following = self._next_block(small + 1)
-            if following is None:
-                break
-            small = following
+            big = small // SMALL_PER_BIG
+            wanted, held, end = count - len(found), 0, small
+            for block, n in self._blocks(SMALL, small, (big + 1) * SMALL_PER_BIG):
+                held, end = held + n, block + 1
+                if held >= wanted:
+                    break
+            if held == 0:  # nothing left in this big block: on to the next one that holds a member
+                following = [b for b, _ in self._blocks(BIG, big + 1)]
+                if not following:
+                    break
+                small = following[0] * SMALL_PER_BIG
+                continue
+            found += self._members_in(max(small * SMALL, start), end * SMALL, wanted)
+            small = end
         return found
-
-    def _next_block(self, small: int) -> int | None:
-        """The first small block from ``small`` on that holds a member, or None."""
-        if self.high is not None and small * SMALL >= self.high and not self._added_from(small * SMALL):
-            return None
-        big = small // SMALL_PER_BIG
-        while True:
-            candidates = self._blocks(SMALL, small, (big + 1) * SMALL_PER_BIG)
-            if candidates:
-                return candidates[0][0]
-            nearer = [b for b, _ in self._blocks(BIG, big + 1)]
-            if not nearer:
-                return None
-            big = nearer[0]
-            small = big * SMALL_PER_BIG

@@ -117,6 +117,25 @@ FIELD_VALUES: dict[str, Callable[[Mapping], Any]] = {
 }
 """Each filter field's value in a task row, as the task's view shows it (``TaskBook._view``): a checked row
 computes only the fields its filter names."""
+FIELD_COLUMNS = {
+    "_id": "t.id",
+    "stage": "t.stage",
+    "batches": "a.batches",
+    "status": "t.status",
+    "reviewStatus": "t.review_status",
+    "assignee": "t.assignee",
+    "externalId": "a.external_id",
+    "asset": "a.id AS asset_id",
+    "createdAt": "t.created_at",
+    "updatedAt": "t.updated_at",
+    "updatedBy": "t.updated_by",
+    "priority": "t.priority",
+    "duration": "t.duration",
+    "totalDuration": "t.total_duration",
+    "openIssuesCount": "(SELECT count(*) FROM issues o WHERE o.task_id = t.id AND o.status = 'Open') AS open_issues",
+    "isBenchmark": "t.is_benchmark",
+}
+"""What a checked row reads for each field (the view's columns, ``records.tasks._COLUMNS``)."""
 
 
 def row_matches(row: Mapping, filters: Mapping) -> bool:
@@ -416,8 +435,9 @@ class TaskSearch:
         do not count that do."""
         excluded, added, seen = [], [], set()
         low, high = count_range
+        needed = {"t.position", "t.stage", "a.batches"} | {FIELD_COLUMNS[n] for n in self.filters if n in FIELD_COLUMNS}
         for walk in walks:
-            rows = self._rows(walk, *walk_range, SCAN_LIMIT + 1)
+            rows = self._rows(walk, *walk_range, SCAN_LIMIT + 1, ", ".join(sorted(needed)))
             for row in rows:
                 position = row["position"]
                 if position in seen:

@@ -49,6 +49,7 @@ ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
 SESSIONS_PER_PAGE = 50
+PROJECTS_PER_PAGE = 50
 PLUGIN_PAGE_SESSIONS = 10
 OBJECT_KINDS = (
     "bounding-box",
@@ -500,7 +501,23 @@ def session_export(user, session_id: str):
 @blueprint.get("/projects")
 @signed_in
 def projects(user):
-    return render_template("projects.html", projects=_projects_without_batches(user), nav="projects")
+    """The organization's projects, a page at a time (an organization may have many thousands)."""
+    page, limit = page_and_limit(request.args, PROJECTS_PER_PAGE)
+    found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    pages = page_count(total, limit)
+    if page > pages:  # past the end (projects were deleted): the last page
+        page = pages
+        found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    return render_template(
+        "projects.html",
+        projects=[p.to_dict(with_batches=False) for p in found],
+        total=total,
+        page=page,
+        pages=pages,
+        links=pager(page, pages),
+        query={} if limit == PROJECTS_PER_PAGE else {"limit": limit},
+        nav="projects",
+    )
 
 
 def _projects_without_batches(user) -> list[dict]:
