@@ -283,3 +283,42 @@ def test_asset_filters_page_exactly_like_the_plain_check(world, data):
         shown, total = hub.find_assets(hub.default_user, project.id, page=page, limit=limit, filters=filters)
         assert total == len(expected), (filters, page)
         assert [a["_id"] for a in shown] == expected[(page - 1) * limit : page * limit], (filters, page)
+
+
+def test_a_store_made_before_the_counts_is_counted_when_opened(tmp_path):
+    state = tmp_path / "state.sqlite3"
+    hub = Hub(state=state)
+    project = hub.create_project(
+        "old", ONTOLOGY, [{"externalId": f"o{n}", "data": f"https://e.x/{n}.png", "batches": ["b"]} for n in range(50)]
+    )
+    with hub.store.write() as db:  # as a file from before the cells would be
+        db.execute("DELETE FROM cell_blocks")
+        db.execute("DELETE FROM batch_groups")
+    hub.close_store()
+    again = Hub(state=state)
+    batch = project.batches[0].id
+    assert again.tasks.page(again.default_user, project.id, filters={"batches": batch}, limit=1)[1] == 50
+    assert again.find_assets(again.default_user, project.id, filters={"batches": [batch]})[1] == 50
+    again.close_store()
+
+
+def test_createdat_out_of_order_is_checked_row_by_row():
+    """A state file may hold a project whose createdAt does not grow with its order: its createdAt filters
+    are then checked on the rows (not taken as a range of positions), and still exact."""
+    hub = Hub()
+    project = hub.create_project(
+        "disordered", ONTOLOGY, [{"externalId": f"d{n}", "data": f"https://e.x/{n}.png"} for n in range(40)]
+    )
+    with hub.store.write() as db:
+        db.execute(
+            "UPDATE tasks SET created_at = 2e9 - position * 1000, updated_at = 2e9 - position * 1000 WHERE project_id = ?",
+            (project.id,),
+        )
+        db.execute("UPDATE assets SET created_at = 2e9 - position * 1000 WHERE project_id = ?", (project.id,))
+        cells.recount(db)
+    views = hub.tasks.project_tasks(project.id, with_answer=False)
+    middle = views[20]["createdAt"]
+    for filters in ({"createdAt": {"$gte": middle}}, {"createdAt": {"$lt": middle}}, {"updatedAt": {"$gt": middle}}):
+        expected = brute(views, filters, False)
+        shown, total = hub.tasks.page(hub.default_user, project.id, filters=filters, limit=100)
+        assert 0 < total == len(expected) and [t["_id"] for t in shown] == expected, filters
