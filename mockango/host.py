@@ -17,7 +17,7 @@ from .errors import StateFileError
 from .events import HostReset, Notifier
 from .faults import Faults
 from .records import accounts as account_rows
-from .records import derive_after_import, exported_tables, schema, session_pages, sessions
+from .records import cells, derive_after_import, exported_tables, schema, session_pages, sessions
 from .records.journal import Journal
 from .records.projects import Projects
 from .runs.engine import RunEngine
@@ -114,6 +114,7 @@ class Host:
             self._check_seed()
             with self.store.write() as db:
                 session_pages.ensure(db)  # a state file made before the listings' table
+                cells.ensure(db)  # ... or before the cell counts
                 sessions.fail_interrupted(db)
         elif config.populate:
             self.load_seeded()

@@ -13,6 +13,7 @@ import sqlite3
 from . import (
     accounts,
     asset_order,
+    cells,
     issues,
     journal,
     labels,
@@ -32,6 +33,7 @@ CONCEPTS = (
     projects,
     project_deletion,
     asset_order,
+    cells,
     plugins,
     sessions,
     session_pages,
@@ -62,3 +64,4 @@ def derive_after_import(db: sqlite3.Connection) -> None:
     tasks.restore_after_import(db)
     session_pages.rebuild(db)
     asset_order.recount(db)
+    cells.recount(db)

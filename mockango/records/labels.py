@@ -12,26 +12,31 @@ import time
 from typing import Any
 
 from .. import models
+from . import cells
 
 SCHEMA = ""
 
 
 def store(db: sqlite3.Connection, project_id: str, rows: str, summary: dict[str, Any], session_id: str | None) -> None:
     """Give each asset its labels (``rows``: ``[[asset _id, labels as JSON text], ...]`` as one JSON text), count
-    the newly pre-labeled ones on the project, and note the import on its run's session when one made it."""
+    the newly pre-labeled ones on the project and in its cells, and note the import on its run's session when
+    one made it."""
     # One statement each: SQLite runs them without the GIL, however many rows the import has.
-    newly = db.execute(
-        "SELECT count(*) FROM assets WHERE pre_labeled = 0 AND id IN "
+    first_time = db.execute(
+        "SELECT position, batches FROM assets WHERE pre_labeled = 0 AND id IN "
         "(SELECT json_extract(value, '$[0]') FROM json_each(?))",
         (rows,),
-    ).fetchone()[0]
+    ).fetchall()
+    cells.pre_labeled(db, project_id, first_time)
     db.execute(
         "UPDATE assets SET labels = json_extract(row.value, '$[1]'), labeled_by_session = ?, "
         "pre_labeled = 1 FROM json_each(?) AS row WHERE assets.id = json_extract(row.value, '$[0]')",
         (session_id, rows),
     )
-    if newly:
-        db.execute("UPDATE projects SET pre_labeled_count = pre_labeled_count + ? WHERE id = ?", (newly, project_id))
+    if first_time:
+        db.execute(
+            "UPDATE projects SET pre_labeled_count = pre_labeled_count + ? WHERE id = ?", (len(first_time), project_id)
+        )
     if session_id is not None and db.execute("SELECT 1 FROM sessions WHERE id = ?", (session_id,)).fetchone():
         db.execute(
             "INSERT INTO session_imports (session_id, seq, entry) VALUES (?, "

@@ -32,6 +32,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..ids import new_object_id
+from . import cells
 from .project_deletion import visible
 from .task_query import TaskSearch
 from .values import from_json, to_json
@@ -77,6 +78,9 @@ CREATE INDEX IF NOT EXISTS tasks_by_review ON tasks(project_id, review_status, p
     WHERE review_status IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_prioritized ON tasks(project_id, position) WHERE priority != 0;
 CREATE INDEX IF NOT EXISTS tasks_benchmarks ON tasks(project_id, position) WHERE is_benchmark != 0;
+CREATE INDEX IF NOT EXISTS tasks_updated ON tasks(project_id, position) WHERE updated_by IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_timed ON tasks(project_id, position) WHERE duration != 0 OR total_duration != 0;
+CREATE INDEX IF NOT EXISTS tasks_touched ON tasks(project_id, position) WHERE updated_at != created_at;
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,
@@ -326,7 +330,8 @@ def chosen(db: sqlite3.Connection, project_id: str, filters: Mapping[str, list[s
             where.append(f"{column} IN (SELECT value FROM json_each(?))")
             args.append(json.dumps(filters[key]))
     return db.execute(
-        f"SELECT t.pk, t.id, t.stage {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position", args
+        f"SELECT t.pk, t.id, t.stage, t.position, a.batches {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position",
+        args,
     ).fetchall()
 
 
@@ -351,8 +356,10 @@ def add_history(
     db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
 
-def move(db: sqlite3.Connection, task_pk: int, stage: str, status: str) -> None:
-    db.execute("UPDATE tasks SET stage = ?, status = ? WHERE pk = ?", (stage, status, task_pk))
+def move(db: sqlite3.Connection, row: Mapping, stage: str, status: str) -> None:
+    """A task (a row with its pk, project, position, batches and stage) to ``stage``; its cell follows."""
+    db.execute("UPDATE tasks SET stage = ?, status = ? WHERE pk = ?", (stage, status, row["pk"]))
+    cells.moved(db, row["project_id"], [(row["position"], row["batches"], row["stage"], stage)])
 
 
 def submit(
@@ -383,6 +390,7 @@ def set_many(db: sqlite3.Connection, task_pks: list[int], name: str, value: Any)
 
 def requeue(
     db: sqlite3.Connection,
+    project_id: str,
     rows: list[sqlite3.Row],
     stage: str,
     status: str,
@@ -410,6 +418,7 @@ def requeue(
         f"UPDATE tasks SET review_status = NULL, stage = ?, status = ?, updated_at = ?, updated_by = ? WHERE {picked}",
         (stage, status, now, actor, pks),
     )
+    cells.moved(db, project_id, [(row["position"], row["batches"], row["stage"], stage) for row in rows])
     db.executemany(
         "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
         "VALUES (?, ?, 'requeue', ?, ?, ?, ?)",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from . import asset_order
+from . import asset_order, cells
 from . import tasks as task_rows
 from .tasks import task_id_for
 
@@ -55,10 +55,10 @@ def assets_by_id(db: sqlite3.Connection, asset_ids: list[str]) -> list[sqlite3.R
 
 
 def of_project(db: sqlite3.Connection, project_id: str, asset_ids: list[str]) -> list[sqlite3.Row]:
-    """(id, pk, position, pre_labeled) of those of the assets that are the project's."""
+    """(id, pk, position, pre_labeled, batches, and the task's stage) of those of the assets that are the project's."""
     return db.execute(
-        "SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
-        "(SELECT value FROM json_each(?))",
+        "SELECT a.id, a.pk, a.position, a.pre_labeled, a.batches, t.stage FROM assets a "
+        "JOIN tasks t ON t.asset_pk = a.pk WHERE +a.project_id = ? AND a.id IN (SELECT value FROM json_each(?))",
         (project_id, json.dumps(asset_ids)),
     ).fetchall()
 
@@ -77,6 +77,7 @@ def delete_assets(db: sqlite3.Connection, project_id: str, rows: list[sqlite3.Ro
         (pks,),
     )
     task_rows.forget(db, pks)
+    cells.forget(db, project_id, [(r["position"], r["batches"], r["stage"], r["pre_labeled"]) for r in rows])
     db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
     db.execute(
         "UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? WHERE id = ?",

@@ -14,6 +14,7 @@ from ..errors import InvalidRequest
 from ..events import ProjectChanged
 from ..ids import new_object_id
 from ..models import Project, User
+from ..records import cells
 from ..records import projects as project_rows
 from .context import Context
 
@@ -118,10 +119,13 @@ class BatchService:
             for index, asset_id in enumerate(asset_ids):
                 if asset_id not in found:
                     raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
+            regrouped = []
             for row in found.values():
                 current = json.loads(row["batches"])
                 added = [b for b in batch_ids if b not in current]
                 if added:
-                    project_rows.join_batches(db, row["pk"], current + added, added)
+                    now_in = project_rows.join_batches(db, row["pk"], current + added, added)
+                    regrouped.append((row["position"], row["batches"], now_in, row["stage"], row["pre_labeled"]))
+            cells.regrouped(db, project.id, regrouped)  # the counted cells follow the assets' batch groups
         self._context.notifier.publish(ProjectChanged(project.id))
         return {"assets": len(found), "batches": batch_ids}

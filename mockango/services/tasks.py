@@ -245,7 +245,7 @@ class TaskService:
 
     @staticmethod
     def _move(db: sqlite3.Connection, row: Mapping, stages: list[dict], stage_id: str) -> None:
-        task_rows.move(db, row["pk"], stage_id, workflow.status_at(stages, stage_id))
+        task_rows.move(db, row, stage_id, workflow.status_at(stages, stage_id))
 
     def annotate(
         self, user: User, task_id: Any, body: Any, *, next_stage: bool = False, is_plugin: bool = False
@@ -383,6 +383,7 @@ class TaskService:
             rows = self._select(db, project.id, filters or {})
             task_rows.requeue(
                 db,
+                project.id,
                 rows,
                 stage["id"],
                 workflow.status_at(stages, stage["id"]),
