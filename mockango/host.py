@@ -59,7 +59,7 @@ class Host:
         image = seeded_image(config.seed, schema()) if config.state is None and config.populate else None
         self.store = Store(config.state, schema=schema(), image=image)
         self._image_loaded = image is not None  # opened from the seeded image: nothing to copy in
-        self.objects = ObjectStore(config.files_dir)
+        self.objects = ObjectStore(None if config.files_dir is None else os.fspath(config.files_dir))
         self.journal = Journal()
         self.faults = Faults(seed=config.seed)
         context = Context(self.store, self.notifier, self.address, self.objects)
@@ -74,10 +74,10 @@ class Host:
         self.batches = BatchService(context)
         self.deletions = ProjectDeletions(self.store)
         self.project_admin = ProjectAdmin(context, self.project_service, self.tasks, self.deletions)
-        self.export_workers = None if self.store.memory else ExportWorkers(self.store.path)
+        self.export_workers = ExportWorkers(self.store.path) if self.store.path and not self.store.memory else None
         self.exports = ExportService(context, self.tasks, self.export_workers)
-        use_worker = config.import_worker and not self.store.memory
-        self.import_worker = ImportWorker(self.store.path) if use_worker else None
+        use_worker = config.import_worker and self.store.path is not None and not self.store.memory
+        self.import_worker = ImportWorker(self.store.path) if use_worker and self.store.path else None
         self.labels = LabelService(context, self.import_worker)
         self.runs = RunEngine(
             store=self.store,
@@ -164,7 +164,7 @@ class Host:
             self.store.mark_baseline()
             self._baseline_seed = self.seed
         with self.store.write() as db:
-            account_rows.rotate_key(db, self.accounts.default_id("user"))
+            account_rows.rotate_key(db, self.accounts.default_id("user") or "")
 
     def reset(self) -> None:
         """Forget everything and load the seeded data again (fresh API key, no plugins).

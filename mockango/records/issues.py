@@ -4,11 +4,11 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..models import iso_time
 from .project_deletion import visible
+from .values import Record
 
 if TYPE_CHECKING:
     import sqlite3
@@ -38,7 +38,7 @@ CREATE INDEX IF NOT EXISTS issues_by_creator ON issues(project_id, created_by, p
 EXPORTED = ("issues",)  # after tasks, which they hang on
 
 
-def issue_dict(row: Mapping) -> dict:
+def issue_dict(row: Record) -> dict:
     return {
         "_id": row["id"],
         "labelTask": row["task_id"],
@@ -52,7 +52,7 @@ def issue_dict(row: Mapping) -> dict:
     }
 
 
-def insert(db: sqlite3.Connection, issue_id: str, task: Mapping, created_by: str, created_at: float, body: str) -> None:
+def insert(db: sqlite3.Connection, issue_id: str, task: Record, created_by: str, created_at: float, body: str) -> None:
     """A new open issue on ``task`` (a task row); ``body``: its other fields, as JSON."""
     db.execute(
         "INSERT INTO issues (id, project_id, task_pk, task_id, asset_id, stage, status, created_by, "

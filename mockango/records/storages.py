@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..models import iso_time
+from .values import Record
 
 if TYPE_CHECKING:
     import sqlite3
@@ -37,7 +38,7 @@ CREATE TABLE IF NOT EXISTS storage_files (
 EXPORTED = ("storages", "storage_files")
 
 
-def storage_dict(row: Mapping) -> dict:
+def storage_dict(row: Record) -> dict:
     return {
         "_id": row["id"],
         "name": row["name"],

@@ -17,7 +17,7 @@ whole project starts at the position :mod:`.asset_order` finds for its offset: O
 however deep. A page at one stage walks the (project, stage, position) index: O(offset +
 limit). Totals come from counters kept on every insert and move (``task_counts``), never from a scan;
 other filters walk the smallest index that holds their matches (:mod:`.task_query`). Deleting assets
-takes their tasks off the counters explicitly (:meth:`TaskBook.forget`), not by a trigger.
+takes their tasks off the counters explicitly (:func:`forget`), not by a trigger.
 State export/import (``mockango state export``) carries workflows, tasks and their history;
 :func:`restore_after_import` then gives assets a file had no task for (older exports) a fresh
 one at their first stage and recounts the counters from the imported tasks.
@@ -35,7 +35,7 @@ from ..ids import new_object_id
 from . import cells
 from .project_deletion import visible
 from .task_query import TaskSearch
-from .values import from_json, to_json
+from .values import Record, from_json, to_json
 
 if TYPE_CHECKING:
     import sqlite3
@@ -210,7 +210,7 @@ def shown_answer(answer: Mapping | None, schema: Mapping) -> dict:
     }
 
 
-def answer_of(row: Mapping) -> dict:
+def answer_of(row: Record) -> dict:
     """The answer a task row shows (import format): its own, else its asset's pre-labels."""
     if row["answer"] is not None:
         return json.loads(row["answer"])
@@ -356,7 +356,7 @@ def add_history(
     db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
 
-def move(db: sqlite3.Connection, row: Mapping, stage: str, status: str) -> None:
+def move(db: sqlite3.Connection, row: Record, stage: str, status: str) -> None:
     """A task (a row with its pk, project, position, batches and stage) to ``stage``; its cell follows."""
     db.execute("UPDATE tasks SET stage = ?, status = ? WHERE pk = ?", (stage, status, row["pk"]))
     cells.moved(db, row["project_id"], [(row["position"], row["batches"], row["stage"], stage)])

@@ -27,7 +27,7 @@ from ..records.journal import Journal
 from ..records.plugins import Plugins
 from ..records.projects import Projects
 from ..records.sessions import Sessions
-from ..records.values import to_json
+from ..records.values import Record, to_json
 from ..store import Store
 from .clock import SessionClock
 from .kinds import Kinds, Outcome, RunServices
@@ -37,7 +37,7 @@ from .options import batch_ids_for, category_schema_for, config_json_for, time_l
 from .timeout_reason import timed_out_reason
 
 if TYPE_CHECKING:
-    from ..records.tasks import TaskBook
+    from ..services.tasks import TaskService
 
 DISCONNECTED = "the plugin disconnected before it answered"
 
@@ -57,7 +57,7 @@ class RunEngine:
         notifier: Notifier,
         kinds: Kinds,
         services: RunServices,
-        tasks: TaskBook,
+        tasks: TaskService,
         journal: Journal,
         run_timeout: float,
         heartbeat_timeout: float,
@@ -205,7 +205,7 @@ class RunEngine:
 
     # --------------------------------------------------------- logs, answers
 
-    def _speaker(self, db: Any, connection_id: str | None, payload: Any, caller: Caller | None) -> Mapping[str, Any]:
+    def _speaker(self, db: Any, connection_id: str | None, payload: Any, caller: Caller | None) -> Record:
         """The session a plugin's payload is about, if this caller may speak for it.
 
         Over Socket.IO, the connection must be the plugin that runs the session. Over REST

@@ -12,7 +12,7 @@ from ..records.projects import Projects
 from ..store.objects import ObjectStore
 
 if TYPE_CHECKING:
-    from ..records.tasks import TaskBook
+    from ..services.tasks import TaskService
     from ..services.uploads import Uploads
 
 
@@ -20,7 +20,7 @@ class HostServices:
     """Assets, tasks and uploaded files of one host, as the run kinds ask for them."""
 
     def __init__(
-        self, *, projects: Projects, tasks: TaskBook, uploads: Uploads, objects: ObjectStore, address: Address
+        self, *, projects: Projects, tasks: TaskService, uploads: Uploads, objects: ObjectStore, address: Address
     ) -> None:
         self._projects = projects
         self._tasks = tasks

@@ -23,7 +23,7 @@ from ..events import Event, TaskChanged
 from ..records.accounts import Accounts
 
 if TYPE_CHECKING:
-    from ..records.tasks import TaskBook
+    from ..services.tasks import TaskService
     from .engine import RunEngine
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 class PluginStages:
     """Watches one host's task moves and starts the runs of its Plugin stages."""
 
-    def __init__(self, engine: RunEngine, tasks: TaskBook, accounts: Accounts) -> None:
+    def __init__(self, engine: RunEngine, tasks: TaskService, accounts: Accounts) -> None:
         self._engine = engine
         self._tasks = tasks
         self._accounts = accounts
@@ -63,7 +63,7 @@ class PluginStages:
     def _start(self, task: dict, stage: dict[str, Any]) -> None:
         project = self._engine.projects.get(task["project"])
         user = self._accounts.first_user(project.organization_id) if project is not None else None
-        if user is None:
+        if project is None or user is None:
             return
         try:
             plugin = self._engine.plugins.get(stage.get("pluginId"))

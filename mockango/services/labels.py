@@ -203,4 +203,6 @@ class LabelService:
         if answer is None:
             answer = prepare_body(self._projects, raw, self._context.base_url, user.organization_id)
             answer.raise_error()
+        if answer.prepared is None:  # raise_error() raised for every answer that prepared nothing
+            raise InvalidRequest("the import could not be prepared")
         return self.store(answer.prepared, session_id=session_id)

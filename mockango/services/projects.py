@@ -52,8 +52,8 @@ class ProjectService:
     def create(
         self,
         organization_id: str,
-        name: str,
-        category_schema: Mapping,
+        name: Any,
+        category_schema: Any,
         assets: Iterable[Mapping] = (),
         *,
         description: str = "",

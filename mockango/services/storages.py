@@ -9,6 +9,7 @@ filled from Python (:meth:`StorageService.put_file`), listed by ``list_storage_f
 
 from __future__ import annotations
 
+import builtins
 import re
 from collections.abc import Mapping
 from typing import Any
@@ -18,6 +19,7 @@ from ..ids import new_object_id
 from ..models import User, iso_time
 from ..records import storages as storage_rows
 from ..records.storages import storage_dict
+from ..records.values import Record
 from ..store.objects import SIGNED_URL_TTL
 from .context import Context
 from .uploads import Uploads
@@ -67,7 +69,7 @@ class StorageService:
         with self.store.read() as db:
             self._context.scope(user).storage(db, storage_id)
 
-    def list(self, user: User, storage_id: str | None = None) -> list[dict]:
+    def list(self, user: User, storage_id: str | None = None) -> builtins.list[dict]:
         with self.store.read() as db:
             if storage_id:
                 return [storage_dict(self._context.scope(user).storage(db, storage_id))]
@@ -83,7 +85,7 @@ class StorageService:
     # ------------------------------------------------------------------ files
 
     @staticmethod
-    def _key(row: Mapping, bucket: str, path: str) -> str:
+    def _key(row: Record, bucket: str, path: str) -> str:
         return f"{row['organization_id']}/storages/{row['id']}/{bucket}/{path}"
 
     def put_file(self, storage_id: str, bucket: str, path: str, data: bytes) -> dict:
@@ -98,7 +100,7 @@ class StorageService:
 
     def listing(
         self, user: User, storage_id: Any, bucket: Any, folder: Any = "", *, signed: bool = True, extensions: Any = None
-    ) -> tuple[list[dict], list[str]]:
+    ) -> tuple[builtins.list[dict], builtins.list[str]]:
         """Files and sub-folders directly in ``folder`` of a bucket (one range of the primary key)."""
         bucket = _check_path(bucket, "bucketName")
         folder = _check_path(folder or "", "path", allow_empty=True)

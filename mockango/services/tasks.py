@@ -26,7 +26,7 @@ from ..records import plugins as plugin_rows
 from ..records import tasks as task_rows
 from ..records.projects import Projects
 from ..records.tasks import SETTABLE, answer_of, shown_answer, task_id_for
-from ..records.values import to_json
+from ..records.values import Record, to_json
 from .context import Context
 
 FILTER_FIELDS = (
@@ -65,7 +65,7 @@ def _settable(name: str, value: Any) -> bool:
     return value is None or isinstance(value, str)
 
 
-def history_dict(row: Mapping) -> dict:
+def history_dict(row: Record) -> dict:
     return {
         "_id": row["id"],
         "task": row["task_id"],
@@ -128,7 +128,7 @@ class TaskService:
 
     # ------------------------------------------------------------------- views
 
-    def _view(self, row: Mapping, schema: Mapping | None) -> dict:
+    def _view(self, row: Record, schema: Mapping | None) -> dict:
         """A task as the REST API shows it; with its answer when ``schema`` is given."""
         base = self._context.base_url.rstrip("/")
         body = {
@@ -209,7 +209,7 @@ class TaskService:
             total = search.total()
         return [self._view(r, schema) for r in rows], total
 
-    def iter_project(self, project_id: str) -> list[Mapping]:
+    def iter_project(self, project_id: str) -> list[sqlite3.Row]:
         """Every task row of a project in order (exports); read in one snapshot."""
         with self.store.read() as db:
             return task_rows.project_rows(db, project_id)
@@ -244,7 +244,7 @@ class TaskService:
             task_rows.add_history(db, row["pk"], row["stage"], action, None, **details)
 
     @staticmethod
-    def _move(db: sqlite3.Connection, row: Mapping, stages: list[dict], stage_id: str) -> None:
+    def _move(db: sqlite3.Connection, row: Record, stages: list[dict], stage_id: str) -> None:
         task_rows.move(db, row, stage_id, workflow.status_at(stages, stage_id))
 
     def annotate(

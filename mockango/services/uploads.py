@@ -119,7 +119,7 @@ class Uploads:
         project = self._context.scope(user).project(project_id)
         takes_text = session_id is not None and self._text_assets(session_id)
         common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
-        prepared = []
+        prepared: list[dict[str, Any]] = []
         for index, raw in enumerate(assets):
             where = f"assets[{index}]"
             if not isinstance(raw, Mapping):
@@ -153,7 +153,7 @@ class Uploads:
                     "batches": list(dict.fromkeys(common + own_batches)),
                 }
             )
-        ids = [a["_id"] for a in prepared]
+        ids: list[str] = [a["_id"] for a in prepared]
         with self._context.store.write() as db:
             project_rows.add_assets(db, project.id, prepared)
             if session_id is not None:

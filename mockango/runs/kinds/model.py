@@ -100,7 +100,7 @@ class Model(PluginKind):
         item, root, errors = answer_item(response)
         project = services.project(session.project_id)
         asset = services.asset(project, session.event.get("assetId")) if project is not None else None
-        if asset is None:
+        if project is None or asset is None:
             return Outcome(False, message=response, reason="the run's asset no longer exists")
         if not errors:
             if "data" not in item:

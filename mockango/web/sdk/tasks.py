@@ -44,7 +44,7 @@ def get_tasks(project_id: str):
 @blueprint.get("/task/<task_id>")
 def get_task(task_id: str):
     user = current_user()
-    flag("includeAnswer")  # checked; the answer always comes along (see TaskBook.get)
+    flag("includeAnswer")  # checked; the answer always comes along (see TaskService.get)
     return success({"task": hub().tasks.get(user, task_id)})
 
 
