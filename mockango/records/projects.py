@@ -28,6 +28,9 @@ from . import asset_order
 from .tasks import add_tasks_for_assets
 from .values import from_json, to_json
 
+FILE_NAME_SQL = "replace(data, rtrim(data, replace(data, '/', '')), '')"
+"""The last segment of ``data`` (the expression of the ``assets_by_file_name`` index, repeated exactly)."""
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
     id TEXT PRIMARY KEY,
@@ -67,6 +70,9 @@ CREATE TABLE IF NOT EXISTS assets (
 CREATE UNIQUE INDEX IF NOT EXISTS assets_in_order ON assets(project_id, position);
 CREATE INDEX IF NOT EXISTS assets_by_external_id ON assets(project_id, external_id);
 CREATE INDEX IF NOT EXISTS assets_by_data ON assets(project_id, data);
+-- The last segment of an asset's URL (what follows its last '/'): an import may name an asset by its file name
+-- (Ango's import format page). SQLite has no reverse search; rtrim() of every non-'/' character leaves the prefix.
+CREATE INDEX IF NOT EXISTS assets_by_file_name ON assets(project_id, replace(data, rtrim(data, replace(data, '/', '')), ''));
 CREATE INDEX IF NOT EXISTS assets_by_pre_labeled ON assets(project_id, pre_labeled);
 CREATE TABLE IF NOT EXISTS asset_batches (
     batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
@@ -574,19 +580,23 @@ class Projects:
             return db.execute("SELECT id, metadata FROM assets WHERE id = ? AND hosted = 1", (asset_id,)).fetchone()
 
     def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str], base_url: str) -> list[dict]:
-        """The assets an import's items name (by externalId or data URL): one indexed query, not the project.
+        """The assets an import's items name (by externalId, data URL, or the file name that ends the URL):
+        one indexed query, not the project.
 
         Each is the reference the validator needs (``_id``, ``externalId``, ``data``, ``metadata``).
         """
         base = base_url.rstrip("/")
         hosted_paths = [url[len(base) :] for url in data_urls if url.startswith(base + "/")]
+        file_names = [name for name in data_urls if name and "/" not in name]
         with self.store.read() as db:
             rows = db.execute(
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_external_id "
                 "WHERE project_id = ?1 AND external_id IN (SELECT value FROM json_each(?2)) UNION "
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_data "
-                "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) ORDER BY pk",
-                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths)),
+                "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) UNION "
+                "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_file_name "
+                f"WHERE project_id = ?1 AND {FILE_NAME_SQL} IN (SELECT value FROM json_each(?4)) ORDER BY pk",
+                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths), json.dumps(file_names)),
             ).fetchall()
         return [
             {

@@ -1,0 +1,29 @@
+"""Shapes and rules that follow Ango's published docs (issue 19), over real HTTP."""
+
+from __future__ import annotations
+
+IMPORT_FORMAT = (
+    "https://docs.imerit.net/data/importing-and-exporting-annotations/importing-annotations/ango-import-format"
+)
+
+
+def test_an_import_names_an_asset_by_the_file_name_that_ends_its_url(api, host, project, box_schema):
+    """Ango's import format page: ``{"data": "H1412.mp4", ...}`` for an asset whose URL ends in /H1412.mp4."""
+    video = "https://videos.example.com/2024/H1412.mp4"
+    status, body = api.post(f"/v2/project/{project.id}/cloud", {"assets": [{"data": video, "externalId": "clip-1"}]})
+    assert status < 300, body
+    label = {
+        "data": "H1412.mp4",
+        "objects": [{"schemaId": box_schema, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
+    }
+    status, body = api.post("/v2/import/labels", {"project": project.id, "jsonContent": [label]})
+    assert status == 200, body
+    [asset] = [a for a in host.assets() if a["data"] == video]
+    assert asset["labels"]["objects"][0]["bounding-box"] == {"x": 1, "y": 2, "width": 3, "height": 4}
+
+
+def test_a_file_name_no_asset_ends_with_is_still_unknown(api, project, box_schema):
+    status, body = api.post(
+        "/v2/import/labels", {"project": project.id, "jsonContent": [{"data": "nowhere.mp4", "objects": []}]}
+    )
+    assert status == 400 and body["errors"][0]["code"] == "unknown_asset", body
