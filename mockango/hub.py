@@ -130,8 +130,11 @@ class Hub:
         log_count_limit: int = LOG_COUNT_LIMIT,
         files_dir: str | os.PathLike | None = None,
         import_worker: bool = True,
+        strict: bool = False,
     ) -> None:
         self.seed = seed
+        self.strict = strict
+        """Strict mode: rules whose evidence is unknown refuse instead of warning (mockango.validation.evidence)."""
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
         """A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
@@ -446,11 +449,10 @@ class Hub:
         self._notify("project", {"id": project.id})
         return added
 
-    @staticmethod
-    def _check_ontology(schema_: dict) -> None:
+    def _check_ontology(self, schema_: dict) -> None:
         from .validation import validate_ontology
 
-        report = validate_ontology(schema_)
+        report = validate_ontology(schema_, strict=self.strict)
         if not report.ok:
             raise InvalidRequest(
                 "the ontology is not valid: " + "; ".join(f"{issue.path}: {issue.message}" for issue in report.errors),
@@ -813,6 +815,38 @@ class Hub:
             db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
         self._notify("log", {"session": row["id"], "entry": entry})
 
+    def log_lenient(self, session_id: str | None, what: str, warnings: Iterable[Mapping]) -> None:
+        """Put on a run's log a WARNING for each rule of unknown evidence that was accepted (strict mode refuses it)."""
+        from .validation.evidence import RULES
+
+        if session_id is None:
+            return
+        for warning in warnings:
+            code = warning.get("code")
+            if code in RULES and not RULES[code].refuses:
+                self.host_log(
+                    session_id,
+                    "WARNING",
+                    f"mockango accepted {what} although {warning.get('path')}: [{code}] {warning.get('message')} "
+                    "(what the real host does here is unknown; strict mode refuses it)",
+                    code=code,
+                    path=warning.get("path"),
+                )
+
+    def host_log(self, session_id: str, level: str, msg: str, **fields: Any) -> None:
+        """A log line the host itself adds to a session (``"source": "mockango"``), in order with the plugin's."""
+        entry = {**fields, "level": level, "msg": msg, "source": "mockango", "time": models.iso_time(time.time())}
+        with self.store.write() as db:
+            row = db.execute("SELECT id, log_count FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None or row["log_count"] >= self.log_count_limit:
+                return
+            db.execute(
+                "INSERT INTO session_logs (session_id, seq, entry) VALUES (?, ?, ?)",
+                (row["id"], row["log_count"], to_json(entry, "the log entry")),
+            )
+            db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
+        self._notify("log", {"session": session_id, "entry": entry})
+
     def _log_entry(self, payload: Mapping, level: str) -> dict:
         entry = {**dict(payload), "level": level, "msg": payload.get("msg"), "time": models.iso_time(time.time())}
         message = entry["msg"]
@@ -1007,6 +1041,7 @@ class Hub:
         project = self.project_for(user, project_id)
         summary = import_labels(self, project, labels, session_id=session_id)
         self._notify("labels", {"project": project.id, "session": session_id})
+        self.log_lenient(session_id, "the label import", summary.get("warnings", ()))
         return summary
 
     def import_label_body(self, user: User, raw: bytes, *, session_id: str | None = None) -> dict:
@@ -1021,7 +1056,7 @@ class Hub:
         answer = None
         if self.import_worker is not None and self.import_worker.wants(raw):
             try:
-                answer = self.import_worker.prepare(raw, self.base_url)
+                answer = self.import_worker.prepare(raw, self.base_url, strict=self.strict)
                 if answer.project_id is not None:
                     self.project_for(user, answer.project_id)  # another organization's project: not found
                 answer.raise_error()
@@ -1029,8 +1064,9 @@ class Hub:
                 logger.warning("%s; importing in the server instead", exc)
                 answer = None
         if answer is None:
-            answer = prepare_body(self.projects, raw, self.base_url, user.organization_id)
+            answer = prepare_body(self.projects, raw, self.base_url, user.organization_id, strict=self.strict)
             answer.raise_error()
         summary = store_import(self.store, answer.prepared, session_id=session_id)
         self._notify("labels", {"project": answer.project_id, "session": session_id})
+        self.log_lenient(session_id, "POST /v2/import/labels", summary.get("warnings", ()))
         return summary

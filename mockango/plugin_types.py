@@ -237,57 +237,16 @@ class Outcome:
     errors: list[dict] | None = None
 
 
-def model_answer(response: Any) -> tuple[dict | None, str, list[dict]]:
-    """The import item a Model answer stands for, the JSON path it sits at, and any shape errors.
+def model_answer(response: Any) -> tuple[Any, str]:
+    """The answer a Model plugin's response holds, and the JSON path it sits at.
 
-    1.4.10 and plugin_client answer ``{objects, classifications, relations}``; 1.3.x sends what
-    the callback returned, which in the vendor's sample is ``{data, answer: {...}}``.
+    1.4.10 and plugin_client answer ``{objects, classifications, relations}`` (1.3.22's merge adds
+    ``externalId``); the vendor's older sample answered ``{data, answer: {...}}``. Either way the answer is
+    read by :func:`mockango.validation.answers.check_answer`, as ``POST /v2/annotate`` reads it.
     """
-    if not isinstance(response, Mapping):
-        return (
-            None,
-            "response",
-            [
-                {
-                    "path": "response",
-                    "code": "not_an_object",
-                    "message": f"a Model plugin must answer an object with 'objects', "
-                    f"'classifications' and 'relations', got {type(response).__name__} "
-                    "(is its process running a ModelPlugin?)",
-                }
-            ],
-        )
-    if "answer" in response:
-        answer, root = response.get("answer"), "response.answer"
-        if not isinstance(answer, Mapping):
-            return (
-                None,
-                root,
-                [
-                    {
-                        "path": root,
-                        "code": "not_an_object",
-                        "message": "'answer' must be an object with 'objects', 'classifications', 'relations'",
-                    }
-                ],
-            )
-        item = dict(answer)
-        if "data" in response:
-            item["data"] = response["data"]
-        return item, root, []
-    return dict(response), "response", []
-
-
-def relabel(errors: list[dict], root: str) -> list[dict]:
-    """Validator issues of a one-item import, with paths read from the session's answer."""
-    prefix = "response[0]"
-    out = []
-    for issue in errors:
-        path = issue["path"]
-        if path.startswith(prefix):
-            path = root + path[len(prefix) :]
-        out.append({**issue, "path": path})
-    return out
+    if isinstance(response, Mapping) and "answer" in response and not any(k in response for k in ("objects", "tools")):
+        return response.get("answer"), "response.answer"
+    return response, "response"
 
 
 def listing(response: Any) -> Outcome:

@@ -23,6 +23,8 @@ WARNING_CODES: dict[str, str] = {
     "empty_import": "the import is an empty list",
     "misspelled_key": "an unknown key looks like a known one ('boundingBox', 'Objects', 'externalID') and is ignored",
     "title_mismatch": "an object has both schemaId and title and they disagree (the schemaId wins)",
+    "answer_other_asset": "a Model answer or an annotate body names another asset by externalId or data; it is "
+    "stored on its task's asset",
     "ambiguous_title": "several tools/classifications/relations allowed here share the title; the first is taken "
     "(Ango's import format page: the host picks one of them)",
     "inactive_nested": "a nested classification is answered although its parentOptionId option is not selected",

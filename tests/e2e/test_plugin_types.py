@@ -105,17 +105,35 @@ def test_model_plugin_labels_the_asset_it_was_run_on(host, connector):
     result.assert_logged(f"labeling {target['_id']}")
 
 
+def _off_ontology(data):
+    return Answer(
+        objects=[
+            {"schemaId": "0" * 24, "bounding-box": BOX},
+            {"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": {**BOX, "width": -5}},
+        ]
+    )
+
+
+def test_model_answer_off_the_ontology_is_stored_with_warnings_on_the_session_log(host):
+    """An unknown schemaId and a negative width are rules whose evidence is unknown: accepted, and each
+    is a WARNING line the host adds to the run's log (strict mode refuses them: the next test)."""
+    with serving(host, ModelPlugin, _off_ontology, "model", "WS", class_names=["Car"]) as record:
+        asset = host.assets()[0]
+        result = run_result(host, record, asset=asset["_id"], class_mapping={"Car": "Vehicle"})
+    result.assert_succeeded()
+    warned = [e for e in result.logs if e.get("source") == "mockango"]
+    assert sorted((e["level"], e["code"], e["path"]) for e in warned) == [
+        ("WARNING", "too_small", "response.objects[1].bounding-box.width"),
+        ("WARNING", "unknown_schema_id", "response.objects[0].schemaId"),
+    ], result.logs
+    assert all("strict mode refuses it" in e["msg"] for e in warned)
+    assert len(task_objects(host.hub, asset["_id"])) == 2
+
+
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_model_answer_off_the_ontology_fails_with_its_json_paths(host, connector):
-    def off_ontology(data):
-        return Answer(
-            objects=[
-                {"schemaId": "0" * 24, "bounding-box": BOX},
-                {"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": {**BOX, "width": -5}},
-            ]
-        )
-
-    with serving(host, ModelPlugin, off_ontology, "model", connector, class_names=["Car"]) as record:
+    host.hub.strict = True  # every rule refuses: the answer fails with each error's path
+    with serving(host, ModelPlugin, _off_ontology, "model", connector, class_names=["Car"]) as record:
         asset = host.assets()[0]
         result = run_result(host, record, asset=asset["_id"], class_mapping={"Car": "Vehicle"})
     result.assert_failed("the Model plugin's answer was refused")
@@ -292,6 +310,8 @@ def test_model_in_workflow_mode_submits_the_task_and_that_ends_the_run(host, con
 
 
 def test_model_in_workflow_mode_with_an_invalid_answer_fails_with_the_annotate_errors(host):
+    host.hub.strict = True  # an unknown schemaId refuses only in strict mode
+
     def off(data):
         return Answer(objects=[{"schemaId": "0" * 24, "bounding-box": BOX}])
 

@@ -27,3 +27,24 @@ def test_a_file_name_no_asset_ends_with_is_still_unknown(api, project, box_schem
         "/v2/import/labels", {"project": project.id, "jsonContent": [{"data": "nowhere.mp4", "objects": []}]}
     )
     assert status == 400 and body["errors"][0]["code"] == "unknown_asset", body
+
+
+def test_annotate_takes_the_answer_a_1_3_22_model_merge_posts(api, host, project, box_schema):
+    """Issue 19.2: 1.3.22's Model merge adds ``externalId`` to the answer it posts to /v2/annotate; the same
+    reader as a socket answer takes it. An unknown key is ignored with a warning (refused in strict mode)."""
+    task = api.get(f"/v2/project/{project.id}/tasks", limit=1)[1]["data"]["tasks"][0]
+    box = {"schemaId": box_schema, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}
+    answer = {"externalId": task["externalId"], "objects": [box], "classifications": [], "relations": []}
+    status, body = api.post(f"/v2/annotate/{task['_id']}", {"answer": answer, "duration": 0}, nextStage="true")
+    assert status == 200, body
+    assert body["data"]["label"]["answer"]["tools"][0]["bounding-box"] == box["bounding-box"]
+    assert "warnings" not in body["data"]
+    status, body = api.post(f"/v2/annotate/{task['_id']}", {"answer": {**answer, "colour": "red"}})
+    assert status == 200 and [w["code"] for w in body["data"]["warnings"]] == ["answer_unknown_key"], body
+    host.hub.strict = True
+    status, body = api.post(f"/v2/annotate/{task['_id']}", {"answer": {**answer, "colour": "red"}})
+    assert status == 400 and body["errors"][0] == {
+        "path": "answer.colour",
+        "code": "answer_unknown_key",
+        "message": "unknown key 'colour': an answer holds objects, classifications and relations",
+    }, body

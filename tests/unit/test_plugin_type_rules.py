@@ -116,6 +116,7 @@ def test_a_valid_model_answer_is_stored_on_the_asset_in_both_client_shapes(hub):
 
 
 def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
+    hub.strict = True  # the unknown schemaId and the negative width refuse only in strict mode
     plugin, _ = live(hub, "model")
     asset_id = assets(hub)[0]["_id"]
     session = run(hub, plugin, asset=asset_id)
@@ -135,11 +136,24 @@ def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
     assert "the Model plugin's answer was refused with" in session.reason and "response.objects[0]" in session.reason
     assert task_tools(hub, asset_id) == []
     other = run(hub, plugin, asset=asset_id)
-    other = answer(hub, other, {"data": "http://elsewhere/x.png", "answer": {"objects": []}})
-    assert other.status == "failed" and other.errors[0]["path"].startswith("response.answer")
+    other = answer(hub, other, {"data": "http://elsewhere/x.png", "answer": ["not", "an", "object"]})
+    assert other.status == "failed" and other.errors[0]["path"] == "response.answer"
     third = run(hub, plugin, asset=asset_id)
     third = answer(hub, third, "done")
     assert third.status == "failed" and third.errors[0]["path"] == "response"
+
+
+def test_a_model_answer_belongs_to_its_runs_asset_whatever_externalid_or_data_it_names(hub):
+    """Issue 19.2: one reader for Model answers and annotate. 1.3.22's merge adds ``externalId``; the vendor's
+    older sample answered ``{data, answer}``. Neither redirects the answer: it is stored on the run's asset."""
+    plugin, _ = live(hub, "model")
+    target, other = assets(hub)[0], assets(hub)[1]
+    box = {"schemaId": vehicle_id(hub), "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}
+    session = answer(hub, run(hub, plugin, asset=target["_id"]), {"externalId": target["externalId"], "objects": [box]})
+    assert session.status == "succeeded" and task_tools(hub, target["_id"])[0]["bounding-box"] == box["bounding-box"]
+    session = answer(hub, run(hub, plugin, asset=target["_id"]), {"data": other["data"], "answer": {"objects": [box]}})
+    assert session.status == "succeeded" and task_tools(hub, other["_id"]) == []
+    assert [e["code"] for e in session.logs if e.get("source") == "mockango"] == []  # answer_other_asset: not a rule
 
 
 def test_export_run_event_and_answers(hub):
