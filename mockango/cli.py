@@ -19,7 +19,7 @@ from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError
 from .hub import Hub
 from .input_limits import parse_size
-from .plugin_types import PLUGIN_TYPES
+from .runs.kinds.registry import PLUGIN_TYPES
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"

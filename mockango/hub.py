@@ -28,18 +28,14 @@ import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import models, plugin_types
+from . import models
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
-from .import_worker import ImportWorker, WorkerUnavailable, prepare_body
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .models import Organization, Plugin, Project, Session, User
-from .objects import ObjectStore
-from .plugin_stages import PluginStages
-from .plugin_types import kind_of
 from .records import accounts, asset_order, plugins, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
@@ -50,13 +46,18 @@ from .records.sessions import SessionClock, Sessions
 from .records.storages import StorageBook
 from .records.tasks import TaskBook, restore_after_import
 from .records.values import to_json
-from .rest_plugins import RestPluginWatcher
-from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
-from .seed import demo_data
+from .runs.kinds import registry as plugin_types
+from .runs.kinds.registry import kind_of
+from .runs.options import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
+from .runs.plugin_stages import PluginStages
+from .runs.rest_plugins import RestPluginWatcher
+from .runs.timeout_reason import timed_out_reason
+from .runs.type_runs import TypeRuns
+from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
+from .services.seed import demo_data
+from .services.uploads import Uploads, keep_url_secret
 from .store import Store
-from .timeout_reason import timed_out_reason
-from .type_runs import TypeRuns
-from .uploads import Uploads, keep_url_secret
+from .store.objects import ObjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -186,7 +187,7 @@ class Hub:
         """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
         self.import_worker = ImportWorker(self.store.path) if import_worker and not self.store.memory else None
         """Parses and validates big label imports in another process (file stores only; None: every
-        import runs in its request's thread): see :mod:`.import_worker`."""
+        import runs in its request's thread): see :mod:`.services.import_worker`."""
 
     # ------------------------------------------------------------------ state
 
@@ -934,7 +935,7 @@ class Hub:
         return changed
 
     def _timeout_reason(self, session: Session) -> str:
-        """What the host knows about a run that timed out (see :mod:`mockango.timeout_reason`)."""
+        """What the host knows about a run that timed out (see :mod:`mockango.runs.timeout_reason`)."""
         with self._changed:
             connected = session.connection_id in self.connections.plugin_of
         agents = sorted({entry.get("agent") or "no User-Agent" for entry in self.journal.entries(session.id)})

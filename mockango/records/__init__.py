@@ -9,7 +9,7 @@ and give the Hub the methods callers need.
 
 from __future__ import annotations
 
-from .. import project_admin, uploads
+from ..services import project_admin, uploads
 from . import (
     accounts,
     asset_order,

@@ -6,8 +6,9 @@ import base64
 
 import pytest
 
-from mockango import Hub, InvalidRequest, NotFound, plugin_types
-from mockango.plugin_types import PLUGIN_TYPES
+from mockango import Hub, InvalidRequest, NotFound
+from mockango.runs.kinds import registry as plugin_types
+from mockango.runs.kinds.registry import PLUGIN_TYPES
 from tests.support import FakeConnection
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, request
 
 from ...errors import Forbidden, InvalidRequest
-from ...objects import ObjectTooLarge
+from ...store.objects import ObjectTooLarge
 from ..middleware.caller import API_KEY_HEADER, current_user, hub
 from .rest import success
 

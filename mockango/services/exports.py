@@ -16,13 +16,13 @@ import zipfile
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidRequest
-from .models import User, iso_time
-from .objects import SIGNED_URL_TTL
-from .records.tasks import answer_of, shown_answer
+from ..errors import InvalidRequest
+from ..models import User, iso_time
+from ..records.tasks import answer_of, shown_answer
+from ..store.objects import SIGNED_URL_TTL
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
 FORMATS = ("json", "ndjson")
 BOOLEAN_OPTIONS = (

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from .errors import Forbidden, InvalidRequest, NotFound
+from ..errors import Forbidden, InvalidRequest, NotFound
 
 FILE_TYPES = ("assets", "brushes", "medicalBrushes", "exports", "instructions")
 """``type`` values of getUploadUrl/getSignedUrl (imerit_ango StorageFileTypes)."""
@@ -41,7 +41,7 @@ class ObjectStore:
         self.root = Path(root) if root is not None else None
         self.max_bytes = max_bytes
         self.secret = secrets.token_bytes(32)
-        """Signs every URL; :func:`mockango.uploads.keep_url_secret` keeps it in the store across restarts."""
+        """Signs every URL; :func:`mockango.services.uploads.keep_url_secret` keeps it in the store across restarts."""
         self._memory: dict[str, bytes] = {}
         self._lock = threading.Lock()
 

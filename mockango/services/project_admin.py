@@ -13,13 +13,13 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import Conflict, InvalidRequest, NotFound
-from .ids import new_object_id
-from .models import User
-from .records.values import to_json
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..ids import new_object_id
+from ..models import User
+from ..records.values import to_json
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS project_settings (

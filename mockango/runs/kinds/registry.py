@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidRequest
+from ...errors import InvalidRequest
 
 BATCH_MODEL, MODEL, EXPORT, FILE_EXPLORER, MARKDOWN, INPUT = (
     "batch-model",
