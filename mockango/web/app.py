@@ -10,7 +10,7 @@ from flask import Flask, jsonify, request
 from flask_socketio import SocketIO
 from werkzeug.exceptions import HTTPException
 
-from ..errors import MockangoError
+from ..errors import MockangoError, error_body
 from ..hub import Hub
 from ..input_limits import MAX_BODY_BYTES
 from . import openapi, plugin_socket
@@ -58,13 +58,11 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     def unexpected_error(error: Exception):
         # The traceback goes to the server's log only: an answer never carries exception text.
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return jsonify(
-            {
-                "status": "error",
-                "message": f"mockango failed on {request.method} {request.path} (a bug in mockango: "
-                "the traceback is in the server's log; please report it)",
-            }
-        ), 500
+        message = (
+            f"mockango failed on {request.method} {request.path} (a bug in mockango: "
+            "the traceback is in the server's log; please report it)"
+        )
+        return jsonify(error_body(500, message)), 500
 
     @app.after_request
     def journal(response):

@@ -48,3 +48,33 @@ def test_annotate_takes_the_answer_a_1_3_22_model_merge_posts(api, host, project
         "code": "answer_unknown_key",
         "message": "unknown key 'colour': an answer holds objects, classifications and relations",
     }, body
+
+
+def test_every_error_body_carries_error_status_code(api, host, project):
+    """Issue 19.5: 1.4.10's ``upload_chat_assets`` tells a failure by ``body["error"]["statusCode"]``; an error
+    without it was logged as "Created 0 chat assets successfully". Every error answer carries it now."""
+    answers = [
+        api.post("/v2/llms/", {"name": "x"}),  # an Ango call mockango does not simulate (501)
+        api.get("/v2/project/" + "0" * 24),  # not found (404)
+        api.get("/v2/no/such/endpoint"),  # unknown path (404)
+        api.post("/v2/import/labels", {"project": project.id, "jsonContent": "nope"}),  # refused (400)
+    ]
+    for status, body in answers:
+        assert status >= 400 and body["status"] == "error", body
+        assert body["error"] == {"statusCode": status, "message": body["message"]}, body
+
+
+def test_list_projects_answers_the_documented_fields_and_cap():
+    """Issue 19.6, docs.imerit.net/api/docs/projects: listProjects "returns only essential fields: _id, name,
+    description, organization, createdAt", and ``limit`` is at most 100."""
+    from mockango import MockAngo
+    from tests.sdk.conftest import Api
+
+    with MockAngo(seed=0) as host:
+        api = Api(host.url, host.api_key)
+        status, body = api.get("/v2/listProjects", limit=100)
+        assert status == 200 and body["data"]["total"] == 1
+        assert set(body["data"]["projects"][0]) == {"_id", "name", "description", "organization", "createdAt"}
+        status, body = api.get("/v2/listProjects", limit=101)
+        assert status == 400 and body["errors"][0]["code"] == "limit_documented", body
+        assert "https://docs.imerit.net/api/docs/projects" in body["message"]

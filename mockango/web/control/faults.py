@@ -11,7 +11,7 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from ...errors import NotFound
+from ...errors import NotFound, error_body
 from ..middleware.caller import current_user, hub
 from ..sdk.rest import json_body
 
@@ -33,7 +33,7 @@ def apply_request_faults():
         f"injected fault {fault.id}: {request.method} {request.path} answers "
         f"{fault.status} (remove it with DELETE /api/faults/{fault.id})"
     )
-    response = jsonify({"status": "error", "message": message})
+    response = jsonify(error_body(fault.status, message))
     response.status_code = fault.status
     if fault.retry_after is not None:
         response.headers["Retry-After"] = str(fault.retry_after)

@@ -41,6 +41,20 @@ def page_and_limit(args: Mapping, default_limit: int) -> tuple[int, int]:
     )
 
 
+def documented_page(args: Mapping, maximum: int, doc: str, default_limit: int = 10) -> tuple[int, int]:
+    """``page`` and ``limit`` of an Ango listing whose docs cap ``limit`` (rule ``limit_documented``: the
+    refusal names the cap and the page that states it)."""
+    page = whole_number(args, "page", 1, low=1)
+    try:
+        limit = whole_number(args, "limit", default_limit, low=1, high=maximum)
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            f"{exc.message} (Ango's API docs allow at most {maximum} per page: {doc})",
+            details=[{"path": "limit", "code": "limit_documented", "message": exc.message}],
+        ) from None
+    return page, limit
+
+
 def session_status(args: Mapping) -> str | None:
     """The ``status`` filter of a sessions listing (None: any), refused unless it is a real status."""
     status = args.get("status") or None

@@ -14,6 +14,9 @@ from ...errors import InvalidRequest
 from ...services.project_admin import project_view
 from ..middleware.caller import current_user, hub, request_api_key
 from ..middleware.limits import read_body
+from ..middleware.params import documented_page
+
+PROJECTS_DOC = "https://docs.imerit.net/api/docs/projects"
 
 blueprint = Blueprint("rest", __name__, url_prefix="/v2")
 
@@ -64,11 +67,17 @@ def get_project(project_id: str):
     return success({"project": project_view(hub(), hub().project_for(user, project_id).id)})
 
 
+LIST_PROJECTS_FIELDS = ("_id", "name", "description", "organization", "createdAt")
+"""What Ango's API docs say listProjects returns ("only essential fields"): docs.imerit.net/api/docs/projects."""
+
+
 @blueprint.get("/listProjects")
 def list_projects():
     user = current_user()
-    projects, total = hub().list_projects(user, page=request.args.get("page", 1), limit=request.args.get("limit", 10))
-    return success({"projects": projects, "total": total})
+    page, limit = documented_page(request.args, 100, PROJECTS_DOC)
+    projects, total = hub().list_projects(user, page=page, limit=limit)
+    shown = [{key: project.get(key) for key in LIST_PROJECTS_FIELDS} for project in projects]
+    return success({"projects": shown, "total": total})
 
 
 @blueprint.post("/import/labels")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
+from ...errors import error_body
 from ..middleware.caller import current_user
 
 blueprint = Blueprint("unsimulated", __name__)
@@ -37,12 +38,8 @@ UNSIMULATED: tuple[tuple[str, str, str], ...] = (
 
 def not_simulated(**_ignored: str):
     current_user()
-    return jsonify(
-        {
-            "status": "error",
-            "message": f"{request.method} {request.path} is an Ango Hub call that mockango does not simulate",
-        }
-    ), 501
+    message = f"{request.method} {request.path} is an Ango Hub call that mockango does not simulate"
+    return jsonify(error_body(501, message)), 501
 
 
 for _method, _rule, _sdk_method in UNSIMULATED:
