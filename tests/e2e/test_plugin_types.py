@@ -30,7 +30,6 @@ from plugin_client import (
     InputPlugin,
     MarkdownPlugin,
     ModelPlugin,
-    SDKError,
     run,
 )
 from plugin_client.rest_connector import RestConnector
@@ -402,14 +401,16 @@ def test_markdown_plugin_creates_one_asset_per_row_holding_its_markdown(host):
         result = run_result(host, record, input_file=b"name\nAda\nGrace\n", markdown_text="# Hello |name|")
     result.assert_succeeded().assert_message("2 markdown files are uploaded!")
     assert [a["externalId"] for a in result.created_assets] == ["000.md", "001.md"]
-    texts = [requests.get(a["data"], timeout=10).text for a in result.created_assets]
-    assert texts == ["# Hello Ada", "# Hello Grace"]
+    assert [a["data"] for a in result.created_assets] == ["# Hello Ada", "# Hello Grace"]
 
 
-def test_markdown_text_as_asset_data_is_refused_outside_a_markdown_run(host):
+def test_markdown_text_as_asset_data_is_an_embedded_markdown_asset_in_any_upload(host):
+    """Ango's docs on bulk-importing markdown assets: upload_files_cloud with the markdown itself as ``data``
+    (no Markdown plugin needed); the text is kept where a URL would be, and GET assets answers it."""
     with SDK(host.api_key, host.url) as sdk:
-        with pytest.raises(SDKError, match="markdown text is taken as data only in a Markdown plugin's run"):
-            sdk.upload_files_cloud(host.project_id, [{"data": "# not a URL", "externalId": "x.md"}])
+        sdk.upload_files_cloud(host.project_id, [{"data": "# not a URL", "externalId": "x.md"}])
+        found = sdk.get_assets(host.project_id, external_id="x.md")["data"]["assets"]
+    assert [a["data"] for a in found] == ["# not a URL"]
 
 
 def test_file_explorer_upload_creates_assets_in_the_storage(host):

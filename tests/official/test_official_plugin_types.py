@@ -1,8 +1,7 @@
 """Plugin types other than Batch Model with the official ``ango`` client, unmodified, against mockango.
 
-Samples in ``samples/`` read the event the way the vendor's samples do. 1.3.22 is the
-version the vendor's samples pin; it is built like the others and skipped when pip cannot
-reach the index.
+Samples in ``samples/`` read the event the way the vendor's samples do; the vendor's current samples
+themselves, on the client they pin and on 1.4.10, are test_vendor_samples.py.
 
 Run: .venv/bin/python -m pytest tests/official -m official -q
 """
@@ -14,7 +13,6 @@ import json
 import zipfile
 
 import pytest
-import requests
 from harness import SAMPLES, PluginProcess, official_python
 
 from mockango import MockAngo, MockangoError
@@ -101,26 +99,6 @@ def test_model_plugin_1_4_answer_off_the_ontology_fails_with_paths(host, start_p
     assert task_objects(host.hub, asset["_id"]) == []
 
 
-def test_vendor_model_sample_dict_answer_works_on_1_3_22(host, start_plugin):
-    record = host.create_plugin("Vendor model", class_names=["Car"], type="model")
-    proc = start_plugin("1.3.22", "model_dict_answer.py", record)
-    target = host.assets()[5]
-    result = _run(host, record, proc, asset=target["_id"], class_mapping={"Car": "Vehicle"})
-    result.assert_succeeded()
-    assert result.answer["objects"][0]["bounding-box"] == BOX
-    assert task_objects(host.hub, target["_id"]) == result.answer["objects"]
-
-
-def test_vendor_model_sample_dict_answer_fails_on_1_4_10(host, start_plugin):
-    """1.4.10 reads ``payload.answer`` of what the callback returned; a dict has none, so the client
-    raises before answering and the run ends on its time limit."""
-    record = host.create_plugin("Vendor model", class_names=["Car"], type="model")
-    proc = start_plugin("1.4.10", "model_dict_answer.py", record)
-    session = host.server.run(record.id, timeout=3, asset=host.assets()[0]["_id"], class_mapping={"Car": "Vehicle"})
-    assert session.status == "timed_out", proc.describe()
-    assert "'dict' object has no attribute 'answer'" in proc.output()
-
-
 def test_model_plugin_1_1_reads_labeltask_and_answers(host, start_plugin):
     record = host.create_plugin("Model 1.1", class_names=["Car"], type="model")
     proc = start_plugin("1.1.6", "model_ango_1_1.py", record)
@@ -192,24 +170,6 @@ def test_export_plugin_1_4_uploads_and_the_session_keeps_the_file(host, start_pl
         rows = json.loads(zipped.read(f"{host.project_id}.json"))
     assert rows == [{"externalId": asset["externalId"], "URL": asset["data"], "Annotations": "Vehicle 20 30 50 60"}]
     result.assert_logged("Plugin session is started! 1 tasks")
-
-
-def test_markdown_plugin_1_4_creates_markdown_assets(host, start_plugin):
-    record = host.create_plugin("Markdown 1.4", type="markdown")
-    proc = start_plugin("1.4.10", "markdown_ango_1_4.py", record)
-    result = _run(
-        host,
-        record,
-        proc,
-        input_file=b"name,city\nAda,London\nGrace,Arlington\n",
-        markdown_text="# |name| &amp; |city|",
-    )
-    result.assert_succeeded().assert_message("All markdown files are uploaded!")
-    assert [a["externalId"] for a in result.created_assets] == ["00000.md", "00001.md"]
-    assert [requests.get(a["data"], timeout=10).text for a in result.created_assets] == [
-        "# Ada & London",
-        "# Grace & Arlington",
-    ]
 
 
 def test_file_explorer_1_4_upload_creates_assets(host, start_plugin, tmp_path):
