@@ -53,7 +53,9 @@ from .runs.plugin_stages import PluginStages
 from .runs.rest_plugins import RestPluginWatcher
 from .runs.timeout_reason import timed_out_reason
 from .runs.type_runs import TypeRuns
+from .services import attachments
 from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
+from .services.organization import Organization as OrganizationService
 from .services.seed import demo_data
 from .services.uploads import Uploads, keep_url_secret
 from .store import Store
@@ -160,6 +162,7 @@ class Hub:
         self.issues = IssueBook(self)
         self.storages = StorageBook(self)
         self.uploads = Uploads(self)
+        self.organization = OrganizationService(self)
         self.type_runs = TypeRuns(self)
         self.plugin_stages = PluginStages(self)
         self._listeners.append(self.plugin_stages.on_change)
@@ -481,7 +484,8 @@ class Hub:
         filters = dict(filters or {})
         check_filters(filters)
         project = self.project_for(user, project_id)
-        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
+        found, total = self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
+        return attachments.with_attachments(self, found), total
 
     def page_project_assets(
         self, project_id: str, *, page: int = 1, limit: int = 50, pre_labeled: bool | None = None
@@ -688,8 +692,13 @@ class Hub:
         plugin = self.plugin_for(user.organization_id, plugin_id)
         project = self.project_for(user, project_id)
         kind = kind_of(plugin.type)
+        option_warnings: list[dict] = []
         given = plugin_types.check_options(
-            kind, plugin.name, {"class_mapping": class_mapping, "batches": batches, **options}
+            kind,
+            plugin.name,
+            {"class_mapping": class_mapping, "batches": batches, **options},
+            strict=self.strict,
+            warnings_out=option_warnings,
         )
         category_schema = category_schema_for(plugin, project, class_mapping)
         config_json = config_json_for(plugin, config)
@@ -732,6 +741,7 @@ class Hub:
         )
         with self.store.write() as db:
             sessions.insert_session(db, session, run_key)
+        self.log_lenient(session.id, "the run's options", option_warnings)
         self.clock.add(session.id, session.deadline)
         self._notify("session", {"id": session.id, "status": session.status})
         try:

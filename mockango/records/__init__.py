@@ -9,13 +9,14 @@ and give the Hub the methods callers need.
 
 from __future__ import annotations
 
-from ..services import project_admin, uploads
+from ..services import analytics, attachments, project_admin, uploads
 from . import (
     accounts,
     asset_order,
     issues,
     journal,
     labels,
+    organization,
     plugins,
     projects,
     session_pages,
@@ -26,6 +27,7 @@ from . import (
 
 CONCEPTS = (
     accounts,
+    organization,
     projects,
     asset_order,
     plugins,
@@ -38,6 +40,8 @@ CONCEPTS = (
     storages,
     project_admin,
     uploads,
+    analytics,
+    attachments,
 )
 """Every concept module, in the order their schemas apply (a table after those it references)."""
 

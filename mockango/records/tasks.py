@@ -477,12 +477,15 @@ class TaskBook:
     def _record(
         db: sqlite3.Connection, task_pk: int, stage: str, action: str, actor: str | None, **details: Any
     ) -> None:
+        from ..services import analytics
+
         now = time.time()
         db.execute(
             "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (new_object_id(), task_pk, action, stage, actor, now, to_json(details, "history")),
         )
+        analytics.count(db, task_pk, action, actor, now, details.get("duration"))
         db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
     def note(self, task_id: str, action: str, **details: Any) -> None:

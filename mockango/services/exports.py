@@ -77,30 +77,57 @@ def _time_range(params: Mapping, name: str) -> dict | None:
     return value
 
 
-def parse_options(params: Mapping[str, str]) -> dict:
-    """The export's options from its query, checked (unknown parameters are refused by name)."""
+def parse_options(params: Mapping[str, str], *, strict: bool = False, warnings_out: list | None = None) -> dict:
+    """The export's options from its query, checked.
+
+    ``format`` must be one Ango's import-export page lists (rule ``export_format``, documented). Any other
+    parameter mockango cannot read (rule ``export_parameter``, evidence unknown) is ignored with a warning in
+    ``warnings_out``, or refused in ``strict`` mode.
+    """
+    from ..validation.evidence import refuses
+
+    warnings = warnings_out if warnings_out is not None else []
+
+    def soft(name: str, read, default):
+        try:
+            return read()
+        except InvalidRequest as exc:
+            if refuses("export_parameter", strict):
+                raise
+            warnings.append({"path": name, "code": "export_parameter", "message": f"{exc.message} (ignored)"})
+            return default
+
     unknown = set(params) - set(KNOWN_OPTIONS)
     if unknown:
-        raise InvalidRequest(f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}")
+        message = f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}"
+        soft(sorted(unknown)[0], lambda: (_ for _ in ()).throw(InvalidRequest(message)), None)
     options: dict[str, Any] = {}
     for name in BOOLEAN_OPTIONS:
-        raw = params.get(name, "true" if name in ("includeMetadata", "includeHistory") else "false")
-        if raw not in ("true", "false"):
-            raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
-        options[name] = raw == "true"
+        default = name in ("includeMetadata", "includeHistory")
+        raw = params.get(name, "true" if default else "false")
+
+        def boolean(raw=raw, name=name):
+            if raw not in ("true", "false"):
+                raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
+            return raw == "true"
+
+        options[name] = soft(name, boolean, default)
     options["format"] = params.get("format", "json")
     if options["format"] not in FORMATS:
-        raise InvalidRequest(f"format must be one of {list(FORMATS)}, got {options['format']!r}")
+        raise InvalidRequest(
+            f"format must be one of {list(FORMATS)}, got {options['format']!r}",
+            details=[{"path": "format", "code": "export_format", "message": f"not one of {list(FORMATS)}"}],
+        )
     options["type"] = params.get("type", "task")
     if options["type"] == "None":  # 1.3.x sends its default export_type=None as the text "None"
         options["type"] = "task"
     if options["type"] != "task":
         raise InvalidRequest(f"type {options['type']!r} is not simulated: only task exports are")
-    options["batches"] = _json_list(params, "batches")
-    options["stage"] = _json_list(params, "stage")
-    options["taskTypes"] = _json_list(params, "taskTypes") or ["default"]
-    options["updatedAt"] = _time_range(params, "updatedAt")
-    options["createdAt"] = _time_range(params, "createdAt")
+    options["batches"] = soft("batches", lambda: _json_list(params, "batches"), None)
+    options["stage"] = soft("stage", lambda: _json_list(params, "stage"), None)
+    options["taskTypes"] = soft("taskTypes", lambda: _json_list(params, "taskTypes"), None) or ["default"]
+    options["updatedAt"] = soft("updatedAt", lambda: _time_range(params, "updatedAt"), None)
+    options["createdAt"] = soft("createdAt", lambda: _time_range(params, "createdAt"), None)
     return options
 
 
@@ -186,9 +213,13 @@ def export_rows(hub: Hub, user: User, project_id: Any, options: Mapping) -> list
     return rows
 
 
-def build_export(hub: Hub, user: User, project_id: Any, params: Mapping[str, str]) -> str:
-    """Write the export zip to the object store; returns a signed URL that downloads it (no API key)."""
-    options = parse_options(params)
+def build_export(
+    hub: Hub, user: User, project_id: Any, params: Mapping[str, str], *, warnings_out: list | None = None
+) -> str:
+    """Write the export zip to the object store; returns a signed URL that downloads it (no API key).
+
+    ``warnings_out`` receives the parameters ignored by rule ``export_parameter`` (see :func:`parse_options`)."""
+    options = parse_options(params, strict=hub.strict, warnings_out=warnings_out)
     rows = export_rows(hub, user, project_id, options)
     if options["format"] == "ndjson":
         content, name = "".join(json.dumps(r) + "\n" for r in rows), "export.ndjson"

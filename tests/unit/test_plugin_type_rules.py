@@ -75,6 +75,7 @@ def test_model_run_event_names_one_asset_its_task_and_the_1_1_labeltask(hub):
 
 
 def test_model_run_refuses_a_missing_asset_and_options_of_other_types(hub):
+    hub.strict = True  # an option of another type refuses only in strict mode (test below: the lenient default)
     plugin, connection = live(hub, "model")
     with pytest.raises(InvalidRequest, match="a Model run needs 'asset'"):
         run(hub, plugin)
@@ -167,8 +168,20 @@ def test_export_run_event_and_answers(hub):
     session = run(hub, plugin)
     session = hub.record_response({"response": "just text", "session": session.id})
     assert session.status == "failed" and "must answer {export: true" in session.reason
+    hub.strict = True
     with pytest.raises(InvalidRequest, match="'classMapping' is for Batch Model / Model plugins"):
         run(hub, plugin, class_mapping={})
+
+
+def test_an_option_of_another_type_is_dropped_with_a_warning_on_the_runs_log(hub):
+    """Rule run_option_other_type has no host counterpart (evidence unknown): by default the option is left out
+    of the event and the run's log says so; strict mode refuses it (the tests above)."""
+    plugin, connection = live(hub, "model")
+    session = run(hub, plugin, asset=assets(hub)[0]["_id"], bucket="b")
+    assert "bucket" not in connection.sent[0]
+    [line] = [e for e in hub.get_session(session.id).logs if e.get("source") == "mockango"]
+    assert line["level"] == "WARNING" and line["code"] == "run_option_other_type"
+    assert "'bucket' is for File Explorer plugins" in line["msg"]
 
 
 def test_file_explorer_event_and_listing(hub):

@@ -108,17 +108,37 @@ def kind_of(name: Any) -> PluginKind:
     return kind
 
 
-def check_options(kind: PluginKind, plugin_name: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options given (None means not given), refusing those of other types and missing required ones."""
+def check_options(
+    kind: PluginKind,
+    plugin_name: str,
+    options: Mapping[str, Any],
+    *,
+    strict: bool = False,
+    warnings_out: list[dict] | None = None,
+) -> dict[str, Any]:
+    """The options given (None means not given), refusing missing required ones (rule ``run_option_required``).
+
+    An option of another type (rule ``run_option_other_type``, evidence unknown) is dropped with a warning in
+    ``warnings_out``, or refused in ``strict`` mode.
+    """
+    from ...validation.evidence import refuses
+
     given = {key: value for key, value in options.items() if value is not None}
-    for key in given:
+    for key in list(given):
         if key not in kind.options:
             owners = [k.title for k in KINDS.values() if key in k.options]
             takes = ", ".join(OPTION_FIELDS[o] for o in kind.options) or "nothing beyond config"
-            raise InvalidRequest(
+            message = (
                 f"'{OPTION_FIELDS.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
                 f"'{plugin_name}' is a {kind.title} plugin (its runs take: {takes})"
             )
+            if refuses("run_option_other_type", strict):
+                raise InvalidRequest(message)
+            del given[key]
+            if warnings_out is not None:
+                warnings_out.append(
+                    {"path": OPTION_FIELDS.get(key, key), "code": "run_option_other_type", "message": message}
+                )
     missing = [OPTION_FIELDS[key] for key in kind.required if key not in given]
     if missing:
         raise InvalidRequest(f"a {kind.title} run needs {', '.join(repr(m) for m in missing)}")
