@@ -552,7 +552,9 @@ class Hub:
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
         check_value(class_names, where="classNames")
         if class_names and not kind.has_classes:
-            raise InvalidRequest(f"'classNames' are for Batch Model and Model plugins; a {kind.title} plugin has none")
+            raise InvalidRequest(
+                f"class names ('classNames') are for Batch Model and Model plugins; {kind.a_title} plugin has none"
+            )
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if not isinstance(description, str):

@@ -52,7 +52,9 @@ def test_every_type_can_be_created_and_unknown_ones_are_refused(hub):
         assert plugin.to_dict(live=False)["type"] == plugin_type
         assert plugin.default_config == {"k": plugin_type}
     assert hub.create_plugin("m", plugin_type="model", class_names=["Car"]).class_names == ["Car"]
-    with pytest.raises(InvalidRequest, match="'classNames' are for Batch Model and Model plugins; a Export"):
+    with pytest.raises(
+        InvalidRequest, match=r"class names \('classNames'\) are for Batch Model and Model plugins; an Export"
+    ):
         hub.create_plugin("e", plugin_type="export", class_names=["Car"])
     with pytest.raises(InvalidRequest, match="not an Ango Hub plugin type"):
         hub.create_plugin("x", plugin_type="Model")

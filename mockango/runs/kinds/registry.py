@@ -49,6 +49,11 @@ class PluginKind:
     """Model types: created with class names, run with a class mapping."""
     required: tuple[str, ...] = ()
 
+    @property
+    def a_title(self) -> str:
+        """The title with its article, for sentences: "a Model", "an Export"."""
+        return f"{'an' if self.title[0] in 'AEIOU' else 'a'} {self.title}"
+
 
 KINDS: dict[str, PluginKind] = {
     kind.name: kind
@@ -130,7 +135,7 @@ def check_options(
             takes = ", ".join(OPTION_FIELDS[o] for o in kind.options) or "nothing beyond config"
             message = (
                 f"'{OPTION_FIELDS.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
-                f"'{plugin_name}' is a {kind.title} plugin (its runs take: {takes})"
+                f"'{plugin_name}' is {kind.a_title} plugin (its runs take: {takes})"
             )
             if refuses("run_option_other_type", strict):
                 raise InvalidRequest(message)
@@ -141,7 +146,7 @@ def check_options(
                 )
     missing = [OPTION_FIELDS[key] for key in kind.required if key not in given]
     if missing:
-        raise InvalidRequest(f"a {kind.title} run needs {', '.join(repr(m) for m in missing)}")
+        raise InvalidRequest(f"{kind.a_title} run needs {', '.join(repr(m) for m in missing)}")
     return given
 
 

@@ -251,6 +251,7 @@ def plugin(user, plugin_id: str):
         session_total=total,
         created=bool(request.args.get("created")),
         config_text=_pretty(found.default_config),
+        kind=KINDS[found.type],
         nav="plugins",
     )
 
