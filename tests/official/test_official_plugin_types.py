@@ -82,6 +82,7 @@ def test_model_plugin_1_4_answer_is_validated_and_stored(host, start_plugin):
 
 
 def test_model_plugin_1_4_answer_off_the_ontology_fails_with_paths(host, start_plugin):
+    host.hub.strict = True  # an unknown schemaId and a negative height refuse only in strict mode
     record = host.create_plugin("Model 1.4", class_names=["Car"], type="model")
     proc = start_plugin("1.4.10", "model_ango_1_4.py", record)
     asset = host.assets()[0]

@@ -78,3 +78,37 @@ def test_list_projects_answers_the_documented_fields_and_cap():
         status, body = api.get("/v2/listProjects", limit=101)
         assert status == 400 and body["errors"][0]["code"] == "limit_documented", body
         assert "https://docs.imerit.net/api/docs/projects" in body["message"]
+
+
+def test_members_and_invites_have_the_documented_shapes(api, host):
+    """Issue 19.6 and the served 501s, docs.imerit.net/api/docs/organization: organizationRole is Admin/Member/Guest
+    (the SDK sends lowercase), members have createdAt, pages hold at most 100; roles, removals and invites change
+    what the listings show, and another organization's are 404."""
+    org = host.hub.default_user.organization_id
+    host.hub.organization.add_member(org, "ann@example.com", role="member")
+    status, body = api.get(f"/v2/organization/{org}/users")
+    assert status == 200, body
+    assert [(u["organizationRole"], bool(u["createdAt"])) for u in body["data"]["users"]] == [
+        ("Admin", True),
+        ("Member", True),
+    ]
+    assert api.get(f"/v2/organization/{org}/users", limit=101)[1]["errors"][0]["code"] == "limit_documented"
+    changed = api.post(
+        f"/v2/organization/{org}/users", {"users": [{"email": "ann@example.com", "organizationRole": "admin"}]}
+    )
+    assert changed[1]["data"] == {
+        "users": {"updated": 1, "failed": 0, "results": [{"email": "ann@example.com", "status": "updated"}]}
+    }
+    status, body = api.post(f"/v2/organization/{org}/invites", {"to": ["bo@example.com"], "organizationRole": "member"})
+    assert status == 201 and body["data"]["invites"][0]["organizationRole"] == "Member"
+    listed = api.get(f"/v2/organization/{org}/invites", status="pending")[1]["data"]["invites"]
+    assert set(listed[0]) == {"_id", "to", "organizationRole", "status", "createdBy", "createdAt", "expiresAt"}
+    assert api.delete(f"/v2/organization/{org}/users", {"users": ["ann@example.com"]})[1]["data"] == {
+        "deleted": 1,
+        "failed": 0,
+    }
+    assert [u["email"] for u in api.get(f"/v2/organization/{org}/users")[1]["data"]["users"]] == [
+        host.hub.default_user.email
+    ]
+    other = host.create_organization("Elsewhere")
+    assert api.get(f"/v2/organization/{other.organization_id}/invites")[0] == 404
