@@ -6,8 +6,8 @@ from flask import Blueprint
 
 from ...services import analytics
 from ..middleware.caller import current_user, hub
-from ..middleware.limits import read_body
-from .rest import json_body, success
+from ..middleware.envelope import success
+from ..middleware.limits import json_body, read_body
 
 blueprint = Blueprint("analytics", __name__, url_prefix="/v2")
 

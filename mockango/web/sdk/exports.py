@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ...services import exports
-from ..middleware.caller import current_user, hub, request_api_key
-from .rest import success
+from ..middleware.caller import current_user, hub, run_session
+from ..middleware.envelope import success
 
 blueprint = Blueprint("exports", __name__, url_prefix="/v2")
 
@@ -18,5 +18,5 @@ def export():
     params = request.args.to_dict()
     warnings: list[dict] = []
     path = exports.build_export(hub(), user, params.get("project"), params, warnings_out=warnings)
-    hub().log_lenient(hub().session_for_key(request_api_key()), "the export's parameters", warnings)
+    hub().log_lenient(run_session(), "the export's parameters", warnings)
     return success({"exportPath": path, **({"warnings": warnings} if warnings else {})})

@@ -8,8 +8,9 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..middleware.caller import current_user, hub
+from ..middleware.envelope import success
+from ..middleware.limits import json_body
 from ..middleware.params import documented_page
-from .rest import json_body, success
 
 blueprint = Blueprint("organization", __name__, url_prefix="/v2")
 
@@ -20,7 +21,7 @@ MAX_LIMIT = 100  # "Items per page (max 100)"
 @blueprint.get("/organization/<organization_id>/users")
 def organization_members(organization_id: str):
     user = current_user()
-    page, limit = documented_page(request.args, MAX_LIMIT, DOC)
+    page, limit = documented_page(MAX_LIMIT, DOC)
     members = hub().organization.members(
         user, organization_id, page=page, limit=limit, search=request.args.get("search") or None
     )
@@ -40,7 +41,7 @@ def delete_organization_members(organization_id: str):
 @blueprint.get("/organization/<organization_id>/invites")
 def get_organization_invites(organization_id: str):
     user = current_user()
-    page, limit = documented_page(request.args, MAX_LIMIT, DOC)
+    page, limit = documented_page(MAX_LIMIT, DOC)
     return success(
         hub().organization.invites(
             user, organization_id, status=request.args.get("status") or None, page=page, limit=limit
