@@ -61,8 +61,7 @@ KNOWN_OPTIONS = BOOLEAN_OPTIONS + (
 )
 
 
-def _json_list(params: Mapping, name: str) -> list[str] | None:
-    value = json_parameter(params, name)
+def _json_list(value: Any, name: str) -> list[str] | None:
     if isinstance(value, str):  # 1.3.x sends one stage as a JSON string
         value = [value]
     if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
@@ -70,8 +69,7 @@ def _json_list(params: Mapping, name: str) -> list[str] | None:
     return value
 
 
-def _time_range(params: Mapping, name: str) -> dict | None:
-    value = json_parameter(params, name)
+def _time_range(value: Any, name: str) -> dict | None:
     if value is not None and (
         not isinstance(value, dict)
         or set(value) - {"$gt", "$lt"}
@@ -127,11 +125,16 @@ def parse_options(params: Mapping[str, str], *, strict: bool = False, warnings_o
         options["type"] = "task"
     if options["type"] != "task":
         raise InvalidRequest(f"type {options['type']!r} is not simulated: only task exports are")
-    options["batches"] = soft("batches", lambda: _json_list(params, "batches"), None)
-    options["stage"] = soft("stage", lambda: _json_list(params, "stage"), None)
-    options["taskTypes"] = soft("taskTypes", lambda: _json_list(params, "taskTypes"), None) or ["default"]
-    options["updatedAt"] = soft("updatedAt", lambda: _time_range(params, "updatedAt"), None)
-    options["createdAt"] = soft("createdAt", lambda: _time_range(params, "createdAt"), None)
+    # A parameter that is not JSON at all (or NaN, or nested past the input limits) is refused whatever the mode;
+    # JSON of a shape mockango cannot read is rule export_parameter.
+    parsed = {
+        name: json_parameter(params, name) for name in ("batches", "stage", "taskTypes", "updatedAt", "createdAt")
+    }
+    options["batches"] = soft("batches", lambda: _json_list(parsed["batches"], "batches"), None)
+    options["stage"] = soft("stage", lambda: _json_list(parsed["stage"], "stage"), None)
+    options["taskTypes"] = soft("taskTypes", lambda: _json_list(parsed["taskTypes"], "taskTypes"), None) or ["default"]
+    options["updatedAt"] = soft("updatedAt", lambda: _time_range(parsed["updatedAt"], "updatedAt"), None)
+    options["createdAt"] = soft("createdAt", lambda: _time_range(parsed["createdAt"], "createdAt"), None)
     return options
 
 
