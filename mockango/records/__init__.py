@@ -13,6 +13,7 @@ from ..services import analytics, attachments, project_admin, uploads
 from . import (
     accounts,
     asset_order,
+    cells,
     issues,
     journal,
     labels,
@@ -32,6 +33,7 @@ CONCEPTS = (
     projects,
     project_deletion,
     asset_order,
+    cells,
     plugins,
     sessions,
     session_pages,

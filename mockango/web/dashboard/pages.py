@@ -31,7 +31,7 @@ from ...runs.options import parse_config
 from ..listings import SESSION_STATUSES, SESSIONS_PER_PAGE, plugin_listing, session_listing
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
 from ..middleware.limits import read_body
-from ..middleware.params import choice, whole_number
+from ..middleware.params import choice, page_and_limit, whole_number
 from ..middleware.security_headers import link_url
 from .pager import page_count, pager
 
@@ -50,6 +50,7 @@ EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "h
 ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
+PROJECTS_PER_PAGE = 50
 PLUGIN_PAGE_SESSIONS = 10
 OBJECT_KINDS = (
     "bounding-box",
@@ -481,7 +482,23 @@ def session_export(user, session_id: str):
 @blueprint.get("/projects")
 @signed_in
 def projects(user):
-    return render_template("projects.html", projects=_projects_without_batches(user), nav="projects")
+    """The organization's projects, a page at a time (an organization may have many thousands)."""
+    page, limit = page_and_limit(PROJECTS_PER_PAGE)
+    found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    pages = page_count(total, limit)
+    if page > pages:  # past the end (projects were deleted): the last page
+        page = pages
+        found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    return render_template(
+        "projects.html",
+        projects=[p.to_dict(with_batches=False) for p in found],
+        total=total,
+        page=page,
+        pages=pages,
+        links=pager(page, pages),
+        query={} if limit == PROJECTS_PER_PAGE else {"limit": limit},
+        nav="projects",
+    )
 
 
 def _projects_without_batches(user) -> list[dict]:
