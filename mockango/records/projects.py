@@ -31,9 +31,6 @@ from .selection import SCAN_LIMIT, Cells, Selection
 from .tasks import add_tasks_for_assets
 from .values import from_json, to_json
 
-FILE_NAME_SQL = "replace(data, rtrim(data, replace(data, '/', '')), '')"
-"""The last segment of ``data`` (the expression of the ``assets_by_file_name`` index, repeated exactly)."""
-
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS projects (
     id TEXT PRIMARY KEY,
@@ -74,9 +71,8 @@ CREATE TABLE IF NOT EXISTS assets (
 CREATE UNIQUE INDEX IF NOT EXISTS assets_in_order ON assets(project_id, position);
 CREATE INDEX IF NOT EXISTS assets_by_external_id ON assets(project_id, external_id);
 CREATE INDEX IF NOT EXISTS assets_by_data ON assets(project_id, data);
--- The last segment of an asset's URL (what follows its last '/'): an import may name an asset by its file name
--- (Ango's import format page). SQLite has no reverse search; rtrim() of every non-'/' character leaves the prefix.
-CREATE INDEX IF NOT EXISTS assets_by_file_name ON assets(project_id, replace(data, rtrim(data, replace(data, '/', '')), ''));
+-- (an index on the URL's file name tripled the cost of every asset insert: file-name imports scan instead)
+DROP INDEX IF EXISTS assets_by_file_name;
 DROP INDEX IF EXISTS assets_by_pre_labeled;
 CREATE INDEX IF NOT EXISTS assets_by_pre_labeled_in_order ON assets(project_id, pre_labeled, position);
 CREATE TABLE IF NOT EXISTS asset_batches (
@@ -662,11 +658,28 @@ class Projects:
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_external_id "
                 "WHERE project_id = ?1 AND external_id IN (SELECT value FROM json_each(?2)) UNION "
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_data "
-                "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) UNION "
-                "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_file_name "
-                f"WHERE project_id = ?1 AND {FILE_NAME_SQL} IN (SELECT value FROM json_each(?4)) ORDER BY pk",
-                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths), json.dumps(file_names)),
+                "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) ORDER BY pk",
+                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths)),
             ).fetchall()
+            if file_names:
+                # A file name matches the end of a URL, which no index orders: this one case reads the project's
+                # URLs (in the assets_by_data index), once for all the names. Imports by externalId or URL do not.
+                wanted = set(file_names)
+                known = {row["pk"] for row in rows}
+                hits = [
+                    pk
+                    for pk, data in db.execute(
+                        "SELECT pk, data FROM assets INDEXED BY assets_by_data WHERE project_id = ?", (project_id,)
+                    )
+                    if pk not in known and "/" in data and data.rsplit("/", 1)[1] in wanted
+                ]
+                if hits:
+                    rows += db.execute(
+                        "SELECT pk, id, external_id, data, hosted, metadata FROM assets "
+                        "WHERE pk IN (SELECT value FROM json_each(?))",
+                        (json.dumps(hits),),
+                    ).fetchall()
+                rows.sort(key=lambda row: row["pk"])
         return [
             {
                 "_id": row["id"],
