@@ -331,3 +331,19 @@ class PluginProcess:
             f"--- plugin process ({self.python.parent.parent.name}, {self.script.name}, {state}); "
             f"output:\n{self.output()[-tail:]}\n--- end of plugin output"
         )
+
+
+def start_live(host, python: Path, script: Path, record, log_path: Path, *, extra_env=None, timeout=30.0):
+    """Start ``script`` as ``record``'s plugin process under ``python`` and wait until ``host`` sees it live;
+    a plugin that never goes live fails the test with its output."""
+    from mockango import MockangoError
+
+    proc = PluginProcess(
+        python, script, host=host.url, plugin_id=record.id, secret=record.secret, log_path=log_path, extra_env=extra_env
+    ).start()
+    try:
+        host.wait_live(record.id, timeout=timeout)
+    except MockangoError as exc:
+        proc.stop()
+        pytest.fail(f"plugin never went live: {exc}\n{proc.describe()}")
+    return proc

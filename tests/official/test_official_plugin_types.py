@@ -13,49 +13,19 @@ import json
 import zipfile
 
 import pytest
-from harness import SAMPLES, PluginProcess, official_python
+from harness import PluginProcess
 
-from mockango import MockAngo, MockangoError
+from mockango import MockAngo
 from mockango.testing import MockAngoHandle
 from tests.support import BOX, ending_call, task_id, task_objects
 
 pytestmark = pytest.mark.official
-
-LIVE_TIMEOUT = 30
 
 
 @pytest.fixture
 def host(host: MockAngo) -> MockAngoHandle:
     """The shared host (tests/conftest.py) behind the handle the ``mockango`` fixture gives plugin authors."""
     return MockAngoHandle(host)
-
-
-@pytest.fixture
-def start_plugin(host, tmp_path):
-    """start_plugin(version, sample, record, extra_env=None) -> a live PluginProcess."""
-    started: list[PluginProcess] = []
-
-    def start(version: str, sample: str, record, extra_env: dict | None = None) -> PluginProcess:
-        proc = PluginProcess(
-            official_python(version),
-            SAMPLES / sample,
-            host=host.url,
-            plugin_id=record.id,
-            secret=record.secret,
-            log_path=tmp_path / f"plugin-{len(started)}.log",
-            extra_env=extra_env,
-        )
-        started.append(proc)
-        proc.start()
-        try:
-            host.wait_live(record.id, timeout=LIVE_TIMEOUT)
-        except MockangoError as exc:
-            pytest.fail(f"plugin never went live: {exc}\n{proc.describe()}")
-        return proc
-
-    yield start
-    for proc in started:
-        proc.stop()
 
 
 def _run(host: MockAngoHandle, record, proc: PluginProcess, **options):

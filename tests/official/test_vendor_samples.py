@@ -13,9 +13,8 @@ import json
 import zipfile
 
 import pytest
-from harness import SAMPLES, VENDOR_SAMPLES, PluginProcess, official_python
+from harness import VENDOR_SAMPLES
 
-from mockango import MockangoError
 from mockango.testing import MockAngoHandle
 from tests.support import BOX, ending_call, task_id, task_objects
 
@@ -24,40 +23,11 @@ pytestmark = pytest.mark.official
 PINNED = VENDOR_SAMPLES
 CURRENT = "1.4.10+pandas+numpy"
 CLIENTS = [pytest.param(PINNED, id="1.3.22-py3.8"), pytest.param(CURRENT, id="1.4.10")]
-LIVE_TIMEOUT = 60
 
 
 @pytest.fixture
 def host(host) -> MockAngoHandle:
     return MockAngoHandle(host)
-
-
-@pytest.fixture
-def start(host, tmp_path):
-    """start(client, sample, plugin, extra_env=None) -> a live PluginProcess of that client."""
-    started: list[PluginProcess] = []
-
-    def start_(client: str, sample: str, record, extra_env: dict | None = None) -> PluginProcess:
-        proc = PluginProcess(
-            official_python(client),
-            SAMPLES / sample,
-            host=host.url,
-            plugin_id=record.id,
-            secret=record.secret,
-            log_path=tmp_path / f"plugin-{len(started)}.log",
-            extra_env=extra_env,
-        )
-        started.append(proc)
-        proc.start()
-        try:
-            host.wait_live(record.id, timeout=LIVE_TIMEOUT)
-        except MockangoError as exc:
-            pytest.fail(f"plugin never went live: {exc}\n{proc.describe()}")
-        return proc
-
-    yield start_
-    for proc in started:
-        proc.stop()
 
 
 def _run(host, record, proc, timeout=30, **options):
@@ -75,11 +45,11 @@ def _mockango_warnings(result) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_batch_model_sample_imports_labels(host, start, client):
+def test_batch_model_sample_imports_labels(host, start_plugin, client):
     record = host.create_plugin(
         "Vendor batch model", class_names=["Vehicle"], default_config={"dummy-bounding-box": BOX}
     )
-    proc = start(client, "batch_model_ango_1_4.py", record)
+    proc = start_plugin(client, "batch_model_ango_1_4.py", record)
     result = _run(host, record, proc, class_mapping={"Vehicle": "Vehicle"})
     result.assert_succeeded().assert_message("All annotations are imported!")
     result.assert_called("GET", "/v2/project/*/assets", times=1)
@@ -90,9 +60,9 @@ def test_batch_model_sample_imports_labels(host, start, client):
 # -------------------------------------------------------------------------------------------------- model
 
 
-def test_model_sample_on_its_pinned_client_answers_and_is_stored(host, start):
+def test_model_sample_on_its_pinned_client_answers_and_is_stored(host, start_plugin):
     record = host.create_plugin("Vendor model", class_names=["Car"], type="model")
-    proc = start(PINNED, "vendor_model.py", record)
+    proc = start_plugin(PINNED, "vendor_model.py", record)
     target = host.assets()[2]
     result = _run(host, record, proc, asset=target["_id"], class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
@@ -103,11 +73,11 @@ def test_model_sample_on_its_pinned_client_answers_and_is_stored(host, start):
     assert _mockango_warnings(result) == []
 
 
-def test_model_sample_without_a_class_mapping_sends_a_box_without_schema_id(host, start):
+def test_model_sample_without_a_class_mapping_sends_a_box_without_schema_id(host, start_plugin):
     """The vendor's sample with no class mapping answers a box with no schemaId. What the real host does with
     it is not documented: mockango accepts it and says so on the run's log (strict mode refuses it)."""
     record = host.create_plugin("Vendor model", type="model")
-    proc = start(PINNED, "vendor_model.py", record)
+    proc = start_plugin(PINNED, "vendor_model.py", record)
     target = host.assets()[4]
     result = _run(host, record, proc, asset=target["_id"])
     result.assert_succeeded()
@@ -119,10 +89,10 @@ def test_model_sample_without_a_class_mapping_sends_a_box_without_schema_id(host
     assert [e["code"] for e in strict.errors] == ["no_schema_id"]
 
 
-def test_model_sample_with_overwrite_off_merges_on_its_pinned_client(host, start):
+def test_model_sample_with_overwrite_off_merges_on_its_pinned_client(host, start_plugin):
     """1.3.22 merges the task's answer (GET /v2/task) into the sample's dict and sends it, externalId and all."""
     record = host.create_plugin("Vendor model", class_names=["Car"], type="model")
-    proc = start(PINNED, "vendor_model.py", record)
+    proc = start_plugin(PINNED, "vendor_model.py", record)
     asset = host.assets()[9]
     person = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Person")
     existing = {"schemaId": person, "bounding-box": {"x": 1, "y": 1, "width": 5, "height": 5}}
@@ -135,11 +105,11 @@ def test_model_sample_with_overwrite_off_merges_on_its_pinned_client(host, start
     assert [o["bounding-box"] for o in task_objects(host.hub, asset["_id"])] == [BOX, existing["bounding-box"]]
 
 
-def test_model_sample_in_workflow_mode_submits_with_its_external_id(host, start):
+def test_model_sample_in_workflow_mode_submits_with_its_external_id(host, start_plugin):
     """Issue 19.2: in workflow mode 1.3.22 posts the sample's dict, with its ``externalId``, to
     ``POST /v2/annotate/{task}?nextStage=true``; mockango reads it as it reads a socket answer."""
     record = host.create_plugin("Vendor model", class_names=["Car"], type="model")
-    proc = start(PINNED, "vendor_model.py", record)
+    proc = start_plugin(PINNED, "vendor_model.py", record)
     asset = host.assets()[8]
     result = _run(host, record, proc, asset=asset["_id"], workflow=True, class_mapping={"Car": "Vehicle"})
     result.assert_succeeded()
@@ -151,11 +121,11 @@ def test_model_sample_in_workflow_mode_submits_with_its_external_id(host, start)
 
 
 @pytest.mark.parametrize("overwrite", [True, False])
-def test_model_sample_times_out_on_1_4_10(host, start, overwrite):
+def test_model_sample_times_out_on_1_4_10(host, start_plugin, overwrite):
     """1.4.10's ModelPlugin reads ``.answer`` of what the callback returns; the sample's dict has none, so the
     client raises before answering and the run ends at its time limit."""
     record = host.create_plugin("Vendor model", class_names=["Car"], type="model")
-    proc = start(CURRENT, "vendor_model.py", record)
+    proc = start_plugin(CURRENT, "vendor_model.py", record)
     session = host.server.run(
         record.id, timeout=3, asset=host.assets()[0]["_id"], overwrite=overwrite, class_mapping={"Car": "Vehicle"}
     )
@@ -163,10 +133,10 @@ def test_model_sample_times_out_on_1_4_10(host, start, overwrite):
     assert "'dict' object has no attribute 'answer'" in proc.output()
 
 
-def test_model_sample_in_workflow_mode_fails_on_1_4_10(host, start):
+def test_model_sample_in_workflow_mode_fails_on_1_4_10(host, start_plugin):
     """In workflow mode 1.4.10 catches the same error and answers ``{error: true}``: the run fails."""
     record = host.create_plugin("Vendor model", class_names=["Car"], type="model")
-    proc = start(CURRENT, "vendor_model.py", record)
+    proc = start_plugin(CURRENT, "vendor_model.py", record)
     session = host.server.run(
         record.id, timeout=10, asset=host.assets()[0]["_id"], workflow=True, class_mapping={"Car": "Vehicle"}
     )
@@ -189,11 +159,11 @@ def _complete_task_with_a_box(host) -> dict:
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_export_v3_sample_zips_the_rows_it_reads(host, start, client):
+def test_export_v3_sample_zips_the_rows_it_reads(host, start_plugin, client):
     """The sample reads each row's externalId, asset and ``task.tools[].title`` with its bounding-box."""
     asset = _complete_task_with_a_box(host)
     record = host.create_plugin("Vendor export", type="export", default_config={"separator-character": "|"})
-    proc = start(client, "export_ango_1_4.py", record)
+    proc = start_plugin(client, "export_ango_1_4.py", record)
     result = _run(host, record, proc)
     result.assert_succeeded()
     assert result.exported_file_name == f"{host.project_id}.zip"
@@ -213,12 +183,12 @@ def _storage(host, region="eu-central-1") -> dict:
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_file_explorer_sample_uploads_the_files_it_is_given(host, start, client):
+def test_file_explorer_sample_uploads_the_files_it_is_given(host, start_plugin, client):
     """Upload needs no S3 call when the run names its files: get_storages, then upload_files_cloud of their
     S3 URLs. (1.3.22's pinned boto3 1.26 cannot be sent to a local S3: browsing is 1.4.10's test below.)"""
     storage = _storage(host)
     record = host.create_plugin("Vendor explorer", type="file-explorer")
-    proc = start(client, "file_explorer_s3_ango_1_4.py", record)
+    proc = start_plugin(client, "file_explorer_s3_ango_1_4.py", record)
     result = _run(
         host,
         record,
@@ -237,11 +207,11 @@ def test_file_explorer_sample_uploads_the_files_it_is_given(host, start, client)
     ]
 
 
-def test_file_explorer_sample_browses_a_local_s3_on_1_4_10(host, start, mockango_s3):
+def test_file_explorer_sample_browses_a_local_s3_on_1_4_10(host, start_plugin, mockango_s3):
     mockango_s3.put("photos", {"2024/a.png": b"a", "2024/b.png": b"b", "2024/summer/c.png": b"c", "top.png": b"t"})
     storage = _storage(host, region="us-east-1")
     record = host.create_plugin("Vendor explorer", type="file-explorer")
-    proc = start(CURRENT, "file_explorer_s3_ango_1_4.py", record)
+    proc = start_plugin(CURRENT, "file_explorer_s3_ango_1_4.py", record)
     result = _run(host, record, proc, bucket="photos", folder="2024/", storage_id=storage["_id"])
     result.assert_succeeded()
     assert result.listing == {"folders": ["2024/summer/"], "files": ["2024/a.png", "2024/b.png"], "scrollToken": None}
@@ -254,7 +224,7 @@ TEMPLATE = "# |name| &amp; |city|\n\n&lt;b&gt;team |team|&lt;/b&gt;"
 
 
 @pytest.mark.parametrize("client", CLIENTS)
-def test_markdown_sample_uploads_markdown_text_as_the_assets_data(host, start, client):
+def test_markdown_sample_uploads_markdown_text_as_the_assets_data(host, start_plugin, client):
     """A Markdown asset's ``data`` is the markdown text itself, as the sample uploads it (and Ango's docs on
     bulk-importing markdown assets describe): stored, listed and exported as that text."""
     record = host.create_plugin(
@@ -262,7 +232,7 @@ def test_markdown_sample_uploads_markdown_text_as_the_assets_data(host, start, c
         type="markdown",
         default_config={"batch_name_column": "team", "external_id_columns": [], "upload_batch_size": 2},
     )
-    proc = start(client, "vendor_markdown.py", record)
+    proc = start_plugin(client, "vendor_markdown.py", record)
     result = _run(host, record, proc, input_file=CSV.encode(), markdown_text=TEMPLATE)
     result.assert_succeeded().assert_message("All markdown files are uploaded!")
     assert [a["externalId"] for a in result.created_assets] == ["00000.md", "00001.md", "00002.md"]
