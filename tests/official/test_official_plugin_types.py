@@ -17,7 +17,7 @@ from harness import PluginProcess
 
 from mockango import MockAngo
 from mockango.testing import MockAngoHandle
-from tests.support import BOX, ending_call, task_id, task_objects
+from tests.support import BOX, complete_task_with_a_box, ending_call, task_id, task_objects
 
 pytestmark = pytest.mark.official
 
@@ -130,19 +130,6 @@ def test_model_plugin_1_4_overwrite_off_merges_the_tasks_answer(host, start_plug
     assert [o["bounding-box"] for o in result.answer["objects"]] == [BOX, existing["bounding-box"]]
 
 
-def test_export_plugin_1_4_uploads_and_the_session_keeps_the_file(host, start_plugin):
-    asset = _complete_task_with_a_box(host)
-    record = host.create_plugin("Export 1.4", type="export", default_config={"separator-character": "|"})
-    proc = start_plugin("1.4.10", "export_ango_1_4.py", record)
-    result = _run(host, record, proc)
-    result.assert_succeeded()
-    assert result.exported_file_name == f"{host.project_id}.zip"
-    with zipfile.ZipFile(io.BytesIO(result.exported_bytes)) as zipped:
-        rows = json.loads(zipped.read(f"{host.project_id}.json"))
-    assert rows == [{"externalId": asset["externalId"], "URL": asset["data"], "Annotations": "Vehicle 20 30 50 60"}]
-    result.assert_logged("Plugin session is started! 1 tasks")
-
-
 def test_file_explorer_1_4_upload_creates_assets(host, start_plugin, tmp_path):
     storage = host.hub.storages.create(
         host.hub.default_user, {"name": "photos", "provider": "AWS", "region": "eu-central-1"}
@@ -181,23 +168,12 @@ def test_vendor_style_file_explorer_browses_s3_offline(host, start_plugin, mocka
     assert [a["externalId"] for a in uploaded.created_assets] == ["2024/a.png", "2024/b.png"]
 
 
-def _complete_task_with_a_box(host) -> dict:
-    vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
-    asset = host.assets()[0]
-    host.hub.tasks.set_task(
-        task_id(host.hub, asset["_id"]),
-        stage="Complete",
-        answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [], "relations": []},
-    )
-    return asset
-
-
 def test_export_and_workflow_model_over_rest_answer_through_the_api(host, start_plugin):
     """With CONNECTOR=REST, 1.4.10's Export plugin answers by POST /v2/pluginResponse and a workflow
     Model plugin by POST /v2/annotate; both reply null to the host's POST /plugin, and the runs end."""
     from tests.protocol.clients import free_port
 
-    asset = _complete_task_with_a_box(host)
+    asset = complete_task_with_a_box(host)
     export_port, model_port = free_port(), free_port()
     exporter = host.create_plugin("Export REST", type="export", callback_url=f"http://127.0.0.1:{export_port}")
     model = host.create_plugin(
@@ -225,7 +201,7 @@ def test_export_and_workflow_model_over_rest_answer_through_the_api(host, start_
 def test_export_1_4_whose_upload_is_refused_logs_why_and_times_out(host, start_plugin):
     """1.4.10 logs a refused PUT and answers nothing: the session ends on its time limit, its log says why."""
     host.hub.objects.max_bytes = 5000  # the export itself fits; the plugin's padded file does not
-    _complete_task_with_a_box(host)
+    complete_task_with_a_box(host)
     record = host.create_plugin("Export 1.4", type="export", default_config={"pad": 10_000})
     proc = start_plugin("1.4.10", "export_ango_1_4.py", record)
     session = host.server.run(record.id, timeout=4)

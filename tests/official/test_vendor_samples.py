@@ -16,7 +16,7 @@ import pytest
 from harness import VENDOR_SAMPLES
 
 from mockango.testing import MockAngoHandle
-from tests.support import BOX, ending_call, task_id, task_objects
+from tests.support import BOX, complete_task_with_a_box, ending_call, task_id, task_objects
 
 pytestmark = pytest.mark.official
 
@@ -147,21 +147,10 @@ def test_model_sample_in_workflow_mode_fails_on_1_4_10(host, start_plugin):
 # ------------------------------------------------------------------------------------------------- export
 
 
-def _complete_task_with_a_box(host) -> dict:
-    vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
-    asset = host.assets()[0]
-    host.hub.tasks.set_task(
-        task_id(host.hub, asset["_id"]),
-        stage="Complete",
-        answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [], "relations": []},
-    )
-    return asset
-
-
 @pytest.mark.parametrize("client", CLIENTS)
 def test_export_v3_sample_zips_the_rows_it_reads(host, start_plugin, client):
     """The sample reads each row's externalId, asset and ``task.tools[].title`` with its bounding-box."""
-    asset = _complete_task_with_a_box(host)
+    asset = complete_task_with_a_box(host)
     record = host.create_plugin("Vendor export", type="export", default_config={"separator-character": "|"})
     proc = start_plugin(client, "export_ango_1_4.py", record)
     result = _run(host, record, proc)
