@@ -1,0 +1,1 @@
+"""The overview: the page a browser lands on after signing in (placeholder, filled in below)."""
