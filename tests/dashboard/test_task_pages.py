@@ -149,3 +149,13 @@ def test_the_task_pages_fit_the_window(page, host, width):
             assert scroll <= client, f"{path} is {scroll} px wide in a {width} px window"
     finally:
         page.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_projects_list_links_each_stages_count_to_its_tasks(page, host):
+    host.set_task(host.tasks()[0]["_id"], stage="Review")
+    page.get(f"{host.url}/projects")
+    row = page.find_element(By.CSS_SELECTOR, f'tr[data-project="{host.project_id}"]')
+    counts = {a.get_attribute("data-stage"): a.text for a in row.find_elements(By.CSS_SELECTOR, ".stage-counts a")}
+    assert counts == {"Start": "Start 0", "Label": "Label 24", "Review": "Review 1", "Complete": "Complete 0"}
+    click_and_load(page, row.find_element(By.CSS_SELECTOR, '.stage-counts a[data-stage="Review"]'))
+    assert text_of(page, "#task-total") == "1"

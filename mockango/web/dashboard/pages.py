@@ -24,7 +24,7 @@ from ...commands import example_plugin_command, plugin_command
 from ...errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ...models import Session
 from ...records.tasks import task_id_for
-from ...runs.kinds.registry import KINDS, OPTION_FIELDS
+from ...runs.kinds.registry import DEFAULT_EXPORT_STAGES, KINDS, OPTION_FIELDS
 from ...runs.options import parse_config
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
 from ..middleware.params import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
@@ -33,7 +33,13 @@ from .blueprint import SIGNIN_COOKIE, blueprint, form_fields, signed_in, signin_
 
 PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
-EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
+EXAMPLE_CONFIGS = {
+    "batch-model": '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}',
+    "model": '{\n  "box_share": 0.5\n}',
+    "export": '{\n  "delimiter": ","\n}',
+    "markdown": '{\n  "external_id_column": "name"\n}',
+}
+"""The create form's Default config for each type: what that type's example plugin (examples/) reads."""
 ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
@@ -114,9 +120,17 @@ def _plugins_page(user, form: dict | None = None, errors: dict | None = None) ->
         "type": "batch-model",
         "description": "",
         "classNames": "",
-        "defaultConfig": EXAMPLE_CONFIG,
+        "defaultConfig": EXAMPLE_CONFIGS["batch-model"],
     }
-    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=KINDS, nav="plugins")
+    return render_template(
+        "plugins.html",
+        plugins=listed,
+        form=form,
+        errors=errors or {},
+        kinds=KINDS,
+        examples=EXAMPLE_CONFIGS,
+        nav="plugins",
+    )
 
 
 @blueprint.post("/plugins")
@@ -211,7 +225,8 @@ def run(user):
     if config is None and plugin is not None:
         config = _pretty(plugin.default_config if plugin.default_config is not None else {})
     tools = project["categorySchema"].get("tools", []) if project else []
-    mapped = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
+    mapped = _class_mapping(source, plugin.class_names if plugin else [], tools)
+    stages = _export_stages(h, project["_id"]) if project and plugin and plugin.type == "export" else []
     page = render_template(
         "run.html",
         plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
@@ -223,6 +238,8 @@ def run(user):
         project=project,
         tools=tools,
         mapped=mapped,
+        stages=stages,
+        chosen_stages=_chosen_stages(source, stages),
         config=config or "",
         chosen_batches=set(source.getlist("batches")),
         error=error,
@@ -242,7 +259,7 @@ def _run_options(kind, form) -> dict:
             "workflow": bool(form.get("workflow")),
         }
     if kind.name == "export":
-        return {"stage": [s.strip() for s in text["stage"].split(",") if s.strip()] or None}
+        return {"stage": [s.strip() for s in form.getlist("stage") if s.strip()] or None}
     if kind.name == "file-explorer":
         files = [line.strip() for line in form.get("files", "").splitlines() if line.strip()]
         return {
@@ -261,6 +278,35 @@ def _run_options(kind, form) -> dict:
         raw = text["file_explorer_options"]
         return {"file_explorer_options": parse_config(raw, "fileExplorerOptions") if raw else None}
     return {}
+
+
+def _class_mapping(form, class_names: list[str], tools: list[dict]) -> dict[str, str]:
+    """Each model class's tool in the dialog: what the form chose, or, before anything was chosen,
+    the project's tool of the same name (exactly, else ignoring case)."""
+    if any(key.startswith("map:") for key in form):
+        return {name: form.get(f"map:{name}", "") for name in class_names}
+    mapped = {}
+    for name in class_names:
+        same = [t for t in tools if t.get("title") == name] or [
+            t for t in tools if str(t.get("title", "")).casefold() == name.casefold()
+        ]
+        mapped[name] = same[0].get("schemaId", "") if same else ""
+    return mapped
+
+
+def _export_stages(h, project_id: str) -> list[dict]:
+    """The workflow's stages with how many tasks each holds, for an Export run to pick from."""
+    counts = h.tasks.stage_counts(project_id)
+    return [{**stage, "count": counts.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
+
+
+def _chosen_stages(form, stages: list[dict]) -> set[str]:
+    """The stages ticked: the form's; first, the default (Complete), or every stage holding tasks
+    when Complete holds none (so a first run exports something)."""
+    if "stage" in form or not stages:
+        return set(form.getlist("stage"))
+    complete = [s for s in stages if s["id"] in DEFAULT_EXPORT_STAGES and s["count"]]
+    return {s["id"] for s in complete} or {s["id"] for s in stages if s["count"]}
 
 
 def _first_assets(h, user, project_id: str) -> list[dict]:
@@ -291,6 +337,23 @@ def _duration(session: Session) -> str:
     return f"{minutes} min {seconds} s"
 
 
+OUTCOME_CHARACTERS = 120
+
+
+def _outcome(session: Session) -> dict | None:
+    """What a sessions list says of a run: why it failed or timed out, else the plugin's message
+    (an answer that is not text as JSON), cut to one line; None while nothing is known."""
+    if session.reason:
+        text, kind = session.reason, "reason"
+    elif session.message is not None:
+        text, kind = (session.message if isinstance(session.message, str) else json.dumps(session.message)), "message"
+    else:
+        return None
+    text = " ".join(text.split())
+    short = text if len(text) <= OUTCOME_CHARACTERS else text[: OUTCOME_CHARACTERS - 1] + "…"
+    return {"kind": kind, "text": short, "full": text}
+
+
 def _session_rows(sessions: list[Session]) -> list[dict]:
     h = hub()
     rows = []
@@ -309,6 +372,7 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
                 "run_by": run_by.name if run_by else s.run_by,
                 "started": s.to_dict()["startedAt"],
                 "duration": _duration(s),
+                "outcome": _outcome(s),
             }
         )
     return rows
@@ -408,7 +472,13 @@ def session_export(user, session_id: str):
 @blueprint.get("/projects")
 @signed_in
 def projects(user):
-    return render_template("projects.html", projects=_projects_without_batches(user), nav="projects")
+    listed = _projects_without_batches(user)
+    for project in listed:  # each stage's count, from the stage counters
+        counts = hub().tasks.stage_counts(project["_id"])
+        project["stages"] = [
+            {**stage, "count": counts.get(stage["id"], 0)} for stage in hub().tasks.stages(project["_id"])
+        ]
+    return render_template("projects.html", projects=listed, nav="projects")
 
 
 def _projects_without_batches(user) -> list[dict]:

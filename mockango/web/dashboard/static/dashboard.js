@@ -124,6 +124,25 @@ function runDialog() {
   });
 }
 
+// Create-a-plugin form: the type decides the fields. Class names only for the types that take them;
+// the Default config follows the type's example unless the user has written one of their own.
+function createForm() {
+  const form = document.getElementById("create-form");
+  if (!form) return;
+  const type = form.querySelector("#type");
+  const config = form.querySelector("#defaultConfig");
+  const classes = form.querySelector("#class-names-field");
+  const example = () => type.selectedOptions[0].dataset.config || "";
+  let shownExample = example();
+  type.addEventListener("change", () => {
+    const takesClasses = type.selectedOptions[0].dataset.classes === "yes";
+    classes.hidden = !takesClasses;
+    form.querySelector("#classNames").disabled = !takesClasses;
+    if (config.value.trim() === "" || config.value.trim() === shownExample.trim()) config.value = example();
+    shownExample = example();
+  });
+}
+
 function confirmForms() {
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
@@ -134,5 +153,6 @@ document.addEventListener("DOMContentLoaded", () => {
   pollPlugins();
   pollSession();
   runDialog();
+  createForm();
   confirmForms();
 });
