@@ -36,7 +36,7 @@ from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .models import Organization, Plugin, Project, Session, User
-from .records import accounts, asset_order, plugins, projects, schema, session_pages, sessions
+from .records import accounts, asset_order, plugins, project_deletion, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
@@ -53,6 +53,8 @@ from .runs.plugin_stages import PluginStages
 from .runs.rest_plugins import RestPluginWatcher
 from .runs.timeout_reason import timed_out_reason
 from .runs.type_runs import TypeRuns
+from .services.deletions import ProjectDeletions
+from .services.export_worker import ExportWorkers
 from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
 from .services.seed import demo_data
 from .services.uploads import Uploads, keep_url_secret
@@ -185,6 +187,12 @@ class Hub:
         self.import_worker = ImportWorker(self.store.path) if import_worker and not self.store.memory else None
         """Parses and validates big label imports in another process (file stores only; None: every
         import runs in its request's thread): see :mod:`.services.import_worker`."""
+        self.export_workers = None if self.store.memory else ExportWorkers(self.store.path)
+        """Write big exports in worker processes (file stores only; see :mod:`.services.export_worker`)."""
+        self.deletions = ProjectDeletions(self.store)
+        """Removes deleted projects' rows a chunk at a time (see :mod:`.services.deletions`)."""
+        if self.restored:
+            self.deletions.start()  # a delete the last run did not finish
 
     # ------------------------------------------------------------------ state
 
@@ -242,6 +250,7 @@ class Hub:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
         self.rest_plugins.close()
         self.clock.close()
+        self.deletions.close()
         if self.import_worker is not None:
             self.import_worker.close()
 
@@ -355,7 +364,9 @@ class Hub:
     def project_count(self) -> int:
         """How many projects this host has, in every organization."""
         with self.store.read() as db:
-            return db.execute("SELECT count(*) FROM projects").fetchone()[0]
+            return db.execute(
+                f"SELECT count(*) FROM projects WHERE {project_deletion.visible('projects.id')}"
+            ).fetchone()[0]
 
     def get_user(self, user_id: str) -> User | None:
         return self.accounts.user(user_id)

@@ -348,9 +348,9 @@ class MockAngo:
 
     def export(self, project_id: str | None = None, **options: str) -> list[dict]:
         """The project's export rows, with ``GET /v2/export``'s options (e.g. ``stage='["Label"]'``)."""
-        from .services.exports import export_rows, parse_options
+        from .services.exports import export_list
 
-        return export_rows(self.hub, self.hub.default_user, project_id or self.project_id, parse_options(options))
+        return export_list(self.hub, self.hub.default_user, project_id or self.project_id, options)
 
     def issues(self, project_id: str | None = None) -> list[dict]:
         return self.hub.issues.find(self.hub.default_user, project_id or self.project_id)

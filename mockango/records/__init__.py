@@ -17,6 +17,7 @@ from . import (
     journal,
     labels,
     plugins,
+    project_deletion,
     projects,
     session_pages,
     sessions,
@@ -27,6 +28,7 @@ from . import (
 CONCEPTS = (
     accounts,
     projects,
+    project_deletion,
     asset_order,
     plugins,
     sessions,
