@@ -68,6 +68,6 @@ def test_signing_in_with_the_pasted_key_posts_it(browser, host):
     browser.get(f"{host.url}/")
     browser.find_element(By.ID, "apikey").send_keys(host.api_key)
     click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#signin button[type=submit]"))
-    assert browser.current_url == f"{host.url}/plugins", browser.find_element(By.TAG_NAME, "main").text
+    assert browser.current_url == f"{host.url}/", browser.find_element(By.TAG_NAME, "main").text
     assert "apikey" not in browser.current_url
-    assert text_of(browser, "h1") == "Plugins"
+    assert text_of(browser, "h1") == "Overview"

@@ -30,6 +30,7 @@ from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
 from ..middleware.params import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
 from . import drawing
 from .blueprint import SIGNIN_COOKIE, blueprint, form_fields, signed_in, signin_page
+from .overview import overview_page
 
 PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
@@ -61,10 +62,10 @@ def index():
         organization = hub().get_organization(user.organization_id)
         return signin_page("signin_confirm.html", 200, key=key.strip(), user=user, organization=organization)
     try:
-        current_user()
+        user = current_user()
     except AuthenticationError:
         return signin_page("signin.html", 401, error=None)
-    return redirect(url_for("dashboard.plugins"))
+    return overview_page(user, _session_rows)
 
 
 @blueprint.post("/signin")
@@ -82,7 +83,7 @@ def signin():
         hub().authenticate(key)
     except AuthenticationError as error:
         return signin_page("signin.html", 401, error=error.message)
-    response = make_response(redirect(url_for("dashboard.plugins")))
+    response = make_response(redirect(url_for("dashboard.index")))
     response.set_cookie(DASHBOARD_COOKIE, key, httponly=True, samesite="Strict")
     response.delete_cookie(SIGNIN_COOKIE, path=url_for("dashboard.signin"))
     return response
@@ -566,4 +567,4 @@ def _pretty(value) -> str:
 
 
 # The other page modules add their routes to the same blueprint once imported.
-from . import overview, tasks  # noqa: E402, F401
+from . import tasks  # noqa: E402, F401

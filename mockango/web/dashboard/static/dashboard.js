@@ -143,6 +143,28 @@ function createForm() {
   });
 }
 
+// Copy buttons: [data-copy] copies the text of the element with that id; the button says so.
+// One listener on the document, so buttons inside live lists (swapped on refresh) keep working.
+function copyButtons() {
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    const source = document.getElementById(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+    } catch (err) {  // no clipboard here (e.g. plain http on another name): select it to copy by hand
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
+      return;
+    }
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  });
+}
+
 function confirmForms() {
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
@@ -154,5 +176,6 @@ document.addEventListener("DOMContentLoaded", () => {
   pollSession();
   runDialog();
   createForm();
+  copyButtons();
   confirmForms();
 });
