@@ -54,7 +54,6 @@ def staged_host() -> Iterator[tuple[MockAngo, dict[str, str]]]:
         ):
             host.run(boxer.id, asset=asset["_id"], class_mapping={"Car": "Vehicle"})
             task = host.task_for_asset(asset["_id"])
-            host.faults.slow_files(bytes_per_second=50_000, path="/files/none-of-these/*")  # shown, harmless
             paths = {
                 "overview": "/",
                 "plugins": "/plugins",
