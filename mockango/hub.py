@@ -35,7 +35,7 @@ from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
-from .models import Organization, Plugin, Project, Session, User
+from .models import Caller, Organization, Plugin, Project, Session, User
 from .records import accounts, asset_order, plugins, project_deletion, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
@@ -372,22 +372,26 @@ class Hub:
         return self.accounts.user(user_id)
 
     def authenticate(self, api_key: object) -> User:
-        """The user an API key belongs to.
+        """The user an API key belongs to (see :meth:`identify`)."""
+        return self.identify(api_key).user
+
+    def identify(self, api_key: object) -> Caller:
+        """The user an API key belongs to, and the run whose key it is (a user's own key: none).
 
         Keys are found by their SHA-256 digest (one index probe, and the digest
         reveals nothing about the key); a user's key is then compared in constant time.
         """
         if not api_key:
             raise AuthenticationError("missing API key: send it in the 'apikey' header")
-        found = None
         if isinstance(api_key, str):
             found = self.accounts.user_by_key(api_key)
-            if found is None:
-                run = self.sessions.by_key(api_key)
-                found = self.accounts.user(run[0]) if run else None
-        if found is None:
-            raise AuthenticationError("invalid API key: it matches no user of this host")
-        return found
+            if found is not None:
+                return Caller(found)
+            run = self.sessions.by_key(api_key)
+            found = self.accounts.user(run[0]) if run else None
+            if found is not None and run is not None:
+                return Caller(found, run[1])
+        raise AuthenticationError("invalid API key: it matches no user of this host")
 
     def session_for_key(self, api_key: object) -> str | None:
         """The session whose run event carried this key, if it was a run key."""
@@ -399,10 +403,18 @@ class Hub:
     # ----------------------------------------------------------------- journal
 
     def record_request(
-        self, method: str, path: str, status: int, *, api_key: object = None, query: str = "", agent: str | None = None
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        run_session: str | None = None,
+        query: str = "",
+        agent: str | None = None,
     ) -> None:
-        """Note one HTTP call in the journal (the web layer calls this after every request)."""
-        self.journal.add(method, path, status, query, self.session_for_key(api_key) if api_key else None, agent)
+        """Note one HTTP call in the journal (the web layer calls this after every request);
+        ``run_session``: the run whose key made the call."""
+        self.journal.add(method, path, status, query, run_session, agent)
 
     def journal_entries(self, session_id: str | None = None) -> list[dict]:
         """The last HTTP calls, oldest first (of one run's key when ``session_id`` is given).
@@ -798,17 +810,15 @@ class Hub:
         with self._changed:
             return self.connections.plugin_of.get(connection_id)
 
-    def record_log(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
-    ) -> None:
+    def record_log(self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None) -> None:
         """A ``log`` event (or a ``POST /v2/pluginLog``): keep it on its session, in order.
 
-        Over REST (``user``), a run's key may log only to its own session and a user's key only to
+        Over REST (``caller``), a run's key may log only to its own session and a user's key only to
         sessions that user started. Beyond :attr:`log_count_limit` lines a session keeps counting
         what it drops; a message longer than :attr:`log_line_limit` is cut, and says so.
         """
         bound = self._bound_plugin(connection_id)
-        caller_session = self.session_for_key(api_key) if user is not None and api_key else None
+        user, caller_session = (caller.user, caller.run_session) if caller is not None else (None, None)
         level = str(payload.get("level", "INFO")).upper() if isinstance(payload, Mapping) else "INFO"
         entry = self._log_entry(payload, level) if isinstance(payload, Mapping) else None
         with self.store.write() as db:
@@ -849,7 +859,7 @@ class Hub:
         return entry
 
     def record_response(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
+        self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None
     ) -> Session:
         """A ``response``: the run succeeded with its message, or failed when it says ``error``.
 
@@ -857,7 +867,7 @@ class Hub:
         late answer. Over REST, the same rule as :meth:`record_log` decides who may answer a session.
         """
         bound = self._bound_plugin(connection_id)
-        caller_session = self.session_for_key(api_key) if user is not None and api_key else None
+        user, caller_session = (caller.user, caller.run_session) if caller is not None else (None, None)
         with self.store.read() as db:
             row = self._session_from(
                 db, connection_id, payload, user=user, bound_plugin=bound, caller_session=caller_session

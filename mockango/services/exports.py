@@ -23,6 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..errors import InvalidRequest
+from ..input_limits import json_parameter
 from ..models import User, iso_time
 from ..records import exports
 from ..records.tasks import answer_of
@@ -60,19 +61,8 @@ KNOWN_OPTIONS = BOOLEAN_OPTIONS + (
 )
 
 
-def json_parameter(params: Mapping, name: str, shape: str) -> Any:
-    """A query parameter holding JSON, parsed (None when absent), or a 400 naming it and the shape it needs."""
-    raw = params.get(name)
-    if raw is None:
-        return None
-    try:
-        return json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise InvalidRequest(f"'{name}' must be {shape}: {exc.msg}")
-
-
 def _json_list(params: Mapping, name: str) -> list[str] | None:
-    value = json_parameter(params, name, "a JSON list of strings")
+    value = json_parameter(params, name)
     if isinstance(value, str):  # 1.3.x sends one stage as a JSON string
         value = [value]
     if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
@@ -81,7 +71,7 @@ def _json_list(params: Mapping, name: str) -> list[str] | None:
 
 
 def _time_range(params: Mapping, name: str) -> dict | None:
-    value = json_parameter(params, name, 'JSON like {"$gt": "2024-01-01T00:00:00.000000Z"}')
+    value = json_parameter(params, name)
     if value is not None and (
         not isinstance(value, dict)
         or set(value) - {"$gt", "$lt"}

@@ -69,7 +69,7 @@ def test_get_assets_pages_default_to_ten(host):
         ({"limit": 1001}, "'limit' must be between 1 and 1000, got 1001"),
         ({"limit": 0}, "'limit' must be between 1 and 1000, got 0"),
         ({"page": 0}, "'page' must be 1 or more, got 0"),
-        ({"page": "two"}, "'page' and 'limit' must be whole numbers"),
+        ({"page": "two"}, "query parameter 'page' must be a whole number, got 'two'"),
         ({"filters": "{bad"}, "'filters' is not valid JSON"),
         ({"filters": json.dumps({"colour": "red"})}, "unknown filter key(s) ['colour']"),
         ({"filters": json.dumps({"isPreLabeled": "yes"})}, "filter 'isPreLabeled' must be true or false"),

@@ -12,6 +12,7 @@ from flask import make_response, render_template
 from ...commands import plugin_command
 from ...models import User
 from ...runs.kinds.registry import KINDS
+from ..listings import plugin_listing
 from ..middleware.caller import hub, request_api_key
 
 LATEST_SESSIONS = 10
@@ -22,13 +23,16 @@ PLUGINS_SHOWN = 50
 def overview_page(user: User, session_rows):
     """The overview of ``user``'s organization (``session_rows`` words sessions as the lists do)."""
     h = hub()
-    plugins = h.list_plugins(user.organization_id)
+    plugins = plugin_listing(user.organization_id)
     latest, session_total = h.page_sessions(user.organization_id, limit=LATEST_SESSIONS, with_logs=False)
+    secrets = {p.id: p.secret for p in h.list_plugins(user.organization_id)}
     shown = [
         {
-            **plugin.to_dict(live=h.is_live(plugin.id)),
-            "title": KINDS[plugin.type].title,
-            "command": plugin_command(h.base_url, plugin.id, plugin.secret, plugin.name, plugin.type),
+            **plugin,
+            "title": KINDS[plugin["type"]].title,
+            "command": plugin_command(
+                h.base_url, plugin["_id"], secrets[plugin["_id"]], plugin["name"], plugin["type"]
+            ),
         }
         for plugin in plugins[:PLUGINS_SHOWN]
     ]

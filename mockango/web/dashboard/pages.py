@@ -26,11 +26,13 @@ from ...models import Session
 from ...records.tasks import task_id_for
 from ...runs.kinds.registry import DEFAULT_EXPORT_STAGES, KINDS, OPTION_FIELDS
 from ...runs.options import parse_config
+from ..listings import SESSION_STATUSES, SESSIONS_PER_PAGE, plugin_listing, session_listing
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
-from ..middleware.params import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
+from ..middleware.params import choice, whole_number
 from . import drawing
 from .blueprint import SIGNIN_COOKIE, blueprint, form_fields, signed_in, signin_page
 from .overview import overview_page
+from .pager import page_count, pager
 
 PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
@@ -44,7 +46,6 @@ EXAMPLE_CONFIGS = {
 ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
-SESSIONS_PER_PAGE = 50
 PLUGIN_PAGE_SESSIONS = 10
 
 
@@ -114,8 +115,7 @@ def plugins(user):
 
 
 def _plugins_page(user, form: dict | None = None, errors: dict | None = None) -> str:
-    h = hub()
-    listed = [p.to_dict(live=h.is_live(p.id)) for p in h.list_plugins(user.organization_id)]
+    listed = plugin_listing(user.organization_id)
     form = form or {
         "name": "",
         "type": "batch-model",
@@ -382,42 +382,23 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
 @blueprint.get("/sessions")
 @signed_in
 def sessions(user):
-    h = hub()
-    page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
-    chosen = {"plugin": request.args.get("plugin") or None, "status": session_status(request.args)}
-    found, total = h.page_sessions(
-        user.organization_id,
-        plugin_id=chosen["plugin"],
-        status=chosen["status"],
-        page=page,
-        limit=limit,
-        with_logs=False,
-    )
-    pages = page_count(total, limit)
-    if page > pages:  # past the end (e.g. the list shrank): show the last page
-        page = pages
-        found, total = h.page_sessions(
-            user.organization_id,
-            plugin_id=chosen["plugin"],
-            status=chosen["status"],
-            page=page,
-            limit=limit,
-            with_logs=False,
-        )
+    listing = session_listing(user.organization_id, with_logs=False, clamp=True)
+    chosen = {"plugin": listing.plugin, "status": listing.status}
     query = {key: value for key, value in chosen.items() if value}
-    if limit != SESSIONS_PER_PAGE:
-        query["limit"] = limit
+    if listing.limit != SESSIONS_PER_PAGE:
+        query["limit"] = listing.limit
+    pages = page_count(listing.total, listing.limit)
     return render_template(
         "sessions.html",
-        sessions=_session_rows(found),
-        total=total,
-        page=page,
+        sessions=_session_rows(listing.sessions),
+        total=listing.total,
+        page=listing.page,
         pages=pages,
-        links=pager(page, pages),
+        links=pager(listing.page, pages),
         chosen=chosen,
         statuses=SESSION_STATUSES,
         query=query,
-        plugins=h.list_plugins(user.organization_id),
+        plugins=hub().list_plugins(user.organization_id),
         nav="sessions",
     )
 
@@ -493,10 +474,8 @@ def _projects_without_batches(user) -> list[dict]:
 def project(user, project_id: str):
     h = hub()
     found = h.project_for(user, project_id).to_dict(with_batches=False)
-    shown = request.args.get("prelabeled", "all")
-    if shown not in PRE_LABELED:
-        raise InvalidRequest(f"query parameter 'prelabeled' must be one of {', '.join(PRE_LABELED)}, got {shown!r}")
-    page = whole_number(request.args, "page", 1, low=1)
+    shown = choice("prelabeled", tuple(PRE_LABELED), default="all")
+    page = whole_number("page", 1, low=1)
     counts = {"all": found["assetCount"], "yes": h.page_project_assets(project_id, limit=1, pre_labeled=True)[1]}
     counts["no"] = counts["all"] - counts["yes"]
     pages = page_count(counts[shown], ASSETS_PER_PAGE)

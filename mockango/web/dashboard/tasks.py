@@ -7,29 +7,27 @@ and stage counters), never a walk of the project.
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import render_template
 
-from ...errors import InvalidRequest
 from ..middleware.caller import hub
-from ..middleware.params import page_count, pager, whole_number
+from ..middleware.params import choice, whole_number
 from . import drawing
 from .blueprint import blueprint, signed_in
+from .pager import page_count, pager
 
 TASKS_PER_PAGE = 50
 HISTORY_SHOWN = 100
 """A task page shows its latest history entries; older ones are counted, not listed."""
 STATUSES = ("TODO", "Completed")
-FILTERS = ("stage", "status", "assignee")
 
 
 def _chosen_filters(stages: list[dict]) -> dict:
-    """The query's stage, status and assignee (empty: any), each checked before anything is read."""
-    chosen = {name: (request.args.get(name) or "").strip() for name in FILTERS}
-    known = [stage["id"] for stage in stages]
-    if chosen["stage"] and chosen["stage"] not in known:
-        raise InvalidRequest(f"query parameter 'stage' must be one of {', '.join(known)}, got {chosen['stage']!r}")
-    if chosen["status"] and chosen["status"] not in STATUSES:
-        raise InvalidRequest(f"query parameter 'status' must be one of {', '.join(STATUSES)}, got {chosen['status']!r}")
+    """The query's stage, status and assignee (absent or empty: any), each checked before anything is read."""
+    chosen = {
+        "stage": choice("stage", tuple(stage["id"] for stage in stages)),
+        "status": choice("status", STATUSES),
+        "assignee": (choice("assignee", None) or "").strip() or None,
+    }
     return {name: value for name, value in chosen.items() if value}
 
 
@@ -41,7 +39,7 @@ def tasks(user, project_id: str):
     project = h.project_for(user, project_id)
     stages = h.tasks.stages(project.id)
     chosen = _chosen_filters(stages)
-    page = whole_number(request.args, "page", 1, low=1)
+    page = whole_number("page", 1, low=1)
     found, total = h.tasks.page(user, project.id, page=page, limit=TASKS_PER_PAGE, filters=chosen)
     pages = page_count(total, TASKS_PER_PAGE)
     if page > pages:  # past the end (the list shrank, or a filter changed): the last page

@@ -6,7 +6,7 @@ from flask import Blueprint, request
 
 from ...services import exports
 from ..middleware.caller import current_user, hub
-from .rest import success
+from ..middleware.envelope import success
 
 blueprint = Blueprint("exports", __name__, url_prefix="/v2")
 

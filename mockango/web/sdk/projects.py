@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, request
+from flask import Blueprint
 
 from ...errors import InvalidRequest
 from ...services import batches, project_admin
-from ...services.exports import json_parameter
-from ..middleware.caller import current_user, hub, request_api_key
-from .rest import json_body, success
+from ..middleware.caller import current_user, hub, run_session
+from ..middleware.envelope import success
+from ..middleware.limits import json_body
+from ..middleware.params import json_list
 
 blueprint = Blueprint("projects", __name__, url_prefix="/v2")
 
@@ -66,14 +67,14 @@ def assign_batches():
 def upload_cloud(project_id: str):
     user = current_user()
     body = json_body()
-    chosen = json_parameter(request.args, "batches", "a JSON list of batch ids")
+    chosen = json_list("batches")
     created = hub().uploads.add_assets(
         user,
         project_id,
         body.get("assets"),
         batches=chosen,
         priority=body.get("priority", 0),
-        session_id=hub().session_for_key(request_api_key()),
+        session_id=run_session(),
     )
     return success({"assets": created, "total": len(created)}, 201)
 

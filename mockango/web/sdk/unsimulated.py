@@ -6,9 +6,10 @@ API key is checked first, as on every other route.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from ..middleware.caller import current_user
+from ..middleware.envelope import error
 
 blueprint = Blueprint("unsimulated", __name__)
 
@@ -37,12 +38,7 @@ UNSIMULATED: tuple[tuple[str, str, str], ...] = (
 
 def not_simulated(**_ignored: str):
     current_user()
-    return jsonify(
-        {
-            "status": "error",
-            "message": f"{request.method} {request.path} is an Ango Hub call that mockango does not simulate",
-        }
-    ), 501
+    return error(f"{request.method} {request.path} is an Ango Hub call that mockango does not simulate", 501)
 
 
 for _method, _rule, _sdk_method in UNSIMULATED:
