@@ -36,7 +36,7 @@ from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .models import Caller, Organization, Plugin, Project, Session, User
-from .records import accounts, asset_order, plugins, project_deletion, projects, schema, session_pages, sessions
+from .records import accounts, asset_order, cells, plugins, project_deletion, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
@@ -109,6 +109,7 @@ def _derive_after_import(db: sqlite3.Connection) -> None:
     restore_after_import(db)
     session_pages.rebuild(db)
     asset_order.recount(db)
+    cells.recount(db)
 
 
 class Hub:
@@ -177,6 +178,7 @@ class Hub:
             self.restored = True
             with self.store.write() as db:
                 session_pages.ensure(db)  # a state file made before the listings' table
+                cells.ensure(db)  # ... or before the cell counts
                 sessions.fail_interrupted(db)
         elif populate:
             self._load_seeded()

@@ -13,6 +13,7 @@ from ..services import project_admin, uploads
 from . import (
     accounts,
     asset_order,
+    cells,
     issues,
     journal,
     labels,
@@ -30,6 +31,7 @@ CONCEPTS = (
     projects,
     project_deletion,
     asset_order,
+    cells,
     plugins,
     sessions,
     session_pages,

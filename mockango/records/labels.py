@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from .. import models
 from ..errors import LabelImportError
 from ..models import Project
+from . import cells
 from .values import to_json
 
 if TYPE_CHECKING:
@@ -100,11 +101,13 @@ def store_import(store: Store, prepared: PreparedImport, *, session_id: str | No
     summary = prepared.summary
     with store.write() as db:
         # One statement each: SQLite runs them without the GIL, however many rows the import has.
-        newly = db.execute(
-            "SELECT count(*) FROM assets WHERE pre_labeled = 0 AND id IN "
+        first_time = db.execute(
+            "SELECT position, batches FROM assets WHERE pre_labeled = 0 AND id IN "
             "(SELECT json_extract(value, '$[0]') FROM json_each(?))",
             (prepared.rows,),
-        ).fetchone()[0]
+        ).fetchall()
+        newly = len(first_time)
+        cells.pre_labeled(db, prepared.project_id, first_time)
         db.execute(
             "UPDATE assets SET labels = json_extract(row.value, '$[1]'), labeled_by_session = ?, "
             "pre_labeled = 1 FROM json_each(?) AS row WHERE assets.id = json_extract(row.value, '$[0]')",

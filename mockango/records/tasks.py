@@ -37,6 +37,7 @@ from ..errors import Conflict, InvalidRequest, LabelImportError, NotFound
 from ..filters import check_filter
 from ..ids import new_object_id
 from ..models import User, iso_time
+from . import cells
 from .project_deletion import visible
 from .task_query import TaskSearch
 from .values import from_json, to_json
@@ -83,6 +84,9 @@ CREATE INDEX IF NOT EXISTS tasks_by_review ON tasks(project_id, review_status, p
     WHERE review_status IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_prioritized ON tasks(project_id, position) WHERE priority != 0;
 CREATE INDEX IF NOT EXISTS tasks_benchmarks ON tasks(project_id, position) WHERE is_benchmark != 0;
+CREATE INDEX IF NOT EXISTS tasks_updated ON tasks(project_id, position) WHERE updated_by IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_timed ON tasks(project_id, position) WHERE duration != 0 OR total_duration != 0;
+CREATE INDEX IF NOT EXISTS tasks_touched ON tasks(project_id, position) WHERE updated_at != created_at;
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,
@@ -520,6 +524,7 @@ class TaskBook:
             "UPDATE tasks SET stage = ?, status = ? WHERE pk = ?",
             (stage_id, workflow.status_at(stages, stage_id), row["pk"]),
         )
+        cells.moved(db, row["project_id"], [(row["position"], row["batches"], row["stage"], stage_id)])
 
     def annotate(
         self, user: User, task_id: Any, body: Any, *, next_stage: bool = False, is_plugin: bool = False
@@ -649,7 +654,9 @@ class TaskBook:
                 where.append(f"{column} IN (SELECT value FROM json_each(?))")
                 args.append(json.dumps(filters[key]))
         rows = db.execute(
-            f"SELECT t.pk, t.id, t.stage {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position", args
+            f"SELECT t.pk, t.id, t.stage, t.position, a.batches {_FROM} WHERE {' AND '.join(where)} "
+            "ORDER BY t.position",
+            args,
         ).fetchall()
         if filters.get("taskIds"):
             found = {r["id"] for r in rows}
@@ -699,6 +706,7 @@ class TaskBook:
                 f"WHERE {chosen}",
                 (stage["id"], workflow.status_at(stages, stage["id"]), now, user.email, pks),
             )
+            cells.moved(db, project.id, [(r["position"], r["batches"], r["stage"], stage["id"]) for r in rows])
             db.executemany(
                 "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
                 "VALUES (?, ?, 'requeue', ?, ?, ?, ?)",

@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 from ..errors import InvalidRequest
 from ..ids import new_object_id
 from ..models import User
-from ..records import asset_order
+from ..records import asset_order, cells
 from ..records import projects as project_rows
 from ..records.tasks import task_id_for
 from ..store.objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
@@ -213,8 +213,8 @@ class Uploads:
         project = self._hub.project_for(user, project_id)
         with self._hub.store.write() as db:
             rows = db.execute(
-                "SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
-                "(SELECT value FROM json_each(?))",
+                "SELECT a.id, a.pk, a.position, a.pre_labeled, a.batches, t.stage FROM assets a "
+                "JOIN tasks t ON t.asset_pk = a.pk WHERE +a.project_id = ? AND a.id IN (SELECT value FROM json_each(?))",
                 (project.id, json.dumps(asset_ids)),
             ).fetchall()
             found = {r["id"] for r in rows}
@@ -231,6 +231,7 @@ class Uploads:
                 (pks,),
             )
             self._hub.tasks.forget(db, pks)
+            cells.forget(db, project.id, [(r["position"], r["batches"], r["stage"], r["pre_labeled"]) for r in rows])
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute(
                 "UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "

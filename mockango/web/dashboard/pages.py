@@ -28,7 +28,7 @@ from ...runs.kinds.registry import DEFAULT_EXPORT_STAGES, KINDS, OPTION_FIELDS
 from ...runs.options import parse_config
 from ..listings import SESSION_STATUSES, SESSIONS_PER_PAGE, plugin_listing, session_listing
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
-from ..middleware.params import choice, whole_number
+from ..middleware.params import choice, page_and_limit, whole_number
 from . import drawing
 from .blueprint import SIGNIN_COOKIE, blueprint, form_fields, signed_in, signin_page
 from .overview import overview_page
@@ -46,6 +46,7 @@ EXAMPLE_CONFIGS = {
 ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
+PROJECTS_PER_PAGE = 50
 PLUGIN_PAGE_SESSIONS = 10
 
 
@@ -454,13 +455,30 @@ def session_export(user, session_id: str):
 @blueprint.get("/projects")
 @signed_in
 def projects(user):
-    listed = _projects_without_batches(user)
-    for project in listed:  # each stage's count, from the stage counters
+    """The organization's projects, a page at a time (an organization may have many thousands), each
+    with its tasks per stage (from the stage counters)."""
+    page, limit = page_and_limit(PROJECTS_PER_PAGE)
+    found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    pages = page_count(total, limit)
+    if page > pages:  # past the end (projects were deleted): the last page
+        page = pages
+        found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    listed = [p.to_dict(with_batches=False) for p in found]
+    for project in listed:
         counts = hub().tasks.stage_counts(project["_id"])
         project["stages"] = [
             {**stage, "count": counts.get(stage["id"], 0)} for stage in hub().tasks.stages(project["_id"])
         ]
-    return render_template("projects.html", projects=listed, nav="projects")
+    return render_template(
+        "projects.html",
+        projects=listed,
+        total=total,
+        page=page,
+        pages=pages,
+        links=pager(page, pages),
+        query={} if limit == PROJECTS_PER_PAGE else {"limit": limit},
+        nav="projects",
+    )
 
 
 def _projects_without_batches(user) -> list[dict]:
