@@ -339,7 +339,7 @@ def _duration(session: Session) -> str:
     return f"{minutes} min {seconds} s"
 
 
-OUTCOME_CHARACTERS = 120
+OUTCOME_CHARACTERS = 80
 
 
 def _outcome(session: Session) -> dict | None:
