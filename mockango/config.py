@@ -48,6 +48,8 @@ class HostConfig:
     log_count_limit: int = LOG_COUNT_LIMIT
     import_worker: bool = True
     """Parse big label imports in a worker process (file stores only)."""
+    strict: bool = False
+    """Rules whose evidence that Ango Hub refuses is unknown refuse too, instead of warning (docs/validation.md)."""
     kinds: Iterable[Any] | None = None
     """The plugin kinds the host knows (:class:`~mockango.runs.kinds.PluginKind` objects, e.g.
     ``BUILT_IN + [MyKind()]``); None: the six of Ango Hub (:data:`mockango.runs.kinds.BUILT_IN`)."""
@@ -80,18 +82,20 @@ class HostConfig:
         }
 
 
-class Address:
-    """Where a running host is reached: the base URL that every absolute URL it gives out starts with.
+class Settings:
+    """What a running host's parts read at each call, and its server or a test may change while it runs.
 
-    One object, shared by everything that writes URLs (asset data, signed files, run events). It
-    starts as the configuration's ``base_url``; a server that binds before the host is built gives it
-    the right one from the start, and one that binds later (a port chosen at start) gives it then.
+    ``base_url``: the URL that every absolute URL the host gives out starts with (asset data, signed
+    files, run events); it starts as the configuration's, and a server gives it the address it serves
+    at. ``strict``: whether rules whose evidence is unknown refuse instead of warning
+    (:mod:`mockango.validation.evidence`; the pytest marker switches it for one test).
     """
 
-    __slots__ = ("base_url",)
+    __slots__ = ("base_url", "strict")
 
-    def __init__(self, base_url: str) -> None:
+    def __init__(self, base_url: str, strict: bool = False) -> None:
         self.base_url = base_url
+        self.strict = strict
 
     def __repr__(self) -> str:
-        return f"Address({self.base_url!r})"
+        return f"Settings(base_url={self.base_url!r}, strict={self.strict!r})"

@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from .config import Address, HostConfig
+from .config import HostConfig, Settings
 from .errors import StateFileError
 from .events import HostReset, Notifier
 from .faults import Faults
@@ -27,7 +27,10 @@ from .runs.plugin_stages import PluginStages
 from .runs.registration import Registration
 from .runs.rest_plugins import RestPluginWatcher
 from .services.accounts import AccountService
+from .services.analytics import AnalyticsService
+from .services.attachments import AttachmentService
 from .services.batches import BatchService
+from .services.chat_assets import ChatAssets
 from .services.context import Context
 from .services.deletions import ProjectDeletions
 from .services.export_worker import ExportWorkers
@@ -35,6 +38,7 @@ from .services.exports import ExportService
 from .services.import_worker import ImportWorker
 from .services.issues import IssueService
 from .services.labels import LabelService
+from .services.organization import Organization
 from .services.project_admin import ProjectAdmin
 from .services.projects import ProjectService
 from .services.seed import seeded_image
@@ -51,7 +55,7 @@ class Host:
     def __init__(self, config: HostConfig) -> None:
         self.config = config
         self.seed = config.seed
-        self.address = Address(config.base_url)
+        self.settings = Settings(config.base_url, config.strict)
         self.notifier = Notifier()
         self.kinds = BUILT_IN if config.kinds is None else Kinds(config.kinds)
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
@@ -62,14 +66,14 @@ class Host:
         self.objects = ObjectStore(None if config.files_dir is None else os.fspath(config.files_dir))
         self.journal = Journal()
         self.faults = Faults(seed=config.seed)
-        context = Context(self.store, self.notifier, self.address, self.objects)
+        context = Context(self.store, self.notifier, self.settings, self.objects)
         self.account_service = AccountService(context)
         self.accounts = self.account_service.records
         self.projects = Projects(self.store)
         self.project_service = ProjectService(context)
         self.tasks = TaskService(context)
         self.issues = IssueService(context)
-        self.uploads = Uploads(context, text_assets=self._takes_text_assets)
+        self.uploads = Uploads(context)
         self.storages = StorageService(context, self.uploads)
         self.batches = BatchService(context)
         self.deletions = ProjectDeletions(self.store)
@@ -79,6 +83,10 @@ class Host:
         use_worker = config.import_worker and self.store.path is not None and not self.store.memory
         self.import_worker = ImportWorker(self.store.path) if use_worker and self.store.path else None
         self.labels = LabelService(context, self.import_worker)
+        self.organization = Organization(context)
+        self.analytics = AnalyticsService(context, self.tasks)
+        self.attachments = AttachmentService(context)
+        self.chat_assets = ChatAssets(context, self.uploads)
         self.runs = RunEngine(
             store=self.store,
             notifier=self.notifier,
@@ -88,7 +96,7 @@ class Host:
                 tasks=self.tasks,
                 uploads=self.uploads,
                 objects=self.objects,
-                address=self.address,
+                settings=self.settings,
             ),
             tasks=self.tasks,
             journal=self.journal,
@@ -105,7 +113,7 @@ class Host:
             connections=self.runs.connections,
             rest_plugins=self.rest_plugins,
             engine=self.runs,
-            address=self.address,
+            settings=self.settings,
         )
         self.plugin_stages = PluginStages(self.runs, self.tasks, self.accounts)
         self.notifier.subscribe(self.plugin_stages.on_change)
@@ -121,11 +129,6 @@ class Host:
         keep_url_secret(self.store, self.objects)
         if self.restored:
             self.deletions.start()  # a delete the last run did not finish
-
-    def _takes_text_assets(self, session_id: str) -> bool:
-        """Whether a run's key may create assets whose data is text (its plugin kind says)."""
-        session = self.runs.sessions.get(session_id, with_logs=False)
-        return session is not None and session.plugin_type in self.kinds and self.kinds[session.plugin_type].text_assets
 
     # ------------------------------------------------------------------ state
 

@@ -52,11 +52,13 @@ class Hub:
     def __init__(self, config: HostConfig | None = None, /, **settings: Any) -> None:
         self.host: Host = build_host((config or HostConfig()).replace(**settings))
         host = self.host
-        self.config, self.store, self.notifier, self.address = host.config, host.store, host.notifier, host.address
+        self.config, self.store, self.notifier, self.settings = host.config, host.store, host.notifier, host.settings
         self.kinds, self.objects, self.journal, self.faults = host.kinds, host.objects, host.journal, host.faults
         self.accounts, self.projects, self.runs = host.accounts, host.projects, host.runs
         self.tasks, self.issues, self.storages, self.uploads = host.tasks, host.issues, host.storages, host.uploads
         self.batches, self.exports, self.labels = host.batches, host.exports, host.labels
+        self.organization, self.analytics, self.attachments = host.organization, host.analytics, host.attachments
+        self.chat_assets = host.chat_assets
         self.project_admin, self.deletions, self.registration = host.project_admin, host.deletions, host.registration
         self.import_worker, self.export_workers = host.import_worker, host.export_workers
         self.rest_plugins, self.plugin_stages, self.restored = host.rest_plugins, host.plugin_stages, host.restored
@@ -66,7 +68,8 @@ class Hub:
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
 
     seed: Through[int] = Through("host", "seed", "The seed of the fake data; a :meth:`reset` loads its data.")
-    base_url: Through[str] = Through("address", "base_url", "The URL the host gives out (its server's).")
+    base_url: Through[str] = Through("settings", "base_url", "The URL the host gives out (its server's).")
+    strict: Through[bool] = Through("settings", "strict", "Rules of unknown evidence refuse instead of warning.")
     run_timeout: Through[float] = Through("runs", "run_timeout", "A run's time limit unless it sets one (s).")
     heartbeat_timeout: Through[float] = Through("runs", "heartbeat_timeout", "A connection silent longer is not live.")
 
@@ -220,11 +223,19 @@ class Hub:
     ) -> dict:
         """Validate an import against the project; store all of it or nothing (:class:`LabelImportError`
         with every error's JSON path). ``private`` is accepted for compatibility."""
-        return self.labels.import_labels(user, project_id, labels, session_id=session_id)
+        summary = self.labels.import_labels(user, project_id, labels, session_id=session_id)
+        self.runs.log_lenient(session_id, "the label import", summary.get("warnings", ()))
+        return summary
 
     def import_label_body(self, user: User, raw: bytes, *, session_id: str | None = None) -> dict:
         """``POST /v2/import/labels`` from its raw body; a big one is prepared by the import worker."""
-        return self.labels.import_body(user, raw, session_id=session_id)
+        summary = self.labels.import_body(user, raw, session_id=session_id)
+        self.runs.log_lenient(session_id, "POST /v2/import/labels", summary.get("warnings", ()))
+        return summary
+
+    def log_lenient(self, session_id: str | None, what: str, warnings: Iterable[Mapping]) -> None:
+        """A WARNING on a run's log for each rule of unknown evidence that was accepted (strict mode refuses it)."""
+        self.runs.log_lenient(session_id, what, warnings)
 
     def create_plugin(
         self,

@@ -151,6 +151,7 @@ class MockAngo:
         max_body: int = MAX_BODY_BYTES,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        strict: bool = False,
         config: HostConfig | None = None,
     ) -> None:
         """The settings are :class:`~mockango.config.HostConfig`'s (``config`` gives them all at once); with
@@ -163,8 +164,11 @@ class MockAngo:
             max_body=max_body,
             read_timeout=read_timeout,
             max_connections=max_connections,
+            strict=strict,
         )
         self.hub = hub or Hub(self.config)
+        if strict:
+            self.hub.strict = True
         self._chosen_project: str | None = None
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None

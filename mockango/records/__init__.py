@@ -12,11 +12,14 @@ import sqlite3
 
 from . import (
     accounts,
+    analytics,
     asset_order,
+    attachments,
     cells,
     issues,
     journal,
     labels,
+    organization,
     plugins,
     project_deletion,
     project_settings,
@@ -30,6 +33,7 @@ from . import (
 
 CONCEPTS = (
     accounts,
+    organization,
     projects,
     project_deletion,
     asset_order,
@@ -44,6 +48,8 @@ CONCEPTS = (
     storages,
     project_settings,
     uploads,
+    analytics,
+    attachments,
 )
 """Every concept module, in the order their schemas apply (a table after those it references)."""
 

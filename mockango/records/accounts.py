@@ -7,6 +7,7 @@ by its SHA-256 digest, so a lookup costs one index probe whatever the number of 
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from ..ids import key_digest, new_object_id, new_secret, same_secret
@@ -59,6 +60,11 @@ def insert_user(
         "INSERT INTO users (id, organization_id, name, email, api_key, key_digest) VALUES (?, ?, ?, ?, ?, ?)",
         (user_id, org_id, name, email, api_key, key_digest(api_key)),
     )
+    # Its organization role and when it joined (records/organization.py): the first user is the Admin.
+    db.execute(
+        "INSERT OR IGNORE INTO member_roles (user_id, organization_role, joined_at) VALUES (?, 'Admin', ?)",
+        (user_id, time.time()),
+    )
     return User(id=user_id, email=email, name=name, organization_id=org_id, api_key=api_key)
 
 
@@ -95,6 +101,10 @@ def members(db: sqlite3.Connection, org_id: str) -> list[sqlite3.Row]:
     return db.execute(
         "SELECT id, email, name FROM users WHERE organization_id = ? ORDER BY rowid", (org_id,)
     ).fetchall()
+
+
+def delete_user(db: sqlite3.Connection, user_id: str) -> None:
+    db.execute("DELETE FROM users WHERE id = ?", (user_id,))
 
 
 def has_organizations(db: sqlite3.Connection) -> bool:

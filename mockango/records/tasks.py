@@ -32,7 +32,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..ids import new_object_id
-from . import cells
+from . import analytics, cells
 from .project_deletion import visible
 from .task_query import TaskSearch
 from .values import Record, from_json, to_json
@@ -306,6 +306,26 @@ def history(db: sqlite3.Connection, task_pk: int) -> list[sqlite3.Row]:
     ).fetchall()
 
 
+def latest_history(db: sqlite3.Connection, task_pk: int, limit: int) -> tuple[list[sqlite3.Row], int]:
+    """A task's latest ``limit`` history entries, newest first, and how many it has (its index)."""
+    total = db.execute("SELECT count(*) FROM task_history WHERE task_pk = ?", (task_pk,)).fetchone()[0]
+    entries = db.execute(
+        "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id FROM task_history h "
+        "JOIN tasks t ON t.pk = h.task_pk JOIN assets a ON a.pk = t.asset_pk "
+        "WHERE h.task_pk = ? ORDER BY h.pk DESC LIMIT ?",
+        (task_pk, limit),
+    ).fetchall()
+    return entries, total
+
+
+def own_answers(db: sqlite3.Connection, task_ids: list[str]) -> dict[str, str | None]:
+    """Each task's own answer as stored (JSON, or None while it shows its asset's pre-label): one indexed read."""
+    rows = db.execute(
+        "SELECT id, answer FROM tasks WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(task_ids),)
+    ).fetchall()
+    return {row["id"]: row["answer"] for row in rows}
+
+
 def history_entry(db: sqlite3.Connection, entry_id: str) -> sqlite3.Row | None:
     return db.execute(
         "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id, p.organization_id "
@@ -353,6 +373,7 @@ def add_history(
         "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) VALUES (?, ?, ?, ?, ?, ?, ?)",
         (new_object_id(), task_pk, action, stage, actor, now, to_json(details, "history")),
     )
+    analytics.count(db, task_pk, action, actor, now, details.get("duration"))
     db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
 

@@ -150,8 +150,13 @@ class RunEngine:
             raise NotFound(f"plugin '{plugin_id}' not found")
         project = self.projects.require(project_id, user.organization_id)
         kind = self.kinds.get(plugin.type)
+        option_warnings: list[dict] = []
         given = self.kinds.check_options(
-            kind, plugin.name, {"class_mapping": class_mapping, "batches": batches, **options}
+            kind,
+            plugin.name,
+            {"class_mapping": class_mapping, "batches": batches, **options},
+            strict=self.services.strict,
+            warnings_out=option_warnings,
         )
         category_schema = category_schema_for(plugin, project, class_mapping)
         config_json = config_json_for(plugin, config)
@@ -194,6 +199,7 @@ class RunEngine:
         )
         with self.store.write() as db:
             session_rows.insert_session(db, session, run_key)
+        self.log_lenient(session.id, "the run's options", option_warnings)
         self.clock.add(session.id, session.deadline)
         self.notifier.publish(SessionChanged(session.id, session.status))
         try:
@@ -260,6 +266,34 @@ class RunEngine:
             session_rows.add_log(db, row["id"], row["log_count"], to_json(entry, "the log entry"))
         self.notifier.publish(LogAdded(row["id"], entry))
 
+    def host_log(self, session_id: str, level: str, msg: str, **fields: Any) -> None:
+        """A log line the host itself adds to a session (``"source": "mockango"``), in order with the plugin's."""
+        entry = {**fields, "level": level, "msg": msg, "source": "mockango", "time": models.iso_time(time.time())}
+        with self.store.write() as db:
+            row = session_rows.speaker_row(db, session_id)
+            if row is None or row["log_count"] >= self.log_count_limit:
+                return
+            session_rows.add_log(db, row["id"], row["log_count"], to_json(entry, "the log entry"))
+        self.notifier.publish(LogAdded(session_id, entry))
+
+    def log_lenient(self, session_id: str | None, what: str, warnings: Iterable[Mapping]) -> None:
+        """Put on a run's log a WARNING for each rule of unknown evidence that was accepted (strict mode refuses it)."""
+        from ..validation.evidence import RULES
+
+        if session_id is None:
+            return
+        for warning in warnings:
+            code = warning.get("code")
+            if code in RULES and not RULES[code].refuses:
+                self.host_log(
+                    session_id,
+                    "WARNING",
+                    f"mockango accepted {what} although {warning.get('path')}: [{code}] {warning.get('message')} "
+                    "(what the real host does here is unknown; strict mode refuses it)",
+                    code=code,
+                    path=warning.get("path"),
+                )
+
     def record_response(
         self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None
     ) -> Session:
@@ -316,7 +350,10 @@ class RunEngine:
                     f"{kind.title} plugin class"
                 ),
             )
-        return kind.read_answer(self.services, session, payload)
+        outcome = kind.read_answer(self.services, session, payload)
+        if outcome.warnings:
+            self.log_lenient(session.id, f"the {kind.title} plugin's answer", outcome.warnings)
+        return outcome
 
     # -------------------------------------------------------------- endings
 
@@ -352,17 +389,24 @@ class RunEngine:
         next_stage: bool = False,
         is_plugin: bool = False,
         run_session: str | None = None,
+        warnings_out: list[dict] | None = None,
     ) -> dict:
         """``POST /v2/annotate/{taskId}``: submit a task's answer. When the caller's key is a run's whose kind
         answers by submitting its task (a Model run in workflow mode), the run ends with it: succeeded with
         the task, or failed with every error of the refused call. ``run_session``: the run whose key calls."""
         session_id = run_session
+        warnings: list[dict] = []
         try:
-            task = self.tasks.annotate(user, task_id, body, next_stage=next_stage, is_plugin=is_plugin)
+            task = self.tasks.annotate(
+                user, task_id, body, next_stage=next_stage, is_plugin=is_plugin, warnings_out=warnings
+            )
         except MockangoError as error:
             self.annotate_refused(session_id, task_id, error)
             raise
+        self.log_lenient(session_id, f"POST /v2/annotate/{task_id}", warnings)
         self.annotated(session_id, task)
+        if warnings_out is not None:
+            warnings_out.extend(warnings)
         return task
 
     def annotated(self, session_id: str | None, task: Mapping[str, Any]) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..config import Address
+from ..config import Settings
 from ..errors import InvalidRequest, MockangoError, NotFound
 from ..models import Project
 from ..records.projects import Projects
@@ -20,20 +20,20 @@ class HostServices:
     """Assets, tasks and uploaded files of one host, as the run kinds ask for them."""
 
     def __init__(
-        self, *, projects: Projects, tasks: TaskService, uploads: Uploads, objects: ObjectStore, address: Address
+        self, *, projects: Projects, tasks: TaskService, uploads: Uploads, objects: ObjectStore, settings: Settings
     ) -> None:
         self._projects = projects
         self._tasks = tasks
         self._uploads = uploads
         self._objects = objects
-        self._address = address
+        self._settings = settings
 
     def run_asset(self, project: Project, ref: Any) -> dict:
         if not isinstance(ref, str) or not ref:
             raise InvalidRequest("'asset' must be the id or external id of one asset of the project")
         for key in ("_id", "externalId"):
             found, total = self._projects.find_assets(
-                project, self._address.base_url, page=1, limit=1, filters={key: ref}
+                project, self._settings.base_url, page=1, limit=1, filters={key: ref}
             )
             if total == 1:
                 return found[0]
@@ -45,12 +45,19 @@ class HostServices:
 
     def asset(self, project: Project, asset_id: Any) -> dict | None:
         found, _ = self._projects.find_assets(
-            project, self._address.base_url, page=1, limit=1, filters={"_id": asset_id}
+            project, self._settings.base_url, page=1, limit=1, filters={"_id": asset_id}
         )
         return found[0] if found else None
 
     def project(self, project_id: str) -> Project | None:
         return self._projects.get(project_id)
+
+    def stages(self, project_id: str) -> list[dict]:
+        return self._tasks.stages(project_id)
+
+    @property
+    def strict(self) -> bool:
+        return self._settings.strict
 
     def task_of(self, asset_id: str) -> dict:
         return self._tasks.for_asset(asset_id)

@@ -6,7 +6,7 @@ import copy
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..config import Address
+from ..config import Settings
 from ..errors import InvalidRequest, NotFound, RunTimeout
 from ..events import Notifier, PluginChanged
 from ..ids import new_object_id, new_secret
@@ -33,7 +33,7 @@ class Registration:
         connections: Connections,
         rest_plugins: RestPluginWatcher,
         engine: RunEngine,
-        address: Address,
+        settings: Settings,
     ) -> None:
         self._store = store
         self._notifier = notifier
@@ -41,7 +41,7 @@ class Registration:
         self._connections = connections
         self._rest_plugins = rest_plugins
         self._engine = engine
-        self._address = address
+        self._settings = settings
         self.records = plugin_rows.Plugins(store)
 
     def create(
@@ -123,6 +123,6 @@ class Registration:
             problem = self._rest_plugins.last_problem.get(plugin_id)
             raise RunTimeout(
                 f"plugin '{plugin_id}' did not connect within {timeout:g} s: is its process running, with this "
-                f"host's URL ({self._address.base_url}) and the plugin's secret?"
+                f"host's URL ({self._settings.base_url}) and the plugin's secret?"
                 + (f" Last heartbeat check: {problem}" if problem else "")
             )

@@ -1,6 +1,6 @@
 """What every service is built from, and a caller's scope: what one caller may see of the host.
 
-A service takes a :class:`Context` (the store, the notifier, the host's address and its object
+A service takes a :class:`Context` (the store, the notifier, the host's settings and its object
 store) and nothing else of the host. Each call names its caller; :class:`Scope` answers every
 "may this caller see it?" in one place: another organization's project, task, issue or storage is
 simply not found, as on Ango Hub, and the control side (no caller) sees everything.
@@ -12,7 +12,7 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from ..config import Address
+from ..config import Settings
 from ..errors import NotFound
 from ..events import Notifier
 from ..models import Project, User
@@ -30,12 +30,17 @@ class Context:
 
     store: Store
     notifier: Notifier
-    address: Address
+    settings: Settings
     objects: ObjectStore
 
     @property
     def base_url(self) -> str:
-        return self.address.base_url
+        return self.settings.base_url
+
+    @property
+    def strict(self) -> bool:
+        """Whether rules of unknown evidence refuse (strict mode) rather than warn."""
+        return self.settings.strict
 
     def scope(self, user: User | None) -> Scope:
         return Scope(self.store, user)

@@ -109,7 +109,7 @@ class ImportWorker:
             raise WorkerUnavailable(f"cannot start the import worker: {exc}") from exc
         return self._process
 
-    def prepare(self, raw: bytes, base_url: str) -> WorkerAnswer:
+    def prepare(self, raw: bytes, base_url: str, *, strict: bool = False) -> WorkerAnswer:
         """Send one import body to the worker and wait for its answer.
 
         Raises :class:`WorkerUnavailable` when the worker is gone (it is started again on the next call).
@@ -117,7 +117,7 @@ class ImportWorker:
         with self._lock:
             process = self._ensure_started()
             try:
-                _send(process.stdin, pickle.dumps((base_url, raw), protocol=pickle.HIGHEST_PROTOCOL))
+                _send(process.stdin, pickle.dumps((base_url, raw, strict), protocol=pickle.HIGHEST_PROTOCOL))
                 answer = _receive(process.stdout)
             except (OSError, ValueError) as exc:
                 answer = None
@@ -168,8 +168,8 @@ def serve_imports(database: str, inbox: IO[bytes], outbox: IO[bytes]) -> None:
     try:
         while (frame := _receive(inbox)) is not None:
             try:
-                base_url, raw = pickle.loads(frame)
-                answer = prepare_body(projects, raw, base_url)
+                base_url, raw, strict = pickle.loads(frame)
+                answer = prepare_body(projects, raw, base_url, strict=strict)
             except Exception:  # a bug, not a bad body: the server runs this import itself
                 answer = WorkerAnswer(failure=traceback.format_exc())
             _send(outbox, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))

@@ -55,18 +55,26 @@ class PreparedImport:
     summary: dict
 
 
-def prepare_import(projects: Projects, project: Project, labels: Any, base_url: str) -> PreparedImport:
+def prepare_import(
+    projects: Projects, project: Project, labels: Any, base_url: str, *, strict: bool = False
+) -> PreparedImport:
     """Validate ``labels`` against the assets they name: everything an import does before it writes.
 
     Only reads (one indexed query for the named assets), so it can run in any process that
     can read the store. Raises :class:`LabelImportError` with every error (JSON paths).
+    ``strict`` makes rules of unknown evidence refuse (:mod:`mockango.validation.evidence`).
     """
     from ..validation import validate_labels
 
     external_ids, data_urls = _references(labels)
     assets = projects.named_by(project.id, external_ids, data_urls, base_url)
     report = validate_labels(
-        labels, project.category_schema, assets, project_name=project.name, project_asset_count=project.asset_count
+        labels,
+        project.category_schema,
+        assets,
+        project_name=project.name,
+        project_asset_count=project.asset_count,
+        strict=strict,
     )
     if (
         not report.ok
@@ -78,7 +86,7 @@ def prepare_import(projects: Projects, project: Project, labels: Any, base_url: 
             {"_id": a["_id"], "externalId": a["externalId"], "data": a["data"], "metadata": a["metadata"]}
             for a in projects.iter_assets(project.id, base_url, with_labels=False)
         ]
-        report = validate_labels(labels, project.category_schema, everything, project_name=project.name)
+        report = validate_labels(labels, project.category_schema, everything, project_name=project.name, strict=strict)
     if not report.ok:
         errors = [issue.to_dict() for issue in report.errors]
         shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
@@ -139,7 +147,9 @@ class WorkerAnswer:
         raise error
 
 
-def prepare_body(projects: Projects, raw: bytes, base_url: str, organization_id: str | None = None) -> WorkerAnswer:
+def prepare_body(
+    projects: Projects, raw: bytes, base_url: str, organization_id: str | None = None, *, strict: bool = False
+) -> WorkerAnswer:
     """Everything an import does before it writes, from its raw body; errors are part of the answer.
 
     ``organization_id`` limits it to that organization's projects (the in-thread path, which
@@ -150,7 +160,7 @@ def prepare_body(projects: Projects, raw: bytes, base_url: str, organization_id:
         project_id, labels = read_import_body(raw)
         answer.project_id = project_id
         project = projects.require(project_id, organization_id)
-        answer.prepared = prepare_import(projects, project, labels, base_url)
+        answer.prepared = prepare_import(projects, project, labels, base_url, strict=strict)
     except MockangoError as exc:
         answer.error = (type(exc).__name__, exc.status, exc.message, exc.details, getattr(exc, "warnings", None))
     return answer
@@ -161,7 +171,7 @@ class Preparer(Protocol):
 
     def wants(self, raw: bytes) -> bool: ...
 
-    def prepare(self, raw: bytes, base_url: str) -> WorkerAnswer: ...
+    def prepare(self, raw: bytes, base_url: str, *, strict: bool = False) -> WorkerAnswer: ...
 
 
 class LabelService:
@@ -184,16 +194,15 @@ class LabelService:
         if not isinstance(project_id, str):
             raise InvalidRequest("'project' must be a project id string")
         project = self._context.scope(user).project(project_id)
-        return self.store(
-            prepare_import(self._projects, project, labels, self._context.base_url), session_id=session_id
-        )
+        prepared = prepare_import(self._projects, project, labels, self._context.base_url, strict=self._context.strict)
+        return self.store(prepared, session_id=session_id)
 
     def import_body(self, user: User, raw: bytes, *, session_id: str | None = None) -> dict:
         """``POST /v2/import/labels`` from its raw body (``{"project": ..., "jsonContent": [...]}``)."""
         answer = None
         if self._worker is not None and self._worker.wants(raw):
             try:
-                answer = self._worker.prepare(raw, self._context.base_url)
+                answer = self._worker.prepare(raw, self._context.base_url, strict=self._context.strict)
                 if answer.project_id is not None:
                     self._context.scope(user).project(answer.project_id)  # another organization's: not found
                 answer.raise_error()
@@ -201,7 +210,9 @@ class LabelService:
                 logger.warning("%s; importing in the server instead", exc)
                 answer = None
         if answer is None:
-            answer = prepare_body(self._projects, raw, self._context.base_url, user.organization_id)
+            answer = prepare_body(
+                self._projects, raw, self._context.base_url, user.organization_id, strict=self._context.strict
+            )
             answer.raise_error()
         if answer.prepared is None:  # raise_error() raised for every answer that prepared nothing
             raise InvalidRequest("the import could not be prepared")

@@ -12,10 +12,10 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import Conflict, InvalidRequest, NotFound
+from ..errors import Conflict, InvalidRequest
 from ..events import ProjectChanged
+from ..ids import new_object_id
 from ..models import User
-from ..records import accounts as account_rows
 from ..records import project_deletion, project_settings
 from ..records import projects as project_rows
 from ..records import tasks as task_rows
@@ -26,6 +26,7 @@ from .projects import ProjectService
 from .tasks import TaskService
 
 PROJECT_TYPES = ("ango",)
+LABEL_VALIDATION_KEYS = {"customValidationEnabled": bool, "validationFunction": str, "externalValidation": dict}
 BENCHMARK_KEYS = ("benchmarkEnabled", "benchmarkRatio", "benchmarkCutoff")
 
 
@@ -46,9 +47,53 @@ class ProjectAdmin:
         body["stages"] = self._tasks.stages(project_id)
         body["type"] = "ango"
         with self._context.store.read() as db:
-            body.update(project_settings.settings(db, project_id))
-        body["assetBuilderTemplates"] = []
+            settings = project_settings.settings(db, project_id)
+        body.update(settings)
+        body["assetBuilderTemplates"] = settings.get("assetBuilderTemplates", [])
         return body
+
+    def _change_settings(self, project_id: str, change: Any) -> None:
+        """Read a project's settings, ``change(settings)``, and keep them, in one transaction."""
+        with self._context.store.write() as db:
+            settings = project_settings.settings(db, project_id)
+            change(settings)
+            project_settings.save(db, project_id, settings)
+
+    def set_label_validation(self, user: User, project_id: str, body: Any) -> dict:
+        """``update_label_validation``: keep the project's label validation settings (docs:
+        https://docs.imerit.net/sdk/sdk-documentation/project-level-sdk-functions/update_label_validation);
+        mockango stores them and shows them on ``get_project`` (it does not run the JavaScript)."""
+        if not isinstance(body, Mapping) or not any(key in body for key in LABEL_VALIDATION_KEYS):
+            raise InvalidRequest(f"the body must hold one of {', '.join(LABEL_VALIDATION_KEYS)}")
+        for key, kind in LABEL_VALIDATION_KEYS.items():
+            if body.get(key) is not None and not isinstance(body[key], kind):
+                raise InvalidRequest(f"{key} must be {'true or false' if kind is bool else 'a ' + kind.__name__}")
+        project = self._context.scope(user).project(project_id)
+        self._change_settings(
+            project.id,
+            lambda settings: settings.update({k: body[k] for k in LABEL_VALIDATION_KEYS if body.get(k) is not None}),
+        )
+        return self.view(project.id)
+
+    def add_asset_builder_template(self, user: User, project_id: str, body: Any) -> dict:
+        """``create_asset_builder_template``: a template kept on the project, with its own ``_id`` (docs:
+        https://docs.imerit.net/sdk/sdk-documentation/project-level-sdk-functions/create_asset_builder_template);
+        ``get_project`` lists it in ``assetBuilderTemplates``, as the real host's does."""
+        if not isinstance(body, Mapping) or not isinstance(body.get("name"), str) or not body["name"]:
+            raise InvalidRequest("a template needs a 'name' (and 'template', 'data_config', ...)")
+        if not isinstance(body.get("template", ""), str):
+            raise InvalidRequest("'template' must be the template's HTML, a string")
+        project = self._context.scope(user).project(project_id)
+        template = {"_id": new_object_id(), **{k: v for k, v in body.items() if k != "_id"}}
+
+        def add(settings: dict) -> None:
+            templates = list(settings.get("assetBuilderTemplates", []))
+            if any(t.get("name") == body["name"] for t in templates):
+                raise Conflict(f"project '{project.name}' already has an asset builder template named {body['name']!r}")
+            settings["assetBuilderTemplates"] = [*templates, template]
+
+        self._change_settings(project.id, add)
+        return template
 
     def create(self, user: User, body: Any) -> dict:
         if not isinstance(body, Mapping):
@@ -140,12 +185,3 @@ class ProjectAdmin:
             if body.get("projectGeneralSettings", True):
                 project_settings.copy(db, source.id, clone.id)
         return self.view(clone.id)
-
-    def organization_members(self, user: User, organization_id: Any) -> list[dict]:
-        if organization_id != user.organization_id:
-            raise NotFound(f"organization '{organization_id}' not found")
-        with self._context.store.read() as db:
-            return [
-                {"_id": r["id"], "email": r["email"], "name": r["name"], "organizationRole": "admin"}
-                for r in account_rows.members(db, organization_id)
-            ]

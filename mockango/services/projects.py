@@ -19,17 +19,19 @@ from ..events import ProjectChanged
 from ..images import render_png
 from ..input_limits import MAX_NAME_LENGTH, check_text, check_value
 from ..models import Project, User
+from ..records import attachments as attachment_rows
 from ..records import projects as project_rows
 from ..records.accounts import Accounts
 from ..records.projects import Projects
 from .context import Context
 
 
-def check_ontology(schema: dict) -> None:
-    """Refuse an ontology the validator finds wrong, with every error and its path."""
+def check_ontology(schema: dict, *, strict: bool = False) -> None:
+    """Refuse an ontology the validator finds wrong, with every error and its path (``strict``: rules of
+    unknown evidence refuse too)."""
     from ..validation import validate_ontology
 
-    report = validate_ontology(schema)
+    report = validate_ontology(schema, strict=strict)
     if not report.ok:
         raise InvalidRequest(
             "the ontology is not valid: " + "; ".join(f"{issue.path}: {issue.message}" for issue in report.errors),
@@ -69,7 +71,7 @@ class ProjectService:
         # Assets are checked one by one as they are stored (what each keeps: text, metadata), so a
         # million of them stream through in bounded memory.
         schema = full_ontology(category_schema)
-        check_ontology(schema)
+        check_ontology(schema, strict=self._context.strict)
         if Accounts(self._context.store).organization(organization_id) is None:
             raise NotFound(f"organization '{organization_id}' does not exist")
         with self._context.store.write() as db:
@@ -90,7 +92,7 @@ class ProjectService:
         if not isinstance(schema, Mapping):
             raise InvalidRequest("categorySchema must be an object with tools, classifications, relations")
         schema = full_ontology(schema)
-        check_ontology(schema)
+        check_ontology(schema, strict=self._context.strict)
         project = self._context.scope(user).project(project_id)
         with self._context.store.write() as db:
             project_rows.set_category_schema(db, project.id, schema)
@@ -114,7 +116,16 @@ class ProjectService:
         filters = dict(filters or {})
         check_filters(filters)
         project = self._context.scope(user).project(project_id)
-        return self.records.find_assets(project, self._context.base_url, page=page, limit=limit, filters=filters)
+        found, total = self.records.find_assets(
+            project, self._context.base_url, page=page, limit=limit, filters=filters
+        )
+        if found:  # each asset with its attachments, when it has some: one indexed read for the page
+            with self._context.store.read() as db:
+                attached = attachment_rows.of_assets(db, [asset["_id"] for asset in found])
+            for asset in found:
+                if asset["_id"] in attached:
+                    asset["attachments"] = attached[asset["_id"]]
+        return found, total
 
     def page_assets(
         self, project_id: str, *, page: Any = 1, limit: Any = 50, pre_labeled: bool | None = None

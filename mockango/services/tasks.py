@@ -172,6 +172,13 @@ class TaskService:
         """An asset's task (a control-side view: no key)."""
         return self.get(None, task_id_for(asset_id))
 
+    def own_answers(self, task_ids: list[str]) -> dict[str, dict | None]:
+        """Each task's own answer (import format), or None while it shows its asset's pre-label:
+        what the dashboard draws apart from the pre-label. One indexed read for the whole page."""
+        with self.store.read() as db:
+            found = task_rows.own_answers(db, task_ids)
+        return {task_id: None if found.get(task_id) is None else json.loads(found[task_id]) for task_id in task_ids}
+
     def page(
         self,
         user: User,
@@ -223,6 +230,13 @@ class TaskService:
         with self.store.read() as db:
             return [history_dict(r) for r in task_rows.history(db, task_pk)]
 
+    def latest_history(self, user: User, task_id: Any, limit: int) -> tuple[list[dict], int]:
+        """A task's latest ``limit`` history entries, oldest first, and how many it has (its index)."""
+        with self.store.read() as db:
+            row = self._context.scope(user).task(db, task_id)
+            entries, total = task_rows.latest_history(db, row["pk"], limit)
+        return [history_dict(entry) for entry in reversed(entries)], total
+
     def history_of(self, user: User, task_id: Any) -> list[dict]:
         with self.store.read() as db:
             row = self._context.scope(user).task(db, task_id)
@@ -248,35 +262,47 @@ class TaskService:
         task_rows.move(db, row, stage_id, workflow.status_at(stages, stage_id))
 
     def annotate(
-        self, user: User, task_id: Any, body: Any, *, next_stage: bool = False, is_plugin: bool = False
+        self,
+        user: User,
+        task_id: Any,
+        body: Any,
+        *,
+        next_stage: bool = False,
+        is_plugin: bool = False,
+        warnings_out: list[dict] | None = None,
     ) -> dict:
-        """Submit an answer: checked against the ontology, stored whole or not at all."""
-        from ..validation import validate_labels
+        """Submit an answer: checked against the ontology, stored whole or not at all.
 
-        if not isinstance(body, Mapping):
-            raise InvalidRequest("the body must be an object with 'answer'")
-        answer = body.get("answer")
-        if not isinstance(answer, Mapping):
-            raise InvalidRequest("answer must be an object with 'objects', 'classifications', 'relations'")
-        # 1.1.x clients send a task's objects under ``tools`` (the name a task's answer shows them by).
-        if "tools" in answer and "objects" not in answer:
-            answer = {("objects" if key == "tools" else key): value for key, value in answer.items()}
-        unknown = set(answer) - {"objects", "classifications", "relations"}
-        if unknown:
+        The answer is read as a Model plugin's is (:func:`mockango.validation.answers.check_answer`).
+        Returns the task view; ``warnings_out`` receives the warnings (e.g. rules of unknown evidence accepted).
+        """
+        from ..validation.answers import check_answer
+        from ..validation.evidence import refuses
+
+        strict = self._context.strict
+        if not isinstance(body, Mapping) or not isinstance(body.get("answer"), Mapping):
             raise InvalidRequest(
-                f"answer: unknown key(s) {sorted(unknown)}; an answer holds objects, classifications and relations"
+                "the body must be an object with 'answer', an object with 'objects', 'classifications', 'relations'",
+                details=[{"path": "answer", "code": "answer_not_object", "message": "'answer' must be an object"}],
             )
+        answer = body["answer"]
+        lenient: list[dict] = []
+
+        def unknown_rule(code: str, path: str, message: str) -> None:
+            if refuses(code, strict):
+                raise InvalidRequest(message, details=[{"path": path, "code": code, "message": message}])
+            lenient.append({"path": path, "code": code, "message": message + " (ignored)"})
+
+        brushes = {}
         for key in ("brushDataUrl", "medicalBrushDataUrl"):
             if body.get(key) is not None and not isinstance(body[key], str):
-                raise InvalidRequest(f"{key} must be a URL string or null")
+                unknown_rule("answer_brush_url", key, f"{key} must be a URL string or null")
+            elif body.get(key) is not None:
+                brushes[key] = body[key]
         duration = body.get("duration", 0)
         if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < 1e9:
-            raise InvalidRequest(f"duration must be a number of seconds >= 0, got {duration!r}")
-        stored = {
-            "objects": answer.get("objects") or [],
-            "classifications": answer.get("classifications") or [],
-            "relations": answer.get("relations") or [],
-        }
+            unknown_rule("answer_duration", "duration", f"duration must be a number of seconds >= 0, got {duration!r}")
+            duration = 0
         scope = self._context.scope(user)
         with self.store.read() as db:
             row = scope.task(db, task_id)
@@ -287,21 +313,21 @@ class TaskService:
             "data": self._view(row, None)["data"],
             "metadata": json.loads(row["metadata"]),
         }
-        report = validate_labels(
-            [{"externalId": row["external_id"], **stored}],
-            project.category_schema,
-            [reference],
-            project_name=project.name,
-            root="answer",
+        check = check_answer(
+            answer, reference, project.category_schema, root="answer", project_name=project.name, strict=strict
         )
-        if not report.ok:
-            errors = [{**e.to_dict(), "path": e.path.replace("answer[0]", "answer", 1)} for e in report.errors]
+        warnings = lenient + [w.to_dict() for w in check.warnings]
+        if not check.ok:
+            errors = [e.to_dict() for e in check.errors]
             shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
             raise LabelImportError(
                 f"{len(errors)} error(s) in the answer, the task was not changed: {shown}",
                 details=errors,
-                warnings=[w.to_dict() for w in report.warnings],
+                warnings=warnings,
             )
+        stored = check.stored
+        if warnings_out is not None:
+            warnings_out.extend(warnings)
         text = to_json(stored, "answer")
         with self.store.write() as db:
             row = scope.task(db, task_id)  # again, inside the transaction: it may have moved
@@ -311,7 +337,9 @@ class TaskService:
                 raise Conflict(
                     f"task '{row['id']}' is at stage '{row['stage']}', which leads nowhere: send it without nextStage"
                 )
-            task_rows.submit(db, row["pk"], text, body.get("brushDataUrl"), body.get("medicalBrushDataUrl"), duration)
+            task_rows.submit(
+                db, row["pk"], text, brushes.get("brushDataUrl"), brushes.get("medicalBrushDataUrl"), duration
+            )
             action = "plugin-submit" if is_plugin else "submit"
             task_rows.add_history(db, row["pk"], row["stage"], action, user.email, answer=stored, duration=duration)
             if target is not None:

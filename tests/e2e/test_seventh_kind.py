@@ -67,12 +67,14 @@ def test_a_seventh_kind_runs_end_to_end_through_every_entry():
                 timeout=60,
             ).json()
             assert over_api["status"] == "succeeded" and over_api["result"]["echoed"] == "API"
+            host.hub.strict = True  # another kind's option: refused in strict mode (a warning on the run otherwise)
             refused = requests.post(
                 f"{host.url}/api/runs",
-                json={"plugin": record.id, "project": host.project_id, "asset": "x"},
+                json={"plugin": record.id, "project": host.project_id, "word": "x", "asset": "x"},
                 headers=headers,
                 timeout=30,
             )
+            host.hub.strict = False
             assert refused.status_code == 400
             assert "'asset' is for Model plugins; 'Echoer' is an Echo plugin (its runs take: word)" in refused.text
 

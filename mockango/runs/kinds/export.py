@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from ...errors import InvalidRequest
 from ...models import Project, Session
 from .registry import BATCHES, Outcome, PluginKind, RunField, RunServices, as_strings
 
@@ -29,9 +30,9 @@ class Export(PluginKind):
             "stage",
             "Export: a stage to export. Repeatable [default: Complete].",
             schema={"oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]},
-            widget="commas",
-            label="Stages",
-            hint="comma-separated; default Complete",
+            widget="stages",
+            label="Stages to export",
+            hint="tasks at each now; none ticked: the default, Complete",
             form_default=", ".join(DEFAULT_STAGES),
             cli="--stage",
             multiple=True,
@@ -43,7 +44,17 @@ class Export(PluginKind):
         stage = given.get("stage")
         if isinstance(stage, str):
             stage = [stage]
-        return {"stage": as_strings(stage, "stage") or list(DEFAULT_STAGES)}
+        stages = as_strings(stage, "stage") or list(DEFAULT_STAGES)
+        if given.get("stage") is not None:
+            # Hub's export dialog offers only the project's stages: an unknown one is refused before the run
+            # starts, as an unknown batch is, not by the plugin's export.
+            known = [s["id"] for s in services.stages(project.id)]
+            for name in stages:
+                if name not in known:
+                    raise InvalidRequest(
+                        f"stage '{name}' is not a stage of project '{project.name}' (stages: {', '.join(known)})"
+                    )
+        return {"stage": stages}
 
     def read_answer(self, services: RunServices, session: Session, payload: Mapping[str, Any]) -> Outcome:
         url = payload.get("response")

@@ -1,8 +1,8 @@
 """Markdown: a run that turns a file (a CSV, say) and a template into markdown assets.
 
 Event fields: ``inputFile`` (base64: bytes are encoded here, a string must already be base64) and
-``markdownText`` (placeholders as ``|column|``). The run's key may create assets whose ``data`` is
-the markdown text itself (kept in this host's object store); the session's result lists them.
+``markdownText`` (placeholders as ``|column|``). The assets the run's key creates (their ``data`` the
+markdown text itself) are the session's result.
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from .registry import BATCHES, Outcome, PluginKind, RunField, RunServices, as_te
 class Markdown(PluginKind):
     name: ClassVar[str] = "markdown"
     title: ClassVar[str] = "Markdown"
-    text_assets: ClassVar[bool] = True
     form_heading: ClassVar[str] = "Markdown"
     fields: ClassVar[tuple[RunField, ...]] = (
         RunField(

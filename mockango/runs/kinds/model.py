@@ -93,31 +93,33 @@ class Model(PluginKind):
         }
 
     def read_answer(self, services: RunServices, session: Session, payload: Mapping[str, Any]) -> Outcome:
-        """Validate the answer against the project's ontology and the asset; submit it to the asset's task."""
-        from ...validation import validate_labels
+        """Validate the answer against the project's ontology and the asset, as ``POST /v2/annotate`` reads one
+        (:func:`mockango.validation.answers.check_answer`); submit it to the asset's task."""
+        from ...validation.answers import check_answer
 
         response = payload.get("response")
-        item, root, errors = answer_item(response)
+        answer, root = answer_at(response)
         project = services.project(session.project_id)
         asset = services.asset(project, session.event.get("assetId")) if project is not None else None
         if project is None or asset is None:
             return Outcome(False, message=response, reason="the run's asset no longer exists")
-        if not errors:
-            if "data" not in item:
-                item.setdefault("externalId", asset["externalId"])
-            reference = {key: asset[key] for key in ("_id", "externalId", "data", "metadata")}
-            report = validate_labels(
-                [item], project.category_schema, [reference], project_name=project.name, root="response"
-            )
-            errors = relabel([issue.to_dict() for issue in report.errors], root)
-        if errors:
+        check = check_answer(
+            answer, asset, project.category_schema, root=root, project_name=project.name, strict=services.strict
+        )
+        if not check.ok:
+            errors = [issue.to_dict() for issue in check.errors]
+            if errors[0]["code"] == "answer_not_object" and root == "response":
+                errors[0]["message"] += f", got {type(answer).__name__} (is its process running a ModelPlugin?)"
             return Outcome(
                 False, message=response, errors=errors, reason=errors_reason("the Model plugin's answer", errors)
             )
-        stored = {key: list(item.get(key) or []) for key in ("objects", "classifications", "relations")}
+        stored = {key: list(value) for key, value in check.stored.items()}
         task = services.store_answer(asset["_id"], stored, f"session:{session.id}")
         return Outcome(
-            True, message=response, result={"assetId": asset["_id"], "taskId": task["_id"], "answer": stored}
+            True,
+            message=response,
+            result={"assetId": asset["_id"], "taskId": task["_id"], "answer": stored},
+            warnings=[w.to_dict() for w in check.warnings],
         )
 
     def answers_elsewhere(self, event: Mapping[str, Any]) -> bool:
@@ -130,57 +132,15 @@ class Model(PluginKind):
         return {"asset": task["asset"], "task": task["_id"], "workflow": True}
 
 
-def answer_item(response: Any) -> tuple[dict, str, list[dict]]:
-    """The import item a Model answer stands for, the JSON path it sits at, and any shape errors.
+def answer_at(response: Any) -> tuple[Any, str]:
+    """The answer a Model plugin's response holds, and the JSON path it sits at.
 
-    1.4.10 and plugin_client answer ``{objects, classifications, relations}``; 1.3.x sends what
-    the callback returned, which in the vendor's sample is ``{data, answer: {...}}``.
+    1.4.10 and plugin_client answer ``{objects, classifications, relations}`` (1.3.22's merge adds
+    ``externalId``); the vendor's older sample answered ``{data, answer: {...}}``.
     """
-    if not isinstance(response, Mapping):
-        return (
-            {},
-            "response",
-            [
-                {
-                    "path": "response",
-                    "code": "not_an_object",
-                    "message": f"a Model plugin must answer an object with 'objects', "
-                    f"'classifications' and 'relations', got {type(response).__name__} "
-                    "(is its process running a ModelPlugin?)",
-                }
-            ],
-        )
-    if "answer" in response:
-        answer, root = response.get("answer"), "response.answer"
-        if not isinstance(answer, Mapping):
-            return (
-                {},
-                root,
-                [
-                    {
-                        "path": root,
-                        "code": "not_an_object",
-                        "message": "'answer' must be an object with 'objects', 'classifications', 'relations'",
-                    }
-                ],
-            )
-        item = dict(answer)
-        if "data" in response:
-            item["data"] = response["data"]
-        return item, root, []
-    return dict(response), "response", []
-
-
-def relabel(errors: list[dict], root: str) -> list[dict]:
-    """Validator issues of a one-item import, with paths read from the session's answer."""
-    prefix = "response[0]"
-    out = []
-    for issue in errors:
-        path = issue["path"]
-        if path.startswith(prefix):
-            path = root + path[len(prefix) :]
-        out.append({**issue, "path": path})
-    return out
+    if isinstance(response, Mapping) and "answer" in response and not any(k in response for k in ("objects", "tools")):
+        return response.get("answer"), "response.answer"
+    return response, "response"
 
 
 KIND = Model()

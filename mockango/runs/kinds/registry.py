@@ -29,7 +29,8 @@ class RunField:
     """One run option of a kind: its Python keyword, its JSON name, and how people give it.
 
     ``widget`` says how the Run dialog asks for it and how the form's text becomes the option:
-    ``text`` (None when empty), ``asset`` (text, offered the project's first assets), ``textarea``, ``checkbox`` (a bool; ``inverted`` when the box says the
+    ``text`` (None when empty), ``asset`` (text, offered the project's first assets), ``stages`` (the
+    project's stages to tick, with how many tasks each holds), ``textarea``, ``checkbox`` (a bool; ``inverted`` when the box says the
     opposite, as "keep the answer" for ``overwrite``), ``commas`` (a comma-separated list), ``lines``
     (one item a line), ``file`` (the uploaded file's bytes), ``json`` (parsed), or ``""`` for options
     the dialog shows in a way of its own (class mapping, batches). ``cli`` is the flag of
@@ -58,13 +59,17 @@ class RunField:
     def field_name(self) -> str:
         return self.form_name or self.name
 
-    def from_form(self, text: str, upload: bytes | None = None) -> Any:
-        """The option's value from the Run dialog's field (None: left out); ``upload``: a file field's bytes."""
+    def from_form(self, values: list[str], upload: bytes | None = None) -> Any:
+        """The option's value from the Run dialog's field (None: left out): ``values`` are the form's values of
+        the field (one, or one per ticked box), ``upload`` a file field's bytes."""
         from ..options import parse_config
 
+        text = values[0] if values else ""
         if self.widget == "checkbox":
             checked = bool(text)
             return not checked if self.inverted else checked
+        if self.widget == "stages":
+            return [value.strip() for value in values if value.strip()] or None
         if self.widget == "commas":
             return [part.strip() for part in text.split(",") if part.strip()] or None
         if self.widget == "lines":
@@ -132,6 +137,8 @@ class Outcome:
     """The type's result: the stored answer, the export's URL, the listing, ..."""
     reason: str | None = None
     errors: list[dict] | None = None
+    warnings: list[dict] | None = None
+    """Rules of unknown evidence the answer broke and was accepted anyway (logged on the run)."""
 
 
 def errors_reason(what: str, errors: list[dict]) -> str:
@@ -150,6 +157,13 @@ class RunServices(Protocol):
         """One asset of the project (with ``_id``, ``externalId``, ``data``, ``metadata``), or None."""
 
     def project(self, project_id: str) -> Project | None: ...
+
+    def stages(self, project_id: str) -> list[dict]:
+        """The project's workflow stages."""
+
+    @property
+    def strict(self) -> bool:
+        """Whether rules of unknown evidence refuse (strict mode) rather than warn."""
 
     def task_of(self, asset_id: str) -> dict:
         """The asset's task as ``GET /v2/task`` shows it."""
@@ -179,8 +193,6 @@ class PluginKind:
     """Its run options beyond ``config`` (and the shared :data:`CLASS_MAPPING` / :data:`BATCHES`)."""
     exports: ClassVar[bool] = False
     """Answers ``{export: true, response: <url>}``; another kind answering so is told it is registered wrongly."""
-    text_assets: ClassVar[bool] = False
-    """Its run's key may create assets whose ``data`` is text rather than a URL (Markdown)."""
     form_heading: ClassVar[str] = ""
     """The heading of its own fields in the Run dialog."""
     shows_result: ClassVar[str] = "json"
@@ -283,19 +295,40 @@ class Kinds:
     def options_of(self, kind: PluginKind) -> tuple[str, ...]:
         return (*(("class_mapping",) if kind.has_classes else ()), *kind.options)
 
-    def check_options(self, kind: PluginKind, plugin_name: str, options: Mapping[str, Any]) -> dict[str, Any]:
-        """The options given (None means not given), refusing those of other kinds and missing required ones."""
+    def check_options(
+        self,
+        kind: PluginKind,
+        plugin_name: str,
+        options: Mapping[str, Any],
+        *,
+        strict: bool = False,
+        warnings_out: list[dict] | None = None,
+    ) -> dict[str, Any]:
+        """The options given (None means not given), refusing missing required ones (rule ``run_option_required``).
+
+        An option of another kind (rule ``run_option_other_type``, evidence unknown) is dropped with a warning
+        in ``warnings_out``, or refused in ``strict`` mode.
+        """
+        from ...validation.evidence import refuses
+
         given = {key: value for key, value in options.items() if value is not None}
         names = {run_field.option: run_field.name for run_field in self.run_fields().values()}
         takes = self.options_of(kind)
-        for key in given:
+        for key in list(given):
             if key not in takes:
                 owners = [k.title for k in self if key in self.options_of(k)]
                 listed = ", ".join(names.get(o, o) for o in takes) or "nothing beyond config"
-                raise InvalidRequest(
+                message = (
                     f"'{names.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
                     f"'{plugin_name}' is {kind.a_title} plugin (its runs take: {listed})"
                 )
+                if refuses("run_option_other_type", strict):
+                    raise InvalidRequest(message)
+                del given[key]
+                if warnings_out is not None:
+                    warnings_out.append(
+                        {"path": names.get(key, key), "code": "run_option_other_type", "message": message}
+                    )
         missing = [names[key] for key in kind.required if key not in given]
         if missing:
             raise InvalidRequest(f"{kind.a_title} run needs {', '.join(repr(m) for m in missing)}")

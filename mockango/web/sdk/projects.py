@@ -1,8 +1,8 @@
-"""Project data over HTTP: projects, batches, assets added and deleted, organization members."""
+"""Project data over HTTP: projects, batches, assets added and deleted, attachments, chat assets, project settings."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ...errors import InvalidRequest
 from ..middleware.caller import current_user, hub, run_session
@@ -83,7 +83,26 @@ def delete_assets(project_id: str):
     return success({"deleted": hub().uploads.delete_assets(user, project_id, body.get("assets"))})
 
 
-@blueprint.get("/organization/<organization_id>/users")
-def organization_members(organization_id: str):
+@blueprint.post("/project/<project_id>/labelValidation")
+def update_label_validation(project_id: str):
     user = current_user()
-    return success({"users": hub().project_admin.organization_members(user, organization_id)})
+    return success({"project": hub().project_admin.set_label_validation(user, project_id, json_body())})
+
+
+@blueprint.post("/project/<project_id>/assetBuilderTemplates")
+def create_asset_builder_template(project_id: str):
+    user = current_user()
+    return success({"template": hub().project_admin.add_asset_builder_template(user, project_id, json_body())}, 201)
+
+
+@blueprint.post("/attachments")
+def create_attachment():
+    return success(hub().attachments.import_(current_user(), json_body()))
+
+
+@blueprint.post("/project/<project_id>/chat")
+def upload_chat_assets(project_id: str):
+    user = current_user()
+    uploaded = request.files.get("file")
+    conversations = uploaded.read() if uploaded is not None else None
+    return success(hub().chat_assets.upload(user, project_id, request.form, conversations), 201)

@@ -44,22 +44,24 @@ def get_tasks(project_id: str):
 @blueprint.get("/task/<task_id>")
 def get_task(task_id: str):
     user = current_user()
-    flag("includeAnswer")  # checked; the answer always comes along (see TaskService.get)
+    flag("includeAnswer")  # checked; the answer always comes along (see TaskBook.get)
     return success({"task": hub().tasks.get(user, task_id)})
 
 
 @blueprint.post("/annotate/<task_id>")
 def annotate(task_id: str):
-    user = current_user()
+    warnings: list[dict] = []
     task = hub().runs.annotate(
-        user,
+        current_user(),
         task_id,
         json_body(),
         next_stage=flag("nextStage"),
         is_plugin=flag("isPlugin"),
         run_session=run_session(),
+        warnings_out=warnings,
     )
-    return success({"task": task})
+    # Ango's import-export API page answers the submitted task as data.label; data.task is kept for older callers.
+    return success({"label": task, "task": task, **({"warnings": warnings} if warnings else {})})
 
 
 @blueprint.post("/review/<task_id>")
