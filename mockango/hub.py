@@ -91,13 +91,12 @@ def _seed_into(store: Store, seed: int) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def seeded_image(seed: int, schema_text: str) -> bytes:
-    """The seeded database of ``seed`` as bytes: built once per process, copied into each new Hub."""
+def seeded_template(seed: int, schema_text: str) -> Store:
+    """The seeded database of ``seed``, in memory: built once per process, copied into each new Hub
+    (never written after it is seeded; :meth:`Store.copy_from` holds its lock while copying)."""
     template = Store(schema=schema_text)
     _seed_into(template, seed)
-    image = template.image()
-    template.close()
-    return image
+    return template
 
 
 def _derive_after_import(db: sqlite3.Connection) -> None:
@@ -143,10 +142,10 @@ class Hub:
         self._listeners: list = []
         self._turn = itertools.count()
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
-        # In memory, a seeded Hub starts from the cached seeded image (no schema to run).
-        image = seeded_image(seed, schema()) if state is None and populate else None
-        self.store = Store(state, schema=schema(), image=image)
-        self._image_loaded = image is not None  # opened from the seeded image: nothing to copy in
+        # In memory, a seeded Hub starts from a copy of the cached seeded database (no schema to run).
+        template = seeded_template(seed, schema()) if state is None and populate else None
+        self.store = Store(state, schema=schema(), template=template)
+        self._seed_copied = template is not None  # opened from the seeded database: nothing to copy in
         self.accounts = Accounts(self.store)
         self.projects = Projects(self.store)
         self.plugins = Plugins(self.store)
@@ -169,7 +168,7 @@ class Hub:
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
         """True when ``state`` already held a host's data (nothing was seeded)."""
-        if image is None and self._has_data():
+        if template is None and self._has_data():
             self._check_seed()
             self.restored = True
             with self.store.write() as db:
@@ -202,23 +201,20 @@ class Hub:
     def _load_seeded(self) -> None:
         """The seeded data of :attr:`seed`, with a fresh API key.
 
-        In memory (the fixture), the seeded database image is copied in once per seed and
+        In memory (the fixture), the seeded database is copied in once per seed and
         marked as the store's baseline; a later reset rolls back to it (undoing only what
         the test wrote), which keeps the fixture's per-test reset far under 1 ms. A file
-        store copies the image each time (``mockango serve`` resets only when asked).
+        store copies it each time (``mockango serve`` resets only when asked).
         """
-        image = seeded_image(self.seed, schema())
+        template = seeded_template(self.seed, schema())
         if not self.store.memory:
-            template = Store(schema=schema())
-            template.load_image(image)
             self.store.copy_from(template)
-            template.close()
         elif self.store.has_baseline and self._baseline_seed == self.seed:
             self.store.back_to_baseline()
         else:
-            if not self._image_loaded:
-                self.store.load_image(image)
-            self._image_loaded = False
+            if not self._seed_copied:
+                self.store.copy_from(template)
+            self._seed_copied = False
             self.store.mark_baseline()
             self._baseline_seed = self.seed
         with self.store.write() as db:
