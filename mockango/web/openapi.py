@@ -606,6 +606,6 @@ def description(server_url: str | None = None) -> dict:
 
 @blueprint.get("/openapi.json")
 def openapi_json():
-    from .auth import hub
+    from .middleware.caller import hub
 
     return jsonify(description(hub().base_url))

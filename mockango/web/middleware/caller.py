@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import current_app, request
 
-from ..errors import Forbidden
-from ..hub import Hub
-from ..models import User
+from ...errors import Forbidden
+from ...hub import Hub
+from ...models import User
 
 API_KEY_HEADER = "apikey"
 DASHBOARD_COOKIE = "mockango_apikey"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from .auth import current_user, hub
+from ..middleware.caller import current_user, hub
 from .rest import json_body, success
 
 blueprint = Blueprint("issues", __name__, url_prefix="/v2")

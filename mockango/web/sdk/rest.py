@@ -9,11 +9,11 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from .. import input_limits
-from ..errors import InvalidRequest
-from ..project_admin import project_view
-from .auth import current_user, hub, request_api_key
-from .body_limit import read_body
+from ... import input_limits
+from ...errors import InvalidRequest
+from ...project_admin import project_view
+from ..middleware.caller import current_user, hub, request_api_key
+from ..middleware.limits import read_body
 
 blueprint = Blueprint("rest", __name__, url_prefix="/v2")
 

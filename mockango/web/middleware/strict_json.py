@@ -12,8 +12,8 @@ from typing import Any
 from flask.json.provider import DefaultJSONProvider
 from socketio import packet
 
-from .. import input_limits
-from ..errors import InvalidRequest
+from ... import input_limits
+from ...errors import InvalidRequest
 
 
 class StrictJSONProvider(DefaultJSONProvider):

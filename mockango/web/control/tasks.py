@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import InvalidRequest
-from .auth import current_user, hub
-from .rest import json_body
+from ...errors import InvalidRequest
+from ..middleware.caller import current_user, hub
+from ..sdk.rest import json_body
 
 blueprint = Blueprint("control_tasks", __name__, url_prefix="/api")
 

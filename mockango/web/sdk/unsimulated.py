@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify, request
 
-from .auth import current_user
+from ..middleware.caller import current_user
 
 blueprint = Blueprint("unsimulated", __name__)
 

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, request
 
-from ..errors import Forbidden, InvalidRequest
-from ..objects import ObjectTooLarge
-from .auth import API_KEY_HEADER, current_user, hub
+from ...errors import Forbidden, InvalidRequest
+from ...objects import ObjectTooLarge
+from ..middleware.caller import API_KEY_HEADER, current_user, hub
 from .rest import success
 
 blueprint = Blueprint("objects", __name__)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from .. import exports
-from .auth import current_user, hub
+from ... import exports
+from ..middleware.caller import current_user, hub
 from .rest import success
 
 blueprint = Blueprint("exports", __name__, url_prefix="/v2")

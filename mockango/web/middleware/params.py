@@ -9,9 +9,9 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from ..assets import MAX_PAGE_LIMIT
-from ..errors import InvalidRequest
-from ..models import FINAL_STATUSES, RUNNING
+from ...assets import MAX_PAGE_LIMIT
+from ...errors import InvalidRequest
+from ...models import FINAL_STATUSES, RUNNING
 
 SESSION_STATUSES = (RUNNING, *sorted(FINAL_STATUSES))
 PAGER_SPREAD = 2

@@ -11,9 +11,9 @@ import time
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import NotFound
-from .auth import current_user, hub
-from .rest import json_body
+from ...errors import NotFound
+from ..middleware.caller import current_user, hub
+from ..sdk.rest import json_body
 
 blueprint = Blueprint("faults", __name__, url_prefix="/api/faults")
 

@@ -23,15 +23,15 @@ from urllib.parse import parse_qsl, quote
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 from werkzeug.datastructures import MultiDict
 
-from ..commands import example_plugin_command, plugin_command
-from ..errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
-from ..models import Session
-from ..plugin_types import KINDS, OPTION_FIELDS
-from ..runs import parse_config
-from .auth import DASHBOARD_COOKIE, current_user, hub
-from .body_limit import read_body
-from .page_security import link_url
-from .paging import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
+from ...commands import example_plugin_command, plugin_command
+from ...errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
+from ...models import Session
+from ...plugin_types import KINDS, OPTION_FIELDS
+from ...runs import parse_config
+from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
+from ..middleware.limits import read_body
+from ..middleware.params import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
+from ..middleware.security_headers import link_url
 
 # Static files under /dashboard/static: Flask 3 always registers the app's own
 # /static route, which would shadow a blueprint's /static.
@@ -554,7 +554,7 @@ def project(user, project_id: str):
 @signed_in
 def project_export(user, project_id: str):
     """Build the project's export (all stages, JSON) and send the browser to its zip."""
-    from ..exports import build_export
+    from ...exports import build_export
 
     return redirect(
         build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in hub().tasks.stages(project_id)])})

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .error_pages import browser_error_page
+from ..dashboard.error_pages import browser_error_page
 
 
 def wants_json() -> bool:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from .. import batches, project_admin
-from ..errors import InvalidRequest
-from ..exports import json_parameter
-from .auth import current_user, hub, request_api_key
+from ... import batches, project_admin
+from ...errors import InvalidRequest
+from ...exports import json_parameter
+from ..middleware.caller import current_user, hub, request_api_key
 from .rest import json_body, success
 
 blueprint = Blueprint("projects", __name__, url_prefix="/v2")

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ..errors import InvalidRequest
-from .auth import current_user, hub
+from ...errors import InvalidRequest
+from ..middleware.caller import current_user, hub
 from .rest import json_body, success
 
 blueprint = Blueprint("storages", __name__, url_prefix="/v2")

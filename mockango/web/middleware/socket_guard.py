@@ -2,7 +2,7 @@
 
 python-socketio decodes a packet in the Engine.IO message handler, where a parse
 error is only logged and the sender hears nothing. Wrapping that handler turns each
-refusal (from :class:`~mockango.web.strict_json.StrictPacket` or the library) into an
+refusal (from :class:`~mockango.web.middleware.strict_json.StrictPacket` or the library) into an
 ``error`` event on the sender's namespace; the connection stays open.
 """
 
@@ -12,7 +12,7 @@ import logging
 
 import socketio
 
-from ..errors import MockangoError
+from ...errors import MockangoError
 
 logger = logging.getLogger("mockango.socket")
 

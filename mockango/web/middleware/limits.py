@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from ..input_limits import format_size
+from ...input_limits import format_size
 from .http_errors import answer_http_error
 
 

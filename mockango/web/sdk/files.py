@@ -10,7 +10,7 @@ import time
 
 from flask import Blueprint, Response, request
 
-from .auth import hub
+from ..middleware.caller import hub
 
 blueprint = Blueprint("files", __name__)
 

@@ -10,12 +10,12 @@ import difflib
 
 from flask import Blueprint, jsonify, request
 
-from ..errors import InvalidRequest, RunTimeout
-from ..input_limits import query_number
-from ..plugin_types import FIELD_OPTIONS
-from .auth import current_user, hub
-from .paging import page_and_limit, session_status, whole_number
-from .rest import json_body
+from ...errors import InvalidRequest, RunTimeout
+from ...input_limits import query_number
+from ...plugin_types import FIELD_OPTIONS
+from ..middleware.caller import current_user, hub
+from ..middleware.params import page_and_limit, session_status, whole_number
+from ..sdk.rest import json_body
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
 RUN_FIELDS = frozenset({"plugin", "project", "config", "timeout"})
