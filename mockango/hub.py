@@ -16,6 +16,7 @@ wakes whoever waits for a plugin to go live or a run to end.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import itertools
 import json
@@ -32,7 +33,7 @@ from . import models, plugin_types
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .faults import Faults
-from .ids import new_object_id, new_secret, same_secret
+from .ids import check_given_object_id, check_given_secret, new_object_id, new_secret, same_secret
 from .images import render_png
 from .import_worker import ImportWorker, WorkerUnavailable, prepare_body
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
@@ -129,8 +130,12 @@ class Hub:
         log_count_limit: int = LOG_COUNT_LIMIT,
         files_dir: str | os.PathLike | None = None,
         import_worker: bool = True,
+        admin_key: str | None = None,
     ) -> None:
         self.seed = seed
+        self._admin_key = None if admin_key is None else check_given_secret(admin_key, "the admin key")
+        """The key that may reset the whole host (POST /api/reset); None: the default user's key."""
+        self._kept_plugins: list[str] = []  # plugins reset(keep_credentials=True) puts back (serve's demo plugin)
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
         """A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
@@ -198,8 +203,8 @@ class Hub:
                 "use that seed, or --fresh to start over"
             )
 
-    def _load_seeded(self) -> None:
-        """The seeded data of :attr:`seed`, with a fresh API key.
+    def _load_seeded(self, api_key: str | None = None) -> None:
+        """The seeded data of :attr:`seed`, with ``api_key`` or a fresh one.
 
         In memory (the fixture), the seeded database is copied in once per seed and
         marked as the store's baseline; a later reset rolls back to it (undoing only what
@@ -218,20 +223,53 @@ class Hub:
             self.store.mark_baseline()
             self._baseline_seed = self.seed
         with self.store.write() as db:
-            accounts.rotate_key(db, self.accounts.default_id("user"))
+            accounts.rotate_key(db, self.accounts.default_id("user"), api_key)
 
-    def reset(self) -> None:
+    def reset(self, *, keep_credentials: bool = False) -> None:
         """Forget everything and load the seeded data again (fresh API key, no plugins).
 
         Live plugin connections are dropped from the books: their plugins no longer exist.
+        ``keep_credentials`` (``POST /api/reset``): the default user keeps its API key, and the plugins
+        :meth:`keep_on_reset` named come back with their ids, secrets and live connections, so the
+        credentials a host printed stay good for the scripts and plugin processes that use them.
         """
+        key = self.default_user.api_key if keep_credentials else None
+        kept = [p for p in map(self.plugins.get, self._kept_plugins) if p is not None] if keep_credentials else []
+        with self._changed:
+            links = {p.id: dict(self.connections.by_plugin.get(p.id, {})) for p in kept}
         self.clock.clear()
         self.connections.clear()
         self.journal.clear()
         self.objects.clear()
-        self._load_seeded()
+        self._load_seeded(api_key=key)
+        if kept:
+            with self.store.write() as db:
+                for plugin in kept:
+                    plugins.insert_plugin(db, dataclasses.replace(plugin, organization_id=self._default_org_id()))
+            with self._changed:
+                for plugin_id, connections in links.items():
+                    for connection in connections.values():
+                        self.connections.bind(plugin_id, connection)
+        else:
+            self._kept_plugins.clear()
         keep_url_secret(self)
         self._notify("reset", {})
+
+    def keep_on_reset(self, plugin_id: str) -> None:
+        """Have ``reset(keep_credentials=True)`` put this plugin back as it is (``mockango serve``'s demo plugin)."""
+        if plugin_id not in self._kept_plugins:
+            self._kept_plugins.append(plugin_id)
+
+    def set_api_key(self, api_key: str) -> None:
+        """Give the default user this API key (``serve --api-key``: known before the host starts)."""
+        check_given_secret(api_key, "the API key")
+        with self.store.write() as db:
+            accounts.rotate_key(db, self.accounts.default_id("user"), api_key)
+
+    def is_admin_key(self, api_key: object) -> bool:
+        """True for the key that may reset the whole host: ``admin_key``, else the default user's (constant time)."""
+        expected = self._admin_key or (self.default_user.api_key if self.default_user else None)
+        return expected is not None and same_secret(api_key, expected)
 
     def close(self) -> None:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
@@ -527,8 +565,18 @@ class Hub:
         description: str = "",
         organization_id: str | None = None,
         callback_url: str | None = None,
+        plugin_id: str | None = None,
+        secret: str | None = None,
     ) -> Plugin:
-        """Register a plugin; its ``secret`` is what the plugin process connects with."""
+        """Register a plugin; its ``secret`` is what the plugin process connects with.
+
+        ``plugin_id`` and ``secret`` (for scripted and CI use, known before the host starts): the id
+        and secret to give it instead of fresh ones; an id another plugin has is refused (409).
+        """
+        if plugin_id is not None:
+            check_given_object_id(plugin_id, "the plugin id")
+        if secret is not None:
+            check_given_secret(secret, "the plugin secret")
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
         check_text(name, "name", max_length=MAX_NAME_LENGTH)
@@ -555,10 +603,10 @@ class Hub:
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
         org_id = organization_id or self._default_org_id()
         plugin = Plugin(
-            id=new_object_id(),
+            id=plugin_id or new_object_id(),
             name=name,
             organization_id=org_id,
-            secret=new_secret(),
+            secret=secret or new_secret(),
             type=plugin_type,
             description=description,
             class_names=class_names,
@@ -566,6 +614,8 @@ class Hub:
             callback_url=callback_url,
         )
         with self.store.write() as db:
+            if plugin_id is not None and plugins.exists(db, plugin_id):
+                raise Conflict(f"a plugin with id {plugin_id} already exists: delete it first, or give another id")
             plugins.insert_plugin(db, plugin)
         self._notify("plugin", {"id": plugin.id})
         if callback_url:

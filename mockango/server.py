@@ -69,13 +69,15 @@ def make_wsgi_server(
     max_body: int = MAX_BODY_BYTES,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    starting: bool = False,
 ) -> BaseWSGIServer:
     """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address.
 
     ``max_body`` bounds request bodies (bytes); a connection silent for ``read_timeout``
     seconds mid-request is closed; past ``max_connections`` open connections, new ones get 503.
+    ``starting``: every request gets 503 until ``server.app.extensions["mockango.health"].ready()``.
     """
-    app = create_app(hub, max_body=max_body)
+    app = create_app(hub, max_body=max_body, starting=starting)
     app.wsgi_app = websockets_without_read_timeout(app.wsgi_app)
     handler = VerboseRequestHandler if verbose else RequestHandler
     # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.

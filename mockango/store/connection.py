@@ -264,6 +264,25 @@ class Store:
     def has_baseline(self) -> bool:
         return self._baseline
 
+    def probe(self, query: str) -> None:
+        """Run ``query`` on the database as its file is now: a new read-only connection in file mode, so
+        no cached page hides a file that was replaced, clobbered or deleted (``GET /health``).
+
+        Raises :class:`StorageError` when it cannot be read.
+        """
+        if self.memory:
+            with self.read() as db:
+                db.execute(query).fetchall()
+            return
+        try:
+            db = sqlite3.connect(self.path.resolve().as_uri() + "?mode=ro", uri=True)
+            try:
+                db.execute(query).fetchall()
+            finally:
+                db.close()
+        except sqlite3.Error as exc:
+            raise _describe(exc, self.where) from exc
+
     def page_count(self) -> int:
         """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
         with self._lock:

@@ -15,9 +15,10 @@ from ..hub import Hub
 from ..input_limits import MAX_BODY_BYTES
 from . import openapi, plugin_socket
 from .control import api as control
-from .control import faults
+from .control import faults, reset
 from .control import tasks as control_tasks
 from .dashboard import pages as dashboard
+from .health import HealthCheck
 from .middleware.caller import request_api_key
 from .middleware.http_errors import answer_http_error
 from .middleware.limits import limit_bodies
@@ -27,10 +28,11 @@ from .middleware.strict_json import StrictJSONProvider, StrictPacket
 from .sdk import exports, files, issues, objects, projects, rest, storages, tasks, unsimulated
 
 
-def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
+def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES, starting: bool = False) -> Flask:
     """Build the Flask app for ``hub``; its Socket.IO server is ``app.extensions['socketio']``.
 
-    ``max_body`` bounds request bodies and Socket.IO messages, in bytes (413 over it).
+    ``max_body`` bounds request bodies and Socket.IO messages, in bytes (413 over it). ``starting``:
+    answer 503 (``GET /health``: ``"starting"``) until ``app.extensions['mockango.health'].ready()``.
     """
     app = Flask("mockango")
     app.json = StrictJSONProvider(app)
@@ -40,6 +42,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
         app.register_blueprint(concept.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(faults.blueprint)
+    app.register_blueprint(reset.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(files.blueprint)
     app.register_blueprint(dashboard.blueprint)
@@ -93,4 +96,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     )
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
     report_unreadable_packets(socketio.server, plugin_socket.NAMESPACE)
+    health = HealthCheck(app.wsgi_app, hub, starting=starting)  # GET /health, and 503 while starting
+    app.wsgi_app = health
+    app.extensions["mockango.health"] = health
     return app
