@@ -575,6 +575,13 @@ def parse_json_option(text: str | None, name: str):
     type=float,
     help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].",
 )
+@click.option(
+    "--wait-live",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Seconds to wait for the plugin's process to connect before starting (a plugin started just "
+    "before, as in a CI job) [default: 0, start now or say it is not live].",
+)
 @click.option("--asset", help="Model: the asset to run on (its id or external id).")
 @click.option("--task", help="Model: the asset's task id.")
 @click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
@@ -602,6 +609,7 @@ def run_command(
     config,
     batches,
     timeout,
+    wait_live,
     asset,
     task,
     overwrite,
@@ -661,7 +669,17 @@ def run_command(
         "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options"),
     }
     body.update({key: value for key, value in typed.items() if value is not None})
+    _wait_live(client, plugin_id, wait_live)
     follow_to_the_end(client, client.call("POST", "/api/runs", json=body), announce=True)
+
+
+def _wait_live(client: ControlClient, plugin_id: str, seconds: float) -> None:
+    """Poll the plugin until its process is connected or ``seconds`` pass (then the run says it is not live)."""
+    deadline = time.monotonic() + seconds
+    while seconds and not client.call("GET", f"/api/plugins/{plugin_id}").get("live"):
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
 
 
 def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = False) -> None:
