@@ -8,7 +8,7 @@ PYTEST_ARGS ?= -n auto
 DIST ?= dist
 BUILD_TOOLS := 'build>=1.2' 'twine>=5'
 
-.PHONY: serve test bench setup browser clean dist
+.PHONY: serve test bench setup browser clean dist screenshots
 
 # .installed-runtime: the package and its runtime dependencies (all `serve` needs);
 # .installed: the test and bench extras on top (what `test` and `bench` need).
@@ -41,6 +41,10 @@ browser:
 
 test: $(BIN)/.installed browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every dashboard page at 1280 px into docs/screenshots/, by the browser tests' headless Chromium.
+screenshots: $(BIN)/.installed browser
+	$(BIN)/python -m tests.dashboard.screenshots docs/screenshots
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/roundtrip.py

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from ..plugin_types import PLUGIN_TYPES
+from ..runs.kinds.registry import PLUGIN_TYPES
 
 blueprint = Blueprint("openapi", __name__)
 

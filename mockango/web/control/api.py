@@ -12,7 +12,7 @@ from flask import Blueprint, jsonify, request
 
 from ...errors import InvalidRequest, RunTimeout
 from ...input_limits import query_number
-from ...plugin_types import FIELD_OPTIONS
+from ...runs.kinds.registry import FIELD_OPTIONS
 from ..middleware.caller import current_user, hub
 from ..middleware.params import page_and_limit, session_status, whole_number
 from ..sdk.rest import json_body

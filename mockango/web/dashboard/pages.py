@@ -26,8 +26,8 @@ from werkzeug.datastructures import MultiDict
 from ...commands import example_plugin_command, plugin_command
 from ...errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ...models import Session
-from ...plugin_types import KINDS, OPTION_FIELDS
-from ...runs import parse_config
+from ...runs.kinds.registry import KINDS, OPTION_FIELDS
+from ...runs.options import parse_config
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
 from ..middleware.limits import read_body
 from ..middleware.params import SESSION_STATUSES, page_and_limit, page_count, pager, session_status, whole_number
@@ -251,6 +251,7 @@ def plugin(user, plugin_id: str):
         session_total=total,
         created=bool(request.args.get("created")),
         config_text=_pretty(found.default_config),
+        kind=KINDS[found.type],
         nav="plugins",
     )
 
@@ -554,7 +555,7 @@ def project(user, project_id: str):
 @signed_in
 def project_export(user, project_id: str):
     """Build the project's export (all stages, JSON) and send the browser to its zip."""
-    from ...exports import build_export
+    from ...services.exports import build_export
 
     return redirect(
         build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in hub().tasks.stages(project_id)])})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ... import exports
+from ...services import exports
 from ..middleware.caller import current_user, hub
 from .rest import success
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ... import batches, project_admin
 from ...errors import InvalidRequest
-from ...exports import json_parameter
+from ...services import batches, project_admin
+from ...services.exports import json_parameter
 from ..middleware.caller import current_user, hub, request_api_key
 from .rest import json_body, success
 

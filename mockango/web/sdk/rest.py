@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify, request
 
 from ... import input_limits
 from ...errors import InvalidRequest
-from ...project_admin import project_view
+from ...services.project_admin import project_view
 from ..middleware.caller import current_user, hub, request_api_key
 from ..middleware.limits import read_body
 

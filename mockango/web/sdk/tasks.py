@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ...errors import InvalidRequest, MockangoError
-from ...exports import json_parameter
+from ...services.exports import json_parameter
 from ..middleware.caller import current_user, hub, request_api_key
 from .rest import json_body, success
 

@@ -24,13 +24,13 @@ from typing import TYPE_CHECKING, Any
 
 import requests
 
-from . import input_limits
-from .errors import InvalidRequest
+from .. import input_limits
+from ..errors import InvalidRequest
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
-log = logging.getLogger("mockango.rest_plugins")
+log = logging.getLogger(__name__)
 
 SECRET_HEADER = "Secret"
 CONNECT_TIMEOUT = 5.0

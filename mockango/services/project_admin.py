@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import copy
 import json
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import Conflict, InvalidRequest, NotFound
-from .ids import new_object_id
-from .models import User
-from .records.values import to_json
+from ..errors import Conflict, InvalidRequest, NotFound
+from ..ids import new_object_id
+from ..models import User
+from ..records import project_deletion
+from ..records.values import to_json
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS project_settings (
@@ -115,7 +117,8 @@ def set_benchmark(hub: Hub, user: User, project_id: str, body: Mapping) -> None:
 
 
 def delete_project(hub: Hub, user: User, project_id: str, *, confirm_name: Any = None, purge: bool = False) -> dict:
-    """Delete a project with everything hanging on it (the store cascades: assets, tasks, issues...)."""
+    """Delete a project with everything hanging on it: hidden at once, its rows removed in chunks
+    between other writes (:mod:`.deletions`), so a big project's delete never stalls the store."""
     project = hub.project_for(user, project_id)
     if purge and confirm_name != project.name:
         raise InvalidRequest(f"confirmName must be the project's name ({project.name!r}), got {confirm_name!r}")
@@ -124,7 +127,8 @@ def delete_project(hub: Hub, user: User, project_id: str, *, confirm_name: Any =
             "the demo project cannot be deleted (tests and the dashboard rely on it); create your own project to delete"
         )
     with hub.store.write() as db:
-        db.execute("DELETE FROM projects WHERE id = ?", (project.id,))
+        project_deletion.hide(db, project.id, time.time())  # gone for every lookup from here on
+    hub.deletions.start()  # its rows go a chunk at a time, between other writes
     if purge:
         hub.objects.delete_prefix(f"{project.organization_id}/{project.id}/")
     hub._notify("project", {"id": project.id, "deleted": True})

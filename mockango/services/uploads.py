@@ -16,17 +16,17 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ..errors import InvalidRequest
+from ..ids import new_object_id
+from ..models import User
+from ..records import asset_order
+from ..records import projects as project_rows
+from ..records.tasks import task_id_for
+from ..store.objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
 from . import batches as batch_rules
-from .errors import InvalidRequest
-from .ids import new_object_id
-from .models import User
-from .objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
-from .records import asset_order
-from .records import projects as project_rows
-from .records.tasks import task_id_for
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS run_uploads (
@@ -49,7 +49,7 @@ def keep_url_secret(hub: Hub) -> None:
     """Use the URL-signing secret the store keeps (so URLs given out survive a restart of
     ``mockango serve``), or keep this one there when it has none. In memory there is no
     restart to survive, and nothing to do (a reset stays a plain copy)."""
-    from .records import accounts
+    from ..records import accounts
 
     if hub.store.memory:
         return

@@ -1,6 +1,6 @@
 """Each plugin type's part of a run on the Hub: the event fields it gets, and what its answer does.
 
-The rules themselves are plain functions in :mod:`mockango.plugin_types`; this module applies
+The rules themselves are plain functions in :mod:`mockango.runs.kinds.registry`; this module applies
 them to a Hub's state: it finds a Model run's asset and task, stores a Model answer on the
 task (or refuses it with every error), ends a workflow run when its plugin submits the task,
 finds an Export's uploaded file, and lists the assets an upload run created. The Hub calls
@@ -13,12 +13,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from . import models, plugin_types
-from .errors import InvalidRequest, MockangoError, NotFound
-from .models import Project, Session
+from .. import models
+from ..errors import InvalidRequest, MockangoError, NotFound
+from ..models import Project, Session
+from .kinds import registry as plugin_types
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
 
 class TypeRuns:
@@ -105,7 +106,7 @@ class TypeRuns:
 
     def _store_model_answer(self, session: Session, response: Any) -> plugin_types.Outcome:
         """Validate a Model answer against the project's ontology and the asset; submit it to the asset's task."""
-        from .validation import validate_labels
+        from ..validation import validate_labels
 
         item, root, errors = plugin_types.model_answer(response)
         project = self._hub.projects.get(session.project_id)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import InvalidRequest
+from ...errors import InvalidRequest
 
 BATCH_MODEL, MODEL, EXPORT, FILE_EXPLORER, MARKDOWN, INPUT = (
     "batch-model",
@@ -48,6 +48,11 @@ class PluginKind:
     has_classes: bool = False
     """Model types: created with class names, run with a class mapping."""
     required: tuple[str, ...] = ()
+
+    @property
+    def a_title(self) -> str:
+        """The title with its article, for sentences: "a Model", "an Export"."""
+        return f"{'an' if self.title[0] in 'AEIOU' else 'a'} {self.title}"
 
 
 KINDS: dict[str, PluginKind] = {
@@ -117,11 +122,11 @@ def check_options(kind: PluginKind, plugin_name: str, options: Mapping[str, Any]
             takes = ", ".join(OPTION_FIELDS[o] for o in kind.options) or "nothing beyond config"
             raise InvalidRequest(
                 f"'{OPTION_FIELDS.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
-                f"'{plugin_name}' is a {kind.title} plugin (its runs take: {takes})"
+                f"'{plugin_name}' is {kind.a_title} plugin (its runs take: {takes})"
             )
     missing = [OPTION_FIELDS[key] for key in kind.required if key not in given]
     if missing:
-        raise InvalidRequest(f"a {kind.title} run needs {', '.join(repr(m) for m in missing)}")
+        raise InvalidRequest(f"{kind.a_title} run needs {', '.join(repr(m) for m in missing)}")
     return given
 
 

@@ -10,12 +10,12 @@ import json
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidRequest
-from .ids import new_object_id
-from .models import Project, User
+from ..errors import InvalidRequest
+from ..ids import new_object_id
+from ..models import Project, User
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
 
 def _name(value: Any, where: str) -> str:

@@ -14,7 +14,7 @@ Imports run in the request's thread when the store is in memory (the pytest fixt
 is no file to share), for bodies under :data:`WORKER_MIN_BYTES` (the round trip would cost
 more than it frees), and whenever the worker cannot be reached (it is restarted next time).
 
-The worker is ``python -m mockango.import_worker DATABASE``: requests and answers are
+The worker is ``python -m mockango.services.import_worker DATABASE``: requests and answers are
 length-prefixed frames on its stdin and stdout; it ignores SIGINT (Ctrl-C in the terminal
 reaches the whole process group: ``serve`` decides when it ends) and exits when its stdin
 closes, which also happens when the server is killed.
@@ -33,11 +33,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from . import errors, input_limits
-from .errors import InvalidRequest, MockangoError
-from .records.labels import PreparedImport, prepare_import
-from .records.projects import Projects
-from .store import Store
+from .. import errors, input_limits
+from ..errors import InvalidRequest, MockangoError
+from ..records.labels import PreparedImport, prepare_import
+from ..records.projects import Projects
+from ..store import Store
 
 __all__ = ["ImportWorker", "WorkerAnswer", "WorkerUnavailable", "WORKER_MIN_BYTES", "read_import_body", "prepare_body"]
 
@@ -162,7 +162,7 @@ class ImportWorker:
         env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", "mockango.import_worker", str(self.database)],
+                [sys.executable, "-m", "mockango.services.import_worker", str(self.database)],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 env=env,
@@ -241,7 +241,7 @@ def serve_imports(database: str, inbox: IO[bytes], outbox: IO[bytes]) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) != 1:
-        print("usage: python -m mockango.import_worker DATABASE (started by mockango serve)", file=sys.stderr)
+        print("usage: python -m mockango.services.import_worker DATABASE (started by mockango serve)", file=sys.stderr)
         return 2
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     # Answers go on the real stdout; anything printed by mistake goes to stderr instead of into a frame.
@@ -255,7 +255,7 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    # Run the imported module's main, so what the worker pickles names mockango.import_worker, not __main__.
-    from mockango.import_worker import main as worker_main
+    # Run the imported module's main, so what the worker pickles names mockango.services.import_worker, not __main__.
+    from mockango.services.import_worker import main as worker_main
 
     sys.exit(worker_main(sys.argv[1:]))

@@ -12,7 +12,7 @@ import functools
 import random
 from dataclasses import dataclass, field
 
-from .ids import new_object_id
+from ..ids import new_object_id
 
 DEMO_PROJECT_NAME = "Demo detection"
 DEMO_ASSET_COUNT = 25

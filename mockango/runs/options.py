@@ -10,10 +10,10 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import input_limits
-from .errors import InvalidRequest
-from .input_limits import MAX_FREE_FORM_BYTES
-from .models import Plugin, Project
+from .. import input_limits
+from ..errors import InvalidRequest
+from ..input_limits import MAX_FREE_FORM_BYTES
+from ..models import Plugin, Project
 
 
 def category_schema_for(plugin: Plugin, project: Project, class_mapping: Mapping | None) -> list[dict] | None:

@@ -17,13 +17,13 @@ import logging
 import threading
 from typing import TYPE_CHECKING, Any
 
-from . import workflow
-from .errors import MockangoError
+from .. import workflow
+from ..errors import MockangoError
 
 if TYPE_CHECKING:
-    from .hub import Hub
+    from ..hub import Hub
 
-log = logging.getLogger("mockango.plugin_stages")
+log = logging.getLogger(__name__)
 
 
 class PluginStages:

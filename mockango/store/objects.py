@@ -10,16 +10,19 @@ constant time), so nobody can forge or stretch one.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
 import secrets
+import tempfile
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import quote, urlsplit
 
-from .errors import Forbidden, InvalidRequest, NotFound
+from ..errors import Forbidden, InvalidRequest, NotFound
 
 FILE_TYPES = ("assets", "brushes", "medicalBrushes", "exports", "instructions")
 """``type`` values of getUploadUrl/getSignedUrl (imerit_ango StorageFileTypes)."""
@@ -41,7 +44,7 @@ class ObjectStore:
         self.root = Path(root) if root is not None else None
         self.max_bytes = max_bytes
         self.secret = secrets.token_bytes(32)
-        """Signs every URL; :func:`mockango.uploads.keep_url_secret` keeps it in the store across restarts."""
+        """Signs every URL; :func:`mockango.services.uploads.keep_url_secret` keeps it in the store across restarts."""
         self._memory: dict[str, bytes] = {}
         self._lock = threading.Lock()
 
@@ -111,6 +114,36 @@ class ObjectStore:
         temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
         temporary.write_bytes(data)
         temporary.replace(path)
+
+    @contextlib.contextmanager
+    def receiving(self, key: str) -> Iterator[Path]:
+        """A path to write a file the host makes (an export) to; it becomes the object at ``key`` when the
+        block ends without error. Written on disk either way, so it is never whole in memory while
+        written; not bounded by ``max_bytes`` (that bounds what clients upload)."""
+        if self.root is None:
+            with tempfile.TemporaryDirectory(prefix="mockango-object-") as folder:
+                path = Path(folder) / "object"
+                yield path
+                data = path.read_bytes()
+            with self._lock:
+                self._memory[key] = data
+            return
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_name(f".{path.name}.{secrets.token_hex(4)}.part")
+        try:
+            yield temporary
+            temporary.replace(path)
+        finally:
+            temporary.unlink(missing_ok=True)
+
+    def file_of(self, key: str) -> Path | None:
+        """The file holding ``key`` (file mode; None in memory or when there is none): served as a
+        stream, never read whole."""
+        if self.root is None:
+            return None
+        path = self._path(key)
+        return path if path.is_file() else None
 
     def get(self, key: str) -> bytes:
         if self.root is None:
