@@ -198,6 +198,12 @@ def open_hub(
     "requests stay fast while one runs; --no-import-worker does it in the request's thread.",
 )
 @click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse input by every rule, also those whose evidence that Ango Hub refuses it is unknown "
+    "(by default they are accepted with a warning: docs/validation.md).",
+)
+@click.option(
     "--api-key",
     envvar="MOCKANGO_API_KEY",
     help="Give the default user this API key instead of a random one (for scripted and CI use, so a job "
@@ -234,6 +240,7 @@ def serve(
     read_timeout: float,
     max_connections: int,
     import_worker: bool,
+    strict: bool,
     api_key: str | None,
     plugin_id: str | None,
     plugin_secret: str | None,
@@ -254,6 +261,7 @@ def serve(
     hub, kept = open_hub(
         state_path, seed=seed, run_timeout=run_timeout, fresh=fresh, import_worker=import_worker, admin_key=admin_key
     )
+    hub.strict = strict
     try:
         try:
             server = make_wsgi_server(
@@ -928,7 +936,8 @@ def fixture_names() -> list[str]:
     "--api-key", envvar="MOCKANGO_API_KEY", help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY]."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
+@click.option("--strict", is_flag=True, help="Report rules whose evidence is unknown as errors, not warnings (exit 1).")
+def validate(labels_file, project, assets_file, seed, url, api_key, as_json, strict) -> None:
     """Check a label import file without running anything. Exits 1 when it has errors.
 
     The file is the labels (a list), a whole import request body ({"project", "jsonContent"}),
@@ -962,7 +971,7 @@ def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> 
             if isinstance(item, dict)
         ]
         note = "asset references and image bounds were not checked: the project has no asset list (pass --assets)"
-    report = validate_labels(labels, category_schema, assets, project_name=name)
+    report = validate_labels(labels, category_schema, assets, project_name=name, strict=strict)
     if as_json:
         click.echo(json.dumps({**report.to_dict(), "note": note}, indent=2))
     else:

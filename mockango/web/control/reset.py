@@ -7,10 +7,11 @@ What stays is what the host printed when it started: the default user's API key 
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from ...errors import Forbidden
 from ..middleware.caller import API_KEY_HEADER, current_user, hub
+from ..middleware.envelope import plain
 
 blueprint = Blueprint("control_reset", __name__, url_prefix="/api")
 
@@ -28,7 +29,7 @@ def reset():
     h.faults.clear()
     h.faults.seed = h.seed
     project = h.default_project
-    return jsonify(
+    return plain(
         {
             "status": "success",
             "seed": h.seed,

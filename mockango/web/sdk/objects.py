@@ -13,7 +13,7 @@ from flask import Blueprint, Response, request, send_file
 from ...errors import Forbidden, InvalidRequest
 from ...store.objects import ObjectTooLarge
 from ..middleware.caller import API_KEY_HEADER, current_user, hub
-from .rest import success
+from ..middleware.envelope import success
 
 blueprint = Blueprint("objects", __name__)
 
