@@ -76,6 +76,7 @@ def make_wsgi_server(
     seconds mid-request is closed; past ``max_connections`` open connections, new ones get 503.
     """
     app = create_app(hub, max_body=max_body)
+    hub.objects.max_bytes = max_body  # an upload is a request body: one limit, one message
     app.wsgi_app = websockets_without_read_timeout(app.wsgi_app)
     handler = VerboseRequestHandler if verbose else RequestHandler
     # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.

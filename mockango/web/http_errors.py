@@ -9,7 +9,9 @@ from .error_pages import browser_error_page
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/v2/", "/api/")) or request.accept_mimetypes.best == "application/json"
+    return (
+        request.path.startswith(("/v2/", "/api/", "/objects/")) or request.accept_mimetypes.best == "application/json"
+    )
 
 
 def answer_http_error(error: HTTPException):
