@@ -233,11 +233,12 @@ class ObjectStore:
             for leftover in incoming.iterdir():
                 leftover.unlink(missing_ok=True)
             return
-        if self.root.is_dir():
-            for leftover in self.root.rglob(".*.part"):
-                leftover.unlink(missing_ok=True)
+        if not self.root.is_dir():
+            return  # nothing was ever stored here
+        for leftover in self.root.rglob(".*.part"):
+            leftover.unlink(missing_ok=True)
         try:
-            incoming.mkdir(parents=True, exist_ok=True)
+            incoming.mkdir(exist_ok=True)  # swept: the next start only empties .incoming/
         except OSError:
             pass  # a read-only directory: writes will say so
 
