@@ -6,7 +6,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
 
-.PHONY: serve test bench setup browser clean dist
+.PHONY: serve test bench setup browser clean dist screenshots
 
 # .installed-runtime: the package and its runtime dependencies (all `serve` needs);
 # .installed: the test and bench extras on top (what `test` and `bench` need).
@@ -33,6 +33,10 @@ browser:
 
 test: $(BIN)/.installed browser
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Every dashboard page at 1280 px into docs/screenshots/, by the browser tests' headless Chromium.
+screenshots: $(BIN)/.installed browser
+	$(BIN)/python -m tests.dashboard.screenshots docs/screenshots
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/roundtrip.py

@@ -61,7 +61,9 @@ def free_port() -> int:
 class Served:
     """One ``mockango serve`` process on a free port, its output drained by a thread."""
 
-    def __init__(self, state: Path, *, fresh: bool, options: tuple[str, ...] = ()) -> None:
+    def __init__(
+        self, state: Path, *, fresh: bool, options: tuple[str, ...] = (), env: dict[str, str] | None = None
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         command = [
@@ -83,7 +85,7 @@ class Served:
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            env={**(os.environ if env is None else env), "PYTHONUNBUFFERED": "1"},
         )
         self.output: list[str] = []
         self._reader = threading.Thread(target=self._drain, daemon=True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import json
+import re
 import shlex
 import sys
 import time
@@ -19,7 +20,7 @@ from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError
 from .hub import Hub
 from .input_limits import parse_size
-from .plugin_types import PLUGIN_TYPES
+from .runs.kinds.registry import PLUGIN_TYPES
 from .server import make_wsgi_server
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -372,6 +373,50 @@ def _stored_seed(state_path: str) -> int:
 # ----------------------------------------------------------- control commands
 
 
+RUN_OPTIONS = {
+    "plugin": "--plugin",
+    "project": "--project",
+    "classMapping": "--map",
+    "config": "--config",
+    "batches": "--batch",
+    "timeout": "--timeout",
+    "asset": "--asset",
+    "taskId": "--task",
+    "overwrite": "--overwrite",
+    "workflow": "--workflow",
+    "stage": "--stage",
+    "bucket": "--bucket",
+    "folder": "--folder",
+    "files": "--file",
+    "upload": "--upload",
+    "storageId": "--storage",
+    "scrollToken": "--scroll-token",
+    "inputFile": "--input-file",
+    "markdownText": "--markdown-text",
+    "fileExplorerOptions": "--file-explorer-options",
+}
+"""The control API's run fields -> `mockango run`'s options, to word the host's errors in the options' names."""
+PLUGIN_OPTIONS = {
+    "name": "--name",
+    "type": "--type",
+    "description": "--description",
+    "classNames": "--class",
+    "defaultConfig": "--default-config",
+}
+"""The same for `mockango plugin create`."""
+
+
+def in_option_words(message: str, options: dict[str, str]) -> str:
+    """A host error that quotes API fields (``'classMapping'``, or a list after "take:"), with the
+    command's options in their place (``--map``)."""
+    message = re.sub(r"'([A-Za-z]+)'", lambda found: options.get(found[1], found[0]), message)
+    return re.sub(
+        r"(take: )([A-Za-z, ]+)",
+        lambda found: found[1] + ", ".join(options.get(word, word) for word in found[2].split(", ")),
+        message,
+    )
+
+
 class ControlClient:
     """Calls the control API of a running mockango; every error becomes a ClickException."""
 
@@ -384,7 +429,8 @@ class ControlClient:
         self.http = requests.Session()
         self.http.headers["apikey"] = api_key
 
-    def call(self, method: str, path: str, **kwargs) -> dict:
+    def call(self, method: str, path: str, *, options: dict[str, str] | None = None, **kwargs) -> dict:
+        """``options``: the command's options by API field, to word the host's errors in them."""
         try:
             response = self.http.request(method, self.url + path, timeout=kwargs.pop("timeout", 30), **kwargs)
         except requests.ConnectionError:
@@ -396,7 +442,8 @@ class ControlClient:
         except ValueError:
             raise click.ClickException(f"{method} {path} answered {response.status_code}: {response.text[:200]}")
         if not response.ok:
-            raise click.ClickException(body.get("message") or response.text)
+            message = body.get("message") or response.text
+            raise click.ClickException(in_option_words(message, options) if options else message)
         return body
 
 
@@ -525,7 +572,7 @@ def run_command(
         "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options"),
     }
     body.update({key: value for key, value in typed.items() if value is not None})
-    follow_to_the_end(client, client.call("POST", "/api/runs", json=body), announce=True)
+    follow_to_the_end(client, client.call("POST", "/api/runs", json=body, options=RUN_OPTIONS), announce=True)
 
 
 def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = False) -> None:
@@ -545,8 +592,9 @@ def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = 
         )
         sys.exit(130)
     click.echo(f"status:  {session['status']}")
-    if session.get("message") is not None:
-        click.echo(f"message: {session['message']}")
+    if session.get("message") is not None:  # a text as it is; an answer (a Model's) as JSON, like the result
+        message = session["message"]
+        click.echo(f"message: {message if isinstance(message, str) else json.dumps(message)}")
     if session.get("reason"):
         click.echo(f"reason:  {session['reason']}")
     if session.get("result") is not None and session.get("pluginType") != "batch-model":
@@ -607,6 +655,7 @@ def plugin_create(url, api_key, name, plugin_type, description, class_names, def
             "classNames": list(class_names),
             "defaultConfig": parse_json_option(default_config, "--default-config"),
         },
+        options=PLUGIN_OPTIONS,
     )
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 

@@ -28,19 +28,15 @@ import traceback
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from . import models, plugin_types
+from . import models
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
-from .import_worker import ImportWorker, WorkerUnavailable, prepare_body
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .models import Organization, Plugin, Project, Session, User
-from .objects import ObjectStore
-from .plugin_stages import PluginStages
-from .plugin_types import kind_of
-from .records import accounts, asset_order, plugins, projects, schema, session_pages, sessions
+from .records import accounts, asset_order, plugins, project_deletion, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
@@ -50,13 +46,20 @@ from .records.sessions import SessionClock, Sessions
 from .records.storages import StorageBook
 from .records.tasks import TaskBook, restore_after_import
 from .records.values import to_json
-from .rest_plugins import RestPluginWatcher
-from .runs import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
-from .seed import demo_data
+from .runs.kinds import registry as plugin_types
+from .runs.kinds.registry import kind_of
+from .runs.options import batch_ids_for, category_schema_for, config_json_for, parse_config, time_limit_for
+from .runs.plugin_stages import PluginStages
+from .runs.rest_plugins import RestPluginWatcher
+from .runs.timeout_reason import timed_out_reason
+from .runs.type_runs import TypeRuns
+from .services.deletions import ProjectDeletions
+from .services.export_worker import ExportWorkers
+from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
+from .services.seed import demo_data
+from .services.uploads import Uploads, keep_url_secret
 from .store import Store
-from .timeout_reason import timed_out_reason
-from .type_runs import TypeRuns
-from .uploads import Uploads, keep_url_secret
+from .store.objects import ObjectStore
 
 logger = logging.getLogger(__name__)
 
@@ -183,7 +186,13 @@ class Hub:
         """Faults on demand (latency, failures, dropped sockets): see :mod:`mockango.faults`."""
         self.import_worker = ImportWorker(self.store.path) if import_worker and not self.store.memory else None
         """Parses and validates big label imports in another process (file stores only; None: every
-        import runs in its request's thread): see :mod:`.import_worker`."""
+        import runs in its request's thread): see :mod:`.services.import_worker`."""
+        self.export_workers = None if self.store.memory else ExportWorkers(self.store.path)
+        """Write big exports in worker processes (file stores only; see :mod:`.services.export_worker`)."""
+        self.deletions = ProjectDeletions(self.store)
+        """Removes deleted projects' rows a chunk at a time (see :mod:`.services.deletions`)."""
+        if self.restored:
+            self.deletions.start()  # a delete the last run did not finish
 
     # ------------------------------------------------------------------ state
 
@@ -241,6 +250,7 @@ class Hub:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
         self.rest_plugins.close()
         self.clock.close()
+        self.deletions.close()
         if self.import_worker is not None:
             self.import_worker.close()
 
@@ -354,7 +364,9 @@ class Hub:
     def project_count(self) -> int:
         """How many projects this host has, in every organization."""
         with self.store.read() as db:
-            return db.execute("SELECT count(*) FROM projects").fetchone()[0]
+            return db.execute(
+                f"SELECT count(*) FROM projects WHERE {project_deletion.visible('projects.id')}"
+            ).fetchone()[0]
 
     def get_user(self, user_id: str) -> User | None:
         return self.accounts.user(user_id)
@@ -545,7 +557,9 @@ class Hub:
             raise InvalidRequest("'classNames' must be a list of non-empty strings")
         check_value(class_names, where="classNames")
         if class_names and not kind.has_classes:
-            raise InvalidRequest(f"'classNames' are for Batch Model and Model plugins; a {kind.title} plugin has none")
+            raise InvalidRequest(
+                f"class names ('classNames') are for Batch Model and Model plugins; {kind.a_title} plugin has none"
+            )
         if len(set(class_names)) != len(class_names):
             raise InvalidRequest("'classNames' must not repeat a class")
         if not isinstance(description, str):
@@ -900,7 +914,7 @@ class Hub:
         return changed
 
     def _timeout_reason(self, session: Session) -> str:
-        """What the host knows about a run that timed out (see :mod:`mockango.timeout_reason`)."""
+        """What the host knows about a run that timed out (see :mod:`mockango.runs.timeout_reason`)."""
         with self._changed:
             connected = session.connection_id in self.connections.plugin_of
         agents = sorted({entry.get("agent") or "no User-Agent" for entry in self.journal.entries(session.id)})

@@ -192,7 +192,7 @@ class MockAngo:
         *,
         type: str = "batch-model",
     ) -> Plugin:
-        """Register a plugin of ``type`` (``mockango.plugin_types.PLUGIN_TYPES``); with ``callback_url``
+        """Register a plugin of ``type`` (``mockango.runs.kinds.registry.PLUGIN_TYPES``); with ``callback_url``
         the host calls it (the REST connector)."""
         return self.hub.create_plugin(
             name,
@@ -296,7 +296,7 @@ class MockAngo:
 
     def create_batch(self, name: str, project_id: str | None = None) -> str:
         """A new batch in the project; returns its id."""
-        from . import batches
+        from .services import batches
 
         answer = batches.create(self.hub, self.hub.default_user, project_id or self.project_id, {"name": name})
         return answer["batch"]["_id"]
@@ -315,9 +315,9 @@ class MockAngo:
 
     def export(self, project_id: str | None = None, **options: str) -> list[dict]:
         """The project's export rows, with ``GET /v2/export``'s options (e.g. ``stage='["Label"]'``)."""
-        from .exports import export_rows, parse_options
+        from .services.exports import export_list
 
-        return export_rows(self.hub, self.hub.default_user, project_id or self.project_id, parse_options(options))
+        return export_list(self.hub, self.hub.default_user, project_id or self.project_id, options)
 
     def issues(self, project_id: str | None = None) -> list[dict]:
         return self.hub.issues.find(self.hub.default_user, project_id or self.project_id)

@@ -186,10 +186,23 @@ def run(plugin: Plugin, host: str | None = None, *, connector: str | None = None
 def serve_or_exit(connector) -> None:
     """Serve until stopped. A refusal in a process's main thread (a plugin script) ends the
     process with one line that says what to do and exit status 1, not a traceback; in any
-    other thread it raises :class:`PluginRefused` for the caller to handle."""
+    other thread it raises :class:`PluginRefused` for the caller to handle. Ctrl+C ends a
+    plugin script at once with one line and exit status 130, abandoning any run in flight
+    (the host ends it as disconnected), instead of a traceback and a wait for the callback."""
     try:
         connector.serve_forever()
     except PluginRefused as refused:
         if threading.current_thread() is not threading.main_thread():
             raise
         raise SystemExit(refused.advice()) from None
+    except KeyboardInterrupt:
+        connector.stop()
+        running = getattr(connector, "runs_in_flight", 0)
+        abandoned = (
+            f"; {running} run{'s' if running != 1 else ''} in flight abandoned: the host ends "
+            f"{'them' if running != 1 else 'it'} as disconnected"
+            if running
+            else ""
+        )
+        log.info("stopped (Ctrl+C)%s", abandoned)
+        raise SystemExit(130) from None

@@ -16,24 +16,38 @@ once as :class:`SDKError` with the status and the host's message (and
 from __future__ import annotations
 
 import email.utils
-import io
 import json
 import logging
 import math
 import os
 import random
+import tempfile
 import time
 import zipfile
 from collections.abc import Iterator
-from typing import Any
+from typing import IO, Any
 
 import requests
 
 from .errors import SDKError
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
+DOWNLOAD_PIECE = 1 << 20
 """Answers that say "try again later": a GET that gets one is repeated."""
 log = logging.getLogger("plugin_client")
+
+
+def _export_rows(spool: IO[bytes], archive: zipfile.ZipFile, name: str) -> Iterator[dict]:
+    """The export's rows, decompressed and parsed one line at a time; the downloaded file goes when
+    the rows run out (or the iterator is closed or dropped)."""
+    try:
+        with archive.open(name) as lines:
+            for line in lines:
+                if line.strip():
+                    yield json.loads(line)
+    finally:
+        archive.close()
+        spool.close()
 
 
 def resolve_host(host: str | None) -> str:
@@ -244,7 +258,11 @@ class SDK:
     def export(
         self, project_id: str, *, stage: Any = None, batches: list | None = None, include_key_frames_only: bool = False
     ) -> tuple[Iterator[dict], int]:
-        """The project's export as (an iterator of task dicts, their count), from the NDJSON the host zips."""
+        """The project's export as (an iterator of task dicts, their count), from the NDJSON the host zips.
+
+        Streamed: the zip is downloaded to a temporary file, and the rows are decompressed and parsed
+        one line at a time as the iterator is read, so a million tasks never sit in memory at once.
+        """
         params = {
             "project": project_id,
             "format": "ndjson",
@@ -258,17 +276,21 @@ class SDK:
         if batches:
             params["batches"] = json.dumps(list(batches))
         link = self._call("GET", "/v2/export", params=params)["data"]["exportPath"]
-        content = self._download(link)
+        spool = self._download_to_file(link)
         try:
-            with zipfile.ZipFile(io.BytesIO(content)) as archive:
-                names = archive.namelist()
-                if not names:
-                    raise SDKError(200, f"the export at {link} is an empty zip", method="GET", url=link)
-                text = archive.read(names[0])
+            archive = zipfile.ZipFile(spool)
+            names = archive.namelist()
+            if not names:
+                raise SDKError(200, f"the export at {link} is an empty zip", method="GET", url=link)
+            with archive.open(names[0]) as lines:  # one streamed pass to count, as numTasks needs it first
+                count = sum(1 for line in lines if line.strip())
         except zipfile.BadZipFile as exc:
+            spool.close()
             raise SDKError(200, f"the export at {link} is not a zip file: {exc}", method="GET", url=link) from exc
-        lines = [line for line in text.splitlines() if line.strip()]
-        return (json.loads(line) for line in lines), len(lines)
+        except BaseException:
+            spool.close()
+            raise
+        return _export_rows(spool, archive, names[0]), count
 
     def get_upload_url(
         self, file_name: str, project_id: str, file_type: str = "exports", *, storage_id: str | None = None
@@ -301,16 +323,25 @@ class SDK:
                 response.status_code, f"the upload was refused: {_reason(response)}", method="PUT", url=upload_url
             )
 
-    def _download(self, url: str) -> bytes:
+    def _download_to_file(self, url: str) -> IO[bytes]:
+        """Download ``url`` into an anonymous temporary file (gone when closed), a piece at a time."""
+        spool = tempfile.TemporaryFile()
         try:
-            response = requests.get(url, timeout=self.timeout)
+            with requests.get(url, timeout=self.timeout, stream=True) as response:
+                if not response.ok:
+                    raise SDKError(
+                        response.status_code, f"the download was refused: {_reason(response)}", method="GET", url=url
+                    )
+                for piece in response.iter_content(DOWNLOAD_PIECE):
+                    spool.write(piece)
         except requests.RequestException as exc:
+            spool.close()
             raise SDKError(0, f"could not download {url}: {exc}", method="GET", url=url) from exc
-        if not response.ok:
-            raise SDKError(
-                response.status_code, f"the download was refused: {_reason(response)}", method="GET", url=url
-            )
-        return response.content
+        except BaseException:
+            spool.close()
+            raise
+        spool.seek(0)
+        return spool
 
     def get_storages(self, storage_id: str | None = None) -> dict:
         """The organization's storages (``resp["data"]["storages"]``); with an id, that storage itself."""

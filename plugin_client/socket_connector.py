@@ -6,20 +6,25 @@ Connects out to ``{host}`` namespace ``/plugin`` over websocket, sends a
 sends ``log`` and ``response`` back. A lost connection is re-established with
 exponential backoff; a refusal from the host (wrong id or secret) stops with
 :class:`~plugin_client.errors.PluginRefused`, since retrying would not help.
+
+The host never acknowledges a heartbeat; it refuses a wrong one at once (an ``error``
+event, then it closes the socket). So "connected" is logged only after
+``ACCEPT_GRACE`` seconds without a refusal (or when the first run arrives).
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import socketio
 
 from .errors import PluginRefused
 from .plugin import Plugin
+from .workers import Workers
 
 NAMESPACE = "/plugin"
+ACCEPT_GRACE = 0.5
 log = logging.getLogger("plugin_client")
 
 
@@ -39,9 +44,9 @@ class SocketConnector:
         self._stopping = threading.Event()
         self._client: socketio.Client | None = None
         self._refusal: str | None = None
-        self._last_error: str | None = None
         self._accepted = False
-        self._pool = ThreadPoolExecutor(max_workers=plugin.workers, thread_name_prefix="plugin-callback")
+        self._pool = Workers(plugin.workers)
+        self._unsent_runs: set[str | None] = set()  # runs whose connection closed under them (said once each)
         self.connected = threading.Event()
 
     # ------------------------------------------------------------- lifecycle
@@ -82,7 +87,7 @@ class SocketConnector:
                     log.warning("lost the connection to %s; reconnecting in %.1f s", self.host, delay)
                     self._stopping.wait(delay)
         finally:
-            self._pool.shutdown(wait=False, cancel_futures=True)
+            self._pool.shutdown()
 
     @staticmethod
     def _wait_until_closed(client: socketio.Client) -> None:
@@ -110,20 +115,29 @@ class SocketConnector:
         if client is not None and client.connected:
             client.disconnect()
 
+    @property
+    def runs_in_flight(self) -> int:
+        """How many callbacks are running now."""
+        return self._pool.busy
+
     # ----------------------------------------------------------------- events
 
     def _new_client(self) -> socketio.Client:
-        client = socketio.Client(reconnection=False, logger=False, engineio_logger=False)
+        # handle_sigint=False: Ctrl+C is run()'s to handle (socketio's own handler only re-raises it, deeper).
+        client = socketio.Client(reconnection=False, logger=False, engineio_logger=False, handle_sigint=False)
         client.namespace_ended = threading.Event()
+        client.settled = threading.Event()  # refused, closed, or sent a run: whether it took us is known
+        client.last_error = None
 
         @client.on("connect", namespace=NAMESPACE)
         def on_connect():
             self._send_heartbeat(client)
             self.connected.set()
-            log.info("plugin %s connected to %s", self.plugin.id, self.host)
+            log.debug("connected to %s; heartbeat of plugin %s sent", self.host, self.plugin.id)
 
         @client.on("plugin", namespace=NAMESPACE)
         def on_plugin(event):
+            client.settled.set()
             if isinstance(event, dict):
                 try:
                     self._pool.submit(self._run, client, event)
@@ -135,13 +149,15 @@ class SocketConnector:
         @client.on("error", namespace=NAMESPACE)
         def on_error(message=None):
             log.error("the host says: %s", message)
-            self._last_error = str(message)
+            client.last_error = str(message)
+            client.settled.set()
 
         @client.on("disconnect", namespace=NAMESPACE)
         def on_disconnect(reason=None):
             # An error followed by the host closing the socket is a refusal (wrong id or secret).
-            if reason == client.reason.SERVER_DISCONNECT and self._last_error is not None:
-                self._refusal = self._last_error
+            if reason == client.reason.SERVER_DISCONNECT and client.last_error is not None:
+                self._refusal = client.last_error
+            client.settled.set()
             client.namespace_ended.set()
 
         return client
@@ -150,6 +166,9 @@ class SocketConnector:
         client.emit("heartbeat", {"id": self.plugin.id, "secret": self.plugin.secret}, namespace=NAMESPACE)
 
     def _heartbeat_loop(self, client: socketio.Client) -> None:
+        client.settled.wait(ACCEPT_GRACE)
+        if client.last_error is None and client.connected and not self._stopping.is_set():
+            log.info("plugin %s connected to %s", self.plugin.id, self.host)
         while not self._stopping.wait(self.plugin.heartbeat_interval) and client.connected:
             try:
                 self._send_heartbeat(client)
@@ -157,6 +176,18 @@ class SocketConnector:
                 return
 
     def _emit(self, client: socketio.Client, event: str, payload: dict) -> None:
+        session = payload.get("session") if isinstance(payload, dict) else None
+        if not client.connected:  # the connection this run came on is gone: say so once per run, not per line
+            if session not in self._unsent_runs:
+                if len(self._unsent_runs) > 1000:
+                    self._unsent_runs.clear()
+                self._unsent_runs.add(session)
+                log.warning(
+                    "session %s: the connection it came on is closed; its further log lines and its answer "
+                    "are not sent (the host ends it as disconnected)",
+                    session,
+                )
+            return
         try:
             client.emit(event, payload, namespace=NAMESPACE)
         except socketio.exceptions.SocketIOError as exc:

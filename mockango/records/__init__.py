@@ -9,7 +9,7 @@ and give the Hub the methods callers need.
 
 from __future__ import annotations
 
-from .. import project_admin, uploads
+from ..services import project_admin, uploads
 from . import (
     accounts,
     asset_order,
@@ -17,6 +17,7 @@ from . import (
     journal,
     labels,
     plugins,
+    project_deletion,
     projects,
     session_pages,
     sessions,
@@ -27,6 +28,7 @@ from . import (
 CONCEPTS = (
     accounts,
     projects,
+    project_deletion,
     asset_order,
     plugins,
     sessions,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, NotFound
 from ..ids import new_object_id
 from ..models import User, iso_time
+from .project_deletion import visible
 from .tasks import answer_of
 from .values import to_json
 
@@ -139,7 +140,8 @@ class IssueBook:
 
     def _row(self, db: sqlite3.Connection, user: User, issue_id: Any) -> sqlite3.Row:
         row = db.execute(
-            "SELECT i.*, p.organization_id FROM issues i JOIN projects p ON p.id = i.project_id WHERE i.id = ?",
+            "SELECT i.*, p.organization_id FROM issues i JOIN projects p ON p.id = i.project_id "
+            f"WHERE i.id = ? AND {visible('i.project_id')}",
             (issue_id if isinstance(issue_id, str) else "",),
         ).fetchone()
         if row is None or row["organization_id"] != user.organization_id:

@@ -45,7 +45,7 @@ class PreparedImport:
 
     ``rows`` is one JSON text, ``[[asset _id, labels as JSON text], ...]``, so the server's write is
     a single SQL statement that runs without the GIL, and the object crosses a process boundary
-    cheaply: the import worker (:mod:`mockango.import_worker`) makes these in another process.
+    cheaply: the import worker (:mod:`mockango.services.import_worker`) makes these in another process.
     """
 
     project_id: str

@@ -25,6 +25,7 @@ from ..input_limits import check_value
 from ..models import Batch, Project, iso_time
 from ..store import Store
 from . import asset_order
+from .project_deletion import visible
 from .tasks import add_tasks_for_assets
 from .values import from_json, to_json
 
@@ -437,7 +438,9 @@ class Projects:
         if not isinstance(project_id, str):
             return None
         with self.store.read() as db:
-            row = db.execute("SELECT * FROM projects WHERE id = ?", (project_id,)).fetchone()
+            row = db.execute(
+                f"SELECT * FROM projects WHERE id = ? AND {visible('projects.id')}", (project_id,)
+            ).fetchone()
             return project_from(self.store, row) if row else None
 
     def require(self, project_id: Any, organization_id: str | None = None) -> Project:
@@ -469,10 +472,12 @@ class Projects:
     def page_for_organization(self, organization_id: str, page: int, limit: int) -> tuple[list[Project], int]:
         with self.store.read() as db:
             total = db.execute(
-                "SELECT count(*) FROM projects WHERE organization_id = ?", (organization_id,)
+                f"SELECT count(*) FROM projects WHERE organization_id = ? AND {visible('projects.id')}",
+                (organization_id,),
             ).fetchone()[0]
             rows = db.execute(
-                "SELECT * FROM projects WHERE organization_id = ? ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+                f"SELECT * FROM projects WHERE organization_id = ? AND {visible('projects.id')} "
+                "ORDER BY created_at, rowid LIMIT ? OFFSET ?",
                 (organization_id, limit, (page - 1) * limit),
             ).fetchall()
             return [project_from(self.store, row) for row in rows], total
@@ -571,7 +576,10 @@ class Projects:
 
     def hosted_asset(self, asset_id: str) -> sqlite3.Row | None:
         with self.store.read() as db:
-            return db.execute("SELECT id, metadata FROM assets WHERE id = ? AND hosted = 1", (asset_id,)).fetchone()
+            return db.execute(
+                f"SELECT id, metadata FROM assets WHERE id = ? AND hosted = 1 AND {visible('assets.project_id')}",
+                (asset_id,),
+            ).fetchone()
 
     def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str], base_url: str) -> list[dict]:
         """The assets an import's items name (by externalId or data URL): one indexed query, not the project.

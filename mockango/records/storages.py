@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, NotFound
 from ..ids import new_object_id
 from ..models import User, iso_time
-from ..objects import SIGNED_URL_TTL
+from ..store.objects import SIGNED_URL_TTL
 
 if TYPE_CHECKING:
     import sqlite3

@@ -37,6 +37,7 @@ from ..errors import Conflict, InvalidRequest, LabelImportError, NotFound
 from ..filters import check_filter
 from ..ids import new_object_id
 from ..models import User, iso_time
+from .project_deletion import visible
 from .task_query import TaskSearch
 from .values import from_json, to_json
 
@@ -331,7 +332,7 @@ class TaskBook:
         if isinstance(task_id, str):
             row = db.execute(
                 f"SELECT {_COLUMNS}, p.organization_id, p.category_schema {_FROM} "
-                "JOIN projects p ON p.id = t.project_id WHERE t.id = ?",
+                f"JOIN projects p ON p.id = t.project_id WHERE t.id = ? AND {visible('t.project_id')}",
                 (task_id,),
             ).fetchone()
         if row is None or (user is not None and row["organization_id"] != user.organization_id):
@@ -464,7 +465,7 @@ class TaskBook:
                 "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id, p.organization_id "
                 "FROM task_history h JOIN tasks t ON t.pk = h.task_pk "
                 "JOIN assets a ON a.pk = t.asset_pk JOIN projects p ON p.id = t.project_id "
-                "WHERE h.id = ?",
+                f"WHERE h.id = ? AND {visible('t.project_id')}",
                 (entry_id if isinstance(entry_id, str) else "",),
             ).fetchone()
         if row is None or row["organization_id"] != user.organization_id:

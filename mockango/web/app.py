@@ -13,29 +13,18 @@ from werkzeug.exceptions import HTTPException
 from ..errors import MockangoError
 from ..hub import Hub
 from ..input_limits import MAX_BODY_BYTES
-from . import (
-    control,
-    control_tasks,
-    dashboard,
-    exports,
-    faults,
-    files,
-    issues,
-    objects,
-    openapi,
-    plugin_socket,
-    projects,
-    rest,
-    storages,
-    tasks,
-    unsimulated,
-)
-from .auth import request_api_key
-from .body_limit import limit_bodies
-from .http_errors import answer_http_error
-from .page_security import secure_responses
-from .socket_guard import report_unreadable_packets
-from .strict_json import StrictJSONProvider, StrictPacket
+from . import openapi, plugin_socket
+from .control import api as control
+from .control import faults
+from .control import tasks as control_tasks
+from .dashboard import pages as dashboard
+from .middleware.caller import request_api_key
+from .middleware.http_errors import answer_http_error
+from .middleware.limits import limit_bodies
+from .middleware.security_headers import secure_responses
+from .middleware.socket_guard import report_unreadable_packets
+from .middleware.strict_json import StrictJSONProvider, StrictPacket
+from .sdk import exports, files, issues, objects, projects, rest, storages, tasks, unsimulated
 
 
 def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:

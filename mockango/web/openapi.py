@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from ..plugin_types import PLUGIN_TYPES
+from ..runs.kinds.registry import PLUGIN_TYPES
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -606,6 +606,6 @@ def description(server_url: str | None = None) -> dict:
 
 @blueprint.get("/openapi.json")
 def openapi_json():
-    from .auth import hub
+    from .middleware.caller import hub
 
     return jsonify(description(hub().base_url))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
-from mockango.web.dashboard import PLUGIN_PAGE_SESSIONS
+from mockango.web.dashboard.pages import PLUGIN_PAGE_SESSIONS
 from tests.dashboard.browsing import click_and_load, shot, text_of
 from tests.support import answer_or_fail, plugin_running, session_history
 
@@ -115,7 +115,7 @@ def test_big_project_page_shows_one_page_of_assets_and_a_bounded_pager(page, hos
 def test_project_page_lists_its_first_batches_and_how_many_more(page, host):
     """One batch per asset: the page names the first BATCHES_SHOWN and counts the rest; each card still
     names its asset's batch."""
-    from mockango.web.dashboard import BATCHES_SHOWN
+    from mockango.web.dashboard.pages import BATCHES_SHOWN
 
     image = host.assets()[0]["data"]
     assets = [{"externalId": f"img-{i:03}.png", "data": image, "batches": [f"batch-{i:03}"]} for i in range(120)]

@@ -55,7 +55,7 @@ def test_model_run_dialog_asks_for_an_asset_and_shows_the_stored_answer(page, ho
     asset = host.assets()[2]
     with plugin_running(host, record.id, record.secret, box, plugin_class=ModelPlugin):
         page.get(f"{host.url}/run?plugin={record.id}")
-        assert "A Model plugin." in text_of(page, "#plugin-type")
+        assert "This is a Model plugin." in text_of(page, "#plugin-type")
         assert not page.find_elements(By.ID, "bucket")
         field = page.find_element(By.ID, "asset")
         field.clear()

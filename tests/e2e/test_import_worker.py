@@ -1,4 +1,4 @@
-"""Big label imports are parsed and validated in a worker process (mockango/import_worker.py).
+"""Big label imports are parsed and validated in a worker process (mockango/services/import_worker.py).
 
 Against a host kept in a SQLite file, as ``mockango serve`` keeps it, over real HTTP. The
 worker must answer exactly as an import in the server's own thread does: the same status
@@ -21,7 +21,7 @@ import requests
 
 from mockango import MockAngo
 from mockango.hub import Hub
-from mockango.import_worker import WORKER_MIN_BYTES, WorkerAnswer, WorkerUnavailable
+from mockango.services.import_worker import WORKER_MIN_BYTES, WorkerAnswer, WorkerUnavailable
 from tests import serving
 
 ALWAYS, NEVER = 0, 1 << 62  # ImportWorker.min_bytes: every body to the worker / none
@@ -275,9 +275,11 @@ def test_closing_the_host_stops_the_worker(tmp_path):
 
 
 def test_the_worker_command_says_how_it_is_used():
-    done = subprocess.run([sys.executable, "-m", "mockango.import_worker"], capture_output=True, text=True, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "mockango.services.import_worker"], capture_output=True, text=True, timeout=60
+    )
     assert done.returncode == 2
-    assert "usage: python -m mockango.import_worker DATABASE" in done.stderr
+    assert "usage: python -m mockango.services.import_worker DATABASE" in done.stderr
 
 
 def test_a_failing_worker_hands_the_import_back_to_the_server():

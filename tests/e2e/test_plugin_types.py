@@ -266,7 +266,7 @@ def test_cli_creates_a_typed_plugin_and_runs_it_with_its_options(host):
         assert "status:  succeeded" in done.output and '"assetId": "%s"' % asset["_id"] in done.output
         wrong = cli.invoke(main, ["run", *common, "--plugin", plugin_id, "--bucket", "photos"])
         assert wrong.exit_code == 1
-        assert "'bucket' is for File Explorer plugins; 'Boxer' is a Model plugin" in wrong.output
+        assert "--bucket is for File Explorer plugins; 'Boxer' is a Model plugin" in wrong.output
     finally:
         plugin.stop()
         thread.join(5)

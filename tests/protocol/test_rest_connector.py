@@ -1,6 +1,6 @@
 """The REST connector (ango-host-facts §3) end to end: real HTTP both ways over 127.0.0.1.
 
-The host (mockango/rest_plugins.py) polls ``GET {url}/heartbeat`` and sends runs as
+The host (mockango/runs/rest_plugins.py) polls ``GET {url}/heartbeat`` and sends runs as
 ``POST {url}/plugin``; the plugin (plugin_client/rest_connector.py, or the official
 ``imerit_ango`` 1.4.10 in its own venv) serves those routes and posts its logs to
 ``/v2/pluginLog``.

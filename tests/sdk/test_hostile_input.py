@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 
-from mockango.web import control_tasks, create_app, exports, issues, objects, projects, storages, tasks
+from mockango.web import create_app
+from mockango.web.control import tasks as control_tasks
+from mockango.web.sdk import exports, issues, objects, projects, storages, tasks
 
 BODIES = [
     None,

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockango.web.unsimulated import UNSIMULATED
+from mockango.web.sdk.unsimulated import UNSIMULATED
 from tests.sdk.conftest import Api
 
 

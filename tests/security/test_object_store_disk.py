@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from mockango import Hub, MockAngo
-from mockango.objects import INCOMING, ObjectStore
+from mockango.store.objects import INCOMING, ObjectStore
 from tests import serving
 
 MOCKANGO = [sys.executable, "-m", "mockango.cli"]

@@ -6,8 +6,9 @@ import base64
 
 import pytest
 
-from mockango import Hub, InvalidRequest, NotFound, plugin_types
-from mockango.plugin_types import PLUGIN_TYPES
+from mockango import Hub, InvalidRequest, NotFound
+from mockango.runs.kinds import registry as plugin_types
+from mockango.runs.kinds.registry import PLUGIN_TYPES
 from tests.support import FakeConnection
 
 
@@ -51,7 +52,9 @@ def test_every_type_can_be_created_and_unknown_ones_are_refused(hub):
         assert plugin.to_dict(live=False)["type"] == plugin_type
         assert plugin.default_config == {"k": plugin_type}
     assert hub.create_plugin("m", plugin_type="model", class_names=["Car"]).class_names == ["Car"]
-    with pytest.raises(InvalidRequest, match="'classNames' are for Batch Model and Model plugins; a Export"):
+    with pytest.raises(
+        InvalidRequest, match=r"class names \('classNames'\) are for Batch Model and Model plugins; an Export"
+    ):
         hub.create_plugin("e", plugin_type="export", class_names=["Car"])
     with pytest.raises(InvalidRequest, match="not an Ango Hub plugin type"):
         hub.create_plugin("x", plugin_type="Model")

@@ -130,8 +130,8 @@ def test_adding_assets_looks_batches_up_instead_of_reading_them_all(traced, monk
 def test_writes_that_name_tasks_assets_or_batches_read_only_those(traced, monkeypatch):
     """Requeue, priority, benchmark, assignBatches, delete, upload: each finds what it names through an
     index (the project counts as one with many batches)."""
-    from mockango import batches as batch_rules
     from mockango.records import projects as project_records
+    from mockango.services import batches as batch_rules
 
     monkeypatch.setattr(project_records, "PRELOADED_BATCHES", 5)
     hub, project, ran = traced

@@ -1,6 +1,6 @@
 """The reason a timed-out session gets says what the host knows, and only that."""
 
-from mockango.timeout_reason import timed_out_reason
+from mockango.runs.timeout_reason import timed_out_reason
 
 LINE = {"time": "2026-11-29T10:00:01.234Z", "level": "INFO", "msg": "Plugin session is started!"}
 

@@ -1,0 +1,1 @@
+"""The kinds of Ango Hub plugin, one module each, in one table (:mod:`.registry`)."""

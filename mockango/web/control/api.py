@@ -1,0 +1,205 @@
+"""The control API: what a person does in Hub's UI, as JSON over HTTP.
+
+Every path needs the ``apikey`` header like the REST API, and sees only the
+caller's organization. Documented in docs/control-api.md.
+"""
+
+from __future__ import annotations
+
+import difflib
+
+from flask import Blueprint, jsonify, request
+
+from ...errors import InvalidRequest, RunTimeout
+from ...input_limits import query_number
+from ...runs.kinds.registry import FIELD_OPTIONS
+from ..middleware.caller import current_user, hub
+from ..middleware.params import page_and_limit, session_status, whole_number
+from ..sdk.rest import json_body
+
+blueprint = Blueprint("control", __name__, url_prefix="/api")
+RUN_FIELDS = frozenset({"plugin", "project", "config", "timeout"})
+MAX_WAIT = 600.0
+SESSIONS_PER_PAGE = 50
+ASSETS_PER_PAGE = 100
+
+
+def _wait_seconds() -> float | None:
+    wait = query_number(request.args.get("wait"), "wait")
+    return None if wait is None else min(max(wait, 0.0), MAX_WAIT)
+
+
+def _require(body: dict, what: str, **fields: str) -> None:
+    """Refuse a body that lacks a required string field, naming it (and a misspelt key it may have)."""
+    for name, meaning in fields.items():
+        if not isinstance(body.get(name), str) or not body.get(name):
+            close = difflib.get_close_matches(name, [k for k in body if k not in fields], n=1, cutoff=0.6)
+            hint = f" (the body has {close[0]!r}: a misspelling?)" if close else ""
+            got = "" if name not in body else f", got {body[name]!r}"
+            raise InvalidRequest(f"{what} needs {name!r}: {meaning}{got}{hint}")
+
+
+@blueprint.get("/info")
+def info():
+    user = current_user()
+    h = hub()
+    org = h.get_organization(user.organization_id)
+    default = h.default_project
+    default = default if default and default.organization_id == org.id else None
+    return jsonify(
+        {
+            "url": h.base_url,
+            "organization": {"_id": org.id, "name": org.name},
+            "user": {"_id": user.id, "name": user.name, "email": user.email},
+            "defaultProject": default.id if default else None,
+        }
+    )
+
+
+@blueprint.get("/plugins")
+def list_plugins():
+    user = current_user()
+    h = hub()
+    return jsonify(
+        {
+            "plugins": [
+                p.to_dict(live=h.is_live(p.id), last_heartbeat=h.last_heartbeat.get(p.id))
+                for p in h.list_plugins(user.organization_id)
+            ]
+        }
+    )
+
+
+@blueprint.post("/plugins")
+def create_plugin():
+    user = current_user()
+    body = json_body()
+    plugin = hub().create_plugin(
+        body.get("name"),
+        class_names=body.get("classNames") or [],
+        default_config=body.get("defaultConfig"),
+        plugin_type=body.get("type", "batch-model"),
+        description=body.get("description", ""),
+        organization_id=user.organization_id,
+        callback_url=body.get("callbackUrl"),
+    )
+    return jsonify(plugin.to_dict(live=False, with_secret=True)), 201
+
+
+@blueprint.get("/plugins/<plugin_id>")
+def get_plugin(plugin_id: str):
+    user = current_user()
+    plugin = hub().plugin_for(user.organization_id, plugin_id)
+    return jsonify(
+        plugin.to_dict(
+            live=hub().is_live(plugin.id), with_secret=True, last_heartbeat=hub().last_heartbeat.get(plugin.id)
+        )
+    )
+
+
+@blueprint.delete("/plugins/<plugin_id>")
+def delete_plugin(plugin_id: str):
+    user = current_user()
+    hub().delete_plugin(user.organization_id, plugin_id)
+    return "", 204
+
+
+@blueprint.post("/runs")
+def start_run():
+    user = current_user()
+    body = json_body()
+    wait = _wait_seconds()  # read first: a refused request starts nothing
+    unknown = sorted(set(body) - RUN_FIELDS - set(FIELD_OPTIONS))
+    if unknown:
+        known = sorted(RUN_FIELDS | set(FIELD_OPTIONS))
+        hints = "".join(
+            f" ({key!r}: a misspelling of {match[0]!r}?)"
+            for key in unknown
+            for match in [difflib.get_close_matches(key, known, n=1, cutoff=0.6)]
+            if match
+        )
+        raise InvalidRequest(
+            f"unknown field(s) {unknown} in the run{hints}: a run takes {sorted(RUN_FIELDS)} "
+            f"and its plugin type's own {sorted(FIELD_OPTIONS)}"
+        )
+    _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
+    options = {
+        FIELD_OPTIONS[key]: value
+        for key, value in body.items()
+        if key in FIELD_OPTIONS and key not in ("classMapping", "batches")
+    }
+    session = hub().start_run(
+        user,
+        body.get("plugin"),
+        body.get("project"),
+        class_mapping=body.get("classMapping"),
+        config=body.get("config"),
+        batches=body.get("batches"),
+        timeout=body.get("timeout"),
+        **options,
+    )
+    if wait:
+        try:
+            session = hub().wait_session(session.id, timeout=wait)
+        except RunTimeout:
+            pass
+    return jsonify(session.to_dict()), 201
+
+
+@blueprint.get("/sessions")
+def list_sessions():
+    user = current_user()
+    page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
+    sessions, total = hub().page_sessions(
+        user.organization_id,
+        plugin_id=request.args.get("plugin") or None,
+        status=session_status(request.args),
+        page=page,
+        limit=limit,
+    )
+    return jsonify({"sessions": [s.to_dict() for s in sessions], "total": total, "page": page, "limit": limit})
+
+
+@blueprint.get("/sessions/<session_id>")
+def get_session(session_id: str):
+    user = current_user()
+    h = hub()
+    wait = _wait_seconds()
+    logs_from = whole_number(request.args, "logsFrom", 0, low=0)  # a live page reads only lines it lacks
+    session = h.get_session(session_id, organization_id=user.organization_id, logs_from=logs_from)
+    if wait and not session.finished:
+        try:
+            session = h.wait_session(session_id, timeout=wait, logs_from=logs_from)
+        except RunTimeout:
+            pass  # still running: answer with it as it is
+    return jsonify(session.to_dict())
+
+
+@blueprint.get("/projects")
+def list_projects():
+    user = current_user()
+    projects, total = hub().list_projects(user, page=request.args.get("page", 1), limit=request.args.get("limit", 100))
+    return jsonify({"projects": projects, "total": total})
+
+
+@blueprint.post("/projects")
+def create_project():
+    user = current_user()
+    body = json_body()
+    project = hub().create_project(
+        body.get("name"),
+        body.get("categorySchema"),
+        body.get("assets") or [],
+        organization_id=user.organization_id,
+        description=body.get("description", ""),
+    )
+    return jsonify(project.to_dict()), 201
+
+
+@blueprint.get("/projects/<project_id>/assets")
+def project_assets(project_id: str):
+    user = current_user()
+    project = hub().project_for(user, project_id)
+    page, limit = page_and_limit(request.args, ASSETS_PER_PAGE)
+    assets, total = hub().page_project_assets(project.id, page=page, limit=limit)
+    return jsonify({"assets": assets, "total": total, "page": page, "limit": limit})

@@ -1,0 +1,71 @@
+"""Faults on demand over HTTP: the ``/api/faults`` control API and the hook that applies them to requests.
+
+The rules live in :mod:`mockango.faults`; here a matching request waits its
+latency, then answers with the injected status (and ``Retry-After``) in the REST
+API's error shape, so clients see what they would see from a struggling host.
+"""
+
+from __future__ import annotations
+
+import time
+
+from flask import Blueprint, jsonify, request
+
+from ...errors import NotFound
+from ..middleware.caller import current_user, hub
+from ..sdk.rest import json_body
+
+blueprint = Blueprint("faults", __name__, url_prefix="/api/faults")
+
+
+def apply_request_faults():
+    """``before_request`` hook: delay or fail the request when an active fault matches it."""
+    faults = hub().faults
+    if not faults:
+        return None
+    found = faults.on_request(request.method, request.path)
+    if found.delay:
+        time.sleep(found.delay)
+    fault = found.failure
+    if fault is None:
+        return None
+    message = fault.message or (
+        f"injected fault {fault.id}: {request.method} {request.path} answers "
+        f"{fault.status} (remove it with DELETE /api/faults/{fault.id})"
+    )
+    response = jsonify({"status": "error", "message": message})
+    response.status_code = fault.status
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = str(fault.retry_after)
+    return response
+
+
+@blueprint.get("")
+def list_faults():
+    user = current_user()
+    return jsonify({"faults": [fault.to_dict() for fault in hub().faults.active(organization_id=user.organization_id)]})
+
+
+@blueprint.post("")
+def add_fault():
+    user = current_user()
+    body = json_body()
+    if body.get("plugin") is not None:  # only your own organization's plugins
+        hub().plugin_for(user.organization_id, body.get("plugin"))
+    fault = hub().faults.add(body, organization_id=user.organization_id)
+    return jsonify(fault.to_dict()), 201
+
+
+@blueprint.delete("")
+def clear_faults():
+    user = current_user()
+    hub().faults.clear(organization_id=user.organization_id)
+    return "", 204
+
+
+@blueprint.delete("/<fault_id>")
+def remove_fault(fault_id: str):
+    user = current_user()
+    if hub().faults.remove(fault_id, organization_id=user.organization_id) is None:
+        raise NotFound(f"fault '{fault_id}' not found (it may have been used up)")
+    return "", 204

@@ -1,0 +1,141 @@
+"""Deleting a whole project (issue 21 item 5): gone for every lookup at once, its rows removed in
+chunks between other writes (never one long transaction), resumed after a restart."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from mockango import Hub, NotFound
+from mockango.records import project_deletion
+from mockango.services import deletions
+from mockango.services.project_admin import delete_project
+
+BOX = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Box"}]}
+SIZE = 600
+ROW_TABLES = ("assets", "tasks", "batches", "issues", "asset_blocks", "task_counts", "workflows", "projects_deleted")
+
+
+def big_project(hub: Hub, name: str = "Doomed"):
+    project = hub.create_project(
+        name,
+        BOX,
+        (
+            {"externalId": f"{name}-{n}", "data": f"https://example.com/{n}.png", "batches": [f"b{n % 3}", f"c{n}"]}
+            for n in range(SIZE)
+        ),
+    )
+    user = hub.default_user
+    item = {"objects": [{"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}]}
+    hub.import_labels(user, project.id, [{"externalId": f"{name}-{n}", **item} for n in range(0, SIZE, 3)])
+    tasks, _ = hub.tasks.page(user, project.id, limit=5)
+    issue = hub.issues.create(user, {"content": "look", "labelTask": tasks[0]["_id"]})
+    entry = hub.tasks.history_of(user, tasks[0]["_id"])[0]
+    return project, tasks[0], issue, entry
+
+
+def rows_of(hub: Hub, project_id: str) -> dict[str, int]:
+    with hub.store.read() as db:
+        counts = {
+            table: db.execute(f"SELECT count(*) FROM {table} WHERE project_id = ?", (project_id,)).fetchone()[0]  # noqa: S608
+            for table in ROW_TABLES
+        }
+        counts["task_history"] = db.execute(
+            "SELECT count(*) FROM task_history h WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.pk = h.task_pk)"
+        ).fetchone()[0]
+        counts["asset_batches"] = db.execute(
+            "SELECT count(*) FROM asset_batches m WHERE NOT EXISTS (SELECT 1 FROM assets a WHERE a.pk = m.asset_pk)"
+        ).fetchone()[0]
+        counts["projects"] = db.execute("SELECT count(*) FROM projects WHERE id = ?", (project_id,)).fetchone()[0]
+    return counts
+
+
+def assert_hidden(hub: Hub, project, task, issue, entry) -> None:
+    user = hub.default_user
+    with pytest.raises(NotFound):
+        hub.project_for(user, project.id)
+    assert hub.get_project(project.id) is None
+    assert project.id not in [p["_id"] for p in hub.list_projects(user, limit=100)[0]]
+    for lookup in (
+        lambda: hub.tasks.get(user, task["_id"]),
+        lambda: hub.tasks.get(None, task["_id"]),
+        lambda: hub.tasks.history_entry(user, entry["_id"]),
+        lambda: hub.issues.update(user, issue["_id"], {"status": "Resolved"}),
+        lambda: hub.tasks.page(user, project.id),
+        lambda: hub.find_assets(user, project.id),
+    ):
+        with pytest.raises(NotFound):
+            lookup()
+
+
+def test_a_deleted_project_is_gone_at_once_then_row_by_row(tmp_path):
+    hub = Hub(state=tmp_path / "state.sqlite3")
+    kept, *_ = big_project(hub, "Kept")
+    doomed, task, issue, entry = big_project(hub)
+    projects_before = hub.project_count()
+    kept_rows = rows_of(hub, kept.id)
+
+    delete_project(hub, hub.default_user, doomed.id)
+    assert_hidden(hub, doomed, task, issue, entry)
+    assert hub.project_count() == projects_before - 1
+    assert hub.deletions.wait_idle(60)
+    assert set(rows_of(hub, doomed.id).values()) == {0}
+    assert rows_of(hub, kept.id) == kept_rows
+    assert hub.tasks.page(hub.default_user, kept.id, limit=1)[1] == SIZE
+    hub.close_store()
+
+
+def test_the_rows_go_in_many_short_transactions_while_other_writes_go_on(tmp_path, monkeypatch):
+    """The delete never holds the writer for the whole project: each chunk is its own transaction,
+    and a write from another thread gets in between (it would wait for the whole delete before)."""
+    monkeypatch.setattr(deletions, "FIRST_CHUNK", 50)
+    monkeypatch.setattr(deletions, "LARGEST_CHUNK", 50)
+    chunks: list[int] = []
+    real = project_deletion.delete_some
+    other_write_between = threading.Event()
+
+    def counted(db, project_id, chunk):
+        chunks.append(chunk)
+        if len(chunks) == 3:
+            threading.Thread(target=other_write, daemon=True).start()
+        return real(db, project_id, chunk)
+
+    monkeypatch.setattr(project_deletion, "delete_some", counted)
+    hub = Hub(state=tmp_path / "state.sqlite3")
+    kept, *_ = big_project(hub, "Kept")
+    doomed, *_ = big_project(hub)
+
+    def other_write():
+        hub.add_assets(kept.id, [{"externalId": "late", "data": "https://example.com/late.png"}])
+        if hub.deletions._busy:
+            other_write_between.set()
+
+    delete_project(hub, hub.default_user, doomed.id)
+    assert hub.deletions.wait_idle(60)
+    assert len(chunks) >= SIZE // 50
+    assert other_write_between.is_set()
+    assert set(rows_of(hub, doomed.id).values()) == {0}
+    hub.close_store()
+
+
+def test_a_delete_cut_short_is_resumed_at_the_next_start(tmp_path):
+    state = tmp_path / "state.sqlite3"
+    hub = Hub(state=state)
+    doomed, task, issue, entry = big_project(hub)
+    with hub.store.write() as db:  # hidden, as a delete does first; the process stops before any chunk
+        project_deletion.hide(db, doomed.id, 0.0)
+    hub.close_store()
+    again = Hub(state=state)
+    assert_hidden(again, doomed, task, issue, entry)
+    assert again.deletions.wait_idle(60)
+    assert set(rows_of(again, doomed.id).values()) == {0}
+    again.close_store()
+
+
+def test_in_memory_the_rows_are_gone_when_the_delete_answers():
+    hub = Hub()
+    doomed, task, issue, entry = big_project(hub)
+    delete_project(hub, hub.default_user, doomed.id)
+    assert_hidden(hub, doomed, task, issue, entry)
+    assert set(rows_of(hub, doomed.id).values()) == {0}
