@@ -384,6 +384,12 @@ class Hub:
             found = self.accounts.user_by_key(api_key)
             if found is None:
                 run = self.sessions.by_key(api_key)
+                if run is not None and run[2] != "running":
+                    raise AuthenticationError(
+                        f"this API key was the run key of session {run[1]}, which has ended "
+                        f"({run[2] or 'deleted'}): a run key acts only while its run is running; "
+                        "use your own API key"
+                    )
                 found = self.accounts.user(run[0]) if run else None
         if found is None:
             raise AuthenticationError("invalid API key: it matches no user of this host")

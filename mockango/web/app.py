@@ -19,7 +19,7 @@ from .control import faults
 from .control import tasks as control_tasks
 from .dashboard import pages as dashboard
 from .middleware.caller import request_api_key
-from .middleware.http_errors import answer_http_error
+from .middleware.http_errors import answer_http_error, answer_slash_redirect
 from .middleware.limits import limit_bodies
 from .middleware.security_headers import secure_responses
 from .middleware.socket_guard import report_unreadable_packets
@@ -44,6 +44,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     app.register_blueprint(files.blueprint)
     app.register_blueprint(dashboard.blueprint)
 
+    app.before_request(answer_slash_redirect)
     app.before_request(faults.apply_request_faults)
 
     @app.errorhandler(MockangoError)

@@ -130,6 +130,13 @@ class PluginNamespace(Namespace):
         if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
             self._tell(sid, f"unknown event '{event}': a plugin sends 'heartbeat', 'log' and 'response'")
             return None
+        if event not in ("connect", "disconnect") and len(args) > 2:
+            self._tell(
+                sid,
+                f"the '{event}' event takes one argument (a JSON object), got {len(args) - 1}: "
+                "send the payload alone, e.g. emit('log', {...})",
+            )
+            return None
         try:
             return super().trigger_event(event, *args)
         except Exception:
