@@ -67,7 +67,7 @@ class SocketConnection:
         if drop is not None and drop.when == "before_run":
             namespace.drop_socket(self.sid)  # the Hub fails the run: its socket closed before it answered
             return
-        delay = namespace.hub.faults.event_delay("plugin")
+        delay = namespace.hub.faults.event_delay("plugin", namespace.organization_of(namespace.plugin_of(self.sid)))
         if delay:
             self._socketio.start_background_task(self._send_later, event, delay)
         else:
@@ -119,8 +119,15 @@ class PluginNamespace(Namespace):
             transport.close(wait=False, reason=engine.reason.SERVER_DISCONNECT)
             engine.sockets.pop(eio_sid, None)
 
-    def _fault_delay(self, event: str) -> None:
-        delay = self.hub.faults.event_delay(event) if self.hub.faults else 0.0
+    def organization_of(self, plugin_id: object) -> str | None:
+        """The organization of a plugin (None: no such plugin): faults act on their own organization's."""
+        plugin = self.hub.get_plugin(plugin_id) if isinstance(plugin_id, str) else None
+        return plugin.organization_id if plugin is not None else None
+
+    def _fault_delay(self, event: str, plugin_id: object = None) -> None:
+        if not self.hub.faults:
+            return
+        delay = self.hub.faults.event_delay(event, self.organization_of(plugin_id or self.plugin_of(request.sid)))
         if delay:
             self.socketio.sleep(delay)
 
@@ -156,8 +163,8 @@ class PluginNamespace(Namespace):
         problem = heartbeat_problem(data)
         plugin_key = "" if problem else data["id"]
         if self.hub.faults and not problem:
-            self._fault_delay("heartbeat")
-            if self.hub.faults.ignores_heartbeat(data["id"]):
+            self._fault_delay("heartbeat", data["id"])
+            if self.hub.faults.ignores_heartbeat(data["id"], self.organization_of(data["id"])):
                 return
         try:
             if problem:
