@@ -9,7 +9,7 @@ disconnected; a plain disconnect would make a misconfigured plugin hammer the
 host ~20 times a second. So the host backs off instead: the first refusal of a
 plugin id disconnects at once, and each further refusal waits twice as long
 (up to ``MAX_REFUSAL_DELAY``) before closing the socket, which stays unbound
-and receives no run meanwhile.
+and receives no run meanwhile. The waits cost no thread each (:mod:`.delayed_calls`).
 
 Faults on demand (:mod:`mockango.faults`) act here too: latency on events,
 ignored heartbeats, and sockets dropped now or around a run.
@@ -25,6 +25,7 @@ from flask_socketio import Namespace, SocketIO, disconnect, emit
 
 from ..errors import InvalidRequest, MockangoError
 from ..hub import Hub
+from .delayed_calls import DelayedCalls
 
 NAMESPACE = "/plugin"
 FIRST_REFUSAL_DELAY = 0.25
@@ -88,6 +89,8 @@ class PluginNamespace(Namespace):
         self.hub = hub
         self.socketio = socketio
         self._refusals: dict[str, int] = {}
+        self._delayed = DelayedCalls(name="mockango refused sockets")
+        """Refused sockets closed later: one thread for all of them, none when none waits."""
         self._plugin_of: dict[str, str] = {}  # sid -> plugin id, once a heartbeat bound the socket
         hub.faults.on_drop(self.drop_plugin)
 
@@ -173,10 +176,9 @@ class PluginNamespace(Namespace):
         except MockangoError as error:
             emit("error", error.message)
             delay = self._refusal_delay(plugin_key)
-            if delay == 0:
+            sid = request.sid
+            if delay == 0 or not self._delayed.later(delay, sid, lambda: self._disconnect_unbound(sid)):
                 disconnect()
-            else:
-                self.socketio.start_background_task(self._disconnect_later, request.sid, delay)
         else:
             self._refusals.pop(plugin_key, None)
             self._plugin_of[request.sid] = plugin.id
@@ -188,8 +190,8 @@ class PluginNamespace(Namespace):
         self._refusals[plugin_key] = count + 1
         return 0.0 if count == 0 else min(FIRST_REFUSAL_DELAY * 2 ** (count - 1), MAX_REFUSAL_DELAY)
 
-    def _disconnect_later(self, sid: str, delay: float) -> None:
-        self.socketio.sleep(delay)
+    def _disconnect_unbound(self, sid: str) -> None:
+        """A refused socket's delayed close (unless a later heartbeat on it was accepted meanwhile)."""
         if not self.hub.is_bound(SocketConnection(self.socketio, sid).id):
             self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 
