@@ -13,7 +13,8 @@ Prints one table (milliseconds):
   ``HTTPServer`` and moto's ``ThreadedMotoServer``, ``--starts`` times each after one warm-up;
 - a plugin's life in a test: ``serve_plugin`` until live, one run, and leaving the block.
 
-Targets (issue 4): <= 2 ms per test with the shared server, <= 30 ms cold start + stop.
+Targets: <= 2 ms per test with the shared server (issue 4), <= 10 ms cold start + stop (issue 21 item 6: werkzeug's
+URL builders are compiled once per process, see mockango/web/routing.py).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import argparse
 import contextlib
 import io
 import logging
+import os
 import statistics
 import tempfile
 import textwrap
@@ -168,6 +170,7 @@ def main() -> None:
     parser.add_argument("--starts", type=int, default=10, help="cold starts of each server (default 10)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)  # plugin_client's INFO lines would fill the screen
+    print(f"load average at start: {', '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
     costs = per_test_costs(args.tests)
     base = statistics.median(costs["baseline"][1:])
@@ -196,6 +199,7 @@ def main() -> None:
     print(row("  MockAngo (new Hub + app, start, stop)", timed(mockango_cold, args.starts)))
     print(row("  pytest-httpserver HTTPServer start + stop", timed(httpserver_cold, args.starts)))
     print(row("  moto ThreadedMotoServer start + stop", timed(moto_cold, args.starts)))
+    print(f"load average at the end: {', '.join(f'{load:.2f}' for load in os.getloadavg())}")
     print("a plugin in a test (ms)")
     for name, samples in plugin_life(max(10, args.starts * 2)).items():
         print(row("  " + name, samples))

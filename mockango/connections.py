@@ -18,6 +18,8 @@ import threading
 
 from werkzeug.serving import ThreadedWSGIServer
 
+from .errors import error_body
+
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_MAX_CONNECTIONS = 1000
 MAX_REFUSERS = 16
@@ -141,7 +143,7 @@ class BoundedWSGIServer(ThreadedWSGIServer):
         ).start()
 
     def _write_refusal(self, request: socket.socket, message: str) -> None:
-        body = json.dumps({"status": "error", "message": message})
+        body = json.dumps(error_body(503, message))
         answer = (
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"

@@ -35,8 +35,8 @@ from .faults import Faults
 from .ids import new_object_id, new_secret, same_secret
 from .images import render_png
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
-from .models import Organization, Plugin, Project, Session, User
-from .records import accounts, asset_order, plugins, project_deletion, projects, schema, session_pages, sessions
+from .models import Caller, Organization, Plugin, Project, Session, User
+from .records import accounts, asset_order, cells, plugins, project_deletion, projects, schema, session_pages, sessions
 from .records.accounts import Accounts
 from .records.issues import IssueBook
 from .records.journal import JOURNAL_SIZE, Journal
@@ -53,9 +53,11 @@ from .runs.plugin_stages import PluginStages
 from .runs.rest_plugins import RestPluginWatcher
 from .runs.timeout_reason import timed_out_reason
 from .runs.type_runs import TypeRuns
+from .services import attachments
 from .services.deletions import ProjectDeletions
 from .services.export_worker import ExportWorkers
 from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
+from .services.organization import Organization as OrganizationService
 from .services.seed import demo_data
 from .services.uploads import Uploads, keep_url_secret
 from .store import Store
@@ -109,6 +111,7 @@ def _derive_after_import(db: sqlite3.Connection) -> None:
     restore_after_import(db)
     session_pages.rebuild(db)
     asset_order.recount(db)
+    cells.recount(db)
 
 
 class Hub:
@@ -133,8 +136,11 @@ class Hub:
         log_count_limit: int = LOG_COUNT_LIMIT,
         files_dir: str | os.PathLike | None = None,
         import_worker: bool = True,
+        strict: bool = False,
     ) -> None:
         self.seed = seed
+        self.strict = strict
+        """Strict mode: rules whose evidence is unknown refuse instead of warning (mockango.validation.evidence)."""
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
         """A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
@@ -159,6 +165,7 @@ class Hub:
         self.issues = IssueBook(self)
         self.storages = StorageBook(self)
         self.uploads = Uploads(self)
+        self.organization = OrganizationService(self)
         self.type_runs = TypeRuns(self)
         self.plugin_stages = PluginStages(self)
         self._listeners.append(self.plugin_stages.on_change)
@@ -177,6 +184,7 @@ class Hub:
             self.restored = True
             with self.store.write() as db:
                 session_pages.ensure(db)  # a state file made before the listings' table
+                cells.ensure(db)  # ... or before the cell counts
                 sessions.fail_interrupted(db)
         elif populate:
             self._load_seeded()
@@ -372,28 +380,32 @@ class Hub:
         return self.accounts.user(user_id)
 
     def authenticate(self, api_key: object) -> User:
-        """The user an API key belongs to.
+        """The user an API key belongs to (see :meth:`identify`)."""
+        return self.identify(api_key).user
+
+    def identify(self, api_key: object) -> Caller:
+        """The user an API key belongs to, and the run whose key it is (a user's own key: none).
 
         Keys are found by their SHA-256 digest (one index probe, and the digest
         reveals nothing about the key); a user's key is then compared in constant time.
         """
         if not api_key:
             raise AuthenticationError("missing API key: send it in the 'apikey' header")
-        found = None
         if isinstance(api_key, str):
             found = self.accounts.user_by_key(api_key)
-            if found is None:
-                run = self.sessions.by_key(api_key)
-                if run is not None and run[2] != "running":
-                    raise AuthenticationError(
-                        f"this API key was the run key of session {run[1]}, which has ended "
-                        f"({run[2] or 'deleted'}): a run key acts only while its run is running; "
-                        "use your own API key"
-                    )
-                found = self.accounts.user(run[0]) if run else None
-        if found is None:
-            raise AuthenticationError("invalid API key: it matches no user of this host")
-        return found
+            if found is not None:
+                return Caller(found)
+            run = self.sessions.by_key(api_key)
+            if run is not None and run[2] != "running":
+                raise AuthenticationError(
+                    f"this API key was the run key of session {run[1]}, which has ended "
+                    f"({run[2] or 'deleted'}): a run key acts only while its run is running; "
+                    "use your own API key"
+                )
+            found = self.accounts.user(run[0]) if run else None
+            if found is not None and run is not None:
+                return Caller(found, run[1])
+        raise AuthenticationError("invalid API key: it matches no user of this host")
 
     def session_for_key(self, api_key: object) -> str | None:
         """The session whose run event carried this key, if it was a run key."""
@@ -405,10 +417,18 @@ class Hub:
     # ----------------------------------------------------------------- journal
 
     def record_request(
-        self, method: str, path: str, status: int, *, api_key: object = None, query: str = "", agent: str | None = None
+        self,
+        method: str,
+        path: str,
+        status: int,
+        *,
+        run_session: str | None = None,
+        query: str = "",
+        agent: str | None = None,
     ) -> None:
-        """Note one HTTP call in the journal (the web layer calls this after every request)."""
-        self.journal.add(method, path, status, query, self.session_for_key(api_key) if api_key else None, agent)
+        """Note one HTTP call in the journal (the web layer calls this after every request);
+        ``run_session``: the run whose key made the call."""
+        self.journal.add(method, path, status, query, run_session, agent)
 
     def journal_entries(self, session_id: str | None = None) -> list[dict]:
         """The last HTTP calls, oldest first (of one run's key when ``session_id`` is given).
@@ -464,11 +484,10 @@ class Hub:
         self._notify("project", {"id": project.id})
         return added
 
-    @staticmethod
-    def _check_ontology(schema_: dict) -> None:
+    def _check_ontology(self, schema_: dict) -> None:
         from .validation import validate_ontology
 
-        report = validate_ontology(schema_)
+        report = validate_ontology(schema_, strict=self.strict)
         if not report.ok:
             raise InvalidRequest(
                 "the ontology is not valid: " + "; ".join(f"{issue.path}: {issue.message}" for issue in report.errors),
@@ -496,7 +515,8 @@ class Hub:
         filters = dict(filters or {})
         check_filters(filters)
         project = self.project_for(user, project_id)
-        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
+        found, total = self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
+        return attachments.with_attachments(self, found), total
 
     def page_project_assets(
         self, project_id: str, *, page: int = 1, limit: int = 50, pre_labeled: bool | None = None
@@ -705,8 +725,13 @@ class Hub:
         plugin = self.plugin_for(user.organization_id, plugin_id)
         project = self.project_for(user, project_id)
         kind = kind_of(plugin.type)
+        option_warnings: list[dict] = []
         given = plugin_types.check_options(
-            kind, plugin.name, {"class_mapping": class_mapping, "batches": batches, **options}
+            kind,
+            plugin.name,
+            {"class_mapping": class_mapping, "batches": batches, **options},
+            strict=self.strict,
+            warnings_out=option_warnings,
         )
         category_schema = category_schema_for(plugin, project, class_mapping)
         config_json = config_json_for(plugin, config)
@@ -749,6 +774,7 @@ class Hub:
         )
         with self.store.write() as db:
             sessions.insert_session(db, session, run_key)
+        self.log_lenient(session.id, "the run's options", option_warnings)
         self.clock.add(session.id, session.deadline)
         self._notify("session", {"id": session.id, "status": session.status})
         try:
@@ -804,17 +830,15 @@ class Hub:
         with self._changed:
             return self.connections.plugin_of.get(connection_id)
 
-    def record_log(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
-    ) -> None:
+    def record_log(self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None) -> None:
         """A ``log`` event (or a ``POST /v2/pluginLog``): keep it on its session, in order.
 
-        Over REST (``user``), a run's key may log only to its own session and a user's key only to
+        Over REST (``caller``), a run's key may log only to its own session and a user's key only to
         sessions that user started. Beyond :attr:`log_count_limit` lines a session keeps counting
         what it drops; a message longer than :attr:`log_line_limit` is cut, and says so.
         """
         bound = self._bound_plugin(connection_id)
-        caller_session = self.session_for_key(api_key) if user is not None and api_key else None
+        user, caller_session = (caller.user, caller.run_session) if caller is not None else (None, None)
         level = str(payload.get("level", "INFO")).upper() if isinstance(payload, Mapping) else "INFO"
         entry = self._log_entry(payload, level) if isinstance(payload, Mapping) else None
         with self.store.write() as db:
@@ -832,6 +856,38 @@ class Hub:
             )
             db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
         self._notify("log", {"session": row["id"], "entry": entry})
+
+    def log_lenient(self, session_id: str | None, what: str, warnings: Iterable[Mapping]) -> None:
+        """Put on a run's log a WARNING for each rule of unknown evidence that was accepted (strict mode refuses it)."""
+        from .validation.evidence import RULES
+
+        if session_id is None:
+            return
+        for warning in warnings:
+            code = warning.get("code")
+            if code in RULES and not RULES[code].refuses:
+                self.host_log(
+                    session_id,
+                    "WARNING",
+                    f"mockango accepted {what} although {warning.get('path')}: [{code}] {warning.get('message')} "
+                    "(what the real host does here is unknown; strict mode refuses it)",
+                    code=code,
+                    path=warning.get("path"),
+                )
+
+    def host_log(self, session_id: str, level: str, msg: str, **fields: Any) -> None:
+        """A log line the host itself adds to a session (``"source": "mockango"``), in order with the plugin's."""
+        entry = {**fields, "level": level, "msg": msg, "source": "mockango", "time": models.iso_time(time.time())}
+        with self.store.write() as db:
+            row = db.execute("SELECT id, log_count FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None or row["log_count"] >= self.log_count_limit:
+                return
+            db.execute(
+                "INSERT INTO session_logs (session_id, seq, entry) VALUES (?, ?, ?)",
+                (row["id"], row["log_count"], to_json(entry, "the log entry")),
+            )
+            db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
+        self._notify("log", {"session": session_id, "entry": entry})
 
     def _log_entry(self, payload: Mapping, level: str) -> dict:
         entry = {**dict(payload), "level": level, "msg": payload.get("msg"), "time": models.iso_time(time.time())}
@@ -855,7 +911,7 @@ class Hub:
         return entry
 
     def record_response(
-        self, payload: Any, *, connection_id: str | None = None, user: User | None = None, api_key: object = None
+        self, payload: Any, *, connection_id: str | None = None, caller: Caller | None = None
     ) -> Session:
         """A ``response``: the run succeeded with its message, or failed when it says ``error``.
 
@@ -863,7 +919,7 @@ class Hub:
         late answer. Over REST, the same rule as :meth:`record_log` decides who may answer a session.
         """
         bound = self._bound_plugin(connection_id)
-        caller_session = self.session_for_key(api_key) if user is not None and api_key else None
+        user, caller_session = (caller.user, caller.run_session) if caller is not None else (None, None)
         with self.store.read() as db:
             row = self._session_from(
                 db, connection_id, payload, user=user, bound_plugin=bound, caller_session=caller_session
@@ -1027,6 +1083,7 @@ class Hub:
         project = self.project_for(user, project_id)
         summary = import_labels(self, project, labels, session_id=session_id)
         self._notify("labels", {"project": project.id, "session": session_id})
+        self.log_lenient(session_id, "the label import", summary.get("warnings", ()))
         return summary
 
     def import_label_body(self, user: User, raw: bytes, *, session_id: str | None = None) -> dict:
@@ -1041,7 +1098,7 @@ class Hub:
         answer = None
         if self.import_worker is not None and self.import_worker.wants(raw):
             try:
-                answer = self.import_worker.prepare(raw, self.base_url)
+                answer = self.import_worker.prepare(raw, self.base_url, strict=self.strict)
                 if answer.project_id is not None:
                     self.project_for(user, answer.project_id)  # another organization's project: not found
                 answer.raise_error()
@@ -1049,8 +1106,9 @@ class Hub:
                 logger.warning("%s; importing in the server instead", exc)
                 answer = None
         if answer is None:
-            answer = prepare_body(self.projects, raw, self.base_url, user.organization_id)
+            answer = prepare_body(self.projects, raw, self.base_url, user.organization_id, strict=self.strict)
             answer.raise_error()
         summary = store_import(self.store, answer.prepared, session_id=session_id)
         self._notify("labels", {"project": answer.project_id, "session": session_id})
+        self.log_lenient(session_id, "POST /v2/import/labels", summary.get("warnings", ()))
         return summary

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import math
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import InvalidRequest
@@ -232,6 +233,64 @@ def query_number(raw: str | None, name: str, *, integer: bool = False) -> float 
     if not math.isfinite(value):
         raise InvalidRequest(f"'{name}' must be a finite number, got {raw!r}")
     return value
+
+
+_WHOLE_NUMBER = re.compile(r"[+-]?[0-9]+")
+MAX_SQL_INTEGER = 2**63 - 1
+"""SQLite's largest integer: a bigger one raises OverflowError wherever it is bound."""
+MAX_SHOWN_NUMBER = 60
+"""Longest number text repeated in a message (a longer one is cut and marked)."""
+
+
+def whole_number(value: object, name: str, *, low: int, high: int | None = None, ceiling: int | None = None) -> int:
+    """``value`` (an int, or its decimal text as a query string holds it) as an int from ``low`` to ``high``.
+
+    Text must be plain digits with an optional sign (``int()`` would also take ``" 2"`` and ``"1_000"``),
+    at most :data:`MAX_QUERY_NUMBER_LENGTH` of them. A value over ``ceiling`` is taken as ``ceiling``: for a page or an offset past any data, which
+    answers an empty page rather than overflow SQLite's 64-bit integers. ``name`` says what the value
+    is in the message (``"query parameter 'page'"``); anything else is :class:`InvalidRequest`.
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, str)):
+        raise InvalidRequest(f"{name} must be a whole number, got {_shown(value)}")
+    text = value if isinstance(value, str) else str(value)
+    if isinstance(value, str) and not _WHOLE_NUMBER.fullmatch(value):
+        raise InvalidRequest(f"{name} must be a whole number, got {_shown(value)}")
+    digits = text.lstrip("+-").lstrip("0")
+    sign = -1 if text.startswith("-") else 1
+    shown = text if len(text) <= MAX_SHOWN_NUMBER else f"{text[:MAX_SHOWN_NUMBER]}... ({len(digits)} digits)"
+    if len(digits) > MAX_QUERY_NUMBER_LENGTH and high is None and sign > 0:
+        raise InvalidRequest(
+            f"{name} must be a whole number of at most {MAX_QUERY_NUMBER_LENGTH} digits, got {len(digits)} digits"
+        )
+    # Past 30 digits every bound here is crossed: don't convert thousands of digits to find that out.
+    number = int(text) if len(digits) <= MAX_QUERY_NUMBER_LENGTH else sign * 10 ** (MAX_QUERY_NUMBER_LENGTH + 1)
+    if number < low or (high is not None and number > high):
+        bounds = f"between {low} and {high}" if high is not None else f"{low} or more"
+        raise InvalidRequest(f"{name} must be {bounds}, got {shown}")
+    return number if ceiling is None else min(number, ceiling)
+
+
+def flag(raw: str | None, name: str, *, default: bool = False) -> bool:
+    """A ``true``/``false`` query parameter (either case, as the SDK sends ``str(bool).lower()``)."""
+    if raw is None:
+        return default
+    if raw.lower() not in ("true", "false"):
+        raise InvalidRequest(f"{name} must be true or false, got {_shown(raw)}")
+    return raw.lower() == "true"
+
+
+def json_parameter(params: Mapping[str, str], name: str) -> Any:
+    """A query parameter that carries JSON (``filters=<url-encoded JSON>``), read as strictly as a body
+    (:func:`loads`); ``None`` when absent."""
+    raw = params.get(name)
+    if raw is None:
+        return None
+    return loads(raw, where=f"query parameter '{name}'")
+
+
+def _shown(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= MAX_SHOWN_NUMBER else f"{text[:MAX_SHOWN_NUMBER]}... ({len(text)} characters)"
 
 
 _UNITS = {

@@ -29,6 +29,15 @@ class User:
     api_key: str = field(repr=False)
 
 
+@dataclass(frozen=True)
+class Caller:
+    """Who sent a REST call: the user its API key belongs to, and the run whose key it is
+    (``None``: the user's own key). Resolved once per request."""
+
+    user: User
+    run_session: str | None = None
+
+
 @dataclass
 class Batch:
     id: str

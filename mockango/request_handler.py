@@ -31,6 +31,8 @@ from http import HTTPStatus
 from werkzeug.exceptions import RequestTimeout
 from werkzeug.serving import WSGIRequestHandler
 
+from .errors import error_body
+
 KEEPALIVE_TIMEOUT = 5.0
 """Seconds a connection may wait, silent, for its next request (never more than the read timeout)."""
 DRAIN_LIMIT = 1024 * 1024
@@ -231,7 +233,7 @@ class RequestHandler(WSGIRequestHandler):
 
     def _send_json(self, status: HTTPStatus, message: str) -> None:
         self.close_connection = True
-        payload = json.dumps({"status": "error", "message": message}).encode()
+        payload = json.dumps(error_body(status.value, message)).encode()
         if not getattr(self, "request_version", ""):
             self.request_version = "HTTP/1.1"  # a status line even when the request line was unreadable
         try:
@@ -364,7 +366,7 @@ class _Answer:
     def fail(self) -> None:
         """A 500 when the app crashed before answering (its own error handler normally answers)."""
         payload = json.dumps(
-            {"status": "error", "message": "mockango failed on this request (the traceback is in the server's log)"}
+            error_body(500, "mockango failed on this request (the traceback is in the server's log)")
         ).encode()
         self.status = "500 Internal Server Error"
         self.headers = [("Content-Type", "application/json"), ("Content-Length", str(len(payload)))]

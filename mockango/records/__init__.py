@@ -9,13 +9,15 @@ and give the Hub the methods callers need.
 
 from __future__ import annotations
 
-from ..services import project_admin, uploads
+from ..services import analytics, attachments, project_admin, uploads
 from . import (
     accounts,
     asset_order,
+    cells,
     issues,
     journal,
     labels,
+    organization,
     plugins,
     project_deletion,
     projects,
@@ -27,9 +29,11 @@ from . import (
 
 CONCEPTS = (
     accounts,
+    organization,
     projects,
     project_deletion,
     asset_order,
+    cells,
     plugins,
     sessions,
     session_pages,
@@ -40,6 +44,8 @@ CONCEPTS = (
     storages,
     project_admin,
     uploads,
+    analytics,
+    attachments,
 )
 """Every concept module, in the order their schemas apply (a table after those it references)."""
 

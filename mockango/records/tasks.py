@@ -37,6 +37,7 @@ from ..errors import Conflict, InvalidRequest, LabelImportError, NotFound
 from ..filters import check_filter
 from ..ids import new_object_id
 from ..models import User, iso_time
+from . import cells
 from .project_deletion import visible
 from .task_query import TaskSearch
 from .values import from_json, to_json
@@ -83,6 +84,9 @@ CREATE INDEX IF NOT EXISTS tasks_by_review ON tasks(project_id, review_status, p
     WHERE review_status IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_prioritized ON tasks(project_id, position) WHERE priority != 0;
 CREATE INDEX IF NOT EXISTS tasks_benchmarks ON tasks(project_id, position) WHERE is_benchmark != 0;
+CREATE INDEX IF NOT EXISTS tasks_updated ON tasks(project_id, position) WHERE updated_by IS NOT NULL;
+CREATE INDEX IF NOT EXISTS tasks_timed ON tasks(project_id, position) WHERE duration != 0 OR total_duration != 0;
+CREATE INDEX IF NOT EXISTS tasks_touched ON tasks(project_id, position) WHERE updated_at != created_at;
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,
@@ -383,6 +387,16 @@ class TaskBook:
         """An asset's task (a control-side view: no key)."""
         return self.get(None, task_id_for(asset_id))
 
+    def own_answers(self, task_ids: list[str]) -> dict[str, dict | None]:
+        """Each task's own answer (import format), or None while it shows its asset's pre-label:
+        what the dashboard draws apart from the pre-label. One indexed read for the whole page."""
+        with self.store.read() as db:
+            rows = db.execute(
+                "SELECT id, answer FROM tasks WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(task_ids),)
+            ).fetchall()
+        found = {row["id"]: None if row["answer"] is None else json.loads(row["answer"]) for row in rows}
+        return {task_id: found.get(task_id) for task_id in task_ids}
+
     def page(
         self,
         user: User,
@@ -454,6 +468,19 @@ class TaskBook:
             **json.loads(row["details"]),
         }
 
+    def latest_history(self, user: User, task_id: Any, limit: int) -> tuple[list[dict], int]:
+        """A task's latest ``limit`` history entries, oldest first, and how many it has (its index)."""
+        with self.store.read() as db:
+            row = self._row(db, user, task_id)
+            total = db.execute("SELECT count(*) FROM task_history WHERE task_pk = ?", (row["pk"],)).fetchone()[0]
+            entries = db.execute(
+                "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id FROM task_history h "
+                "JOIN tasks t ON t.pk = h.task_pk JOIN assets a ON a.pk = t.asset_pk "
+                "WHERE h.task_pk = ? ORDER BY h.pk DESC LIMIT ?",
+                (row["pk"], limit),
+            ).fetchall()
+        return [self._entry(entry) for entry in reversed(entries)], total
+
     def history_of(self, user: User, task_id: Any) -> list[dict]:
         with self.store.read() as db:
             row = self._row(db, user, task_id)
@@ -478,12 +505,15 @@ class TaskBook:
     def _record(
         db: sqlite3.Connection, task_pk: int, stage: str, action: str, actor: str | None, **details: Any
     ) -> None:
+        from ..services import analytics
+
         now = time.time()
         db.execute(
             "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (new_object_id(), task_pk, action, stage, actor, now, to_json(details, "history")),
         )
+        analytics.count(db, task_pk, action, actor, now, details.get("duration"))
         db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
     def note(self, task_id: str, action: str, **details: Any) -> None:
@@ -497,36 +527,54 @@ class TaskBook:
             "UPDATE tasks SET stage = ?, status = ? WHERE pk = ?",
             (stage_id, workflow.status_at(stages, stage_id), row["pk"]),
         )
+        cells.moved(db, row["project_id"], [(row["position"], row["batches"], row["stage"], stage_id)])
 
     def annotate(
-        self, user: User, task_id: Any, body: Any, *, next_stage: bool = False, is_plugin: bool = False
+        self,
+        user: User,
+        task_id: Any,
+        body: Any,
+        *,
+        next_stage: bool = False,
+        is_plugin: bool = False,
+        warnings_out: list[dict] | None = None,
     ) -> dict:
-        """Submit an answer: checked against the ontology, stored whole or not at all."""
-        from ..validation import validate_labels
+        """Submit an answer: checked against the ontology, stored whole or not at all.
 
-        if not isinstance(body, Mapping):
-            raise InvalidRequest("the body must be an object with 'answer'")
-        answer = body.get("answer")
-        if not isinstance(answer, Mapping):
-            raise InvalidRequest("answer must be an object with 'objects', 'classifications', 'relations'")
-        # 1.1.x clients send a task's objects under ``tools`` (the name a task's answer shows them by).
-        if "tools" in answer and "objects" not in answer:
-            answer = {("objects" if key == "tools" else key): value for key, value in answer.items()}
-        unknown = set(answer) - {"objects", "classifications", "relations"}
-        if unknown:
+        The answer is read as a Model plugin's is (:func:`mockango.validation.answers.check_answer`).
+        Returns the task view; ``warnings_out`` receives the warnings (e.g. rules of unknown evidence accepted).
+        """
+        from ..validation.answers import check_answer
+        from ..validation.evidence import refuses
+
+        strict = self._hub.strict
+        if not isinstance(body, Mapping) or not isinstance(body.get("answer"), Mapping):
             raise InvalidRequest(
-                f"answer: unknown key(s) {sorted(unknown)}; an answer holds objects, classifications and relations"
+                "the body must be an object with 'answer', an object with 'objects', 'classifications', 'relations'",
+                details=[{"path": "answer", "code": "answer_not_object", "message": "'answer' must be an object"}],
             )
+        answer = body["answer"]
+        lenient: list[dict] = []
+
+        def unknown_rule(code: str, path: str, message: str) -> None:
+            if refuses(code, strict):
+                raise InvalidRequest(message, details=[{"path": path, "code": code, "message": message}])
+            lenient.append({"path": path, "code": code, "message": message + " (ignored)"})
+
+        brushes = {}
         for key in ("brushDataUrl", "medicalBrushDataUrl"):
             if body.get(key) is not None and not isinstance(body[key], str):
-                raise InvalidRequest(f"{key} must be a URL string or null")
+                unknown_rule("answer_brush_url", key, f"{key} must be a URL string or null")
+            elif body.get(key) is not None:
+                brushes[key] = body[key]
         duration = body.get("duration", 0)
         if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < 1e9:
-            raise InvalidRequest(f"duration must be a number of seconds >= 0, got {duration!r}")
-        stored = {
-            "objects": answer.get("objects") or [],
-            "classifications": answer.get("classifications") or [],
-            "relations": answer.get("relations") or [],
+            unknown_rule("answer_duration", "duration", f"duration must be a number of seconds >= 0, got {duration!r}")
+            duration = 0
+        body = {
+            **body,
+            **{key: brushes.get(key) for key in ("brushDataUrl", "medicalBrushDataUrl")},
+            "duration": duration,
         }
         with self.store.read() as db:
             row = self._row(db, user, task_id)
@@ -537,21 +585,21 @@ class TaskBook:
             "data": self._view(row, None)["data"],
             "metadata": json.loads(row["metadata"]),
         }
-        report = validate_labels(
-            [{"externalId": row["external_id"], **stored}],
-            project.category_schema,
-            [reference],
-            project_name=project.name,
-            root="answer",
+        check = check_answer(
+            answer, reference, project.category_schema, root="answer", project_name=project.name, strict=strict
         )
-        if not report.ok:
-            errors = [{**e.to_dict(), "path": e.path.replace("answer[0]", "answer", 1)} for e in report.errors]
+        warnings = lenient + [w.to_dict() for w in check.warnings]
+        if not check.ok:
+            errors = [e.to_dict() for e in check.errors]
             shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
             raise LabelImportError(
                 f"{len(errors)} error(s) in the answer, the task was not changed: {shown}",
                 details=errors,
-                warnings=[w.to_dict() for w in report.warnings],
+                warnings=warnings,
             )
+        stored = check.stored
+        if warnings_out is not None:
+            warnings_out.extend(warnings)
         text = to_json(stored, "answer")
         with self.store.write() as db:
             row = self._row(db, user, task_id)  # again, inside the transaction: it may have moved
@@ -626,7 +674,9 @@ class TaskBook:
                 where.append(f"{column} IN (SELECT value FROM json_each(?))")
                 args.append(json.dumps(filters[key]))
         rows = db.execute(
-            f"SELECT t.pk, t.id, t.stage {_FROM} WHERE {' AND '.join(where)} ORDER BY t.position", args
+            f"SELECT t.pk, t.id, t.stage, t.position, a.batches {_FROM} WHERE {' AND '.join(where)} "
+            "ORDER BY t.position",
+            args,
         ).fetchall()
         if filters.get("taskIds"):
             found = {r["id"] for r in rows}
@@ -676,6 +726,7 @@ class TaskBook:
                 f"WHERE {chosen}",
                 (stage["id"], workflow.status_at(stages, stage["id"]), now, user.email, pks),
             )
+            cells.moved(db, project.id, [(r["position"], r["batches"], r["stage"], stage["id"]) for r in rows])
             db.executemany(
                 "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
                 "VALUES (?, ?, 'requeue', ?, ?, ?, ?)",

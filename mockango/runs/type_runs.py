@@ -37,7 +37,10 @@ class TypeRuns:
             task = self.task_of(asset, given.get("task"))
             return plugin_types.model_fields(asset["_id"], asset["data"], task, given)
         if kind == plugin_types.EXPORT:
-            return plugin_types.export_fields(given)
+            fields = plugin_types.export_fields(given)
+            if given.get("stage") is not None:
+                self.check_stages(project, fields["stage"])
+            return fields
         if kind == plugin_types.FILE_EXPLORER:
             return plugin_types.file_explorer_fields(given)
         if kind == plugin_types.MARKDOWN:
@@ -45,6 +48,16 @@ class TypeRuns:
         if kind == plugin_types.INPUT:
             return plugin_types.input_fields(given)
         return {}
+
+    def check_stages(self, project: Project, stages: list[str]) -> None:
+        """An Export run's stages must be stages of the project's workflow (Hub's export dialog offers
+        only those): refused before the run starts, as an unknown batch is, not by the plugin's export."""
+        known = [stage["id"] for stage in self._hub.tasks.stages(project.id)]
+        for stage in stages:
+            if stage not in known:
+                raise InvalidRequest(
+                    f"stage '{stage}' is not a stage of project '{project.name}' (stages: {', '.join(known)})"
+                )
 
     def run_asset(self, project: Project, ref: Any) -> dict:
         """The asset a Model run is for: its ``_id``, or an ``externalId`` that names exactly one asset."""
@@ -106,9 +119,9 @@ class TypeRuns:
 
     def _store_model_answer(self, session: Session, response: Any) -> plugin_types.Outcome:
         """Validate a Model answer against the project's ontology and the asset; submit it to the asset's task."""
-        from ..validation import validate_labels
+        from ..validation.answers import check_answer
 
-        item, root, errors = plugin_types.model_answer(response)
+        answer, root = plugin_types.model_answer(response)
         project = self._hub.projects.get(session.project_id)
         found, _ = self._hub.projects.find_assets(
             project, self._hub.base_url, page=1, limit=1, filters={"_id": session.event.get("assetId")}
@@ -116,22 +129,21 @@ class TypeRuns:
         if not found:
             return plugin_types.Outcome(False, message=response, reason="the run's asset no longer exists")
         asset = found[0]
-        if not errors:
-            if "data" not in item:
-                item.setdefault("externalId", asset["externalId"])
-            reference = {key: asset[key] for key in ("_id", "externalId", "data", "metadata")}
-            report = validate_labels(
-                [item], project.category_schema, [reference], project_name=project.name, root="response"
-            )
-            errors = plugin_types.relabel([issue.to_dict() for issue in report.errors], root)
-        if errors:
+        check = check_answer(
+            answer, asset, project.category_schema, root=root, project_name=project.name, strict=self._hub.strict
+        )
+        if not check.ok:
+            errors = [issue.to_dict() for issue in check.errors]
+            if errors[0]["code"] == "answer_not_object" and root == "response":
+                errors[0]["message"] += f", got {type(answer).__name__} (is its process running a ModelPlugin?)"
             return plugin_types.Outcome(
                 False,
                 message=response,
                 errors=errors,
                 reason=plugin_types.errors_reason("the Model plugin's answer", errors),
             )
-        stored = {key: list(item.get(key) or []) for key in ("objects", "classifications", "relations")}
+        self._hub.log_lenient(session.id, "the Model plugin's answer", [w.to_dict() for w in check.warnings])
+        stored = {key: list(value) for key, value in check.stored.items()}
         task = self._hub.tasks.store_plugin_answer(asset["_id"], stored, f"session:{session.id}")
         return plugin_types.Outcome(
             True, message=response, result={"assetId": asset["_id"], "taskId": task["_id"], "answer": stored}

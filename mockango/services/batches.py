@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest
 from ..ids import new_object_id
 from ..models import Project, User
+from ..records import cells
 
 if TYPE_CHECKING:
     from ..hub import Hub
@@ -114,23 +115,28 @@ def assign(hub: Hub, user: User, body: Any) -> dict:
         raise InvalidRequest("batches must name at least one batch")
     with hub.store.write() as db:
         rows = db.execute(
-            "SELECT id, pk, batches FROM assets WHERE +project_id = ? AND id IN (SELECT value FROM json_each(?))",
+            "SELECT a.id, a.pk, a.batches, a.position, a.pre_labeled, t.stage FROM assets a JOIN tasks t "
+            "ON t.asset_pk = a.pk WHERE +a.project_id = ? AND a.id IN (SELECT value FROM json_each(?))",
             (project.id, json.dumps(asset_ids)),
         ).fetchall()
         found = {r["id"]: r for r in rows}
         for index, asset_id in enumerate(asset_ids):
             if asset_id not in found:
                 raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
+        regrouped = []
         for row in found.values():
             current = json.loads(row["batches"])
             added = [b for b in batch_ids if b not in current]
             if not added:
                 continue
-            db.execute("UPDATE assets SET batches = ? WHERE pk = ?", (json.dumps(current + added), row["pk"]))
+            now_in = json.dumps(current + added)
+            regrouped.append((row["position"], row["batches"], now_in, row["stage"], row["pre_labeled"]))
+            db.execute("UPDATE assets SET batches = ? WHERE pk = ?", (now_in, row["pk"]))
             db.executemany(
                 "INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)",
                 [(b, row["pk"]) for b in added],
             )
             db.executemany("UPDATE batches SET asset_count = asset_count + 1 WHERE id = ?", [(b,) for b in added])
+        cells.regrouped(db, project.id, regrouped)
     hub._notify("project", {"id": project.id})
     return {"assets": len(found), "batches": batch_ids}

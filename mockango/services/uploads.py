@@ -10,8 +10,6 @@ their tasks from the store (a trigger of :mod:`mockango.records.tasks`).
 from __future__ import annotations
 
 import json
-import re
-import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -19,7 +17,7 @@ from urllib.parse import urlsplit
 from ..errors import Forbidden, InvalidRequest
 from ..ids import new_object_id
 from ..models import User
-from ..records import asset_order
+from ..records import asset_order, cells
 from ..records import projects as project_rows
 from ..records.tasks import task_id_for
 from ..store.objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
@@ -115,8 +113,10 @@ class Uploads:
 
         All or nothing: any bad asset refuses the whole call, saying which and why.
         ``session_id`` is the plugin run making the call (its run key), if any: the assets
-        remember it (:meth:`created_by` lists a run's assets), and a Markdown run's ``data``
-        may be the markdown text itself.
+        remember it (:meth:`created_by` lists a run's assets). A ``data`` that is not an http(s) URL is an
+        embedded markdown asset's text, kept as the asset's ``data`` itself: Ango's docs on bulk-importing
+        markdown assets ("the data is the Markdown content itself", stored "where the file path would
+        normally be"), and the vendor's markdown sample uploads it so.
         """
         if not isinstance(assets, list) or not assets:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
@@ -125,8 +125,6 @@ class Uploads:
         if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2**31:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
         project = self._hub.project_for(user, project_id)
-        session = self._hub.sessions.get(session_id, with_logs=False) if session_id else None
-        takes_text = session is not None and session.plugin_type == "markdown"
         common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
         prepared = []
         for index, raw in enumerate(assets):
@@ -134,18 +132,16 @@ class Uploads:
             if not isinstance(raw, Mapping):
                 raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
             data = raw.get("data")
-            if takes_text and isinstance(data, str) and not data.startswith(("http://", "https://")):
-                data = self._store_text(user, project.id, data, raw.get("externalId"), index)
-            if not isinstance(data, str) or not data.startswith(("http://", "https://")):
-                hint = "" if takes_text else " (markdown text is taken as data only in a Markdown plugin's run)"
-                raise InvalidRequest(f"{where}.data must be an http(s) URL{hint}, got {data!r}")
+            if not isinstance(data, str) or not data:
+                raise InvalidRequest(f"{where}.data must be a URL or a markdown text, got {data!r}")
+            is_url = data.startswith(("http://", "https://"))
             external_id = raw.get("externalId")
             if external_id is None:
-                external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
+                external_id = (urlsplit(data).path.rsplit("/", 1)[-1] or data) if is_url else f"{index:05d}.md"
             if raw.get("storage") is not None:
                 self._hub.storages.check(user, raw["storage"])
             metadata = raw.get("metadata") or {}
-            own = self._own_file_path(user, data, f"{where}.data")
+            own = self._own_file_path(user, data, f"{where}.data") if is_url else None
             own_batches = (
                 batch_rules.resolve(project, raw["batches"], f"{where}.batches")
                 if raw.get("batches") is not None
@@ -185,14 +181,6 @@ class Uploads:
             }
         return [found[i] for i in ids]
 
-    def _store_text(self, user: User, project_id: str, text: str, external_id: Any, index: int) -> str:
-        """Keep a markdown asset's text in the object store; its URL (on this host) becomes the asset's data."""
-        stem = external_id if isinstance(external_id, str) and external_id else f"asset-{index}"
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:150] + f"-{secrets.token_hex(4)}.md"
-        key = self._objects.key_for(user.organization_id, project_id, "assets", name)
-        self._objects.put(key, text.encode("utf-8"))
-        return self._objects.url(self._hub.base_url, key, "GET", ASSET_URL_TTL)
-
     def created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (through its run key), in creation order."""
         with self._hub.store.read() as db:
@@ -213,8 +201,8 @@ class Uploads:
         project = self._hub.project_for(user, project_id)
         with self._hub.store.write() as db:
             rows = db.execute(
-                "SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
-                "(SELECT value FROM json_each(?))",
+                "SELECT a.id, a.pk, a.position, a.pre_labeled, a.batches, t.stage FROM assets a "
+                "JOIN tasks t ON t.asset_pk = a.pk WHERE +a.project_id = ? AND a.id IN (SELECT value FROM json_each(?))",
                 (project.id, json.dumps(asset_ids)),
             ).fetchall()
             found = {r["id"] for r in rows}
@@ -231,6 +219,7 @@ class Uploads:
                 (pks,),
             )
             self._hub.tasks.forget(db, pks)
+            cells.forget(db, project.id, [(r["position"], r["batches"], r["stage"], r["pre_labeled"]) for r in rows])
             db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
             db.execute(
                 "UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "

@@ -18,13 +18,15 @@ from .control import api as control
 from .control import faults
 from .control import tasks as control_tasks
 from .dashboard import pages as dashboard
-from .middleware.caller import request_api_key
+from .middleware.caller import journal_session
+from .middleware.envelope import error
 from .middleware.http_errors import answer_http_error, answer_slash_redirect
 from .middleware.limits import limit_bodies
 from .middleware.security_headers import secure_responses
 from .middleware.socket_guard import report_unreadable_packets
 from .middleware.strict_json import StrictJSONProvider, StrictPacket
-from .sdk import exports, files, issues, objects, projects, rest, storages, tasks, unsimulated
+from .routing import MockangoFlask
+from .sdk import analytics, exports, files, issues, objects, organization, projects, rest, storages, tasks, unsimulated
 
 
 def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
@@ -32,11 +34,22 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
 
     ``max_body`` bounds request bodies and Socket.IO messages, in bytes (413 over it).
     """
-    app = Flask("mockango")
+    app = MockangoFlask("mockango")
     app.json = StrictJSONProvider(app)
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
-    for concept in (tasks, projects, objects, storages, exports, issues, control_tasks, unsimulated):
+    for concept in (
+        tasks,
+        projects,
+        objects,
+        storages,
+        exports,
+        issues,
+        organization,
+        analytics,
+        control_tasks,
+        unsimulated,
+    ):
         app.register_blueprint(concept.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(faults.blueprint)
@@ -48,24 +61,22 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     app.before_request(faults.apply_request_faults)
 
     @app.errorhandler(MockangoError)
-    def mockango_error(error: MockangoError):
-        return jsonify(error.to_dict()), error.status
+    def mockango_error(refused: MockangoError):
+        return jsonify(refused.to_dict()), refused.status
 
     app.register_error_handler(HTTPException, answer_http_error)
     limit_bodies(app, max_body)
     secure_responses(app)
 
     @app.errorhandler(Exception)
-    def unexpected_error(error: Exception):
+    def unexpected_error(exception: Exception):
         # The traceback goes to the server's log only: an answer never carries exception text.
         app.logger.exception("unexpected error on %s %s", request.method, request.path)
-        return jsonify(
-            {
-                "status": "error",
-                "message": f"mockango failed on {request.method} {request.path} (a bug in mockango: "
-                "the traceback is in the server's log; please report it)",
-            }
-        ), 500
+        return error(
+            f"mockango failed on {request.method} {request.path} (a bug in mockango: "
+            "the traceback is in the server's log; please report it)",
+            500,
+        )
 
     @app.after_request
     def journal(response):
@@ -73,7 +84,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
             request.method,
             request.path,
             response.status_code,
-            api_key=request_api_key(),
+            run_session=journal_session(),
             query=request.query_string.decode("latin-1"),
             agent=request.headers.get("User-Agent"),
         )

@@ -87,6 +87,15 @@ def query(name: str, schema: dict, what: str) -> dict:
     return {"name": name, "in": "query", "required": False, "description": what, "schema": schema}
 
 
+def json_query(name: str, schema: dict, what: str) -> dict:
+    """A query parameter that carries JSON (the SDK sends ``filters=<url-encoded JSON>``)."""
+    return {"name": name, "in": "query", "required": False, "description": what, "content": {JSON: {"schema": schema}}}
+
+
+def flag(name: str, what: str) -> dict:
+    return query(name, {"type": "string", "enum": ["true", "false"]}, what)
+
+
 PAGE = query("page", {"type": "integer", "minimum": 1, "default": 1}, "page number, from 1")
 WAIT = query(
     "wait", {"type": "number", "minimum": 0, "maximum": 600}, "seconds to wait for the session to end before answering"
@@ -116,6 +125,27 @@ FAULT_FIELDS = {
     "seed": {"type": "integer"},
 }
 
+ASSET_FILTER = obj(
+    {
+        "_id": {"type": "string"},
+        "externalId": {"type": "string"},
+        "isPreLabeled": {"type": "boolean"},
+        "batches": array({"type": "string"}),
+    },
+    additionalProperties=False,
+)
+"""``get_assets``' filters, as the official client documents them (imerit-ango ``SDK.get_assets``)."""
+CONDITION = {
+    "anyOf": [
+        {"type": ["string", "number", "boolean", "null"]},
+        array({"type": ["string", "number", "boolean", "null"]}),
+        {"type": "object", "propertyNames": {"pattern": "^\\$"}},
+    ]
+}
+TASK_FILTER = {"type": "object", "additionalProperties": CONDITION}
+"""``TaskFilter`` JSON: field -> value or ``{"$operator": operand}``."""
+ID_LIST = array({"type": "string"})
+
 RUN_TYPE_FIELDS = {
     "asset": {"type": "string"},
     "taskId": {"type": "string"},
@@ -141,8 +171,9 @@ SCHEMAS = {
             "message": {"type": "string"},
             "errors": array({"type": "object"}),
             "warnings": array({"type": "object"}),
+            "error": obj({"statusCode": {"type": "integer"}, "message": {"type": "string"}}, ("statusCode", "message")),
         },
-        ("status", "message"),
+        ("status", "message", "error"),
     ),
     "Batch": obj({"_id": {"type": "string"}, "name": {"type": "string"}}, ("_id", "name")),
     "Project": obj(
@@ -251,7 +282,7 @@ PATHS = {
                 PROJECT_ID,
                 PAGE,
                 query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size"),
-                query("filters", {"type": "string"}, "a JSON object: _id, externalId, isPreLabeled, batches"),
+                json_query("filters", ASSET_FILTER, "a JSON object: _id, externalId, isPreLabeled, batches"),
                 query("assetId", {"type": "string"}, "old clients' filter by _id"),
                 query("externalId", {"type": "string"}, "old clients' filter by externalId"),
             ],
@@ -276,12 +307,31 @@ PATHS = {
             tag=REST,
             parameters=[
                 PAGE,
-                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size"),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "page size"),
             ],
             responses=answer(
                 "200",
-                "One page of projects",
-                success(obj({"projects": array(ref("Project")), "total": {"type": "integer"}}, ("projects", "total"))),
+                "One page of projects, with the fields Ango's docs list (docs.imerit.net/api/docs/projects)",
+                success(
+                    obj(
+                        {
+                            "projects": array(
+                                obj(
+                                    {
+                                        "_id": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "description": {"type": "string"},
+                                        "organization": {"type": "string"},
+                                        "createdAt": {"type": "string"},
+                                    },
+                                    ("_id", "name", "description", "organization", "createdAt"),
+                                )
+                            ),
+                            "total": {"type": "integer"},
+                        },
+                        ("projects", "total"),
+                    )
+                ),
             ),
         )
     },
@@ -473,9 +523,13 @@ PATHS = {
     },
     "/api/projects/{project_id}/assets": {
         "get": operation(
-            "Every asset of a project, with its stored pre-label",
+            "One page of a project's assets, with their stored pre-labels",
             tag=CONTROL,
-            parameters=[PROJECT_ID],
+            parameters=[
+                PROJECT_ID,
+                PAGE,
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100}, "page size"),
+            ],
             responses=answer("200", "Assets", obj({"assets": array(ref("AssetWithLabels"))}, ("assets",))),
         )
     },
@@ -543,30 +597,96 @@ GET    /api/projects/{project_id}/tasks               a project's tasks (control
 POST   /api/tasks/{task_id}                           change a task (control API)
 PUT    /api/storages/{storage_id}/files               put a file in a storage (control API)
 POST   /v2/project/{project_id}/assigned              not simulated (501)
-POST   /v2/attachments                                not simulated (501)
-GET    /v2/{project_id}/overview/{metric}             not simulated (501)
-POST   /v2/project/{project_id}/labelValidation       not simulated (501)
-POST   /v2/project/{project_id}/chat                  not simulated (501)
-POST   /v2/performance/{project_id}                   not simulated (501)
-GET    /v2/organization/{organization_id}/invites     not simulated (501)
-POST   /v2/organization/{organization_id}/invites     not simulated (501)
-DELETE /v2/organization/{organization_id}/invites     not simulated (501)
-POST   /v2/organization/{organization_id}/users       not simulated (501)
-DELETE /v2/organization/{organization_id}/users       not simulated (501)
+POST   /v2/attachments                                import attachments
+GET    /v2/{project_id}/overview/{metric}             a project overview metric
+POST   /v2/project/{project_id}/labelValidation       label validation settings
+POST   /v2/project/{project_id}/chat                  upload chat assets
+POST   /v2/performance/{project_id}                   project performance
+GET    /v2/organization/{organization_id}/invites     the organization's invites
+POST   /v2/organization/{organization_id}/invites     invite members
+DELETE /v2/organization/{organization_id}/invites     delete invites
+POST   /v2/organization/{organization_id}/users       change members' roles
+DELETE /v2/organization/{organization_id}/users       remove members
 GET    /v2/llms                                       not simulated (501)
 POST   /v2/llms/                                      not simulated (501)
 DELETE /v2/llms/{llm_id}                              not simulated (501)
 POST   /v2/notifications                              not simulated (501)
-POST   /v2/project/{project_id}/assetBuilderTemplates not simulated (501)
+POST   /v2/project/{project_id}/assetBuilderTemplates add an asset builder template
 POST   /v2/project/{project_id}/instructions          not simulated (501)
 POST   /v2/project/{project_id}/rerun-webhook         not simulated (501)
 """
+
+
+LIMIT = query("limit", {"type": "integer", "minimum": 1, "maximum": 1000}, "page size")
+EXPORT_QUERY = [
+    query("project", {"type": "string"}, "the project's _id"),
+    json_query("stage", {"anyOf": [ID_LIST, {"type": "string"}]}, "stages (ids or names), a JSON list"),
+    json_query("batches", ID_LIST, "batches (ids or names), a JSON list"),
+    json_query("taskTypes", ID_LIST, "task types, a JSON list"),
+    json_query("updatedAt", obj({"$gt": {"type": "string"}, "$lt": {"type": "string"}}), "a time range"),
+    json_query("createdAt", obj({"$gt": {"type": "string"}, "$lt": {"type": "string"}}), "a time range"),
+    query("format", {"enum": ["json", "ndjson"]}, "the file's format"),
+    query("type", {"type": "string"}, "what to export (task)"),
+    *(
+        flag(name, "an export option")
+        for name in ("sendEmail", "includeMetadata", "includeHistory", "doNotNotify", "includeOnlyKeyFrames")
+    ),
+]
+LOOSE_QUERIES: dict[str, list[dict]] = {
+    "GET /v2/project/{project_id}/tasks": [
+        PAGE,
+        LIMIT,
+        json_query("filter", TASK_FILTER, "TaskFilter JSON"),
+        query("status[eq]", {"type": "string"}, "old clients' status filter"),
+        query("stage", {"type": "string"}, "old clients' stage filter"),
+        json_query("batches", ID_LIST, "old clients' batch filter, a JSON list"),
+        flag("includeAnswer", "with each task's answer"),
+        query("sort", {"type": "string"}, "createdAt or -createdAt"),
+    ],
+    "GET /v2/task/{task_id}": [flag("includeAnswer", "with the answer")],
+    "POST /v2/annotate/{task_id}": [flag("nextStage", "submit to the next stage"), flag("isPlugin", "by a plugin")],
+    "POST /v2/project/{project_id}/cloud": [json_query("batches", ID_LIST, "batches to put the assets in")],
+    "GET /v2/getUploadUrl": [
+        query(name, {"type": "string"}, what)
+        for name, what in (("name", "the file's name"), ("project", "the project's _id"), ("type", "what it is"))
+    ],
+    "GET /v2/getSignedUrl": [
+        query(name, {"type": "string"}, what)
+        for name, what in (("name", "the file's URL"), ("project", "the project's _id"), ("type", "what it is"))
+    ],
+    "GET /v2/storages": [query("_id", {"type": "string"}, "one storage")],
+    "GET /v2/storages/{storage_id}/files": [
+        query("bucketName", {"type": "string"}, "the bucket"),
+        query("path", {"type": "string"}, "a folder"),
+        flag("getSignedUrls", "sign each file's URL"),
+    ],
+    "GET /v2/export": EXPORT_QUERY,
+    "GET /v2/exportV3": EXPORT_QUERY,
+    "GET /v2/issues": [
+        query(name, {"type": "string"}, what)
+        for name, what in (
+            ("project", "the project's _id"),
+            ("asset", "an asset's _id"),
+            ("labelTask", "a task's _id"),
+            ("stage", "a stage id"),
+            ("createdBy", "an email"),
+        )
+    ],
+    "DELETE /v2/issues/{issue_id}": [query("project", {"type": "string"}, "the project's _id")],
+    "GET /api/projects/{project_id}/tasks": [PAGE, LIMIT, query("stage", {"type": "string"}, "only this stage")],
+    "PUT /api/storages/{storage_id}/files": [
+        query("bucket", {"type": "string"}, "the bucket"),
+        query("path", {"type": "string"}, "the file's path"),
+    ],
+}
+"""The query parameters of the loosely described routes (a route not listed takes none)."""
 
 
 def loose_operation(method: str, path: str, summary: str) -> dict:
     """A described path with its parameters and error shape, any JSON (or nothing) as a success."""
     tag = CONTROL if path.startswith("/api/") else REST
     params = [path_param(name, name.replace("_", " ")) for name in re.findall(r"{([^}]+)}", path)]
+    params += LOOSE_QUERIES.get(f"{method} {path}", [])
     responses = {"2XX": {"description": "Done", "content": {JSON: {"schema": {}}}}}
     if "not simulated" in summary:
         responses = answer("501", "mockango does not simulate this call", ref("Error"))

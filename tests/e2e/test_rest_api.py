@@ -23,7 +23,12 @@ def test_every_v2_call_needs_a_known_api_key(host):
     for path in [f"/v2/project/{host.project_id}/assets", f"/v2/project/{host.project_id}", "/v2/listProjects"]:
         missing = requests.get(host.url + path)
         assert missing.status_code == 401
-        assert missing.json() == {"status": "error", "message": "missing API key: send it in the 'apikey' header"}
+        message = "missing API key: send it in the 'apikey' header"
+        assert missing.json() == {
+            "status": "error",
+            "message": message,
+            "error": {"statusCode": 401, "message": message},
+        }
         wrong = requests.get(host.url + path, headers={"apikey": "0" * 48})
         assert wrong.status_code == 401 and "invalid API key" in wrong.json()["message"]
     posted = requests.post(host.url + "/v2/import/labels", json={"project": host.project_id, "jsonContent": []})
@@ -69,7 +74,7 @@ def test_get_assets_pages_default_to_ten(host):
         ({"limit": 1001}, "'limit' must be between 1 and 1000, got 1001"),
         ({"limit": 0}, "'limit' must be between 1 and 1000, got 0"),
         ({"page": 0}, "'page' must be 1 or more, got 0"),
-        ({"page": "two"}, "'page' and 'limit' must be whole numbers"),
+        ({"page": "two"}, "query parameter 'page' must be a whole number, got 'two'"),
         ({"filters": "{bad"}, "'filters' is not valid JSON"),
         ({"filters": json.dumps({"colour": "red"})}, "unknown filter key(s) ['colour']"),
         ({"filters": json.dumps({"isPreLabeled": "yes"})}, "filter 'isPreLabeled' must be true or false"),

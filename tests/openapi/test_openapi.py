@@ -177,3 +177,10 @@ def test_answers_match_their_description(host, demo_plugin):
     assert not unchecked, "add a successful call here (tests/openapi/test_openapi.py) for: " + ", ".join(
         f"{m} {p}" for m, p in unchecked
     )
+
+
+def test_every_described_query_parameter_belongs_to_a_described_route():
+    from mockango.web.openapi import LOOSE_QUERIES, SDK_ROUTES
+
+    loose = {" ".join(line.split()[:2]) for line in SDK_ROUTES.strip().splitlines()}
+    assert set(LOOSE_QUERIES) <= loose, sorted(set(LOOSE_QUERIES) - loose)

@@ -8,6 +8,7 @@ import pytest
 import requests
 
 from mockango import Conflict, Forbidden, Hub, InvalidRequest, MockAngo, StorageError
+from mockango.models import Caller
 from tests.support import FakeConnection
 
 
@@ -80,13 +81,12 @@ def test_a_run_key_logs_to_and_answers_only_its_own_session():
     first = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
     second = hub.start_run(hub.default_user, plugin.id, hub.default_project.id)
     first_key = link.sent[0]["apiKey"]
-    user = hub.authenticate(first_key)
     with pytest.raises(Forbidden, match="may log to and answer only that session"):
-        hub.record_response({"session": second.id, "response": "hijacked"}, user=user, api_key=first_key)
+        hub.record_response({"session": second.id, "response": "hijacked"}, caller=hub.identify(first_key))
     with pytest.raises(Forbidden):
-        hub.record_log({"session": second.id, "msg": "not mine"}, user=user, api_key=first_key)
+        hub.record_log({"session": second.id, "msg": "not mine"}, caller=hub.identify(first_key))
     assert hub.get_session(second.id).status == "running" and hub.get_session(second.id).logs == []
-    hub.record_response({"session": first.id, "response": "mine"}, user=user, api_key=first_key)
+    hub.record_response({"session": first.id, "response": "mine"}, caller=hub.identify(first_key))
     assert hub.get_session(first.id).status == "succeeded"
 
 
@@ -99,8 +99,8 @@ def test_a_users_key_answers_only_sessions_that_user_started():
 
         colleague = insert_user(db, "c" * 24, hub.default_user.organization_id, "Colleague", "c@example.com")
     with pytest.raises(Forbidden, match="was started by another user"):
-        hub.record_response({"session": session.id, "response": "x"}, user=colleague, api_key=colleague.api_key)
-    hub.record_log({"session": session.id, "msg": "mine"}, user=hub.default_user, api_key=hub.default_user.api_key)
+        hub.record_response({"session": session.id, "response": "x"}, caller=Caller(colleague))
+    hub.record_log({"session": session.id, "msg": "mine"}, caller=hub.identify(hub.default_user.api_key))
     assert hub.get_session(session.id).logs[0]["msg"] == "mine"
 
 

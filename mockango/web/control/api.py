@@ -8,25 +8,24 @@ from __future__ import annotations
 
 import difflib
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint
 
 from ...errors import InvalidRequest, RunTimeout
-from ...input_limits import query_number
 from ...runs.kinds.registry import FIELD_OPTIONS
+from ..listings import plugin_listing, session_listing
 from ..middleware.caller import current_user, hub
-from ..middleware.params import page_and_limit, session_status, whole_number
-from ..sdk.rest import json_body
+from ..middleware.envelope import no_content, plain
+from ..middleware.limits import json_body
+from ..middleware.params import number, page_and_limit, whole_number
 
 blueprint = Blueprint("control", __name__, url_prefix="/api")
 RUN_FIELDS = frozenset({"plugin", "project", "config", "timeout"})
 MAX_WAIT = 600.0
-SESSIONS_PER_PAGE = 50
-ASSETS_PER_PAGE = 100
+PROJECTS_PER_PAGE = ASSETS_PER_PAGE = 100
 
 
 def _wait_seconds() -> float | None:
-    wait = query_number(request.args.get("wait"), "wait")
-    return None if wait is None else min(max(wait, 0.0), MAX_WAIT)
+    return number("wait", low=0.0, high=MAX_WAIT)
 
 
 def _require(body: dict, what: str, **fields: str) -> None:
@@ -46,7 +45,7 @@ def info():
     org = h.get_organization(user.organization_id)
     default = h.default_project
     default = default if default and default.organization_id == org.id else None
-    return jsonify(
+    return plain(
         {
             "url": h.base_url,
             "organization": {"_id": org.id, "name": org.name},
@@ -59,15 +58,7 @@ def info():
 @blueprint.get("/plugins")
 def list_plugins():
     user = current_user()
-    h = hub()
-    return jsonify(
-        {
-            "plugins": [
-                p.to_dict(live=h.is_live(p.id), last_heartbeat=h.last_heartbeat.get(p.id))
-                for p in h.list_plugins(user.organization_id)
-            ]
-        }
-    )
+    return plain({"plugins": plugin_listing(user.organization_id)})
 
 
 @blueprint.post("/plugins")
@@ -83,14 +74,14 @@ def create_plugin():
         organization_id=user.organization_id,
         callback_url=body.get("callbackUrl"),
     )
-    return jsonify(plugin.to_dict(live=False, with_secret=True)), 201
+    return plain(plugin.to_dict(live=False, with_secret=True), 201)
 
 
 @blueprint.get("/plugins/<plugin_id>")
 def get_plugin(plugin_id: str):
     user = current_user()
     plugin = hub().plugin_for(user.organization_id, plugin_id)
-    return jsonify(
+    return plain(
         plugin.to_dict(
             live=hub().is_live(plugin.id), with_secret=True, last_heartbeat=hub().last_heartbeat.get(plugin.id)
         )
@@ -101,7 +92,7 @@ def get_plugin(plugin_id: str):
 def delete_plugin(plugin_id: str):
     user = current_user()
     hub().delete_plugin(user.organization_id, plugin_id)
-    return "", 204
+    return no_content()
 
 
 @blueprint.post("/runs")
@@ -143,21 +134,13 @@ def start_run():
             session = hub().wait_session(session.id, timeout=wait)
         except RunTimeout:
             pass
-    return jsonify(session.to_dict()), 201
+    return plain(session.to_dict(), 201)
 
 
 @blueprint.get("/sessions")
 def list_sessions():
     user = current_user()
-    page, limit = page_and_limit(request.args, SESSIONS_PER_PAGE)
-    sessions, total = hub().page_sessions(
-        user.organization_id,
-        plugin_id=request.args.get("plugin") or None,
-        status=session_status(request.args),
-        page=page,
-        limit=limit,
-    )
-    return jsonify({"sessions": [s.to_dict() for s in sessions], "total": total, "page": page, "limit": limit})
+    return plain(session_listing(user.organization_id).to_dict())
 
 
 @blueprint.get("/sessions/<session_id>")
@@ -165,21 +148,22 @@ def get_session(session_id: str):
     user = current_user()
     h = hub()
     wait = _wait_seconds()
-    logs_from = whole_number(request.args, "logsFrom", 0, low=0)  # a live page reads only lines it lacks
+    logs_from = whole_number("logsFrom", 0, low=0)  # a live page reads only lines it lacks
     session = h.get_session(session_id, organization_id=user.organization_id, logs_from=logs_from)
     if wait and not session.finished:
         try:
             session = h.wait_session(session_id, timeout=wait, logs_from=logs_from)
         except RunTimeout:
             pass  # still running: answer with it as it is
-    return jsonify(session.to_dict())
+    return plain(session.to_dict())
 
 
 @blueprint.get("/projects")
 def list_projects():
     user = current_user()
-    projects, total = hub().list_projects(user, page=request.args.get("page", 1), limit=request.args.get("limit", 100))
-    return jsonify({"projects": projects, "total": total})
+    page, limit = page_and_limit(PROJECTS_PER_PAGE)
+    projects, total = hub().list_projects(user, page=page, limit=limit)
+    return plain({"projects": projects, "total": total})
 
 
 @blueprint.post("/projects")
@@ -193,13 +177,13 @@ def create_project():
         organization_id=user.organization_id,
         description=body.get("description", ""),
     )
-    return jsonify(project.to_dict()), 201
+    return plain(project.to_dict(), 201)
 
 
 @blueprint.get("/projects/<project_id>/assets")
 def project_assets(project_id: str):
     user = current_user()
     project = hub().project_for(user, project_id)
-    page, limit = page_and_limit(request.args, ASSETS_PER_PAGE)
+    page, limit = page_and_limit(ASSETS_PER_PAGE)
     assets, total = hub().page_project_assets(project.id, page=page, limit=limit)
-    return jsonify({"assets": assets, "total": total, "page": page, "limit": limit})
+    return plain({"assets": assets, "total": total, "page": page, "limit": limit})

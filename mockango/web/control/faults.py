@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from ...errors import MockangoError, NotFound
 from ..middleware.caller import current_user, hub
-from ..sdk.rest import json_body
+from ..middleware.envelope import error, no_content, plain
+from ..middleware.limits import json_body
 
 blueprint = Blueprint("faults", __name__, url_prefix="/api/faults")
 
@@ -33,8 +34,7 @@ def apply_request_faults():
         f"injected fault {fault.id}: {request.method} {request.path} answers "
         f"{fault.status} (remove it with DELETE /api/faults/{fault.id})"
     )
-    response = jsonify({"status": "error", "message": message})
-    response.status_code = fault.status
+    response = error(message, fault.status)
     if fault.retry_after is not None:
         response.headers["Retry-After"] = str(fault.retry_after)
     return response
@@ -52,7 +52,7 @@ def _caller_organization() -> str | None:
 @blueprint.get("")
 def list_faults():
     user = current_user()
-    return jsonify({"faults": [fault.to_dict() for fault in hub().faults.active(organization_id=user.organization_id)]})
+    return plain({"faults": [fault.to_dict() for fault in hub().faults.active(organization_id=user.organization_id)]})
 
 
 @blueprint.post("")
@@ -62,14 +62,14 @@ def add_fault():
     if body.get("plugin") is not None:  # only your own organization's plugins
         hub().plugin_for(user.organization_id, body.get("plugin"))
     fault = hub().faults.add(body, organization_id=user.organization_id)
-    return jsonify(fault.to_dict()), 201
+    return plain(fault.to_dict(), 201)
 
 
 @blueprint.delete("")
 def clear_faults():
     user = current_user()
     hub().faults.clear(organization_id=user.organization_id)
-    return "", 204
+    return no_content()
 
 
 @blueprint.delete("/<fault_id>")
@@ -77,4 +77,4 @@ def remove_fault(fault_id: str):
     user = current_user()
     if hub().faults.remove(fault_id, organization_id=user.organization_id) is None:
         raise NotFound(f"fault '{fault_id}' not found (it may have been used up)")
-    return "", 204
+    return no_content()

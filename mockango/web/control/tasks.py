@@ -8,31 +8,33 @@ Same ``apikey`` header and organization scope as the rest of ``/api``.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from ...errors import InvalidRequest
 from ..middleware.caller import current_user, hub
-from ..sdk.rest import json_body
+from ..middleware.envelope import plain
+from ..middleware.limits import json_body
+from ..middleware.params import page_and_limit
 
 blueprint = Blueprint("control_tasks", __name__, url_prefix="/api")
 
 TASK_FIELDS = ("stage", "assignee", "priority", "answer")
+TASKS_PER_PAGE = 100
 
 
 @blueprint.get("/projects/<project_id>/tasks")
 def project_tasks(project_id: str):
     user = current_user()
+    page, limit = page_and_limit(TASKS_PER_PAGE)
     tasks, total = hub().tasks.page(
         user,
         project_id,
-        page=request.args.get("page", 1),
-        limit=request.args.get("limit", 100),
+        page=page,
+        limit=limit,
         with_answer=True,
         filters={"stage": request.args["stage"]} if request.args.get("stage") else None,
     )
-    return jsonify(
-        {"tasks": tasks, "total": total, "stages": hub().tasks.stages(hub().project_for(user, project_id).id)}
-    )
+    return plain({"tasks": tasks, "total": total, "stages": hub().tasks.stages(hub().project_for(user, project_id).id)})
 
 
 @blueprint.post("/tasks/<task_id>")
@@ -57,7 +59,7 @@ def change_task(task_id: str):
     if "answer" in body:
         h.tasks.annotate(user, task_id, {"answer": body["answer"]})
     changes = {k: body[k] for k in ("stage", "assignee", "priority") if k in body}
-    return jsonify(h.tasks.set_task(task_id, **changes) if changes else h.tasks.get(user, task_id))
+    return plain(h.tasks.set_task(task_id, **changes) if changes else h.tasks.get(user, task_id))
 
 
 @blueprint.put("/storages/<storage_id>/files")
@@ -67,4 +69,4 @@ def put_storage_file(storage_id: str):
     info = hub().storages.put_file(
         storage_id, request.args.get("bucket") or "", request.args.get("path") or "", request.get_data()
     )
-    return jsonify(info), 201
+    return plain(info, 201)

@@ -12,6 +12,7 @@ from flask import jsonify, make_response, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
+from ...errors import error_body
 from ..dashboard.error_pages import browser_error_page
 
 
@@ -27,7 +28,7 @@ def answer_http_error(error: HTTPException):
             message = f"no such endpoint: {request.method} {request.path}"
         elif error.code == 405:
             message = f"{request.method} is not allowed on {request.path}"
-        answer = jsonify({"status": "error", "message": message})
+        answer = jsonify(error_body(error.code or 500, message))
     else:
         answer = make_response(browser_error_page(error))
     answer.status_code = error.code or 500
@@ -44,10 +45,10 @@ def answer_slash_redirect():
     if not isinstance(redirect, RequestRedirect) or not wants_json():
         return None
     answer = jsonify(
-        {
-            "status": "error",
-            "message": f"{request.path} has repeated slashes: send the request to {redirect.new_url} (it is the same)",
-        }
+        error_body(
+            redirect.code,
+            f"{request.path} has repeated slashes: send the request to {redirect.new_url} (it is the same)",
+        )
     )
     answer.status_code = redirect.code
     answer.headers["Location"] = redirect.new_url

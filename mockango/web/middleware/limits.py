@@ -1,10 +1,11 @@
-"""The request body limit: a body over it is refused with 413 before it is read, saying how to raise it."""
+"""Request bodies: the size limit (413 before a body over it is read, saying how to raise it) and reading them."""
 
 from __future__ import annotations
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from ... import input_limits
 from ...input_limits import format_size
 from .http_errors import answer_http_error
 
@@ -40,3 +41,11 @@ def read_body() -> bytes:
     if request.content_length is None and limit is not None and len(raw) >= limit:
         raise RequestEntityTooLarge()
     return raw
+
+
+def json_body() -> dict:
+    """The request's JSON object (strict: see :mod:`mockango.input_limits`), or a 400 saying what was wrong.
+
+    Read whatever the Content-Type says, as the real host does for its SDK's bodies.
+    """
+    return input_limits.loads_object(read_body())

@@ -1,67 +1,90 @@
-"""Paged listings on the web side: reading ``page``/``limit`` from a query, and a bounded pager.
+"""Query parameters, read one way for every route: pages, limits, whole numbers, flags, choices and JSON.
 
-Every listing of the control API and the dashboard answers one page and the total,
-so a request's cost does not grow with a project's size or the host's history.
+Everything here reads through :mod:`mockango.input_limits` (digits only, range-checked, strict JSON
+with bounded depth and no NaN), so a query parameter can never reach the store as something it
+cannot hold. Refusals are 400s that name the parameter: ``query parameter 'page' must be 1 or more``.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
+from typing import Any
 
-from ...assets import MAX_PAGE_LIMIT
+from flask import request
+
+from ... import input_limits
+from ...assets import paging
 from ...errors import InvalidRequest
-from ...models import FINAL_STATUSES, RUNNING
-
-SESSION_STATUSES = (RUNNING, *sorted(FINAL_STATUSES))
-PAGER_SPREAD = 2
-"""How many page links the pager shows on each side of the current page."""
+from ...input_limits import MAX_SQL_INTEGER
 
 
-def whole_number(args: Mapping, name: str, default: int, *, low: int, high: int | None = None) -> int:
-    """``args[name]`` as an int in ``[low, high]``; a clear 400 naming the parameter otherwise."""
-    raw = args.get(name)
+def named(name: str) -> str:
+    return f"query parameter '{name}'"
+
+
+def page_and_limit(default_limit: int) -> tuple[int, int]:
+    """The ``page`` (1 or more; past any data: an empty page) and ``limit`` (1 to 1000) asked for."""
+    args = request.args
+    return paging(args.get("page") or 1, args.get("limit") or default_limit, where=named("{}"))
+
+
+def whole_number(name: str, default: int, *, low: int, high: int | None = None) -> int:
+    """``name`` as an int from ``low`` to ``high`` (``default`` when absent or empty); a value past any
+    data (an offset into a list) is taken as the largest SQLite can hold."""
+    raw = request.args.get(name)
     if raw is None or raw == "":
         return default
-    try:
-        value = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidRequest(f"query parameter '{name}' must be a whole number, got {raw!r}")
-    if value < low or (high is not None and value > high):
-        bounds = f"between {low} and {high}" if high is not None else f"{low} or more"
-        raise InvalidRequest(f"query parameter '{name}' must be {bounds}, got {value}")
+    return input_limits.whole_number(raw, named(name), low=low, high=high, ceiling=MAX_SQL_INTEGER)
+
+
+def number(name: str, *, low: float, high: float) -> float | None:
+    """``name`` as a finite number, brought within ``[low, high]``; None when absent."""
+    value = input_limits.query_number(request.args.get(name), name)
+    return None if value is None else min(max(float(value), low), high)
+
+
+def flag(name: str, default: bool = False) -> bool:
+    """``name`` as ``true``/``false``."""
+    return input_limits.flag(request.args.get(name), named(name), default=default)
+
+
+def choice(name: str, options: tuple[str, ...] | None, default: str | None = None) -> str | None:
+    """``name`` as one of ``options`` (any text when None; ``default`` when absent or empty)."""
+    value = request.args.get(name) or default
+    if value is not None and options is not None and value not in options:
+        raise InvalidRequest(f"{named(name)} must be one of {', '.join(options)}, got {value!r}")
     return value
 
 
-def page_and_limit(args: Mapping, default_limit: int) -> tuple[int, int]:
-    """The ``page`` (1 or more) and ``limit`` (1 to :data:`MAX_PAGE_LIMIT`) a listing was asked for."""
-    return (
-        whole_number(args, "page", 1, low=1),
-        whole_number(args, "limit", default_limit, low=1, high=MAX_PAGE_LIMIT),
-    )
+def json_value(name: str) -> Any:
+    """``name`` holding JSON, read as strictly as a body; None when absent."""
+    return input_limits.json_parameter(request.args, name)
 
 
-def session_status(args: Mapping) -> str | None:
-    """The ``status`` filter of a sessions listing (None: any), refused unless it is a real status."""
-    status = args.get("status") or None
-    if status is not None and status not in SESSION_STATUSES:
-        raise InvalidRequest(f"query parameter 'status' must be one of {', '.join(SESSION_STATUSES)}, got {status!r}")
-    return status
+def json_object(name: str) -> dict | None:
+    """``name`` holding a JSON object; None when absent."""
+    value = json_value(name)
+    if value is not None and not isinstance(value, dict):
+        raise InvalidRequest(f"{named(name)} must be a JSON object, got {type(value).__name__}")
+    return value
 
 
-def page_count(total: int, limit: int) -> int:
-    return max(1, math.ceil(total / limit))
+def documented_page(maximum: int, doc: str, default_limit: int = 10) -> tuple[int, int]:
+    """``page`` and ``limit`` of an Ango listing whose docs cap ``limit`` (rule ``limit_documented``: the
+    refusal names the cap and the page that states it)."""
+    page = whole_number("page", 1, low=1)
+    try:
+        limit = whole_number("limit", default_limit, low=1, high=maximum)
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            f"{exc.message} (Ango's API docs allow at most {maximum} per page: {doc})",
+            details=[{"path": "limit", "code": "limit_documented", "message": exc.message}],
+        ) from None
+    return page, limit
 
 
-def pager(page: int, pages: int, spread: int = PAGER_SPREAD) -> list[int | None]:
-    """The page numbers to link: first, last, and ``spread`` either side of ``page``; None for a gap.
-
-    At most ``2 * spread + 5`` entries however many pages there are (never one link per page).
-    """
-    shown = sorted({1, pages, *range(max(1, page - spread), min(pages, page + spread) + 1)})
-    links: list[int | None] = []
-    for number in shown:
-        if links and number - links[-1] > 1:
-            links.append(None)
-        links.append(number)
-    return links
+def json_list(name: str) -> list | None:
+    """``name`` holding a JSON list (``batches=["b1", "b2"]``); None when absent."""
+    value = json_value(name)
+    if value is not None and not isinstance(value, list):
+        raise InvalidRequest(f"{named(name)} must be a JSON list, got {type(value).__name__}")
+    return value

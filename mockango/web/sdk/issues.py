@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ..middleware.caller import current_user, hub
-from .rest import json_body, success
+from ..middleware.envelope import success
+from ..middleware.limits import json_body
 
 blueprint = Blueprint("issues", __name__, url_prefix="/v2")
 

@@ -13,7 +13,7 @@ from werkzeug.routing import PathConverter
 
 from ...errors import Forbidden
 from ..middleware.caller import API_KEY_HEADER, current_user, hub
-from .rest import success
+from ..middleware.envelope import success
 
 blueprint = Blueprint("objects", __name__)
 

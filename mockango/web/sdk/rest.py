@@ -5,38 +5,24 @@ Header ``apikey``, JSON bodies, answers wrapped as ``{"status": "success", "data
 
 from __future__ import annotations
 
-from typing import Any
+from flask import Blueprint, request
 
-from flask import Blueprint, jsonify, request
-
-from ... import input_limits
 from ...errors import InvalidRequest
 from ...services.project_admin import project_view
-from ..middleware.caller import current_user, hub, request_api_key
-from ..middleware.limits import read_body
+from ..middleware.caller import caller, current_user, hub, run_session
+from ..middleware.envelope import success
+from ..middleware.limits import json_body, read_body
+from ..middleware.params import documented_page, json_value, page_and_limit
+
+PROJECTS_DOC = "https://docs.imerit.net/api/docs/projects"
 
 blueprint = Blueprint("rest", __name__, url_prefix="/v2")
 
 
-def success(data: Any, status: int = 200):
-    return jsonify({"status": "success", "data": data}), status
-
-
-def json_body() -> dict:
-    """The request's JSON object (strict: see :mod:`mockango.input_limits`), or a 400 saying what was wrong.
-
-    Read whatever the Content-Type says, as the real host does for its SDK's bodies.
-    """
-    return input_limits.loads_object(read_body())
-
-
 def _filters_from_query() -> dict:
-    filters: dict = {}
-    raw = request.args.get("filters")
-    if raw:
-        filters = input_limits.loads(raw, where="'filters'")
-        if not isinstance(filters, dict):
-            raise InvalidRequest("'filters' must be a JSON object")
+    filters = json_value("filters") or {}
+    if not isinstance(filters, dict):
+        raise InvalidRequest("'filters' must be a JSON object")
     # Clients 1.1.x send these as plain query parameters instead of 'filters'.
     if request.args.get("assetId"):
         filters.setdefault("_id", request.args["assetId"])
@@ -48,13 +34,8 @@ def _filters_from_query() -> dict:
 @blueprint.get("/project/<project_id>/assets")
 def get_assets(project_id: str):
     user = current_user()
-    assets, total = hub().find_assets(
-        user,
-        project_id,
-        page=request.args.get("page", 1),
-        limit=request.args.get("limit", 10),
-        filters=_filters_from_query(),
-    )
+    page, limit = page_and_limit(10)
+    assets, total = hub().find_assets(user, project_id, page=page, limit=limit, filters=_filters_from_query())
     return success({"assets": assets, "total": total})
 
 
@@ -64,30 +45,35 @@ def get_project(project_id: str):
     return success({"project": project_view(hub(), hub().project_for(user, project_id).id)})
 
 
+LIST_PROJECTS_FIELDS = ("_id", "name", "description", "organization", "createdAt")
+"""What Ango's API docs say listProjects returns ("only essential fields"): docs.imerit.net/api/docs/projects."""
+
+
 @blueprint.get("/listProjects")
 def list_projects():
     user = current_user()
-    projects, total = hub().list_projects(user, page=request.args.get("page", 1), limit=request.args.get("limit", 10))
-    return success({"projects": projects, "total": total})
+    page, limit = documented_page(100, PROJECTS_DOC)
+    projects, total = hub().list_projects(user, page=page, limit=limit)
+    shown = [{key: project.get(key) for key in LIST_PROJECTS_FIELDS} for project in projects]
+    return success({"projects": shown, "total": total})
 
 
 @blueprint.post("/import/labels")
 def import_labels():
     user = current_user()
-    session_id = hub().session_for_key(request_api_key())
-    summary = hub().import_label_body(user, read_body(), session_id=session_id)
+    summary = hub().import_label_body(user, read_body(), session_id=run_session())
     return success({"imported": summary})
 
 
 @blueprint.post("/pluginLog")
 def plugin_log():
-    user = current_user()
-    hub().record_log(json_body(), user=user, api_key=request_api_key())
+    who = caller()
+    hub().record_log(json_body(), caller=who)
     return success({})
 
 
 @blueprint.post("/pluginResponse")
 def plugin_response():
-    user = current_user()
-    session = hub().record_response(json_body(), user=user, api_key=request_api_key())
+    who = caller()
+    session = hub().record_response(json_body(), caller=who)
     return success({"session": session.id, "status": session.status})

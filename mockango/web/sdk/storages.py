@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...errors import InvalidRequest
 from ..middleware.caller import current_user, hub
-from .rest import json_body, success
+from ..middleware.envelope import success
+from ..middleware.limits import json_body
+from ..middleware.params import flag
 
 blueprint = Blueprint("storages", __name__, url_prefix="/v2")
 
@@ -33,11 +34,9 @@ def delete_storage(storage_id: str):
 @blueprint.get("/storages/<storage_id>/files")
 def list_storage_files(storage_id: str):
     user = current_user()
-    signed = request.args.get("getSignedUrls", "true")
-    if signed not in ("true", "false"):
-        raise InvalidRequest(f"getSignedUrls must be true or false, got {signed!r}")
+    signed = flag("getSignedUrls", default=True)
     files, folders = hub().storages.listing(
-        user, storage_id, request.args.get("bucketName"), request.args.get("path", ""), signed=signed == "true"
+        user, storage_id, request.args.get("bucketName"), request.args.get("path", ""), signed=signed
     )
     return success({"files": files, "folders": folders})
 

@@ -4,33 +4,23 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...errors import InvalidRequest, MockangoError
-from ...services.exports import json_parameter
-from ..middleware.caller import current_user, hub, request_api_key
-from .rest import json_body, success
+from ...errors import MockangoError
+from ..middleware.caller import current_user, hub, run_session
+from ..middleware.envelope import success
+from ..middleware.limits import json_body
+from ..middleware.params import flag, json_list, json_object, page_and_limit
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/v2")
 
 
-def _flag(name: str, default: bool = False) -> bool:
-    raw = request.args.get(name)
-    if raw is None:
-        return default
-    if raw.lower() not in ("true", "false"):
-        raise InvalidRequest(f"{name} must be true or false, got {raw!r}")
-    return raw.lower() == "true"
-
-
 def _task_filter() -> dict:
     """``filter`` (TaskFilter JSON), plus the deprecated ``status[eq]``, ``stage`` and ``batches`` parameters."""
-    filters = json_parameter(request.args, "filter", "a JSON object") or {}
-    if not isinstance(filters, dict):
-        raise InvalidRequest("'filter' must be a JSON object")
+    filters = json_object("filter") or {}
     if request.args.get("status[eq]"):
         filters.setdefault("status", {"$eq": request.args["status[eq]"]})
     if request.args.get("stage"):
         filters.setdefault("stage", request.args["stage"])
-    batches = json_parameter(request.args, "batches", "a JSON list of batch ids")
+    batches = json_list("batches")
     if batches:
         filters.setdefault("batches", {"$in": batches})
     return filters
@@ -39,13 +29,14 @@ def _task_filter() -> dict:
 @blueprint.get("/project/<project_id>/tasks")
 def get_tasks(project_id: str):
     user = current_user()
+    page, limit = page_and_limit(10)
     tasks, total = hub().tasks.page(
         user,
         project_id,
-        page=request.args.get("page", 1),
-        limit=request.args.get("limit", 10),
+        page=page,
+        limit=limit,
         filters=_task_filter(),
-        with_answer=_flag("includeAnswer"),
+        with_answer=flag("includeAnswer"),
         sort=request.args.get("sort"),
     )
     return success({"tasks": tasks, "total": total})
@@ -54,7 +45,7 @@ def get_tasks(project_id: str):
 @blueprint.get("/task/<task_id>")
 def get_task(task_id: str):
     user = current_user()
-    _flag("includeAnswer")  # checked; the answer always comes along (see TaskBook.get)
+    flag("includeAnswer")  # checked; the answer always comes along (see TaskBook.get)
     return success({"task": hub().tasks.get(user, task_id)})
 
 
@@ -62,16 +53,26 @@ def get_task(task_id: str):
 def annotate(task_id: str):
     user = current_user()
     h = hub()
-    session_id = h.session_for_key(request_api_key())
+    session_id = run_session()
+    warnings: list[dict] = []
     try:
-        task = h.tasks.annotate(user, task_id, json_body(), next_stage=_flag("nextStage"), is_plugin=_flag("isPlugin"))
+        task = h.tasks.annotate(
+            user,
+            task_id,
+            json_body(),
+            next_stage=flag("nextStage"),
+            is_plugin=flag("isPlugin"),
+            warnings_out=warnings,
+        )
     except MockangoError as error:
         if session_id:
             h.type_runs.plugin_annotate_refused(session_id, task_id, error)
         raise
     if session_id:
+        h.log_lenient(session_id, f"POST /v2/annotate/{task_id}", warnings)
         h.type_runs.plugin_annotated(session_id, task)
-    return success({"task": task})
+    # Ango's import-export API page answers the submitted task as data.label; data.task is kept for older callers.
+    return success({"label": task, "task": task, **({"warnings": warnings} if warnings else {})})
 
 
 @blueprint.post("/review/<task_id>")

@@ -6,30 +6,20 @@ API key is checked first, as on every other route.
 
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request
+from flask import Blueprint, request
 
 from ..middleware.caller import current_user
+from ..middleware.envelope import error
 
 blueprint = Blueprint("unsimulated", __name__)
 
 UNSIMULATED: tuple[tuple[str, str, str], ...] = (
     # (HTTP method, Flask rule, the SDK method that calls it)
     ("POST", "/v2/project/<project_id>/assigned", "add_members_to_project"),
-    ("POST", "/v2/attachments", "create_attachment"),
-    ("GET", "/v2/<project_id>/overview/<metric>", "get_metrics"),
-    ("POST", "/v2/project/<project_id>/labelValidation", "update_label_validation"),
-    ("POST", "/v2/project/<project_id>/chat", "upload_chat_assets"),
-    ("POST", "/v2/performance/<project_id>", "get_project_performance"),
-    ("GET", "/v2/organization/<organization_id>/invites", "get_organization_invites"),
-    ("POST", "/v2/organization/<organization_id>/invites", "invite_members_to_org"),
-    ("DELETE", "/v2/organization/<organization_id>/invites", "delete_organization_invites"),
-    ("POST", "/v2/organization/<organization_id>/users", "update_organization_members_role"),
-    ("DELETE", "/v2/organization/<organization_id>/users", "delete_organization_members"),
     ("GET", "/v2/llms", "get_llms"),
     ("POST", "/v2/llms/", "create_llm"),
     ("DELETE", "/v2/llms/<llm_id>", "delete_llm"),
     ("POST", "/v2/notifications", "send_notification"),
-    ("POST", "/v2/project/<project_id>/assetBuilderTemplates", "create_asset_builder_template"),
     ("POST", "/v2/project/<project_id>/instructions", "upload_instructions"),
     ("POST", "/v2/project/<project_id>/rerun-webhook", "rerun_webhook"),
 )
@@ -37,12 +27,7 @@ UNSIMULATED: tuple[tuple[str, str, str], ...] = (
 
 def not_simulated(**_ignored: str):
     current_user()
-    return jsonify(
-        {
-            "status": "error",
-            "message": f"{request.method} {request.path} is an Ango Hub call that mockango does not simulate",
-        }
-    ), 501
+    return error(f"{request.method} {request.path} is an Ango Hub call that mockango does not simulate", 501)
 
 
 for _method, _rule, _sdk_method in UNSIMULATED:
