@@ -181,14 +181,14 @@ def open_hub(
     default=DEFAULT_READ_TIMEOUT,
     show_default=True,
     type=click.FloatRange(min=0.1),
-    help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).",
+    help="Seconds a request (line, headers, body) has to arrive whole from its first byte; 408 after (websockets are exempt).",
 )
 @click.option(
     "--max-connections",
     default=DEFAULT_MAX_CONNECTIONS,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Open connections served at once (each plugin socket is one); more get 503.",
+    help="Open connections served at once (each plugin socket is one; one client address at most half); more get 503.",
 )
 @click.option(
     "--import-worker/--no-import-worker",

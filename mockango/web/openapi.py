@@ -258,9 +258,10 @@ SCHEMAS = {
             "_id": {"type": "string"},
             "hits": {"type": "integer"},
             "times": nullable({"type": "integer", "minimum": 0}),
+            "scope": {"enum": ["host", "organization"]},
             "description": {"type": "string"},
         },
-        ("_id", "kind", "hits", "description"),
+        ("_id", "kind", "hits", "scope", "description"),
     ),
 }
 
