@@ -8,6 +8,7 @@ import json
 import re
 import shlex
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -20,9 +21,11 @@ from .config import DEFAULT_RUN_TIMEOUT, HostConfig
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError, StorageError
 from .hub import Hub
+from .ids import same_secret
 from .input_limits import parse_size
 from .runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, RunField
 from .server import base_url_of, listen, make_wsgi_server
+from .state_lock import StateInUse, StateLock
 from .store.peek import peek
 
 DEFAULT_URL = "http://127.0.0.1:8080"
@@ -109,7 +112,14 @@ def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool =
     show_default=True,
     help="Address to bind. Anything but loopback exposes the host to your network.",
 )
-@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=int,
+    envvar="MOCKANGO_PORT",
+    help="Port to listen on (0: any free port) [env MOCKANGO_PORT].",
+)
 @click.option(
     "--seed",
     default=0,
@@ -153,14 +163,14 @@ def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool =
     default=DEFAULT_READ_TIMEOUT,
     show_default=True,
     type=click.FloatRange(min=0.1),
-    help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).",
+    help="Seconds a request (line, headers, body) has to arrive whole from its first byte; 408 after (websockets are exempt).",
 )
 @click.option(
     "--max-connections",
     default=DEFAULT_MAX_CONNECTIONS,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Open connections served at once (each plugin socket is one); more get 503.",
+    help="Open connections served at once (each plugin socket is one; one client address at most half); more get 503.",
 )
 @click.option(
     "--import-worker/--no-import-worker",
@@ -174,6 +184,30 @@ def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool =
     is_flag=True,
     help="Refuse input by every rule, also those whose evidence that Ango Hub refuses it is unknown "
     "(by default they are accepted with a warning: docs/validation.md).",
+)
+@click.option(
+    "--api-key",
+    envvar="MOCKANGO_API_KEY",
+    help="Give the default user this API key instead of a random one (for scripted and CI use, so a job "
+    "knows it before the host starts; 16+ characters of A-Z a-z 0-9 . _ ~ -; compared in constant time) "
+    "[env MOCKANGO_API_KEY].",
+)
+@click.option(
+    "--plugin-id",
+    envvar="MOCKANGO_PLUGIN_ID",
+    help="The demo plugin's id (24 hex characters) instead of a random one (scripted and CI use) "
+    "[env MOCKANGO_PLUGIN_ID].",
+)
+@click.option(
+    "--plugin-secret",
+    envvar="MOCKANGO_PLUGIN_SECRET",
+    help="The demo plugin's secret instead of a random one (scripted and CI use; 16+ characters of "
+    "A-Z a-z 0-9 . _ ~ -) [env MOCKANGO_PLUGIN_SECRET].",
+)
+@click.option(
+    "--admin-key",
+    envvar="MOCKANGO_ADMIN_KEY",
+    help="The key that may reset the whole host (POST /api/reset) [default: the API key] [env MOCKANGO_ADMIN_KEY].",
 )
 def serve(
     host: str,
@@ -189,20 +223,27 @@ def serve(
     max_connections: int,
     import_worker: bool,
     strict: bool,
+    api_key: str | None,
+    plugin_id: str | None,
+    plugin_secret: str | None,
+    admin_key: str | None,
 ) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
     Prints the dashboard link, the API key, and the commands that connect the example
-    plugin and start a run. State is kept in --state across restarts.
+    plugin and start a run. State is kept in --state across restarts. It listens at once:
+    until it is ready (an --import can take a while), GET /health answers 503 "starting".
     """
     # A thread that wakes from I/O waits up to the switch interval for the GIL while another request
     # computes (a big import): 1 ms instead of Python's 5 ms took the p99 of a GET during 10k-item
     # imports from ~54 to ~39 ms in back-to-back runs (README, "Performance pass").
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
+    lock = _lock_state(state_path, "mockango serve")  # held until the process ends
     discarded = what_fresh_discards(Path(state_path)) if fresh else None
     try:  # bound first: the host is built knowing the address it serves at
         listener = listen(host, port)
     except OSError as exc:
+        lock.release()
         raise click.ClickException(
             f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another mockango running? Try --port {port + 1}."
         )
@@ -210,6 +251,8 @@ def serve(
         seed=seed,
         run_timeout=run_timeout,
         import_worker=import_worker,
+        admin_key=admin_key,
+        strict=strict,
         base_url=base_url_of(listener),
         host=host,
         port=port,
@@ -217,51 +260,100 @@ def serve(
         max_body=max_body,
         read_timeout=read_timeout,
         max_connections=max_connections,
-        strict=strict,
     )
     try:
         hub, kept = open_hub(state_path, config, fresh=fresh)
     except click.ClickException:
         listener.close()
+        lock.release()
         raise
     try:
-        if import_path:
-            try:
-                rows = hub.import_state(import_path)
-            except MockangoError as exc:
-                raise click.ClickException(exc.message)
-            kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
-        server = make_wsgi_server(hub, host, port, listener=listener, **config.serving)
-        try:
-            plugin = next(
-                (p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None
-            )
-            if plugin is None:
-                plugin = hub.create_plugin(
-                    DEMO_PLUGIN_NAME,
-                    class_names=["Vehicle", "Person"],
-                    default_config=DEMO_CONFIG,
-                    description="The seed sample: a dummy box on the first 10 assets.",
-                )
-        except MockangoError as exc:
-            server.server_close()
-            raise click.ClickException(exc.message)
-        if hub.import_worker is not None:
-            hub.import_worker.start()  # big imports are parsed in it; starting now spares the first one the wait
-        if discarded:
-            click.echo(discarded + "\n")
-        _print_banner(hub, plugin, seed, kept)
+        server = make_wsgi_server(hub, host, port, listener=listener, starting=True, **config.serving)
+        serving = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="mockango serve", daemon=True
+        )
+        serving.start()  # answers 503 "starting" (GET /health too) until ready() below
         stop = _stop_on_signals(server)
         try:
-            server.serve_forever(poll_interval=0.1)
-        except KeyboardInterrupt:
-            pass
+            plugin, kept = _start_up(hub, kept, state_path, import_path, api_key, plugin_id, plugin_secret)
+            server.app.extensions["mockango.health"].ready()
+            if discarded:
+                click.echo(discarded + "\n")
+            _print_banner(hub, plugin, seed, kept)
+            while serving.is_alive():
+                serving.join(0.5)
         finally:
+            if serving.is_alive():
+                server.shutdown()
             stop()
             server.server_close()
-            click.echo("mockango stopped.")
+        click.echo("mockango stopped.")
     finally:
         hub.close_store()
+        lock.release()
+
+
+def _lock_state(state_path: str, command: str) -> StateLock:
+    """The state file's lock, for ``command``; one line naming who holds it when another process does."""
+    lock = StateLock(state_path)
+    try:
+        lock.acquire(command)
+    except StateInUse as exc:
+        raise click.ClickException(exc.message)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot use {state_path}: {exc.strerror or exc}. Pick a writable place with --state."
+        )
+    return lock
+
+
+def _start_up(
+    hub: Hub,
+    kept: str,
+    state_path: str,
+    import_path: str | None,
+    api_key: str | None,
+    plugin_id: str | None,
+    plugin_secret: str | None,
+):
+    """What `serve` does while it answers 503: the import, the given credentials, the demo plugin."""
+    try:
+        if import_path:
+            rows = hub.import_state(import_path)
+            kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
+        if api_key is not None:
+            hub.set_api_key(api_key)
+        plugin = _demo_plugin(hub, plugin_id, plugin_secret, state_path)
+    except MockangoError as exc:
+        raise click.ClickException(exc.message)
+    hub.keep_on_reset(plugin.id)  # POST /api/reset puts it back as printed
+    if hub.import_worker is not None:
+        hub.import_worker.start()  # big imports are parsed in it; starting now spares the first one the wait
+    return plugin, kept
+
+
+def _demo_plugin(hub: Hub, plugin_id: str | None, secret: str | None, state_path: str):
+    """The demo plugin of the state (found by name), or a new one with the given id and secret."""
+    found = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None)
+    if found is None:
+        return hub.create_plugin(
+            DEMO_PLUGIN_NAME,
+            class_names=["Vehicle", "Person"],
+            default_config=DEMO_CONFIG,
+            description="The seed sample: a dummy box on the first 10 assets.",
+            plugin_id=plugin_id,
+            secret=secret,
+        )
+    if (plugin_id is not None and plugin_id != found.id) or (
+        secret is not None and not same_secret(secret, found.secret)
+    ):
+        which = "--plugin-id" if plugin_id is not None and plugin_id != found.id else "--plugin-secret"
+        raise click.ClickException(
+            f"{state_path} already has the demo plugin {found.id} with another "
+            f"{'id' if which == '--plugin-id' else 'secret'} than {which} gives: start with --fresh to make it "
+            f"anew, or pass the one it has"
+        )
+    return found
 
 
 def _stop_on_signals(server) -> Callable[[], None]:
@@ -330,13 +422,14 @@ def state_export(file: str, state_path: str) -> None:
         raise click.ClickException(
             f"there is no state file at {state_path}: start `mockango serve` once, or pass --state"
         )
-    hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
-    try:
-        rows = hub.export_state(file)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {file}: {exc.strerror or exc} (any old {file} is unchanged)")
-    finally:
-        hub.close_store()
+    with _lock_state(state_path, "mockango state export"):  # opening it would fail a live host's runs
+        hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
+        try:
+            rows = hub.export_state(file)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {file}: {exc.strerror or exc} (any old {file} is unchanged)")
+        finally:
+            hub.close_store()
     click.echo(f"exported {rows} rows from {state_path} to {file}")
 
 
@@ -346,17 +439,22 @@ def state_export(file: str, state_path: str) -> None:
 def state_import(file: str, state_path: str) -> None:
     """Replace the whole state with FILE (from `mockango state export`): all of it, or nothing on error."""
     existed = Path(state_path).exists()
-    hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
+    lock = _lock_state(state_path, "mockango state import")
     try:
-        rows = hub.import_state(file)
-    except MockangoError as exc:
+        hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
+        try:
+            rows = hub.import_state(file)
+        except MockangoError as exc:
+            hub.close_store()
+            if not existed:  # made only to receive the import: leave nothing behind
+                _remove_database(Path(state_path))
+                lock.release()
+                with contextlib.suppress(OSError):
+                    Path(state_path).parent.rmdir()  # only when empty
+            raise click.ClickException(exc.message)
         hub.close_store()
-        if not existed:  # made only to receive the import: leave nothing behind
-            _remove_database(Path(state_path))
-            with contextlib.suppress(OSError):
-                Path(state_path).parent.rmdir()  # only when empty
-        raise click.ClickException(exc.message)
-    hub.close_store()
+    finally:
+        lock.release()
     click.echo(f"imported {rows} rows from {file} into {state_path}")
 
 
@@ -371,6 +469,26 @@ def _stored_seed(state_path: str) -> int:
             f"{state_path} is not a mockango state file ({exc.message}): pass another --state, or delete it"
         )
     return int(seed) if seed is not None and seed.lstrip("-").isdigit() else 0
+
+
+# ----------------------------------------------------------- control commands
+
+
+def health(url: str | None, timeout: float) -> None:
+    """Ask a running mockango whether it is healthy: exit 0 and print its answer when it says ok,
+    exit 1 with the reason when it is starting, cannot read its state, or does not answer.
+    A container's HEALTHCHECK runs it (the image has no curl)."""
+    import os
+
+    url = (url or f"http://127.0.0.1:{os.environ.get('MOCKANGO_PORT') or 8080}").rstrip("/")
+    try:
+        response = requests.get(url + "/health", timeout=timeout)
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise click.ClickException(f"no health answer from {url}: {exc}")
+    if response.status_code != 200 or body.get("status") != "ok":
+        raise click.ClickException(f"{url} is not healthy ({response.status_code}): {json.dumps(body)}")
+    click.echo(json.dumps(body))
 
 
 # ----------------------------------------------------------- control commands
@@ -397,6 +515,8 @@ PLUGIN_OPTIONS = {
     "description": "--description",
     "classNames": "--class",
     "defaultConfig": "--default-config",
+    "id": "--id",
+    "secret": "--secret",
 }
 """The same for `mockango plugin create`."""
 
@@ -491,6 +611,13 @@ def kind_options(command):
     type=float,
     help=f"This run's time limit, seconds [default: the host's, set by `serve --run-timeout` ({DEFAULT_RUN_TIMEOUT:g} s)].",
 )
+@click.option(
+    "--wait-live",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Seconds to wait for the plugin's process to connect before starting (a plugin started just "
+    "before, as in a CI job) [default: 0, start now or say it is not live].",
+)
 @kind_options
 def run_command(
     url,
@@ -501,6 +628,7 @@ def run_command(
     config,
     batches,
     timeout,
+    wait_live,
     **typed,
 ) -> None:
     """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
@@ -539,7 +667,17 @@ def run_command(
             value = parse_json_option(value, run_field.cli)
         if value is not None:
             body[run_field.name] = value
+    _wait_live(client, plugin_id, wait_live)
     follow_to_the_end(client, client.call("POST", "/api/runs", json=body, options=RUN_OPTIONS), announce=True)
+
+
+def _wait_live(client: ControlClient, plugin_id: str, seconds: float) -> None:
+    """Poll the plugin until its process is connected or ``seconds`` pass (then the run says it is not live)."""
+    deadline = time.monotonic() + seconds
+    while seconds and not client.call("GET", f"/api/plugins/{plugin_id}").get("live"):
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
 
 
 def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = False) -> None:
@@ -610,20 +748,23 @@ def plugin() -> None:
 @click.option("--description", default="", help="What the plugin does (shown on its dashboard page).")
 @click.option("--class", "class_names", multiple=True, help="A model class name (model types). Repeatable.")
 @click.option("--default-config", help="Default config JSON (pre-fills each run's Config JSON).")
-def plugin_create(url, api_key, name, plugin_type, description, class_names, default_config) -> None:
+@click.option("--id", "plugin_id", help="The id to give it (24 hex characters) [default: a random one].")
+@click.option(
+    "--secret",
+    help="The secret to give it, for scripted and CI use (16+ characters of A-Z a-z 0-9 . _ ~ -; compared "
+    "in constant time) [default: a random one].",
+)
+def plugin_create(url, api_key, name, plugin_type, description, class_names, default_config, plugin_id, secret) -> None:
     """Create a plugin of any type; prints its id and secret."""
-    created = ControlClient(url, api_key).call(
-        "POST",
-        "/api/plugins",
-        json={
-            "name": name,
-            "type": plugin_type,
-            "description": description,
-            "classNames": list(class_names),
-            "defaultConfig": parse_json_option(default_config, "--default-config"),
-        },
-        options=PLUGIN_OPTIONS,
-    )
+    body = {
+        "name": name,
+        "type": plugin_type,
+        "description": description,
+        "classNames": list(class_names),
+        "defaultConfig": parse_json_option(default_config, "--default-config"),
+    }
+    body.update({key: value for key, value in (("id", plugin_id), ("secret", secret)) if value is not None})
+    created = ControlClient(url, api_key).call("POST", "/api/plugins", json=body, options=PLUGIN_OPTIONS)
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 
 

@@ -50,6 +50,8 @@ class HostConfig:
     """Parse big label imports in a worker process (file stores only)."""
     strict: bool = False
     """Rules whose evidence that Ango Hub refuses is unknown refuse too, instead of warning (docs/validation.md)."""
+    admin_key: str | None = None
+    """The key that may reset the whole host (``POST /api/reset``); None: the default user's key."""
     kinds: Iterable[Any] | None = None
     """The plugin kinds the host knows (:class:`~mockango.runs.kinds.PluginKind` objects, e.g.
     ``BUILT_IN + [MyKind()]``); None: the six of Ango Hub (:data:`mockango.runs.kinds.BUILT_IN`)."""

@@ -9,6 +9,7 @@ is here too: seeding, resetting, closing, exporting and importing its state.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from typing import Any
 
@@ -16,8 +17,10 @@ from .config import HostConfig, Settings
 from .errors import StateFileError
 from .events import HostReset, Notifier
 from .faults import Faults
+from .ids import check_given_secret, same_secret
 from .records import accounts as account_rows
 from .records import cells, derive_after_import, exported_tables, schema, session_pages, sessions
+from .records import plugins as plugin_rows
 from .records.journal import Journal
 from .records.projects import Projects
 from .runs.engine import RunEngine
@@ -41,7 +44,7 @@ from .services.labels import LabelService
 from .services.organization import Organization
 from .services.project_admin import ProjectAdmin
 from .services.projects import ProjectService
-from .services.seed import seeded_image
+from .services.seed import seeded_template
 from .services.storages import StorageService
 from .services.tasks import TaskService
 from .services.uploads import Uploads, keep_url_secret
@@ -59,10 +62,12 @@ class Host:
         self.notifier = Notifier()
         self.kinds = BUILT_IN if config.kinds is None else Kinds(config.kinds)
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
-        # In memory, a seeded host starts from the cached seeded image (no schema to run).
-        image = seeded_image(config.seed, schema()) if config.state is None and config.populate else None
-        self.store = Store(config.state, schema=schema(), image=image)
-        self._image_loaded = image is not None  # opened from the seeded image: nothing to copy in
+        self._admin_key = None if config.admin_key is None else check_given_secret(config.admin_key, "the admin key")
+        self._kept_plugins: list[str] = []  # plugins reset(keep_credentials=True) puts back (serve's demo plugin)
+        # In memory, a seeded host starts from a copy of the cached seeded database (no schema to run).
+        template = seeded_template(config.seed, schema()) if config.state is None and config.populate else None
+        self.store = Store(config.state, schema=schema(), template=template)
+        self._seed_copied = template is not None  # opened from the seeded database: nothing to copy in
         self.objects = ObjectStore(None if config.files_dir is None else os.fspath(config.files_dir))
         self.journal = Journal()
         self.faults = Faults(seed=config.seed)
@@ -117,7 +122,7 @@ class Host:
         )
         self.plugin_stages = PluginStages(self.runs, self.tasks, self.accounts)
         self.notifier.subscribe(self.plugin_stages.on_change)
-        self.restored = image is None and self._has_data()
+        self.restored = template is None and self._has_data()
         if self.restored:
             self._check_seed()
             with self.store.write() as db:
@@ -144,42 +149,74 @@ class Host:
                 "use that seed, or --fresh to start over"
             )
 
-    def load_seeded(self) -> None:
-        """The seeded data of :attr:`seed`, with a fresh API key.
+    def load_seeded(self, api_key: str | None = None) -> None:
+        """The seeded data of :attr:`seed`, with ``api_key`` or a fresh one.
 
         In memory (the fixture), the seeded database image is copied in once per seed and
         marked as the store's baseline; a later reset rolls back to it (undoing only what
         the test wrote), which keeps the fixture's per-test reset far under 1 ms. A file
         store copies the image each time (``mockango serve`` resets only when asked).
         """
-        image = seeded_image(self.seed, schema())
+        template = seeded_template(self.seed, schema())
         if not self.store.memory:
-            template = Store(schema=schema())
-            template.load_image(image)
             self.store.copy_from(template)
-            template.close()
         elif self.store.has_baseline and self._baseline_seed == self.seed:
             self.store.back_to_baseline()
         else:
-            if not self._image_loaded:
-                self.store.load_image(image)
-            self._image_loaded = False
+            if not self._seed_copied:
+                self.store.copy_from(template)
+            self._seed_copied = False
             self.store.mark_baseline()
             self._baseline_seed = self.seed
         with self.store.write() as db:
-            account_rows.rotate_key(db, self.accounts.default_id("user") or "")
+            account_rows.rotate_key(db, self.accounts.default_id("user") or "", api_key)
 
-    def reset(self) -> None:
+    def reset(self, *, keep_credentials: bool = False) -> None:
         """Forget everything and load the seeded data again (fresh API key, no plugins).
 
         Live plugin connections are dropped from the books: their plugins no longer exist.
+        ``keep_credentials`` (``POST /api/reset``): the default user keeps its API key, and the plugins
+        :meth:`keep_on_reset` named come back with their ids, secrets and live connections, so the
+        credentials a host printed stay good for the scripts and plugin processes that use them.
         """
+        user = self.default("user")
+        key = user.api_key if keep_credentials and user is not None else None
+        plugins = self.runs.plugins
+        kept = [p for p in map(plugins.get, self._kept_plugins) if p is not None] if keep_credentials else []
+        links = {p.id: self.runs.connections.of_plugin(p.id) for p in kept}
         self.runs.clear()
         self.journal.clear()
         self.objects.clear()
-        self.load_seeded()
+        self.load_seeded(api_key=key)
+        if kept:
+            organization_id = self.accounts.default_id("organization") or ""
+            with self.store.write() as db:
+                for plugin in kept:
+                    plugin_rows.insert_plugin(db, dataclasses.replace(plugin, organization_id=organization_id))
+            for plugin_id, connections in links.items():
+                for connection in connections:
+                    self.runs.connections.bind(plugin_id, connection)
+        else:
+            self._kept_plugins.clear()
         keep_url_secret(self.store, self.objects)
         self.notifier.publish(HostReset())
+
+    def keep_on_reset(self, plugin_id: str) -> None:
+        """Have ``reset(keep_credentials=True)`` put this plugin back as it is (``mockango serve``'s demo plugin)."""
+        if plugin_id not in self._kept_plugins:
+            self._kept_plugins.append(plugin_id)
+
+    def set_api_key(self, api_key: str) -> None:
+        """Give the default user this API key (``serve --api-key``: known before the host starts)."""
+        check_given_secret(api_key, "the API key")
+        with self.store.write() as db:
+            account_rows.rotate_key(db, self.accounts.default_id("user") or "", api_key)
+
+    def is_admin_key(self, api_key: object) -> bool:
+        """True for the key that may reset the whole host: ``admin_key``, else the default user's (constant time)."""
+        user = self.default("user")
+        expected = self._admin_key or (user.api_key if user is not None else None)
+        return expected is not None and same_secret(api_key, expected)
 
     def close(self) -> None:
         """Stop the background work (heartbeat checks, the run clock, deletions, the import worker);

@@ -73,9 +73,22 @@ class Hub:
     run_timeout: Through[float] = Through("runs", "run_timeout", "A run's time limit unless it sets one (s).")
     heartbeat_timeout: Through[float] = Through("runs", "heartbeat_timeout", "A connection silent longer is not live.")
 
-    def reset(self) -> None:
-        """Forget everything and load the seeded data again (fresh API key, no plugins, no connections)."""
-        self.host.reset()
+    def reset(self, *, keep_credentials: bool = False) -> None:
+        """Forget everything and load the seeded data again (fresh API key, no plugins, no connections);
+        ``keep_credentials``: the API key and the plugins :meth:`keep_on_reset` named stay (``POST /api/reset``)."""
+        self.host.reset(keep_credentials=keep_credentials)
+
+    def keep_on_reset(self, plugin_id: str) -> None:
+        """Have ``reset(keep_credentials=True)`` put this plugin back as it is (``mockango serve``'s demo plugin)."""
+        self.host.keep_on_reset(plugin_id)
+
+    def set_api_key(self, api_key: str) -> None:
+        """Give the default user this API key (``serve --api-key``: known before the host starts)."""
+        self.host.set_api_key(api_key)
+
+    def is_admin_key(self, api_key: object) -> bool:
+        """True for the key that may reset the whole host: ``admin_key``, else the default user's."""
+        return self.host.is_admin_key(api_key)
 
     def close(self) -> None:
         """Stop the background work (heartbeat checks, the run clock, deletions, workers); the store stays open."""
@@ -247,8 +260,11 @@ class Hub:
         description: str = "",
         organization_id: str | None = None,
         callback_url: str | None = None,
+        plugin_id: str | None = None,
+        secret: str | None = None,
     ) -> Plugin:
-        """Register a plugin of a kind this host knows; its ``secret`` is what the plugin process connects with."""
+        """Register a plugin of a kind this host knows; its ``secret`` is what the plugin process connects with
+        (``plugin_id`` and ``secret``: given instead of fresh ones, for scripted and CI use)."""
         return self.registration.create(
             self._organization(organization_id),
             name,
@@ -257,6 +273,8 @@ class Hub:
             plugin_type=plugin_type,
             description=description,
             callback_url=callback_url,
+            plugin_id=plugin_id,
+            secret=secret,
         )
 
     def get_plugin(self, plugin_id: str) -> Plugin | None:

@@ -94,6 +94,11 @@ class Connections:
                 if self.heartbeats.get(connection_id, 0.0) >= oldest
             ]
 
+    def of_plugin(self, plugin_id: str) -> list[PluginConnection]:
+        """The connections that speak for the plugin now (a reset that keeps it binds them again)."""
+        with self.lock:
+            return list(self.by_plugin.get(plugin_id, {}).values())
+
     def count(self, plugin_id: str) -> int:
         with self.lock:
             return len(self.by_plugin.get(plugin_id, {}))

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ..config import Settings
-from ..errors import InvalidRequest, NotFound, RunTimeout
+from ..errors import Conflict, InvalidRequest, NotFound, RunTimeout
 from ..events import Notifier, PluginChanged
-from ..ids import new_object_id, new_secret
+from ..ids import check_given_object_id, check_given_secret, new_object_id, new_secret
 from ..input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from ..models import Plugin
 from ..records import plugins as plugin_rows
@@ -54,8 +54,18 @@ class Registration:
         plugin_type: str = "batch-model",
         description: str = "",
         callback_url: str | None = None,
+        plugin_id: str | None = None,
+        secret: str | None = None,
     ) -> Plugin:
-        """Register a plugin; its ``secret`` is what the plugin process connects with."""
+        """Register a plugin; its ``secret`` is what the plugin process connects with.
+
+        ``plugin_id`` and ``secret`` (for scripted and CI use, known before the host starts): the id
+        and secret to give it instead of fresh ones; an id another plugin has is refused (409).
+        """
+        if plugin_id is not None:
+            check_given_object_id(plugin_id, "the plugin id")
+        if secret is not None:
+            check_given_secret(secret, "the plugin secret")
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
         check_text(name, "name", max_length=MAX_NAME_LENGTH)
@@ -84,10 +94,10 @@ class Registration:
         ):
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
         plugin = Plugin(
-            id=new_object_id(),
+            id=plugin_id or new_object_id(),
             name=name,
             organization_id=organization_id,
-            secret=new_secret(),
+            secret=secret or new_secret(),
             type=kind.name,
             description=description,
             class_names=class_names,
@@ -95,6 +105,8 @@ class Registration:
             callback_url=callback_url,
         )
         with self._store.write() as db:
+            if plugin_id is not None and plugin_rows.exists(db, plugin_id):
+                raise Conflict(f"a plugin with id {plugin_id} already exists: delete it first, or give another id")
             plugin_rows.insert_plugin(db, plugin)
         self._notifier.publish(PluginChanged(plugin.id))
         if callback_url:

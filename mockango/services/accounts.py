@@ -42,6 +42,12 @@ class AccountService:
             if found is not None:
                 return Caller(found)
             run = self._sessions.by_key(api_key)
+            if run is not None and run[2] != "running":
+                raise AuthenticationError(
+                    f"this API key was the run key of session {run[1]}, which has ended "
+                    f"({run[2] or 'deleted'}): a run key acts only while its run is running; "
+                    "use your own API key"
+                )
             found = self.records.user(run[0]) if run else None
             if found is not None and run is not None:
                 return Caller(found, run[1])

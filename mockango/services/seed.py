@@ -2,7 +2,7 @@
 
 Built from one ``random.Random`` and one ``Faker`` seeded with the same number,
 so the same seed gives the same ids, names and assets byte for byte. The result
-is plain data (a :class:`SeedData`); a host copies it in (:func:`seeded_image`), and the fixture's
+is plain data (a :class:`SeedData`); a host copies it in (:func:`seeded_template`), and the fixture's
 per-test reset reuses one cached copy instead of running Faker again.
 """
 
@@ -134,10 +134,9 @@ def seed_into(store: Store, seed: int) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def seeded_image(seed: int, schema_text: str) -> bytes:
-    """The seeded database of ``seed`` as bytes: built once per process, copied into each new host."""
+def seeded_template(seed: int, schema_text: str) -> Store:
+    """The seeded database of ``seed``, in memory: built once per process, copied into each new host
+    (never written after it is seeded; :meth:`Store.copy_from` holds its lock while copying)."""
     template = Store(schema=schema_text)
     seed_into(template, seed)
-    image = template.image()
-    template.close()
-    return image
+    return template

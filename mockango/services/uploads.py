@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import InvalidRequest
+from ..errors import Forbidden, InvalidRequest
 from ..events import ProjectChanged
 from ..ids import new_object_id
 from ..models import User
@@ -64,14 +64,14 @@ class Uploads:
     def signed_url(self, user: User, name: Any, project_id: Any, file_type: Any) -> str:
         """A GET URL for a file of the caller's organization, named by any URL of it (the upload URL too)."""
         self._context.scope(user).project(project_id)
-        key = self._objects.key_of_url(name)
+        key = self._objects.key_of_url(name, "name")
         self._check_owner(user, key, "name")
         return self._objects.url(self._context.base_url, key, "GET", SIGNED_URL_TTL)
 
     @staticmethod
     def _check_owner(user: User, key: str, where: str) -> None:
         if key.split("/", 1)[0] != user.organization_id:
-            raise InvalidRequest(f"{where}: that file does not belong to your organization")
+            raise Forbidden(f"{where}: that file belongs to another organization")
 
     # ------------------------------------------------------------------- assets
 
@@ -80,7 +80,7 @@ class Uploads:
         parts = urlsplit(url)
         if parts.netloc != urlsplit(self._context.base_url).netloc or not parts.path.startswith(OBJECT_PREFIX):
             return None
-        key = self._objects.key_of_url(url)
+        key = self._objects.key_of_url(url, where)
         self._check_owner(user, key, where)
         if not self._objects.exists(key):
             raise InvalidRequest(f"{where}: nothing was uploaded to {url} (PUT the file to its upload URL first)")
