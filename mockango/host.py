@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from .config import HostConfig, Settings
 from .errors import StateFileError
@@ -267,10 +267,26 @@ class Host:
         return self.accounts.organization(record_id) if name == "organization" else self.accounts.user(record_id)
 
 
+T = TypeVar("T")
+
+
+class Through(Generic[T]):
+    """A setting of the Hub that one of its parts keeps: read and written there (``hub.run_timeout = 5``)."""
+
+    def __init__(self, part: str, name: str, doc: str) -> None:
+        self.part, self.name, self.__doc__ = part, name, doc
+
+    def __get__(self, hub: Any, owner: Any = None) -> T:
+        return self if hub is None else getattr(getattr(hub, self.part), self.name)  # type: ignore[return-value]
+
+    def __set__(self, hub: Any, value: T) -> None:
+        setattr(getattr(hub, self.part), self.name, value)
+
+
 def build_host(config: HostConfig) -> Host:
     """A host built from ``config``: its store opened (seeded, or restored from ``config.state``), every
     service and the run engine wired, nothing serving yet."""
     return Host(config)
 
 
-__all__ = ["Host", "build_host"]
+__all__ = ["Host", "Through", "build_host"]

@@ -11,32 +11,17 @@ can live in one process.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Generic, TypeVar
+from typing import Any
 
 from .assets import paging
 from .config import HostConfig
 from .errors import InvalidRequest
-from .host import Host, build_host
+from .host import Host, Through, build_host
 from .models import Caller, Organization, Plugin, Project, Session, User
 from .records.journal import JOURNAL_SIZE
 from .runs.links import PluginConnection
 
 __all__ = ["Hub", "PluginConnection", "JOURNAL_SIZE"]
-
-T = TypeVar("T")
-
-
-class Through(Generic[T]):
-    """A setting of the Hub that one of its parts keeps: read and written there (``hub.run_timeout = 5``)."""
-
-    def __init__(self, part: str, name: str, doc: str) -> None:
-        self.part, self.name, self.__doc__ = part, name, doc
-
-    def __get__(self, hub: Any, owner: Any = None) -> T:
-        return self if hub is None else getattr(getattr(hub, self.part), self.name)  # type: ignore[return-value]
-
-    def __set__(self, hub: Any, value: T) -> None:
-        setattr(getattr(hub, self.part), self.name, value)
 
 
 class Hub:
