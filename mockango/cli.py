@@ -471,9 +471,16 @@ def _stored_seed(state_path: str) -> int:
     return int(seed) if seed is not None and seed.lstrip("-").isdigit() else 0
 
 
-# ----------------------------------------------------------- control commands
+# ---------------------------------------------------------------------- health
 
 
+@main.command(short_help="Exit 0 when a mockango answers GET /health with ok (for health checks).")
+@click.option(
+    "--url",
+    envvar="MOCKANGO_URL",
+    help="The mockango to ask [env MOCKANGO_URL; default: http://127.0.0.1:$MOCKANGO_PORT, port 8080].",
+)
+@click.option("--timeout", default=5.0, show_default=True, type=float, help="Seconds to wait for the answer.")
 def health(url: str | None, timeout: float) -> None:
     """Ask a running mockango whether it is healthy: exit 0 and print its answer when it says ok,
     exit 1 with the reason when it is starting, cannot read its state, or does not answer.
