@@ -17,7 +17,7 @@ import click
 import requests
 
 from .commands import DEMO_PLUGIN_NAME, plugin_command
-from .config import DEFAULT_RUN_TIMEOUT, HostConfig
+from .config import DEFAULT_RUN_TIMEOUT, HostConfig, checked_public_url
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError, StorageError
 from .hub import Hub
@@ -56,6 +56,15 @@ def _size(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-body")
+
+
+def _public_url(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return checked_public_url(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url")
 
 
 def what_fresh_discards(path: Path) -> str | None:
@@ -209,6 +218,14 @@ def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool =
     envvar="MOCKANGO_ADMIN_KEY",
     help="The key that may reset the whole host (POST /api/reset) [default: the API key] [env MOCKANGO_ADMIN_KEY].",
 )
+@click.option(
+    "--public-url",
+    envvar="MOCKANGO_PUBLIC_URL",
+    callback=lambda ctx, param, value: _public_url(value),
+    help="The URL plugins reach this host at, when it is not the bound address (in a container bound to "
+    "0.0.0.0: e.g. http://mockango:8080); the asset, file and export URLs the host hands out start with it "
+    "[default: the bound address] [env MOCKANGO_PUBLIC_URL].",
+)
 def serve(
     host: str,
     port: int,
@@ -227,6 +244,7 @@ def serve(
     plugin_id: str | None,
     plugin_secret: str | None,
     admin_key: str | None,
+    public_url: str | None,
 ) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
@@ -253,7 +271,8 @@ def serve(
         import_worker=import_worker,
         admin_key=admin_key,
         strict=strict,
-        base_url=base_url_of(listener),
+        base_url=public_url or base_url_of(listener),
+        public_url=public_url,
         host=host,
         port=port,
         verbose=verbose,

@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer
 
-from .config import DEFAULT_HOST, DEFAULT_RUN_TIMEOUT, HostConfig
+from .config import DEFAULT_HOST, DEFAULT_RUN_TIMEOUT, HostConfig, checked_public_url
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, BoundedWSGIServer
 from .faults import Faults
 from .hub import Hub
@@ -54,6 +54,7 @@ def make_wsgi_server(
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     starting: bool = False,
     listener: socket.socket | None = None,
+    public_url: str | None = None,
 ) -> BaseWSGIServer:
     """A threaded werkzeug server for ``hub`` speaking HTTP/1.1 with keep-alive, on ``listener`` (from
     :func:`listen`) or on a socket it binds to ``host``:``port``; the host is given the address it serves at.
@@ -62,9 +63,12 @@ def make_wsgi_server(
     ``read_timeout`` seconds of its first byte (408); past ``max_connections`` open connections,
     or half of them from one client address, new ones get 503.
     ``starting``: every request gets 503 until ``server.app.extensions["mockango.health"].ready()``.
+    ``public_url``: the URL others reach it at when that is not the bound address (a container's
+    ``http://mockango:8080``); the URLs the host hands out start with it.
     """
     listener = listener or listen(host, port)
-    hub.base_url = base_url_of(listener)  # the host's Settings: every URL it writes starts there
+    # The host's Settings: every URL it writes starts there.
+    hub.base_url = checked_public_url(public_url) if public_url else base_url_of(listener)
     app = create_app(hub, max_body=max_body, starting=starting)
     hub.objects.max_bytes = max_body  # an upload is a request body: one limit, one message
     handler = VerboseRequestHandler if verbose else RequestHandler
