@@ -17,7 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def tree_of(ref: str) -> Path:
-    """A folder holding the code at ``ref`` (cached per commit under the temporary directory)."""
+    """A folder holding the code at ``ref`` (cached per commit under the temporary directory); ``ref`` may
+    also name such a folder itself (a copy made earlier)."""
+    if (Path(ref) / "mockango" / "__init__.py").is_file():
+        return Path(ref)
     commit = subprocess.run(
         ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"], cwd=ROOT, capture_output=True, text=True, check=True
     ).stdout.strip()
