@@ -17,15 +17,8 @@ from mockango import Hub
 from mockango.filters import record_matches
 from mockango.records import cells, selection, task_query
 from mockango.services import batches as batch_rules
+from tests.unit.test_task_filters import STAGES
 
-STAGES = [
-    {"id": "Start", "type": "Start", "next": ["Label"]},
-    {"id": "Label", "type": "Label", "next": ["Second"]},
-    {"id": "Second", "type": "Label", "next": ["Review"]},
-    {"id": "Review", "type": "Review", "next": ["Complete", "Label"]},
-    {"id": "Complete", "type": "Complete", "next": []},
-    {"id": "Shelf", "type": "Archive", "next": []},
-]
 ONTOLOGY = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Box"}]}
 BOX = {"objects": [{"schemaId": "box", "bounding-box": {"x": 1, "y": 1, "width": 2, "height": 2}}]}
 SIZE = 240
