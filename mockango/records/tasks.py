@@ -388,6 +388,16 @@ class TaskBook:
         """An asset's task (a control-side view: no key)."""
         return self.get(None, task_id_for(asset_id))
 
+    def own_answers(self, task_ids: list[str]) -> dict[str, dict | None]:
+        """Each task's own answer (import format), or None while it shows its asset's pre-label:
+        what the dashboard draws apart from the pre-label. One indexed read for the whole page."""
+        with self.store.read() as db:
+            rows = db.execute(
+                "SELECT id, answer FROM tasks WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(task_ids),)
+            ).fetchall()
+        found = {row["id"]: None if row["answer"] is None else json.loads(row["answer"]) for row in rows}
+        return {task_id: found.get(task_id) for task_id in task_ids}
+
     def page(
         self,
         user: User,
@@ -457,6 +467,19 @@ class TaskBook:
             "createdAt": iso_time(row["created_at"]),
             **json.loads(row["details"]),
         }
+
+    def latest_history(self, user: User, task_id: Any, limit: int) -> tuple[list[dict], int]:
+        """A task's latest ``limit`` history entries, oldest first, and how many it has (its index)."""
+        with self.store.read() as db:
+            row = self._row(db, user, task_id)
+            total = db.execute("SELECT count(*) FROM task_history WHERE task_pk = ?", (row["pk"],)).fetchone()[0]
+            entries = db.execute(
+                "SELECT h.*, t.id AS task_id, t.project_id, a.id AS asset_id FROM task_history h "
+                "JOIN tasks t ON t.pk = h.task_pk JOIN assets a ON a.pk = t.asset_pk "
+                "WHERE h.task_pk = ? ORDER BY h.pk DESC LIMIT ?",
+                (row["pk"], limit),
+            ).fetchall()
+        return [self._entry(entry) for entry in reversed(entries)], total
 
     def history_of(self, user: User, task_id: Any) -> list[dict]:
         with self.store.read() as db:

@@ -37,7 +37,10 @@ class TypeRuns:
             task = self.task_of(asset, given.get("task"))
             return plugin_types.model_fields(asset["_id"], asset["data"], task, given)
         if kind == plugin_types.EXPORT:
-            return plugin_types.export_fields(given)
+            fields = plugin_types.export_fields(given)
+            if given.get("stage") is not None:
+                self.check_stages(project, fields["stage"])
+            return fields
         if kind == plugin_types.FILE_EXPLORER:
             return plugin_types.file_explorer_fields(given)
         if kind == plugin_types.MARKDOWN:
@@ -45,6 +48,16 @@ class TypeRuns:
         if kind == plugin_types.INPUT:
             return plugin_types.input_fields(given)
         return {}
+
+    def check_stages(self, project: Project, stages: list[str]) -> None:
+        """An Export run's stages must be stages of the project's workflow (Hub's export dialog offers
+        only those): refused before the run starts, as an unknown batch is, not by the plugin's export."""
+        known = [stage["id"] for stage in self._hub.tasks.stages(project.id)]
+        for stage in stages:
+            if stage not in known:
+                raise InvalidRequest(
+                    f"stage '{stage}' is not a stage of project '{project.name}' (stages: {', '.join(known)})"
+                )
 
     def run_asset(self, project: Project, ref: Any) -> dict:
         """The asset a Model run is for: its ``_id``, or an ``externalId`` that names exactly one asset."""

@@ -59,3 +59,13 @@ def test_a_model_runs_message_is_printed_as_json_like_its_result(host):
     }
     assert json.loads(printed["message"]) == {"objects": [], "classifications": [], "relations": []}
     assert json.loads(printed["result"])
+
+
+def test_an_unknown_export_stage_is_refused_up_front_like_an_unknown_batch(host):
+    export = host.create_plugin("Exporter", type="export")
+    result = cli(host, "run", "--plugin", export.id, "--stage", "Nope")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: stage 'Nope' is not a stage of project 'Demo detection' (stages: Start, Label, Review, Complete)"
+    ), result.stderr
+    assert host.sessions() == []
