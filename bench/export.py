@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 import requests
@@ -37,10 +38,12 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from crash import Served  # noqa: E402
 from figures import machine, median_interval, percentile  # noqa: E402
 from made import SCHEMA, assets, label_first  # noqa: E402
 from trees import env_for, tree_of  # noqa: E402
+
+if TYPE_CHECKING:
+    from crash import Served
 
 LABELLED = 10_000
 QUIET_SECONDS = 3.0
@@ -84,6 +87,8 @@ def measure(size: int, tree: Path | None, client: bool) -> dict:
         if made.returncode:
             raise SystemExit(made.stderr)
         ids = json.loads(made.stdout.strip().splitlines()[-1])
+        from crash import Served  # here: it puts this checkout first on sys.path
+
         served = Served(Path(folder) / "state.sqlite3", fresh=False, env=env)
         try:
             out = drive(served, ids["project"])

@@ -25,16 +25,19 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from crash import Served  # noqa: E402
 from figures import machine, median_interval, percentile  # noqa: E402
 from made import SCHEMA, assets, label, label_first  # noqa: E402
 from trees import env_for, tree_of  # noqa: E402
+
+if TYPE_CHECKING:
+    from crash import Served
 
 SMALL = 1000
 LABELLED = 10_000
@@ -74,6 +77,8 @@ def measure(size: int, tree: Path | None) -> dict:
             raise SystemExit(made.stderr)
         ids = json.loads(made.stdout.strip().splitlines()[-1])
         state = Path(folder) / "state.sqlite3"
+        from crash import Served  # here: it puts this checkout first on sys.path
+
         served = Served(state, fresh=False, env=env)
         try:
             return drive(served, state, ids)
