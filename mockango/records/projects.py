@@ -71,6 +71,8 @@ CREATE TABLE IF NOT EXISTS assets (
 CREATE UNIQUE INDEX IF NOT EXISTS assets_in_order ON assets(project_id, position);
 CREATE INDEX IF NOT EXISTS assets_by_external_id ON assets(project_id, external_id);
 CREATE INDEX IF NOT EXISTS assets_by_data ON assets(project_id, data);
+-- (an index on the URL's file name tripled the cost of every asset insert: file-name imports scan instead)
+DROP INDEX IF EXISTS assets_by_file_name;
 DROP INDEX IF EXISTS assets_by_pre_labeled;
 CREATE INDEX IF NOT EXISTS assets_by_pre_labeled_in_order ON assets(project_id, pre_labeled, position);
 CREATE TABLE IF NOT EXISTS asset_batches (
@@ -477,6 +479,53 @@ def insert_project(
     return project_id
 
 
+def count_visible(db: sqlite3.Connection) -> int:
+    """How many projects there are, in every organization (deleted ones not counted)."""
+    return db.execute(f"SELECT count(*) FROM projects WHERE {visible('projects.id')}").fetchone()[0]
+
+
+def set_category_schema(db: sqlite3.Connection, project_id: str, schema: Mapping) -> None:
+    db.execute("UPDATE projects SET category_schema = ? WHERE id = ?", (to_json(schema, "categorySchema"), project_id))
+
+
+def copy_batches(db: sqlite3.Connection, source_id: str, clone_id: str) -> None:
+    """The source project's batches (names and order, no assets) for its clone."""
+    names = [r[0] for r in db.execute("SELECT name FROM batches WHERE project_id = ? ORDER BY position", (source_id,))]
+    db.executemany(
+        "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+        [(new_object_id(), clone_id, name, n) for n, name in enumerate(names)],
+    )
+
+
+def add_batches(db: sqlite3.Connection, project_id: str, new: list[tuple[str, str]], first_position: int) -> None:
+    """New batches ``(id, name)`` after the project's ``first_position`` ones."""
+    db.executemany(
+        "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+        [(batch_id, project_id, name, first_position + n) for n, (batch_id, name) in enumerate(new)],
+    )
+
+
+def assets_with_batches(db: sqlite3.Connection, project_id: str, asset_ids: list[str]) -> list[sqlite3.Row]:
+    """(id, pk, batches, position, pre_labeled, and the task's stage) of those of the assets that are the project's."""
+    return db.execute(
+        "SELECT a.id, a.pk, a.batches, a.position, a.pre_labeled, t.stage FROM assets a JOIN tasks t "
+        "ON t.asset_pk = a.pk WHERE +a.project_id = ? AND a.id IN (SELECT value FROM json_each(?))",
+        (project_id, json.dumps(asset_ids)),
+    ).fetchall()
+
+
+def join_batches(db: sqlite3.Connection, asset_pk: int, batches: list[str], added: list[str]) -> str:
+    """An asset's batches become ``batches``, ``added`` among them new: memberships and counts follow.
+    Returns the asset's batches as stored (JSON)."""
+    stored = json.dumps(batches)
+    db.execute("UPDATE assets SET batches = ? WHERE pk = ?", (stored, asset_pk))
+    db.executemany(
+        "INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)", [(b, asset_pk) for b in added]
+    )
+    db.executemany("UPDATE batches SET asset_count = asset_count + 1 WHERE id = ?", [(b,) for b in added])
+    return stored
+
+
 class Projects:
     """Queries over projects and assets; writes happen in the caller's :meth:`Store.write` block."""
 
@@ -642,13 +691,25 @@ class Projects:
                 (asset_id,),
             ).fetchone()
 
+    def organization_of_asset(self, asset_id: str) -> str | None:
+        """The organization an asset belongs to (None: no such asset)."""
+        with self.store.read() as db:
+            row = db.execute(
+                "SELECT projects.organization_id FROM assets JOIN projects ON projects.id = assets.project_id "
+                "WHERE assets.id = ?",
+                (asset_id,),
+            ).fetchone()
+        return row[0] if row else None
+
     def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str], base_url: str) -> list[dict]:
-        """The assets an import's items name (by externalId or data URL): one indexed query, not the project.
+        """The assets an import's items name (by externalId, data URL, or the file name that ends the URL):
+        one indexed query, not the project.
 
         Each is the reference the validator needs (``_id``, ``externalId``, ``data``, ``metadata``).
         """
         base = base_url.rstrip("/")
         hosted_paths = [url[len(base) :] for url in data_urls if url.startswith(base + "/")]
+        file_names = [name for name in data_urls if name and "/" not in name]
         with self.store.read() as db:
             rows = db.execute(
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_external_id "
@@ -657,6 +718,25 @@ class Projects:
                 "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) ORDER BY pk",
                 (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths)),
             ).fetchall()
+            if file_names:
+                # A file name matches the end of a URL, which no index orders: this one case reads the project's
+                # URLs (in the assets_by_data index), once for all the names. Imports by externalId or URL do not.
+                wanted = set(file_names)
+                known = {row["pk"] for row in rows}
+                hits = [
+                    pk
+                    for pk, data in db.execute(
+                        "SELECT pk, data FROM assets INDEXED BY assets_by_data WHERE project_id = ?", (project_id,)
+                    )
+                    if pk not in known and "/" in data and data.rsplit("/", 1)[1] in wanted
+                ]
+                if hits:
+                    rows += db.execute(
+                        "SELECT pk, id, external_id, data, hosted, metadata FROM assets "
+                        "WHERE pk IN (SELECT value FROM json_each(?))",
+                        (json.dumps(hits),),
+                    ).fetchall()
+                rows.sort(key=lambda row: row["pk"])
         return [
             {
                 "_id": row["id"],
