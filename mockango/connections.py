@@ -19,6 +19,7 @@ import threading
 from werkzeug.serving import ThreadedWSGIServer
 
 from .errors import error_body
+from .memory_return import MemoryReturn
 
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_MAX_CONNECTIONS = 1000
@@ -49,6 +50,8 @@ class BoundedWSGIServer(ThreadedWSGIServer):
         self._waiting: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._refusers = threading.BoundedSemaphore(MAX_REFUSERS)
+        self.memory = MemoryReturn()
+        """Hands memory back after bursts of big requests (the request handler tells it what it read)."""
         super().__init__(*args, **kwargs)  # (werkzeug calls server_close() in here, to swap its socket)
         self.closing = False
 

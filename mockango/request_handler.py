@@ -49,6 +49,8 @@ class DeadlineReader(io.RawIOBase):
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self.deadline = float("inf")
+        self.received = 0
+        """Bytes read so far (the server's :class:`~mockango.memory_return.MemoryReturn` counts them)."""
 
     def arm(self, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
@@ -61,7 +63,9 @@ class DeadlineReader(io.RawIOBase):
         if left <= 0:
             raise TimeoutError("the request was not whole by its deadline")
         self._sock.settimeout(left)
-        return self._sock.recv_into(buffer)
+        count = self._sock.recv_into(buffer)
+        self.received += count
+        return count
 
 
 class RequestBody:
@@ -168,7 +172,11 @@ class RequestHandler(WSGIRequestHandler):
         except TimeoutError:
             self._answer_timeout()
             return
-        self.run_wsgi()
+        try:
+            self.run_wsgi()
+        finally:
+            self.server.memory.read(self.reader.received)
+            self.reader.received = 0
         self.answered += 1
 
     def finish(self) -> None:

@@ -9,7 +9,10 @@ disconnected; a plain disconnect would make a misconfigured plugin hammer the
 host ~20 times a second. So the host backs off instead: the first refusal of a
 plugin id disconnects at once, and each further refusal waits twice as long
 (up to ``MAX_REFUSAL_DELAY``) before closing the socket, which stays unbound
-and receives no run meanwhile. The waits cost no thread each (:mod:`.delayed_calls`).
+and receives no run meanwhile. The waits cost no thread each (:mod:`.delayed_calls`), and
+what such a socket sends while it waits is dropped unread: answering each wrong heartbeat of a
+flood on it (a lookup and a write each, as fast as it sent) took a legitimate GET's p99 to 9x
+its quiet one (``bench/abuse.py``).
 
 Faults on demand (:mod:`mockango.faults`) act here too: latency on events,
 ignored heartbeats, and sockets dropped now or around a run.
@@ -91,6 +94,9 @@ class PluginNamespace(Namespace):
         self._refusals: dict[str, int] = {}
         self._delayed = DelayedCalls(name="mockango refused sockets")
         """Refused sockets closed later: one thread for all of them, none when none waits."""
+        self._refused: set[str] = set()
+        """Sids of refused sockets waiting for their close: told once, not answered again (at most the
+        scheduler's limit of them)."""
         self._plugin_of: dict[str, str] = {}  # sid -> plugin id, once a heartbeat bound the socket
         hub.faults.on_drop(self.drop_plugin)
 
@@ -137,6 +143,8 @@ class PluginNamespace(Namespace):
     def trigger_event(self, event, *args):
         """Dispatch as usual; an unknown event or a crash in a handler gets an ``error`` event, never silence."""
         sid = args[0] if args else None
+        if event not in ("connect", "disconnect") and sid in self._refused:
+            return None  # refused, and closed soon: what it sends meanwhile costs nothing more
         if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
             self._tell(sid, f"unknown event '{event}': a plugin sends 'heartbeat', 'log' and 'response'")
             return None
@@ -177,7 +185,9 @@ class PluginNamespace(Namespace):
             emit("error", error.message)
             delay = self._refusal_delay(plugin_key)
             sid = request.sid
-            if delay == 0 or not self._delayed.later(delay, sid, lambda: self._disconnect_unbound(sid)):
+            if delay > 0 and self._delayed.later(delay, sid, lambda: self._disconnect_unbound(sid)):
+                self._refused.add(sid)
+            else:
                 disconnect()
         else:
             self._refusals.pop(plugin_key, None)
@@ -191,9 +201,9 @@ class PluginNamespace(Namespace):
         return 0.0 if count == 0 else min(FIRST_REFUSAL_DELAY * 2 ** (count - 1), MAX_REFUSAL_DELAY)
 
     def _disconnect_unbound(self, sid: str) -> None:
-        """A refused socket's delayed close (unless a later heartbeat on it was accepted meanwhile)."""
-        if not self.hub.is_bound(SocketConnection(self.socketio, sid).id):
-            self.socketio.server.disconnect(sid, namespace=NAMESPACE)
+        """A refused socket's delayed close."""
+        self._refused.discard(sid)
+        self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 
     def on_response(self, data=None):
         self._fault_delay("response")
@@ -210,5 +220,6 @@ class PluginNamespace(Namespace):
             emit("error", error.message)
 
     def on_disconnect(self, reason=None):
+        self._refused.discard(request.sid)
         self._plugin_of.pop(request.sid, None)
         self.hub.connection_closed(self._connection().id)
