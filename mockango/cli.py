@@ -176,6 +176,12 @@ def open_hub(
     help="Parse and validate label imports of 128 KiB or more in a separate process, so other "
     "requests stay fast while one runs; --no-import-worker does it in the request's thread.",
 )
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse input by every rule, also those whose evidence that Ango Hub refuses it is unknown "
+    "(by default they are accepted with a warning: docs/validation.md).",
+)
 def serve(
     host: str,
     port: int,
@@ -189,6 +195,7 @@ def serve(
     read_timeout: float,
     max_connections: int,
     import_worker: bool,
+    strict: bool,
 ) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
@@ -201,6 +208,7 @@ def serve(
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
     discarded = what_fresh_discards(Path(state_path)) if fresh else None
     hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh, import_worker=import_worker)
+    hub.strict = strict
     try:
         if import_path:
             try:
@@ -769,7 +777,8 @@ def fixture_names() -> list[str]:
     "--api-key", envvar="MOCKANGO_API_KEY", help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY]."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
+@click.option("--strict", is_flag=True, help="Report rules whose evidence is unknown as errors, not warnings (exit 1).")
+def validate(labels_file, project, assets_file, seed, url, api_key, as_json, strict) -> None:
     """Check a label import file without running anything. Exits 1 when it has errors.
 
     The file is the labels (a list), a whole import request body ({"project", "jsonContent"}),
@@ -803,7 +812,7 @@ def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> 
             if isinstance(item, dict)
         ]
         note = "asset references and image bounds were not checked: the project has no asset list (pass --assets)"
-    report = validate_labels(labels, category_schema, assets, project_name=name)
+    report = validate_labels(labels, category_schema, assets, project_name=name, strict=strict)
     if as_json:
         click.echo(json.dumps({**report.to_dict(), "note": note}, indent=2))
     else:

@@ -18,6 +18,8 @@ import threading
 
 from werkzeug.serving import ThreadedWSGIServer
 
+from .errors import error_body
+
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_MAX_CONNECTIONS = 1000
 MAX_REFUSERS = 16
@@ -89,13 +91,11 @@ class BoundedWSGIServer(ThreadedWSGIServer):
 
     def _write_refusal(self, request: socket.socket) -> None:
         body = json.dumps(
-            {
-                "status": "error",
-                "message": (
-                    f"mockango is serving its limit of {self.max_connections} connections at once; retry shortly, "
-                    "or raise the limit with `mockango serve --max-connections N` or MockAngo(max_connections=...)"
-                ),
-            }
+            error_body(
+                503,
+                f"mockango is serving its limit of {self.max_connections} connections at once; retry shortly, "
+                "or raise the limit with `mockango serve --max-connections N` or MockAngo(max_connections=...)",
+            )
         )
         answer = (
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"

@@ -53,9 +53,11 @@ from .runs.plugin_stages import PluginStages
 from .runs.rest_plugins import RestPluginWatcher
 from .runs.timeout_reason import timed_out_reason
 from .runs.type_runs import TypeRuns
+from .services import attachments
 from .services.deletions import ProjectDeletions
 from .services.export_worker import ExportWorkers
 from .services.import_worker import ImportWorker, WorkerUnavailable, prepare_body
+from .services.organization import Organization as OrganizationService
 from .services.seed import demo_data
 from .services.uploads import Uploads, keep_url_secret
 from .store import Store
@@ -134,8 +136,11 @@ class Hub:
         log_count_limit: int = LOG_COUNT_LIMIT,
         files_dir: str | os.PathLike | None = None,
         import_worker: bool = True,
+        strict: bool = False,
     ) -> None:
         self.seed = seed
+        self.strict = strict
+        """Strict mode: rules whose evidence is unknown refuse instead of warning (mockango.validation.evidence)."""
         self.run_timeout = run_timeout
         self.heartbeat_timeout = heartbeat_timeout
         """A connection whose last heartbeat is older than this is not live (clients send one a minute)."""
@@ -160,6 +165,7 @@ class Hub:
         self.issues = IssueBook(self)
         self.storages = StorageBook(self)
         self.uploads = Uploads(self)
+        self.organization = OrganizationService(self)
         self.type_runs = TypeRuns(self)
         self.plugin_stages = PluginStages(self)
         self._listeners.append(self.plugin_stages.on_change)
@@ -472,11 +478,10 @@ class Hub:
         self._notify("project", {"id": project.id})
         return added
 
-    @staticmethod
-    def _check_ontology(schema_: dict) -> None:
+    def _check_ontology(self, schema_: dict) -> None:
         from .validation import validate_ontology
 
-        report = validate_ontology(schema_)
+        report = validate_ontology(schema_, strict=self.strict)
         if not report.ok:
             raise InvalidRequest(
                 "the ontology is not valid: " + "; ".join(f"{issue.path}: {issue.message}" for issue in report.errors),
@@ -504,7 +509,8 @@ class Hub:
         filters = dict(filters or {})
         check_filters(filters)
         project = self.project_for(user, project_id)
-        return self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
+        found, total = self.projects.find_assets(project, self.base_url, page=page, limit=limit, filters=filters)
+        return attachments.with_attachments(self, found), total
 
     def page_project_assets(
         self, project_id: str, *, page: int = 1, limit: int = 50, pre_labeled: bool | None = None
@@ -713,8 +719,13 @@ class Hub:
         plugin = self.plugin_for(user.organization_id, plugin_id)
         project = self.project_for(user, project_id)
         kind = kind_of(plugin.type)
+        option_warnings: list[dict] = []
         given = plugin_types.check_options(
-            kind, plugin.name, {"class_mapping": class_mapping, "batches": batches, **options}
+            kind,
+            plugin.name,
+            {"class_mapping": class_mapping, "batches": batches, **options},
+            strict=self.strict,
+            warnings_out=option_warnings,
         )
         category_schema = category_schema_for(plugin, project, class_mapping)
         config_json = config_json_for(plugin, config)
@@ -757,6 +768,7 @@ class Hub:
         )
         with self.store.write() as db:
             sessions.insert_session(db, session, run_key)
+        self.log_lenient(session.id, "the run's options", option_warnings)
         self.clock.add(session.id, session.deadline)
         self._notify("session", {"id": session.id, "status": session.status})
         try:
@@ -838,6 +850,38 @@ class Hub:
             )
             db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
         self._notify("log", {"session": row["id"], "entry": entry})
+
+    def log_lenient(self, session_id: str | None, what: str, warnings: Iterable[Mapping]) -> None:
+        """Put on a run's log a WARNING for each rule of unknown evidence that was accepted (strict mode refuses it)."""
+        from .validation.evidence import RULES
+
+        if session_id is None:
+            return
+        for warning in warnings:
+            code = warning.get("code")
+            if code in RULES and not RULES[code].refuses:
+                self.host_log(
+                    session_id,
+                    "WARNING",
+                    f"mockango accepted {what} although {warning.get('path')}: [{code}] {warning.get('message')} "
+                    "(what the real host does here is unknown; strict mode refuses it)",
+                    code=code,
+                    path=warning.get("path"),
+                )
+
+    def host_log(self, session_id: str, level: str, msg: str, **fields: Any) -> None:
+        """A log line the host itself adds to a session (``"source": "mockango"``), in order with the plugin's."""
+        entry = {**fields, "level": level, "msg": msg, "source": "mockango", "time": models.iso_time(time.time())}
+        with self.store.write() as db:
+            row = db.execute("SELECT id, log_count FROM sessions WHERE id = ?", (session_id,)).fetchone()
+            if row is None or row["log_count"] >= self.log_count_limit:
+                return
+            db.execute(
+                "INSERT INTO session_logs (session_id, seq, entry) VALUES (?, ?, ?)",
+                (row["id"], row["log_count"], to_json(entry, "the log entry")),
+            )
+            db.execute("UPDATE sessions SET log_count = log_count + 1 WHERE id = ?", (row["id"],))
+        self._notify("log", {"session": session_id, "entry": entry})
 
     def _log_entry(self, payload: Mapping, level: str) -> dict:
         entry = {**dict(payload), "level": level, "msg": payload.get("msg"), "time": models.iso_time(time.time())}
@@ -1033,6 +1077,7 @@ class Hub:
         project = self.project_for(user, project_id)
         summary = import_labels(self, project, labels, session_id=session_id)
         self._notify("labels", {"project": project.id, "session": session_id})
+        self.log_lenient(session_id, "the label import", summary.get("warnings", ()))
         return summary
 
     def import_label_body(self, user: User, raw: bytes, *, session_id: str | None = None) -> dict:
@@ -1047,7 +1092,7 @@ class Hub:
         answer = None
         if self.import_worker is not None and self.import_worker.wants(raw):
             try:
-                answer = self.import_worker.prepare(raw, self.base_url)
+                answer = self.import_worker.prepare(raw, self.base_url, strict=self.strict)
                 if answer.project_id is not None:
                     self.project_for(user, answer.project_id)  # another organization's project: not found
                 answer.raise_error()
@@ -1055,8 +1100,9 @@ class Hub:
                 logger.warning("%s; importing in the server instead", exc)
                 answer = None
         if answer is None:
-            answer = prepare_body(self.projects, raw, self.base_url, user.organization_id)
+            answer = prepare_body(self.projects, raw, self.base_url, user.organization_id, strict=self.strict)
             answer.raise_error()
         summary = store_import(self.store, answer.prepared, session_id=session_id)
         self._notify("labels", {"project": answer.project_id, "session": session_id})
+        self.log_lenient(session_id, "POST /v2/import/labels", summary.get("warnings", ()))
         return summary

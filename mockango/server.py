@@ -135,8 +135,11 @@ class MockAngo:
         max_body: int = MAX_BODY_BYTES,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        strict: bool = False,
     ) -> None:
-        self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
+        self.hub = hub or Hub(seed=seed, run_timeout=run_timeout, strict=strict)
+        if strict:
+            self.hub.strict = True
         self._host, self._port = host, port
         self._chosen_project: str | None = None
         self._limits = {"max_body": max_body, "read_timeout": read_timeout, "max_connections": max_connections}

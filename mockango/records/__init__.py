@@ -9,7 +9,7 @@ and give the Hub the methods callers need.
 
 from __future__ import annotations
 
-from ..services import project_admin, uploads
+from ..services import analytics, attachments, project_admin, uploads
 from . import (
     accounts,
     asset_order,
@@ -17,6 +17,7 @@ from . import (
     issues,
     journal,
     labels,
+    organization,
     plugins,
     project_deletion,
     projects,
@@ -28,6 +29,7 @@ from . import (
 
 CONCEPTS = (
     accounts,
+    organization,
     projects,
     project_deletion,
     asset_order,
@@ -42,6 +44,8 @@ CONCEPTS = (
     storages,
     project_admin,
     uploads,
+    analytics,
+    attachments,
 )
 """Every concept module, in the order their schemas apply (a table after those it references)."""
 

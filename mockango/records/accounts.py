@@ -7,6 +7,7 @@ by its SHA-256 digest, so a lookup costs one index probe whatever the number of 
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from ..ids import key_digest, new_object_id, new_secret, same_secret
@@ -58,6 +59,11 @@ def insert_user(
     db.execute(
         "INSERT INTO users (id, organization_id, name, email, api_key, key_digest) VALUES (?, ?, ?, ?, ?, ?)",
         (user_id, org_id, name, email, api_key, key_digest(api_key)),
+    )
+    # Its organization role and when it joined (records/organization.py): the first user is the Admin.
+    db.execute(
+        "INSERT OR IGNORE INTO member_roles (user_id, organization_role, joined_at) VALUES (?, 'Admin', ?)",
+        (user_id, time.time()),
     )
     return User(id=user_id, email=email, name=name, organization_id=org_id, api_key=api_key)
 

@@ -54,18 +54,26 @@ class PreparedImport:
     summary: dict
 
 
-def prepare_import(projects: Projects, project: Project, labels: Any, base_url: str) -> PreparedImport:
+def prepare_import(
+    projects: Projects, project: Project, labels: Any, base_url: str, *, strict: bool = False
+) -> PreparedImport:
     """Validate ``labels`` against the assets they name: everything an import does before it writes.
 
     Only reads (one indexed query for the named assets), so it can run in any process that
     can read the store. Raises :class:`LabelImportError` with every error (JSON paths).
+    ``strict`` makes rules of unknown evidence refuse (:mod:`mockango.validation.evidence`).
     """
     from ..validation import validate_labels
 
     external_ids, data_urls = _references(labels)
     assets = projects.named_by(project.id, external_ids, data_urls, base_url)
     report = validate_labels(
-        labels, project.category_schema, assets, project_name=project.name, project_asset_count=project.asset_count
+        labels,
+        project.category_schema,
+        assets,
+        project_name=project.name,
+        project_asset_count=project.asset_count,
+        strict=strict,
     )
     if (
         not report.ok
@@ -77,7 +85,7 @@ def prepare_import(projects: Projects, project: Project, labels: Any, base_url: 
             {"_id": a["_id"], "externalId": a["externalId"], "data": a["data"], "metadata": a["metadata"]}
             for a in projects.iter_assets(project.id, base_url, with_labels=False)
         ]
-        report = validate_labels(labels, project.category_schema, everything, project_name=project.name)
+        report = validate_labels(labels, project.category_schema, everything, project_name=project.name, strict=strict)
     if not report.ok:
         errors = [issue.to_dict() for issue in report.errors]
         shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
@@ -129,5 +137,5 @@ def store_import(store: Store, prepared: PreparedImport, *, session_id: str | No
 
 def import_labels(hub: Hub, project: Project, labels: Any, *, session_id: str | None = None) -> dict:
     """Validate ``labels`` against the assets they name, then store them in one transaction."""
-    prepared = prepare_import(hub.projects, project, labels, hub.base_url)
+    prepared = prepare_import(hub.projects, project, labels, hub.base_url, strict=hub.strict)
     return store_import(hub.store, prepared, session_id=session_id)

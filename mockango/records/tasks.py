@@ -505,12 +505,15 @@ class TaskBook:
     def _record(
         db: sqlite3.Connection, task_pk: int, stage: str, action: str, actor: str | None, **details: Any
     ) -> None:
+        from ..services import analytics
+
         now = time.time()
         db.execute(
             "INSERT INTO task_history (id, task_pk, action, stage, actor, created_at, details) "
             "VALUES (?, ?, ?, ?, ?, ?, ?)",
             (new_object_id(), task_pk, action, stage, actor, now, to_json(details, "history")),
         )
+        analytics.count(db, task_pk, action, actor, now, details.get("duration"))
         db.execute("UPDATE tasks SET updated_at = ?, updated_by = ? WHERE pk = ?", (now, actor, task_pk))
 
     def note(self, task_id: str, action: str, **details: Any) -> None:
@@ -527,34 +530,51 @@ class TaskBook:
         cells.moved(db, row["project_id"], [(row["position"], row["batches"], row["stage"], stage_id)])
 
     def annotate(
-        self, user: User, task_id: Any, body: Any, *, next_stage: bool = False, is_plugin: bool = False
+        self,
+        user: User,
+        task_id: Any,
+        body: Any,
+        *,
+        next_stage: bool = False,
+        is_plugin: bool = False,
+        warnings_out: list[dict] | None = None,
     ) -> dict:
-        """Submit an answer: checked against the ontology, stored whole or not at all."""
-        from ..validation import validate_labels
+        """Submit an answer: checked against the ontology, stored whole or not at all.
 
-        if not isinstance(body, Mapping):
-            raise InvalidRequest("the body must be an object with 'answer'")
-        answer = body.get("answer")
-        if not isinstance(answer, Mapping):
-            raise InvalidRequest("answer must be an object with 'objects', 'classifications', 'relations'")
-        # 1.1.x clients send a task's objects under ``tools`` (the name a task's answer shows them by).
-        if "tools" in answer and "objects" not in answer:
-            answer = {("objects" if key == "tools" else key): value for key, value in answer.items()}
-        unknown = set(answer) - {"objects", "classifications", "relations"}
-        if unknown:
+        The answer is read as a Model plugin's is (:func:`mockango.validation.answers.check_answer`).
+        Returns the task view; ``warnings_out`` receives the warnings (e.g. rules of unknown evidence accepted).
+        """
+        from ..validation.answers import check_answer
+        from ..validation.evidence import refuses
+
+        strict = self._hub.strict
+        if not isinstance(body, Mapping) or not isinstance(body.get("answer"), Mapping):
             raise InvalidRequest(
-                f"answer: unknown key(s) {sorted(unknown)}; an answer holds objects, classifications and relations"
+                "the body must be an object with 'answer', an object with 'objects', 'classifications', 'relations'",
+                details=[{"path": "answer", "code": "answer_not_object", "message": "'answer' must be an object"}],
             )
+        answer = body["answer"]
+        lenient: list[dict] = []
+
+        def unknown_rule(code: str, path: str, message: str) -> None:
+            if refuses(code, strict):
+                raise InvalidRequest(message, details=[{"path": path, "code": code, "message": message}])
+            lenient.append({"path": path, "code": code, "message": message + " (ignored)"})
+
+        brushes = {}
         for key in ("brushDataUrl", "medicalBrushDataUrl"):
             if body.get(key) is not None and not isinstance(body[key], str):
-                raise InvalidRequest(f"{key} must be a URL string or null")
+                unknown_rule("answer_brush_url", key, f"{key} must be a URL string or null")
+            elif body.get(key) is not None:
+                brushes[key] = body[key]
         duration = body.get("duration", 0)
         if isinstance(duration, bool) or not isinstance(duration, (int, float)) or not 0 <= duration < 1e9:
-            raise InvalidRequest(f"duration must be a number of seconds >= 0, got {duration!r}")
-        stored = {
-            "objects": answer.get("objects") or [],
-            "classifications": answer.get("classifications") or [],
-            "relations": answer.get("relations") or [],
+            unknown_rule("answer_duration", "duration", f"duration must be a number of seconds >= 0, got {duration!r}")
+            duration = 0
+        body = {
+            **body,
+            **{key: brushes.get(key) for key in ("brushDataUrl", "medicalBrushDataUrl")},
+            "duration": duration,
         }
         with self.store.read() as db:
             row = self._row(db, user, task_id)
@@ -565,21 +585,21 @@ class TaskBook:
             "data": self._view(row, None)["data"],
             "metadata": json.loads(row["metadata"]),
         }
-        report = validate_labels(
-            [{"externalId": row["external_id"], **stored}],
-            project.category_schema,
-            [reference],
-            project_name=project.name,
-            root="answer",
+        check = check_answer(
+            answer, reference, project.category_schema, root="answer", project_name=project.name, strict=strict
         )
-        if not report.ok:
-            errors = [{**e.to_dict(), "path": e.path.replace("answer[0]", "answer", 1)} for e in report.errors]
+        warnings = lenient + [w.to_dict() for w in check.warnings]
+        if not check.ok:
+            errors = [e.to_dict() for e in check.errors]
             shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
             raise LabelImportError(
                 f"{len(errors)} error(s) in the answer, the task was not changed: {shown}",
                 details=errors,
-                warnings=[w.to_dict() for w in report.warnings],
+                warnings=warnings,
             )
+        stored = check.stored
+        if warnings_out is not None:
+            warnings_out.extend(warnings)
         text = to_json(stored, "answer")
         with self.store.write() as db:
             row = self._row(db, user, task_id)  # again, inside the transaction: it may have moved

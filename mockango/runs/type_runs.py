@@ -119,9 +119,9 @@ class TypeRuns:
 
     def _store_model_answer(self, session: Session, response: Any) -> plugin_types.Outcome:
         """Validate a Model answer against the project's ontology and the asset; submit it to the asset's task."""
-        from ..validation import validate_labels
+        from ..validation.answers import check_answer
 
-        item, root, errors = plugin_types.model_answer(response)
+        answer, root = plugin_types.model_answer(response)
         project = self._hub.projects.get(session.project_id)
         found, _ = self._hub.projects.find_assets(
             project, self._hub.base_url, page=1, limit=1, filters={"_id": session.event.get("assetId")}
@@ -129,22 +129,21 @@ class TypeRuns:
         if not found:
             return plugin_types.Outcome(False, message=response, reason="the run's asset no longer exists")
         asset = found[0]
-        if not errors:
-            if "data" not in item:
-                item.setdefault("externalId", asset["externalId"])
-            reference = {key: asset[key] for key in ("_id", "externalId", "data", "metadata")}
-            report = validate_labels(
-                [item], project.category_schema, [reference], project_name=project.name, root="response"
-            )
-            errors = plugin_types.relabel([issue.to_dict() for issue in report.errors], root)
-        if errors:
+        check = check_answer(
+            answer, asset, project.category_schema, root=root, project_name=project.name, strict=self._hub.strict
+        )
+        if not check.ok:
+            errors = [issue.to_dict() for issue in check.errors]
+            if errors[0]["code"] == "answer_not_object" and root == "response":
+                errors[0]["message"] += f", got {type(answer).__name__} (is its process running a ModelPlugin?)"
             return plugin_types.Outcome(
                 False,
                 message=response,
                 errors=errors,
                 reason=plugin_types.errors_reason("the Model plugin's answer", errors),
             )
-        stored = {key: list(item.get(key) or []) for key in ("objects", "classifications", "relations")}
+        self._hub.log_lenient(session.id, "the Model plugin's answer", [w.to_dict() for w in check.warnings])
+        stored = {key: list(value) for key, value in check.stored.items()}
         task = self._hub.tasks.store_plugin_answer(asset["_id"], stored, f"session:{session.id}")
         return plugin_types.Outcome(
             True, message=response, result={"assetId": asset["_id"], "taskId": task["_id"], "answer": stored}

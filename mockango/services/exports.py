@@ -61,8 +61,7 @@ KNOWN_OPTIONS = BOOLEAN_OPTIONS + (
 )
 
 
-def _json_list(params: Mapping, name: str) -> list[str] | None:
-    value = json_parameter(params, name)
+def _json_list(value: Any, name: str) -> list[str] | None:
     if isinstance(value, str):  # 1.3.x sends one stage as a JSON string
         value = [value]
     if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
@@ -70,8 +69,7 @@ def _json_list(params: Mapping, name: str) -> list[str] | None:
     return value
 
 
-def _time_range(params: Mapping, name: str) -> dict | None:
-    value = json_parameter(params, name)
+def _time_range(value: Any, name: str) -> dict | None:
     if value is not None and (
         not isinstance(value, dict)
         or set(value) - {"$gt", "$lt"}
@@ -81,30 +79,62 @@ def _time_range(params: Mapping, name: str) -> dict | None:
     return value
 
 
-def parse_options(params: Mapping[str, str]) -> dict:
-    """The export's options from its query, checked (unknown parameters are refused by name)."""
+def parse_options(params: Mapping[str, str], *, strict: bool = False, warnings_out: list | None = None) -> dict:
+    """The export's options from its query, checked.
+
+    ``format`` must be one Ango's import-export page lists (rule ``export_format``, documented). Any other
+    parameter mockango cannot read (rule ``export_parameter``, evidence unknown) is ignored with a warning in
+    ``warnings_out``, or refused in ``strict`` mode.
+    """
+    from ..validation.evidence import refuses
+
+    warnings = warnings_out if warnings_out is not None else []
+
+    def soft(name: str, read, default):
+        try:
+            return read()
+        except InvalidRequest as exc:
+            if refuses("export_parameter", strict):
+                raise
+            warnings.append({"path": name, "code": "export_parameter", "message": f"{exc.message} (ignored)"})
+            return default
+
     unknown = set(params) - set(KNOWN_OPTIONS)
     if unknown:
-        raise InvalidRequest(f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}")
+        message = f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}"
+        soft(sorted(unknown)[0], lambda: (_ for _ in ()).throw(InvalidRequest(message)), None)
     options: dict[str, Any] = {}
     for name in BOOLEAN_OPTIONS:
-        raw = params.get(name, "true" if name in ("includeMetadata", "includeHistory") else "false")
-        if raw not in ("true", "false"):
-            raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
-        options[name] = raw == "true"
+        default = name in ("includeMetadata", "includeHistory")
+        raw = params.get(name, "true" if default else "false")
+
+        def boolean(raw=raw, name=name):
+            if raw not in ("true", "false"):
+                raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
+            return raw == "true"
+
+        options[name] = soft(name, boolean, default)
     options["format"] = params.get("format", "json")
     if options["format"] not in FORMATS:
-        raise InvalidRequest(f"format must be one of {list(FORMATS)}, got {options['format']!r}")
+        raise InvalidRequest(
+            f"format must be one of {list(FORMATS)}, got {options['format']!r}",
+            details=[{"path": "format", "code": "export_format", "message": f"not one of {list(FORMATS)}"}],
+        )
     options["type"] = params.get("type", "task")
     if options["type"] == "None":  # 1.3.x sends its default export_type=None as the text "None"
         options["type"] = "task"
     if options["type"] != "task":
         raise InvalidRequest(f"type {options['type']!r} is not simulated: only task exports are")
-    options["batches"] = _json_list(params, "batches")
-    options["stage"] = _json_list(params, "stage")
-    options["taskTypes"] = _json_list(params, "taskTypes") or ["default"]
-    options["updatedAt"] = _time_range(params, "updatedAt")
-    options["createdAt"] = _time_range(params, "createdAt")
+    # A parameter that is not JSON at all (or NaN, or nested past the input limits) is refused whatever the mode;
+    # JSON of a shape mockango cannot read is rule export_parameter.
+    parsed = {
+        name: json_parameter(params, name) for name in ("batches", "stage", "taskTypes", "updatedAt", "createdAt")
+    }
+    options["batches"] = soft("batches", lambda: _json_list(parsed["batches"], "batches"), None)
+    options["stage"] = soft("stage", lambda: _json_list(parsed["stage"], "stage"), None)
+    options["taskTypes"] = soft("taskTypes", lambda: _json_list(parsed["taskTypes"], "taskTypes"), None) or ["default"]
+    options["updatedAt"] = soft("updatedAt", lambda: _time_range(parsed["updatedAt"], "updatedAt"), None)
+    options["createdAt"] = soft("createdAt", lambda: _time_range(parsed["createdAt"], "createdAt"), None)
     return options
 
 
@@ -327,14 +357,19 @@ def write_export(db: sqlite3.Connection, plan: ExportPlan, path: str | os.PathLi
     return count
 
 
-def build_export(hub: Hub, user: User, project_id: Any, params: Mapping[str, str]) -> str:
+def build_export(
+    hub: Hub, user: User, project_id: Any, params: Mapping[str, str], *, warnings_out: list | None = None
+) -> str:
     """Write the export zip to the object store; returns a signed URL that downloads it (no API key).
+
+    ``warnings_out`` receives the parameters ignored by rule ``export_parameter`` (see :func:`parse_options`).
 
     A big project of a host kept in a file (``mockango serve``) is written by the export worker,
     another process (:mod:`.export_worker`), so the server's other requests keep the interpreter
     meanwhile; otherwise the request's thread writes it. Either way it streams to disk.
     """
-    plan = plan_export(hub, user, project_id, parse_options(params))
+    options = parse_options(params, strict=hub.strict, warnings_out=warnings_out)
+    plan = plan_export(hub, user, project_id, options)
     stamp = iso_time(time.time()).replace(":", "-")
     key = hub.objects.key_for(user.organization_id, plan.project_id, "exports", f"export-{stamp}.zip")
     with hub.objects.receiving(key) as path:

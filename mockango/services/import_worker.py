@@ -89,7 +89,9 @@ class WorkerAnswer:
         raise error
 
 
-def prepare_body(projects: Projects, raw: bytes, base_url: str, organization_id: str | None = None) -> WorkerAnswer:
+def prepare_body(
+    projects: Projects, raw: bytes, base_url: str, organization_id: str | None = None, *, strict: bool = False
+) -> WorkerAnswer:
     """Everything an import does before it writes, from its raw body; errors are part of the answer.
 
     ``organization_id`` limits it to that organization's projects (the in-thread path, which
@@ -100,7 +102,7 @@ def prepare_body(projects: Projects, raw: bytes, base_url: str, organization_id:
         project_id, labels = read_import_body(raw)
         answer.project_id = project_id
         project = projects.require(project_id, organization_id)
-        answer.prepared = prepare_import(projects, project, labels, base_url)
+        answer.prepared = prepare_import(projects, project, labels, base_url, strict=strict)
     except MockangoError as exc:
         answer.error = (type(exc).__name__, exc.status, exc.message, exc.details, getattr(exc, "warnings", None))
     return answer
@@ -171,7 +173,7 @@ class ImportWorker:
             raise WorkerUnavailable(f"cannot start the import worker: {exc}") from exc
         return self._process
 
-    def prepare(self, raw: bytes, base_url: str) -> WorkerAnswer:
+    def prepare(self, raw: bytes, base_url: str, *, strict: bool = False) -> WorkerAnswer:
         """Send one import body to the worker and wait for its answer.
 
         Raises :class:`WorkerUnavailable` when the worker is gone (it is started again on the next call).
@@ -179,7 +181,7 @@ class ImportWorker:
         with self._lock:
             process = self._ensure_started()
             try:
-                _send(process.stdin, pickle.dumps((base_url, raw), protocol=pickle.HIGHEST_PROTOCOL))
+                _send(process.stdin, pickle.dumps((base_url, raw, strict), protocol=pickle.HIGHEST_PROTOCOL))
                 answer = _receive(process.stdout)
             except (OSError, ValueError) as exc:
                 answer = None
@@ -230,8 +232,8 @@ def serve_imports(database: str, inbox: IO[bytes], outbox: IO[bytes]) -> None:
     try:
         while (frame := _receive(inbox)) is not None:
             try:
-                base_url, raw = pickle.loads(frame)
-                answer = prepare_body(projects, raw, base_url)
+                base_url, raw, strict = pickle.loads(frame)
+                answer = prepare_body(projects, raw, base_url, strict=strict)
             except Exception:  # a bug, not a bad body: the server runs this import itself
                 answer = WorkerAnswer(failure=traceback.format_exc())
             _send(outbox, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))

@@ -14,7 +14,7 @@ import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import Conflict, InvalidRequest, NotFound
+from ..errors import Conflict, InvalidRequest
 from ..ids import new_object_id
 from ..models import User
 from ..records import project_deletion
@@ -46,9 +46,56 @@ def project_view(hub: Hub, project_id: str) -> dict:
     body = hub.projects.require(project_id).to_dict()
     body["stages"] = hub.tasks.stages(project_id)
     body["type"] = "ango"
-    body.update(_settings(hub, project_id))
-    body["assetBuilderTemplates"] = []
+    settings = _settings(hub, project_id)
+    body.update(settings)
+    body["assetBuilderTemplates"] = settings.get("assetBuilderTemplates", [])
     return body
+
+
+def _save_settings(hub: Hub, project_id: str, settings: Mapping) -> None:
+    with hub.store.write() as db:
+        db.execute(
+            "INSERT OR REPLACE INTO project_settings (project_id, settings) VALUES (?, ?)",
+            (project_id, to_json(dict(settings), "settings")),
+        )
+
+
+LABEL_VALIDATION_KEYS = {"customValidationEnabled": bool, "validationFunction": str, "externalValidation": dict}
+
+
+def set_label_validation(hub: Hub, user: User, project_id: str, body: Any) -> dict:
+    """``update_label_validation``: keep the project's label validation settings (docs:
+    https://docs.imerit.net/sdk/sdk-documentation/project-level-sdk-functions/update_label_validation); mockango
+    stores them and shows them on ``get_project`` (it does not run the JavaScript)."""
+    if not isinstance(body, Mapping) or not any(key in body for key in LABEL_VALIDATION_KEYS):
+        raise InvalidRequest(f"the body must hold one of {', '.join(LABEL_VALIDATION_KEYS)}")
+    for key, kind in LABEL_VALIDATION_KEYS.items():
+        if body.get(key) is not None and not isinstance(body[key], kind):
+            raise InvalidRequest(f"{key} must be {'true or false' if kind is bool else 'a ' + kind.__name__}")
+    project = hub.project_for(user, project_id)
+    settings = _settings(hub, project.id)
+    settings.update({key: body[key] for key in LABEL_VALIDATION_KEYS if body.get(key) is not None})
+    _save_settings(hub, project.id, settings)
+    return project_view(hub, project.id)
+
+
+def add_asset_builder_template(hub: Hub, user: User, project_id: str, body: Any) -> dict:
+    """``create_asset_builder_template``: a template kept on the project, with its own ``_id`` (docs:
+    https://docs.imerit.net/sdk/sdk-documentation/project-level-sdk-functions/create_asset_builder_template);
+    ``get_project`` lists it in ``assetBuilderTemplates``, as the real host's does."""
+    if not isinstance(body, Mapping) or not isinstance(body.get("name"), str) or not body["name"]:
+        raise InvalidRequest("a template needs a 'name' (and 'template', 'data_config', ...)")
+    if not isinstance(body.get("template", ""), str):
+        raise InvalidRequest("'template' must be the template's HTML, a string")
+    project = hub.project_for(user, project_id)
+    settings = _settings(hub, project.id)
+    templates = list(settings.get("assetBuilderTemplates", []))
+    if any(t.get("name") == body["name"] for t in templates):
+        raise Conflict(f"project '{project.name}' already has an asset builder template named {body['name']!r}")
+    template = {"_id": new_object_id(), **{k: v for k, v in body.items() if k != "_id"}}
+    settings["assetBuilderTemplates"] = [*templates, template]
+    _save_settings(hub, project.id, settings)
+    return template
 
 
 def create_project(hub: Hub, user: User, body: Any) -> dict:
@@ -168,15 +215,3 @@ def clone_project(hub: Hub, user: User, project_id: str, body: Any) -> dict:
                 (clone.id, source.id),
             )
     return project_view(hub, clone.id)
-
-
-def organization_members(hub: Hub, user: User, organization_id: Any) -> list[dict]:
-    if organization_id != user.organization_id:
-        raise NotFound(f"organization '{organization_id}' not found")
-    with hub.store.read() as db:
-        return [
-            {"_id": r["id"], "email": r["email"], "name": r["name"], "organizationRole": "admin"}
-            for r in db.execute(
-                "SELECT id, email, name FROM users WHERE organization_id = ? ORDER BY rowid", (organization_id,)
-            )
-        ]

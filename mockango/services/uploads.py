@@ -10,8 +10,6 @@ their tasks from the store (a trigger of :mod:`mockango.records.tasks`).
 from __future__ import annotations
 
 import json
-import re
-import secrets
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -115,8 +113,10 @@ class Uploads:
 
         All or nothing: any bad asset refuses the whole call, saying which and why.
         ``session_id`` is the plugin run making the call (its run key), if any: the assets
-        remember it (:meth:`created_by` lists a run's assets), and a Markdown run's ``data``
-        may be the markdown text itself.
+        remember it (:meth:`created_by` lists a run's assets). A ``data`` that is not an http(s) URL is an
+        embedded markdown asset's text, kept as the asset's ``data`` itself: Ango's docs on bulk-importing
+        markdown assets ("the data is the Markdown content itself", stored "where the file path would
+        normally be"), and the vendor's markdown sample uploads it so.
         """
         if not isinstance(assets, list) or not assets:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
@@ -125,8 +125,6 @@ class Uploads:
         if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2**31:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
         project = self._hub.project_for(user, project_id)
-        session = self._hub.sessions.get(session_id, with_logs=False) if session_id else None
-        takes_text = session is not None and session.plugin_type == "markdown"
         common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
         prepared = []
         for index, raw in enumerate(assets):
@@ -134,18 +132,16 @@ class Uploads:
             if not isinstance(raw, Mapping):
                 raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
             data = raw.get("data")
-            if takes_text and isinstance(data, str) and not data.startswith(("http://", "https://")):
-                data = self._store_text(user, project.id, data, raw.get("externalId"), index)
-            if not isinstance(data, str) or not data.startswith(("http://", "https://")):
-                hint = "" if takes_text else " (markdown text is taken as data only in a Markdown plugin's run)"
-                raise InvalidRequest(f"{where}.data must be an http(s) URL{hint}, got {data!r}")
+            if not isinstance(data, str) or not data:
+                raise InvalidRequest(f"{where}.data must be a URL or a markdown text, got {data!r}")
+            is_url = data.startswith(("http://", "https://"))
             external_id = raw.get("externalId")
             if external_id is None:
-                external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
+                external_id = (urlsplit(data).path.rsplit("/", 1)[-1] or data) if is_url else f"{index:05d}.md"
             if raw.get("storage") is not None:
                 self._hub.storages.check(user, raw["storage"])
             metadata = raw.get("metadata") or {}
-            own = self._own_file_path(user, data, f"{where}.data")
+            own = self._own_file_path(user, data, f"{where}.data") if is_url else None
             own_batches = (
                 batch_rules.resolve(project, raw["batches"], f"{where}.batches")
                 if raw.get("batches") is not None
@@ -184,14 +180,6 @@ class Uploads:
                 )
             }
         return [found[i] for i in ids]
-
-    def _store_text(self, user: User, project_id: str, text: str, external_id: Any, index: int) -> str:
-        """Keep a markdown asset's text in the object store; its URL (on this host) becomes the asset's data."""
-        stem = external_id if isinstance(external_id, str) and external_id else f"asset-{index}"
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:150] + f"-{secrets.token_hex(4)}.md"
-        key = self._objects.key_for(user.organization_id, project_id, "assets", name)
-        self._objects.put(key, text.encode("utf-8"))
-        return self._objects.url(self._hub.base_url, key, "GET", ASSET_URL_TTL)
 
     def created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (through its run key), in creation order."""

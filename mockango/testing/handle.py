@@ -44,9 +44,9 @@ class MockAngoHandle:
     manager, or call :meth:`start` and :meth:`close`).
     """
 
-    def __init__(self, server: MockAngo | None = None, *, seed: int = 0) -> None:
+    def __init__(self, server: MockAngo | None = None, *, seed: int = 0, strict: bool = False) -> None:
         self._owns_server = server is None
-        self.server = server if server is not None else MockAngo(seed=seed)
+        self.server = server if server is not None else MockAngo(seed=seed, strict=strict)
         self._plugins: list[RunningPlugin] = []
 
     def __getattr__(self, name: str) -> Any:

@@ -26,7 +26,7 @@ from .middleware.security_headers import secure_responses
 from .middleware.socket_guard import report_unreadable_packets
 from .middleware.strict_json import StrictJSONProvider, StrictPacket
 from .routing import MockangoFlask
-from .sdk import exports, files, issues, objects, projects, rest, storages, tasks, unsimulated
+from .sdk import analytics, exports, files, issues, objects, organization, projects, rest, storages, tasks, unsimulated
 
 
 def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
@@ -38,7 +38,18 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     app.json = StrictJSONProvider(app)
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
-    for concept in (tasks, projects, objects, storages, exports, issues, control_tasks, unsimulated):
+    for concept in (
+        tasks,
+        projects,
+        objects,
+        storages,
+        exports,
+        issues,
+        organization,
+        analytics,
+        control_tasks,
+        unsimulated,
+    ):
         app.register_blueprint(concept.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(faults.blueprint)

@@ -171,8 +171,9 @@ SCHEMAS = {
             "message": {"type": "string"},
             "errors": array({"type": "object"}),
             "warnings": array({"type": "object"}),
+            "error": obj({"statusCode": {"type": "integer"}, "message": {"type": "string"}}, ("statusCode", "message")),
         },
-        ("status", "message"),
+        ("status", "message", "error"),
     ),
     "Batch": obj({"_id": {"type": "string"}, "name": {"type": "string"}}, ("_id", "name")),
     "Project": obj(
@@ -305,12 +306,31 @@ PATHS = {
             tag=REST,
             parameters=[
                 PAGE,
-                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size"),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "page size"),
             ],
             responses=answer(
                 "200",
-                "One page of projects",
-                success(obj({"projects": array(ref("Project")), "total": {"type": "integer"}}, ("projects", "total"))),
+                "One page of projects, with the fields Ango's docs list (docs.imerit.net/api/docs/projects)",
+                success(
+                    obj(
+                        {
+                            "projects": array(
+                                obj(
+                                    {
+                                        "_id": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "description": {"type": "string"},
+                                        "organization": {"type": "string"},
+                                        "createdAt": {"type": "string"},
+                                    },
+                                    ("_id", "name", "description", "organization", "createdAt"),
+                                )
+                            ),
+                            "total": {"type": "integer"},
+                        },
+                        ("projects", "total"),
+                    )
+                ),
             ),
         )
     },
@@ -576,21 +596,21 @@ GET    /api/projects/{project_id}/tasks               a project's tasks (control
 POST   /api/tasks/{task_id}                           change a task (control API)
 PUT    /api/storages/{storage_id}/files               put a file in a storage (control API)
 POST   /v2/project/{project_id}/assigned              not simulated (501)
-POST   /v2/attachments                                not simulated (501)
-GET    /v2/{project_id}/overview/{metric}             not simulated (501)
-POST   /v2/project/{project_id}/labelValidation       not simulated (501)
-POST   /v2/project/{project_id}/chat                  not simulated (501)
-POST   /v2/performance/{project_id}                   not simulated (501)
-GET    /v2/organization/{organization_id}/invites     not simulated (501)
-POST   /v2/organization/{organization_id}/invites     not simulated (501)
-DELETE /v2/organization/{organization_id}/invites     not simulated (501)
-POST   /v2/organization/{organization_id}/users       not simulated (501)
-DELETE /v2/organization/{organization_id}/users       not simulated (501)
+POST   /v2/attachments                                import attachments
+GET    /v2/{project_id}/overview/{metric}             a project overview metric
+POST   /v2/project/{project_id}/labelValidation       label validation settings
+POST   /v2/project/{project_id}/chat                  upload chat assets
+POST   /v2/performance/{project_id}                   project performance
+GET    /v2/organization/{organization_id}/invites     the organization's invites
+POST   /v2/organization/{organization_id}/invites     invite members
+DELETE /v2/organization/{organization_id}/invites     delete invites
+POST   /v2/organization/{organization_id}/users       change members' roles
+DELETE /v2/organization/{organization_id}/users       remove members
 GET    /v2/llms                                       not simulated (501)
 POST   /v2/llms/                                      not simulated (501)
 DELETE /v2/llms/{llm_id}                              not simulated (501)
 POST   /v2/notifications                              not simulated (501)
-POST   /v2/project/{project_id}/assetBuilderTemplates not simulated (501)
+POST   /v2/project/{project_id}/assetBuilderTemplates add an asset builder template
 POST   /v2/project/{project_id}/instructions          not simulated (501)
 POST   /v2/project/{project_id}/rerun-webhook         not simulated (501)
 """

@@ -36,10 +36,13 @@ def test_fail_the_next_two_calls_then_answer_again(host, http):
     fault = host.faults.fail("GET", "/v2/project/*/assets", times=2, status=503)
     answers = [http.get(host.url + assets_path(host)) for _ in range(3)]
     assert [a.status_code for a in answers] == [503, 503, 200]
+    message = (
+        f"injected fault {fault.id}: GET {assets_path(host)} answers 503 (remove it with DELETE /api/faults/{fault.id})"
+    )
     assert answers[0].json() == {
         "status": "error",
-        "message": f"injected fault {fault.id}: GET {assets_path(host)} "
-        f"answers 503 (remove it with DELETE /api/faults/{fault.id})",
+        "message": message,
+        "error": {"statusCode": 503, "message": message},
     }
     assert host.faults.active() == []  # used up
     assert http.get(host.url + f"/v2/project/{host.project_id}").status_code == 200  # other routes untouched
@@ -118,7 +121,11 @@ def test_control_api_adds_lists_and_removes_faults(host, http):
 def test_a_wrong_fault_is_refused_with_its_json_path_and_adds_nothing(host, http, body, message):
     answer = http.post(host.url + "/api/faults", json=body)
     assert answer.status_code in (400, 404)
-    assert answer.json() == {"status": "error", "message": message}
+    assert answer.json() == {
+        "status": "error",
+        "message": message,
+        "error": {"statusCode": answer.status_code, "message": message},
+    }
     assert host.faults.active() == []
 
 

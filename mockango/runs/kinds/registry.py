@@ -113,17 +113,37 @@ def kind_of(name: Any) -> PluginKind:
     return kind
 
 
-def check_options(kind: PluginKind, plugin_name: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options given (None means not given), refusing those of other types and missing required ones."""
+def check_options(
+    kind: PluginKind,
+    plugin_name: str,
+    options: Mapping[str, Any],
+    *,
+    strict: bool = False,
+    warnings_out: list[dict] | None = None,
+) -> dict[str, Any]:
+    """The options given (None means not given), refusing missing required ones (rule ``run_option_required``).
+
+    An option of another type (rule ``run_option_other_type``, evidence unknown) is dropped with a warning in
+    ``warnings_out``, or refused in ``strict`` mode.
+    """
+    from ...validation.evidence import refuses
+
     given = {key: value for key, value in options.items() if value is not None}
-    for key in given:
+    for key in list(given):
         if key not in kind.options:
             owners = [k.title for k in KINDS.values() if key in k.options]
             takes = ", ".join(OPTION_FIELDS[o] for o in kind.options) or "nothing beyond config"
-            raise InvalidRequest(
+            message = (
                 f"'{OPTION_FIELDS.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
                 f"'{plugin_name}' is {kind.a_title} plugin (its runs take: {takes})"
             )
+            if refuses("run_option_other_type", strict):
+                raise InvalidRequest(message)
+            del given[key]
+            if warnings_out is not None:
+                warnings_out.append(
+                    {"path": OPTION_FIELDS.get(key, key), "code": "run_option_other_type", "message": message}
+                )
     missing = [OPTION_FIELDS[key] for key in kind.required if key not in given]
     if missing:
         raise InvalidRequest(f"{kind.a_title} run needs {', '.join(repr(m) for m in missing)}")
@@ -242,57 +262,16 @@ class Outcome:
     errors: list[dict] | None = None
 
 
-def model_answer(response: Any) -> tuple[dict | None, str, list[dict]]:
-    """The import item a Model answer stands for, the JSON path it sits at, and any shape errors.
+def model_answer(response: Any) -> tuple[Any, str]:
+    """The answer a Model plugin's response holds, and the JSON path it sits at.
 
-    1.4.10 and plugin_client answer ``{objects, classifications, relations}``; 1.3.x sends what
-    the callback returned, which in the vendor's sample is ``{data, answer: {...}}``.
+    1.4.10 and plugin_client answer ``{objects, classifications, relations}`` (1.3.22's merge adds
+    ``externalId``); the vendor's older sample answered ``{data, answer: {...}}``. Either way the answer is
+    read by :func:`mockango.validation.answers.check_answer`, as ``POST /v2/annotate`` reads it.
     """
-    if not isinstance(response, Mapping):
-        return (
-            None,
-            "response",
-            [
-                {
-                    "path": "response",
-                    "code": "not_an_object",
-                    "message": f"a Model plugin must answer an object with 'objects', "
-                    f"'classifications' and 'relations', got {type(response).__name__} "
-                    "(is its process running a ModelPlugin?)",
-                }
-            ],
-        )
-    if "answer" in response:
-        answer, root = response.get("answer"), "response.answer"
-        if not isinstance(answer, Mapping):
-            return (
-                None,
-                root,
-                [
-                    {
-                        "path": root,
-                        "code": "not_an_object",
-                        "message": "'answer' must be an object with 'objects', 'classifications', 'relations'",
-                    }
-                ],
-            )
-        item = dict(answer)
-        if "data" in response:
-            item["data"] = response["data"]
-        return item, root, []
-    return dict(response), "response", []
-
-
-def relabel(errors: list[dict], root: str) -> list[dict]:
-    """Validator issues of a one-item import, with paths read from the session's answer."""
-    prefix = "response[0]"
-    out = []
-    for issue in errors:
-        path = issue["path"]
-        if path.startswith(prefix):
-            path = root + path[len(prefix) :]
-        out.append({**issue, "path": path})
-    return out
+    if isinstance(response, Mapping) and "answer" in response and not any(k in response for k in ("objects", "tools")):
+        return response.get("answer"), "response.answer"
+    return response, "response"
 
 
 def listing(response: Any) -> Outcome:

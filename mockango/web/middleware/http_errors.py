@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from ...errors import error_body
 from ..dashboard.error_pages import browser_error_page
 
 
@@ -19,5 +20,5 @@ def answer_http_error(error: HTTPException):
             message = f"no such endpoint: {request.method} {request.path}"
         elif error.code == 405:
             message = f"{request.method} is not allowed on {request.path}"
-        return jsonify({"status": "error", "message": message}), error.code
+        return jsonify(error_body(error.code or 500, message)), error.code
     return browser_error_page(error)

@@ -1,11 +1,11 @@
-"""Project data over HTTP: projects, batches, assets added and deleted, organization members."""
+"""Project data over HTTP: projects, batches, assets added and deleted, attachments, chat assets, project settings."""
 
 from __future__ import annotations
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from ...errors import InvalidRequest
-from ...services import batches, project_admin
+from ...services import attachments, batches, chat_assets, project_admin
 from ..middleware.caller import current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body
@@ -88,7 +88,26 @@ def delete_assets(project_id: str):
     return success({"deleted": hub().uploads.delete_assets(user, project_id, body.get("assets"))})
 
 
-@blueprint.get("/organization/<organization_id>/users")
-def organization_members(organization_id: str):
+@blueprint.post("/project/<project_id>/labelValidation")
+def update_label_validation(project_id: str):
     user = current_user()
-    return success({"users": project_admin.organization_members(hub(), user, organization_id)})
+    return success({"project": project_admin.set_label_validation(hub(), user, project_id, json_body())})
+
+
+@blueprint.post("/project/<project_id>/assetBuilderTemplates")
+def create_asset_builder_template(project_id: str):
+    user = current_user()
+    return success({"template": project_admin.add_asset_builder_template(hub(), user, project_id, json_body())}, 201)
+
+
+@blueprint.post("/attachments")
+def create_attachment():
+    return success(attachments.import_attachments(hub(), current_user(), json_body()))
+
+
+@blueprint.post("/project/<project_id>/chat")
+def upload_chat_assets(project_id: str):
+    user = current_user()
+    uploaded = request.files.get("file")
+    conversations = uploaded.read() if uploaded is not None else None
+    return success(chat_assets.upload_chat_assets(hub(), user, project_id, request.form, conversations), 201)
