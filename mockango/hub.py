@@ -16,6 +16,7 @@ wakes whoever waits for a plugin to go live or a run to end.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import itertools
 import json
@@ -32,7 +33,7 @@ from . import models
 from .assets import check_filters, hosted_size, paging
 from .errors import AuthenticationError, Conflict, Forbidden, InvalidRequest, NotFound, RunTimeout, StateFileError
 from .faults import Faults
-from .ids import new_object_id, new_secret, same_secret
+from .ids import check_given_object_id, check_given_secret, new_object_id, new_secret, same_secret
 from .images import render_png
 from .input_limits import MAX_NAME_LENGTH, check_free_form, check_text, check_value
 from .models import Caller, Organization, Plugin, Project, Session, User
@@ -96,13 +97,12 @@ def _seed_into(store: Store, seed: int) -> None:
 
 
 @functools.lru_cache(maxsize=16)
-def seeded_image(seed: int, schema_text: str) -> bytes:
-    """The seeded database of ``seed`` as bytes: built once per process, copied into each new Hub."""
+def seeded_template(seed: int, schema_text: str) -> Store:
+    """The seeded database of ``seed``, in memory: built once per process, copied into each new Hub
+    (never written after it is seeded; :meth:`Store.copy_from` holds its lock while copying)."""
     template = Store(schema=schema_text)
     _seed_into(template, seed)
-    image = template.image()
-    template.close()
-    return image
+    return template
 
 
 def _derive_after_import(db: sqlite3.Connection) -> None:
@@ -136,9 +136,13 @@ class Hub:
         log_count_limit: int = LOG_COUNT_LIMIT,
         files_dir: str | os.PathLike | None = None,
         import_worker: bool = True,
+        admin_key: str | None = None,
         strict: bool = False,
     ) -> None:
         self.seed = seed
+        self._admin_key = None if admin_key is None else check_given_secret(admin_key, "the admin key")
+        """The key that may reset the whole host (POST /api/reset); None: the default user's key."""
+        self._kept_plugins: list[str] = []  # plugins reset(keep_credentials=True) puts back (serve's demo plugin)
         self.strict = strict
         """Strict mode: rules whose evidence is unknown refuse instead of warning (mockango.validation.evidence)."""
         self.run_timeout = run_timeout
@@ -152,10 +156,10 @@ class Hub:
         self._listeners: list = []
         self._turn = itertools.count()
         self._baseline_seed: int | None = None  # the seed whose data the memory store's baseline holds
-        # In memory, a seeded Hub starts from the cached seeded image (no schema to run).
-        image = seeded_image(seed, schema()) if state is None and populate else None
-        self.store = Store(state, schema=schema(), image=image)
-        self._image_loaded = image is not None  # opened from the seeded image: nothing to copy in
+        # In memory, a seeded Hub starts from a copy of the cached seeded database (no schema to run).
+        template = seeded_template(seed, schema()) if state is None and populate else None
+        self.store = Store(state, schema=schema(), template=template)
+        self._seed_copied = template is not None  # opened from the seeded database: nothing to copy in
         self.accounts = Accounts(self.store)
         self.projects = Projects(self.store)
         self.plugins = Plugins(self.store)
@@ -179,7 +183,7 @@ class Hub:
         """Plugin id -> wall-clock time of its last heartbeat (process-local)."""
         self.restored = False
         """True when ``state`` already held a host's data (nothing was seeded)."""
-        if image is None and self._has_data():
+        if template is None and self._has_data():
             self._check_seed()
             self.restored = True
             with self.store.write() as db:
@@ -216,43 +220,73 @@ class Hub:
                 "use that seed, or --fresh to start over"
             )
 
-    def _load_seeded(self) -> None:
-        """The seeded data of :attr:`seed`, with a fresh API key.
+    def _load_seeded(self, api_key: str | None = None) -> None:
+        """The seeded data of :attr:`seed`, with ``api_key`` or a fresh one.
 
-        In memory (the fixture), the seeded database image is copied in once per seed and
+        In memory (the fixture), the seeded database is copied in once per seed and
         marked as the store's baseline; a later reset rolls back to it (undoing only what
         the test wrote), which keeps the fixture's per-test reset far under 1 ms. A file
-        store copies the image each time (``mockango serve`` resets only when asked).
+        store copies it each time (``mockango serve`` resets only when asked).
         """
-        image = seeded_image(self.seed, schema())
+        template = seeded_template(self.seed, schema())
         if not self.store.memory:
-            template = Store(schema=schema())
-            template.load_image(image)
             self.store.copy_from(template)
-            template.close()
         elif self.store.has_baseline and self._baseline_seed == self.seed:
             self.store.back_to_baseline()
         else:
-            if not self._image_loaded:
-                self.store.load_image(image)
-            self._image_loaded = False
+            if not self._seed_copied:
+                self.store.copy_from(template)
+            self._seed_copied = False
             self.store.mark_baseline()
             self._baseline_seed = self.seed
         with self.store.write() as db:
-            accounts.rotate_key(db, self.accounts.default_id("user"))
+            accounts.rotate_key(db, self.accounts.default_id("user"), api_key)
 
-    def reset(self) -> None:
+    def reset(self, *, keep_credentials: bool = False) -> None:
         """Forget everything and load the seeded data again (fresh API key, no plugins).
 
         Live plugin connections are dropped from the books: their plugins no longer exist.
+        ``keep_credentials`` (``POST /api/reset``): the default user keeps its API key, and the plugins
+        :meth:`keep_on_reset` named come back with their ids, secrets and live connections, so the
+        credentials a host printed stay good for the scripts and plugin processes that use them.
         """
+        key = self.default_user.api_key if keep_credentials else None
+        kept = [p for p in map(self.plugins.get, self._kept_plugins) if p is not None] if keep_credentials else []
+        with self._changed:
+            links = {p.id: dict(self.connections.by_plugin.get(p.id, {})) for p in kept}
         self.clock.clear()
         self.connections.clear()
         self.journal.clear()
         self.objects.clear()
-        self._load_seeded()
+        self._load_seeded(api_key=key)
+        if kept:
+            with self.store.write() as db:
+                for plugin in kept:
+                    plugins.insert_plugin(db, dataclasses.replace(plugin, organization_id=self._default_org_id()))
+            with self._changed:
+                for plugin_id, connections in links.items():
+                    for connection in connections.values():
+                        self.connections.bind(plugin_id, connection)
+        else:
+            self._kept_plugins.clear()
         keep_url_secret(self)
         self._notify("reset", {})
+
+    def keep_on_reset(self, plugin_id: str) -> None:
+        """Have ``reset(keep_credentials=True)`` put this plugin back as it is (``mockango serve``'s demo plugin)."""
+        if plugin_id not in self._kept_plugins:
+            self._kept_plugins.append(plugin_id)
+
+    def set_api_key(self, api_key: str) -> None:
+        """Give the default user this API key (``serve --api-key``: known before the host starts)."""
+        check_given_secret(api_key, "the API key")
+        with self.store.write() as db:
+            accounts.rotate_key(db, self.accounts.default_id("user"), api_key)
+
+    def is_admin_key(self, api_key: object) -> bool:
+        """True for the key that may reset the whole host: ``admin_key``, else the default user's (constant time)."""
+        expected = self._admin_key or (self.default_user.api_key if self.default_user else None)
+        return expected is not None and same_secret(api_key, expected)
 
     def close(self) -> None:
         """Stop the Hub's background work (heartbeat checks, the run clock, the import worker); the store stays open."""
@@ -396,6 +430,12 @@ class Hub:
             if found is not None:
                 return Caller(found)
             run = self.sessions.by_key(api_key)
+            if run is not None and run[2] != "running":
+                raise AuthenticationError(
+                    f"this API key was the run key of session {run[1]}, which has ended "
+                    f"({run[2] or 'deleted'}): a run key acts only while its run is running; "
+                    "use your own API key"
+                )
             found = self.accounts.user(run[0]) if run else None
             if found is not None and run is not None:
                 return Caller(found, run[1])
@@ -563,8 +603,18 @@ class Hub:
         description: str = "",
         organization_id: str | None = None,
         callback_url: str | None = None,
+        plugin_id: str | None = None,
+        secret: str | None = None,
     ) -> Plugin:
-        """Register a plugin; its ``secret`` is what the plugin process connects with."""
+        """Register a plugin; its ``secret`` is what the plugin process connects with.
+
+        ``plugin_id`` and ``secret`` (for scripted and CI use, known before the host starts): the id
+        and secret to give it instead of fresh ones; an id another plugin has is refused (409).
+        """
+        if plugin_id is not None:
+            check_given_object_id(plugin_id, "the plugin id")
+        if secret is not None:
+            check_given_secret(secret, "the plugin secret")
         if not isinstance(name, str) or not name.strip():
             raise InvalidRequest("a plugin needs a non-empty 'name'")
         check_text(name, "name", max_length=MAX_NAME_LENGTH)
@@ -593,10 +643,10 @@ class Hub:
             raise InvalidRequest(f"'callbackUrl' must be the plugin's http(s) base URL, got {callback_url!r}")
         org_id = organization_id or self._default_org_id()
         plugin = Plugin(
-            id=new_object_id(),
+            id=plugin_id or new_object_id(),
             name=name,
             organization_id=org_id,
-            secret=new_secret(),
+            secret=secret or new_secret(),
             type=plugin_type,
             description=description,
             class_names=class_names,
@@ -604,6 +654,8 @@ class Hub:
             callback_url=callback_url,
         )
         with self.store.write() as db:
+            if plugin_id is not None and plugins.exists(db, plugin_id):
+                raise Conflict(f"a plugin with id {plugin_id} already exists: delete it first, or give another id")
             plugins.insert_plugin(db, plugin)
         self._notify("plugin", {"id": plugin.id})
         if callback_url:

@@ -13,51 +13,17 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+from werkzeug.serving import BaseWSGIServer
 
-from .connections import (
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_READ_TIMEOUT,
-    BoundedWSGIServer,
-    websockets_without_read_timeout,
-)
+from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, BoundedWSGIServer
 from .faults import Faults
 from .hub import Hub
 from .input_limits import MAX_BODY_BYTES
 from .models import Plugin, Session
+from .request_handler import RequestHandler, VerboseRequestHandler
 from .web import create_app
 
 POLL_INTERVAL = 0.01
-
-
-class RequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler with quiet logs and no stall after a websocket closes.
-
-    Keep-alive is not possible here: werkzeug 3 answers every request with
-    ``Connection: close`` and then drains the socket for 10 ms, which would eat
-    the next request of a kept-alive connection (measured: it does).
-    """
-
-    protocol_version = "HTTP/1.1"
-    verbose = False
-
-    def connection_dropped(self, error, environ=None):  # noqa: D401 - werkzeug hook
-        # After a websocket ends, werkzeug would read the client's close frame as an
-        # HTTP request and wait; closing here ends the connection at once.
-        self.close_connection = True
-
-    def log_request(self, code="-", size="-"):
-        if self.verbose:
-            super().log_request(code, size)
-
-    def log_error(self, format, *args):  # noqa: A002 - http.server's signature
-        # An idle connection closed by the read timeout is routine, not an error to print.
-        if self.verbose or not format.startswith("Request timed out"):
-            super().log_error(format, *args)
-
-
-class VerboseRequestHandler(RequestHandler):
-    verbose = True
 
 
 def make_wsgi_server(
@@ -69,14 +35,17 @@ def make_wsgi_server(
     max_body: int = MAX_BODY_BYTES,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    starting: bool = False,
 ) -> BaseWSGIServer:
-    """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address.
+    """A threaded werkzeug server for ``hub`` speaking HTTP/1.1 with keep-alive; sets ``hub.base_url``.
 
-    ``max_body`` bounds request bodies (bytes); a connection silent for ``read_timeout``
-    seconds mid-request is closed; past ``max_connections`` open connections, new ones get 503.
+    ``max_body`` bounds request bodies and uploads (bytes); a request must be whole within
+    ``read_timeout`` seconds of its first byte (408); past ``max_connections`` open connections,
+    or half of them from one client address, new ones get 503.
+    ``starting``: every request gets 503 until ``server.app.extensions["mockango.health"].ready()``.
     """
-    app = create_app(hub, max_body=max_body)
-    app.wsgi_app = websockets_without_read_timeout(app.wsgi_app)
+    app = create_app(hub, max_body=max_body, starting=starting)
+    hub.objects.max_bytes = max_body  # an upload is a request body: one limit, one message
     handler = VerboseRequestHandler if verbose else RequestHandler
     # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -82,8 +82,9 @@ def set_setting(db: sqlite3.Connection, name: str, value: str | None) -> None:
     )
 
 
-def rotate_key(db: sqlite3.Connection, user_id: str) -> str:
-    api_key = new_secret()
+def rotate_key(db: sqlite3.Connection, user_id: str, api_key: str | None = None) -> str:
+    """Give the user a new API key: ``api_key``, or a fresh one from ``secrets``."""
+    api_key = api_key or new_secret()
     db.execute("UPDATE users SET api_key = ?, key_digest = ? WHERE id = ?", (api_key, key_digest(api_key), user_id))
     return api_key
 

@@ -55,6 +55,11 @@ def plugin_from(row: sqlite3.Row) -> Plugin:
     )
 
 
+def exists(db: sqlite3.Connection, plugin_id: str) -> bool:
+    """Whether any organization has a plugin with this id."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM plugins WHERE id = ?)", (plugin_id,)).fetchone()[0] == 1
+
+
 def insert_plugin(db: sqlite3.Connection, plugin: Plugin) -> None:
     db.execute(
         "INSERT INTO plugins (id, organization_id, name, secret, type, description, class_names, "

@@ -644,6 +644,16 @@ class Projects:
                 (asset_id,),
             ).fetchone()
 
+    def organization_of_asset(self, asset_id: str) -> str | None:
+        """The organization an asset belongs to (None: no such asset)."""
+        with self.store.read() as db:
+            row = db.execute(
+                "SELECT projects.organization_id FROM assets JOIN projects ON projects.id = assets.project_id "
+                "WHERE assets.id = ?",
+                (asset_id,),
+            ).fetchone()
+        return row[0] if row else None
+
     def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str], base_url: str) -> list[dict]:
         """The assets an import's items name (by externalId, data URL, or the file name that ends the URL):
         one indexed query, not the project.

@@ -218,13 +218,15 @@ class Sessions:
             row = db.execute("SELECT * FROM sessions WHERE id = ?", (session_id,)).fetchone()
             return session_from(db, row, with_logs=with_logs, logs_from=logs_from) if row else None
 
-    def by_key(self, api_key: str) -> tuple[str, str] | None:
-        """(user id, session id) of the run whose event carried this key."""
+    def by_key(self, api_key: str) -> tuple[str, str, str | None] | None:
+        """(user id, session id, the session's status) of the run whose event carried this key."""
         with self.store.read() as db:
             row = db.execute(
-                "SELECT user_id, session_id FROM run_keys WHERE digest = ?", (key_digest(api_key),)
+                "SELECT k.user_id, k.session_id, s.status FROM run_keys k LEFT JOIN sessions s ON s.id = k.session_id "
+                "WHERE k.digest = ?",
+                (key_digest(api_key),),
             ).fetchone()
-        return (row[0], row[1]) if row else None
+        return (row[0], row[1], row[2]) if row else None
 
     def page(
         self,

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ..errors import InvalidRequest
+from ..errors import Forbidden, InvalidRequest
 from ..ids import new_object_id
 from ..models import User
 from ..records import asset_order, cells
@@ -77,14 +77,14 @@ class Uploads:
     def signed_url(self, user: User, name: Any, project_id: Any, file_type: Any) -> str:
         """A GET URL for a file of the caller's organization, named by any URL of it (the upload URL too)."""
         self._hub.project_for(user, project_id)
-        key = self._objects.key_of_url(name)
+        key = self._objects.key_of_url(name, "name")
         self._check_owner(user, key, "name")
         return self._objects.url(self._hub.base_url, key, "GET", SIGNED_URL_TTL)
 
     @staticmethod
     def _check_owner(user: User, key: str, where: str) -> None:
         if key.split("/", 1)[0] != user.organization_id:
-            raise InvalidRequest(f"{where}: that file does not belong to your organization")
+            raise Forbidden(f"{where}: that file belongs to another organization")
 
     # ------------------------------------------------------------------- assets
 
@@ -93,7 +93,7 @@ class Uploads:
         parts = urlsplit(url)
         if parts.netloc != urlsplit(self._hub.base_url).netloc or not parts.path.startswith(OBJECT_PREFIX):
             return None
-        key = self._objects.key_of_url(url)
+        key = self._objects.key_of_url(url, where)
         self._check_owner(user, key, where)
         if not self._objects.exists(key):
             raise InvalidRequest(f"{where}: nothing was uploaded to {url} (PUT the file to its upload URL first)")

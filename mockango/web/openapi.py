@@ -258,9 +258,10 @@ SCHEMAS = {
             "_id": {"type": "string"},
             "hits": {"type": "integer"},
             "times": nullable({"type": "integer", "minimum": 0}),
+            "scope": {"enum": ["host", "organization"]},
             "description": {"type": "string"},
         },
-        ("_id", "kind", "hits", "description"),
+        ("_id", "kind", "hits", "scope", "description"),
     ),
 }
 
@@ -390,6 +391,28 @@ PATHS = {
             ),
         )
     },
+    "/api/reset": {
+        "post": operation(
+            "The whole host back to the seeded data (its admin key only); the API key and serve's demo plugin stay",
+            tag=CONTROL,
+            responses={
+                **answer(
+                    "200",
+                    "Reset",
+                    obj(
+                        {
+                            "status": {"const": "success"},
+                            "seed": {"type": "integer"},
+                            "defaultProject": nullable({"type": "string"}),
+                            "plugins": array({"type": "string"}),
+                        },
+                        ("status", "seed", "defaultProject", "plugins"),
+                    ),
+                ),
+                **answer("403", "Not the host's admin key", ref("Error")),
+            },
+        )
+    },
     "/api/plugins": {
         "get": operation(
             "Your organization's plugins",
@@ -409,6 +432,11 @@ PATHS = {
                     "type": {"enum": list(PLUGIN_TYPES)},
                     "description": {"type": "string"},
                     "callbackUrl": {"type": "string"},
+                    "id": {"type": "string", "description": "the id to give it (24 hex); default: a fresh one"},
+                    "secret": {
+                        "type": "string",
+                        "description": "the secret to give it (16+ of A-Z a-z 0-9 . _ ~ -); default: a fresh one",
+                    },
                 },
                 ("name",),
             ),

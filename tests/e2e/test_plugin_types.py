@@ -578,5 +578,5 @@ def test_an_export_whose_upload_is_refused_fails_saying_so(host):
         result = run_result(host, record)
     result.assert_failed("the plugin reported an error")
     result.assert_logged("SDKError: HTTP 413 (PUT ", level="ERROR")
-    result.assert_logged("the upload was refused: the file is 10000 bytes", level="ERROR")
+    result.assert_logged("the upload was refused: the file is 10,000 bytes", level="ERROR")
     assert result.exported_bytes is None

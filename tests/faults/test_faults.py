@@ -73,6 +73,7 @@ def test_control_api_adds_lists_and_removes_faults(host, http):
         "probability": 1.0,
         "seed": 1,
         "hits": 0,
+        "scope": "organization",
         "description": "GET /v2/listProjects answers 502, 3 more times",
     }
     assert http.get(host.url + "/v2/listProjects").status_code == 502
@@ -232,8 +233,8 @@ def test_a_fault_aimed_at_a_plugin_is_seen_only_by_its_organization(host, http, 
     aimed = http.post(
         host.url + "/api/faults", json={"kind": "drop_plugin", "plugin": demo_plugin.id, "when": "before_run"}
     ).json()
-    everyone = http.post(host.url + "/api/faults", json={"kind": "latency", "path": "/nowhere"}).json()
-    assert [f["_id"] for f in rival_http.get(host.url + "/api/faults").json()["faults"]] == [everyone["_id"]]
+    ours = http.post(host.url + "/api/faults", json={"kind": "latency", "path": "/nowhere"}).json()
+    assert rival_http.get(host.url + "/api/faults").json()["faults"] == []  # issue 17.6: each its own
     assert rival_http.delete(host.url + f"/api/faults/{aimed['_id']}").status_code == 404
-    assert rival_http.delete(host.url + "/api/faults").status_code == 204  # clears what it sees
-    assert [f["_id"] for f in http.get(host.url + "/api/faults").json()["faults"]] == [aimed["_id"]]
+    assert rival_http.delete(host.url + "/api/faults").status_code == 204  # clears its own only
+    assert [f["_id"] for f in http.get(host.url + "/api/faults").json()["faults"]] == [aimed["_id"], ours["_id"]]

@@ -150,6 +150,13 @@ def _pip_unreachable(output: str) -> bool:
     return any(marker.lower() in output.lower() for marker in _UNREACHABLE_MARKERS)
 
 
+def _needed_from_3_12(python_version: list[int]) -> list[str]:
+    """What a plugin's venv on Python 3.12+ needs beside ango: the APScheduler 3.9 that ango pins imports
+    ``pkg_resources``, which venvs no longer get from 3.12 on (and setuptools 81+ dropped). Measured with
+    1.4.10 on 3.12 and 3.13: ``ModuleNotFoundError: No module named 'pkg_resources'`` without it."""
+    return ["setuptools<81"] if python_version >= [3, 12] else []
+
+
 def _build(target: Path, version: str) -> None:
     if target.exists():
         shutil.rmtree(target)
@@ -170,6 +177,7 @@ def _build(target: Path, version: str) -> None:
         "--retries",
         "2",
         *_requirements(version),
+        *_needed_from_3_12(_python_version(_base_python(version))),
     ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S)

@@ -68,6 +68,7 @@ def _bodies(ids: dict[str, str]) -> dict[str, dict]:
         "POST /v2/project/{project_id}/cloud": {"assets": [{"data": "https://example.com/a.png", "externalId": "x"}]},
         "DELETE /v2/project/{project_id}/assets": {"assets": [ids["asset"]]},
         "POST /v2/file-explorer": {"storageId": ids["storage"], "bucket": "bucket", "folder": ""},
+        "POST /api/reset": {},  # resets every organization's data: refused (403) to any key but the admin key
         "POST /v2/issues": {"labelTask": ids["task"], "content": "an issue"},
         "POST /v2/issues/{issue_id}": {"status": "Resolved"},
         "POST /v2/issues/{issue_id}/comment": {"content": "a comment"},

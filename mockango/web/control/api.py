@@ -73,6 +73,8 @@ def create_plugin():
         description=body.get("description", ""),
         organization_id=user.organization_id,
         callback_url=body.get("callbackUrl"),
+        plugin_id=body.get("id"),
+        secret=body.get("secret"),
     )
     return plain(plugin.to_dict(live=False, with_secret=True), 201)
 

@@ -527,15 +527,17 @@ def project(user, project_id: str):
     )
 
 
-@blueprint.get("/projects/<project_id>/export")
+@blueprint.post("/projects/<project_id>/export")
 @signed_in
 def project_export(user, project_id: str):
-    """Build the project's export (all stages, JSON) and send the browser to its zip."""
+    """Build the project's export (all stages, JSON) and send the browser to its zip.
+
+    A POST (the project page's form), since it writes a file: a GET could be set off by any page's
+    ``<img>`` (the cookie's SameSite=Strict and the Origin check guard a POST)."""
     from ...services.exports import build_export
 
-    return redirect(
-        build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in hub().tasks.stages(project_id)])})
-    )
+    stages = json.dumps([s["id"] for s in hub().tasks.stages(hub().project_for(user, project_id).id)])
+    return redirect(build_export(hub(), user, project_id, {"stage": stages}), code=303)
 
 
 @blueprint.get("/projects/<project_id>/assets/<asset_id>")

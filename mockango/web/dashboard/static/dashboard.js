@@ -105,7 +105,9 @@ function renderLateAnswers(root, answers) {
     const time = document.createElement("code"); time.textContent = (a.time || "").slice(11, 23);
     const text = document.createElement("span");
     if (a.error) { text.className = "error"; text.textContent = typeof a.error === "string" ? "error: " + a.error : "error"; }
-    else text.textContent = typeof a.response === "string" ? a.response : JSON.stringify(a.response);
+    else if (a.response !== undefined && a.response !== null) text.textContent = typeof a.response === "string" ? a.response : JSON.stringify(a.response);
+    else if (a.message !== undefined && a.message !== null) text.textContent = "message: " + (typeof a.message === "string" ? a.message : JSON.stringify(a.message));
+    else { text.className = "muted"; text.textContent = "no response"; }
     item.append(tag, " ", time, " ", text);
     return item;
   }));
