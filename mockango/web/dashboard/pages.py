@@ -432,6 +432,17 @@ def session(user, session_id: str):
     )
 
 
+@blueprint.post("/sessions/<session_id>/cancel")
+@signed_in
+def cancel_session(user, session_id: str):
+    """The session page's Cancel button: the run ends cancelled; back to its page."""
+    # The form names the session it cancels: a post without it (or for another) changes nothing.
+    if form_fields().get("confirm") != session_id:
+        raise InvalidRequest("cancel a run with the Cancel button of its session page (the form names the session)")
+    hub().cancel_session(user, session_id)
+    return redirect(url_for("dashboard.session", session_id=session_id))
+
+
 @blueprint.get("/sessions/<session_id>/export")
 @signed_in
 def session_export(user, session_id: str):
