@@ -22,7 +22,7 @@ RUN python3 -m venv /opt/mockango \
  && /opt/mockango/bin/python -m pip uninstall --yes --quiet pip setuptools \
  && find /opt/mockango/lib/python3*/site-packages/faker/providers -mindepth 2 -maxdepth 2 -type d \
         ! -name en ! -name en_US ! -name en_GB ! -name __pycache__ -exec rm -rf {} + \
- && /opt/mockango/bin/python -c "from mockango.seed import demo_data; demo_data(0)"
+ && /opt/mockango/bin/python -c "from mockango.services.seed import demo_data; demo_data(0)"
 
 FROM ${BASE}
 COPY --from=build /opt/mockango /opt/mockango

@@ -18,14 +18,16 @@ import click
 import requests
 
 from .commands import DEMO_PLUGIN_NAME, plugin_command
+from .config import DEFAULT_RUN_TIMEOUT, HostConfig
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
-from .errors import MockangoError
+from .errors import MockangoError, StorageError
 from .hub import Hub
 from .ids import same_secret
 from .input_limits import parse_size
-from .runs.kinds.registry import PLUGIN_TYPES
-from .server import make_wsgi_server
+from .runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, RunField
+from .server import base_url_of, listen, make_wsgi_server
 from .state_lock import StateInUse, StateLock
+from .store.peek import peek
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
@@ -59,19 +61,13 @@ def _size(text: str) -> int:
 
 def what_fresh_discards(path: Path) -> str | None:
     """What ``serve --fresh`` throws away from an existing state file, in words; None when there is none."""
-    import sqlite3
-
     if not path.exists():
         return None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            plugins = db.execute("SELECT count(*) FROM plugins").fetchone()[0]
-            sessions_ = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
+        found = peek(path)
+    except StorageError:
         return f"--fresh: deleting the unreadable state file {path}"
+    plugins, sessions_ = found.plugins, found.sessions
     return (
         f"--fresh: discarding the state in {path}: its API key, {plugins} plugin(s) with their "
         f"ids and secrets, {sessions_} session(s) and the imported labels. Plugin processes still "
@@ -79,16 +75,9 @@ def what_fresh_discards(path: Path) -> str | None:
     )
 
 
-def open_hub(
-    state_path: str,
-    *,
-    seed: int = 0,
-    run_timeout: float = 300.0,
-    fresh: bool = False,
-    import_worker: bool = False,
-    admin_key: str | None = None,
-) -> tuple[Hub, str]:
-    """The Hub kept in ``state_path`` and a line saying where its state came from; errors as one line."""
+def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool = False) -> tuple[Hub, str]:
+    """The Hub kept in ``state_path`` (built from ``config``, its state and files set here) and a line
+    saying where its state came from; errors as one line."""
     path = Path(state_path)
     old_json = path.parent / OLD_STATE
     first_start = not path.exists()
@@ -96,14 +85,7 @@ def open_hub(
         path.parent.mkdir(parents=True, exist_ok=True)
         if fresh:
             _remove_database(path)
-        hub = Hub(
-            seed=seed,
-            run_timeout=run_timeout,
-            state=path,
-            files_dir=path.parent / "files",
-            import_worker=import_worker,
-            admin_key=admin_key,
-        )
+        hub = Hub((config or HostConfig()).replace(state=path, files_dir=path.parent / "files"))
     except OSError as exc:
         raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
     except MockangoError as exc:
@@ -148,7 +130,7 @@ def open_hub(
 )
 @click.option(
     "--run-timeout",
-    default=300.0,
+    default=DEFAULT_RUN_TIMEOUT,
     show_default=True,
     type=float,
     help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).",
@@ -259,27 +241,35 @@ def serve(
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
     lock = _lock_state(state_path, "mockango serve")  # held until the process ends
     discarded = what_fresh_discards(Path(state_path)) if fresh else None
-    hub, kept = open_hub(
-        state_path, seed=seed, run_timeout=run_timeout, fresh=fresh, import_worker=import_worker, admin_key=admin_key
+    try:  # bound first: the host is built knowing the address it serves at
+        listener = listen(host, port)
+    except OSError as exc:
+        lock.release()
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another mockango running? Try --port {port + 1}."
+        )
+    config = HostConfig(
+        seed=seed,
+        run_timeout=run_timeout,
+        import_worker=import_worker,
+        admin_key=admin_key,
+        strict=strict,
+        base_url=base_url_of(listener),
+        host=host,
+        port=port,
+        verbose=verbose,
+        max_body=max_body,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
     )
-    hub.strict = strict
     try:
-        try:
-            server = make_wsgi_server(
-                hub,
-                host,
-                port,
-                verbose=verbose,
-                max_body=max_body,
-                read_timeout=read_timeout,
-                max_connections=max_connections,
-                starting=True,
-            )
-        except OSError as exc:
-            raise click.ClickException(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                f"Is another mockango running? Try --port {port + 1}."
-            )
+        hub, kept = open_hub(state_path, config, fresh=fresh)
+    except click.ClickException:
+        listener.close()
+        lock.release()
+        raise
+    try:
+        server = make_wsgi_server(hub, host, port, listener=listener, starting=True, **config.serving)
         serving = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="mockango serve", daemon=True
         )
@@ -434,7 +424,7 @@ def state_export(file: str, state_path: str) -> None:
             f"there is no state file at {state_path}: start `mockango serve` once, or pass --state"
         )
     with _lock_state(state_path, "mockango state export"):  # opening it would fail a live host's runs
-        hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
+        hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
         try:
             rows = hub.export_state(file)
         except OSError as exc:
@@ -452,7 +442,7 @@ def state_import(file: str, state_path: str) -> None:
     existed = Path(state_path).exists()
     lock = _lock_state(state_path, "mockango state import")
     try:
-        hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
+        hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
         try:
             rows = hub.import_state(file)
         except MockangoError as exc:
@@ -471,21 +461,15 @@ def state_import(file: str, state_path: str) -> None:
 
 def _stored_seed(state_path: str) -> int:
     """The seed a state file was made with (0 for a new file): export and import keep it as it is."""
-    import sqlite3
-
     if not Path(state_path).exists():
         return 0
     try:
-        db = sqlite3.connect(f"file:{state_path}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM settings WHERE name = 'seed'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
+        seed = peek(state_path).seed
+    except StorageError as exc:
         raise click.ClickException(
-            f"{state_path} is not a mockango state file ({exc}): pass another --state, or delete it"
+            f"{state_path} is not a mockango state file ({exc.message}): pass another --state, or delete it"
         )
-    return int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
+    return int(seed) if seed is not None and seed.lstrip("-").isdigit() else 0
 
 
 # ---------------------------------------------------------------------- health
@@ -518,6 +502,11 @@ def health(url: str | None, timeout: float) -> None:
 # ----------------------------------------------------------- control commands
 
 
+def kind_fields() -> list[RunField]:
+    """The run options of every plugin kind but the shared ones (``--map``, ``--batch``), in the kinds' order."""
+    return [f for name, f in BUILT_IN.run_fields().items() if name not in (CLASS_MAPPING.name, BATCHES.name)]
+
+
 RUN_OPTIONS = {
     "plugin": "--plugin",
     "project": "--project",
@@ -525,20 +514,7 @@ RUN_OPTIONS = {
     "config": "--config",
     "batches": "--batch",
     "timeout": "--timeout",
-    "asset": "--asset",
-    "taskId": "--task",
-    "overwrite": "--overwrite",
-    "workflow": "--workflow",
-    "stage": "--stage",
-    "bucket": "--bucket",
-    "folder": "--folder",
-    "files": "--file",
-    "upload": "--upload",
-    "storageId": "--storage",
-    "scrollToken": "--scroll-token",
-    "inputFile": "--input-file",
-    "markdownText": "--markdown-text",
-    "fileExplorerOptions": "--file-explorer-options",
+    **{run_field.name: run_field.cli.split("/")[0] for run_field in kind_fields()},
 }
 """The control API's run fields -> `mockango run`'s options, to word the host's errors in the options' names."""
 PLUGIN_OPTIONS = {
@@ -615,6 +591,16 @@ def parse_json_option(text: str | None, name: str):
         raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint=name)
 
 
+def kind_options(command):
+    """Each plugin kind's run options as flags of ``mockango run`` (the built-in kinds' table)."""
+    for run_field in reversed(kind_fields()):
+        extra: dict = {"multiple": True} if run_field.multiple else {}
+        if run_field.path:
+            extra["type"] = click.Path(exists=True, dir_okay=False)
+        command = click.option(run_field.cli, run_field.option, default=None, help=run_field.help, **extra)(command)
+    return command
+
+
 @main.command("run")
 @control_options
 @click.option("--plugin", "plugin_id", required=True, help="Plugin id.")
@@ -631,7 +617,7 @@ def parse_json_option(text: str | None, name: str):
 @click.option(
     "--timeout",
     type=float,
-    help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].",
+    help=f"This run's time limit, seconds [default: the host's, set by `serve --run-timeout` ({DEFAULT_RUN_TIMEOUT:g} s)].",
 )
 @click.option(
     "--wait-live",
@@ -640,24 +626,7 @@ def parse_json_option(text: str | None, name: str):
     help="Seconds to wait for the plugin's process to connect before starting (a plugin started just "
     "before, as in a CI job) [default: 0, start now or say it is not live].",
 )
-@click.option("--asset", help="Model: the asset to run on (its id or external id).")
-@click.option("--task", help="Model: the asset's task id.")
-@click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
-@click.option("--workflow/--no-workflow", default=None, help="Model: answer through POST /v2/annotate.")
-@click.option("--stage", "stages", multiple=True, help="Export: a stage to export. Repeatable [default: Complete].")
-@click.option("--bucket", help="File Explorer: the bucket to browse.")
-@click.option("--folder", help="File Explorer: the folder (prefix) in the bucket.")
-@click.option("--file", "files", multiple=True, help="File Explorer: a file to upload. Repeatable.")
-@click.option("--upload/--browse", default=None, help="File Explorer: upload instead of listing.")
-@click.option("--storage", "storage_id", help="File Explorer: the storage id.")
-@click.option("--scroll-token", help="File Explorer: where the previous listing stopped.")
-@click.option(
-    "--input-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Markdown: the file (e.g. CSV) the plugin reads; sent base64-encoded.",
-)
-@click.option("--markdown-text", help="Markdown: the template (placeholders as |column|).")
-@click.option("--file-explorer-options", help="Input: the fileExplorerOptions JSON.")
+@kind_options
 def run_command(
     url,
     api_key,
@@ -668,25 +637,11 @@ def run_command(
     batches,
     timeout,
     wait_live,
-    asset,
-    task,
-    overwrite,
-    workflow,
-    stages,
-    bucket,
-    folder,
-    files,
-    upload,
-    storage_id,
-    scroll_token,
-    input_file,
-    markdown_text,
-    file_explorer_options,
+    **typed,
 ) -> None:
     """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
 
-    Each plugin type takes its own options (Model --asset; Export --stage; File Explorer
-    --bucket/--folder; Markdown --input-file/--markdown-text; Input --file-explorer-options);
+    Each plugin type takes its own options (each says the type it is for, e.g. Model --asset);
     another type's option is refused with the list of what the plugin takes.
 
     Ctrl+C stops following the run, not the run: the session goes on on the host.
@@ -710,23 +665,16 @@ def run_command(
     }
     if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
         body["timeout"] = timeout
-    typed = {
-        "asset": asset,
-        "taskId": task,
-        "overwrite": overwrite,
-        "workflow": workflow,
-        "stage": list(stages) or None,
-        "bucket": bucket,
-        "folder": folder,
-        "files": list(files) or None,
-        "upload": upload,
-        "storageId": storage_id,
-        "scrollToken": scroll_token,
-        "inputFile": base64.b64encode(Path(input_file).read_bytes()).decode() if input_file else None,
-        "markdownText": markdown_text,
-        "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options"),
-    }
-    body.update({key: value for key, value in typed.items() if value is not None})
+    for run_field in kind_fields():
+        value = typed[run_field.option]
+        if run_field.multiple:
+            value = list(value) or None
+        elif value is not None and run_field.path:
+            value = base64.b64encode(Path(value).read_bytes()).decode()
+        elif value is not None and run_field.widget == "json":
+            value = parse_json_option(value, run_field.cli)
+        if value is not None:
+            body[run_field.name] = value
     _wait_live(client, plugin_id, wait_live)
     follow_to_the_end(client, client.call("POST", "/api/runs", json=body, options=RUN_OPTIONS), announce=True)
 

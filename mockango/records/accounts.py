@@ -89,6 +89,34 @@ def rotate_key(db: sqlite3.Connection, user_id: str, api_key: str | None = None)
     return api_key
 
 
+def is_member(db: sqlite3.Connection, org_id: str, email: str) -> bool:
+    """Whether a user of the organization has this email."""
+    return (
+        db.execute("SELECT 1 FROM users WHERE organization_id = ? AND email = ?", (org_id, email)).fetchone()
+        is not None
+    )
+
+
+def members(db: sqlite3.Connection, org_id: str) -> list[sqlite3.Row]:
+    """(id, email, name) of the organization's users, oldest first."""
+    return db.execute(
+        "SELECT id, email, name FROM users WHERE organization_id = ? ORDER BY rowid", (org_id,)
+    ).fetchall()
+
+
+def delete_user(db: sqlite3.Connection, user_id: str) -> None:
+    db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+def has_organizations(db: sqlite3.Connection) -> bool:
+    """Whether the store holds a host's data at all."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM organizations)").fetchone()[0] == 1
+
+
+def count_organizations(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT count(*) FROM organizations").fetchone()[0]
+
+
 class Accounts:
     """Organizations and users, read from the store."""
 
@@ -113,6 +141,14 @@ class Accounts:
             return None
         with self.store.read() as db:
             row = db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return user_from(row) if row else None
+
+    def first_user(self, org_id: str) -> User | None:
+        """The organization's first user (who a workflow's Plugin stage runs as)."""
+        with self.store.read() as db:
+            row = db.execute(
+                "SELECT * FROM users WHERE organization_id = ? ORDER BY rowid LIMIT 1", (org_id,)
+            ).fetchone()
         return user_from(row) if row else None
 
     def user_by_key(self, api_key: str) -> User | None:

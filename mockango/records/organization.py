@@ -119,3 +119,7 @@ def delete_invites(db: sqlite3.Connection, organization_id: str, email: str) -> 
     return db.execute(
         "DELETE FROM invites WHERE organization_id = ? AND lower(email) = lower(?)", (organization_id, email)
     ).rowcount
+
+
+def invite_row(db: sqlite3.Connection, invite_id: str) -> sqlite3.Row | None:
+    return db.execute("SELECT * FROM invites WHERE id = ?", (invite_id,)).fetchone()

@@ -479,6 +479,53 @@ def insert_project(
     return project_id
 
 
+def count_visible(db: sqlite3.Connection) -> int:
+    """How many projects there are, in every organization (deleted ones not counted)."""
+    return db.execute(f"SELECT count(*) FROM projects WHERE {visible('projects.id')}").fetchone()[0]
+
+
+def set_category_schema(db: sqlite3.Connection, project_id: str, schema: Mapping) -> None:
+    db.execute("UPDATE projects SET category_schema = ? WHERE id = ?", (to_json(schema, "categorySchema"), project_id))
+
+
+def copy_batches(db: sqlite3.Connection, source_id: str, clone_id: str) -> None:
+    """The source project's batches (names and order, no assets) for its clone."""
+    names = [r[0] for r in db.execute("SELECT name FROM batches WHERE project_id = ? ORDER BY position", (source_id,))]
+    db.executemany(
+        "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+        [(new_object_id(), clone_id, name, n) for n, name in enumerate(names)],
+    )
+
+
+def add_batches(db: sqlite3.Connection, project_id: str, new: list[tuple[str, str]], first_position: int) -> None:
+    """New batches ``(id, name)`` after the project's ``first_position`` ones."""
+    db.executemany(
+        "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+        [(batch_id, project_id, name, first_position + n) for n, (batch_id, name) in enumerate(new)],
+    )
+
+
+def assets_with_batches(db: sqlite3.Connection, project_id: str, asset_ids: list[str]) -> list[sqlite3.Row]:
+    """(id, pk, batches, position, pre_labeled, and the task's stage) of those of the assets that are the project's."""
+    return db.execute(
+        "SELECT a.id, a.pk, a.batches, a.position, a.pre_labeled, t.stage FROM assets a JOIN tasks t "
+        "ON t.asset_pk = a.pk WHERE +a.project_id = ? AND a.id IN (SELECT value FROM json_each(?))",
+        (project_id, json.dumps(asset_ids)),
+    ).fetchall()
+
+
+def join_batches(db: sqlite3.Connection, asset_pk: int, batches: list[str], added: list[str]) -> str:
+    """An asset's batches become ``batches``, ``added`` among them new: memberships and counts follow.
+    Returns the asset's batches as stored (JSON)."""
+    stored = json.dumps(batches)
+    db.execute("UPDATE assets SET batches = ? WHERE pk = ?", (stored, asset_pk))
+    db.executemany(
+        "INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)", [(b, asset_pk) for b in added]
+    )
+    db.executemany("UPDATE batches SET asset_count = asset_count + 1 WHERE id = ?", [(b,) for b in added])
+    return stored
+
+
 class Projects:
     """Queries over projects and assets; writes happen in the caller's :meth:`Store.write` block."""
 

@@ -1,7 +1,7 @@
 """Which tasks a ``TaskFilter`` picks, from counted cells and a few checked rows: a page and its total
 cost the same at a thousand tasks and at a million.
 
-:meth:`TaskBook.page` hands a checked filter here. Every condition keeps exactly the semantics of
+:meth:`mockango.services.tasks.TaskService.page` hands a checked filter here. Every condition keeps exactly the semantics of
 :mod:`mockango.filters` (a row is checked by :func:`~mockango.filters.record_matches` itself
 whenever it is checked at all), and each kind of condition is answered its own way:
 
@@ -115,7 +115,7 @@ FIELD_VALUES: dict[str, Callable[[Mapping], Any]] = {
     "isSkipped": lambda row: False,
     "isBenchmark": lambda row: bool(row["is_benchmark"]),
 }
-"""Each filter field's value in a task row, as the task's view shows it (``TaskBook._view``): a checked row
+"""Each filter field's value in a task row, as the task's view shows it (``TaskService._view``): a checked row
 computes only the fields its filter names."""
 FIELD_COLUMNS = {
     "_id": "t.id",

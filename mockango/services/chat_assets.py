@@ -18,8 +18,9 @@ from ..errors import InvalidRequest
 from ..ids import new_object_id
 
 if TYPE_CHECKING:
-    from ..hub import Hub
     from ..models import User
+    from .context import Context
+    from .uploads import Uploads
 
 MAX_ASSETS = 10_000
 
@@ -34,39 +35,48 @@ def _json_field(form: Mapping, name: str) -> Any:
         raise InvalidRequest(f"{name} must be JSON, got {raw!r}")
 
 
-def upload_chat_assets(hub: Hub, user: User, project_id: Any, form: Mapping, conversations_file: bytes | None) -> dict:
-    project = hub.project_for(user, project_id)
-    if form.get("projectId") not in (None, "", project.id):
-        raise InvalidRequest(f"projectId in the form ({form.get('projectId')!r}) is not the project in the path")
-    try:
-        priority = int(form.get("priority") or 0)
-    except ValueError:
-        raise InvalidRequest(f"priority must be a whole number, got {form.get('priority')!r}")
-    if conversations_file is not None:
+class ChatAssets:
+    """LLM chat assets of one host's projects."""
+
+    def __init__(self, context: Context, uploads: Uploads) -> None:
+        self._context = context
+        self._uploads = uploads
+
+    def upload(self, user: User, project_id: Any, form: Mapping, conversations_file: bytes | None) -> dict:
+        """``{assets: {assetsCreated}}``: one asset per conversation (a JSON file in the object store)."""
+        project = self._context.scope(user).project(project_id)
+        if form.get("projectId") not in (None, "", project.id):
+            raise InvalidRequest(f"projectId in the form ({form.get('projectId')!r}) is not the project in the path")
         try:
-            conversations = json.loads(conversations_file)
+            priority = int(form.get("priority") or 0)
         except ValueError:
-            raise InvalidRequest("the conversations file must be JSON: a list of conversations")
-        if not isinstance(conversations, list) or not all(isinstance(c, Mapping) for c in conversations):
-            raise InvalidRequest("the conversations file must hold a list of conversation objects")
-    else:
-        raw = form.get("numberOfConversations") or "0"
-        if not str(raw).isdigit():
-            raise InvalidRequest(f"numberOfConversations must be a whole number, got {raw!r}")
-        conversations = [{"messages": []} for _ in range(int(raw))]
-    if not 1 <= len(conversations) <= MAX_ASSETS:
-        raise InvalidRequest(f"a chat upload makes 1 to {MAX_ASSETS} assets, got {len(conversations)}")
-    llm = _json_field(form, "llmConfig")
-    if llm is not None and not (isinstance(llm, Mapping) and isinstance(llm.get("id"), str)):
-        raise InvalidRequest("llmConfig must be JSON {'id': <llm id>}")
-    if form.get("storageId"):
-        hub.storages.check(user, form["storageId"])
-    assets = []
-    for conversation in conversations:
-        conversation_id = new_object_id()
-        key = hub.objects.key_for(user.organization_id, project.id, "assets", f"{conversation_id}.json")
-        hub.objects.put(key, json.dumps({**conversation, **({"llm": llm} if llm else {})}).encode())
-        url = hub.objects.url(hub.base_url, key, "GET", 3600)
-        assets.append({"data": url, "externalId": f"{conversation_id}.json"})
-    created = hub.uploads.add_assets(user, project.id, assets, priority=priority)
-    return {"assets": {"assetsCreated": len(created)}}
+            raise InvalidRequest(f"priority must be a whole number, got {form.get('priority')!r}")
+        if conversations_file is not None:
+            try:
+                conversations = json.loads(conversations_file)
+            except ValueError:
+                raise InvalidRequest("the conversations file must be JSON: a list of conversations")
+            if not isinstance(conversations, list) or not all(isinstance(c, Mapping) for c in conversations):
+                raise InvalidRequest("the conversations file must hold a list of conversation objects")
+        else:
+            raw = form.get("numberOfConversations") or "0"
+            if not str(raw).isdigit():
+                raise InvalidRequest(f"numberOfConversations must be a whole number, got {raw!r}")
+            conversations = [{"messages": []} for _ in range(int(raw))]
+        if not 1 <= len(conversations) <= MAX_ASSETS:
+            raise InvalidRequest(f"a chat upload makes 1 to {MAX_ASSETS} assets, got {len(conversations)}")
+        llm = _json_field(form, "llmConfig")
+        if llm is not None and not (isinstance(llm, Mapping) and isinstance(llm.get("id"), str)):
+            raise InvalidRequest("llmConfig must be JSON {'id': <llm id>}")
+        if form.get("storageId"):
+            with self._context.store.read() as db:
+                self._context.scope(user).storage(db, form["storageId"])
+        assets = []
+        for conversation in conversations:
+            conversation_id = new_object_id()
+            key = self._context.objects.key_for(user.organization_id, project.id, "assets", f"{conversation_id}.json")
+            self._context.objects.put(key, json.dumps({**conversation, **({"llm": llm} if llm else {})}).encode())
+            url = self._context.objects.url(self._context.base_url, key, "GET", 3600)
+            assets.append({"data": url, "externalId": f"{conversation_id}.json"})
+        created = self._uploads.add_assets(user, project.id, assets, priority=priority)
+        return {"assets": {"assetsCreated": len(created)}}

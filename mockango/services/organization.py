@@ -18,8 +18,8 @@ from ..records import accounts
 from ..records import organization as rows
 
 if TYPE_CHECKING:
-    from ..hub import Hub
     from ..models import User
+    from .context import Context
 
 __all__ = ["Organization"]
 
@@ -27,8 +27,8 @@ __all__ = ["Organization"]
 class Organization:
     """Members and invites of the caller's organization."""
 
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+    def __init__(self, context: Context) -> None:
+        self._context = context
 
     def _own(self, user: User, organization_id: Any) -> str:
         if organization_id != user.organization_id:
@@ -40,10 +40,10 @@ class Organization:
     def members(self, user: User, organization_id: Any, *, page: int = 1, limit: int = 10, search=None) -> list[dict]:
         """``GET /v2/organization/{id}/users``: ``[{_id, email, name, organizationRole, createdAt}]``."""
         org = self._own(user, organization_id)
-        with self._hub.store.read() as db:
+        with self._context.store.read() as db:
             found = rows.members_page(db, org, page=page, limit=limit, search=search)
         if any(r["joined_at"] is None for r in found):
-            with self._hub.store.write() as db:
+            with self._context.store.write() as db:
                 rows.note_joined(db, [r["id"] for r in found if r["joined_at"] is None])
                 found = rows.members_page(db, org, page=page, limit=limit, search=search)
         return [
@@ -62,7 +62,7 @@ class Organization:
         canonical = rows.role_name(role)
         if canonical is None:
             raise InvalidRequest(f"role must be one of {', '.join(rows.ROLES)}, got {role!r}")
-        with self._hub.store.write() as db:
+        with self._context.store.write() as db:
             if rows.member_by_email(db, organization_id, email) is not None:
                 raise InvalidRequest(f"{email} is already a member")
             from ..ids import new_object_id
@@ -78,7 +78,7 @@ class Organization:
         if not isinstance(entries, list):
             raise InvalidRequest("the body must be {'users': [{'email', 'organizationRole'}, ...]}")
         results = []
-        with self._hub.store.write() as db:
+        with self._context.store.write() as db:
             for index, entry in enumerate(entries):
                 if not isinstance(entry, Mapping) or not isinstance(entry.get("email"), str):
                     raise InvalidRequest(f"users[{index}] must be an object with 'email' and 'organizationRole'")
@@ -103,12 +103,12 @@ class Organization:
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
             raise InvalidRequest("the body must be {'users': ['email', ...]}")
         deleted = 0
-        with self._hub.store.write() as db:
+        with self._context.store.write() as db:
             for email in emails:
                 member = rows.member_by_email(db, org, email)
                 if member is None or member["id"] == user.id:
                     continue
-                db.execute("DELETE FROM users WHERE id = ?", (member["id"],))
+                accounts.delete_user(db, member["id"])
                 deleted += 1
         return {"deleted": deleted, "failed": len(emails) - deleted}
 
@@ -120,7 +120,7 @@ class Organization:
         org = self._own(user, organization_id)
         if status is not None and not isinstance(status, str):
             raise InvalidRequest("status must be a string")
-        with self._hub.store.read() as db:
+        with self._context.store.read() as db:
             found = rows.invites_page(db, org, status=status, page=page, limit=limit)
         return {"invites": [_invite(r) for r in found]}
 
@@ -143,10 +143,10 @@ class Organization:
         ):
             raise InvalidRequest("projectAssignments must be a list of {'projectId', 'projectRole'}")
         for assignment in assignments:
-            self._hub.project_for(user, assignment["projectId"])  # 404 for another organization's project
-        with self._hub.store.write() as db:
+            self._context.scope(user).project(assignment["projectId"])  # 404 for another organization's project
+        with self._context.store.write() as db:
             ids = [rows.add_invite(db, org, email, role, user.email, [dict(a) for a in assignments]) for email in to]
-            made = [db.execute("SELECT * FROM invites WHERE id = ?", (i,)).fetchone() for i in ids]
+            made = [rows.invite_row(db, i) for i in ids]
         return {"invites": [_invite(r) for r in made]}
 
     def delete_invites(self, user: User, organization_id: Any, body: Any) -> dict:
@@ -155,7 +155,7 @@ class Organization:
         emails = body.get("invites") if isinstance(body, Mapping) else None
         if not isinstance(emails, list) or not all(isinstance(e, str) for e in emails):
             raise InvalidRequest("the body must be {'invites': ['email', ...]}")
-        with self._hub.store.write() as db:
+        with self._context.store.write() as db:
             deleted = sum(1 for email in emails if rows.delete_invites(db, org, email))
         return {"deleted": deleted, "failed": len(emails) - deleted}
 

@@ -272,7 +272,7 @@ class MockAngoHandle:
         assets = hub.project_assets(session.project_id)
         calls = [RestCall.from_entry(entry) for entry in hub.journal_entries(session.id)]
         exported = (
-            hub.type_runs.exported_file(session.result["url"], session.organization_id)
+            hub.runs.services.exported_file(session.result["url"], session.organization_id)
             if (session.plugin_type == "export" and isinstance(session.result, dict))
             else None
         )

@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from ..runs.kinds.registry import PLUGIN_TYPES
+from ..runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, Kinds
 from .listings import SESSION_STATUSES
 
 blueprint = Blueprint("openapi", __name__)
@@ -147,23 +147,17 @@ TASK_FILTER = {"type": "object", "additionalProperties": CONDITION}
 """``TaskFilter`` JSON: field -> value or ``{"$operator": operand}``."""
 ID_LIST = array({"type": "string"})
 
-RUN_TYPE_FIELDS = {
-    "asset": {"type": "string"},
-    "taskId": {"type": "string"},
-    "overwrite": {"type": "boolean"},
-    "workflow": {"type": "boolean"},
-    "stage": {"oneOf": [{"type": "string"}, array({"type": "string"})]},
-    "bucket": {"type": "string"},
-    "folder": {"type": "string"},
-    "files": array({"type": "string"}),
-    "upload": {"type": "boolean"},
-    "storageId": {"type": "string"},
-    "scrollToken": {"type": "string"},
-    "inputFile": {"type": "string", "contentEncoding": "base64"},
-    "markdownText": {"type": "string"},
-    "fileExplorerOptions": {},
-}
-"""POST /api/runs: each plugin type's own fields (README, "Plugin types"); another type's is a 400."""
+
+def run_type_fields(kinds: Kinds) -> dict:
+    """POST /api/runs: each plugin kind's own fields (README, "Plugin types"); another kind's is a 400."""
+    return {
+        name: dict(run_field.schema)
+        for name, run_field in kinds.run_fields().items()
+        if name not in (CLASS_MAPPING.name, BATCHES.name)
+    }
+
+
+RUN_TYPE_FIELDS = run_type_fields(BUILT_IN)
 
 SCHEMAS = {
     "Error": obj(
@@ -740,7 +734,22 @@ def _with_sdk_routes(paths: dict) -> dict:
     return paths
 
 
-def description(server_url: str | None = None) -> dict:
+def _for_kinds(doc: dict, kinds: Kinds) -> dict:
+    """The document of a host whose plugin kinds are not the built-in six: their names and run fields."""
+    names = list(kinds.names)
+    schemas = doc["components"]["schemas"]
+    schemas["Plugin"]["properties"]["type"]["enum"] = names
+    schemas["Session"]["properties"]["pluginType"]["enum"] = names
+    body = doc["paths"]["/api/plugins"]["post"]["requestBody"]["content"][JSON]["schema"]
+    body["properties"]["type"]["enum"] = names
+    body = doc["paths"]["/api/runs"]["post"]["requestBody"]["content"][JSON]["schema"]
+    for name in RUN_TYPE_FIELDS:
+        body["properties"].pop(name)
+    body["properties"].update(run_type_fields(kinds))
+    return doc
+
+
+def description(server_url: str | None = None, kinds: Kinds = BUILT_IN) -> dict:
     """The whole OpenAPI document (a fresh copy each call)."""
     doc = {
         "openapi": "3.1.0",
@@ -761,11 +770,11 @@ def description(server_url: str | None = None) -> dict:
     }
     if server_url:
         doc["servers"] = [{"url": server_url}]
-    return doc
+    return doc if kinds is BUILT_IN else _for_kinds(doc, kinds)
 
 
 @blueprint.get("/openapi.json")
 def openapi_json():
     from .middleware.caller import hub
 
-    return jsonify(description(hub().base_url))
+    return jsonify(description(hub().base_url, hub().kinds))

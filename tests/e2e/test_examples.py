@@ -12,7 +12,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 def test_every_plugin_type_has_its_example():
     """The dashboard's plugin page points at examples/<type>_plugin.py."""
-    from mockango.runs.kinds.registry import PLUGIN_TYPES
+    from mockango.runs.kinds import PLUGIN_TYPES
 
     assert all((EXAMPLES / f"{kind.replace('-', '_')}_plugin.py").is_file() for kind in PLUGIN_TYPES)
 

@@ -12,7 +12,7 @@ import time
 import pytest
 
 from mockango.records.journal import Journal
-from mockango.records.sessions import SessionClock
+from mockango.runs.clock import SessionClock
 from tests.support import answer_or_fail, held_callback, plugin_running
 
 # A thread that dies of an exception (the run clock, a plugin's event handler) would leave things behind.

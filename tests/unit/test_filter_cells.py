@@ -16,7 +16,6 @@ from hypothesis import strategies as st
 from mockango import Hub
 from mockango.filters import record_matches
 from mockango.records import cells, selection, task_query
-from mockango.services import batches as batch_rules
 
 STAGES = [
     {"id": "Start", "type": "Start", "next": ["Label"]},
@@ -64,8 +63,8 @@ def changed_project(hub: Hub, seed: int):
     hub.import_labels(user, project.id, [{"externalId": f"x-{n}", **BOX} for n in rng.sample(range(97), 30)])
     named = {b.name: b.id for b in hub.projects.require(project.id).batches}
     assets = [a["_id"] for a in hub.project_assets(project.id)]
-    batch_rules.assign(hub, user, {"projectId": project.id, "assets": rng.sample(assets, 25), "batches": [named["b2"]]})
-    batch_rules.assign(hub, user, {"projectId": project.id, "assets": rng.sample(assets, 10), "batches": [named["b5"]]})
+    hub.batches.assign(user, {"projectId": project.id, "assets": rng.sample(assets, 25), "batches": [named["b2"]]})
+    hub.batches.assign(user, {"projectId": project.id, "assets": rng.sample(assets, 10), "batches": [named["b5"]]})
     hub.uploads.delete_assets(user, project.id, rng.sample(assets, 30))
     hub.add_assets(
         project.id,

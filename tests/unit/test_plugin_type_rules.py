@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from mockango import Hub, InvalidRequest, NotFound
-from mockango.runs.kinds import registry as plugin_types
-from mockango.runs.kinds.registry import PLUGIN_TYPES
+from mockango.runs import kinds as plugin_types
+from mockango.runs.kinds import PLUGIN_TYPES
 from tests.support import FakeConnection
 
 

@@ -11,7 +11,6 @@ from flask import make_response, render_template
 
 from ...commands import plugin_command
 from ...models import User
-from ...runs.kinds.registry import KINDS
 from ..listings import plugin_listing
 from ..middleware.caller import hub, request_api_key
 
@@ -29,7 +28,7 @@ def overview_page(user: User, session_rows):
     shown = [
         {
             **plugin,
-            "title": KINDS[plugin["type"]].title,
+            "title": hub().kinds.get(plugin["type"]).title,
             "command": plugin_command(
                 h.base_url, plugin["_id"], secrets[plugin["_id"]], plugin["name"], plugin["type"]
             ),

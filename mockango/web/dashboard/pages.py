@@ -24,8 +24,7 @@ from ...commands import example_plugin_command, plugin_command
 from ...errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ...models import Session
 from ...records.tasks import task_id_for
-from ...runs.kinds.registry import DEFAULT_EXPORT_STAGES, KINDS, OPTION_FIELDS
-from ...runs.options import parse_config
+from ...runs.kinds import PluginKind
 from ..listings import SESSION_STATUSES, SESSIONS_PER_PAGE, plugin_listing, session_listing
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
 from ..middleware.params import choice, page_and_limit, whole_number
@@ -129,7 +128,7 @@ def _plugins_page(user, form: dict | None = None, errors: dict | None = None) ->
         plugins=listed,
         form=form,
         errors=errors or {},
-        kinds=KINDS,
+        kinds=hub().kinds,
         examples=EXAMPLE_CONFIGS,
         nav="plugins",
     )
@@ -175,7 +174,7 @@ def plugin(user, plugin_id: str):
         session_total=total,
         created=bool(request.args.get("created")),
         config_text=_pretty(found.default_config),
-        kind=KINDS[found.type],
+        kind=h.kinds.get(found.type),
         nav="plugins",
     )
 
@@ -209,7 +208,7 @@ def run(user):
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:") :]: value for key, value in source.items() if key.startswith("map:") and value}
         try:
-            kind = KINDS[plugin.type] if plugin is not None and plugin.id == source.get("plugin") else None
+            kind = h.kinds.get(plugin.type) if plugin is not None and plugin.id == source.get("plugin") else None
             session = h.start_run(
                 user,
                 source.get("plugin", ""),
@@ -228,20 +227,21 @@ def run(user):
         config = _pretty(plugin.default_config if plugin.default_config is not None else {})
     tools = project["categorySchema"].get("tools", []) if project else []
     mapped = _class_mapping(source, plugin.class_names if plugin else [], tools)
-    stages = _export_stages(h, project["_id"]) if project and plugin and plugin.type == "export" else []
+    kind = h.kinds.get(plugin.type) if plugin else None
+    stages = _export_stages(h, project["_id"]) if project and kind and _asks(kind, "stages") else []
     page = render_template(
         "run.html",
         plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
-        kind=KINDS[plugin.type] if plugin else None,
+        kind=kind,
         form=source,
-        assets=_first_assets(h, user, project["_id"]) if project and plugin and plugin.type == "model" else [],
+        assets=_first_assets(h, user, project["_id"]) if project and kind and _asks(kind, "asset") else [],
         projects=projects,
         plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
         project=project,
         tools=tools,
         mapped=mapped,
         stages=stages,
-        chosen_stages=_chosen_stages(source, stages),
+        chosen_stages=_chosen_stages(source, stages, kind),
         config=config or "",
         chosen_batches=set(source.getlist("batches")),
         error=error,
@@ -250,36 +250,19 @@ def run(user):
     return page, (error.status if error else 200)
 
 
-def _run_options(kind, form) -> dict:
-    """The Run dialog's fields of the plugin's type, as start_run options (empty fields left out)."""
-    text = {option: form.get(field, "").strip() for option, field in OPTION_FIELDS.items()}
-    if kind.name == "model":
-        return {
-            "asset": text["asset"] or None,
-            "task": text["task"] or None,
-            "overwrite": not form.get("keepAnswer"),
-            "workflow": bool(form.get("workflow")),
-        }
-    if kind.name == "export":
-        return {"stage": [s.strip() for s in form.getlist("stage") if s.strip()] or None}
-    if kind.name == "file-explorer":
-        files = [line.strip() for line in form.get("files", "").splitlines() if line.strip()]
-        return {
-            "bucket": text["bucket"],
-            "folder": text["folder"],
-            "files": files or None,
-            "upload": bool(form.get("upload")),
-            "storage_id": text["storage_id"] or None,
-            "scroll_token": text["scroll_token"] or None,
-        }
-    if kind.name == "markdown":
-        upload = request.files.get("inputFile")
+def _run_options(kind: PluginKind, form) -> dict:
+    """The Run dialog's fields of the plugin's kind, as start_run options (empty fields left out)."""
+    options = {}
+    for run_field in kind.form_fields:
+        upload = request.files.get(run_field.field_name) if run_field.widget == "file" else None
         content = upload.read() if upload is not None and upload.filename else None
-        return {"input_file": content, "markdown_text": form.get("markdownText", "") or None}
-    if kind.name == "input":
-        raw = text["file_explorer_options"]
-        return {"file_explorer_options": parse_config(raw, "fileExplorerOptions") if raw else None}
-    return {}
+        options[run_field.option] = run_field.from_form(form.getlist(run_field.field_name), content)
+    return options
+
+
+def _asks(kind: PluginKind, widget: str) -> bool:
+    """Whether the kind's Run dialog has a field of this widget (its choices are then read for the page)."""
+    return any(run_field.widget == widget for run_field in kind.form_fields)
 
 
 def _class_mapping(form, class_names: list[str], tools: list[dict]) -> dict[str, str]:
@@ -302,12 +285,14 @@ def _export_stages(h, project_id: str) -> list[dict]:
     return [{**stage, "count": counts.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
 
 
-def _chosen_stages(form, stages: list[dict]) -> set[str]:
-    """The stages ticked: the form's; first, the default (Complete), or every stage holding tasks
-    when Complete holds none (so a first run exports something)."""
-    if "stage" in form or not stages:
-        return set(form.getlist("stage"))
-    complete = [s for s in stages if s["id"] in DEFAULT_EXPORT_STAGES and s["count"]]
+def _chosen_stages(form, stages: list[dict], kind: PluginKind | None) -> set[str]:
+    """The stages ticked: the form's; first, the field's default (Complete), or every stage holding tasks
+    when the default holds none (so a first run exports something)."""
+    field = next((f for f in kind.form_fields if f.widget == "stages"), None) if kind else None
+    if field is None or field.field_name in form or not stages:
+        return set(form.getlist(field.field_name if field else "stage"))
+    defaults = {name.strip() for name in field.form_default.split(",")}
+    complete = [s for s in stages if s["id"] in defaults and s["count"]]
     return {s["id"] for s in complete} or {s["id"] for s in stages if s["count"]}
 
 
@@ -426,7 +411,8 @@ def session(user, session_id: str):
         config_json=event.get("configJSON"),
         event=event,
         nav="sessions",
-        kind_title=KINDS[found.plugin_type].title,
+        kind=h.kinds.get(found.plugin_type),
+        kind_title=h.kinds.get(found.plugin_type).title,
         type_fields=type_fields,
         result_text=_pretty(data["result"]),
     )
@@ -449,8 +435,9 @@ def session_export(user, session_id: str):
     """The file an Export run uploaded, as a download."""
     h = hub()
     found = h.get_session(session_id, organization_id=user.organization_id)
-    url = (found.result or {}).get("url") if found.plugin_type == "export" and isinstance(found.result, dict) else None
-    exported = h.type_runs.exported_file(url, user.organization_id) if url else None
+    exports = h.kinds.get(found.plugin_type).exports
+    url = (found.result or {}).get("url") if exports and isinstance(found.result, dict) else None
+    exported = h.runs.services.exported_file(url, user.organization_id) if url else None
     if exported is None:
         raise NotFound(f"session '{session_id}' has no exported file")
     name, content = exported
@@ -545,10 +532,8 @@ def project_export(user, project_id: str):
 
     A POST (the project page's form), since it writes a file: a GET could be set off by any page's
     ``<img>`` (the cookie's SameSite=Strict and the Origin check guard a POST)."""
-    from ...services.exports import build_export
-
     stages = json.dumps([s["id"] for s in hub().tasks.stages(hub().project_for(user, project_id).id)])
-    return redirect(build_export(hub(), user, project_id, {"stage": stages}), code=303)
+    return redirect(hub().exports.build(user, project_id, {"stage": stages}), code=303)
 
 
 @blueprint.get("/projects/<project_id>/assets/<asset_id>")

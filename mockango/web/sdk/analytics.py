@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint
 
-from ...services import analytics
 from ..middleware.caller import current_user, hub
 from ..middleware.envelope import success
 from ..middleware.limits import json_body, read_body
@@ -15,9 +14,9 @@ blueprint = Blueprint("analytics", __name__, url_prefix="/v2")
 @blueprint.post("/performance/<project_id>")
 def get_project_performance(project_id: str):
     body = json_body() if read_body() else {}  # the docs mark the body optional
-    return success(analytics.performance(hub(), current_user(), project_id, body))
+    return success(hub().analytics.performance(current_user(), project_id, body))
 
 
 @blueprint.get("/<project_id>/overview/<metric>")
 def get_metrics(project_id: str, metric: str):
-    return success(analytics.overview(hub(), current_user(), project_id, metric))
+    return success(hub().analytics.overview(current_user(), project_id, metric))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...services import exports
 from ..middleware.caller import current_user, hub, run_session
 from ..middleware.envelope import success
 
@@ -17,6 +16,6 @@ def export():
     user = current_user()
     params = request.args.to_dict()
     warnings: list[dict] = []
-    path = exports.build_export(hub(), user, params.get("project"), params, warnings_out=warnings)
+    path = hub().exports.build(user, params.get("project"), params, warnings_out=warnings)
     hub().log_lenient(run_session(), "the export's parameters", warnings)
     return success({"exportPath": path, **({"warnings": warnings} if warnings else {})})

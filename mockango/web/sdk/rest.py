@@ -8,7 +8,6 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ...errors import InvalidRequest
-from ...services.project_admin import project_view
 from ..middleware.caller import caller, current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body, read_body
@@ -42,7 +41,7 @@ def get_assets(project_id: str):
 @blueprint.get("/project/<project_id>")
 def get_project(project_id: str):
     user = current_user()
-    return success({"project": project_view(hub(), hub().project_for(user, project_id).id)})
+    return success({"project": hub().project_admin.view(hub().project_for(user, project_id).id)})
 
 
 LIST_PROJECTS_FIELDS = ("_id", "name", "description", "organization", "createdAt")

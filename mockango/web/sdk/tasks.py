@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...errors import MockangoError
 from ..middleware.caller import current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body
@@ -51,26 +50,16 @@ def get_task(task_id: str):
 
 @blueprint.post("/annotate/<task_id>")
 def annotate(task_id: str):
-    user = current_user()
-    h = hub()
-    session_id = run_session()
     warnings: list[dict] = []
-    try:
-        task = h.tasks.annotate(
-            user,
-            task_id,
-            json_body(),
-            next_stage=flag("nextStage"),
-            is_plugin=flag("isPlugin"),
-            warnings_out=warnings,
-        )
-    except MockangoError as error:
-        if session_id:
-            h.type_runs.plugin_annotate_refused(session_id, task_id, error)
-        raise
-    if session_id:
-        h.log_lenient(session_id, f"POST /v2/annotate/{task_id}", warnings)
-        h.type_runs.plugin_annotated(session_id, task)
+    task = hub().runs.annotate(
+        current_user(),
+        task_id,
+        json_body(),
+        next_stage=flag("nextStage"),
+        is_plugin=flag("isPlugin"),
+        run_session=run_session(),
+        warnings_out=warnings,
+    )
     # Ango's import-export API page answers the submitted task as data.label; data.task is kept for older callers.
     return success({"label": task, "task": task, **({"warnings": warnings} if warnings else {})})
 
