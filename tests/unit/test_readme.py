@@ -59,7 +59,7 @@ def commands(group: click.Group, prefix: str = "mockango"):
 def test_every_command_and_option_is_in_the_readme_command_table_and_back():
     table = section("The command line")
     rows = [row for row in table.splitlines() if row.startswith("| `")]
-    shared = table[table.index("`run`, `follow` and `plugin` talk to") :]  # --url and --api-key, said once
+    shared = table[table.index("`run`, `follow`, `cancel` and `plugin` talk to") :]  # --url and --api-key, said once
     for path, command in commands(main):
         words = path.split()[1:]
         row = next(
