@@ -35,13 +35,6 @@ from .pager import page_count, pager
 
 PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
-EXAMPLE_CONFIGS = {
-    "batch-model": '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}',
-    "model": '{\n  "box_share": 0.5\n}',
-    "export": '{\n  "delimiter": ","\n}',
-    "markdown": '{\n  "external_id_column": "name"\n}',
-}
-"""The create form's Default config for each type: what that type's example plugin (examples/) reads."""
 ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
@@ -116,20 +109,21 @@ def plugins(user):
 
 def _plugins_page(user, form: dict | None = None, errors: dict | None = None) -> str:
     listed = plugin_listing(user.organization_id)
+    kinds = hub().kinds
+    first = next(iter(kinds))  # the form starts at the table's first type (Batch Model for the built-in six)
     form = form or {
         "name": "",
-        "type": "batch-model",
+        "type": first.name,
         "description": "",
         "classNames": "",
-        "defaultConfig": EXAMPLE_CONFIGS["batch-model"],
+        "defaultConfig": first.example_config,
     }
     return render_template(
         "plugins.html",
         plugins=listed,
         form=form,
         errors=errors or {},
-        kinds=hub().kinds,
-        examples=EXAMPLE_CONFIGS,
+        kinds=kinds,
         nav="plugins",
     )
 
