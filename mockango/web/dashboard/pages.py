@@ -154,8 +154,8 @@ def create_plugin(user):
 def plugin(user, plugin_id: str):
     h = hub()
     found = h.plugin_for(user.organization_id, plugin_id)
-    command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type)
-    example = example_plugin_command(h.base_url, found.id, found.secret, found.type)
+    command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type, readable=True)
+    example = example_plugin_command(h.base_url, found.id, found.secret, found.type, readable=True)
     latest, total = h.page_sessions(
         user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS, with_logs=False
     )
