@@ -22,7 +22,7 @@ from .hub import Hub
 from .input_limits import MAX_BODY_BYTES
 from .models import Plugin, Session
 from .request_handler import RequestHandler, VerboseRequestHandler
-from .running import RunningSession
+from .runs.running import RunningSession
 from .web import create_app
 
 POLL_INTERVAL = 0.01
@@ -271,7 +271,7 @@ class MockAngo:
             timeout=timeout,
             **options,
         )
-        return RunningSession(self.hub, user, session)
+        return RunningSession(self.hub.runs, user, session)
 
     def run(
         self,

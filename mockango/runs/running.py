@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .hub import Hub
-    from .models import Session, User
+    from ..models import Session, User
+    from .engine import RunEngine
 
 
 class RunningSession:
@@ -18,8 +18,8 @@ class RunningSession:
     plugin are kept, marked late (Ango's clients are told nothing of a cancel).
     """
 
-    def __init__(self, hub: Hub, user: User, session: Session) -> None:
-        self._hub, self._user = hub, user
+    def __init__(self, engine: RunEngine, user: User, session: Session) -> None:
+        self._engine, self._user = engine, user
         self.session = session
 
     def __getattr__(self, name: str) -> Any:
@@ -32,15 +32,15 @@ class RunningSession:
 
     def refresh(self) -> Session:
         """The session as it is now."""
-        self.session = self._hub.get_session(self.session.id)
+        self.session = self._engine.get(self.session.id)
         return self.session
 
     def wait(self, timeout: float | None = None) -> Session:
         """Block until the session ends (at the latest at its time limit); ``timeout`` raises ``RunTimeout``."""
-        self.session = self._hub.wait_session(self.session.id, timeout)
+        self.session = self._engine.wait(self.session.id, timeout)
         return self.session
 
     def cancel(self) -> Session:
         """End the running session ``cancelled`` now; ``Conflict`` when it has ended already."""
-        self.session = self._hub.cancel_session(self._user, self.session.id)
+        self.session = self._engine.cancel(self._user, self.session.id)
         return self.session
