@@ -1,18 +1,18 @@
-"""Shared fixtures for mockango's own tests: real servers on loopback, real plugins in threads."""
+"""Shared fixtures for mockango's own tests: real servers on loopback, real plugins in threads.
+
+``host`` (from tests/shared_host.py) is one server per test process (per xdist worker), reset
+before each test; a test that needs a server of its own (other options, one it stops, state a
+reset cannot undo) says so with ``@pytest.mark.own_host("why")``. A test that leaves the shared
+server changed in a way a reset does not undo fails its teardown, saying what it left.
+"""
 
 from __future__ import annotations
 
 import pytest
 
-from mockango import MockAngo
 from tests.support import DEMO_CONFIG, load_sample, plugin_running
 
-
-@pytest.fixture
-def host():
-    """A fresh mockango host on 127.0.0.1 and a free port."""
-    with MockAngo(seed=1) as server:
-        yield server
+pytest_plugins = ["tests.shared_host"]
 
 
 @pytest.fixture

@@ -183,8 +183,8 @@ def test_latency_on_a_socket_event_delays_the_run_answer(host, demo_plugin):
         assert time.monotonic() - started >= 0.4
 
 
-def test_ignored_heartbeats_make_a_plugin_go_dark(host, demo_plugin):
-    host.hub.heartbeat_timeout = 0.5
+def test_ignored_heartbeats_make_a_plugin_go_dark(host, demo_plugin, monkeypatch):
+    monkeypatch.setattr(host.hub, "heartbeat_timeout", 0.5)
     with plugin_running(host, demo_plugin.id, demo_plugin.secret, lambda **data: "done", heartbeat_interval=0.1):
         assert host.is_live(demo_plugin.id)
         host.faults.ignore_heartbeats(demo_plugin.id)
@@ -202,6 +202,7 @@ def test_ignored_heartbeats_make_a_plugin_go_dark(host, demo_plugin):
         host.wait_live(demo_plugin.id, timeout=5)  # the next heartbeat counts again
 
 
+@pytest.mark.own_host("subscribes a change listener, and a Hub cannot drop one")
 def test_drop_a_plugin_now_through_the_control_api(host, http, demo_plugin):
     closed = threading.Event()
     host.hub.subscribe(lambda kind, payload: closed.set() if kind == "live" and not payload["live"] else None)
