@@ -12,6 +12,8 @@ import pytest
 
 from tests.support import ROOT
 
+pytestmark = pytest.mark.slow  # `make test` of the example project
+
 PROJECT = ROOT / "examples" / "plugin_project"
 
 

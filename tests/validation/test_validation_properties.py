@@ -7,12 +7,15 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockango.validation import validate_labels
 from mockango.validation.fast import item_ok, labels_ok
 from mockango.validation.schemas import item_validator, labels_validator
+
+pytestmark = pytest.mark.slow  # hypothesis generates hundreds of label sets
 
 ROOT = Path(__file__).resolve().parents[2]
 ONTOLOGY = json.loads((ROOT / "fixtures" / "ontologies" / "kitchen-sink.json").read_text(encoding="utf-8"))
