@@ -18,7 +18,7 @@ import os
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 from .errors import CallbackSignatureError, PluginRefused
 from .logger import PluginLogger
@@ -50,6 +50,14 @@ def _calls_with_keywords(callback: Callable) -> bool:
         f"callback {callback.__qualname__}{inspect.signature(callback)} takes no arguments: "
         "write it as callback(**data) or callback(data)"
     )
+
+
+class Connector(Protocol):
+    """What :func:`run` and :meth:`Plugin.stop` need of a transport (Socket.IO or REST)."""
+
+    def serve_forever(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class Plugin:
@@ -86,7 +94,7 @@ class Plugin:
         self.heartbeat_interval = heartbeat_interval
         self.host = host
         self._keywords = _calls_with_keywords(callback)
-        self.connector = None
+        self.connector: Connector | None = None
 
     def call(self, data: dict) -> Any:
         """Call the callback with ``data`` in the convention its signature asks for."""
@@ -183,7 +191,7 @@ def run(plugin: Plugin, host: str | None = None, *, connector: str | None = None
     serve_or_exit(plugin.connector)
 
 
-def serve_or_exit(connector) -> None:
+def serve_or_exit(connector: Connector) -> None:
     """Serve until stopped. A refusal in a process's main thread (a plugin script) ends the
     process with one line that says what to do and exit status 1, not a traceback; in any
     other thread it raises :class:`PluginRefused` for the caller to handle. Ctrl+C ends a
