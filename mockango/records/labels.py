@@ -90,7 +90,9 @@ def prepare_import(projects: Projects, project: Project, labels: Any, base_url: 
     for index, (item, asset_ids) in enumerate(zip(labels, report.matches)):
         if asset_ids:
             text = to_json(item, f"jsonContent[{index}]")
-            labels_of.update((asset_id, text) for asset_id in asset_ids)
+            labels_of.update(
+                (asset_id, text) for asset_id in asset_ids if asset_id is not None
+            )  # store assets have ids
     summary = {**report.counts, "warnings": [w.to_dict() for w in report.warnings]}
     return PreparedImport(project.id, json.dumps(list(labels_of.items())), summary)
 
