@@ -6,6 +6,8 @@ import contextlib
 import os
 import queue
 import sqlite3
+import sys
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -118,8 +120,15 @@ class Store:
 
     # ---------------------------------------------------------------- connections
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The writer: every store has one but a read-only one (in memory, it is also the reader)."""
+        if self._writer is None:
+            raise StorageError(f"{self.where} was opened read-only: this store cannot write")
+        return self._writer
+
     def _connect(self) -> sqlite3.Connection:
-        if self.memory:
+        if self.path is None:  # in memory
             target = ":memory:"
         elif self.readonly:
             target = self.path.resolve().as_uri() + "?mode=ro"
@@ -161,7 +170,7 @@ class Store:
         """A connection for reading, as one consistent snapshot (a read transaction in file mode)."""
         if self.memory or getattr(self._local, "writing", False):
             with self._lock:
-                yield self._writer
+                yield self._db
             return
         try:
             db = self._readers.get_nowait()
@@ -188,13 +197,11 @@ class Store:
         ``sqlite3`` errors become :class:`StorageError`; anything the block raises is re-raised
         after the rollback, so a refused request leaves nothing behind.
         """
-        if self._writer is None:
-            raise StorageError(f"{self.where} was opened read-only: this store cannot write")
+        db = self._db
         with self._lock:
             if getattr(self._local, "writing", False):  # nested: part of the outer transaction
-                yield self._writer
+                yield db
                 return
-            db = self._writer
             self._local.writing = True
             # Under a baseline (memory mode, see mark_baseline) the write is a savepoint inside it.
             begin, end, undo = (
@@ -241,7 +248,7 @@ class Store:
             raise ValueError("a baseline is for stores in memory")
         with self._lock:
             self.drop_baseline()
-            self._writer.execute("BEGIN")
+            self._db.execute("BEGIN")
             self._baseline = True
 
     def back_to_baseline(self) -> None:
@@ -249,8 +256,8 @@ class Store:
         with self._lock:
             if not self._baseline:
                 raise ValueError("no baseline to go back to: call mark_baseline() first")
-            self._writer.execute("ROLLBACK")
-            self._writer.execute("BEGIN")
+            self._db.execute("ROLLBACK")
+            self._db.execute("BEGIN")
 
     def drop_baseline(self) -> None:
         """Forget the baseline (its transaction is rolled back: keep nothing written since)."""
@@ -258,7 +265,7 @@ class Store:
             if self._baseline:
                 self._baseline = False
                 with contextlib.suppress(sqlite3.Error):
-                    self._writer.execute("ROLLBACK")
+                    self._db.execute("ROLLBACK")
 
     @property
     def has_baseline(self) -> bool:
@@ -267,21 +274,21 @@ class Store:
     def page_count(self) -> int:
         """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
         with self._lock:
-            return self._writer.execute("PRAGMA page_count").fetchone()[0]
+            return self._db.execute("PRAGMA page_count").fetchone()[0]
 
     def set_max_pages(self, pages: int | None) -> None:
         """Cap the database's size (``None``: no cap). A write past it fails as on a full disk (tests use it)."""
         with self._lock:
-            self._writer.execute(f"PRAGMA max_page_count = {int(pages) if pages else 4294967294}")
+            self._db.execute(f"PRAGMA max_page_count = {int(pages) if pages else 4294967294}")
 
     # ------------------------------------------------------------------- copies
 
     def copy_from(self, source: sqlite3.Connection | Store) -> None:
         """Replace everything with a copy of ``source`` (SQLite's backup API: page by page, no SQL)."""
-        source_db = source._writer if isinstance(source, Store) else source
+        source_db = source._db if isinstance(source, Store) else source
         with self._lock:
             try:
-                source_db.backup(self._writer)
+                source_db.backup(self._db)
             except sqlite3.Error as exc:
                 raise _describe(exc, self.where) from exc
         self._drop_readers()  # their schema caches may predate the copy
@@ -296,16 +303,22 @@ class Store:
             # database crash SQLite 3.40 when they use json_each (measured: a segfault).
             fresh = sqlite3.connect(":memory:", isolation_level=None, check_same_thread=False)
             fresh.row_factory = sqlite3.Row
-            fresh.deserialize(image)
+            if sys.version_info >= (3, 11):
+                fresh.deserialize(image)
+            else:
+                deserialize_by_file(fresh, image)
             fresh.execute("PRAGMA foreign_keys = ON")
             fresh.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
             old, self._writer = self._writer, fresh
-            old.close()
+            if old is not None:
+                old.close()
 
     def image(self) -> bytes:
         """The whole database as bytes (``sqlite3.Connection.serialize``)."""
         with self._lock:
-            return self._writer.serialize()
+            if sys.version_info >= (3, 11):
+                return self._db.serialize()
+            return serialize_by_file(self._db)
 
     def _drop_readers(self) -> None:
         while True:
@@ -322,6 +335,33 @@ class Store:
             if self._writer is not None:
                 with contextlib.suppress(sqlite3.Error):
                     self._writer.close()
+
+
+# Python 3.10's sqlite3 has no serialize()/deserialize() (3.11 added them): a database file between.
+
+
+def serialize_by_file(db: sqlite3.Connection) -> bytes:
+    """``db.serialize()`` through a temporary file and SQLite's backup API."""
+    with tempfile.TemporaryDirectory(prefix="mockango-image-") as folder:
+        path = Path(folder) / "image.sqlite3"
+        copy = sqlite3.connect(path)
+        try:
+            db.backup(copy)
+        finally:
+            copy.close()
+        return path.read_bytes()
+
+
+def deserialize_by_file(db: sqlite3.Connection, image: bytes) -> None:
+    """``db.deserialize(image)`` through a temporary file and SQLite's backup API."""
+    with tempfile.TemporaryDirectory(prefix="mockango-image-") as folder:
+        path = Path(folder) / "image.sqlite3"
+        path.write_bytes(image)
+        copy = sqlite3.connect(path)
+        try:
+            copy.backup(db)
+        finally:
+            copy.close()
 
 
 def _statements(schema: str) -> list[str]:

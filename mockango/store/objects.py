@@ -82,11 +82,11 @@ class ObjectStore:
             raise InvalidRequest(f"name {url!r} is not a file URL of this host (they start with .../objects/)")
         return path[len(OBJECT_PREFIX) :]
 
-    def check(self, method: str, key: str, expires: object, signature: object) -> None:
-        """Allow a signed request, or refuse it saying why (403)."""
+    def check(self, method: str, key: str, expires: str | None, signature: str | None) -> None:
+        """Allow a signed request (``expires`` and ``signature`` as its URL has them), or refuse it saying why (403)."""
         try:
-            expiry = int(expires)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            expiry = int(expires or "")
+        except ValueError:
             raise Forbidden("this file URL has no valid 'expires': ask the API for a new one")
         if not isinstance(signature, str) or not hmac.compare_digest(signature, self._signature(method, key, expiry)):
             raise Forbidden(f"this URL does not allow {method} on this file (bad or missing signature)")
