@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, NotFound
 from ..ids import new_object_id
 from ..models import User, iso_time
+from ..store import RowLike
 from .project_deletion import visible
 from .tasks import answer_of
 from .values import to_json
@@ -76,7 +77,7 @@ def _error_codes(value: Any) -> None:
             raise InvalidRequest(f"errorCodes[{index}] must be an object with 'category' and 'name' strings")
 
 
-def _issue(row: Mapping) -> dict:
+def _issue(row: RowLike) -> dict:
     return {
         "_id": row["id"],
         "labelTask": row["task_id"],

@@ -8,6 +8,7 @@ filled from Python (:meth:`StorageBook.put_file`), listed by ``list_storage_file
 
 from __future__ import annotations
 
+import builtins
 import re
 import time
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from ..errors import InvalidRequest, NotFound
 from ..ids import new_object_id
 from ..models import User, iso_time
+from ..store import RowLike
 from ..store.objects import SIGNED_URL_TTL
 
 if TYPE_CHECKING:
@@ -64,7 +66,7 @@ def _check_path(path: Any, where: str, *, allow_empty: bool = False) -> str:
     return path
 
 
-def _storage(row: Mapping) -> dict:
+def _storage(row: RowLike) -> dict:
     return {
         "_id": row["id"],
         "name": row["name"],
@@ -148,7 +150,7 @@ class StorageBook:
     # ------------------------------------------------------------------ files
 
     @staticmethod
-    def _key(row: Mapping, bucket: str, path: str) -> str:
+    def _key(row: RowLike, bucket: str, path: str) -> str:
         return f"{row['organization_id']}/storages/{row['id']}/{bucket}/{path}"
 
     def put_file(self, storage_id: str, bucket: str, path: str, data: bytes) -> dict:
@@ -167,7 +169,7 @@ class StorageBook:
 
     def listing(
         self, user: User, storage_id: Any, bucket: Any, folder: Any = "", *, signed: bool = True, extensions: Any = None
-    ) -> tuple[list[dict], list[str]]:
+    ) -> tuple[builtins.list[dict], builtins.list[str]]:  # `list` here is StorageBook.list
         """Files and sub-folders directly in ``folder`` of a bucket (one range of the primary key)."""
         bucket = _check_path(bucket, "bucketName")
         folder = _check_path(folder or "", "path", allow_empty=True)

@@ -300,6 +300,7 @@ class TaskSearch:
         base = f"SELECT {self.columns}, {marker} AS marker FROM {source} WHERE {' AND '.join(self.where)} AND "
         key_args = _key_args(kind, key)
         chunk, last = first_chunk, None
+        keyset_args: list[Any]
         while True:
             keyset, keyset_args = ("", []) if last is None else (f" AND {marker} {after} ?", [last])
             rows = self.db.execute(

@@ -37,6 +37,7 @@ from ..errors import Conflict, InvalidRequest, LabelImportError, NotFound
 from ..filters import check_filter
 from ..ids import new_object_id
 from ..models import User, iso_time
+from ..store import RowLike
 from .project_deletion import visible
 from .task_query import TaskSearch
 from .values import from_json, to_json
@@ -245,7 +246,7 @@ def shown_answer(answer: Mapping | None, schema: Mapping) -> dict:
     }
 
 
-def answer_of(row: Mapping) -> dict:
+def answer_of(row: RowLike) -> dict:
     """The answer a task row shows (import format): its own, else its asset's pre-labels."""
     if row["answer"] is not None:
         return json.loads(row["answer"])
@@ -339,7 +340,7 @@ class TaskBook:
             raise NotFound(f"task '{task_id}' not found")
         return row
 
-    def _view(self, row: Mapping, schema: Mapping | None) -> dict:
+    def _view(self, row: RowLike, schema: Mapping | None) -> dict:
         """A task as the REST API shows it; with its answer when ``schema`` is given."""
         base = self._hub.base_url.rstrip("/")
         body = {
@@ -492,7 +493,7 @@ class TaskBook:
             row = self._row(db, None, task_id)
             self._record(db, row["pk"], row["stage"], action, None, **details)
 
-    def _move(self, db: sqlite3.Connection, row: Mapping, stages: list[dict], stage_id: str) -> None:
+    def _move(self, db: sqlite3.Connection, row: RowLike, stages: list[dict], stage_id: str) -> None:
         db.execute(
             "UPDATE tasks SET stage = ?, status = ? WHERE pk = ?",
             (stage_id, workflow.status_at(stages, stage_id), row["pk"]),
@@ -530,7 +531,7 @@ class TaskBook:
         }
         with self.store.read() as db:
             row = self._row(db, user, task_id)
-        project = self._hub.projects.get(row["project_id"])
+        project = self._hub.projects.require(row["project_id"])  # gone only if deleted meanwhile: 404
         reference = {
             "_id": row["asset_id"],
             "externalId": row["external_id"],

@@ -9,8 +9,9 @@ import sqlite3
 import sys
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
+from typing import Any, TypeAlias
 
 from ..errors import StorageError
 
@@ -21,6 +22,8 @@ WRITER_CACHE_KB = 64 * 1024  # the writer's page cache: bulk inserts into big in
 WAL_KEPT_BYTES = 64 * 1024 * 1024
 READERS_KEPT = 8  # idle reader connections kept open in file mode (more are opened on demand)
 BUSY_TIMEOUT_MS = 10_000
+RowLike: TypeAlias = "sqlite3.Row | Mapping[str, Any]"
+"""A row as the records read it: sqlite3's (``row["column"]``), or a mapping of the same keys."""
 OLDEST_SQLITE = (3, 33, 0)  # UPDATE ... FROM (a label import's one-statement write)
 
 
