@@ -6,7 +6,9 @@ authors) unless a test is marked ``@pytest.mark.own_host("why")``.
 
 A reset rolls back the data, the faults, the journal and the live connections, but not what
 a test does to the objects themselves (a Hub option set, a listener subscribed, a client left
-connected, the server stopped). :meth:`SharedHost.leftovers` looks for those after each test
+connected, the server stopped). Strict mode is the exception: tests switch it on for themselves
+(``host.hub.strict = True``), and it is switched back off before the next one, as the product's
+``mockango`` fixture does after a test marked ``strict=True``. :meth:`SharedHost.leftovers` looks for those after each test
 (after all its fixtures are torn down, so a ``monkeypatch`` undo counts): the test fails its
 teardown with the list, and the next test gets a fresh server.
 
@@ -29,6 +31,8 @@ CONNECTIONS_GRACE = 5.0
 """Seconds a stopped plugin's socket may take to close on the server's side."""
 
 _SCALARS = (str, int, float, bool, type(None))
+PER_TEST_OPTIONS = {"strict": False}
+"""Hub options a test may set for itself: put back to these values before each test, not reported."""
 
 
 def fingerprint(server: MockAngo) -> dict[str, Any]:
@@ -36,7 +40,7 @@ def fingerprint(server: MockAngo) -> dict[str, Any]:
     hub = server.hub
     taken: dict[str, Any] = {"server running": server.running, "server url": server.url}
     for name, value in vars(hub).items():
-        if not name.startswith("_"):
+        if not name.startswith("_") and name not in PER_TEST_OPTIONS:
             taken[f"hub.{name}"] = value if isinstance(value, _SCALARS) else f"the object {id(value):#x}"
     for name in ("interval", "timeout"):
         taken[f"hub.rest_plugins.{name}"] = getattr(hub.rest_plugins, name)
@@ -65,6 +69,9 @@ class SharedHost:
         server = self.server if self.server is not None else self._start()
         server.hub.deletions.wait_idle(30)
         server.reset()
+        for name, value in PER_TEST_OPTIONS.items():
+            if hasattr(server.hub, name):
+                setattr(server.hub, name, value)
         return server
 
     def leftovers(self, grace: float = CONNECTIONS_GRACE) -> list[str]:

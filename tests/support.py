@@ -17,6 +17,10 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
 BOX = {"x": 20, "y": 30, "width": 50, "height": 60}  # the box the demo plugin and the test plugins draw
 DEMO_CONFIG = {"dummy-bounding-box": dict(BOX)}
+UNRELATED_PLUGINS = ("hypothesispytest", "schemathesis", "faker", "anyio", "pytest_httpserver")
+"""pytest plugins that our test and bench extras install and a plugin author's project does not have: each
+pytest run our tests start blocks them (``-p no:NAME``); loading them costs ~3 s of CPU per process."""
+NO_UNRELATED_PLUGINS = tuple(arg for name in UNRELATED_PLUGINS for arg in ("-p", f"no:{name}"))
 
 
 class FakeConnection:
