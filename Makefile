@@ -5,6 +5,8 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 PYTEST_ARGS ?= -n auto
+DIST ?= dist
+BUILD_TOOLS := 'build>=1.2' 'twine>=5'
 
 .PHONY: serve test bench setup browser clean dist screenshots
 
@@ -17,6 +19,12 @@ $(BIN)/.installed-runtime: pyproject.toml
 	@# that would shadow the import name: drop either from this venv.
 	$(BIN)/python -m pip uninstall --quiet --yes mockango 2>/dev/null || true
 	$(BIN)/python -m pip install --quiet -e .
+	touch $@
+
+# .installed-build: only what `dist` needs (build and twine): not the package, not the test set.
+$(BIN)/.installed-build:
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet $(BUILD_TOOLS)
 	touch $@
 
 $(BIN)/.installed: $(BIN)/.installed-runtime
@@ -44,10 +52,11 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/fixture_overhead.py
 	$(BIN)/python bench/load.py
 
-dist: $(BIN)/.installed
-	rm -rf dist
-	$(BIN)/python -m build --sdist --wheel --outdir dist .
-	$(BIN)/python -m twine check --strict dist/*
+# The sdist, then the wheel built from it (so a file missing from the sdist fails here), both twine-checked.
+dist: $(BIN)/.installed-build
+	rm -rf $(DIST)
+	$(BIN)/python -m build --outdir $(DIST) .
+	$(BIN)/python -m twine check --strict $(DIST)/*
 
 clean:
 	rm -rf $(VENV) .cache dist build

@@ -20,6 +20,13 @@ threads or descriptors than the first: pools may stay filled, nothing may grow).
 ``--soak SECONDS`` then keeps runs going at ``--soak-concurrency`` for that long and
 samples the server every 10 s. Sends traffic only to 127.0.0.1; stops by itself
 (``--deadline`` bounds the whole script).
+
+``--sweep 4,16 --rounds 7 --runs 300`` measures throughput against concurrency instead (issue 21
+item 2): the same server and plugins, ``--runs`` runs per round at each concurrency in turn
+(the order alternating from round to round, so a change in the machine's load hits both), and
+prints per concurrency the median [95 % interval] of runs/s, of the server's CPU milliseconds per
+run, and of the rounds' p50/p99 latency; every run is still checked (lost/stuck/misattributed).
+Every figure is printed with the machine and its load average.
 """
 
 from __future__ import annotations
@@ -45,6 +52,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from plugin_client import SDK, BatchModelPlugin, run  # noqa: E402
+
+sys.path.insert(0, str(ROOT / "bench"))
+from figures import machine, median_interval  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
 TOOL = {"schemaId": "car-box", "tool": "bounding-box", "title": "Car"}
@@ -305,6 +315,8 @@ def main() -> int:
     parser.add_argument("--soak", type=float, default=0.0, metavar="SECONDS")
     parser.add_argument("--soak-concurrency", type=int, default=4)
     parser.add_argument("--deadline", type=float, default=1800.0, help="the whole script stops after this")
+    parser.add_argument("--sweep", metavar="C1,C2", help="throughput at these concurrencies instead (see above)")
+    parser.add_argument("--rounds", type=int, default=7, help="rounds per concurrency with --sweep")
     options = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     threading.Timer(options.deadline, lambda: os._exit(3)).start()
@@ -312,15 +324,13 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="mockango-load-") as state_dir:
         server = Server(state_dir, run_timeout=60)
         try:
-            return measure(server, options)
+            return sweep(server, options) if options.sweep else measure(server, options)
         finally:
             server.stop()
 
 
-def measure(server: Server, options) -> int:
-    http = requests.Session()
-    http.headers["apikey"] = server.api_key
-    assets = [f"load-{i:05d}.png" for i in range(options.runs)]
+def make_project(http: requests.Session, server: Server, count: int) -> tuple[str, list[str]]:
+    assets = [f"load-{i:05d}.png" for i in range(count)]
     made = http.post(
         f"{server.url}/api/projects",
         json={
@@ -330,7 +340,60 @@ def measure(server: Server, options) -> int:
         },
     )
     made.raise_for_status()
-    project_id = made.json()["_id"]
+    return made.json()["_id"], assets
+
+
+def sweep(server: Server, options) -> int:
+    """Runs/s and server CPU per run at each concurrency, in alternating rounds on one server."""
+    levels = [int(c) for c in options.sweep.split(",")]
+    http = requests.Session()
+    http.headers["apikey"] = server.api_key
+    project_id, assets = make_project(http, server, options.runs)
+    plugins = Plugins(server, http, options.plugins)
+    Runs(server, project_id, plugins.ids, assets).drive(max(levels), count=min(50, options.runs))  # warm up
+    print(f"bench/load.py --sweep on {machine()}")
+    print(
+        f"{options.plugins} plugins, {options.runs} runs per round, {options.rounds} rounds per concurrency\n",
+        flush=True,
+    )
+    figures: dict[int, dict[str, list[float]]] = {
+        c: {"runs/s": [], "cpu ms/run": [], "p50": [], "p99": []} for c in levels
+    }
+    problems: list[str] = []
+    for round_ in range(options.rounds):
+        for level in levels if round_ % 2 == 0 else levels[::-1]:
+            runs = Runs(server, project_id, plugins.ids, assets)
+            cpu_before = server.figures()["cpu_s"]
+            seconds = runs.drive(level, count=options.runs)
+            cpu = server.figures()["cpu_s"] - cpu_before
+            problems += runs.problems + check_attribution(server, http, runs, project_id, unique_assets=False)
+            got = figures[level]
+            got["runs/s"].append(len(runs.latencies) / seconds)
+            got["cpu ms/run"].append(cpu * 1000 / max(len(runs.latencies), 1))
+            got["p50"].append(statistics.median(runs.latencies) * 1000)
+            got["p99"].append(percentile(runs.latencies, 0.99) * 1000)
+            print(
+                f"  round {round_ + 1}, {level:>2} threads: {got['runs/s'][-1]:6.1f} runs/s, "
+                f"{got['cpu ms/run'][-1]:5.1f} ms CPU/run, p50 {got['p50'][-1]:6.1f} ms, p99 {got['p99'][-1]:7.1f} ms "
+                f"({machine().split('; ')[-1]})",
+                flush=True,
+            )
+    plugins.stop()
+    print(f"\nmedian [95 % interval] over {options.rounds} rounds:")
+    print(f"{'threads':>8} {'runs/s':>26} {'server CPU ms per run':>26} {'p50 ms':>26} {'p99 ms':>26}")
+    for level in levels:
+        got = figures[level]
+        cells = [str(median_interval(got[k])) for k in ("runs/s", "cpu ms/run", "p50", "p99")]
+        print(f"{level:>8} " + " ".join(f"{c:>26}" for c in cells))
+    for problem in problems[:20]:
+        print("PROBLEM:", problem)
+    return 1 if problems else 0
+
+
+def measure(server: Server, options) -> int:
+    http = requests.Session()
+    http.headers["apikey"] = server.api_key
+    project_id, assets = make_project(http, server, options.runs)
     # Warm up: the first socket starts engine.io's service thread for good; let one plugin
     # come, run and go, and wait out its ping task, so "idle" already counts what stays.
     warm = Plugins(server, http, 1)
@@ -350,7 +413,7 @@ def measure(server: Server, options) -> int:
 
     print(
         f"mockango load: {options.plugins} plugins, {options.runs} runs from {options.concurrency} threads, "
-        f"each run a GET and a label import over REST ({server.url})\n"
+        f"each run a GET and a label import over REST ({server.url}); {machine()}\n"
     )
     print(f"runs: {len(runs.latencies)} finished, {len(runs.given)} started, lost/stuck/misattributed: {len(problems)}")
     print(

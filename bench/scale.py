@@ -47,6 +47,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+from figures import Summary, machine, sample  # noqa: E402
+
 TOOL = "aaaaaaaaaaaaaaaaaaaaaaaa"
 SCHEMA = {"tools": [{"schemaId": TOOL, "tool": "bounding-box", "title": "Box", "color": "#ff0000"}]}
 BATCHES = 10
@@ -79,19 +81,12 @@ def item(i: int) -> dict:
     }
 
 
-def timed(call, repeat: int, budget: float = 0.5, most: int = 40) -> float:
-    """Median milliseconds of at least ``repeat`` calls, more (up to ``most``) while they fit in ``budget`` s.
-
-    One warm-up call first. The machine is shared, so cheap calls get more samples.
-    """
-    call()
-    times: list[float] = []
-    started = time.perf_counter()
-    while len(times) < repeat or (len(times) < most and time.perf_counter() - started < budget):
-        began = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - began) * 1000)
-    return statistics.median(times)
+def timed(call, repeat: int) -> dict:
+    """The median milliseconds of ``call`` with its 95 % interval: at least ``repeat`` samples, more until
+    the median is known to ±``MOCKANGO_BENCH_PRECISION`` (default 5 %), 300 samples or 5 s (one warm-up
+    call first). The machine is shared, so a figure carries its spread (bench/figures.py)."""
+    precision = float(os.environ.get("MOCKANGO_BENCH_PRECISION", "0.05"))
+    return sample(call, least=repeat, most=300, precision=precision, budget=5.0).to_dict()
 
 
 def json_store_in_tree() -> bool:
@@ -494,15 +489,27 @@ def child(kind: str, size: int, repeat: int, timeout: float) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def median_of(value):
+    """A figure's median (a timed figure is a median with its interval; others are single values)."""
+    return value["median"] if isinstance(value, dict) else value
+
+
 def fmt(value, unit: str = "ms") -> str:
     if value is None:
         return "—"
+    if isinstance(value, dict):  # a median with its 95 % interval: shown as median ±half the interval
+        summary = Summary.from_dict(value)
+        if summary.n < 3:
+            return f"{fmt(summary.median, unit)} (n={summary.n})"
+        return f"{fmt(summary.median, unit)} ±{summary.spread * 100:.0f}%"
     if isinstance(value, float) and math.isnan(value):
         return "n/a"
     if unit == "s":
         return f"{value:.2f} s"
     if unit == "MB":
         return f"{value:.0f} MB"
+    if unit == "n":
+        return f"{value:,}"
     if value < 1:
         return f"{value:.3f}"
     return f"{value:.1f}" if value < 100 else f"{value:,.0f}"
@@ -527,6 +534,7 @@ ROWS = [  # key, label, unit, goal (text), goal check on the largest size (None:
     ("import_10k", "import 10k items (1k at 1k)", "ms", ""),
     ("p99_during_import", "p99 GET project during 10k imports (serve)", "ms", "≤ 50 ms"),
     ("p50_during_import", "  (its median)", "ms", ""),
+    ("p99_samples", "  (requests it is the p99 of)", "n", ""),
     ("restart_s", "restart (serve until it answers)", "s", "1M ≤ 1 s"),
     ("fresh_start_s", "  (a fresh serve, for comparison)", "s", ""),
     ("reset_ms", "fixture reset", "ms", "≤ 1 ms"),
@@ -570,12 +578,15 @@ def print_table(sizes: list[int], results: dict, hub_name: str) -> None:
             cells.append("error" if "error" in row and key not in row else fmt(row.get(key), unit))
         ratios = []
         for kind in ("hub", "floor"):
-            have = [results.get((kind, s), {}).get(key) for s in sizes]
+            have = [median_of(results.get((kind, s), {}).get(key)) for s in sizes]
             have = [v for v in have if isinstance(v, (int, float)) and not math.isnan(v)]
             ratios.append(f"{have[-1] / have[0]:.1f}×" if key in RATIO_KEYS and len(have) > 1 and have[0] else "")
         lines.append(cells + ratios + [goal])
     widths = [max(len(str(line[i])) for line in lines) for i in range(len(head))]
-    print(f"\nassets per project ({hub_name}; ms unless marked; medians; ratio = largest size ÷ smallest it ran)")
+    print(
+        f"\nassets per project ({hub_name}; ms unless marked; median ±half its 95 % interval; create, memory and "
+        "restart are single measurements; ratio = largest size ÷ smallest it ran, of the medians)"
+    )
     for n, line in enumerate(lines):
         print(
             "  ".join(
@@ -600,10 +611,17 @@ def main() -> int:
         default=None,
         help="largest size the Hub runs at (default: all, or 100k for the in-memory JSON-snapshot Hub)",
     )
-    parser.add_argument("--repeat", type=int, default=None, help="timed calls per figure (default 9, quick 5)")
+    parser.add_argument("--repeat", type=int, default=None, help="least timed calls per figure (default 9, quick 5)")
+    parser.add_argument(
+        "--precision",
+        type=float,
+        default=0.05,
+        help="sample until each median is known to this fraction (95 %% interval), or 300 samples or 5 s",
+    )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one child may take")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     options = parser.parse_args()
+    os.environ["MOCKANGO_BENCH_PRECISION"] = str(options.precision)  # the children's timed() reads it
     repeat = options.repeat or (5 if options.quick else 9)
     if options.child:
         kind, size = options.child[0], int(options.child[1])
@@ -619,7 +637,7 @@ def main() -> int:
     hub_name = "Hub: in-memory with a JSON snapshot" if in_memory else "Hub: SQLite store"
     print(
         f"bench/scale.py: sizes {', '.join(map(size_label, sizes))}; {hub_name}, run up to {size_label(cap)}; "
-        f"{os.cpu_count()} cores; repeat {repeat}",
+        f"at least {repeat} samples, medians to ±{options.precision:.0%}; {machine()}",
         flush=True,
     )
     results: dict = {}
@@ -630,11 +648,14 @@ def main() -> int:
                 continue
             began = time.perf_counter()
             results[(kind, size)] = child(kind, size, repeat, options.timeout)
-            print(f"  {kind:5} {size_label(size):>4}: {time.perf_counter() - began:6.1f} s", flush=True)
+            print(
+                f"  {kind:5} {size_label(size):>4}: {time.perf_counter() - began:6.1f} s ({machine().split('; ')[-1]})",
+                flush=True,
+            )
     print_table(sizes, results, hub_name)
     hub_sessions = child("sessions", sessions, repeat, options.timeout)
     floor_sessions = child("sessions-floor", sessions, repeat, options.timeout)
-    print(f"\n{size_label(sessions)} sessions (ms; medians)          hub    floor   goal")
+    print(f"\n{size_label(sessions)} sessions (ms; median ±half its 95 % interval)     hub         floor   goal")
     for key, label in [
         ("create_s", "make them (s)"),
         ("sessions_page1", "GET /api/sessions page 1 (50)"),
@@ -650,7 +671,7 @@ def main() -> int:
     ]:
         unit = "s" if key == "create_s" else "ms"
         print(
-            f"  {label:36} {fmt(hub_sessions.get(key), unit):>8} {fmt(floor_sessions.get(key), unit):>8}   "
+            f"  {label:36} {fmt(hub_sessions.get(key), unit):>12} {fmt(floor_sessions.get(key), unit):>12}   "
             f"{'' if key == 'create_s' else 'flat in the count'}"
         )
     for name, row in (("hub", hub_sessions), ("floor", floor_sessions)):

@@ -14,6 +14,7 @@ _WHERE = {
     "MockAngo": "server",
     "make_wsgi_server": "server",
     "Hub": "hub",
+    "HostConfig": "config",
     "PluginConnection": "hub",
     "create_app": "web",
     "Asset": "models",
@@ -59,6 +60,7 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerly
+    from .config import HostConfig
     from .errors import (
         AuthenticationError,
         Conflict,

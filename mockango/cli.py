@@ -8,6 +8,7 @@ import json
 import re
 import shlex
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -16,12 +17,16 @@ import click
 import requests
 
 from .commands import DEMO_PLUGIN_NAME, plugin_command
+from .config import DEFAULT_RUN_TIMEOUT, HostConfig
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
-from .errors import MockangoError
+from .errors import MockangoError, StorageError
 from .hub import Hub
+from .ids import same_secret
 from .input_limits import parse_size
-from .runs.kinds.registry import PLUGIN_TYPES
-from .server import make_wsgi_server
+from .runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, RunField
+from .server import base_url_of, listen, make_wsgi_server
+from .state_lock import StateInUse, StateLock
+from .store.peek import peek
 
 DEFAULT_URL = "http://127.0.0.1:8080"
 DEMO_CONFIG = {"dummy-bounding-box": {"x": 20, "y": 30, "width": 50, "height": 60}}
@@ -55,19 +60,13 @@ def _size(text: str) -> int:
 
 def what_fresh_discards(path: Path) -> str | None:
     """What ``serve --fresh`` throws away from an existing state file, in words; None when there is none."""
-    import sqlite3
-
     if not path.exists():
         return None
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
-        try:
-            plugins = db.execute("SELECT count(*) FROM plugins").fetchone()[0]
-            sessions_ = db.execute("SELECT count(*) FROM sessions").fetchone()[0]
-        finally:
-            db.close()
-    except sqlite3.Error:
+        found = peek(path)
+    except StorageError:
         return f"--fresh: deleting the unreadable state file {path}"
+    plugins, sessions_ = found.plugins, found.sessions
     return (
         f"--fresh: discarding the state in {path}: its API key, {plugins} plugin(s) with their "
         f"ids and secrets, {sessions_} session(s) and the imported labels. Plugin processes still "
@@ -75,10 +74,9 @@ def what_fresh_discards(path: Path) -> str | None:
     )
 
 
-def open_hub(
-    state_path: str, *, seed: int = 0, run_timeout: float = 300.0, fresh: bool = False, import_worker: bool = False
-) -> tuple[Hub, str]:
-    """The Hub kept in ``state_path`` and a line saying where its state came from; errors as one line."""
+def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool = False) -> tuple[Hub, str]:
+    """The Hub kept in ``state_path`` (built from ``config``, its state and files set here) and a line
+    saying where its state came from; errors as one line."""
     path = Path(state_path)
     old_json = path.parent / OLD_STATE
     first_start = not path.exists()
@@ -86,9 +84,7 @@ def open_hub(
         path.parent.mkdir(parents=True, exist_ok=True)
         if fresh:
             _remove_database(path)
-        hub = Hub(
-            seed=seed, run_timeout=run_timeout, state=path, files_dir=path.parent / "files", import_worker=import_worker
-        )
+        hub = Hub((config or HostConfig()).replace(state=path, files_dir=path.parent / "files"))
     except OSError as exc:
         raise click.ClickException(f"cannot use {path}: {exc.strerror or exc}. Pick a writable place with --state.")
     except MockangoError as exc:
@@ -116,7 +112,14 @@ def open_hub(
     show_default=True,
     help="Address to bind. Anything but loopback exposes the host to your network.",
 )
-@click.option("--port", default=8080, show_default=True, type=int, help="Port to listen on (0: any free port).")
+@click.option(
+    "--port",
+    default=8080,
+    show_default=True,
+    type=int,
+    envvar="MOCKANGO_PORT",
+    help="Port to listen on (0: any free port) [env MOCKANGO_PORT].",
+)
 @click.option(
     "--seed",
     default=0,
@@ -126,7 +129,7 @@ def open_hub(
 )
 @click.option(
     "--run-timeout",
-    default=300.0,
+    default=DEFAULT_RUN_TIMEOUT,
     show_default=True,
     type=float,
     help="Seconds a run may take before its session is marked timed_out (unless the run sets its own).",
@@ -160,14 +163,14 @@ def open_hub(
     default=DEFAULT_READ_TIMEOUT,
     show_default=True,
     type=click.FloatRange(min=0.1),
-    help="Seconds a connection may stay silent mid-request before it is closed (websockets are exempt).",
+    help="Seconds a request (line, headers, body) has to arrive whole from its first byte; 408 after (websockets are exempt).",
 )
 @click.option(
     "--max-connections",
     default=DEFAULT_MAX_CONNECTIONS,
     show_default=True,
     type=click.IntRange(min=1),
-    help="Open connections served at once (each plugin socket is one); more get 503.",
+    help="Open connections served at once (each plugin socket is one; one client address at most half); more get 503.",
 )
 @click.option(
     "--import-worker/--no-import-worker",
@@ -175,6 +178,36 @@ def open_hub(
     show_default=True,
     help="Parse and validate label imports of 128 KiB or more in a separate process, so other "
     "requests stay fast while one runs; --no-import-worker does it in the request's thread.",
+)
+@click.option(
+    "--strict",
+    is_flag=True,
+    help="Refuse input by every rule, also those whose evidence that Ango Hub refuses it is unknown "
+    "(by default they are accepted with a warning: docs/validation.md).",
+)
+@click.option(
+    "--api-key",
+    envvar="MOCKANGO_API_KEY",
+    help="Give the default user this API key instead of a random one (for scripted and CI use, so a job "
+    "knows it before the host starts; 16+ characters of A-Z a-z 0-9 . _ ~ -; compared in constant time) "
+    "[env MOCKANGO_API_KEY].",
+)
+@click.option(
+    "--plugin-id",
+    envvar="MOCKANGO_PLUGIN_ID",
+    help="The demo plugin's id (24 hex characters) instead of a random one (scripted and CI use) "
+    "[env MOCKANGO_PLUGIN_ID].",
+)
+@click.option(
+    "--plugin-secret",
+    envvar="MOCKANGO_PLUGIN_SECRET",
+    help="The demo plugin's secret instead of a random one (scripted and CI use; 16+ characters of "
+    "A-Z a-z 0-9 . _ ~ -) [env MOCKANGO_PLUGIN_SECRET].",
+)
+@click.option(
+    "--admin-key",
+    envvar="MOCKANGO_ADMIN_KEY",
+    help="The key that may reset the whole host (POST /api/reset) [default: the API key] [env MOCKANGO_ADMIN_KEY].",
 )
 def serve(
     host: str,
@@ -189,70 +222,138 @@ def serve(
     read_timeout: float,
     max_connections: int,
     import_worker: bool,
+    strict: bool,
+    api_key: str | None,
+    plugin_id: str | None,
+    plugin_secret: str | None,
+    admin_key: str | None,
 ) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
     Prints the dashboard link, the API key, and the commands that connect the example
-    plugin and start a run. State is kept in --state across restarts.
+    plugin and start a run. State is kept in --state across restarts. It listens at once:
+    until it is ready (an --import can take a while), GET /health answers 503 "starting".
     """
     # A thread that wakes from I/O waits up to the switch interval for the GIL while another request
     # computes (a big import): 1 ms instead of Python's 5 ms took the p99 of a GET during 10k-item
     # imports from ~54 to ~39 ms in back-to-back runs (README, "Performance pass").
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
+    lock = _lock_state(state_path, "mockango serve")  # held until the process ends
     discarded = what_fresh_discards(Path(state_path)) if fresh else None
-    hub, kept = open_hub(state_path, seed=seed, run_timeout=run_timeout, fresh=fresh, import_worker=import_worker)
+    try:  # bound first: the host is built knowing the address it serves at
+        listener = listen(host, port)
+    except OSError as exc:
+        lock.release()
+        raise click.ClickException(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}. Is another mockango running? Try --port {port + 1}."
+        )
+    config = HostConfig(
+        seed=seed,
+        run_timeout=run_timeout,
+        import_worker=import_worker,
+        admin_key=admin_key,
+        strict=strict,
+        base_url=base_url_of(listener),
+        host=host,
+        port=port,
+        verbose=verbose,
+        max_body=max_body,
+        read_timeout=read_timeout,
+        max_connections=max_connections,
+    )
     try:
-        if import_path:
-            try:
-                rows = hub.import_state(import_path)
-            except MockangoError as exc:
-                raise click.ClickException(exc.message)
-            kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
-        try:
-            server = make_wsgi_server(
-                hub,
-                host,
-                port,
-                verbose=verbose,
-                max_body=max_body,
-                read_timeout=read_timeout,
-                max_connections=max_connections,
-            )
-        except OSError as exc:
-            raise click.ClickException(
-                f"cannot listen on {host}:{port}: {exc.strerror or exc}. "
-                f"Is another mockango running? Try --port {port + 1}."
-            )
-        try:
-            plugin = next(
-                (p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None
-            )
-            if plugin is None:
-                plugin = hub.create_plugin(
-                    DEMO_PLUGIN_NAME,
-                    class_names=["Vehicle", "Person"],
-                    default_config=DEMO_CONFIG,
-                    description="The seed sample: a dummy box on the first 10 assets.",
-                )
-        except MockangoError as exc:
-            server.server_close()
-            raise click.ClickException(exc.message)
-        if hub.import_worker is not None:
-            hub.import_worker.start()  # big imports are parsed in it; starting now spares the first one the wait
-        if discarded:
-            click.echo(discarded + "\n")
-        _print_banner(hub, plugin, seed, kept)
+        hub, kept = open_hub(state_path, config, fresh=fresh)
+    except click.ClickException:
+        listener.close()
+        lock.release()
+        raise
+    try:
+        server = make_wsgi_server(hub, host, port, listener=listener, starting=True, **config.serving)
+        serving = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="mockango serve", daemon=True
+        )
+        serving.start()  # answers 503 "starting" (GET /health too) until ready() below
         stop = _stop_on_signals(server)
         try:
-            server.serve_forever(poll_interval=0.1)
-        except KeyboardInterrupt:
-            pass
+            plugin, kept = _start_up(hub, kept, state_path, import_path, api_key, plugin_id, plugin_secret)
+            server.app.extensions["mockango.health"].ready()
+            if discarded:
+                click.echo(discarded + "\n")
+            _print_banner(hub, plugin, seed, kept)
+            while serving.is_alive():
+                serving.join(0.5)
         finally:
+            if serving.is_alive():
+                server.shutdown()
             stop()
             server.server_close()
-            click.echo("mockango stopped.")
+        click.echo("mockango stopped.")
     finally:
         hub.close_store()
+        lock.release()
+
+
+def _lock_state(state_path: str, command: str) -> StateLock:
+    """The state file's lock, for ``command``; one line naming who holds it when another process does."""
+    lock = StateLock(state_path)
+    try:
+        lock.acquire(command)
+    except StateInUse as exc:
+        raise click.ClickException(exc.message)
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot use {state_path}: {exc.strerror or exc}. Pick a writable place with --state."
+        )
+    return lock
+
+
+def _start_up(
+    hub: Hub,
+    kept: str,
+    state_path: str,
+    import_path: str | None,
+    api_key: str | None,
+    plugin_id: str | None,
+    plugin_secret: str | None,
+):
+    """What `serve` does while it answers 503: the import, the given credentials, the demo plugin."""
+    try:
+        if import_path:
+            rows = hub.import_state(import_path)
+            kept = f"imported {rows} rows from {import_path}; state kept in {state_path}"
+        if api_key is not None:
+            hub.set_api_key(api_key)
+        plugin = _demo_plugin(hub, plugin_id, plugin_secret, state_path)
+    except MockangoError as exc:
+        raise click.ClickException(exc.message)
+    hub.keep_on_reset(plugin.id)  # POST /api/reset puts it back as printed
+    if hub.import_worker is not None:
+        hub.import_worker.start()  # big imports are parsed in it; starting now spares the first one the wait
+    return plugin, kept
+
+
+def _demo_plugin(hub: Hub, plugin_id: str | None, secret: str | None, state_path: str):
+    """The demo plugin of the state (found by name), or a new one with the given id and secret."""
+    found = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None)
+    if found is None:
+        return hub.create_plugin(
+            DEMO_PLUGIN_NAME,
+            class_names=["Vehicle", "Person"],
+            default_config=DEMO_CONFIG,
+            description="The seed sample: a dummy box on the first 10 assets.",
+            plugin_id=plugin_id,
+            secret=secret,
+        )
+    if (plugin_id is not None and plugin_id != found.id) or (
+        secret is not None and not same_secret(secret, found.secret)
+    ):
+        which = "--plugin-id" if plugin_id is not None and plugin_id != found.id else "--plugin-secret"
+        raise click.ClickException(
+            f"{state_path} already has the demo plugin {found.id} with another "
+            f"{'id' if which == '--plugin-id' else 'secret'} than {which} gives: start with --fresh to make it "
+            f"anew, or pass the one it has"
+        )
+    return found
 
 
 def _stop_on_signals(server) -> Callable[[], None]:
@@ -321,13 +422,14 @@ def state_export(file: str, state_path: str) -> None:
         raise click.ClickException(
             f"there is no state file at {state_path}: start `mockango serve` once, or pass --state"
         )
-    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
-    try:
-        rows = hub.export_state(file)
-    except OSError as exc:
-        raise click.ClickException(f"cannot write {file}: {exc.strerror or exc} (any old {file} is unchanged)")
-    finally:
-        hub.close_store()
+    with _lock_state(state_path, "mockango state export"):  # opening it would fail a live host's runs
+        hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
+        try:
+            rows = hub.export_state(file)
+        except OSError as exc:
+            raise click.ClickException(f"cannot write {file}: {exc.strerror or exc} (any old {file} is unchanged)")
+        finally:
+            hub.close_store()
     click.echo(f"exported {rows} rows from {state_path} to {file}")
 
 
@@ -337,40 +439,71 @@ def state_export(file: str, state_path: str) -> None:
 def state_import(file: str, state_path: str) -> None:
     """Replace the whole state with FILE (from `mockango state export`): all of it, or nothing on error."""
     existed = Path(state_path).exists()
-    hub, _ = open_hub(state_path, seed=_stored_seed(state_path))
+    lock = _lock_state(state_path, "mockango state import")
     try:
-        rows = hub.import_state(file)
-    except MockangoError as exc:
+        hub, _ = open_hub(state_path, HostConfig(seed=_stored_seed(state_path), import_worker=False))
+        try:
+            rows = hub.import_state(file)
+        except MockangoError as exc:
+            hub.close_store()
+            if not existed:  # made only to receive the import: leave nothing behind
+                _remove_database(Path(state_path))
+                lock.release()
+                with contextlib.suppress(OSError):
+                    Path(state_path).parent.rmdir()  # only when empty
+            raise click.ClickException(exc.message)
         hub.close_store()
-        if not existed:  # made only to receive the import: leave nothing behind
-            _remove_database(Path(state_path))
-            with contextlib.suppress(OSError):
-                Path(state_path).parent.rmdir()  # only when empty
-        raise click.ClickException(exc.message)
-    hub.close_store()
+    finally:
+        lock.release()
     click.echo(f"imported {rows} rows from {file} into {state_path}")
 
 
 def _stored_seed(state_path: str) -> int:
     """The seed a state file was made with (0 for a new file): export and import keep it as it is."""
-    import sqlite3
-
     if not Path(state_path).exists():
         return 0
     try:
-        db = sqlite3.connect(f"file:{state_path}?mode=ro", uri=True)
-        try:
-            row = db.execute("SELECT value FROM settings WHERE name = 'seed'").fetchone()
-        finally:
-            db.close()
-    except sqlite3.Error as exc:
+        seed = peek(state_path).seed
+    except StorageError as exc:
         raise click.ClickException(
-            f"{state_path} is not a mockango state file ({exc}): pass another --state, or delete it"
+            f"{state_path} is not a mockango state file ({exc.message}): pass another --state, or delete it"
         )
-    return int(row[0]) if row and str(row[0]).lstrip("-").isdigit() else 0
+    return int(seed) if seed is not None and seed.lstrip("-").isdigit() else 0
+
+
+# ---------------------------------------------------------------------- health
+
+
+@main.command(short_help="Exit 0 when a mockango answers GET /health with ok (for health checks).")
+@click.option(
+    "--url",
+    envvar="MOCKANGO_URL",
+    help="The mockango to ask [env MOCKANGO_URL; default: http://127.0.0.1:$MOCKANGO_PORT, port 8080].",
+)
+@click.option("--timeout", default=5.0, show_default=True, type=float, help="Seconds to wait for the answer.")
+def health(url: str | None, timeout: float) -> None:
+    """Ask a running mockango whether it is healthy: exit 0 and print its answer when it says ok,
+    exit 1 with the reason when it is starting, cannot read its state, or does not answer.
+    A container's HEALTHCHECK runs it (the image has no curl)."""
+    import os
+
+    url = (url or f"http://127.0.0.1:{os.environ.get('MOCKANGO_PORT') or 8080}").rstrip("/")
+    try:
+        response = requests.get(url + "/health", timeout=timeout)
+        body = response.json()
+    except (requests.RequestException, ValueError) as exc:
+        raise click.ClickException(f"no health answer from {url}: {exc}")
+    if response.status_code != 200 or body.get("status") != "ok":
+        raise click.ClickException(f"{url} is not healthy ({response.status_code}): {json.dumps(body)}")
+    click.echo(json.dumps(body))
 
 
 # ----------------------------------------------------------- control commands
+
+
+def kind_fields() -> list[RunField]:
+    """The run options of every plugin kind but the shared ones (``--map``, ``--batch``), in the kinds' order."""
+    return [f for name, f in BUILT_IN.run_fields().items() if name not in (CLASS_MAPPING.name, BATCHES.name)]
 
 
 RUN_OPTIONS = {
@@ -380,20 +513,7 @@ RUN_OPTIONS = {
     "config": "--config",
     "batches": "--batch",
     "timeout": "--timeout",
-    "asset": "--asset",
-    "taskId": "--task",
-    "overwrite": "--overwrite",
-    "workflow": "--workflow",
-    "stage": "--stage",
-    "bucket": "--bucket",
-    "folder": "--folder",
-    "files": "--file",
-    "upload": "--upload",
-    "storageId": "--storage",
-    "scrollToken": "--scroll-token",
-    "inputFile": "--input-file",
-    "markdownText": "--markdown-text",
-    "fileExplorerOptions": "--file-explorer-options",
+    **{run_field.name: run_field.cli.split("/")[0] for run_field in kind_fields()},
 }
 """The control API's run fields -> `mockango run`'s options, to word the host's errors in the options' names."""
 PLUGIN_OPTIONS = {
@@ -402,6 +522,8 @@ PLUGIN_OPTIONS = {
     "description": "--description",
     "classNames": "--class",
     "defaultConfig": "--default-config",
+    "id": "--id",
+    "secret": "--secret",
 }
 """The same for `mockango plugin create`."""
 
@@ -468,6 +590,16 @@ def parse_json_option(text: str | None, name: str):
         raise click.BadParameter(f"not valid JSON: {exc.msg} at column {exc.colno}", param_hint=name)
 
 
+def kind_options(command):
+    """Each plugin kind's run options as flags of ``mockango run`` (the built-in kinds' table)."""
+    for run_field in reversed(kind_fields()):
+        extra: dict = {"multiple": True} if run_field.multiple else {}
+        if run_field.path:
+            extra["type"] = click.Path(exists=True, dir_okay=False)
+        command = click.option(run_field.cli, run_field.option, default=None, help=run_field.help, **extra)(command)
+    return command
+
+
 @main.command("run")
 @control_options
 @click.option("--plugin", "plugin_id", required=True, help="Plugin id.")
@@ -484,26 +616,16 @@ def parse_json_option(text: str | None, name: str):
 @click.option(
     "--timeout",
     type=float,
-    help="This run's time limit, seconds [default: the host's, set by `serve --run-timeout` (300 s)].",
+    help=f"This run's time limit, seconds [default: the host's, set by `serve --run-timeout` ({DEFAULT_RUN_TIMEOUT:g} s)].",
 )
-@click.option("--asset", help="Model: the asset to run on (its id or external id).")
-@click.option("--task", help="Model: the asset's task id.")
-@click.option("--overwrite/--no-overwrite", default=None, help="Model: replace the task's answer [default: yes].")
-@click.option("--workflow/--no-workflow", default=None, help="Model: answer through POST /v2/annotate.")
-@click.option("--stage", "stages", multiple=True, help="Export: a stage to export. Repeatable [default: Complete].")
-@click.option("--bucket", help="File Explorer: the bucket to browse.")
-@click.option("--folder", help="File Explorer: the folder (prefix) in the bucket.")
-@click.option("--file", "files", multiple=True, help="File Explorer: a file to upload. Repeatable.")
-@click.option("--upload/--browse", default=None, help="File Explorer: upload instead of listing.")
-@click.option("--storage", "storage_id", help="File Explorer: the storage id.")
-@click.option("--scroll-token", help="File Explorer: where the previous listing stopped.")
 @click.option(
-    "--input-file",
-    type=click.Path(exists=True, dir_okay=False),
-    help="Markdown: the file (e.g. CSV) the plugin reads; sent base64-encoded.",
+    "--wait-live",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Seconds to wait for the plugin's process to connect before starting (a plugin started just "
+    "before, as in a CI job) [default: 0, start now or say it is not live].",
 )
-@click.option("--markdown-text", help="Markdown: the template (placeholders as |column|).")
-@click.option("--file-explorer-options", help="Input: the fileExplorerOptions JSON.")
+@kind_options
 def run_command(
     url,
     api_key,
@@ -513,25 +635,12 @@ def run_command(
     config,
     batches,
     timeout,
-    asset,
-    task,
-    overwrite,
-    workflow,
-    stages,
-    bucket,
-    folder,
-    files,
-    upload,
-    storage_id,
-    scroll_token,
-    input_file,
-    markdown_text,
-    file_explorer_options,
+    wait_live,
+    **typed,
 ) -> None:
     """Start a run, stream its log lines, print the result. Exits 0 only when it succeeded.
 
-    Each plugin type takes its own options (Model --asset; Export --stage; File Explorer
-    --bucket/--folder; Markdown --input-file/--markdown-text; Input --file-explorer-options);
+    Each plugin type takes its own options (each says the type it is for, e.g. Model --asset);
     another type's option is refused with the list of what the plugin takes.
 
     Ctrl+C stops following the run, not the run: the session goes on on the host.
@@ -555,24 +664,27 @@ def run_command(
     }
     if timeout is not None:  # otherwise the host's own limit applies (serve --run-timeout)
         body["timeout"] = timeout
-    typed = {
-        "asset": asset,
-        "taskId": task,
-        "overwrite": overwrite,
-        "workflow": workflow,
-        "stage": list(stages) or None,
-        "bucket": bucket,
-        "folder": folder,
-        "files": list(files) or None,
-        "upload": upload,
-        "storageId": storage_id,
-        "scrollToken": scroll_token,
-        "inputFile": base64.b64encode(Path(input_file).read_bytes()).decode() if input_file else None,
-        "markdownText": markdown_text,
-        "fileExplorerOptions": parse_json_option(file_explorer_options, "--file-explorer-options"),
-    }
-    body.update({key: value for key, value in typed.items() if value is not None})
+    for run_field in kind_fields():
+        value = typed[run_field.option]
+        if run_field.multiple:
+            value = list(value) or None
+        elif value is not None and run_field.path:
+            value = base64.b64encode(Path(value).read_bytes()).decode()
+        elif value is not None and run_field.widget == "json":
+            value = parse_json_option(value, run_field.cli)
+        if value is not None:
+            body[run_field.name] = value
+    _wait_live(client, plugin_id, wait_live)
     follow_to_the_end(client, client.call("POST", "/api/runs", json=body, options=RUN_OPTIONS), announce=True)
+
+
+def _wait_live(client: ControlClient, plugin_id: str, seconds: float) -> None:
+    """Poll the plugin until its process is connected or ``seconds`` pass (then the run says it is not live)."""
+    deadline = time.monotonic() + seconds
+    while seconds and not client.call("GET", f"/api/plugins/{plugin_id}").get("live"):
+        if time.monotonic() >= deadline:
+            return
+        time.sleep(0.2)
 
 
 def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = False) -> None:
@@ -643,20 +755,23 @@ def plugin() -> None:
 @click.option("--description", default="", help="What the plugin does (shown on its dashboard page).")
 @click.option("--class", "class_names", multiple=True, help="A model class name (model types). Repeatable.")
 @click.option("--default-config", help="Default config JSON (pre-fills each run's Config JSON).")
-def plugin_create(url, api_key, name, plugin_type, description, class_names, default_config) -> None:
+@click.option("--id", "plugin_id", help="The id to give it (24 hex characters) [default: a random one].")
+@click.option(
+    "--secret",
+    help="The secret to give it, for scripted and CI use (16+ characters of A-Z a-z 0-9 . _ ~ -; compared "
+    "in constant time) [default: a random one].",
+)
+def plugin_create(url, api_key, name, plugin_type, description, class_names, default_config, plugin_id, secret) -> None:
     """Create a plugin of any type; prints its id and secret."""
-    created = ControlClient(url, api_key).call(
-        "POST",
-        "/api/plugins",
-        json={
-            "name": name,
-            "type": plugin_type,
-            "description": description,
-            "classNames": list(class_names),
-            "defaultConfig": parse_json_option(default_config, "--default-config"),
-        },
-        options=PLUGIN_OPTIONS,
-    )
+    body = {
+        "name": name,
+        "type": plugin_type,
+        "description": description,
+        "classNames": list(class_names),
+        "defaultConfig": parse_json_option(default_config, "--default-config"),
+    }
+    body.update({key: value for key, value in (("id", plugin_id), ("secret", secret)) if value is not None})
+    created = ControlClient(url, api_key).call("POST", "/api/plugins", json=body, options=PLUGIN_OPTIONS)
     click.echo(f"id:     {created['_id']}\nsecret: {created['secret']}")
 
 
@@ -769,7 +884,8 @@ def fixture_names() -> list[str]:
     "--api-key", envvar="MOCKANGO_API_KEY", help="Your API key on that mockango (with --url) [env MOCKANGO_API_KEY]."
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
-def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> None:
+@click.option("--strict", is_flag=True, help="Report rules whose evidence is unknown as errors, not warnings (exit 1).")
+def validate(labels_file, project, assets_file, seed, url, api_key, as_json, strict) -> None:
     """Check a label import file without running anything. Exits 1 when it has errors.
 
     The file is the labels (a list), a whole import request body ({"project", "jsonContent"}),
@@ -803,7 +919,7 @@ def validate(labels_file, project, assets_file, seed, url, api_key, as_json) -> 
             if isinstance(item, dict)
         ]
         note = "asset references and image bounds were not checked: the project has no asset list (pass --assets)"
-    report = validate_labels(labels, category_schema, assets, project_name=name)
+    report = validate_labels(labels, category_schema, assets, project_name=name, strict=strict)
     if as_json:
         click.echo(json.dumps({**report.to_dict(), "note": note}, indent=2))
     else:

@@ -1,102 +1,149 @@
-"""Bounded connections for the werkzeug server: a read timeout for requests that never
-complete, and a cap on open connections with a clear 503 beyond it.
+"""Bounded connections for the werkzeug server: a cap on open connections with a clear 503 beyond it,
+a share of that cap per client address, and kept-alive connections woken when the server stops.
 
-Werkzeug's threaded server gives each connection a thread and waits on it forever:
-400 idle TCP connections held 400 threads. Here a connection that sends nothing for
-``read_timeout`` seconds is closed, and past ``max_connections`` a new one is answered
-503 at once (by a small, bounded pool of refusers, so the accept loop never waits).
-
-A Socket.IO websocket is quiet between Engine.IO pings and is watched by Engine.IO's
-own ping timeout, so once a request upgrades to a websocket its read timeout is lifted.
+Werkzeug's threaded server gives each connection a thread: 400 idle TCP connections held 400
+threads, and 1,000 slow ones from one client took every place, so that every other client got
+503. Here each connection's requests have deadlines (:mod:`mockango.request_handler`), one
+client address holds at most :attr:`BoundedWSGIServer.max_per_client` connections (half the cap
+by default), and past either limit a new connection is answered 503 at once (by a small, bounded
+pool of refusers, so the accept loop never waits).
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import socket
 import threading
 
 from werkzeug.serving import ThreadedWSGIServer
+
+from .errors import error_body
 
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_MAX_CONNECTIONS = 1000
 MAX_REFUSERS = 16
 """Refusals written at once; past that a connection over the cap is closed without an answer."""
 
-
-def websockets_without_read_timeout(app):
-    """WSGI middleware: a request that upgrades to a websocket keeps its socket without a read timeout."""
-
-    def wrapped(environ, start_response):
-        if environ.get("HTTP_UPGRADE", "").lower() == "websocket" and environ.get("werkzeug.socket"):
-            environ["werkzeug.socket"].settimeout(None)
-        return app(environ, start_response)
-
-    return wrapped
+logger = logging.getLogger("mockango.http")
 
 
 class BoundedWSGIServer(ThreadedWSGIServer):
-    """Werkzeug's threaded server with a read timeout per connection and a cap on open connections."""
+    """Werkzeug's threaded server with per-request deadlines, a cap on open connections and a share per client."""
 
     def __init__(
         self,
         *args,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        max_per_client: int | None = None,
         **kwargs,
     ) -> None:
-        super().__init__(*args, **kwargs)
         self.read_timeout = read_timeout
         self.max_connections = max_connections
+        self.max_per_client = max_per_client or max(1, max_connections // 2)
+        """Connections one client address may hold at once, so that one client cannot take them all."""
+        self.closing = False
         self._open = 0
+        self._by_client: dict[str, int] = {}
+        self._waiting: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._refusers = threading.BoundedSemaphore(MAX_REFUSERS)
+        super().__init__(*args, **kwargs)  # (werkzeug calls server_close() in here, to swap its socket)
+        self.closing = False
 
     @property
     def open_connections(self) -> int:
         return self._open
 
     def process_request(self, request, client_address) -> None:
+        address = client_address[0] if isinstance(client_address, tuple) else str(client_address)
         with self._lock:
-            admitted = self._open < self.max_connections
-            if admitted:
+            held = self._by_client.get(address, 0)
+            refusal = (
+                self._over_cap()
+                if self._open >= self.max_connections
+                else self._over_share(address, held)
+                if held >= self.max_per_client
+                else None
+            )
+            if refusal is None:
                 self._open += 1
-        if not admitted:
-            self._refuse(request)
+                self._by_client[address] = held + 1
+        if refusal is not None:
+            self._refuse(request, refusal)
             return
-        request.settimeout(self.read_timeout)
         try:
             super().process_request(request, client_address)
         except BaseException:
-            self._release()
+            self._release(address)
             raise
 
     def process_request_thread(self, request, client_address) -> None:
         try:
             super().process_request_thread(request, client_address)
         finally:
-            self._release()
+            self._release(client_address[0] if isinstance(client_address, tuple) else str(client_address))
 
-    def _release(self) -> None:
+    def _release(self, address: str) -> None:
         with self._lock:
             self._open -= 1
+            left = self._by_client.get(address, 1) - 1
+            if left > 0:
+                self._by_client[address] = left
+            else:
+                self._by_client.pop(address, None)
 
-    def _refuse(self, request: socket.socket) -> None:
+    # ------------------------------------------------------------ kept-alive connections
+
+    def waiting(self, connection: socket.socket, idle: bool) -> None:
+        """The request handler says a connection waits for its next request (or no longer does)."""
+        with self._lock:
+            if idle:
+                self._waiting.add(connection)
+            else:
+                self._waiting.discard(connection)
+            wake = idle and self.closing
+        if wake:
+            _wake(connection)
+
+    def server_close(self) -> None:
+        """Stop, and end the connections that wait for a next request (their threads end with them)."""
+        with self._lock:
+            self.closing = True
+            waiting = list(self._waiting)
+        for connection in waiting:
+            _wake(connection)
+        super().server_close()
+
+    def log_crash(self, environ: dict) -> None:
+        logger.exception("unexpected error on %s %s", environ.get("REQUEST_METHOD"), environ.get("PATH_INFO"))
+
+    # ------------------------------------------------------------ refusals
+
+    def _over_cap(self) -> str:
+        return (
+            f"mockango is serving its limit of {self.max_connections} connections at once; retry shortly, "
+            "or raise the limit with `mockango serve --max-connections N` or MockAngo(max_connections=...)"
+        )
+
+    def _over_share(self, address: str, held: int) -> str:
+        return (
+            f"this client ({address}) holds {held} connections, its share (half) of the {self.max_connections} "
+            "this host serves at once; close some or reuse them (the host keeps connections alive), or raise "
+            "the limit with `mockango serve --max-connections N` or MockAngo(max_connections=...)"
+        )
+
+    def _refuse(self, request: socket.socket, message: str) -> None:
         if not self._refusers.acquire(blocking=False):
             self.shutdown_request(request)
             return
-        threading.Thread(target=self._write_refusal, args=(request,), name="mockango refusal", daemon=True).start()
+        threading.Thread(
+            target=self._write_refusal, args=(request, message), name="mockango refusal", daemon=True
+        ).start()
 
-    def _write_refusal(self, request: socket.socket) -> None:
-        body = json.dumps(
-            {
-                "status": "error",
-                "message": (
-                    f"mockango is serving its limit of {self.max_connections} connections at once; retry shortly, "
-                    "or raise the limit with `mockango serve --max-connections N` or MockAngo(max_connections=...)"
-                ),
-            }
-        )
+    def _write_refusal(self, request: socket.socket, message: str) -> None:
+        body = json.dumps(error_body(503, message))
         answer = (
             "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nRetry-After: 1\r\n"
             f"Content-Length: {len(body)}\r\nConnection: close\r\n\r\n{body}"
@@ -112,6 +159,13 @@ class BoundedWSGIServer(ThreadedWSGIServer):
         finally:
             request.close()
             self._refusers.release()
+
+
+def _wake(connection: socket.socket) -> None:
+    try:
+        connection.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass
 
 
 def _drain(sock: socket.socket, seconds: float) -> None:

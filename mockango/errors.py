@@ -7,6 +7,13 @@ rules live in the domain core and the adapters only translate.
 from __future__ import annotations
 
 
+def error_body(status: int, message: str) -> dict:
+    """The body of every error answer: Ango's documented ``{status, message}`` (docs.imerit.net/api/docs/models),
+    plus ``error: {statusCode, message}``, which imerit-ango 1.4.10's ``upload_chat_assets`` reads to tell a
+    failure from a success (without it, it logs "Created 0 chat assets successfully")."""
+    return {"status": "error", "message": message, "error": {"statusCode": status, "message": message}}
+
+
 class MockangoError(Exception):
     """Base class of every error the host raises on purpose."""
 
@@ -18,7 +25,7 @@ class MockangoError(Exception):
         self.details = details
 
     def to_dict(self) -> dict:
-        body: dict = {"status": "error", "message": self.message}
+        body: dict = error_body(self.status, self.message)
         if self.details is not None:
             body["errors"] = self.details
         return body

@@ -9,6 +9,12 @@ own ``random.Random(seed)``, so a seeded test sees the same faults every time.
 
 This module holds the rules only (no Flask, no socket): dropping a socket *now*
 is done by whoever registered with :meth:`Faults.on_drop` (the Socket.IO namespace).
+
+A fault belongs to whoever set it. One added through the control API belongs to the
+caller's organization: it acts on that organization's calls, sockets and files only, and
+only that organization sees and removes it. One added from Python (``hub.faults``,
+``MockAngo.faults``: the host's own admin) is host-wide: it acts on everyone, and every
+organization sees it, marked so.
 """
 
 from __future__ import annotations
@@ -63,8 +69,8 @@ class Fault:
     seed: int = 0
     hits: int = 0
     organization_id: str | None = None
-    """Who added it through the control API (None: from Python); a fault aimed at a plugin is
-    seen and removed only by that plugin's organization."""
+    """The organization that added it through the control API, the only one it acts on; None: added
+    from Python, host-wide."""
     created_at: float = field(default_factory=time.time)
     _random: random.Random = field(default=None, repr=False)
     _pattern: re.Pattern | None = field(default=None, repr=False)
@@ -73,10 +79,16 @@ class Fault:
         self._random = random.Random(self.seed)
         self._pattern = path_pattern(self.path) if self.path else None
 
-    def visible_to(self, organization_id: str) -> bool:
-        """Faults on paths and events affect every caller, so every caller sees them; one aimed at a
-        plugin names that plugin, so only its organization (or a fault added from Python) shows it."""
-        return self.plugin_id is None or self.organization_id in (None, organization_id)
+    def acts_on(self, organization_id: str | None) -> bool:
+        """Whether it acts on (and is seen by) the organization: its own, or any when host-wide."""
+        return self.organization_id is None or self.organization_id == organization_id
+
+    visible_to = acts_on
+
+    @property
+    def scope(self) -> str:
+        """``host`` (added from Python, acts on everyone) or ``organization`` (acts on its own only)."""
+        return "host" if self.organization_id is None else "organization"
 
     def matches_request(self, method: str, path: str) -> bool:
         return (
@@ -146,6 +158,7 @@ class Fault:
                 "probability": self.probability,
                 "seed": self.seed,
                 "hits": self.hits,
+                "scope": self.scope,
                 "description": self.describe(),
             }
         )
@@ -257,18 +270,18 @@ class Faults:
     # ------------------------------------------------------------ removing
 
     def remove(self, fault_id: str, *, organization_id: str | None = None) -> Fault | None:
-        """Remove one fault (only one ``organization_id`` may see, when given); None when there is none."""
+        """Remove one fault (only one that ``organization_id`` set, when given); None when there is none."""
         with self._lock:
             fault = self._faults.get(fault_id)
-            if fault is None or (organization_id is not None and not fault.visible_to(organization_id)):
+            if fault is None or (organization_id is not None and fault.organization_id != organization_id):
                 return None
             return self._faults.pop(fault_id)
 
     def clear(self, *, organization_id: str | None = None) -> None:
-        """Remove every fault (every one ``organization_id`` may see, when given)."""
+        """Remove every fault (every one that ``organization_id`` set, when given)."""
         with self._lock:
             for fault in list(self._faults.values()):
-                if organization_id is None or fault.visible_to(organization_id):
+                if organization_id is None or fault.organization_id == organization_id:
                     self._faults.pop(fault.id, None)
 
     def active(self, *, organization_id: str | None = None) -> list[Fault]:
@@ -283,14 +296,19 @@ class Faults:
 
     # --------------------------------------------------- asked by the web layer
 
-    def on_request(self, method: str, path: str) -> RequestFaults:
-        """The latency and failure for one HTTP request (counts them as used)."""
+    def on_request(self, method: str, path: str, organization_id: str | None = None) -> RequestFaults:
+        """The latency and failure for one HTTP request of ``organization_id`` (None: a caller without a
+        key, on whom only host-wide faults act); counts them as used."""
         result = RequestFaults()
         if not self._faults or path.startswith(CONTROL_PATH):
             return result
         with self._lock:
             for fault in list(self._faults.values()):
-                if fault.kind not in ("latency", "fail") or not fault.matches_request(method, path):
+                if (
+                    fault.kind not in ("latency", "fail")
+                    or not fault.acts_on(organization_id)
+                    or not fault.matches_request(method, path)
+                ):
                     continue
                 if fault.kind == "fail" and result.failure is not None:
                     continue
@@ -302,24 +320,39 @@ class Faults:
                 self._drop_if_spent(fault)
         return result
 
-    def event_delay(self, event: str) -> float:
-        """Seconds to hold a Socket.IO event (one of :data:`SOCKET_EVENTS`)."""
-        return self._sum_seconds(lambda fault: fault.kind == "latency" and fault.event == event)
+    def event_delay(self, event: str, organization_id: str | None = None) -> float:
+        """Seconds to hold a Socket.IO event (one of :data:`SOCKET_EVENTS`) of a plugin of ``organization_id``."""
+        return self._sum_seconds(
+            lambda fault: fault.kind == "latency" and fault.event == event and fault.acts_on(organization_id)
+        )
 
-    def file_rate(self, path: str) -> tuple[float, int | None]:
-        """``(seconds to wait, bytes per second or None)`` for downloading the file at ``path``."""
+    def file_rate(self, path: str, organization_id: str | None = None) -> tuple[float, int | None]:
+        """``(seconds to wait, bytes per second or None)`` for downloading the file at ``path``, a file of
+        ``organization_id``."""
         if not self._faults:
             return 0.0, None
         with self._lock:
             for fault in list(self._faults.values()):
-                if fault.kind == "slow_files" and fault.matches_request("GET", path) and fault._fires():
+                if (
+                    fault.kind == "slow_files"
+                    and fault.acts_on(organization_id)
+                    and fault.matches_request("GET", path)
+                    and fault._fires()
+                ):
                     self._drop_if_spent(fault)
                     return fault.seconds, fault.bytes_per_second
         return 0.0, None
 
-    def ignores_heartbeat(self, plugin_id: object) -> bool:
+    def ignores_heartbeat(self, plugin_id: object, organization_id: str | None = None) -> bool:
+        """Whether to ignore a heartbeat naming ``plugin_id``, a plugin of ``organization_id`` (None: unknown)."""
         return (
-            self._first(lambda fault: fault.kind == "ignore_heartbeats" and fault.plugin_id in (None, plugin_id))
+            self._first(
+                lambda fault: (
+                    fault.kind == "ignore_heartbeats"
+                    and fault.plugin_id in (None, plugin_id)
+                    and fault.acts_on(organization_id)
+                )
+            )
             is not None
         )
 

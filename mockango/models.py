@@ -195,7 +195,7 @@ class Session:
     imports: list[dict] = field(default_factory=list)
     plugin_type: str = "batch-model"
     result: Any = None
-    """What the answer meant for the plugin's type (see ``plugin_types``): the stored answer, the listing, ..."""
+    """What the answer meant for the plugin's type (see :mod:`mockango.runs.kinds`): the stored answer, the listing, ..."""
     errors: list[dict] = field(default_factory=list)
     """Every error of a refused answer, with its JSON path."""
     late_answers: list[dict] = field(default_factory=list)  # responses that came after the session ended

@@ -9,8 +9,9 @@ Fixtures:
 - ``mockango_factory`` (function): ``make(seed=0)`` starts an extra, independent host;
 - ``mockango_seed`` (session): the seed, from ``--mockango-seed`` (override it in a conftest).
 
-Marker: ``@pytest.mark.mockango(seed=3, project="project.json")`` picks another seed
-or a project (a dict or a JSON file next to the test) for one test.
+Marker: ``@pytest.mark.mockango(seed=3, project="project.json", strict=True)`` picks another seed,
+a project (a dict or a JSON file next to the test), or strict mode (rules whose evidence is unknown
+refuse instead of warning: docs/validation.md) for one test.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ if TYPE_CHECKING:  # imported inside the fixtures: loading this plugin costs no 
     from .testing import MockAngoHandle
 
 HANDLES = pytest.StashKey[list]()
-MARKER_OPTIONS = {"seed", "project"}
+MARKER_OPTIONS = {"seed", "project", "strict"}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -42,8 +43,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers",
-        "mockango(seed=None, project=None): the mockango fixture's seed, and a project "
-        "(dict or JSON file) to create and run plugins on, for this test",
+        "mockango(seed=None, project=None, strict=False): the mockango fixture's seed, a project "
+        "(dict or JSON file) to create and run plugins on, and strict mode, for this test",
     )
 
 
@@ -83,10 +84,13 @@ def mockango(request: pytest.FixtureRequest, mockango_server: MockAngo, mockango
     handle.reset(seed=options.get("seed", mockango_seed))
     if options.get("project") is not None:
         handle.use_project(options["project"], base=request.path.parent)
+    strict_before = mockango_server.hub.strict
+    mockango_server.hub.strict = bool(options.get("strict", strict_before))
     _track(request, handle)
     try:
         yield handle
     finally:
+        mockango_server.hub.strict = strict_before
         handle.close()
 
 

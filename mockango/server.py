@@ -13,74 +13,61 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler
+from werkzeug.serving import BaseWSGIServer
 
-from .connections import (
-    DEFAULT_MAX_CONNECTIONS,
-    DEFAULT_READ_TIMEOUT,
-    BoundedWSGIServer,
-    websockets_without_read_timeout,
-)
+from .config import DEFAULT_HOST, DEFAULT_RUN_TIMEOUT, HostConfig
+from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, BoundedWSGIServer
 from .faults import Faults
 from .hub import Hub
 from .input_limits import MAX_BODY_BYTES
 from .models import Plugin, Session
+from .request_handler import RequestHandler, VerboseRequestHandler
 from .web import create_app
 
 POLL_INTERVAL = 0.01
 
 
-class RequestHandler(WSGIRequestHandler):
-    """Werkzeug's handler with quiet logs and no stall after a websocket closes.
+def listen(host: str = DEFAULT_HOST, port: int = 0) -> socket.socket:
+    """A socket bound to ``host``:``port`` (0: a free one), for :func:`make_wsgi_server`.
 
-    Keep-alive is not possible here: werkzeug 3 answers every request with
-    ``Connection: close`` and then drains the socket for 10 ms, which would eat
-    the next request of a kept-alive connection (measured: it does).
+    Bound here rather than in werkzeug, which prints and exits the process when the port is taken:
+    an OSError tells the caller instead.
     """
-
-    protocol_version = "HTTP/1.1"
-    verbose = False
-
-    def connection_dropped(self, error, environ=None):  # noqa: D401 - werkzeug hook
-        # After a websocket ends, werkzeug would read the client's close frame as an
-        # HTTP request and wait; closing here ends the connection at once.
-        self.close_connection = True
-
-    def log_request(self, code="-", size="-"):
-        if self.verbose:
-            super().log_request(code, size)
-
-    def log_error(self, format, *args):  # noqa: A002 - http.server's signature
-        # An idle connection closed by the read timeout is routine, not an error to print.
-        if self.verbose or not format.startswith("Request timed out"):
-            super().log_error(format, *args)
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    return socket.create_server((host, port), family=family, backlog=128)
 
 
-class VerboseRequestHandler(RequestHandler):
-    verbose = True
+def base_url_of(listener: socket.socket) -> str:
+    """The base URL a bound socket is reached at (``http://127.0.0.1:PORT``)."""
+    host, port = listener.getsockname()[:2]
+    return f"http://[{host}]:{port}" if listener.family == socket.AF_INET6 else f"http://{host}:{port}"
 
 
 def make_wsgi_server(
     hub: Hub,
-    host: str = "127.0.0.1",
+    host: str = DEFAULT_HOST,
     port: int = 0,
     *,
     verbose: bool = False,
     max_body: int = MAX_BODY_BYTES,
     read_timeout: float = DEFAULT_READ_TIMEOUT,
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
+    starting: bool = False,
+    listener: socket.socket | None = None,
 ) -> BaseWSGIServer:
-    """A threaded werkzeug server for ``hub``; sets ``hub.base_url`` to the bound address.
+    """A threaded werkzeug server for ``hub`` speaking HTTP/1.1 with keep-alive, on ``listener`` (from
+    :func:`listen`) or on a socket it binds to ``host``:``port``; the host is given the address it serves at.
 
-    ``max_body`` bounds request bodies (bytes); a connection silent for ``read_timeout``
-    seconds mid-request is closed; past ``max_connections`` open connections, new ones get 503.
+    ``max_body`` bounds request bodies and uploads (bytes); a request must be whole within
+    ``read_timeout`` seconds of its first byte (408); past ``max_connections`` open connections,
+    or half of them from one client address, new ones get 503.
+    ``starting``: every request gets 503 until ``server.app.extensions["mockango.health"].ready()``.
     """
-    app = create_app(hub, max_body=max_body)
-    app.wsgi_app = websockets_without_read_timeout(app.wsgi_app)
+    listener = listener or listen(host, port)
+    hub.base_url = base_url_of(listener)  # the host's Settings: every URL it writes starts there
+    app = create_app(hub, max_body=max_body, starting=starting)
+    hub.objects.max_bytes = max_body  # an upload is a request body: one limit, one message
     handler = VerboseRequestHandler if verbose else RequestHandler
-    # Bind here rather than in werkzeug, which prints and exits the process when the port is taken.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    listener = socket.create_server((host, port), family=family, backlog=128)
     try:
         server = BoundedWSGIServer(
             host,
@@ -94,8 +81,6 @@ def make_wsgi_server(
     finally:
         listener.close()  # werkzeug keeps its own duplicate of the socket
     server.daemon_threads = True
-    shown_host = f"[{host}]" if ":" in host else host
-    hub.base_url = f"http://{shown_host}:{server.port}"
     hub.rest_plugins.wake()  # check callback-URL plugins (restored from a state file too) from now on
     return server
 
@@ -128,18 +113,32 @@ class MockAngo:
         self,
         *,
         seed: int = 0,
-        host: str = "127.0.0.1",
+        host: str = DEFAULT_HOST,
         port: int = 0,
-        run_timeout: float = 300.0,
+        run_timeout: float = DEFAULT_RUN_TIMEOUT,
         hub: Hub | None = None,
         max_body: int = MAX_BODY_BYTES,
         read_timeout: float = DEFAULT_READ_TIMEOUT,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        strict: bool = False,
+        config: HostConfig | None = None,
     ) -> None:
-        self.hub = hub or Hub(seed=seed, run_timeout=run_timeout)
-        self._host, self._port = host, port
+        """The settings are :class:`~mockango.config.HostConfig`'s (``config`` gives them all at once); with
+        ``hub``, that host is served instead of a new one."""
+        self.config = config or HostConfig(
+            seed=seed,
+            run_timeout=run_timeout,
+            host=host,
+            port=port,
+            max_body=max_body,
+            read_timeout=read_timeout,
+            max_connections=max_connections,
+            strict=strict,
+        )
+        self.hub = hub or Hub(self.config)
+        if strict:
+            self.hub.strict = True
         self._chosen_project: str | None = None
-        self._limits = {"max_body": max_body, "read_timeout": read_timeout, "max_connections": max_connections}
         self._server: BaseWSGIServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -148,7 +147,7 @@ class MockAngo:
     def start(self) -> MockAngo:
         if self._server is not None:
             raise RuntimeError("this MockAngo is already running")
-        self._server = make_wsgi_server(self.hub, self._host, self._port, **self._limits)
+        self._server = make_wsgi_server(self.hub, self.config.host, self.config.port, **self.config.serving)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
             kwargs={"poll_interval": POLL_INTERVAL},
@@ -329,9 +328,7 @@ class MockAngo:
 
     def create_batch(self, name: str, project_id: str | None = None) -> str:
         """A new batch in the project; returns its id."""
-        from .services import batches
-
-        answer = batches.create(self.hub, self.hub.default_user, project_id or self.project_id, {"name": name})
+        answer = self.hub.batches.create(self.hub.default_user, project_id or self.project_id, {"name": name})
         return answer["batch"]["_id"]
 
     def create_storage(self, name: str = "storage", provider: str = "AWS", **fields: Any) -> str:
@@ -348,9 +345,7 @@ class MockAngo:
 
     def export(self, project_id: str | None = None, **options: str) -> list[dict]:
         """The project's export rows, with ``GET /v2/export``'s options (e.g. ``stage='["Label"]'``)."""
-        from .services.exports import export_list
-
-        return export_list(self.hub, self.hub.default_user, project_id or self.project_id, options)
+        return self.hub.exports.rows(self.hub.default_user, project_id or self.project_id, options)
 
     def issues(self, project_id: str | None = None) -> list[dict]:
         return self.hub.issues.find(self.hub.default_user, project_id or self.project_id)

@@ -83,6 +83,18 @@ def task_id(hub, asset_id: str) -> str:
     return hub.tasks.for_asset(asset_id)["_id"]
 
 
+def complete_task_with_a_box(host) -> dict:
+    """The first asset's task at stage Complete with one Vehicle box (BOX), so an export has a row with a box."""
+    vehicle = next(t["schemaId"] for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
+    asset = host.assets()[0]
+    host.hub.tasks.set_task(
+        task_id(host.hub, asset["_id"]),
+        stage="Complete",
+        answer={"objects": [{"schemaId": vehicle, "bounding-box": BOX}], "classifications": [], "relations": []},
+    )
+    return asset
+
+
 def ending_call(host, session_id: str, method: str, path: str, timeout: float = 5.0):
     """The run's calls to ``method path`` once the journal has them: the call that ends a run (an annotate,
     a pluginResponse) is noted in the journal after its answer, so after the run has ended."""

@@ -7,6 +7,7 @@ by its SHA-256 digest, so a lookup costs one index probe whatever the number of 
 from __future__ import annotations
 
 import sqlite3
+import time
 from typing import Any
 
 from ..ids import key_digest, new_object_id, new_secret, same_secret
@@ -59,6 +60,11 @@ def insert_user(
         "INSERT INTO users (id, organization_id, name, email, api_key, key_digest) VALUES (?, ?, ?, ?, ?, ?)",
         (user_id, org_id, name, email, api_key, key_digest(api_key)),
     )
+    # Its organization role and when it joined (records/organization.py): the first user is the Admin.
+    db.execute(
+        "INSERT OR IGNORE INTO member_roles (user_id, organization_role, joined_at) VALUES (?, 'Admin', ?)",
+        (user_id, time.time()),
+    )
     return User(id=user_id, email=email, name=name, organization_id=org_id, api_key=api_key)
 
 
@@ -76,10 +82,39 @@ def set_setting(db: sqlite3.Connection, name: str, value: str | None) -> None:
     )
 
 
-def rotate_key(db: sqlite3.Connection, user_id: str) -> str:
-    api_key = new_secret()
+def rotate_key(db: sqlite3.Connection, user_id: str, api_key: str | None = None) -> str:
+    """Give the user a new API key: ``api_key``, or a fresh one from ``secrets``."""
+    api_key = api_key or new_secret()
     db.execute("UPDATE users SET api_key = ?, key_digest = ? WHERE id = ?", (api_key, key_digest(api_key), user_id))
     return api_key
+
+
+def is_member(db: sqlite3.Connection, org_id: str, email: str) -> bool:
+    """Whether a user of the organization has this email."""
+    return (
+        db.execute("SELECT 1 FROM users WHERE organization_id = ? AND email = ?", (org_id, email)).fetchone()
+        is not None
+    )
+
+
+def members(db: sqlite3.Connection, org_id: str) -> list[sqlite3.Row]:
+    """(id, email, name) of the organization's users, oldest first."""
+    return db.execute(
+        "SELECT id, email, name FROM users WHERE organization_id = ? ORDER BY rowid", (org_id,)
+    ).fetchall()
+
+
+def delete_user(db: sqlite3.Connection, user_id: str) -> None:
+    db.execute("DELETE FROM users WHERE id = ?", (user_id,))
+
+
+def has_organizations(db: sqlite3.Connection) -> bool:
+    """Whether the store holds a host's data at all."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM organizations)").fetchone()[0] == 1
+
+
+def count_organizations(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT count(*) FROM organizations").fetchone()[0]
 
 
 class Accounts:
@@ -106,6 +141,14 @@ class Accounts:
             return None
         with self.store.read() as db:
             row = db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        return user_from(row) if row else None
+
+    def first_user(self, org_id: str) -> User | None:
+        """The organization's first user (who a workflow's Plugin stage runs as)."""
+        with self.store.read() as db:
+            row = db.execute(
+                "SELECT * FROM users WHERE organization_id = ? ORDER BY rowid LIMIT 1", (org_id,)
+            ).fetchone()
         return user_from(row) if row else None
 
     def user_by_key(self, api_key: str) -> User | None:

@@ -3,24 +3,15 @@
 
 from __future__ import annotations
 
-import copy
 import json
-import time
-from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InvalidRequest, NotFound
-from ..ids import new_object_id
-from ..models import User, iso_time
-from ..store import RowLike
+from ..models import iso_time
 from .project_deletion import visible
-from .tasks import answer_of
-from .values import to_json
+from .values import Record
 
 if TYPE_CHECKING:
     import sqlite3
-
-    from ..hub import Hub
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS issues (
@@ -46,38 +37,8 @@ CREATE INDEX IF NOT EXISTS issues_by_creator ON issues(project_id, created_by, p
 """
 EXPORTED = ("issues",)  # after tasks, which they hang on
 
-STATUSES = ("Open", "Resolved", "Closed")
-OPTIONAL_FIELDS = {
-    "position": str,
-    "objectId": str,
-    "pctDetails": dict,
-    "errorCodes": list,
-    "page": int,
-    "pageEnd": int,
-    "dataIndex": int,
-    "plane": str,
-}
 
-
-def _mentions(value: Any, where: str) -> list[str]:
-    if value is None:
-        return []
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise InvalidRequest(f"{where} must be a list of emails")
-    return list(value)
-
-
-def _error_codes(value: Any) -> None:
-    for index, code in enumerate(value):
-        if (
-            not isinstance(code, Mapping)
-            or not isinstance(code.get("category"), str)
-            or not isinstance(code.get("name"), str)
-        ):
-            raise InvalidRequest(f"errorCodes[{index}] must be an object with 'category' and 'name' strings")
-
-
-def _issue(row: RowLike) -> dict:
+def issue_dict(row: Record) -> dict:
     return {
         "_id": row["id"],
         "labelTask": row["task_id"],
@@ -91,139 +52,51 @@ def _issue(row: RowLike) -> dict:
     }
 
 
-class IssueBook:
-    """Every issue on one Hub, over its store."""
+def insert(db: sqlite3.Connection, issue_id: str, task: Record, created_by: str, created_at: float, body: str) -> None:
+    """A new open issue on ``task`` (a task row); ``body``: its other fields, as JSON."""
+    db.execute(
+        "INSERT INTO issues (id, project_id, task_pk, task_id, asset_id, stage, status, created_by, "
+        "created_at, body) VALUES (?, ?, ?, ?, ?, ?, 'Open', ?, ?, ?)",
+        (
+            issue_id,
+            task["project_id"],
+            task["pk"],
+            task["id"],
+            task["asset_id"],
+            task["stage"],
+            created_by,
+            created_at,
+            body,
+        ),
+    )
 
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
-        self.store = hub.store
 
-    def create(self, user: User, body: Any) -> dict:
-        if not isinstance(body, Mapping):
-            raise InvalidRequest("the body must be an issue object")
-        content = body.get("content")
-        if not isinstance(content, str) or not content.strip():
-            raise InvalidRequest("content must be a non-empty string")
-        extra: dict = {"content": content, "contentMentions": _mentions(body.get("contentMentions"), "contentMentions")}
-        for name, kind in OPTIONAL_FIELDS.items():
-            if body.get(name) is None:
-                continue
-            value = body[name]
-            if not isinstance(value, kind) or isinstance(value, bool):
-                raise InvalidRequest(f"{name} must be a {kind.__name__}")
-            extra[name] = copy.deepcopy(value)
-        if "errorCodes" in extra:
-            _error_codes(extra["errorCodes"])
-        extra["comments"] = []
-        issue_id = new_object_id()
-        with self.store.write() as db:
-            task = self._hub.tasks._row(db, user, body.get("labelTask"))
-            if "objectId" in extra:
-                object_ids = {o.get("objectId") for o in answer_of(task).get("objects", [])}
-                if extra["objectId"] not in object_ids:
-                    raise InvalidRequest(f"objectId '{extra['objectId']}' is no object of the task's answer")
-            db.execute(
-                "INSERT INTO issues (id, project_id, task_pk, task_id, asset_id, stage, status, created_by, "
-                "created_at, body) VALUES (?, ?, ?, ?, ?, ?, 'Open', ?, ?, ?)",
-                (
-                    issue_id,
-                    task["project_id"],
-                    task["pk"],
-                    task["id"],
-                    task["asset_id"],
-                    task["stage"],
-                    user.email,
-                    time.time(),
-                    to_json(extra, "issue"),
-                ),
-            )
-        return self._get(user, issue_id)
+def issue_row(db: sqlite3.Connection, issue_id: str) -> sqlite3.Row | None:
+    """An issue with its project's organization (a deleted project's: None)."""
+    return db.execute(
+        "SELECT i.*, p.organization_id FROM issues i JOIN projects p ON p.id = i.project_id "
+        f"WHERE i.id = ? AND {visible('i.project_id')}",
+        (issue_id,),
+    ).fetchone()
 
-    def _row(self, db: sqlite3.Connection, user: User, issue_id: Any) -> sqlite3.Row:
-        row = db.execute(
-            "SELECT i.*, p.organization_id FROM issues i JOIN projects p ON p.id = i.project_id "
-            f"WHERE i.id = ? AND {visible('i.project_id')}",
-            (issue_id if isinstance(issue_id, str) else "",),
-        ).fetchone()
-        if row is None or row["organization_id"] != user.organization_id:
-            raise NotFound(f"issue '{issue_id}' not found")
-        return row
 
-    def _get(self, user: User, issue_id: str) -> dict:
-        with self.store.read() as db:
-            return _issue(self._row(db, user, issue_id))
+FIND_COLUMNS = {"asset": "asset_id", "task": "task_id", "stage": "stage", "created_by": "created_by"}
 
-    def find(
-        self,
-        user: User,
-        project_id: Any,
-        *,
-        asset: Any = None,
-        task: Any = None,
-        stage: Any = None,
-        created_by: Any = None,
-    ) -> list[dict]:
-        project = self._hub.project_for(user, project_id)
-        where, args = ["project_id = ?"], [project.id]
-        for column, value in (("asset_id", asset), ("task_id", task), ("stage", stage), ("created_by", created_by)):
-            if value is not None:
-                where.append(f"{column} = ?")
-                args.append(value)
-        with self.store.read() as db:
-            return [
-                _issue(r) for r in db.execute(f"SELECT * FROM issues WHERE {' AND '.join(where)} ORDER BY pk", args)
-            ]
 
-    def update(self, user: User, issue_id: Any, body: Any) -> dict:
-        if not isinstance(body, Mapping):
-            raise InvalidRequest("the body must be an object of fields to change")
-        allowed = ("content", "contentMentions", "status", "pctDetails", "errorCodes")
-        unknown = set(body) - set(allowed)
-        if unknown:
-            raise InvalidRequest(f"cannot change {sorted(unknown)}: an update may set {', '.join(allowed)}")
-        if "content" in body and (not isinstance(body["content"], str) or not body["content"].strip()):
-            raise InvalidRequest("content must be a non-empty string")
-        if "status" in body and body["status"] not in STATUSES:
-            raise InvalidRequest(f"status must be one of {list(STATUSES)}, got {body['status']!r}")
-        if "contentMentions" in body:
-            _mentions(body["contentMentions"], "contentMentions")
-        if "pctDetails" in body and not isinstance(body["pctDetails"], dict):
-            raise InvalidRequest("pctDetails must be an object")
-        if "errorCodes" in body:
-            if not isinstance(body["errorCodes"], list):
-                raise InvalidRequest("errorCodes must be a list")
-            _error_codes(body["errorCodes"])
-        with self.store.write() as db:
-            row = self._row(db, user, issue_id)
-            stored = json.loads(row["body"])
-            stored.update({k: copy.deepcopy(v) for k, v in body.items() if k != "status"})
-            db.execute(
-                "UPDATE issues SET status = ?, body = ? WHERE pk = ?",
-                (body.get("status", row["status"]), to_json(stored, "issue"), row["pk"]),
-            )
-        return self._get(user, row["id"])
+def find(db: sqlite3.Connection, project_id: str, **equal: Any) -> list[sqlite3.Row]:
+    """A project's issues, oldest first, whose columns equal the values given (``asset``, ``task``,
+    ``stage``, ``created_by``; None: any)."""
+    where, args = ["project_id = ?"], [project_id]
+    for name, value in equal.items():
+        if value is not None:
+            where.append(f"{FIND_COLUMNS[name]} = ?")
+            args.append(value)
+    return db.execute(f"SELECT * FROM issues WHERE {' AND '.join(where)} ORDER BY pk", args).fetchall()
 
-    def delete(self, user: User, issue_id: Any, project_id: Any) -> dict:
-        with self.store.write() as db:
-            row = self._row(db, user, issue_id)
-            if project_id != row["project_id"]:
-                raise NotFound(f"issue '{issue_id}' not found in project '{project_id}'")
-            db.execute("DELETE FROM issues WHERE pk = ?", (row["pk"],))
-            return _issue(row)
 
-    def comment(self, user: User, issue_id: Any, body: Any) -> dict:
-        if not isinstance(body, Mapping) or not isinstance(body.get("content"), str) or not body["content"].strip():
-            raise InvalidRequest("content must be a non-empty string")
-        comment = {
-            "_id": new_object_id(),
-            "content": body["content"],
-            "contentMentions": _mentions(body.get("contentMentions"), "contentMentions"),
-            "createdBy": user.email,
-            "createdAt": iso_time(time.time()),
-        }
-        with self.store.write() as db:
-            row = self._row(db, user, issue_id)
-            stored = json.loads(row["body"])
-            stored["comments"].append(comment)
-            db.execute("UPDATE issues SET body = ? WHERE pk = ?", (to_json(stored, "issue"), row["pk"]))
-        return comment
+def update(db: sqlite3.Connection, issue_pk: int, status: str, body: str) -> None:
+    db.execute("UPDATE issues SET status = ?, body = ? WHERE pk = ?", (status, body, issue_pk))
+
+
+def delete(db: sqlite3.Connection, issue_pk: int) -> None:
+    db.execute("DELETE FROM issues WHERE pk = ?", (issue_pk,))

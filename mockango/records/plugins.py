@@ -1,12 +1,10 @@
-"""Plugins (stored) and their live connections (process-local: a socket does not survive a restart)."""
+"""Plugins as stored: who registered them, their type, secret, classes and default config."""
 
 from __future__ import annotations
 
 import json
 import sqlite3
-import threading
-import time
-from typing import Any, Protocol
+from typing import Any
 
 from ..models import Plugin
 from ..store import Store
@@ -31,15 +29,6 @@ CREATE INDEX IF NOT EXISTS plugins_with_callback ON plugins(callback_url) WHERE 
 EXPORTED = ("plugins",)
 
 
-class PluginConnection(Protocol):
-    """One live link to a plugin process (a Socket.IO socket, a REST callback URL, ...)."""
-
-    id: str
-
-    def send_run(self, event: dict) -> None:
-        """Deliver a run event; raise to report that it could not be delivered."""
-
-
 def plugin_from(row: sqlite3.Row) -> Plugin:
     return Plugin(
         id=row["id"],
@@ -53,6 +42,11 @@ def plugin_from(row: sqlite3.Row) -> Plugin:
         created_at=row["created_at"],
         callback_url=row["callback_url"],
     )
+
+
+def exists(db: sqlite3.Connection, plugin_id: str) -> bool:
+    """Whether any organization has a plugin with this id."""
+    return db.execute("SELECT EXISTS (SELECT 1 FROM plugins WHERE id = ?)", (plugin_id,)).fetchone()[0] == 1
 
 
 def insert_plugin(db: sqlite3.Connection, plugin: Plugin) -> None:
@@ -72,6 +66,10 @@ def insert_plugin(db: sqlite3.Connection, plugin: Plugin) -> None:
             plugin.callback_url,
         ),
     )
+
+
+def delete_plugin(db: sqlite3.Connection, plugin_id: str) -> None:
+    db.execute("DELETE FROM plugins WHERE id = ?", (plugin_id,))
 
 
 class Plugins:
@@ -105,62 +103,3 @@ class Plugins:
     def count(self) -> int:
         with self.store.read() as db:
             return db.execute("SELECT count(*) FROM plugins").fetchone()[0]
-
-
-class Connections:
-    """Which plugin each live connection speaks for, and its heartbeats. Process-local: never stored.
-
-    Guarded by the Hub's condition (``lock``), which also wakes whoever waits for a plugin to go live.
-    """
-
-    def __init__(self, lock: threading.Condition) -> None:
-        self.lock = lock
-        self.by_plugin: dict[str, dict[str, PluginConnection]] = {}
-        self.plugin_of: dict[str, str] = {}
-        self.heartbeats: dict[str, float] = {}  # connection id -> monotonic time of its last heartbeat
-        self.last_heartbeat: dict[str, float] = {}  # plugin id -> wall-clock time of its last heartbeat
-
-    def clear(self) -> None:
-        with self.lock:
-            self.by_plugin.clear()
-            self.plugin_of.clear()
-            self.heartbeats.clear()
-            self.last_heartbeat.clear()
-
-    def bind(self, plugin_id: str, connection: PluginConnection) -> bool:
-        """Record a heartbeat of ``connection`` for ``plugin_id``; True when it was not bound before."""
-        with self.lock:
-            self.by_plugin.setdefault(plugin_id, {})[connection.id] = connection
-            first = connection.id not in self.plugin_of
-            self.plugin_of[connection.id] = plugin_id
-            self.heartbeats[connection.id] = time.monotonic()
-            self.last_heartbeat[plugin_id] = time.time()
-            return first
-
-    def unbind(self, connection_id: str) -> str | None:
-        with self.lock:
-            plugin_id = self.plugin_of.pop(connection_id, None)
-            self.heartbeats.pop(connection_id, None)
-            if plugin_id is not None:
-                self.by_plugin.get(plugin_id, {}).pop(connection_id, None)
-            return plugin_id
-
-    def drop_plugin(self, plugin_id: str) -> None:
-        with self.lock:
-            for connection_id in list(self.by_plugin.pop(plugin_id, {})):
-                self.plugin_of.pop(connection_id, None)
-                self.heartbeats.pop(connection_id, None)
-            self.last_heartbeat.pop(plugin_id, None)
-
-    def fresh(self, plugin_id: str, heartbeat_timeout: float) -> list[PluginConnection]:
-        oldest = time.monotonic() - heartbeat_timeout
-        with self.lock:
-            return [
-                connection
-                for connection_id, connection in self.by_plugin.get(plugin_id, {}).items()
-                if self.heartbeats.get(connection_id, 0.0) >= oldest
-            ]
-
-    def count(self, plugin_id: str) -> int:
-        with self.lock:
-            return len(self.by_plugin.get(plugin_id, {}))

@@ -56,6 +56,13 @@ def delete_some(db: sqlite3.Connection, project_id: str, chunk: int) -> tuple[in
     if batches:
         db.execute("DELETE FROM batches WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(batches),))
         return len(batches), False
+    counts = db.execute(
+        "DELETE FROM cell_blocks WHERE (project_id, family, size, group_pk, value, block) IN (SELECT project_id, "
+        "family, size, group_pk, value, block FROM cell_blocks WHERE project_id = ? LIMIT ?)",
+        (project_id, chunk),
+    ).rowcount
+    if counts:
+        return counts, False
     db.execute("DELETE FROM projects WHERE id = ?", (project_id,))
     db.execute("DELETE FROM projects_deleted WHERE project_id = ?", (project_id,))  # a row of no project
     return 1, True

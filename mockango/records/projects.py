@@ -15,6 +15,7 @@ import re
 import secrets
 import sqlite3
 import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -24,8 +25,9 @@ from ..ids import new_object_id
 from ..input_limits import check_value
 from ..models import Batch, Project, iso_time
 from ..store import Store
-from . import asset_order
+from . import asset_order, cells
 from .project_deletion import visible
+from .selection import SCAN_LIMIT, Cells, Selection
 from .tasks import add_tasks_for_assets
 from .values import from_json, to_json
 
@@ -40,7 +42,8 @@ CREATE TABLE IF NOT EXISTS projects (
     asset_count INTEGER NOT NULL DEFAULT 0,
     pre_labeled_count INTEGER NOT NULL DEFAULT 0
 );
-CREATE INDEX IF NOT EXISTS projects_by_organization ON projects(organization_id, created_at);
+DROP INDEX IF EXISTS projects_by_organization;
+CREATE INDEX IF NOT EXISTS projects_in_organization ON projects(organization_id, created_at, id);
 CREATE TABLE IF NOT EXISTS batches (
     id TEXT PRIMARY KEY,
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
@@ -68,7 +71,10 @@ CREATE TABLE IF NOT EXISTS assets (
 CREATE UNIQUE INDEX IF NOT EXISTS assets_in_order ON assets(project_id, position);
 CREATE INDEX IF NOT EXISTS assets_by_external_id ON assets(project_id, external_id);
 CREATE INDEX IF NOT EXISTS assets_by_data ON assets(project_id, data);
-CREATE INDEX IF NOT EXISTS assets_by_pre_labeled ON assets(project_id, pre_labeled);
+-- (an index on the URL's file name tripled the cost of every asset insert: file-name imports scan instead)
+DROP INDEX IF EXISTS assets_by_file_name;
+DROP INDEX IF EXISTS assets_by_pre_labeled;
+CREATE INDEX IF NOT EXISTS assets_by_pre_labeled_in_order ON assets(project_id, pre_labeled, position);
 CREATE TABLE IF NOT EXISTS asset_batches (
     batch_id TEXT NOT NULL REFERENCES batches(id) ON DELETE CASCADE,
     asset_pk INTEGER NOT NULL REFERENCES assets(pk) ON DELETE CASCADE,
@@ -130,6 +136,40 @@ def project_from(store: Store, row: sqlite3.Row) -> Project:
     )
 
 
+def asset_selection(
+    db: sqlite3.Connection, project_id: str, batch_ids: list[str], pre_labeled: bool | None
+) -> Selection:
+    """The project's assets in all of ``batch_ids`` (any, when empty) and pre-labeled or not (either, when
+    None), as counted cells: the groups whose batch list holds them all; the overflow group's assets in
+    the first batch are read through the membership index and checked (at most ``SCAN_LIMIT``)."""
+    groups = cells.project_groups(db, project_id)
+    values = ["0", "1"] if pre_labeled is None else ["1" if pre_labeled else "0"]
+    texts = {pk: json.dumps(members) for pk, members in groups.items()}
+    chosen = Cells(cells.ASSETS, values, texts=texts)
+    added: list[int] = []
+    if batch_ids:
+        wanted = set(batch_ids)
+        chosen.groups = [pk for pk, members in groups.items() if wanted <= set(members)]
+        overflow = (
+            []
+            if not cells.has_overflow(db, project_id, cells.ASSETS)
+            else db.execute(
+                "SELECT a.position, a.batches, a.pre_labeled FROM asset_batches m CROSS JOIN assets a ON a.pk = m.asset_pk "
+                "WHERE m.batch_id = ? AND a.project_id = ? AND a.batches NOT IN (SELECT value FROM json_each(?)) LIMIT ?",
+                (batch_ids[0], project_id, json.dumps(list(texts.values())), SCAN_LIMIT + 1),
+            ).fetchall()
+        )
+        if len(overflow) > SCAN_LIMIT:
+            raise InvalidRequest(
+                f"filter batches: more than {SCAN_LIMIT:,} assets of batch '{batch_ids[0]}' have no batch group of their "
+                "own, and mockango checks at most that many one by one: filter on fewer, smaller batches"
+            )
+        added = [
+            position for position, members, pre in overflow if wanted <= set(json.loads(members)) and str(pre) in values
+        ]
+    return Selection(db, project_id, chosen, added=added)
+
+
 def asset_dict(row: sqlite3.Row, base_url: str, *, with_labels: bool = False) -> dict:
     """An asset as the REST API shows it (and, ``with_labels``, with its stored pre-label)."""
     data = base_url.rstrip("/") + row["data"] if row["hosted"] else row["data"]
@@ -172,6 +212,10 @@ class BatchBook:
                 self.by_name.setdefault(row["name"], row["id"])
                 self.ids.add(row["id"])
         self.members: dict[str, int] = {}  # batch id -> assets added to it now
+        last = db.execute(
+            "SELECT created_at FROM assets WHERE project_id = ? ORDER BY position DESC LIMIT 1", (project_id,)
+        ).fetchone()
+        self.last_created = last[0] if last else float("-inf")  # the project's newest asset's createdAt
 
     def add(self, batch_id: str, name: str) -> str:
         self.db.execute(
@@ -298,6 +342,9 @@ def _asset_values(
     if hosted:
         hosted_size(metadata, where=f"assets[{index}].metadata")
     created = raw.get("createdAt") if trusted and type(raw.get("createdAt")) is float else time.time()
+    # createdAt grows with position (a createdAt range is then a range of positions: records/task_query.py)
+    created = max(created, book.last_created)
+    book.last_created = created
     key = tuple(batch_ids)
     batches = batch_json.get(key)
     if batches is None:
@@ -335,10 +382,12 @@ def add_assets(
     chunk: list[tuple] = []
     memberships: list[tuple[str, int]] = []
     chosen: list[tuple[int, str]] = []  # (index, id) of the ids the client picked
+    members_at: Counter = Counter()  # (batches text, small block) -> new assets: their cells' counts
     for index, raw in enumerate(assets):
         pk = first_pk + index
         values, batch_ids = _asset_values(raw, index, project_id, start + index, book, trusted, new_id, batch_json)
         chunk.append((pk, *values))
+        members_at[(values[7], (start + index) // cells.SMALL)] += 1
         if not trusted and raw.get("_id") is not None:
             chosen.append((index, values[0]))
         for batch_id in dict.fromkeys(batch_ids):
@@ -354,6 +403,8 @@ def add_assets(
     if added:
         asset_order.count_added(db, project_id, start, added)
         add_tasks_for_assets(db, first_pk)
+        first_stage = db.execute("SELECT first_stage FROM workflows WHERE project_id = ?", (project_id,)).fetchone()
+        cells.count_new(db, project_id, first_stage[0] if first_stage else "Label", members_at, start, added)
     db.execute("UPDATE projects SET asset_count = asset_count + ? WHERE id = ?", (added, project_id))
     return added
 
@@ -429,6 +480,53 @@ def insert_project(
     return project_id
 
 
+def count_visible(db: sqlite3.Connection) -> int:
+    """How many projects there are, in every organization (deleted ones not counted)."""
+    return db.execute(f"SELECT count(*) FROM projects WHERE {visible('projects.id')}").fetchone()[0]
+
+
+def set_category_schema(db: sqlite3.Connection, project_id: str, schema: Mapping) -> None:
+    db.execute("UPDATE projects SET category_schema = ? WHERE id = ?", (to_json(schema, "categorySchema"), project_id))
+
+
+def copy_batches(db: sqlite3.Connection, source_id: str, clone_id: str) -> None:
+    """The source project's batches (names and order, no assets) for its clone."""
+    names = [r[0] for r in db.execute("SELECT name FROM batches WHERE project_id = ? ORDER BY position", (source_id,))]
+    db.executemany(
+        "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+        [(new_object_id(), clone_id, name, n) for n, name in enumerate(names)],
+    )
+
+
+def add_batches(db: sqlite3.Connection, project_id: str, new: list[tuple[str, str]], first_position: int) -> None:
+    """New batches ``(id, name)`` after the project's ``first_position`` ones."""
+    db.executemany(
+        "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
+        [(batch_id, project_id, name, first_position + n) for n, (batch_id, name) in enumerate(new)],
+    )
+
+
+def assets_with_batches(db: sqlite3.Connection, project_id: str, asset_ids: list[str]) -> list[sqlite3.Row]:
+    """(id, pk, batches, position, pre_labeled, and the task's stage) of those of the assets that are the project's."""
+    return db.execute(
+        "SELECT a.id, a.pk, a.batches, a.position, a.pre_labeled, t.stage FROM assets a JOIN tasks t "
+        "ON t.asset_pk = a.pk WHERE +a.project_id = ? AND a.id IN (SELECT value FROM json_each(?))",
+        (project_id, json.dumps(asset_ids)),
+    ).fetchall()
+
+
+def join_batches(db: sqlite3.Connection, asset_pk: int, batches: list[str], added: list[str]) -> str:
+    """An asset's batches become ``batches``, ``added`` among them new: memberships and counts follow.
+    Returns the asset's batches as stored (JSON)."""
+    stored = json.dumps(batches)
+    db.execute("UPDATE assets SET batches = ? WHERE pk = ?", (stored, asset_pk))
+    db.executemany(
+        "INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)", [(b, asset_pk) for b in added]
+    )
+    db.executemany("UPDATE batches SET asset_count = asset_count + 1 WHERE id = ?", [(b,) for b in added])
+    return stored
+
+
 class Projects:
     """Queries over projects and assets; writes happen in the caller's :meth:`Store.write` block."""
 
@@ -476,9 +574,12 @@ class Projects:
                 f"SELECT count(*) FROM projects WHERE organization_id = ? AND {visible('projects.id')}",
                 (organization_id,),
             ).fetchone()[0]
+            # The page's rows are found in the covering index (organization, created_at, id): the rows
+            # skipped to reach a deep page are index entries, not table rows.
             rows = db.execute(
-                f"SELECT * FROM projects WHERE organization_id = ? AND {visible('projects.id')} "
-                "ORDER BY created_at, rowid LIMIT ? OFFSET ?",
+                "SELECT * FROM projects WHERE rowid IN (SELECT rowid FROM projects INDEXED BY projects_in_organization "
+                f"WHERE organization_id = ? AND {visible('projects.id')} ORDER BY created_at, id LIMIT ? OFFSET ?) "
+                "ORDER BY created_at, id",
                 (organization_id, limit, (page - 1) * limit),
             ).fetchall()
             return [project_from(self.store, row) for row in rows], total
@@ -509,7 +610,7 @@ class Projects:
             where.append("a.pre_labeled = ?")
             args.append(1 if filters["isPreLabeled"] else 0)
             if "_id" not in filters and "externalId" not in filters and not batch_ids:
-                source = "assets a INDEXED BY assets_by_pre_labeled"
+                source = "assets a INDEXED BY assets_by_pre_labeled_in_order"
         order = "a.pk"
         if batch_ids and "_id" not in filters and "externalId" not in filters:
             # Walk the first batch's members in pk order; the rest must hold each one too.
@@ -537,11 +638,20 @@ class Projects:
                         (project.id, first, limit),
                     ).fetchall()
                 )
-            else:
+            elif "_id" in filters or "externalId" in filters:  # a few rows, through their index
                 sql = f"FROM {source} WHERE {' AND '.join(where)}"
                 total = self._count(db, project, filters, batch_ids, sql, args)
                 rows = db.execute(
                     f"SELECT {columns} {sql} ORDER BY {order} LIMIT ? OFFSET ?", (*args, limit, offset)
+                ).fetchall()
+            else:  # batches and isPreLabeled: counted cells (records/cells.py), never a walk of the project
+                chosen = asset_selection(db, project.id, batch_ids, filters.get("isPreLabeled"))
+                total = chosen.total()
+                positions = chosen.page(offset, limit)
+                rows = db.execute(
+                    f"SELECT {ASSET_COLUMNS} FROM assets WHERE project_id = ? AND position IN "
+                    "(SELECT value FROM json_each(?)) ORDER BY position",
+                    (project.id, json.dumps(positions)),
                 ).fetchall()
             return [asset_dict(row, base_url, with_labels=with_labels) for row in rows], total
 
@@ -583,13 +693,25 @@ class Projects:
                 (asset_id,),
             ).fetchone()
 
+    def organization_of_asset(self, asset_id: str) -> str | None:
+        """The organization an asset belongs to (None: no such asset)."""
+        with self.store.read() as db:
+            row = db.execute(
+                "SELECT projects.organization_id FROM assets JOIN projects ON projects.id = assets.project_id "
+                "WHERE assets.id = ?",
+                (asset_id,),
+            ).fetchone()
+        return row[0] if row else None
+
     def named_by(self, project_id: str, external_ids: list[str], data_urls: list[str], base_url: str) -> list[dict]:
-        """The assets an import's items name (by externalId or data URL): one indexed query, not the project.
+        """The assets an import's items name (by externalId, data URL, or the file name that ends the URL):
+        one indexed query, not the project.
 
         Each is the reference the validator needs (``_id``, ``externalId``, ``data``, ``metadata``).
         """
         base = base_url.rstrip("/")
         hosted_paths = [url[len(base) :] for url in data_urls if url.startswith(base + "/")]
+        file_names = [name for name in data_urls if name and "/" not in name]
         with self.store.read() as db:
             rows = db.execute(
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_external_id "
@@ -598,6 +720,25 @@ class Projects:
                 "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) ORDER BY pk",
                 (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths)),
             ).fetchall()
+            if file_names:
+                # A file name matches the end of a URL, which no index orders: this one case reads the project's
+                # URLs (in the assets_by_data index), once for all the names. Imports by externalId or URL do not.
+                wanted = set(file_names)
+                known = {row["pk"] for row in rows}
+                hits = [
+                    pk
+                    for pk, data in db.execute(
+                        "SELECT pk, data FROM assets INDEXED BY assets_by_data WHERE project_id = ?", (project_id,)
+                    )
+                    if pk not in known and "/" in data and data.rsplit("/", 1)[1] in wanted
+                ]
+                if hits:
+                    rows += db.execute(
+                        "SELECT pk, id, external_id, data, hosted, metadata FROM assets "
+                        "WHERE pk IN (SELECT value FROM json_each(?))",
+                        (json.dumps(hits),),
+                    ).fetchall()
+                rows.sort(key=lambda row: row["pk"])
         return [
             {
                 "_id": row["id"],

@@ -1,180 +1,165 @@
-"""Which tasks a ``TaskFilter`` picks, found through indexes: a page reads what it walks, not the project.
+"""Which tasks a ``TaskFilter`` picks, from counted cells and a few checked rows: a page and its total
+cost the same at a thousand tasks and at a million.
 
-:meth:`TaskBook.page` hands a checked filter here. Every condition keeps exactly the
-semantics of :mod:`mockango.filters` (tests compare against that brute force); each becomes:
+:meth:`mockango.services.tasks.TaskService.page` hands a checked filter here. Every condition keeps exactly the semantics of
+:mod:`mockango.filters` (a row is checked by :func:`~mockango.filters.record_matches` itself
+whenever it is checked at all), and each kind of condition is answered its own way:
 
-- a constant when the field is the same on every task (``type``, ``isDraft``, ``isSkipped``,
-  ``createdBy``): the filter then matches every task or none, decided without reading one;
-- a set of stages for ``stage`` and ``status`` under any operator (a task's status follows from
-  its stage), decided over the few stages that hold tasks;
-- an SQL condition with the same meaning as the Python check (NULLs and mixed types included);
-- a Python check (:func:`record_matches`) on the rows walked, for what SQL cannot say the same
-  way (``$regex``, dates, comparisons of a batch list).
+- ``type``, ``isDraft``, ``isSkipped``, ``createdBy`` are the same on every task: the filter
+  matches all tasks or none, decided without reading one;
+- ``stage`` and ``status`` (any operator: a task's status follows from its stage) pick stages, and
+  ``batches`` (any operator) picks batch groups: together they pick cells (:mod:`.cells`), whose
+  members are counted per block (:mod:`.selection`);
+- ``createdAt`` ranges (``$gt``, ``$gte``, ``$lt``, ``$lte``, ``$eq``) pick a range of positions,
+  found by a binary search (a task's ``createdAt`` grows with its position);
+- ``_id``, ``asset``, ``externalId`` with ``$eq``/``$in`` name their rows: those are read through
+  their indexes and checked;
+- every other condition holds or fails alike for every task still at its field's default (no
+  assignee, review status, updater, issues; priority 0; not a benchmark; no duration; updatedAt
+  equal to createdAt). So the tasks off that default (partial indexes hold just them) are read and
+  checked one by one, and the rest follow the default: counted with the cells when it holds (the
+  checked rows then adjust the count), left out when it fails.
 
-The rows come from a *walk* in position order over the smallest index that holds every match:
-ids (``_id``, ``asset``, ``externalId``), assignees and review statuses (partial indexes of the
-tasks that have one), batches (membership index), stages, or the few tasks off their default
-``priority`` (0) or ``isBenchmark`` (false) when the condition refuses the default (partial indexes
-in position order); sizes come from counters, or are counted up to :data:`ESTIMATE_CAP`. A walk
-over several keys merges them in position order. A page costs O(rows walked until offset + limit
-match). The total comes from a counter when the filter is a stage set (``task_counts``) or one
-batch (its row); one batch at a stage set is its counter minus its tasks at the other stages
-when those are fewer; else the total counts the walk's rows: in SQL when no Python check is
-left, else by checking them.
-
-Still O(project) (no index says them): a filter that only the Python check can answer (dates,
-``$regex``, ``updatedBy``, ``duration``, ``openIssuesCount``) or that most tasks' defaults match
-(``priority <= 0``, ``isBenchmark: false``) walks the whole project for its total; its page is
-cheap when matches are dense.
+What the cells cannot decide is read and checked: at most :data:`~.selection.SCAN_LIMIT` rows.
+A filter that would need more (a ``$regex`` on ``externalId`` over a whole big project, an
+``assignee`` condition on a project where most tasks have one, ...) is refused with a 400 saying
+which condition and how to narrow it, instead of reading a million rows.
 """
 
 from __future__ import annotations
 
-import heapq
 import json
-import math
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from .. import workflow
-from ..filters import field_matches, record_matches
-from . import asset_order
+from ..errors import InvalidRequest
+from ..filters import field_matches
+from ..models import iso_time
+from . import asset_order, cells
+from .selection import SCAN_LIMIT, Cells, Selection
 
 if TYPE_CHECKING:
     import sqlite3
 
 CONSTANTS: dict[str, Any] = {"type": "default", "isDraft": False, "isSkipped": False, "createdBy": None}
-TEXT_COLUMNS = {
-    "_id": "t.id",
-    "stage": "t.stage",
-    "status": "t.status",
-    "reviewStatus": "t.review_status",
-    "assignee": "t.assignee",
-    "externalId": "a.external_id",
-    "asset": "a.id",
-    "updatedBy": "t.updated_by",
-}
-NUMBER_COLUMNS = {
-    "priority": "t.priority",
-    "duration": "t.duration",
-    "totalDuration": "t.total_duration",
-    "isBenchmark": "t.is_benchmark",
-    "openIssuesCount": "(SELECT count(*) FROM issues i WHERE i.task_id = t.id AND i.status = 'Open')",
-}
-COMPARISONS = {"$gt": ">", "$gte": ">=", "$lt": "<", "$lte": "<="}
-ESTIMATE_CAP = 10_000  # an index whose size has no counter is counted up to this many entries
-MAX_CHUNK = 1_000
-_JOIN = "JOIN assets a ON a.pk = t.asset_pk"
-# A walk's sources: table expression and the condition naming its key (``?`` the key).
-_SOURCES = {
-    "whole": (f"tasks t INDEXED BY tasks_in_order {_JOIN}", "1"),
-    "stage": (f"tasks t INDEXED BY tasks_by_stage {_JOIN}", "t.stage = ?"),
-    "assignee": (f"tasks t INDEXED BY tasks_by_assignee {_JOIN}", "t.assignee = ?"),
-    "reviewStatus": (f"tasks t INDEXED BY tasks_by_review {_JOIN}", "t.review_status = ?"),
-    "batches": (f"asset_batches m CROSS JOIN tasks t ON t.asset_pk = m.asset_pk {_JOIN}", "m.batch_id = ?"),
-    # Partial indexes in position order of the few tasks off a field's default (no key):
-    "priority": (f"tasks t INDEXED BY tasks_prioritized {_JOIN}", "t.priority != 0"),
-    "isBenchmark": (f"tasks t INDEXED BY tasks_benchmarks {_JOIN}", "t.is_benchmark != 0"),
-}
-KEYLESS = ("whole", "priority", "isBenchmark")
-SPARSE_DEFAULTS: dict[str, Any] = {"priority": 0, "isBenchmark": False}
-"""Fields almost every task holds at their default: a condition the default fails walks the others."""
-
-
-# Few rows hold a given id: they are fetched at once through the id's index, then sorted.
+IDS = {"_id": "t.id", "asset": "a.id", "externalId": "a.external_id"}
 _BY_ID = {
-    "_id": f"tasks t {_JOIN}",
+    "_id": "tasks t JOIN assets a ON a.pk = t.asset_pk",
     "asset": "assets a CROSS JOIN tasks t ON t.asset_pk = a.pk",
     "externalId": "assets a INDEXED BY assets_by_external_id CROSS JOIN tasks t ON t.asset_pk = a.pk",
 }
-
-
-def _key_args(kind: str, key: str) -> list[str]:
-    return [] if kind in KEYLESS else [key]
-
-
-def _number(value: Any) -> bool:
-    """A value SQLite compares as Python does: a finite int, float or bool that fits 64 bits."""
-    if type(value) is float:
-        return math.isfinite(value)
-    return type(value) in (int, bool) and abs(value) < 2**63
+_JOIN = "JOIN assets a ON a.pk = t.asset_pk"
+DEFAULTS: dict[str, Any] = {
+    "assignee": None,
+    "reviewStatus": None,
+    "updatedBy": None,
+    "priority": 0,
+    "isBenchmark": False,
+    "duration": 0,
+    "totalDuration": 0,
+    "openIssuesCount": 0,
+}
+"""What a task nobody worked on holds in these fields (``updatedAt``'s default is its ``createdAt``)."""
+# The tasks off a field's default, through a partial index in position order: (source, condition).
+OFF_DEFAULT = {
+    "assignee": ("tasks t INDEXED BY tasks_by_assignee", "t.assignee IS NOT NULL"),
+    "reviewStatus": ("tasks t INDEXED BY tasks_by_review", "t.review_status IS NOT NULL"),
+    "updatedBy": ("tasks t INDEXED BY tasks_updated", "t.updated_by IS NOT NULL"),
+    "priority": ("tasks t INDEXED BY tasks_prioritized", "t.priority != 0"),
+    "isBenchmark": ("tasks t INDEXED BY tasks_benchmarks", "t.is_benchmark != 0"),
+    "duration": ("tasks t INDEXED BY tasks_timed", "(t.duration != 0 OR t.total_duration != 0)"),
+    "totalDuration": ("tasks t INDEXED BY tasks_timed", "(t.duration != 0 OR t.total_duration != 0)"),
+    "updatedAt": ("tasks t INDEXED BY tasks_touched", "t.updated_at != t.created_at"),
+}
+"""Partial indexes of the tasks off a field's default, in position order (``tasks_*`` in :mod:`.tasks`)."""
+POSITIVE, NEGATIVE = ("$eq", "$in", "$regex"), ("$ne", "$nin")
+RANGES = ("$gt", "$gte", "$lt", "$lte", "$eq")
+BATCHES_CHECKED = 10_000  # a $regex on batches is matched against at most this many of the project's batches
 
 
 def _conditions(condition: Any) -> list[tuple[str, Any]]:
     return list(condition.items()) if isinstance(condition, Mapping) else [("$eq", condition)]
 
 
-def _in_list(column: str, values: list) -> tuple[str, list]:
-    return f"{column} IN (SELECT value FROM json_each(?))", [json.dumps(values)]
-
-
-def text_sql(column: str, operator: str, operand: Any) -> tuple[str, list] | None:
-    """``operator`` on a text column that may be NULL, meaning what :func:`field_matches` means; None
-    when SQL cannot (``$regex``)."""
-    if operator == "$exists":
-        return (f"{column} IS NOT NULL" if operand else f"{column} IS NULL"), []
-    if operator in ("$eq", "$ne"):
-        if operand is None:
-            return (f"{column} IS NULL" if operator == "$eq" else f"{column} IS NOT NULL"), []
-        if type(operand) is not str:  # a text value or None never equals it
-            return ("0" if operator == "$eq" else "1"), []
-        return (f"{column} = ?" if operator == "$eq" else f"({column} IS NULL OR {column} != ?)"), [operand]
-    if operator in ("$in", "$nin"):
-        texts = [v for v in operand if type(v) is str]
-        with_null = any(v is None for v in operand)
-        member, args = _in_list(column, texts)
-        if operator == "$in":
-            return (f"({member} OR {column} IS NULL)" if with_null else member), args
-        return (
-            f"({column} IS NOT NULL AND NOT {member})" if with_null else f"({column} IS NULL OR NOT {member})"
-        ), args
-    if operator in COMPARISONS:  # str with str compares by code point, as UTF-8 bytes do; else False
-        if type(operand) is not str:
-            return "0", []
-        return f"{column} {COMPARISONS[operator]} ?", [operand]
-    return None
-
-
-def number_sql(column: str, operator: str, operand: Any) -> tuple[str, list] | None:
-    """``operator`` on a NOT NULL number column, meaning what :func:`field_matches` means."""
-    if operator == "$exists":
-        return ("1" if operand else "0"), []
-    if operator == "$regex":
-        return "0", []
-    if operator in ("$in", "$nin"):
-        if not all(_number(v) or not isinstance(v, (int, float)) for v in operand):
-            return None  # NaN or a huge int: leave it to Python
-        member, args = _in_list(column, [v for v in operand if _number(v)])
-        return (member if operator == "$in" else f"NOT {member}"), args
-    if not _number(operand):
-        if isinstance(operand, (int, float)):
-            return None
-        return ("1" if operator == "$ne" else "0"), []  # == is False, and < > raise TypeError: False
-    symbol = {"$eq": "=", "$ne": "!=", **COMPARISONS}[operator]
-    return f"{column} {symbol} ?", [operand]
-
-
-def batches_sql(operator: str, operand: Any) -> tuple[str, list] | None:
-    """``operator`` on a task's batch list (any member matches; ``$ne``/``$nin``: every member)."""
-    if operator == "$exists":
-        return ("1" if operand else "0"), []
-    if operator in ("$eq", "$ne", "$in", "$nin"):
-        listed = [operand] if operator in ("$eq", "$ne") else operand
-        member, args = _in_list("x.batch_id", [v for v in listed if type(v) is str])
-        held = f"EXISTS (SELECT 1 FROM asset_batches x WHERE x.asset_pk = t.asset_pk AND {member})"
-        return (held if operator in ("$eq", "$in") else f"NOT {held}"), args
-    return None
-
-
-def index_keys(condition: Any, *, nulls_matter: bool = True) -> list[str] | None:
-    """The keys an ``$eq``/``$in`` condition names: every match holds one of them. None when a
-    match may hold none (``$in`` with null on a column whose index leaves NULL out)."""
+def index_keys(condition: Any) -> list[str] | None:
+    """The keys an ``$eq``/``$in`` condition names (every match holds one of them), or None."""
     for operator, operand in _conditions(condition):
         if operator == "$eq" and type(operand) is str:
             return [operand]
-        if operator == "$in" and not (nulls_matter and any(v is None for v in operand)):
+        if operator == "$in" and not any(v is None for v in operand):
             return list(dict.fromkeys(v for v in operand if type(v) is str))
     return None
+
+
+FIELD_VALUES: dict[str, Callable[[Mapping], Any]] = {
+    "_id": lambda row: row["id"],
+    "stage": lambda row: row["stage"],
+    "batches": lambda row: json.loads(row["batches"]),
+    "status": lambda row: row["status"],
+    "reviewStatus": lambda row: row["review_status"],
+    "type": lambda row: "default",
+    "assignee": lambda row: row["assignee"],
+    "externalId": lambda row: row["external_id"],
+    "asset": lambda row: row["asset_id"],
+    "createdAt": lambda row: iso_time(row["created_at"]),
+    "updatedAt": lambda row: iso_time(row["updated_at"]),
+    "createdBy": lambda row: None,
+    "updatedBy": lambda row: row["updated_by"],
+    "priority": lambda row: row["priority"],
+    "duration": lambda row: row["duration"],
+    "totalDuration": lambda row: row["total_duration"],
+    "openIssuesCount": lambda row: row["open_issues"],
+    "isDraft": lambda row: False,
+    "isSkipped": lambda row: False,
+    "isBenchmark": lambda row: bool(row["is_benchmark"]),
+}
+"""Each filter field's value in a task row, as the task's view shows it (``TaskService._view``): a checked row
+computes only the fields its filter names."""
+FIELD_COLUMNS = {
+    "_id": "t.id",
+    "stage": "t.stage",
+    "batches": "a.batches",
+    "status": "t.status",
+    "reviewStatus": "t.review_status",
+    "assignee": "t.assignee",
+    "externalId": "a.external_id",
+    "asset": "a.id AS asset_id",
+    "createdAt": "t.created_at",
+    "updatedAt": "t.updated_at",
+    "updatedBy": "t.updated_by",
+    "priority": "t.priority",
+    "duration": "t.duration",
+    "totalDuration": "t.total_duration",
+    "openIssuesCount": "(SELECT count(*) FROM issues o WHERE o.task_id = t.id AND o.status = 'Open') AS open_issues",
+    "isBenchmark": "t.is_benchmark",
+}
+"""What a checked row reads for each field (the view's columns, ``records.tasks._COLUMNS``)."""
+
+
+def row_matches(row: Mapping, filters: Mapping) -> bool:
+    """:func:`~mockango.filters.record_matches` of the row's view, field by field."""
+    return all(field_matches(FIELD_VALUES[name](row), condition) for name, condition in filters.items())
+
+
+class TooBroad(InvalidRequest):
+    """A filter whose undecided part would have mockango check too many rows one by one."""
+
+
+@dataclass
+class Walk:
+    """Rows to read and check one by one: ``FROM source WHERE condition`` (``t`` the task). ``holds_all``:
+    every match of the filter is among them (so they alone can answer it)."""
+
+    source: str
+    condition: str
+    args: list = field(default_factory=list)
+    holds_all: bool = False
+    joins_asset: bool = False  # the source already joins the task's asset as ``a``
+
+
+EVERY_TASK = Walk("tasks t INDEXED BY tasks_in_order", "1", holds_all=True)
 
 
 class TaskSearch:
@@ -192,242 +177,346 @@ class TaskSearch:
         descending: bool = False,
     ) -> None:
         self.db, self.project_id, self.columns, self.view = db, project_id, columns, view
-        self.descending = descending
-        self.where, self.args = ["t.project_id = ?"], [project_id]
-        self.residual: dict[str, Any] = {}
-        self.empty = False
-        self.counted_by_stage = True  # every condition is about stage or status (or a constant)
-        held = {
-            row[0]: row[1]
-            for row in db.execute(
-                "SELECT stage, count FROM task_counts WHERE project_id = ? AND count > 0", (project_id,)
-            )
-        }
-        self.stage_set: dict[str, int] | None = None
-        self.held = held
-        for name, condition in filters.items():
-            if name in CONSTANTS:
-                self.empty |= not field_matches(CONSTANTS[name], condition)
-            elif name in ("stage", "status"):
-                self._narrow_stages(held, stages, name, condition)
-            else:
-                self.counted_by_stage = False
-                self._compile(name, condition)
-        self.all_count = sum(held.values())
-        if self.stage_set is not None and len(self.stage_set) == len(held):
-            self.stage_set = None  # every stage holding tasks: no narrowing
-        self.unstaged = (list(self.where), list(self.args))  # the SQL conditions but the stage set
-        if self.stage_set is not None:
-            sql, args = _in_list("t.stage", list(self.stage_set))
-            self.where.append(sql)
-            self.args.extend(args)
-            self.empty |= not self.stage_set
-        self.filters = filters
-        self.walk = self._choose_walk()
+        self.filters, self.descending = dict(filters), descending
+        self.rows_by_id: list[sqlite3.Row] | None = None
+        self.whole = False
+        self.selection = Selection(db, project_id, None)
+        if not all(field_matches(CONSTANTS[name], filters[name]) for name in CONSTANTS if name in filters):
+            return
+        if set(filters) <= set(CONSTANTS):
+            self.whole = True  # every task: ranked by the asset block counts
+            return
+        for name in IDS:
+            keys = index_keys(filters[name]) if name in filters else None
+            if keys is not None:
+                self.rows_by_id = self._by_id(name, keys)
+                return
+        self.selection = self._plan(stages)
+
+    # ---------------------------------------------------------------- by ids
+
+    def _by_id(self, name: str, keys: list[str]) -> list[sqlite3.Row]:
+        found = self.db.execute(
+            f"SELECT {self.columns} FROM {_BY_ID[name]} WHERE a.project_id = ? AND {IDS[name]} IN "
+            f"(SELECT value FROM json_each(?)) ORDER BY t.position {'DESC' if self.descending else 'ASC'}",
+            (self.project_id, json.dumps(keys)),
+        ).fetchall()
+        return [row for row in found if row_matches(row, self.filters)]
 
     # ------------------------------------------------------------------ plan
 
-    def _narrow_stages(self, held: dict[str, int], stages: list[dict], name: str, condition: Any) -> None:
-        chosen = self.stage_set if self.stage_set is not None else held
-        self.stage_set = {
-            stage: count
-            for stage, count in chosen.items()
-            if field_matches(stage if name == "stage" else workflow.status_at(stages, stage), condition)
-        }
-
-    def _compile(self, name: str, condition: Any) -> None:
-        left: dict[str, Any] = {}
-        for operator, operand in _conditions(condition):
-            if name in TEXT_COLUMNS:
-                sql = text_sql(TEXT_COLUMNS[name], operator, operand)
-            elif name in NUMBER_COLUMNS:
-                sql = number_sql(NUMBER_COLUMNS[name], operator, operand)
-            elif name == "batches":
-                sql = batches_sql(operator, operand)
-            else:
-                sql = None
-            if sql is None:
-                left[operator] = operand
-            elif sql[0] == "0":
-                self.empty = True
-            elif sql[0] != "1":
-                self.where.append(sql[0])
-                self.args.extend(sql[1])
-        if left:
-            self.residual[name] = left
-
-    def _bounded_count(self, kind: str, key: str) -> int:
-        source, key_where = _SOURCES[kind]
-        return self.db.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {source} WHERE t.project_id = ? AND {key_where} LIMIT ?)",
-            (self.project_id, *_key_args(kind, key), ESTIMATE_CAP),
-        ).fetchone()[0]
-
-    def _choose_walk(self) -> tuple[str, list[str]]:
-        """The smallest index walk that yields every match: (kind, keys)."""
-        for name in _BY_ID:
-            keys = index_keys(self.filters.get(name)) if name in self.filters else None
-            if keys is not None:
-                return name, keys
-        choices: list[tuple[int, str, list[str]]] = [(self.all_count, "whole", [""])]
-        if self.stage_set is not None:
-            choices.append((sum(self.stage_set.values()), "stage", list(self.stage_set)))
-        for name in ("assignee", "reviewStatus"):
-            keys = index_keys(self.filters[name]) if name in self.filters else None
-            if keys is not None:
-                choices.append((sum(self._bounded_count(name, k) for k in keys), name, keys))
-        for name, default in SPARSE_DEFAULTS.items():
-            if name in self.filters and not field_matches(default, self.filters[name]):
-                choices.append((self._bounded_count(name, ""), name, [""]))
-        keys = index_keys(self.filters["batches"], nulls_matter=False) if "batches" in self.filters else None
-        if keys is not None:
-            size = self.db.execute(
-                "SELECT coalesce(sum(asset_count), 0) FROM batches WHERE +project_id = ? AND id IN "
-                "(SELECT value FROM json_each(?))",
-                (self.project_id, json.dumps(keys)),
-            ).fetchone()
-            choices.append((size[0], "batches", keys))
-        _, kind, keys = min(choices, key=lambda choice: choice[0])
-        return kind, keys
-
-    # ------------------------------------------------------------------ walks
-
-    def _stream(self, kind: str, key: str, first_chunk: int) -> Iterator[sqlite3.Row]:
-        """Matching rows (SQL conditions) over one key of an index, in position order, read in chunks."""
-        source, key_where = _SOURCES[kind]
-        marker = "m.asset_pk" if kind == "batches" else "t.position"
-        order, after = ("DESC", "<") if self.descending else ("ASC", ">")
-        base = f"SELECT {self.columns}, {marker} AS marker FROM {source} WHERE {' AND '.join(self.where)} AND "
-        key_args = _key_args(kind, key)
-        chunk, last = first_chunk, None
-        keyset_args: list[Any]
-        while True:
-            keyset, keyset_args = ("", []) if last is None else (f" AND {marker} {after} ?", [last])
-            rows = self.db.execute(
-                f"{base}{key_where}{keyset} ORDER BY {marker} {order} LIMIT ?",
-                (*self.args, *key_args, *keyset_args, chunk),
-            ).fetchall()
-            yield from rows
-            if len(rows) < chunk:
-                return
-            last, chunk = rows[-1]["marker"], min(chunk * 2, MAX_CHUNK)
-
-    def _matches(self, first_chunk: int) -> Iterator[sqlite3.Row]:
-        """Every match in position order (the Python check applied), each once."""
-        kind, keys = self.walk
-        if kind in _BY_ID:
-            sql, args = _in_list(TEXT_COLUMNS[kind], keys)
-            rows: Iterator = iter(
-                self.db.execute(
-                    f"SELECT {self.columns} FROM {_BY_ID[kind]} WHERE a.project_id = ? AND {sql} AND "
-                    f"{' AND '.join(self.where)} ORDER BY t.position {'DESC' if self.descending else 'ASC'}",
-                    (self.project_id, *args, *self.args),
-                ).fetchall()
+    def _plan(self, stages: list[dict]) -> Selection:
+        filters = self.filters
+        held = [
+            row[0]
+            for row in self.db.execute(
+                "SELECT stage FROM task_counts WHERE project_id = ? AND count > 0", (self.project_id,)
             )
-        else:
-            streams = [self._stream(kind, key, first_chunk) for key in keys]
-            rows = (
-                streams[0]
-                if len(streams) == 1
-                else heapq.merge(*streams, key=lambda row: row["position"], reverse=self.descending)
-            )
-        previous = None
-        for row in rows:
-            if row["position"] == previous:  # in two of the batches walked
+        ]
+        chosen_stages = [
+            s
+            for s in held
+            if ("stage" not in filters or field_matches(s, filters["stage"]))
+            and ("status" not in filters or field_matches(workflow.status_at(stages, s), filters["status"]))
+        ]
+        if not chosen_stages:
+            return Selection(self.db, self.project_id, None)
+        groups = cells.project_groups(self.db, self.project_id)
+        cell_set = Cells(cells.TASKS, chosen_stages, texts={pk: json.dumps(m) for pk, m in groups.items()})
+        self.walk_cells = cell_set  # where a match can be: the cells, and the overflow group while undecided
+        walks: list[Walk] = []
+        default_holds = True  # a task nobody worked on, in the chosen cells, matches
+        if "batches" in filters:
+            self._plan_batches(filters["batches"], groups, cell_set, walks)
+        ordered = cells.in_created_order(self.db, self.project_id)
+        walk_low, walk_high = 0, None  # every match is in here (createdAt)
+        count_low, count_high = 0, None  # the default holds in here (createdAt, and updatedAt of untouched tasks)
+        for name, condition in filters.items():
+            if name in (*CONSTANTS, "stage", "status", "batches"):
                 continue
-            previous = row["position"]
-            if not self.residual or record_matches(self.view(row), self.residual):
-                yield row
+            if name in ("createdAt", "updatedAt"):
+                interval = self._created_range(condition) if ordered else None
+                if interval is None:
+                    default_holds = False
+                    walks.append(EVERY_TASK)
+                    continue
+                count_low, count_high = max(count_low, interval[0]), _lower(count_high, interval[1])
+                if name == "createdAt":
+                    walk_low, walk_high = count_low, count_high
+                else:
+                    walks.append(self._off_default(name, holds_all=False))
+            elif name in DEFAULTS:
+                holds = field_matches(DEFAULTS[name], condition)
+                default_holds &= holds
+                walks.append(self._off_default(name, holds_all=not holds))
+            else:  # _id, asset, externalId with other operators than $eq/$in
+                walk, holds = self._ids_off(name, condition)
+                default_holds &= holds
+                walks.append(walk)
+        if not default_holds:
+            # Every match is off some default: the smallest walk that holds them all is enough.
+            walks = [min((w for w in walks if w.holds_all), key=lambda w: self._size(w, walk_low, walk_high))]
+        counted = cell_set if default_holds else None
+        excluded, added = self._check(walks, cell_set, counted, (walk_low, walk_high), (count_low, count_high))
+        if counted is not None and count_high is not None and count_high <= count_low:
+            counted = None
+        return Selection(
+            self.db, self.project_id, counted, low=count_low, high=count_high, excluded=excluded, added=added
+        )
+
+    def _plan_batches(self, condition: Any, groups: dict[int, list], cell_set: Cells, walks: list[Walk]) -> None:
+        """Decide the batches condition for every known group; the overflow group (assets whose batch list
+        found no group) is decided when the operators allow it, else its rows are walked and checked."""
+        chosen = [pk for pk, members in groups.items() if field_matches(members, condition)]
+        operators = {operator for operator, _ in _conditions(condition)}
+        overflow = cells.has_overflow(self.db, self.project_id)
+        overflow_in = False
+        if operators <= {"$exists"}:
+            overflow_in = field_matches([], condition)
+        elif operators & set(POSITIVE):  # a match holds one of the named (or pattern-matched) batches
+            if overflow:
+                walks.append(self._members(self._positive_batches(condition), cell_set, holds_all=False))
+        elif operators <= {*NEGATIVE, "$exists"}:  # counted; overflow rows holding a named batch are checked
+            overflow_in = field_matches([], {op: v for op, v in _conditions(condition) if op == "$exists"})
+            if overflow and overflow_in:
+                walks.append(self._members(_named(condition), cell_set, holds_all=False))
+        elif overflow:  # comparisons of whole lists: every overflow row is checked
+            walks.append(self._overflow_rows(cell_set))
+        if overflow_in:
+            chosen.append(cells.OVERFLOW)
+        everything = [*groups, cells.OVERFLOW]
+        if 2 * len(chosen) > len(everything):  # the margin minus the few left out costs less
+            cell_set.excluded = [g for g in everything if g not in chosen]
+        else:
+            cell_set.groups = chosen
+        if overflow and not overflow_in:  # its rows may still match: the walks look there too
+            self.walk_cells = replace(
+                cell_set,
+                groups=None if cell_set.groups is None else [*cell_set.groups, cells.OVERFLOW],
+                excluded=[g for g in cell_set.excluded if g != cells.OVERFLOW],
+            )
+
+    def _positive_batches(self, condition: Any) -> list[str]:
+        named: list[str] = []
+        for operator, operand in _conditions(condition):
+            if operator == "$eq" and type(operand) is str:
+                named.append(operand)
+            elif operator == "$in":
+                named += [v for v in operand if type(v) is str]
+            elif operator == "$regex":
+                found = self.db.execute(
+                    "SELECT id FROM batches WHERE project_id = ? LIMIT ?", (self.project_id, BATCHES_CHECKED + 1)
+                ).fetchall()
+                if len(found) > BATCHES_CHECKED:
+                    raise TooBroad(
+                        f"filter.batches.$regex: this project has more than {BATCHES_CHECKED:,} batches and mockango "
+                        "matches a pattern against at most that many: name the batches ($in) instead"
+                    )
+                named += [row[0] for row in found if field_matches(row[0], {"$regex": operand})]
+        return list(dict.fromkeys(named))
+
+    def _members(self, batch_ids: list[str], cell_set: Cells, *, holds_all: bool) -> Walk:
+        """The overflow group's tasks in any of these batches (through the membership index)."""
+        return Walk(
+            "asset_batches m CROSS JOIN tasks t ON t.asset_pk = m.asset_pk JOIN assets a ON a.pk = t.asset_pk",
+            "m.batch_id IN (SELECT value FROM json_each(?)) AND a.batches NOT IN (SELECT value FROM json_each(?))",
+            [json.dumps(batch_ids), json.dumps(list(cell_set.texts.values()))],
+            holds_all=holds_all,
+            joins_asset=True,
+        )
+
+    def _overflow_rows(self, cell_set: Cells) -> Walk:
+        return Walk(
+            "tasks t INDEXED BY tasks_in_order JOIN assets a ON a.pk = t.asset_pk",
+            "a.batches NOT IN (SELECT value FROM json_each(?))",
+            [json.dumps(list(cell_set.texts.values()))],
+            joins_asset=True,
+        )
+
+    def _off_default(self, name: str, *, holds_all: bool) -> Walk:
+        if name == "openIssuesCount":
+            return Walk(
+                "issues i INDEXED BY issues_by_project CROSS JOIN tasks t ON t.pk = i.task_pk",
+                "i.project_id = t.project_id AND i.status = 'Open'",
+                holds_all=holds_all,
+            )
+        source, condition = OFF_DEFAULT[name]
+        return Walk(source, condition, holds_all=holds_all)
+
+    def _ids_off(self, name: str, condition: Any) -> tuple[Walk, bool]:
+        """An id field under other operators than $eq/$in: for $ne/$nin (and $exists), the rows holding a
+        named value are checked and the others follow the default; anything else checks every row."""
+        if not {operator for operator, _ in _conditions(condition)} <= {*NEGATIVE, "$exists"}:
+            return EVERY_TASK, False
+        holds = field_matches("\x00none of the named values", condition)
+        texts = json.dumps([v for v in _named(condition) if type(v) is str])
+        if name == "_id":
+            return Walk("tasks t", "t.id IN (SELECT value FROM json_each(?))", [texts], holds_all=not holds), holds
+        source = "assets a INDEXED BY assets_by_external_id" if name == "externalId" else "assets a"
+        column = "a.external_id" if name == "externalId" else "a.id"
+        walk = Walk(
+            f"{source} CROSS JOIN tasks t ON t.asset_pk = a.pk",
+            f"a.project_id = t.project_id AND {column} IN (SELECT value FROM json_each(?))",
+            [texts],
+            holds_all=not holds,
+            joins_asset=True,
+        )
+        return walk, holds
+
+    # ----------------------------------------------------------- createdAt
+
+    def _created_range(self, condition: Any) -> tuple[int, int | None] | None:
+        """The positions [low, high) whose task's createdAt meets ``condition``, or None when it is not a
+        range (found by binary search: createdAt grows with position)."""
+        if not isinstance(condition, Mapping) or not condition or not set(condition) <= set(RANGES):
+            return None
+        if not all(type(v) is str for v in condition.values()):
+            return None
+        low, high = 0, None
+        end = asset_order.next_position(self.db, self.project_id)
+        for operator, operand in condition.items():
+            check = {"$eq": {"$gte": operand}, "$gt": {"$gt": operand}, "$gte": {"$gte": operand}}.get(operator)
+            if check is not None:  # false then true along the positions: the first true is the low end
+                low = max(low, self._first(lambda stamp, c=check: field_matches(stamp, c), end))
+            if operator in ("$lt", "$lte", "$eq"):
+                bound = {"$eq": {"$lte": operand}}.get(operator, {operator: operand})
+                high = _lower(high, self._first(lambda stamp, c=bound: not field_matches(stamp, c), end))
+        return low, high
+
+    def _first(self, holds: Callable[[str], bool], end: int) -> int:
+        """The smallest position from which ``holds(createdAt)`` is true of every later task (``end`` if none)."""
+        low, high = 0, end
+        while low < high:
+            middle = (low + high) // 2
+            row = self.db.execute(
+                "SELECT position, created_at FROM tasks INDEXED BY tasks_in_order WHERE project_id = ? AND "
+                "position >= ? ORDER BY position LIMIT 1",
+                (self.project_id, middle),
+            ).fetchone()
+            if row is None or holds(iso_time(row[1])):
+                high = middle
+            else:
+                low = (row[0] if row[0] >= middle else middle) + 1
+        return low
+
+    # ---------------------------------------------------------------- checks
+
+    def _rows(self, walk: Walk, low: int, high: int | None, limit: int, what: str = "") -> list[sqlite3.Row]:
+        """The walk's rows in the cells a match can be in, in [low, high), at most ``limit``."""
+        join = "" if walk.joins_asset else _JOIN
+        bounds = "t.position >= ?" + ("" if high is None else " AND t.position < ?")
+        where, args = self.walk_cells.sql()
+        return self.db.execute(
+            f"SELECT {what or self.columns} FROM {walk.source} {join} WHERE t.project_id = ? AND {walk.condition} "
+            f"AND {bounds} AND {where} LIMIT ?",
+            (self.project_id, *walk.args, low, *(() if high is None else (high,)), *args, limit),
+        ).fetchall()
+
+    def _size(self, walk: Walk, low: int, high: int | None) -> int:
+        return len(self._rows(walk, low, high, SCAN_LIMIT + 1, "1"))
+
+    def _too_broad(self) -> TooBroad:
+        undecided = [n for n in self.filters if n not in (*CONSTANTS, "stage", "status")]
+        return TooBroad(
+            f"filter: {', '.join(undecided)} leave(s) more than {SCAN_LIMIT:,} tasks to check one by one, and "
+            "mockango checks at most that many (it never reads a whole big project for one page): narrow the "
+            "filter with stage, batches or a createdAt range"
+        )
+
+    def _check(
+        self,
+        walks: list[Walk],
+        cell_set: Cells,
+        counted: Cells | None,
+        walk_range: tuple[int, int | None],
+        count_range: tuple[int, int | None],
+    ) -> tuple[list[int], list[int]]:
+        """Check every row the walks reach: the positions the cells count that do not match, and those they
+        do not count that do."""
+        excluded, added, seen = [], [], set()
+        low, high = count_range
+        needed = {"t.position", "t.stage", "a.batches"} | {FIELD_COLUMNS[n] for n in self.filters if n in FIELD_COLUMNS}
+        for walk in walks:
+            rows = self._rows(walk, *walk_range, SCAN_LIMIT + 1, ", ".join(sorted(needed)))
+            for row in rows:
+                position = row["position"]
+                if position in seen:
+                    continue
+                seen.add(position)
+                if len(seen) > SCAN_LIMIT:
+                    raise self._too_broad()
+                in_range = position >= low and (high is None or position < high)
+                in_cells = counted is not None and in_range and counted.holds(row["stage"], row["batches"])
+                matches = row_matches(row, self.filters)
+                if in_cells and not matches:
+                    excluded.append(position)
+                elif matches and not in_cells:
+                    added.append(position)
+        return excluded, added
 
     # ----------------------------------------------------------- page, total
 
     def page(self, page: int, limit: int) -> list[sqlite3.Row]:
-        if self.empty:
-            return []
         offset = (page - 1) * limit
-        kind, keys = self.walk
-        if kind == "whole" and len(self.where) == 1 and not self.residual:
-            # The whole project: the page is the tasks ranked [first, end) in position order, found
-            # through the asset block counts (a task has its asset's position), newest first if descending.
-            first, end = offset, offset + limit
-            if self.descending:
-                first, end = max(self.all_count - page * limit, 0), self.all_count - offset
-            start = asset_order.position_of_rank(self.db, self.project_id, first, "tasks")
-            if start is None or end <= first:
-                return []
-            rows = self.db.execute(
-                f"SELECT {self.columns} FROM tasks t {_JOIN} WHERE t.project_id = ? AND t.position >= ? "
-                "ORDER BY t.position LIMIT ?",
-                (self.project_id, start, end - first),
-            ).fetchall()
-            return rows[::-1] if self.descending else rows
-        found = []
-        for index, row in enumerate(self._matches(min(offset + limit, MAX_CHUNK))):
-            if index >= offset:
-                found.append(row)
-                if len(found) == limit:
-                    break
-        return found
+        if self.rows_by_id is not None:
+            return self.rows_by_id[offset : offset + limit]
+        if self.whole:
+            return self._whole_page(offset, limit)
+        positions = self.selection.page(offset, limit, descending=self.descending)
+        if not positions:
+            return []
+        rows = self.db.execute(
+            f"SELECT {self.columns} FROM tasks t {_JOIN} WHERE t.project_id = ? AND t.position IN "
+            "(SELECT value FROM json_each(?))",
+            (self.project_id, json.dumps(positions)),
+        ).fetchall()
+        by_position = {row["position"]: row for row in rows}
+        return [by_position[p] for p in positions if p in by_position]
 
     def total(self) -> int:
-        if self.empty:
-            return 0
-        kind, keys = self.walk
-        if self.counted_by_stage:
-            return sum(self.stage_set.values()) if self.stage_set is not None else self.all_count
-        only_batch = (
-            set(self.filters) == {"batches"}
-            and kind == "batches"
-            and len(keys) == 1
-            and len(_conditions(self.filters["batches"])) == 1
-        )
-        if only_batch:
-            row = self.db.execute(
-                "SELECT asset_count FROM batches WHERE id = ? AND project_id = ?", (keys[0], self.project_id)
-            ).fetchone()
-            return row[0] if row else 0
-        if self.residual or kind in _BY_ID:
-            return sum(1 for _ in self._matches(MAX_CHUNK))
-        where = " AND ".join(self.where)
-        if kind == "batches" and len(keys) > 1:  # batches overlap: count each task once
-            sql, args = _in_list("batch_id", keys)
-            return self.db.execute(
-                f"SELECT count(*) FROM (SELECT DISTINCT asset_pk FROM asset_batches WHERE {sql}) "
-                f"chosen CROSS JOIN tasks t ON t.asset_pk = chosen.asset_pk {_JOIN} WHERE {where}",
-                (*args, *self.args),
-            ).fetchone()[0]
-        if kind == "batches" and self.stage_set is not None:
-            outside = self._batch_outside_stages(keys[0])
-            if outside is not None:
-                return outside
-        source, key_where = _SOURCES[kind]
-        return sum(
-            self.db.execute(
-                f"SELECT count(*) FROM {source} WHERE {where} AND {key_where}", (*self.args, *_key_args(kind, key))
-            ).fetchone()[0]
-            for key in keys
-        )
+        if self.rows_by_id is not None:
+            return len(self.rows_by_id)
+        if self.whole:
+            return self._all_count()
+        return self.selection.total()
 
-    def _batch_outside_stages(self, batch_id: str) -> int | None:
-        """One batch at a set of stages (``get_tasks(stage=..., batches=[b])``): its counter minus its
-        tasks at the other stages, when those are fewer than the batch (e.g. most tasks still at Label)."""
-        if (
-            set(self.filters) - set(CONSTANTS) - {"stage", "status"} != {"batches"}
-            or len(_conditions(self.filters["batches"])) != 1
-        ):
-            return None
-        row = self.db.execute(
-            "SELECT asset_count FROM batches WHERE id = ? AND project_id = ?", (batch_id, self.project_id)
-        ).fetchone()
-        others = [stage for stage in self.held if stage not in (self.stage_set or {})]
-        if row is None or sum(self.held[stage] for stage in others) >= row[0]:
-            return None
-        where, args = self.unstaged
-        source, key_where = _SOURCES["stage"]
-        outside = sum(
-            self.db.execute(
-                f"SELECT count(*) FROM {source} WHERE {' AND '.join(where)} AND {key_where}", (*args, stage)
-            ).fetchone()[0]
-            for stage in others
-        )
-        return row[0] - outside
+    def _all_count(self) -> int:
+        return self.db.execute(
+            "SELECT coalesce(sum(count), 0) FROM task_counts WHERE project_id = ?", (self.project_id,)
+        ).fetchone()[0]
+
+    def _whole_page(self, offset: int, limit: int) -> list[sqlite3.Row]:
+        """A page of every task: the tasks ranked [first, end) in position order, found through the asset
+        block counts (a task has its asset's position), newest first if descending."""
+        first, end = offset, offset + limit
+        if self.descending:
+            total = self._all_count()
+            first, end = max(total - offset - limit, 0), total - offset
+        start = asset_order.position_of_rank(self.db, self.project_id, first, "tasks")
+        if start is None or end <= first:
+            return []
+        rows = self.db.execute(
+            f"SELECT {self.columns} FROM tasks t {_JOIN} WHERE t.project_id = ? AND t.position >= ? "
+            "ORDER BY t.position LIMIT ?",
+            (self.project_id, start, end - first),
+        ).fetchall()
+        return rows[::-1] if self.descending else rows
+
+
+def _named(condition: Any) -> list:
+    """The values a $ne/$nin condition names."""
+    named: list = []
+    for operator, operand in _conditions(condition):
+        if operator == "$ne":
+            named.append(operand)
+        elif operator == "$nin":
+            named += list(operand)
+    return named
+
+
+def _lower(a: int | None, b: int | None) -> int | None:
+    if a is None:
+        return b
+    if b is None:
+        return a
+    return min(a, b)

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import json
+import sqlite3
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidRequest
+
+Record = sqlite3.Row | Mapping[str, Any]
+"""A row as a query gives it, or the same fields as a dict."""
 
 _ENCODE = json.JSONEncoder(separators=(",", ":")).encode  # one encoder: json.dumps(**options) builds one per call
 

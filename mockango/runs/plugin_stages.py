@@ -1,14 +1,14 @@
-"""Plugin stages of a workflow: a task that reaches one is sent to the stage's Model plugin, as on Hub.
+"""Plugin stages of a workflow: a task that reaches one is sent to the stage's plugin, as on Hub.
 
 A ``Plugin`` stage (``{"type": "Plugin", "pluginId": ..., "classMapping"?: {...}, "config"?: ...}``)
-names a Model plugin. Whenever a task arrives there (the Hub notifies ``task`` with its
-stage), a workflow run of that plugin starts on the task's asset, as the project's
-organization's first user; the plugin answers with ``POST /v2/annotate/{taskId}?nextStage=true``,
-which moves the task on. When the run cannot start (the plugin is offline, or not a Model
-plugin), the task stays and its history says why (action ``plugin-stage-refused``, with
-``plugin_stage`` and ``reason``).
+names a plugin whose kind runs at Plugin stages (Model, in workflow mode). Whenever a task
+arrives there (a :class:`~mockango.events.TaskChanged` with the task), a run of that plugin
+starts on the task, as the project's organization's first user; the plugin answers with
+``POST /v2/annotate/{taskId}?nextStage=true``, which moves the task on. When the run cannot
+start (the plugin is offline, or of a kind that does not run there), the task stays and its
+history says why (action ``plugin-stage-refused``, with ``plugin_stage`` and ``reason``).
 
-Runs start from a thread of their own, so the Hub's lock is not held while the event goes out.
+Runs start from a thread of their own, so no lock is held while the event goes out.
 """
 
 from __future__ import annotations
@@ -18,37 +18,41 @@ import threading
 from typing import TYPE_CHECKING, Any
 
 from .. import workflow
-from ..errors import MockangoError
+from ..errors import MockangoError, NotFound
+from ..events import Event, TaskChanged
+from ..records.accounts import Accounts
 
 if TYPE_CHECKING:
-    from ..hub import Hub
+    from ..services.tasks import TaskService
+    from .engine import RunEngine
 
 log = logging.getLogger(__name__)
 
 
 class PluginStages:
-    """Watches one Hub's task moves and starts the runs of its Plugin stages."""
+    """Watches one host's task moves and starts the runs of its Plugin stages."""
 
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+    def __init__(self, engine: RunEngine, tasks: TaskService, accounts: Accounts) -> None:
+        self._engine = engine
+        self._tasks = tasks
+        self._accounts = accounts
         self._guard = threading.Lock()
         self._started: dict[str, str] = {}  # task id -> session of its plugin-stage run ("" while it starts)
 
-    def on_change(self, kind: str, payload: dict) -> None:
-        """A Hub listener: a ``task`` change whose task now waits at a Plugin stage starts that stage's run."""
-        if kind != "task" or not payload.get("task"):
+    def on_change(self, event: Event) -> None:
+        """A listener: a task that now waits at a Plugin stage starts that stage's run."""
+        if not isinstance(event, TaskChanged) or not event.task:
             return
-        hub = self._hub
         try:
-            task = hub.tasks.get(None, payload["task"])
+            task = self._tasks.get(None, event.task)
         except MockangoError:
             return
-        stage = workflow.stage_by_id(hub.tasks.stages(task["project"]), task["stage"])
+        stage = workflow.stage_by_id(self._tasks.stages(task["project"]), task["stage"])
         if stage is None or stage.get("type") != workflow.PLUGIN:
             return
         with self._guard:
             if task["_id"] in self._started:
-                running = hub.sessions.get(self._started[task["_id"]], with_logs=False)
+                running = self._engine.sessions.get(self._started[task["_id"]], with_logs=False)
                 if self._started[task["_id"]] == "" or (running is not None and not running.finished):
                     return  # its run is starting or running: a second notification starts nothing
             self._started[task["_id"]] = ""
@@ -57,35 +61,31 @@ class PluginStages:
         ).start()
 
     def _start(self, task: dict, stage: dict[str, Any]) -> None:
-        hub = self._hub
-        project = hub.projects.get(task["project"])
-        with hub.store.read() as db:
-            row = db.execute(
-                "SELECT id FROM users WHERE organization_id = ? ORDER BY rowid LIMIT 1", (project.organization_id,)
-            ).fetchone()
-        user = hub.get_user(row[0]) if row else None
-        if user is None:
+        project = self._engine.projects.get(task["project"])
+        user = self._accounts.first_user(project.organization_id) if project is not None else None
+        if project is None or user is None:
             return
         try:
-            plugin = hub.plugin_for(user.organization_id, stage.get("pluginId"))
-            if plugin.type != "model":
-                raise MockangoError(
-                    f"plugin '{plugin.name}' is a {plugin.type} plugin; a Plugin stage runs Model plugins"
-                )
-            session = hub.start_run(
+            plugin = self._engine.plugins.get(stage.get("pluginId"))
+            if plugin is None or plugin.organization_id != user.organization_id:
+                raise NotFound(f"plugin '{stage.get('pluginId')}' not found")
+            kind = self._engine.kinds.get(plugin.type)
+            try:
+                options = kind.plugin_stage_options(task)
+            except MockangoError as refused:
+                raise MockangoError(f"plugin '{plugin.name}': {refused.message}") from None
+            session = self._engine.start(
                 user,
                 plugin.id,
                 project.id,
-                asset=task["asset"],
-                task=task["_id"],
-                workflow=True,
                 class_mapping=stage.get("classMapping"),
                 config=stage.get("config"),
+                **options,
             )
         except MockangoError as error:
             with self._guard:
                 self._started.pop(task["_id"], None)
-            hub.tasks.note(task["_id"], "plugin-stage-refused", plugin_stage=stage.get("id"), reason=error.message)
+            self._tasks.note(task["_id"], "plugin-stage-refused", plugin_stage=stage.get("id"), reason=error.message)
             log.warning(
                 "task %s reached plugin stage %s, but no run started: %s", task["_id"], stage.get("id"), error.message
             )

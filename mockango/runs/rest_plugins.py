@@ -3,11 +3,11 @@
 A plugin registered with a callback URL does not call in: the host calls it.
 
 * Liveness: :class:`RestPluginWatcher` asks ``GET {url}/heartbeat`` (header ``Secret``)
-  every ``interval`` seconds, in one background thread per Hub. A plugin is live while
+  every ``interval`` seconds, in one background thread per host. A plugin is live while
   the answer is 200 with the body ``"ok"``; the first failed check drops it.
 * Runs: :class:`RestPluginConnection` sends each run event as ``POST {url}/plugin``
-  (header ``Secret``, the event as JSON) from a thread of its own, so the Hub's lock
-  is never held while a plugin works. The answer ``{"response": ..., "session": ...}``
+  (header ``Secret``, the event as JSON) from a thread of its own, so no lock of the
+  host is held while a plugin works. The answer ``{"response": ..., "session": ...}``
   ends the session; any other answer, or no answer, fails it with the reason.
 * Export plugins, and Model plugins in workflow mode, answer ``null`` there: their answer comes
   through ``POST /v2/pluginResponse`` or ``POST /v2/annotate/{taskId}``.
@@ -28,7 +28,7 @@ from .. import input_limits
 from ..errors import InvalidRequest
 
 if TYPE_CHECKING:
-    from ..hub import Hub
+    from .engine import RunEngine
 
 log = logging.getLogger(__name__)
 
@@ -56,14 +56,14 @@ def _quote(response: requests.Response) -> str:
 
 
 class RestPluginConnection:
-    """A plugin's callback URL, as the Hub sees it (a :class:`~mockango.hub.PluginConnection`)."""
+    """A plugin's callback URL, as the host sees it (a :class:`~mockango.runs.links.PluginConnection`)."""
 
-    def __init__(self, hub: Hub, plugin_id: str, url: str, secret: str) -> None:
+    def __init__(self, engine: RunEngine, plugin_id: str, url: str, secret: str) -> None:
         self.id = f"rest:{plugin_id}"
         self.plugin_id = plugin_id
         self.url = url.rstrip("/")
         self._secret = secret
-        self._hub = hub
+        self._engine = engine
 
     def check_heartbeat(self, http: requests.Session, timeout: float) -> tuple[bool, str]:
         """``GET {url}/heartbeat``: (live?, why not)."""
@@ -86,8 +86,8 @@ class RestPluginConnection:
         session_id = event.get("session")
         url = f"{self.url}/plugin"
         try:
-            remaining = self._hub.get_session(session_id).deadline - time.monotonic()
-        except Exception:  # the session is gone (the hub was reset): nothing to deliver
+            remaining = self._engine.get(session_id).deadline - time.monotonic()
+        except Exception:  # the session is gone (the host was reset): nothing to deliver
             return
         try:
             response = requests.post(
@@ -136,12 +136,10 @@ class RestPluginConnection:
     def _answers_elsewhere(self, session_id: str) -> bool:
         """Whether this run's answer comes through the REST API rather than the HTTP reply (a ``null`` body)."""
         try:
-            session = self._hub.get_session(session_id)
+            session = self._engine.get(session_id)
+            return self._engine.kinds.get(session.plugin_type).answers_elsewhere(session.event)
         except Exception:
             return False
-        return session.plugin_type == "export" or (
-            session.plugin_type == "model" and bool(session.event.get("workflow"))
-        )
 
     def _fail(self, session_id: str, reason: str) -> None:
         self._record({"error": reason, "session": session_id})
@@ -149,23 +147,22 @@ class RestPluginConnection:
     def _record(self, payload: dict[str, Any]) -> None:
         try:
             # The host made this call itself, so no connection or key needs checking.
-            self._hub.record_response(payload)
-        except Exception:  # the session is gone (the hub was reset)
+            self._engine.record_response(payload)
+        except Exception:  # the session is gone (the host was reset)
             log.debug("dropped the answer for session %s", payload.get("session"), exc_info=True)
 
 
 class RestPluginWatcher:
-    """Checks every callback-URL plugin of one Hub for liveness, in one background thread.
+    """Checks every callback-URL plugin of one host for liveness, in one background thread.
 
-    The thread starts with :meth:`wake` (the Hub calls it when such a plugin is
-    registered) and ends by itself once the Hub has no such plugin, or at :meth:`close`
-    (a later :meth:`wake` starts it again).
+    The thread starts with :meth:`wake` (called when such a plugin is registered) and ends by
+    itself once the host has no such plugin, or at :meth:`close` (a later :meth:`wake` starts it again).
     """
 
-    def __init__(self, hub: Hub, *, interval: float = 1.0, timeout: float = 2.0) -> None:
+    def __init__(self, engine: RunEngine, *, interval: float = 1.0, timeout: float = 2.0) -> None:
         self.interval = interval
         self.timeout = timeout
-        self._hub = hub
+        self._engine = engine
         self._guard = threading.Lock()
         self._wakeup = threading.Event()
         self._stop: threading.Event | None = None
@@ -199,14 +196,14 @@ class RestPluginWatcher:
             thread.join(timeout)
 
     def _plugins(self) -> list[tuple[str, str, str]]:
-        return self._hub.plugins_with_callback()
+        return self._engine.plugins.with_callback()
 
     def _loop(self, stop: threading.Event) -> None:
         http = requests.Session()
         try:
             while True:
                 self._wakeup.clear()
-                plugins = self._plugins()  # takes the Hub's lock, never inside our guard
+                plugins = self._plugins()  # reads the store, never inside our guard
                 with self._guard:
                     if stop.is_set() or (not plugins and not self._wakeup.is_set()):
                         if self._stop is stop:
@@ -226,14 +223,14 @@ class RestPluginWatcher:
                 return
             connection = self._connections.get(plugin_id)
             if connection is None or connection.url != url.rstrip("/"):
-                connection = self._connections[plugin_id] = RestPluginConnection(self._hub, plugin_id, url, secret)
+                connection = self._connections[plugin_id] = RestPluginConnection(self._engine, plugin_id, url, secret)
             live, problem = connection.check_heartbeat(http, self.timeout)
             if live:
                 self.last_problem.pop(plugin_id, None)
                 try:
-                    self._hub.authenticate_plugin(plugin_id, secret, connection)
+                    self._engine.authenticate_plugin(plugin_id, secret, connection)
                 except Exception:  # deleted meanwhile
                     self._connections.pop(plugin_id, None)
             else:
                 self.last_problem[plugin_id] = problem
-                self._hub.connection_closed(connection.id)
+                self._engine.connection_closed(connection.id)

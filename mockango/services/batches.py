@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import InvalidRequest
+from ..events import ProjectChanged
 from ..ids import new_object_id
 from ..models import Project, User
-
-if TYPE_CHECKING:
-    from ..hub import Hub
+from ..records import cells
+from ..records import projects as project_rows
+from .context import Context
 
 
 def _name(value: Any, where: str) -> str:
@@ -80,57 +81,51 @@ def _new_batches(project: Project, body: Mapping) -> list[tuple[str, str]]:
     return new
 
 
-def create(hub: Hub, user: User, project_id: str, body: Any) -> dict:
-    """``{"name"}`` (1.4.10) adds one batch; ``{"batches": [...]}`` (1.3.x, ``create_batches``) is the
-    whole list: every existing batch (by ``_id``) plus new ones (``name`` only)."""
-    if not isinstance(body, Mapping):
-        raise InvalidRequest("the body must be {'name': ...} or {'batches': [...]}")
-    with hub.store.write() as db:
-        project = hub.project_for(user, project_id)  # read inside the write: no batch slips in between
-        new = _new_batches(project, body)
-        position = len(project.batches)
-        db.executemany(
-            "INSERT INTO batches (id, project_id, name, position) VALUES (?, ?, ?, ?)",
-            [(batch_id, project.id, name, position + n) for n, (batch_id, name) in enumerate(new)],
-        )
-    hub._notify("project", {"id": project.id})
-    made = [{"_id": batch_id, "name": name} for batch_id, name in new]
-    if "batches" in body:
-        everything = [b.to_dict() for b in project.batches] + made
-        return {"project": {"_id": project.id, "batches": everything}, "batches": made}
-    return {"project": made[0], "batch": made[0]}
+class BatchService:
+    """The SDK's batch calls for one host."""
 
+    def __init__(self, context: Context) -> None:
+        self._context = context
 
-def assign(hub: Hub, user: User, body: Any) -> dict:
-    """Add batches to assets (an asset keeps the batches it had)."""
-    if not isinstance(body, Mapping):
-        raise InvalidRequest("the body must be {'projectId', 'assets', 'batches'}")
-    asset_ids = body.get("assets")
-    if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):
-        raise InvalidRequest("assets must be a non-empty list of asset ids")
-    project = hub.project_for(user, body.get("projectId"))
-    batch_ids = resolve(project, body.get("batches"), "batches")
-    if not batch_ids:
-        raise InvalidRequest("batches must name at least one batch")
-    with hub.store.write() as db:
-        rows = db.execute(
-            "SELECT id, pk, batches FROM assets WHERE +project_id = ? AND id IN (SELECT value FROM json_each(?))",
-            (project.id, json.dumps(asset_ids)),
-        ).fetchall()
-        found = {r["id"]: r for r in rows}
-        for index, asset_id in enumerate(asset_ids):
-            if asset_id not in found:
-                raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
-        for row in found.values():
-            current = json.loads(row["batches"])
-            added = [b for b in batch_ids if b not in current]
-            if not added:
-                continue
-            db.execute("UPDATE assets SET batches = ? WHERE pk = ?", (json.dumps(current + added), row["pk"]))
-            db.executemany(
-                "INSERT OR IGNORE INTO asset_batches (batch_id, asset_pk) VALUES (?, ?)",
-                [(b, row["pk"]) for b in added],
-            )
-            db.executemany("UPDATE batches SET asset_count = asset_count + 1 WHERE id = ?", [(b,) for b in added])
-    hub._notify("project", {"id": project.id})
-    return {"assets": len(found), "batches": batch_ids}
+    def create(self, user: User, project_id: str, body: Any) -> dict:
+        """``{"name"}`` (1.4.10) adds one batch; ``{"batches": [...]}`` (1.3.x, ``create_batches``) is the
+        whole list: every existing batch (by ``_id``) plus new ones (``name`` only)."""
+        if not isinstance(body, Mapping):
+            raise InvalidRequest("the body must be {'name': ...} or {'batches': [...]}")
+        with self._context.store.write() as db:
+            project = self._context.scope(user).project(project_id)  # read inside the write: no batch slips in
+            new = _new_batches(project, body)
+            project_rows.add_batches(db, project.id, new, len(project.batches))
+        self._context.notifier.publish(ProjectChanged(project.id))
+        made = [{"_id": batch_id, "name": name} for batch_id, name in new]
+        if "batches" in body:
+            everything = [b.to_dict() for b in project.batches] + made
+            return {"project": {"_id": project.id, "batches": everything}, "batches": made}
+        return {"project": made[0], "batch": made[0]}
+
+    def assign(self, user: User, body: Any) -> dict:
+        """Add batches to assets (an asset keeps the batches it had)."""
+        if not isinstance(body, Mapping):
+            raise InvalidRequest("the body must be {'projectId', 'assets', 'batches'}")
+        asset_ids = body.get("assets")
+        if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):
+            raise InvalidRequest("assets must be a non-empty list of asset ids")
+        project = self._context.scope(user).project(body.get("projectId"))
+        batch_ids = resolve(project, body.get("batches"), "batches")
+        if not batch_ids:
+            raise InvalidRequest("batches must name at least one batch")
+        with self._context.store.write() as db:
+            found = {r["id"]: r for r in project_rows.assets_with_batches(db, project.id, asset_ids)}
+            for index, asset_id in enumerate(asset_ids):
+                if asset_id not in found:
+                    raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
+            regrouped = []
+            for row in found.values():
+                current = json.loads(row["batches"])
+                added = [b for b in batch_ids if b not in current]
+                if added:
+                    now_in = project_rows.join_batches(db, row["pk"], current + added, added)
+                    regrouped.append((row["position"], row["batches"], now_in, row["stage"], row["pre_labeled"]))
+            cells.regrouped(db, project.id, regrouped)  # the counted cells follow the assets' batch groups
+        self._context.notifier.publish(ProjectChanged(project.id))
+        return {"assets": len(found), "batches": batch_ids}

@@ -4,7 +4,7 @@ Writing an export is Python work per row (decoding the answer, encoding the row 
 ~100 µs a task, so a million tasks keep a thread busy for minutes, and in the server's process
 every other request would wait for the interpreter at each turn (measured for imports: a 2 ms
 GET took 12-58 ms beside a busy thread). So for a host kept in a file (``mockango serve``), the
-request checks the export's options (:func:`mockango.exports.plan_export`) and starts
+request checks the export's options (:meth:`mockango.services.exports.ExportService.plan`) and starts
 ``python -m mockango.services.export_worker``, which opens the same SQLite file read-only (WAL readers
 never wait for the writer), reads the project in one snapshot a chunk at a time and writes the
 zip where the request said; the request's thread waits for it without holding the GIL.

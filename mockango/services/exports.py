@@ -20,7 +20,7 @@ import time
 import zipfile
 from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import InvalidRequest
 from ..input_limits import json_parameter
@@ -32,7 +32,8 @@ from ..store.objects import SIGNED_URL_TTL
 if TYPE_CHECKING:
     import sqlite3
 
-    from ..hub import Hub
+    from .context import Context
+    from .tasks import TaskService
 
 FORMATS = ("json", "ndjson")
 WORKER_MIN_TASKS = 2_000
@@ -61,8 +62,7 @@ KNOWN_OPTIONS = BOOLEAN_OPTIONS + (
 )
 
 
-def _json_list(params: Mapping, name: str) -> list[str] | None:
-    value = json_parameter(params, name)
+def _json_list(value: Any, name: str) -> list[str] | None:
     if isinstance(value, str):  # 1.3.x sends one stage as a JSON string
         value = [value]
     if value is not None and (not isinstance(value, list) or not all(isinstance(v, str) for v in value)):
@@ -70,8 +70,7 @@ def _json_list(params: Mapping, name: str) -> list[str] | None:
     return value
 
 
-def _time_range(params: Mapping, name: str) -> dict | None:
-    value = json_parameter(params, name)
+def _time_range(value: Any, name: str) -> dict | None:
     if value is not None and (
         not isinstance(value, dict)
         or set(value) - {"$gt", "$lt"}
@@ -81,30 +80,62 @@ def _time_range(params: Mapping, name: str) -> dict | None:
     return value
 
 
-def parse_options(params: Mapping[str, str]) -> dict:
-    """The export's options from its query, checked (unknown parameters are refused by name)."""
+def parse_options(params: Mapping[str, str], *, strict: bool = False, warnings_out: list | None = None) -> dict:
+    """The export's options from its query, checked.
+
+    ``format`` must be one Ango's import-export page lists (rule ``export_format``, documented). Any other
+    parameter mockango cannot read (rule ``export_parameter``, evidence unknown) is ignored with a warning in
+    ``warnings_out``, or refused in ``strict`` mode.
+    """
+    from ..validation.evidence import refuses
+
+    warnings = warnings_out if warnings_out is not None else []
+
+    def soft(name: str, read, default):
+        try:
+            return read()
+        except InvalidRequest as exc:
+            if refuses("export_parameter", strict):
+                raise
+            warnings.append({"path": name, "code": "export_parameter", "message": f"{exc.message} (ignored)"})
+            return default
+
     unknown = set(params) - set(KNOWN_OPTIONS)
     if unknown:
-        raise InvalidRequest(f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}")
+        message = f"unknown export option(s) {sorted(unknown)}; known: {', '.join(KNOWN_OPTIONS)}"
+        soft(sorted(unknown)[0], lambda: (_ for _ in ()).throw(InvalidRequest(message)), None)
     options: dict[str, Any] = {}
     for name in BOOLEAN_OPTIONS:
-        raw = params.get(name, "true" if name in ("includeMetadata", "includeHistory") else "false")
-        if raw not in ("true", "false"):
-            raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
-        options[name] = raw == "true"
+        default = name in ("includeMetadata", "includeHistory")
+        raw = params.get(name, "true" if default else "false")
+
+        def boolean(raw=raw, name=name):
+            if raw not in ("true", "false"):
+                raise InvalidRequest(f"{name} must be 'true' or 'false', got {raw!r}")
+            return raw == "true"
+
+        options[name] = soft(name, boolean, default)
     options["format"] = params.get("format", "json")
     if options["format"] not in FORMATS:
-        raise InvalidRequest(f"format must be one of {list(FORMATS)}, got {options['format']!r}")
+        raise InvalidRequest(
+            f"format must be one of {list(FORMATS)}, got {options['format']!r}",
+            details=[{"path": "format", "code": "export_format", "message": f"not one of {list(FORMATS)}"}],
+        )
     options["type"] = params.get("type", "task")
     if options["type"] == "None":  # 1.3.x sends its default export_type=None as the text "None"
         options["type"] = "task"
     if options["type"] != "task":
         raise InvalidRequest(f"type {options['type']!r} is not simulated: only task exports are")
-    options["batches"] = _json_list(params, "batches")
-    options["stage"] = _json_list(params, "stage")
-    options["taskTypes"] = _json_list(params, "taskTypes") or ["default"]
-    options["updatedAt"] = _time_range(params, "updatedAt")
-    options["createdAt"] = _time_range(params, "createdAt")
+    # A parameter that is not JSON at all (or NaN, or nested past the input limits) is refused whatever the mode;
+    # JSON of a shape mockango cannot read is rule export_parameter.
+    parsed = {
+        name: json_parameter(params, name) for name in ("batches", "stage", "taskTypes", "updatedAt", "createdAt")
+    }
+    options["batches"] = soft("batches", lambda: _json_list(parsed["batches"], "batches"), None)
+    options["stage"] = soft("stage", lambda: _json_list(parsed["stage"], "stage"), None)
+    options["taskTypes"] = soft("taskTypes", lambda: _json_list(parsed["taskTypes"], "taskTypes"), None) or ["default"]
+    options["updatedAt"] = soft("updatedAt", lambda: _time_range(parsed["updatedAt"], "updatedAt"), None)
+    options["createdAt"] = soft("createdAt", lambda: _time_range(parsed["createdAt"], "createdAt"), None)
     return options
 
 
@@ -139,36 +170,6 @@ class ExportPlan:
     @classmethod
     def from_json(cls, text: str) -> ExportPlan:
         return cls(**json.loads(text))
-
-
-def plan_export(hub: Hub, user: User, project_id: Any, options: Mapping) -> ExportPlan:
-    """The export of ``options`` for this user's project, checked: unknown stages and batches are refused by name."""
-    project = hub.project_for(user, project_id)
-    batch_ids = None
-    if options.get("batches") is not None:
-        from .batches import resolve
-
-        batch_ids = resolve(project, options["batches"], "batches")
-    stages = hub.tasks.stages(project.id)
-    stage_names = {s["id"]: s.get("name", s["id"]) for s in stages}
-    wanted = options.get("stage")
-    if wanted is not None:
-        known = set(stage_names) | set(stage_names.values())
-        for index, stage in enumerate(wanted):
-            if stage not in known:
-                raise InvalidRequest(f"stage[{index}]: no stage {stage!r} in this project's workflow")
-        # A task is kept when its stage's id or name is wanted: the ids of the stages named, and the ids given.
-        wanted = sorted({*wanted, *(sid for sid, name in stage_names.items() if name in wanted)})
-    return ExportPlan(
-        project_id=project.id,
-        category_schema=project.category_schema,
-        stage_names=stage_names,
-        stages=wanted,
-        batch_ids=batch_ids,
-        options=dict(options),
-        base_url=hub.base_url.rstrip("/"),
-        tasks=sum(hub.tasks.stage_counts(project.id).values()),
-    )
 
 
 class _RowWriter:
@@ -294,13 +295,6 @@ def export_rows(db: sqlite3.Connection, plan: ExportPlan, *, share: bool = True)
             yield writer.row(row, names, history)
 
 
-def export_list(hub: Hub, user: User, project_id: Any, params: Mapping[str, str]) -> list[dict]:
-    """The rows ``GET /v2/export`` with these query parameters would write, as a list (``MockAngo.export``)."""
-    plan = plan_export(hub, user, project_id, parse_options(params))
-    with hub.store.read() as db:
-        return list(export_rows(db, plan, share=False))
-
-
 def write_export(db: sqlite3.Connection, plan: ExportPlan, path: str | os.PathLike) -> int:
     """Write the export as a zip of one JSON or NDJSON file at ``path``, a row at a time (the file
     is never whole in memory); returns how many rows it holds."""
@@ -327,20 +321,74 @@ def write_export(db: sqlite3.Connection, plan: ExportPlan, path: str | os.PathLi
     return count
 
 
-def build_export(hub: Hub, user: User, project_id: Any, params: Mapping[str, str]) -> str:
-    """Write the export zip to the object store; returns a signed URL that downloads it (no API key).
+class ExportWriter(Protocol):
+    """What writes big exports in another process (:class:`~.export_worker.ExportWorkers`)."""
 
-    A big project of a host kept in a file (``mockango serve``) is written by the export worker,
-    another process (:mod:`.export_worker`), so the server's other requests keep the interpreter
-    meanwhile; otherwise the request's thread writes it. Either way it streams to disk.
-    """
-    plan = plan_export(hub, user, project_id, parse_options(params))
-    stamp = iso_time(time.time()).replace(":", "-")
-    key = hub.objects.key_for(user.organization_id, plan.project_id, "exports", f"export-{stamp}.zip")
-    with hub.objects.receiving(key) as path:
-        if hub.export_workers is not None and plan.tasks >= WORKER_MIN_TASKS:
-            hub.export_workers.write(plan, path)
-        else:
-            with hub.store.read() as db:
-                write_export(db, plan, path)
-    return hub.objects.url(hub.base_url, key, "GET", SIGNED_URL_TTL)
+    def write(self, plan: ExportPlan, path: str | os.PathLike) -> int: ...
+
+
+class ExportService:
+    """Exports of one host's projects: checked, then streamed to a zip in its object store."""
+
+    def __init__(self, context: Context, tasks: TaskService, workers: ExportWriter | None) -> None:
+        self._context = context
+        self._tasks = tasks
+        self._workers = workers
+
+    def plan(self, user: User, project_id: Any, options: Mapping) -> ExportPlan:
+        """The export of ``options`` for this user's project, checked: unknown stages and batches are refused
+        by name."""
+        project = self._context.scope(user).project(project_id)
+        batch_ids = None
+        if options.get("batches") is not None:
+            from .batches import resolve
+
+            batch_ids = resolve(project, options["batches"], "batches")
+        stages = self._tasks.stages(project.id)
+        stage_names = {s["id"]: s.get("name", s["id"]) for s in stages}
+        wanted = options.get("stage")
+        if wanted is not None:
+            known = set(stage_names) | set(stage_names.values())
+            for index, stage in enumerate(wanted):
+                if stage not in known:
+                    raise InvalidRequest(f"stage[{index}]: no stage {stage!r} in this project's workflow")
+            # A task is kept when its stage's id or name is wanted: the ids of the stages named, and the ids given.
+            wanted = sorted({*wanted, *(sid for sid, name in stage_names.items() if name in wanted)})
+        return ExportPlan(
+            project_id=project.id,
+            category_schema=project.category_schema,
+            stage_names=stage_names,
+            stages=wanted,
+            batch_ids=batch_ids,
+            options=dict(options),
+            base_url=self._context.base_url.rstrip("/"),
+            tasks=sum(self._tasks.stage_counts(project.id).values()),
+        )
+
+    def rows(self, user: User, project_id: Any, params: Mapping[str, str]) -> list[dict]:
+        """The rows ``GET /v2/export`` with these query parameters would write, as a list (``MockAngo.export``)."""
+        plan = self.plan(user, project_id, parse_options(params))
+        with self._context.store.read() as db:
+            return list(export_rows(db, plan, share=False))
+
+    def build(self, user: User, project_id: Any, params: Mapping[str, str], *, warnings_out: list | None = None) -> str:
+        """Write the export zip to the object store; returns a signed URL that downloads it (no API key).
+
+        ``warnings_out`` receives the parameters ignored by rule ``export_parameter`` (see :func:`parse_options`).
+
+        A big project of a host kept in a file (``mockango serve``) is written by the export worker,
+        another process (:mod:`.export_worker`), so the server's other requests keep the interpreter
+        meanwhile; otherwise the request's thread writes it. Either way it streams to disk.
+        """
+        options = parse_options(params, strict=self._context.strict, warnings_out=warnings_out)
+        plan = self.plan(user, project_id, options)
+        objects = self._context.objects
+        stamp = iso_time(time.time()).replace(":", "-")
+        key = objects.key_for(user.organization_id, plan.project_id, "exports", f"export-{stamp}.zip")
+        with objects.receiving(key) as path:
+            if self._workers is not None and plan.tasks >= WORKER_MIN_TASKS:
+                self._workers.write(plan, path)
+            else:
+                with self._context.store.read() as db:
+                    write_export(db, plan, path)
+        return objects.url(self._context.base_url, key, "GET", SIGNED_URL_TTL)

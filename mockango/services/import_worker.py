@@ -29,15 +29,12 @@ import subprocess
 import sys
 import threading
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
-from .. import errors, input_limits
-from ..errors import InvalidRequest, MockangoError
-from ..records.labels import PreparedImport, prepare_import
 from ..records.projects import Projects
 from ..store import Store
+from .labels import WorkerAnswer, WorkerUnavailable, prepare_body, read_import_body
 
 __all__ = ["ImportWorker", "WorkerAnswer", "WorkerUnavailable", "WORKER_MIN_BYTES", "read_import_body", "prepare_body"]
 
@@ -45,65 +42,6 @@ WORKER_MIN_BYTES = 128 * 1024
 """Bodies at least this big go to the worker (~900 label items; ~25 ms of parsing and validating)."""
 
 _HEADER_BYTES = 8
-
-
-def read_import_body(raw: bytes) -> tuple[Any, Any]:
-    """The project id and ``jsonContent`` of a ``POST /v2/import/labels`` body; 400 when the body is wrong."""
-    body = input_limits.loads_object(raw)
-    if "jsonContent" not in body:
-        raise InvalidRequest("the body needs 'jsonContent': the list of label items to import")
-    project_id = body.get("project")
-    if not isinstance(project_id, str):
-        raise InvalidRequest("'project' must be a project id string")
-    return project_id, body["jsonContent"]
-
-
-class WorkerUnavailable(Exception):
-    """The worker could not be started or reached; the caller runs the import in its own thread."""
-
-
-@dataclass
-class WorkerAnswer:
-    """What preparing one import body gave: the project it names (when it got that far), and the
-    prepared import or the error to answer with (picklable: it crosses the process boundary)."""
-
-    project_id: str | None = None
-    prepared: PreparedImport | None = None
-    error: tuple[str, int, str, Any, Any] | None = None  # (errors.<class>, status, message, details, warnings)
-    failure: str | None = None  # the worker's own traceback: not the body's fault
-
-    def raise_error(self) -> None:
-        """Raise the error the worker met, as the in-thread import would have raised it."""
-        if self.failure is not None:
-            raise WorkerUnavailable(f"the import worker failed:\n{self.failure}")
-        if self.error is None:
-            return
-        kind, status, message, details, warnings = self.error
-        cls = getattr(errors, kind, None)
-        if not (isinstance(cls, type) and issubclass(cls, MockangoError)):
-            cls = MockangoError
-        error = cls(message, details=details)  # every MockangoError takes these two
-        error.status = status
-        if warnings is not None:
-            error.warnings = warnings
-        raise error
-
-
-def prepare_body(projects: Projects, raw: bytes, base_url: str, organization_id: str | None = None) -> WorkerAnswer:
-    """Everything an import does before it writes, from its raw body; errors are part of the answer.
-
-    ``organization_id`` limits it to that organization's projects (the in-thread path, which
-    knows the user); the worker does not know the user, so the server checks afterwards.
-    """
-    answer = WorkerAnswer()
-    try:
-        project_id, labels = read_import_body(raw)
-        answer.project_id = project_id
-        project = projects.require(project_id, organization_id)
-        answer.prepared = prepare_import(projects, project, labels, base_url)
-    except MockangoError as exc:
-        answer.error = (type(exc).__name__, exc.status, exc.message, exc.details, getattr(exc, "warnings", None))
-    return answer
 
 
 # ------------------------------------------------------------------ framing
@@ -171,7 +109,7 @@ class ImportWorker:
             raise WorkerUnavailable(f"cannot start the import worker: {exc}") from exc
         return self._process
 
-    def prepare(self, raw: bytes, base_url: str) -> WorkerAnswer:
+    def prepare(self, raw: bytes, base_url: str, *, strict: bool = False) -> WorkerAnswer:
         """Send one import body to the worker and wait for its answer.
 
         Raises :class:`WorkerUnavailable` when the worker is gone (it is started again on the next call).
@@ -179,7 +117,7 @@ class ImportWorker:
         with self._lock:
             process = self._ensure_started()
             try:
-                _send(process.stdin, pickle.dumps((base_url, raw), protocol=pickle.HIGHEST_PROTOCOL))
+                _send(process.stdin, pickle.dumps((base_url, raw, strict), protocol=pickle.HIGHEST_PROTOCOL))
                 answer = _receive(process.stdout)
             except (OSError, ValueError) as exc:
                 answer = None
@@ -230,8 +168,8 @@ def serve_imports(database: str, inbox: IO[bytes], outbox: IO[bytes]) -> None:
     try:
         while (frame := _receive(inbox)) is not None:
             try:
-                base_url, raw = pickle.loads(frame)
-                answer = prepare_body(projects, raw, base_url)
+                base_url, raw, strict = pickle.loads(frame)
+                answer = prepare_body(projects, raw, base_url, strict=strict)
             except Exception:  # a bug, not a bad body: the server runs this import itself
                 answer = WorkerAnswer(failure=traceback.format_exc())
             _send(outbox, pickle.dumps(answer, protocol=pickle.HIGHEST_PROTOCOL))

@@ -2,7 +2,7 @@
 
 Built from one ``random.Random`` and one ``Faker`` seeded with the same number,
 so the same seed gives the same ids, names and assets byte for byte. The result
-is plain data (a :class:`SeedData`); the Hub copies it in, and the fixture's
+is plain data (a :class:`SeedData`); a host copies it in (:func:`seeded_template`), and the fixture's
 per-test reset reuses one cached copy instead of running Faker again.
 """
 
@@ -13,6 +13,8 @@ import random
 from dataclasses import dataclass, field
 
 from ..ids import new_object_id
+from ..records import accounts, projects
+from ..store import Store
 
 DEMO_PROJECT_NAME = "Demo detection"
 DEMO_ASSET_COUNT = 25
@@ -105,3 +107,36 @@ def demo_data(seed: int) -> SeedData:
             }
         )
     return SeedData(organization=organization, user=user, project=project, assets=assets)
+
+
+def seed_into(store: Store, seed: int) -> None:
+    """Write the seeded data of ``seed`` into an empty store, and mark its records as the defaults."""
+    data = demo_data(seed)
+    with store.write() as db:
+        org_id = data.organization["id"]
+        accounts.insert_organization(db, org_id, data.organization["name"])
+        accounts.insert_user(db, data.user["id"], org_id, data.user["name"], data.user["email"])
+        project = data.project
+        projects.insert_project(
+            db,
+            org_id,
+            project["name"],
+            project["categorySchema"],
+            description=project["description"],
+            project_id=project["id"],
+            created_at=project["createdAt"],
+            batches=project["batches"],
+        )
+        projects.add_assets(db, project["id"], data.assets, trusted=True, start=0)
+        for name, record_id in (("organization", org_id), ("user", data.user["id"]), ("project", project["id"])):
+            accounts.set_default(db, name, record_id)
+        accounts.set_setting(db, "seed", str(seed))
+
+
+@functools.lru_cache(maxsize=16)
+def seeded_template(seed: int, schema_text: str) -> Store:
+    """The seeded database of ``seed``, in memory: built once per process, copied into each new host
+    (never written after it is seeded; :meth:`Store.copy_from` holds its lock while copying)."""
+    template = Store(schema=schema_text)
+    seed_into(template, seed)
+    return template

@@ -9,34 +9,22 @@ their tasks from the store (a trigger of :mod:`mockango.records.tasks`).
 
 from __future__ import annotations
 
-import json
-import re
-import secrets
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
-from ..errors import InvalidRequest
+from ..errors import Forbidden, InvalidRequest
+from ..events import ProjectChanged
 from ..ids import new_object_id
 from ..models import User
-from ..records import asset_order
+from ..records import accounts
 from ..records import projects as project_rows
-from ..records.tasks import task_id_for
+from ..records import uploads as upload_rows
+from ..records.accounts import Accounts
+from ..store import Store
 from ..store.objects import OBJECT_PREFIX, SIGNED_URL_TTL, UPLOAD_URL_TTL, ObjectStore
 from . import batches as batch_rules
-
-if TYPE_CHECKING:
-    from ..hub import Hub
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS run_uploads (
-    session_id TEXT NOT NULL,
-    asset_pk INTEGER NOT NULL REFERENCES assets(pk) ON DELETE CASCADE,
-    PRIMARY KEY (session_id, asset_pk)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS run_uploads_by_asset ON run_uploads(asset_pk);
-"""
-EXPORTED = ("run_uploads",)
+from .context import Context
 
 ASSET_URL_TTL = 30 * 24 * 3600.0
 MAX_ASSETS_PER_CALL = 10_000
@@ -45,57 +33,54 @@ MAX_ASSETS_PER_CALL = 10_000
 URL_SECRET_SETTING = "objectUrlSecret"
 
 
-def keep_url_secret(hub: Hub) -> None:
+def keep_url_secret(store: Store, objects: ObjectStore) -> None:
     """Use the URL-signing secret the store keeps (so URLs given out survive a restart of
     ``mockango serve``), or keep this one there when it has none. In memory there is no
     restart to survive, and nothing to do (a reset stays a plain copy)."""
-    from ..records import accounts
-
-    if hub.store.memory:
+    if store.memory:
         return
-    stored = hub.accounts.setting(URL_SECRET_SETTING)
+    stored = Accounts(store).setting(URL_SECRET_SETTING)
     if stored:
-        hub.objects.secret = bytes.fromhex(stored)
+        objects.secret = bytes.fromhex(stored)
     else:
-        with hub.store.write() as db:
-            accounts.set_setting(db, URL_SECRET_SETTING, hub.objects.secret.hex())
+        with store.write() as db:
+            accounts.set_setting(db, URL_SECRET_SETTING, objects.secret.hex())
 
 
 class Uploads:
-    def __init__(self, hub: Hub) -> None:
-        self._hub = hub
+    """Assets an SDK call adds or deletes, and the presigned URLs of the object store, for one host."""
 
-    @property
-    def _objects(self) -> ObjectStore:
-        return self._hub.objects
+    def __init__(self, context: Context) -> None:
+        self._context = context
+        self._objects = context.objects
 
     # ------------------------------------------------------------ presigned URLs
 
     def upload_url(self, user: User, name: Any, project_id: Any, file_type: Any) -> str:
-        project = self._hub.project_for(user, project_id)
+        project = self._context.scope(user).project(project_id)
         key = self._objects.key_for(user.organization_id, project.id, file_type, name)
-        return self._objects.url(self._hub.base_url, key, "PUT", UPLOAD_URL_TTL)
+        return self._objects.url(self._context.base_url, key, "PUT", UPLOAD_URL_TTL)
 
     def signed_url(self, user: User, name: Any, project_id: Any, file_type: Any) -> str:
         """A GET URL for a file of the caller's organization, named by any URL of it (the upload URL too)."""
-        self._hub.project_for(user, project_id)
-        key = self._objects.key_of_url(name)
+        self._context.scope(user).project(project_id)
+        key = self._objects.key_of_url(name, "name")
         self._check_owner(user, key, "name")
-        return self._objects.url(self._hub.base_url, key, "GET", SIGNED_URL_TTL)
+        return self._objects.url(self._context.base_url, key, "GET", SIGNED_URL_TTL)
 
     @staticmethod
     def _check_owner(user: User, key: str, where: str) -> None:
         if key.split("/", 1)[0] != user.organization_id:
-            raise InvalidRequest(f"{where}: that file does not belong to your organization")
+            raise Forbidden(f"{where}: that file belongs to another organization")
 
     # ------------------------------------------------------------------- assets
 
     def _own_file_path(self, user: User, url: str, where: str) -> str | None:
         """For a URL of this host's object store: a path signed for a long time; else None."""
         parts = urlsplit(url)
-        if parts.netloc != urlsplit(self._hub.base_url).netloc or not parts.path.startswith(OBJECT_PREFIX):
+        if parts.netloc != urlsplit(self._context.base_url).netloc or not parts.path.startswith(OBJECT_PREFIX):
             return None
-        key = self._objects.key_of_url(url)
+        key = self._objects.key_of_url(url, where)
         self._check_owner(user, key, where)
         if not self._objects.exists(key):
             raise InvalidRequest(f"{where}: nothing was uploaded to {url} (PUT the file to its upload URL first)")
@@ -115,8 +100,10 @@ class Uploads:
 
         All or nothing: any bad asset refuses the whole call, saying which and why.
         ``session_id`` is the plugin run making the call (its run key), if any: the assets
-        remember it (:meth:`created_by` lists a run's assets), and a Markdown run's ``data``
-        may be the markdown text itself.
+        remember it (:meth:`created_by` lists a run's assets). A ``data`` that is not an http(s) URL is an
+        embedded markdown asset's text, kept as the asset's ``data`` itself: Ango's docs on bulk-importing
+        markdown assets ("the data is the Markdown content itself", stored "where the file path would
+        normally be"), and the vendor's markdown sample uploads it so.
         """
         if not isinstance(assets, list) or not assets:
             raise InvalidRequest("assets must be a non-empty list of {'data', 'externalId'} objects")
@@ -124,28 +111,25 @@ class Uploads:
             raise InvalidRequest(f"assets: at most {MAX_ASSETS_PER_CALL} per call, got {len(assets)}")
         if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2**31:
             raise InvalidRequest(f"priority must be a whole number, got {priority!r}")
-        project = self._hub.project_for(user, project_id)
-        session = self._hub.sessions.get(session_id, with_logs=False) if session_id else None
-        takes_text = session is not None and session.plugin_type == "markdown"
+        project = self._context.scope(user).project(project_id)
         common = batch_rules.resolve(project, batches, "batches") if batches is not None else []
-        prepared = []
+        prepared: list[dict[str, Any]] = []
         for index, raw in enumerate(assets):
             where = f"assets[{index}]"
             if not isinstance(raw, Mapping):
                 raise InvalidRequest(f"{where} must be an object with 'data' (a URL)")
             data = raw.get("data")
-            if takes_text and isinstance(data, str) and not data.startswith(("http://", "https://")):
-                data = self._store_text(user, project.id, data, raw.get("externalId"), index)
-            if not isinstance(data, str) or not data.startswith(("http://", "https://")):
-                hint = "" if takes_text else " (markdown text is taken as data only in a Markdown plugin's run)"
-                raise InvalidRequest(f"{where}.data must be an http(s) URL{hint}, got {data!r}")
+            if not isinstance(data, str) or not data:
+                raise InvalidRequest(f"{where}.data must be a URL or a markdown text, got {data!r}")
+            is_url = data.startswith(("http://", "https://"))
             external_id = raw.get("externalId")
             if external_id is None:
-                external_id = urlsplit(data).path.rsplit("/", 1)[-1] or data
+                external_id = (urlsplit(data).path.rsplit("/", 1)[-1] or data) if is_url else f"{index:05d}.md"
             if raw.get("storage") is not None:
-                self._hub.storages.check(user, raw["storage"])
+                with self._context.store.read() as db:
+                    self._context.scope(user).storage(db, raw["storage"])
             metadata = raw.get("metadata") or {}
-            own = self._own_file_path(user, data, f"{where}.data")
+            own = self._own_file_path(user, data, f"{where}.data") if is_url else None
             own_batches = (
                 batch_rules.resolve(project, raw["batches"], f"{where}.batches")
                 if raw.get("batches") is not None
@@ -161,82 +145,37 @@ class Uploads:
                     "batches": list(dict.fromkeys(common + own_batches)),
                 }
             )
-        ids = [a["_id"] for a in prepared]
-        with self._hub.store.write() as db:
+        ids: list[str] = [a["_id"] for a in prepared]
+        with self._context.store.write() as db:
             project_rows.add_assets(db, project.id, prepared)
             if session_id is not None:
-                db.execute(
-                    "INSERT INTO run_uploads (session_id, asset_pk) SELECT ?, pk FROM assets "
-                    "WHERE id IN (SELECT value FROM json_each(?))",
-                    (session_id, json.dumps(ids)),
-                )
+                upload_rows.made_by_run(db, session_id, ids)
             if priority:
-                db.execute(
-                    "UPDATE tasks SET priority = ? WHERE id IN (SELECT value FROM json_each(?))",
-                    (priority, json.dumps([task_id_for(i) for i in ids])),
-                )
-        self._hub._notify("project", {"id": project.id})
-        with self._hub.store.read() as db:
+                upload_rows.prioritize(db, ids, priority)
+        self._context.notifier.publish(ProjectChanged(project.id))
+        with self._context.store.read() as db:
             found = {
-                r["id"]: project_rows.asset_dict(r, self._hub.base_url)
-                for r in db.execute(
-                    "SELECT * FROM assets WHERE id IN (SELECT value FROM json_each(?))", (json.dumps(ids),)
-                )
+                r["id"]: project_rows.asset_dict(r, self._context.base_url) for r in upload_rows.assets_by_id(db, ids)
             }
         return [found[i] for i in ids]
 
-    def _store_text(self, user: User, project_id: str, text: str, external_id: Any, index: int) -> str:
-        """Keep a markdown asset's text in the object store; its URL (on this host) becomes the asset's data."""
-        stem = external_id if isinstance(external_id, str) and external_id else f"asset-{index}"
-        name = re.sub(r"[^A-Za-z0-9._-]", "_", stem)[:150] + f"-{secrets.token_hex(4)}.md"
-        key = self._objects.key_for(user.organization_id, project_id, "assets", name)
-        self._objects.put(key, text.encode("utf-8"))
-        return self._objects.url(self._hub.base_url, key, "GET", ASSET_URL_TTL)
-
     def created_by(self, session_id: str) -> list[str]:
         """Ids of the assets a run created (through its run key), in creation order."""
-        with self._hub.store.read() as db:
-            return [
-                r[0]
-                for r in db.execute(
-                    "SELECT a.id FROM run_uploads u JOIN assets a ON a.pk = u.asset_pk "
-                    "WHERE u.session_id = ? ORDER BY a.pk",
-                    (session_id,),
-                )
-            ]
+        with self._context.store.read() as db:
+            return upload_rows.created_by(db, session_id)
 
     def delete_assets(self, user: User, project_id: Any, asset_ids: Any) -> int:
         """Delete assets with their tasks and issues; the others keep their positions (gaps are counted in
         :mod:`.records.asset_order`, so no later asset is renumbered)."""
         if not isinstance(asset_ids, list) or not asset_ids or not all(isinstance(a, str) for a in asset_ids):
             raise InvalidRequest("assets must be a non-empty list of asset ids")
-        project = self._hub.project_for(user, project_id)
-        with self._hub.store.write() as db:
-            rows = db.execute(
-                "SELECT id, pk, position, pre_labeled FROM assets WHERE +project_id = ? AND id IN "
-                "(SELECT value FROM json_each(?))",
-                (project.id, json.dumps(asset_ids)),
-            ).fetchall()
+        project = self._context.scope(user).project(project_id)
+        with self._context.store.write() as db:
+            rows = upload_rows.of_project(db, project.id, asset_ids)
             found = {r["id"] for r in rows}
             for index, asset_id in enumerate(asset_ids):
                 if asset_id not in found:
                     raise InvalidRequest(f"assets[{index}]: no asset '{asset_id}' in this project")
-            pks = json.dumps([r["pk"] for r in rows])
-            # Only the batches the deleted assets are in (a project may have one batch per asset).
-            db.execute(
-                "UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
-                "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?1))) "
-                "WHERE id IN (SELECT batch_id FROM asset_batches WHERE asset_pk IN "
-                "(SELECT value FROM json_each(?1)))",
-                (pks,),
-            )
-            self._hub.tasks.forget(db, pks)
-            db.execute("DELETE FROM assets WHERE pk IN (SELECT value FROM json_each(?))", (pks,))
-            db.execute(
-                "UPDATE projects SET asset_count = asset_count - ?, pre_labeled_count = pre_labeled_count - ? "
-                "WHERE id = ?",
-                (len(rows), sum(r["pre_labeled"] for r in rows), project.id),
-            )
-            asset_order.count_removed(db, project.id, [r["position"] for r in rows])
-        self._hub._notify("project", {"id": project.id})
+            upload_rows.delete_assets(db, project.id, rows)
+        self._context.notifier.publish(ProjectChanged(project.id))
         return len(rows)

@@ -38,6 +38,6 @@ export with the old version or start with ``--fresh``.
 
 from __future__ import annotations
 
-from .connection import SCHEMA_VERSION, RowLike, Store
+from .connection import SCHEMA_VERSION, Store
 
-__all__ = ["SCHEMA_VERSION", "RowLike", "Store"]
+__all__ = ["SCHEMA_VERSION", "Store"]

@@ -44,9 +44,9 @@ class MockAngoHandle:
     manager, or call :meth:`start` and :meth:`close`).
     """
 
-    def __init__(self, server: MockAngo | None = None, *, seed: int = 0) -> None:
+    def __init__(self, server: MockAngo | None = None, *, seed: int = 0, strict: bool = False) -> None:
         self._owns_server = server is None
-        self.server = server if server is not None else MockAngo(seed=seed)
+        self.server = server if server is not None else MockAngo(seed=seed, strict=strict)
         self._plugins: list[RunningPlugin] = []
 
     def __getattr__(self, name: str) -> Any:
@@ -271,7 +271,7 @@ class MockAngoHandle:
         assets = hub.project_assets(session.project_id)
         calls = [RestCall.from_entry(entry) for entry in hub.journal_entries(session.id)]
         exported = (
-            hub.type_runs.exported_file(session.result["url"], session.organization_id)
+            hub.runs.services.exported_file(session.result["url"], session.organization_id)
             if (session.plugin_type == "export" and isinstance(session.result, dict))
             else None
         )

@@ -8,14 +8,27 @@ import subprocess
 import tempfile
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..errors import MockangoError, RunTimeout
 from ..models import Plugin
 from .results import RunResult, _indent
 
 if TYPE_CHECKING:
-    from .handle import MockAngoHandle
+    from ..hub import Hub
+
+
+class PluginHandle(Protocol):
+    """What a plugin started for a test needs of the handle that started it (:class:`~.handle.MockAngoHandle`)."""
+
+    @property
+    def hub(self) -> Hub: ...
+
+    @property
+    def url(self) -> str: ...
+
+    def run(self, plugin: Any, project_id: str | None = None, **options: Any) -> RunResult: ...
+
 
 LIVE_TIMEOUT = 15.0
 """How long a served or spawned plugin may take to connect, in seconds."""
@@ -30,7 +43,7 @@ class PluginStartError(MockangoError):
 class RunningPlugin:
     """What serve_plugin and spawn_plugin give: the plugin's record on the host, and ``run``."""
 
-    def __init__(self, host: MockAngoHandle, plugin: Plugin) -> None:
+    def __init__(self, host: PluginHandle, plugin: Plugin) -> None:
         self.host = host
         self.plugin = plugin
 
@@ -51,7 +64,7 @@ class RunningPlugin:
         return self.host.hub.is_live(self.plugin.id)
 
     def run(self, project_id: str | None = None, **options: Any) -> RunResult:
-        """Run this plugin: :meth:`MockAngoHandle.run` with ``plugin=self``."""
+        """Run this plugin: :meth:`~.handle.MockAngoHandle.run` with ``plugin=self``."""
         return self.host.run(self, project_id, **options)
 
     def wait_live(self, timeout: float = LIVE_TIMEOUT) -> None:
@@ -82,7 +95,7 @@ class RunningPlugin:
 class ServedPlugin(RunningPlugin):
     """A plugin_client plugin running in a background thread of this process."""
 
-    def __init__(self, host: MockAngoHandle, plugin: Plugin, client: Any, connector: str | None) -> None:
+    def __init__(self, host: PluginHandle, plugin: Plugin, client: Any, connector: str | None) -> None:
         super().__init__(host, plugin)
         self.client = client
         """The :class:`plugin_client.BatchModelPlugin`."""
@@ -123,7 +136,7 @@ class SpawnedPlugin(RunningPlugin):
 
     def __init__(
         self,
-        host: MockAngoHandle,
+        host: PluginHandle,
         plugin: Plugin,
         argv: list[str],
         env: dict[str, str],

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .evidence import refuses
 from .fast import item_ok
 from .project import AssetIndex, OntologyIndex
 from .report import Report
@@ -28,6 +29,7 @@ def validate_labels(
     root: str = "jsonContent",
     fast_path: bool = True,
     project_asset_count: int | None = None,
+    strict: bool = False,
 ) -> Report:
     """Check an import's ``jsonContent`` against a project's ontology and assets.
 
@@ -36,11 +38,12 @@ def validate_labels(
     ``fast_path=False`` runs jsonschema on every item (for tests and benchmarks);
     the report is the same either way. ``assets`` may be only those the items name (the
     Hub looks them up by index); ``project_asset_count`` then says how many the project has.
+    A rule whose evidence is unknown (:mod:`.evidence`) reports a warning instead of an error unless ``strict``.
     """
     index = AssetIndex.build(assets)
     if project_asset_count is not None:
         index.count = project_asset_count
-    checker = LabelChecker(OntologyIndex(category_schema), index, project_name, root)
+    checker = LabelChecker(OntologyIndex(category_schema), index, project_name, root, strict)
     report = Report(subject="label import" + (f" into project '{project_name}'" if project_name else ""))
     if not isinstance(labels, list):
         report.errors.extend(label_structure_issues(labels, root))
@@ -57,8 +60,11 @@ def validate_labels(
         before = len(errors)
         well_formed = item_ok(item) if fast_path else False
         if not well_formed:
-            errors.extend(item_structure_issues(item, i, root))
-        matched, objects, classifications, relations = checker.check_item(i, item, well_formed or len(errors) == before)
+            found = item_structure_issues(item, i, root)
+            well_formed = not found
+            for issue in found:
+                (errors if refuses(issue.code, strict) else checker.warnings).append(issue)
+        matched, objects, classifications, relations = checker.check_item(i, item, well_formed)
         if len(errors) != before:
             matches.append([])
             continue

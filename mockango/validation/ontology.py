@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from .evidence import refuses
 from .paths import format_path, show
 from .project import CHOICE_TYPES, MULTI_TYPES
 from .report import Issue, Report
@@ -20,13 +21,17 @@ from .structure import schema_issues
 __all__ = ["validate_ontology"]
 
 
-def validate_ontology(category_schema: Any, *, root: str = "categorySchema") -> Report:
-    """Check a project ontology (``{"tools", "classifications", "relations"}``)."""
+def validate_ontology(category_schema: Any, *, root: str = "categorySchema", strict: bool = False) -> Report:
+    """Check a project ontology (``{"tools", "classifications", "relations"}``).
+
+    A rule whose evidence is unknown (:mod:`.evidence`) reports a warning instead of an error unless ``strict``.
+    """
     report = Report(subject="ontology")
-    report.errors.extend(schema_issues(ontology_validator(), category_schema, root))
+    for issue in schema_issues(ontology_validator(), category_schema, root):
+        (report.errors if refuses(issue.code, strict) else report.warnings).append(issue)
     counts = {"tools": 0, "classifications": 0, "relations": 0}
     if isinstance(category_schema, dict):
-        walker = _Walker(root, report)
+        walker = _Walker(root, report, strict)
         for key in counts:
             nodes = category_schema.get(key)
             if isinstance(nodes, list):
@@ -38,13 +43,15 @@ def validate_ontology(category_schema: Any, *, root: str = "categorySchema") -> 
 
 
 class _Walker:
-    def __init__(self, root: str, report: Report) -> None:
+    def __init__(self, root: str, report: Report, strict: bool) -> None:
         self.root = root
         self.report = report
+        self.strict = strict
         self.seen: dict[str, tuple] = {}
 
     def _issue(self, parts: tuple, code: str, message: str, warning: bool = False) -> None:
-        target = self.report.warnings if warning else self.report.errors
+        blocks = not warning and refuses(code, self.strict)
+        target = self.report.errors if blocks else self.report.warnings
         target.append(Issue(format_path(self.root, parts), code, message))
 
     def _claim(self, parts: tuple, sid: Any, what: str) -> None:

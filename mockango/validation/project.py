@@ -152,16 +152,18 @@ def _collect_tree(nodes: Any, into: dict[str, frozenset[str]]) -> None:
 
 @dataclass
 class AssetIndex:
-    """Assets by externalId (several may share one) and by data URL."""
+    """Assets by externalId (several may share one), by data URL, and by the file name that ends the URL."""
 
     by_external_id: dict[str, list[dict]]
     by_data: dict[str, list[dict]]
     count: int
+    by_file_name: dict[str, list[dict]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, assets: Any) -> AssetIndex:
         by_ext: dict[str, list[dict]] = {}
         by_data: dict[str, list[dict]] = {}
+        by_name: dict[str, list[dict]] = {}
         n = 0
         for asset in assets or ():
             if not isinstance(asset, dict):
@@ -173,7 +175,9 @@ class AssetIndex:
             data = asset.get("data")
             if isinstance(data, str):
                 by_data.setdefault(data, []).append(asset)
-        return cls(by_ext, by_data, n)
+                if "/" in data:
+                    by_name.setdefault(data.rsplit("/", 1)[1], []).append(asset)
+        return cls(by_ext, by_data, n, by_name)
 
 
 def asset_size(asset: dict) -> tuple[float | None, float | None]:

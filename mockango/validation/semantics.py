@@ -12,6 +12,7 @@ from typing import Any
 
 from ..suggestions import close_matches
 from . import fast
+from .evidence import refuses
 from .geometry import geometry_findings
 from .paths import format_path, show
 from .project import CHOICE_TYPES, MULTI_TYPES, AssetIndex, Entry, OntologyIndex, asset_name, asset_size, by_title
@@ -69,7 +70,10 @@ def _values(values: list[str]) -> str:
 class LabelChecker:
     """Holds the project's indexes and collects issues while walking items."""
 
-    def __init__(self, ontology: OntologyIndex, assets: AssetIndex, project_name: str | None, root: str) -> None:
+    def __init__(
+        self, ontology: OntologyIndex, assets: AssetIndex, project_name: str | None, root: str, strict: bool = False
+    ) -> None:
+        self.strict = strict
         self.ont = ontology
         self.assets = assets
         self.project = f"project '{project_name}'" if project_name else "the project"
@@ -81,8 +85,15 @@ class LabelChecker:
         self.missing_required: dict[str, list[int]] = {}
 
     # -- reporting -------------------------------------------------------------------------
-    def error(self, parts: tuple, code: str, message: str) -> None:
-        self.errors.append(Issue(format_path(self.root, parts), code, message))
+    def error(self, parts: tuple, code: str, message: str) -> bool:
+        """Report a refusing rule's finding; True when it blocks (see :func:`.evidence.refuses`), False when,
+        lenient about a rule whose evidence is unknown, it is only a warning."""
+        issue = Issue(format_path(self.root, parts), code, message)
+        if refuses(code, self.strict):
+            self.errors.append(issue)
+            return True
+        self.warnings.append(issue)
+        return False
 
     def warn(self, parts: tuple, code: str, message: str) -> None:
         self.warnings.append(Issue(format_path(self.root, parts), code, message))
@@ -161,6 +172,10 @@ class LabelChecker:
         idx = self.assets
         if data is not None:
             by_data = idx.by_data.get(data)
+            if by_data is None and data and "/" not in data:
+                # Ango's import format page names a video by its file name ("data": "H1412.mp4" for an asset
+                # whose URL ends in /H1412.mp4): every asset whose URL ends so gets the labels.
+                by_data = idx.by_file_name.get(data)
             if by_data is None:
                 msg = f"no asset of {self.project} has data URL {show(data)}"
                 if ext is not None and ext in idx.by_external_id:
@@ -171,13 +186,13 @@ class LabelChecker:
                 return self._claim(i, by_data)
             both = [a for a in by_data if a.get("externalId") == ext]
             if not both:
-                self.error(
+                blocked = self.error(
                     (i, "externalId"),
                     "asset_mismatch",
                     f"data {show(data)} is the asset with externalId {show(by_data[0].get('externalId'))}, "
                     f"not {show(ext)}: when an item has both, they must name the same asset",
                 )
-                return []
+                return [] if blocked else self._claim(i, by_data)
             return self._claim(i, both)
         if ext is not None:
             by_ext = idx.by_external_id.get(ext)
@@ -272,12 +287,15 @@ class LabelChecker:
             if len(found) == 1:
                 return found[0]
             if found:
-                self.error(
+                # Ango's import format page: "If you have more than one tool with the same name, Ango Hub will
+                # pick one randomly" -- the host accepts it, so this is a warning; mockango picks the first.
+                self.warn(
                     parts + ("title",),
                     "ambiguous_title",
-                    f"title {show(title)} names {len(found)} {_plural(want)} ({_listing(found)}): "
-                    "use the schemaId of the one you mean",
+                    f"title {show(title)} names {len(found)} {_plural(want)} ({_listing(found)}): the first "
+                    "is taken (Ango Hub picks one at random); use the schemaId of the one you mean",
                 )
+                return found[0]
             else:
                 near = [t for t in titles if t.lower() == title.lower()]
                 hint = f" (did you mean '{near[0]}'?)" if near else ""

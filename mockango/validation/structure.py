@@ -196,10 +196,10 @@ def _translate(error: ValidationError, root: str, prefix: tuple) -> Issue:
         if len(keys) == 2:
             a, b = keys
             if a == "externalId":
-                need = f"{what} must name its asset by one of them"
+                need, code = f"{what} must name its asset by one of them", "required"
             else:
-                need = f"{what} must name its schemaId (or, discouraged, its title)"
-            return Issue(path, "required", f"neither '{a}' nor '{b}' is present: {need}{_near_miss(v, keys)}")
+                need, code = f"{what} must name its schemaId (or, discouraged, its title)", "no_schema_id"
+            return Issue(path, code, f"neither '{a}' nor '{b}' is present: {need}{_near_miss(v, keys)}")
     if kw == "enum":
         allowed = ", ".join(str(x) for x in expected)
         return Issue(path, "invalid_value", f"{show(v)} is not known: {what} must be one of {allowed}")

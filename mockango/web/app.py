@@ -15,37 +15,52 @@ from ..hub import Hub
 from ..input_limits import MAX_BODY_BYTES
 from . import openapi, plugin_socket
 from .control import api as control
-from .control import faults
+from .control import faults, reset
 from .control import tasks as control_tasks
 from .dashboard import pages as dashboard
+from .health import HealthCheck
 from .middleware.caller import journal_session
 from .middleware.envelope import error
-from .middleware.http_errors import answer_http_error
+from .middleware.http_errors import answer_http_error, answer_slash_redirect
 from .middleware.limits import limit_bodies
 from .middleware.security_headers import secure_responses
 from .middleware.socket_guard import report_unreadable_packets
 from .middleware.strict_json import StrictJSONProvider, StrictPacket
 from .routing import MockangoFlask
-from .sdk import exports, files, issues, objects, projects, rest, storages, tasks, unsimulated
+from .sdk import analytics, exports, files, issues, objects, organization, projects, rest, storages, tasks, unsimulated
 
 
-def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
+def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES, starting: bool = False) -> Flask:
     """Build the Flask app for ``hub``; its Socket.IO server is ``app.extensions['socketio']``.
 
-    ``max_body`` bounds request bodies and Socket.IO messages, in bytes (413 over it).
+    ``max_body`` bounds request bodies and Socket.IO messages, in bytes (413 over it). ``starting``:
+    answer 503 (``GET /health``: ``"starting"``) until ``app.extensions['mockango.health'].ready()``.
     """
     app = MockangoFlask("mockango")
     app.json = StrictJSONProvider(app)
     app.extensions["mockango.hub"] = hub
     app.register_blueprint(rest.blueprint)
-    for concept in (tasks, projects, objects, storages, exports, issues, control_tasks, unsimulated):
+    for concept in (
+        tasks,
+        projects,
+        objects,
+        storages,
+        exports,
+        issues,
+        organization,
+        analytics,
+        control_tasks,
+        unsimulated,
+    ):
         app.register_blueprint(concept.blueprint)
     app.register_blueprint(control.blueprint)
     app.register_blueprint(faults.blueprint)
+    app.register_blueprint(reset.blueprint)
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(files.blueprint)
     app.register_blueprint(dashboard.blueprint)
 
+    app.before_request(answer_slash_redirect)
     app.before_request(faults.apply_request_faults)
 
     @app.errorhandler(MockangoError)
@@ -84,7 +99,9 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     socketio = SocketIO(
         app,
         async_mode="threading",
-        cors_allowed_origins=[],
+        # None: Engine.IO's same-origin rule. A browser page of another origin cannot open a socket (it drove
+        # a host to 1,191 threads in 4 s); plugins send no Origin, or websocket-client's, the host's own URL.
+        cors_allowed_origins=None,
         logger=False,
         engineio_logger=False,
         async_handlers=False,
@@ -93,4 +110,7 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES) -> Flask:
     )
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
     report_unreadable_packets(socketio.server, plugin_socket.NAMESPACE)
+    health = HealthCheck(app.wsgi_app, hub, starting=starting)  # GET /health, and 503 while starting
+    app.wsgi_app = health
+    app.extensions["mockango.health"] = health
     return app

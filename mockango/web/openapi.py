@@ -16,7 +16,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from ..runs.kinds.registry import PLUGIN_TYPES
+from ..runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, Kinds
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -146,23 +146,17 @@ TASK_FILTER = {"type": "object", "additionalProperties": CONDITION}
 """``TaskFilter`` JSON: field -> value or ``{"$operator": operand}``."""
 ID_LIST = array({"type": "string"})
 
-RUN_TYPE_FIELDS = {
-    "asset": {"type": "string"},
-    "taskId": {"type": "string"},
-    "overwrite": {"type": "boolean"},
-    "workflow": {"type": "boolean"},
-    "stage": {"oneOf": [{"type": "string"}, array({"type": "string"})]},
-    "bucket": {"type": "string"},
-    "folder": {"type": "string"},
-    "files": array({"type": "string"}),
-    "upload": {"type": "boolean"},
-    "storageId": {"type": "string"},
-    "scrollToken": {"type": "string"},
-    "inputFile": {"type": "string", "contentEncoding": "base64"},
-    "markdownText": {"type": "string"},
-    "fileExplorerOptions": {},
-}
-"""POST /api/runs: each plugin type's own fields (README, "Plugin types"); another type's is a 400."""
+
+def run_type_fields(kinds: Kinds) -> dict:
+    """POST /api/runs: each plugin kind's own fields (README, "Plugin types"); another kind's is a 400."""
+    return {
+        name: dict(run_field.schema)
+        for name, run_field in kinds.run_fields().items()
+        if name not in (CLASS_MAPPING.name, BATCHES.name)
+    }
+
+
+RUN_TYPE_FIELDS = run_type_fields(BUILT_IN)
 
 SCHEMAS = {
     "Error": obj(
@@ -171,8 +165,9 @@ SCHEMAS = {
             "message": {"type": "string"},
             "errors": array({"type": "object"}),
             "warnings": array({"type": "object"}),
+            "error": obj({"statusCode": {"type": "integer"}, "message": {"type": "string"}}, ("statusCode", "message")),
         },
-        ("status", "message"),
+        ("status", "message", "error"),
     ),
     "Batch": obj({"_id": {"type": "string"}, "name": {"type": "string"}}, ("_id", "name")),
     "Project": obj(
@@ -257,9 +252,10 @@ SCHEMAS = {
             "_id": {"type": "string"},
             "hits": {"type": "integer"},
             "times": nullable({"type": "integer", "minimum": 0}),
+            "scope": {"enum": ["host", "organization"]},
             "description": {"type": "string"},
         },
-        ("_id", "kind", "hits", "description"),
+        ("_id", "kind", "hits", "scope", "description"),
     ),
 }
 
@@ -305,12 +301,31 @@ PATHS = {
             tag=REST,
             parameters=[
                 PAGE,
-                query("limit", {"type": "integer", "minimum": 1, "maximum": 1000, "default": 10}, "page size"),
+                query("limit", {"type": "integer", "minimum": 1, "maximum": 100, "default": 10}, "page size"),
             ],
             responses=answer(
                 "200",
-                "One page of projects",
-                success(obj({"projects": array(ref("Project")), "total": {"type": "integer"}}, ("projects", "total"))),
+                "One page of projects, with the fields Ango's docs list (docs.imerit.net/api/docs/projects)",
+                success(
+                    obj(
+                        {
+                            "projects": array(
+                                obj(
+                                    {
+                                        "_id": {"type": "string"},
+                                        "name": {"type": "string"},
+                                        "description": {"type": "string"},
+                                        "organization": {"type": "string"},
+                                        "createdAt": {"type": "string"},
+                                    },
+                                    ("_id", "name", "description", "organization", "createdAt"),
+                                )
+                            ),
+                            "total": {"type": "integer"},
+                        },
+                        ("projects", "total"),
+                    )
+                ),
             ),
         )
     },
@@ -370,6 +385,28 @@ PATHS = {
             ),
         )
     },
+    "/api/reset": {
+        "post": operation(
+            "The whole host back to the seeded data (its admin key only); the API key and serve's demo plugin stay",
+            tag=CONTROL,
+            responses={
+                **answer(
+                    "200",
+                    "Reset",
+                    obj(
+                        {
+                            "status": {"const": "success"},
+                            "seed": {"type": "integer"},
+                            "defaultProject": nullable({"type": "string"}),
+                            "plugins": array({"type": "string"}),
+                        },
+                        ("status", "seed", "defaultProject", "plugins"),
+                    ),
+                ),
+                **answer("403", "Not the host's admin key", ref("Error")),
+            },
+        )
+    },
     "/api/plugins": {
         "get": operation(
             "Your organization's plugins",
@@ -389,6 +426,11 @@ PATHS = {
                     "type": {"enum": list(PLUGIN_TYPES)},
                     "description": {"type": "string"},
                     "callbackUrl": {"type": "string"},
+                    "id": {"type": "string", "description": "the id to give it (24 hex); default: a fresh one"},
+                    "secret": {
+                        "type": "string",
+                        "description": "the secret to give it (16+ of A-Z a-z 0-9 . _ ~ -); default: a fresh one",
+                    },
                 },
                 ("name",),
             ),
@@ -576,21 +618,21 @@ GET    /api/projects/{project_id}/tasks               a project's tasks (control
 POST   /api/tasks/{task_id}                           change a task (control API)
 PUT    /api/storages/{storage_id}/files               put a file in a storage (control API)
 POST   /v2/project/{project_id}/assigned              not simulated (501)
-POST   /v2/attachments                                not simulated (501)
-GET    /v2/{project_id}/overview/{metric}             not simulated (501)
-POST   /v2/project/{project_id}/labelValidation       not simulated (501)
-POST   /v2/project/{project_id}/chat                  not simulated (501)
-POST   /v2/performance/{project_id}                   not simulated (501)
-GET    /v2/organization/{organization_id}/invites     not simulated (501)
-POST   /v2/organization/{organization_id}/invites     not simulated (501)
-DELETE /v2/organization/{organization_id}/invites     not simulated (501)
-POST   /v2/organization/{organization_id}/users       not simulated (501)
-DELETE /v2/organization/{organization_id}/users       not simulated (501)
+POST   /v2/attachments                                import attachments
+GET    /v2/{project_id}/overview/{metric}             a project overview metric
+POST   /v2/project/{project_id}/labelValidation       label validation settings
+POST   /v2/project/{project_id}/chat                  upload chat assets
+POST   /v2/performance/{project_id}                   project performance
+GET    /v2/organization/{organization_id}/invites     the organization's invites
+POST   /v2/organization/{organization_id}/invites     invite members
+DELETE /v2/organization/{organization_id}/invites     delete invites
+POST   /v2/organization/{organization_id}/users       change members' roles
+DELETE /v2/organization/{organization_id}/users       remove members
 GET    /v2/llms                                       not simulated (501)
 POST   /v2/llms/                                      not simulated (501)
 DELETE /v2/llms/{llm_id}                              not simulated (501)
 POST   /v2/notifications                              not simulated (501)
-POST   /v2/project/{project_id}/assetBuilderTemplates not simulated (501)
+POST   /v2/project/{project_id}/assetBuilderTemplates add an asset builder template
 POST   /v2/project/{project_id}/instructions          not simulated (501)
 POST   /v2/project/{project_id}/rerun-webhook         not simulated (501)
 """
@@ -680,7 +722,22 @@ def _with_sdk_routes(paths: dict) -> dict:
     return paths
 
 
-def description(server_url: str | None = None) -> dict:
+def _for_kinds(doc: dict, kinds: Kinds) -> dict:
+    """The document of a host whose plugin kinds are not the built-in six: their names and run fields."""
+    names = list(kinds.names)
+    schemas = doc["components"]["schemas"]
+    schemas["Plugin"]["properties"]["type"]["enum"] = names
+    schemas["Session"]["properties"]["pluginType"]["enum"] = names
+    body = doc["paths"]["/api/plugins"]["post"]["requestBody"]["content"][JSON]["schema"]
+    body["properties"]["type"]["enum"] = names
+    body = doc["paths"]["/api/runs"]["post"]["requestBody"]["content"][JSON]["schema"]
+    for name in RUN_TYPE_FIELDS:
+        body["properties"].pop(name)
+    body["properties"].update(run_type_fields(kinds))
+    return doc
+
+
+def description(server_url: str | None = None, kinds: Kinds = BUILT_IN) -> dict:
     """The whole OpenAPI document (a fresh copy each call)."""
     doc = {
         "openapi": "3.1.0",
@@ -701,11 +758,11 @@ def description(server_url: str | None = None) -> dict:
     }
     if server_url:
         doc["servers"] = [{"url": server_url}]
-    return doc
+    return doc if kinds is BUILT_IN else _for_kinds(doc, kinds)
 
 
 @blueprint.get("/openapi.json")
 def openapi_json():
     from .middleware.caller import hub
 
-    return jsonify(description(hub().base_url))
+    return jsonify(description(hub().base_url, hub().kinds))

@@ -9,7 +9,7 @@ disconnected; a plain disconnect would make a misconfigured plugin hammer the
 host ~20 times a second. So the host backs off instead: the first refusal of a
 plugin id disconnects at once, and each further refusal waits twice as long
 (up to ``MAX_REFUSAL_DELAY``) before closing the socket, which stays unbound
-and receives no run meanwhile.
+and receives no run meanwhile. The waits cost no thread each (:mod:`.delayed_calls`).
 
 Faults on demand (:mod:`mockango.faults`) act here too: latency on events,
 ignored heartbeats, and sockets dropped now or around a run.
@@ -25,6 +25,7 @@ from flask_socketio import Namespace, SocketIO, disconnect, emit
 
 from ..errors import InvalidRequest, MockangoError
 from ..hub import Hub
+from .delayed_calls import DelayedCalls
 
 NAMESPACE = "/plugin"
 FIRST_REFUSAL_DELAY = 0.25
@@ -67,7 +68,7 @@ class SocketConnection:
         if drop is not None and drop.when == "before_run":
             namespace.drop_socket(self.sid)  # the Hub fails the run: its socket closed before it answered
             return
-        delay = namespace.hub.faults.event_delay("plugin")
+        delay = namespace.hub.faults.event_delay("plugin", namespace.organization_of(namespace.plugin_of(self.sid)))
         if delay:
             self._socketio.start_background_task(self._send_later, event, delay)
         else:
@@ -88,6 +89,8 @@ class PluginNamespace(Namespace):
         self.hub = hub
         self.socketio = socketio
         self._refusals: dict[str, int] = {}
+        self._delayed = DelayedCalls(name="mockango refused sockets")
+        """Refused sockets closed later: one thread for all of them, none when none waits."""
         self._plugin_of: dict[str, str] = {}  # sid -> plugin id, once a heartbeat bound the socket
         hub.faults.on_drop(self.drop_plugin)
 
@@ -119,8 +122,15 @@ class PluginNamespace(Namespace):
             transport.close(wait=False, reason=engine.reason.SERVER_DISCONNECT)
             engine.sockets.pop(eio_sid, None)
 
-    def _fault_delay(self, event: str) -> None:
-        delay = self.hub.faults.event_delay(event) if self.hub.faults else 0.0
+    def organization_of(self, plugin_id: object) -> str | None:
+        """The organization of a plugin (None: no such plugin): faults act on their own organization's."""
+        plugin = self.hub.get_plugin(plugin_id) if isinstance(plugin_id, str) else None
+        return plugin.organization_id if plugin is not None else None
+
+    def _fault_delay(self, event: str, plugin_id: object = None) -> None:
+        if not self.hub.faults:
+            return
+        delay = self.hub.faults.event_delay(event, self.organization_of(plugin_id or self.plugin_of(request.sid)))
         if delay:
             self.socketio.sleep(delay)
 
@@ -129,6 +139,13 @@ class PluginNamespace(Namespace):
         sid = args[0] if args else None
         if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
             self._tell(sid, f"unknown event '{event}': a plugin sends 'heartbeat', 'log' and 'response'")
+            return None
+        if event not in ("connect", "disconnect") and len(args) > 2:
+            self._tell(
+                sid,
+                f"the '{event}' event takes one argument (a JSON object), got {len(args) - 1}: "
+                "send the payload alone, e.g. emit('log', {...})",
+            )
             return None
         try:
             return super().trigger_event(event, *args)
@@ -149,8 +166,8 @@ class PluginNamespace(Namespace):
         problem = heartbeat_problem(data)
         plugin_key = "" if problem else data["id"]
         if self.hub.faults and not problem:
-            self._fault_delay("heartbeat")
-            if self.hub.faults.ignores_heartbeat(data["id"]):
+            self._fault_delay("heartbeat", data["id"])
+            if self.hub.faults.ignores_heartbeat(data["id"], self.organization_of(data["id"])):
                 return
         try:
             if problem:
@@ -159,10 +176,9 @@ class PluginNamespace(Namespace):
         except MockangoError as error:
             emit("error", error.message)
             delay = self._refusal_delay(plugin_key)
-            if delay == 0:
+            sid = request.sid
+            if delay == 0 or not self._delayed.later(delay, sid, lambda: self._disconnect_unbound(sid)):
                 disconnect()
-            else:
-                self.socketio.start_background_task(self._disconnect_later, request.sid, delay)
         else:
             self._refusals.pop(plugin_key, None)
             self._plugin_of[request.sid] = plugin.id
@@ -174,8 +190,8 @@ class PluginNamespace(Namespace):
         self._refusals[plugin_key] = count + 1
         return 0.0 if count == 0 else min(FIRST_REFUSAL_DELAY * 2 ** (count - 1), MAX_REFUSAL_DELAY)
 
-    def _disconnect_later(self, sid: str, delay: float) -> None:
-        self.socketio.sleep(delay)
+    def _disconnect_unbound(self, sid: str) -> None:
+        """A refused socket's delayed close (unless a later heartbeat on it was accepted meanwhile)."""
         if not self.hub.is_bound(SocketConnection(self.socketio, sid).id):
             self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 

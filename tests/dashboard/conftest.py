@@ -33,7 +33,7 @@ def browser(chromium_session):
 
 
 def sign_in(browser, host) -> None:
-    """Open the ``?apikey=`` link and confirm it, as a person does; wait for the plugins page."""
+    """Open the ``?apikey=`` link and confirm it, as a person does; wait for the page it lands on."""
     from selenium.webdriver.common.by import By
 
     from tests.dashboard.browsing import click_and_load
@@ -45,7 +45,9 @@ def sign_in(browser, host) -> None:
 
 @pytest.fixture
 def page(browser, host):
-    """The browser signed in to a fresh host (the root conftest's ``host``) through the ``?apikey=`` link."""
+    """The browser signed in to a fresh host (the root conftest's ``host``) through the ``?apikey=`` link,
+    on the Plugins page."""
     sign_in(browser, host)
+    browser.get(f"{host.url}/plugins")
     browser.get_log("browser")  # start each test with an empty console
     return browser

@@ -53,7 +53,9 @@ def staged_host() -> Iterator[tuple[MockAngo, dict[str, str]]]:
             plugin_running(host, detector.id, detector.secret, sample["run_model"]),
         ):
             host.run(boxer.id, asset=asset["_id"], class_mapping={"Car": "Vehicle"})
+            task = host.task_for_asset(asset["_id"])
             paths = {
+                "overview": "/",
                 "plugins": "/plugins",
                 "plugin": f"/plugins/{detector.id}",
                 "run": f"/run?plugin={detector.id}",
@@ -63,6 +65,8 @@ def staged_host() -> Iterator[tuple[MockAngo, dict[str, str]]]:
                 "projects": "/projects",
                 "project": f"/projects/{host.project_id}",
                 "asset": f"/projects/{host.project_id}/assets/{asset['_id']}",
+                "tasks": f"/projects/{host.project_id}/tasks",
+                "task": f"/tasks/{task['_id']}",
             }
             yield host, paths
 

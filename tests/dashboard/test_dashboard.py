@@ -40,8 +40,8 @@ def test_unsigned_visit_gets_the_sign_in_page_and_the_link_signs_in(browser, hos
     assert text_of(browser, "#signin-organization") == host.hub.default_organization.name
     assert browser.get_cookie("mockango_apikey") is None  # not signed in until confirmed
     click_and_load(browser, browser.find_element(By.ID, "signin-confirm"))
-    assert browser.current_url == f"{host.url}/plugins"
-    assert text_of(browser, "h1") == "Plugins"
+    assert browser.current_url == f"{host.url}/"  # the overview
+    assert text_of(browser, "h1") == "Overview"
     assert browser.get_cookie("mockango_apikey")["httpOnly"] is True
 
 
@@ -192,7 +192,11 @@ def test_run_a_live_plugin_from_the_run_dialog(page, host):
 
     session = host.session(session_id)
     assert session.status == "succeeded"
-    assert session.event["categorySchema"] == [{"schemaId": vehicle_tool["schemaId"], "modelClass": "Vehicle"}]
+    person_tool = next(t for t in host.hub.default_project.tools() if t["title"] == "Person")
+    assert session.event["categorySchema"] == [  # Person was mapped to the same-named tool by the dialog
+        {"schemaId": vehicle_tool["schemaId"], "modelClass": "Vehicle"},
+        {"schemaId": person_tool["schemaId"], "modelClass": "Person"},
+    ]
 
     page.get(f"{host.url}/sessions")
     assert session_id in text_of(page, "#sessions") and "succeeded" in text_of(page, "#sessions")

@@ -46,9 +46,12 @@ def test_a_javascript_asset_url_is_shown_as_text_not_a_link(page, host):
     )
     page.get(f"{host.url}/projects/{project}")
     figure = page.find_element(By.CSS_SELECTOR, "figure.asset")
-    # The thumbnail links to the dashboard's own asset page (issue 11.12), never to the asset's URL.
-    asset_page = f"{host.url}/projects/{project}/assets/{host.assets(project)[0]['_id']}"
-    assert [a.get_attribute("href") for a in figure.find_elements(By.TAG_NAME, "a")] == [asset_page]
+    # The thumbnail links to the dashboard's own asset page (issue 11.12), never to the asset's URL;
+    # the card's other link is the asset's task page.
+    asset = host.assets(project)[0]
+    asset_page = f"{host.url}/projects/{project}/assets/{asset['_id']}"
+    task_page = f"{host.url}/tasks/{host.task_for_asset(asset['_id'])['_id']}"
+    assert [a.get_attribute("href") for a in figure.find_elements(By.TAG_NAME, "a")] == [asset_page, task_page]
     assert not figure.find_elements(By.TAG_NAME, "img")
     assert "javascript:" in figure.find_element(By.CSS_SELECTOR, ".thumb").text
     figure.find_element(By.CSS_SELECTOR, ".thumb").click()
@@ -65,6 +68,6 @@ def test_signing_in_with_the_pasted_key_posts_it(browser, host):
     browser.get(f"{host.url}/")
     browser.find_element(By.ID, "apikey").send_keys(host.api_key)
     click_and_load(browser, browser.find_element(By.CSS_SELECTOR, "#signin button[type=submit]"))
-    assert browser.current_url == f"{host.url}/plugins", browser.find_element(By.TAG_NAME, "main").text
+    assert browser.current_url == f"{host.url}/", browser.find_element(By.TAG_NAME, "main").text
     assert "apikey" not in browser.current_url
-    assert text_of(browser, "h1") == "Plugins"
+    assert text_of(browser, "h1") == "Overview"

@@ -135,3 +135,25 @@ def test_project_page_lists_its_first_batches_and_how_many_more(page, host):
     asset_id = host.hub.page_project_assets(project.id, page=3, limit=1)[0][0]["_id"]
     page.get(f"{host.url}/projects/{project.id}/assets/{asset_id}")
     assert "batch-002" in text_of(page, "main")
+
+
+def test_projects_page_is_paged_oldest_first(page, host):
+    """An organization with many projects: the list shows a page of them and a pager (issue 21: the page
+    used to render the first 1,000 at once, so its cost grew with the organization)."""
+    from mockango.web.dashboard.pages import PROJECTS_PER_PAGE
+
+    before = host.hub.project_count()
+    made = [host.hub.create_project(f"Project {n:03}", {"tools": []}).id for n in range(PROJECTS_PER_PAGE + 5)]
+    total = before + len(made)
+
+    def listed():
+        return [r.get_attribute("data-project") for r in page.find_elements(By.CSS_SELECTOR, "#projects tbody tr")]
+
+    page.get(f"{host.url}/projects")
+    assert len(listed()) == PROJECTS_PER_PAGE
+    assert text_of(page, "#project-total") == f"{total} projects, oldest first."
+    assert text_of(page, "#pager").startswith("Page 1 of 2:")
+    click_and_load(page, page.find_element(By.CSS_SELECTOR, '#pager a[data-page="2"]'))
+    assert listed() == made[PROJECTS_PER_PAGE - before :]
+    page.get(f"{host.url}/projects?page=99")
+    assert text_of(page, "#pager").startswith("Page 2 of 2:")

@@ -197,9 +197,11 @@ def test_validate_against_a_fixture_ontology_without_assets(tmp_path):
     labels = tmp_path / "labels.json"
     labels.write_text('[{"externalId": "anything.jpg", "objects": [{"schemaId": "no-such-tool", "point": [1, 2]}]}]')
     result = CliRunner().invoke(main, ["validate", str(labels), "--project", "kitchen-sink"])
-    assert result.exit_code == 1
-    assert "[unknown_schema_id]" in result.output
+    assert result.exit_code == 0  # an unknown schemaId is a rule of unknown evidence: a warning
+    assert "warning jsonContent[0].objects[0].schemaId  [unknown_schema_id]" in result.output
     assert "asset references and image bounds were not checked" in result.output
+    strict = CliRunner().invoke(main, ["validate", str(labels), "--project", "kitchen-sink", "--strict"])
+    assert strict.exit_code == 1 and "error   jsonContent[0].objects[0].schemaId  [unknown_schema_id]" in strict.output
     missing = CliRunner().invoke(main, ["validate", str(tmp_path / "absent.json")])
     assert missing.exit_code == 1 and "cannot read label file" in missing.output
 

@@ -22,6 +22,7 @@ def cli(host, *args: str) -> subprocess.CompletedProcess:
 
 
 def test_an_option_of_another_type_is_named_as_the_cli_option_with_the_right_article(host):
+    host.hub.strict = True  # an option of another type refuses only in strict mode (else: dropped with a warning)
     export = host.create_plugin("Exporter", type="export")
     result = cli(host, "run", "--plugin", export.id, "--map", "Vehicle=Vehicle")
     assert result.returncode == 1
@@ -63,3 +64,13 @@ def test_a_model_runs_message_is_printed_as_json_like_its_result(host):
     }
     assert json.loads(printed["message"]) == {"objects": [], "classifications": [], "relations": []}
     assert json.loads(printed["result"])
+
+
+def test_an_unknown_export_stage_is_refused_up_front_like_an_unknown_batch(host):
+    export = host.create_plugin("Exporter", type="export")
+    result = cli(host, "run", "--plugin", export.id, "--stage", "Nope")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "Error: stage 'Nope' is not a stage of project 'Demo detection' (stages: Start, Label, Review, Complete)"
+    ), result.stderr
+    assert host.sessions() == []

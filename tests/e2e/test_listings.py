@@ -78,7 +78,7 @@ def test_another_organization_sees_none_of_the_sessions(host, history):
 def test_bad_paging_is_a_400_naming_the_parameter(http, host, path, params, message):
     answer = http.get(host.url + path.format(project=host.project_id), params=params)
     assert answer.status_code == 400
-    assert answer.json() == {"status": "error", "message": message}
+    assert answer.json() == {"status": "error", "message": message, "error": {"statusCode": 400, "message": message}}
 
 
 def test_unknown_session_status_is_a_400_listing_the_statuses(http, host):

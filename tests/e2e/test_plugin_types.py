@@ -31,7 +31,6 @@ from plugin_client import (
     InputPlugin,
     MarkdownPlugin,
     ModelPlugin,
-    SDKError,
     run,
 )
 from plugin_client.rest_connector import RestConnector
@@ -108,17 +107,35 @@ def test_model_plugin_labels_the_asset_it_was_run_on(host, connector):
     result.assert_logged(f"labeling {target['_id']}")
 
 
+def _off_ontology(data):
+    return Answer(
+        objects=[
+            {"schemaId": "0" * 24, "bounding-box": BOX},
+            {"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": {**BOX, "width": -5}},
+        ]
+    )
+
+
+def test_model_answer_off_the_ontology_is_stored_with_warnings_on_the_session_log(host):
+    """An unknown schemaId and a negative width are rules whose evidence is unknown: accepted, and each
+    is a WARNING line the host adds to the run's log (strict mode refuses them: the next test)."""
+    with serving(host, ModelPlugin, _off_ontology, "model", "WS", class_names=["Car"]) as record:
+        asset = host.assets()[0]
+        result = run_result(host, record, asset=asset["_id"], class_mapping={"Car": "Vehicle"})
+    result.assert_succeeded()
+    warned = [e for e in result.logs if e.get("source") == "mockango"]
+    assert sorted((e["level"], e["code"], e["path"]) for e in warned) == [
+        ("WARNING", "too_small", "response.objects[1].bounding-box.width"),
+        ("WARNING", "unknown_schema_id", "response.objects[0].schemaId"),
+    ], result.logs
+    assert all("strict mode refuses it" in e["msg"] for e in warned)
+    assert len(task_objects(host.hub, asset["_id"])) == 2
+
+
 @pytest.mark.parametrize("connector", CONNECTORS)
 def test_model_answer_off_the_ontology_fails_with_its_json_paths(host, connector):
-    def off_ontology(data):
-        return Answer(
-            objects=[
-                {"schemaId": "0" * 24, "bounding-box": BOX},
-                {"schemaId": data["categorySchema"][0]["schemaId"], "bounding-box": {**BOX, "width": -5}},
-            ]
-        )
-
-    with serving(host, ModelPlugin, off_ontology, "model", connector, class_names=["Car"]) as record:
+    host.hub.strict = True  # every rule refuses: the answer fails with each error's path
+    with serving(host, ModelPlugin, _off_ontology, "model", connector, class_names=["Car"]) as record:
         asset = host.assets()[0]
         result = run_result(host, record, asset=asset["_id"], class_mapping={"Car": "Vehicle"})
     result.assert_failed("the Model plugin's answer was refused")
@@ -267,6 +284,7 @@ def test_cli_creates_a_typed_plugin_and_runs_it_with_its_options(host):
         )
         assert done.exit_code == 0, done.output
         assert "status:  succeeded" in done.output and '"assetId": "%s"' % asset["_id"] in done.output
+        host.hub.strict = True  # an option of another type refuses only in strict mode
         wrong = cli.invoke(main, ["run", *common, "--plugin", plugin_id, "--bucket", "photos"])
         assert wrong.exit_code == 1
         assert "--bucket is for File Explorer plugins; 'Boxer' is a Model plugin" in wrong.output
@@ -295,6 +313,8 @@ def test_model_in_workflow_mode_submits_the_task_and_that_ends_the_run(host, con
 
 
 def test_model_in_workflow_mode_with_an_invalid_answer_fails_with_the_annotate_errors(host):
+    host.hub.strict = True  # an unknown schemaId refuses only in strict mode
+
     def off(data):
         return Answer(objects=[{"schemaId": "0" * 24, "bounding-box": BOX}])
 
@@ -385,14 +405,16 @@ def test_markdown_plugin_creates_one_asset_per_row_holding_its_markdown(host):
         result = run_result(host, record, input_file=b"name\nAda\nGrace\n", markdown_text="# Hello |name|")
     result.assert_succeeded().assert_message("2 markdown files are uploaded!")
     assert [a["externalId"] for a in result.created_assets] == ["000.md", "001.md"]
-    texts = [requests.get(a["data"], timeout=10).text for a in result.created_assets]
-    assert texts == ["# Hello Ada", "# Hello Grace"]
+    assert [a["data"] for a in result.created_assets] == ["# Hello Ada", "# Hello Grace"]
 
 
-def test_markdown_text_as_asset_data_is_refused_outside_a_markdown_run(host):
+def test_markdown_text_as_asset_data_is_an_embedded_markdown_asset_in_any_upload(host):
+    """Ango's docs on bulk-importing markdown assets: upload_files_cloud with the markdown itself as ``data``
+    (no Markdown plugin needed); the text is kept where a URL would be, and GET assets answers it."""
     with SDK(host.api_key, host.url) as sdk:
-        with pytest.raises(SDKError, match="markdown text is taken as data only in a Markdown plugin's run"):
-            sdk.upload_files_cloud(host.project_id, [{"data": "# not a URL", "externalId": "x.md"}])
+        sdk.upload_files_cloud(host.project_id, [{"data": "# not a URL", "externalId": "x.md"}])
+        found = sdk.get_assets(host.project_id, external_id="x.md")["data"]["assets"]
+    assert [a["data"] for a in found] == ["# not a URL"]
 
 
 def test_file_explorer_upload_creates_assets_in_the_storage(host):
@@ -559,5 +581,5 @@ def test_an_export_whose_upload_is_refused_fails_saying_so(host):
         result = run_result(host, record)
     result.assert_failed("the plugin reported an error")
     result.assert_logged("SDKError: HTTP 413 (PUT ", level="ERROR")
-    result.assert_logged("the upload was refused: the file is 10000 bytes", level="ERROR")
+    result.assert_logged("the upload was refused: the file is 10,000 bytes", level="ERROR")
     assert result.exported_bytes is None

@@ -23,7 +23,12 @@ def test_every_v2_call_needs_a_known_api_key(host):
     for path in [f"/v2/project/{host.project_id}/assets", f"/v2/project/{host.project_id}", "/v2/listProjects"]:
         missing = requests.get(host.url + path)
         assert missing.status_code == 401
-        assert missing.json() == {"status": "error", "message": "missing API key: send it in the 'apikey' header"}
+        message = "missing API key: send it in the 'apikey' header"
+        assert missing.json() == {
+            "status": "error",
+            "message": message,
+            "error": {"statusCode": 401, "message": message},
+        }
         wrong = requests.get(host.url + path, headers={"apikey": "0" * 48})
         assert wrong.status_code == 401 and "invalid API key" in wrong.json()["message"]
     posted = requests.post(host.url + "/v2/import/labels", json={"project": host.project_id, "jsonContent": []})

@@ -203,6 +203,7 @@ def test_each_run_goes_to_exactly_one_of_several_sockets(host, demo_plugin):
 
 
 def test_invalid_labels_are_refused_with_paths_and_nothing_is_stored(host):
+    host.hub.strict = True  # the negative width refuses only in strict mode (its evidence is unknown)
     sdk = SDK(host.api_key, host.url)
     assets = sdk.get_assets(host.project_id)["data"]["assets"]
     vehicle = next(t for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
@@ -228,6 +229,21 @@ def test_invalid_labels_are_refused_with_paths_and_nothing_is_stored(host):
     assert [(w["path"], w["code"]) for w in error.body["warnings"]] == [("jsonContent[2]", "empty_item")]
     assert all(set(e) == {"path", "code", "message"} for e in error.errors)
     assert not any(a["isPreLabeled"] for a in host.assets())
+
+
+def test_by_default_an_unknown_rule_is_a_warning_and_the_import_is_stored(host):
+    """Without strict mode, the negative width (a rule whose evidence is unknown) is a warning in the answer."""
+    sdk = SDK(host.api_key, host.url)
+    asset = host.assets()[1]
+    vehicle = next(t for t in host.hub.default_project.tools() if t["title"] == "Vehicle")
+    box = {"x": 1, "y": 2, "width": -5, "height": 4}
+    answer = sdk.import_labels(
+        host.project_id,
+        [{"externalId": asset["externalId"], "objects": [{"schemaId": vehicle["schemaId"], "bounding-box": box}]}],
+    )
+    warnings = answer["data"]["imported"]["warnings"]
+    assert [(w["path"], w["code"]) for w in warnings] == [("jsonContent[0].objects[0].bounding-box.width", "too_small")]
+    assert host.assets()[1]["labels"]["objects"][0]["bounding-box"] == box
 
 
 def test_import_replaces_the_previous_pre_label(host):

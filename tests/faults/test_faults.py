@@ -36,10 +36,13 @@ def test_fail_the_next_two_calls_then_answer_again(host, http):
     fault = host.faults.fail("GET", "/v2/project/*/assets", times=2, status=503)
     answers = [http.get(host.url + assets_path(host)) for _ in range(3)]
     assert [a.status_code for a in answers] == [503, 503, 200]
+    message = (
+        f"injected fault {fault.id}: GET {assets_path(host)} answers 503 (remove it with DELETE /api/faults/{fault.id})"
+    )
     assert answers[0].json() == {
         "status": "error",
-        "message": f"injected fault {fault.id}: GET {assets_path(host)} "
-        f"answers 503 (remove it with DELETE /api/faults/{fault.id})",
+        "message": message,
+        "error": {"statusCode": 503, "message": message},
     }
     assert host.faults.active() == []  # used up
     assert http.get(host.url + f"/v2/project/{host.project_id}").status_code == 200  # other routes untouched
@@ -70,6 +73,7 @@ def test_control_api_adds_lists_and_removes_faults(host, http):
         "probability": 1.0,
         "seed": 1,
         "hits": 0,
+        "scope": "organization",
         "description": "GET /v2/listProjects answers 502, 3 more times",
     }
     assert http.get(host.url + "/v2/listProjects").status_code == 502
@@ -118,7 +122,11 @@ def test_control_api_adds_lists_and_removes_faults(host, http):
 def test_a_wrong_fault_is_refused_with_its_json_path_and_adds_nothing(host, http, body, message):
     answer = http.post(host.url + "/api/faults", json=body)
     assert answer.status_code in (400, 404)
-    assert answer.json() == {"status": "error", "message": message}
+    assert answer.json() == {
+        "status": "error",
+        "message": message,
+        "error": {"statusCode": answer.status_code, "message": message},
+    }
     assert host.faults.active() == []
 
 
@@ -226,8 +234,8 @@ def test_a_fault_aimed_at_a_plugin_is_seen_only_by_its_organization(host, http, 
     aimed = http.post(
         host.url + "/api/faults", json={"kind": "drop_plugin", "plugin": demo_plugin.id, "when": "before_run"}
     ).json()
-    everyone = http.post(host.url + "/api/faults", json={"kind": "latency", "path": "/nowhere"}).json()
-    assert [f["_id"] for f in rival_http.get(host.url + "/api/faults").json()["faults"]] == [everyone["_id"]]
+    ours = http.post(host.url + "/api/faults", json={"kind": "latency", "path": "/nowhere"}).json()
+    assert rival_http.get(host.url + "/api/faults").json()["faults"] == []  # issue 17.6: each its own
     assert rival_http.delete(host.url + f"/api/faults/{aimed['_id']}").status_code == 404
-    assert rival_http.delete(host.url + "/api/faults").status_code == 204  # clears what it sees
-    assert [f["_id"] for f in http.get(host.url + "/api/faults").json()["faults"]] == [aimed["_id"]]
+    assert rival_http.delete(host.url + "/api/faults").status_code == 204  # clears its own only
+    assert [f["_id"] for f in http.get(host.url + "/api/faults").json()["faults"]] == [aimed["_id"], ours["_id"]]

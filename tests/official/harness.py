@@ -13,6 +13,9 @@ pinned, so it never goes into the project's own environment.
   pytest-xdist workers wait for one build instead of building the same venv twice.
 * When pip cannot reach the package index the caller gets ``pytest.skip`` with the
   reason; any other pip failure is an error carrying pip's output.
+* A version may name another interpreter after ``@``: ``"1.3.22+pandas==1.5.3@3.8"`` builds the venv
+  from Python 3.8 (found under pyenv, or as ``python3.8`` on PATH; the test is skipped when there is
+  none). :data:`VENDOR_SAMPLES` is the set the vendor's current samples pin, on the Python they run on.
 """
 
 from __future__ import annotations
@@ -56,6 +59,11 @@ _built: dict[str, Path] = {}  # per process: versions already checked
 _failed: dict[str, BaseException] = {}  # per process: why a version could not be built (not retried)
 
 
+# What the vendor's current samples pin (github.com/angoai/plugin-samples, requirements.txt), on the
+# Python their Dockerfile runs (python:3.8): pandas 1.5.3 and numpy 1.22.3 do not install on 3.11+.
+VENDOR_SAMPLES = "1.3.22+pandas==1.5.3+numpy==1.22.3+boto3==1.26.104+tqdm==4.65.0@3.8"
+
+
 def cache_root() -> Path:
     return Path(os.environ.get("MOCKANGO_OFFICIAL_CACHE", REPO_ROOT / ".cache" / "official-clients"))
 
@@ -68,29 +76,65 @@ def venv_dir(version: str) -> Path:
 PACKAGES = {"1.3.22": "imerit-ango"}
 
 
+def _split(version: str) -> tuple[str, str | None]:
+    """``"1.3.22+pandas==1.5.3@3.8"`` -> (``"1.3.22+pandas==1.5.3"``, ``"3.8"``)."""
+    packages, _, python = version.partition("@")
+    return packages, python or None
+
+
 def _requirements(version: str) -> list[str]:
     """What pip installs for ``version``: ``"1.4.10"``, or ``"1.4.10+numpy+pillow"`` with extra packages
-    (what some SDK methods import on use, e.g. ``upload_brush_array``)."""
-    base, *extras = version.split("+")
+    (what some SDK methods import on use, e.g. ``upload_brush_array``; pins such as ``pandas==1.5.3``)."""
+    base, *extras = _split(version)[0].split("+")
     return [f"{PACKAGES.get(base, 'ango')}=={base}", *extras]
 
 
 def module_for(version: str) -> str:
     """The import name of the official package at ``version`` (``imerit_ango`` from 1.3 on)."""
-    version = version.split("+")[0]
+    version = _split(version)[0].split("+")[0]
     if version in MODULES:
         return MODULES[version]
     major, minor = (int(p) for p in version.split(".")[:2])
     return "imerit_ango" if (major, minor) >= (1, 3) else "ango"
 
 
-def _base_python() -> str:
+def find_python(minor: str) -> str | None:
+    """An interpreter of Python ``minor`` (e.g. ``"3.8"``): pyenv's newest, else ``python3.8`` on PATH."""
+    roots = [Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"]
+    found = []
+    for root in roots:
+        for candidate in root.glob(f"{minor}.*/bin/python{minor}"):
+            patch = candidate.parent.parent.name.split(".")[2]
+            if patch.isdigit():
+                found.append((int(patch), str(candidate)))
+    if found:
+        return max(found)[1]
+    return shutil.which(f"python{minor}")
+
+
+def _base_python(version: str = "") -> str:
+    wanted = _split(version)[1]
+    if wanted is not None:
+        python = find_python(wanted)
+        if python is None:
+            pytest.skip(f"no Python {wanted} on this machine (pyenv or python{wanted} on PATH) to build ango {version}")
+        return python
     # Build from the real interpreter, not from the project's venv wrapper.
     return getattr(sys, "_base_executable", None) or sys.executable
 
 
+def _python_version(python: str) -> list[int]:
+    if python == (getattr(sys, "_base_executable", None) or sys.executable):
+        return list(sys.version_info[:3])
+    out = subprocess.run(
+        [python, "-c", "import sys; print(*sys.version_info[:3])"], capture_output=True, text=True, timeout=60
+    )
+    return [int(part) for part in out.stdout.split()]
+
+
 def _marker(version: str) -> dict:
-    return {"ango": version, "python": _base_python(), "python_version": list(sys.version_info[:3])}
+    python = _base_python(version)
+    return {"ango": version, "python": python, "python_version": _python_version(python)}
 
 
 def _is_ready(target: Path, version: str) -> bool:
@@ -106,11 +150,20 @@ def _pip_unreachable(output: str) -> bool:
     return any(marker.lower() in output.lower() for marker in _UNREACHABLE_MARKERS)
 
 
+def _needed_from_3_12(python_version: list[int]) -> list[str]:
+    """What a plugin's venv on Python 3.12+ needs beside ango: the APScheduler 3.9 that ango pins imports
+    ``pkg_resources``, which venvs no longer get from 3.12 on (and setuptools 81+ dropped). Measured with
+    1.4.10 on 3.12 and 3.13: ``ModuleNotFoundError: No module named 'pkg_resources'`` without it."""
+    return ["setuptools<81"] if python_version >= [3, 12] else []
+
+
 def _build(target: Path, version: str) -> None:
     if target.exists():
         shutil.rmtree(target)
     started = time.monotonic()
-    subprocess.run([_base_python(), "-m", "venv", str(target)], check=True, capture_output=True, text=True, timeout=300)
+    subprocess.run(
+        [_base_python(version), "-m", "venv", str(target)], check=True, capture_output=True, text=True, timeout=300
+    )
     python = target / "bin" / "python"
     cmd = [
         str(python),
@@ -124,6 +177,7 @@ def _build(target: Path, version: str) -> None:
         "--retries",
         "2",
         *_requirements(version),
+        *_needed_from_3_12(_python_version(_base_python(version))),
     ]
     try:
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=_PIP_TIMEOUT_S)
@@ -285,3 +339,19 @@ class PluginProcess:
             f"--- plugin process ({self.python.parent.parent.name}, {self.script.name}, {state}); "
             f"output:\n{self.output()[-tail:]}\n--- end of plugin output"
         )
+
+
+def start_live(host, python: Path, script: Path, record, log_path: Path, *, extra_env=None, timeout=30.0):
+    """Start ``script`` as ``record``'s plugin process under ``python`` and wait until ``host`` sees it live;
+    a plugin that never goes live fails the test with its output."""
+    from mockango import MockangoError
+
+    proc = PluginProcess(
+        python, script, host=host.url, plugin_id=record.id, secret=record.secret, log_path=log_path, extra_env=extra_env
+    ).start()
+    try:
+        host.wait_live(record.id, timeout=timeout)
+    except MockangoError as exc:
+        proc.stop()
+        pytest.fail(f"plugin never went live: {exc}\n{proc.describe()}")
+    return proc

@@ -24,7 +24,7 @@ CLIENT = "1.4.10+numpy+pillow"
 TABLE = REPO_ROOT / "docs" / "sdk-coverage.md"
 ROW = re.compile(r"^\| `(?P<method>\w+)` \| (?P<calls>[^|]+) \| (?P<status>served|501|client) \| (?P<what>[^|]+) \|$")
 STATUSES = ("served", "501", "client")
-MINIMUM_SERVED = 40
+MINIMUM_SERVED = 54
 
 
 def read_table() -> dict[str, dict]:
@@ -58,6 +58,7 @@ def coverage(tmp_path_factory) -> dict:
         for path in ("images/a.png", "images/b.png", "images/deeper/c.png"):
             hub.storages.put_file(storage["_id"], "bucket-1", path, png)
         box = next(t for t in hub.default_project.category_schema["tools"] if t["tool"] == "bounding-box")
+        member = hub.organization.add_member(hub.default_user.organization_id, "member@example.com")
         setup = {
             "host": host.url,
             "apiKey": host.api_key,
@@ -66,6 +67,7 @@ def coverage(tmp_path_factory) -> dict:
             "bucket": "bucket-1",
             "boxSchemaId": box["schemaId"],
             "assetCount": len(host.assets()),
+            "memberEmail": member.email,
         }
         (folder / "setup.json").write_text(json.dumps(setup))
         process = subprocess.run(

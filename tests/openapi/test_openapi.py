@@ -167,6 +167,7 @@ def test_answers_match_their_description(host, demo_plugin):
     check.call("DELETE", "/api/faults/{fault_id}", expect=204, fault_id=fault["_id"])
     check.call("DELETE", "/api/faults/{fault_id}", expect=404, fault_id=fault["_id"])
     check.call("DELETE", "/api/faults", expect=204)
+    check.call("POST", "/api/reset", expect=200)  # last: it forgets everything made above
     http_401 = requests.get(host.url + "/api/info")
     assert http_401.status_code == 401 and http_401.json()["status"] == "error"
 

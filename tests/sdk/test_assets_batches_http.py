@@ -71,7 +71,7 @@ def test_cloud_upload_into_batches_with_tasks(api, host, project):
 
 def test_cloud_upload_is_all_or_nothing(api, host, project):
     before = len(asset_ids(host))
-    assets = [{"data": "https://example.com/ok.jpg"}, {"data": "ftp://example.com/no.jpg"}]
+    assets = [{"data": "https://example.com/ok.jpg"}, {"data": ["not", "a", "string"]}]
     status, body = api.post(f"/v2/project/{project.id}/cloud", {"assets": assets})
     assert status == 400 and "assets[1].data" in body["message"]
     assert len(asset_ids(host)) == before

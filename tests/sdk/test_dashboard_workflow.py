@@ -26,9 +26,9 @@ def test_project_page_shows_stages_tasks_and_export(host, api):
     page = browser.get(f"{host.url}/projects/{host.project_id}", timeout=10).text
     total = len(host.tasks())
     assert 'data-stage="Label"><strong>Label</strong>' in page and f"{total - 1} tasks" in page
-    assert 'data-stage="Review"' in page and "1 task →" in page
-    assert f'data-task="{first["_id"]}">Review · TODO · reviewer@example.com' in page
-    download = browser.get(f"{host.url}/projects/{host.project_id}/export", timeout=10)
+    assert 'data-stage="Review"' in page and 'class="stage-count">1 task</a>' in page
+    assert f'data-task="{first["_id"]}" href="/tasks/{first["_id"]}">Review · TODO · reviewer@example.com' in page
+    download = browser.post(f"{host.url}/projects/{host.project_id}/export", timeout=10)  # a form: it writes a file
     assert download.status_code == 200 and download.headers["Content-Type"] == "application/zip"
     rows = zipfile.ZipFile(io.BytesIO(download.content)).read("export.json")
     assert rows.count(b'"taskId"') == total

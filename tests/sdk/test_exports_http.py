@@ -58,11 +58,19 @@ def test_ndjson_export_by_batch_without_history_or_metadata(api, host, project):
     assert all(r["batches"] == [second.name] and "history" not in r["task"] and "metadata" not in r for r in rows)
 
 
-def test_bad_options_are_refused_by_name(api, project):
-    status, body = api.get("/v2/export", project=project.id, format="csv")
+def test_bad_options_are_refused_by_name(api, host, project):
+    status, body = api.get("/v2/export", project=project.id, format="csv")  # documented formats only
     assert status == 400 and "format" in body["message"]
     status, body = api.get("/v2/export", project=project.id, stage=json.dumps(["Nowhere"]))
     assert status == 400 and "stage[0]" in body["message"]
+    # A parameter mockango cannot read (rule export_parameter, evidence unknown): ignored with a warning...
+    status, body = api.get("/v2/export", project=project.id, colour="red", includeHistory="maybe")
+    assert status == 200, body
+    assert [(w["path"], w["code"]) for w in body["data"]["warnings"]] == [
+        ("colour", "export_parameter"),
+        ("includeHistory", "export_parameter"),
+    ]
+    host.hub.strict = True  # ...and refused in strict mode
     status, body = api.get("/v2/export", project=project.id, colour="red")
     assert status == 400 and "colour" in body["message"]
 

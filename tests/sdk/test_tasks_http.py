@@ -71,7 +71,8 @@ def test_annotate_review_and_history(api, project, box_schema):
     assert body["data"]["taskHistory"][1]["reviewStatus"] == "Rejected"
 
 
-def test_a_wrong_answer_is_refused_with_paths_and_changes_nothing(api, project, box_schema):
+def test_a_wrong_answer_is_refused_with_paths_and_changes_nothing(api, host, project, box_schema):
+    host.hub.strict = True  # a negative width and an unknown schemaId refuse only in strict mode
     task = tasks_of(api, project, limit=1)["tasks"][0]
     bad = {
         "objects": [

@@ -12,10 +12,8 @@ def test_every_unsimulated_call_answers_501_with_its_method_and_path(api, projec
         path = path.replace("<metric>", "AnnotationStatus").replace("<llm_id>", "a" * 24)
         status, body = api.call(method, path, json={})
         assert status == 501, (method, path, body)
-        assert body == {
-            "status": "error",
-            "message": f"{method} {path} is an Ango Hub call that mockango does not simulate",
-        }
+        message = f"{method} {path} is an Ango Hub call that mockango does not simulate"
+        assert body == {"status": "error", "message": message, "error": {"statusCode": 501, "message": message}}
 
 
 def test_they_need_an_api_key_first(host):

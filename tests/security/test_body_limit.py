@@ -124,7 +124,8 @@ def test_serve_applies_its_limit_options(tmp_path):
         with socket.create_connection(url.removeprefix("http://").split(":")) as idle:
             idle.settimeout(15)
             assert idle.recv(1) == b""  # closed by the read timeout, well before 15 s
-        idle = [socket.create_connection(url.removeprefix("http://").split(":")) for _ in range(4)]
+        address = url.removeprefix("http://").split(":")
+        idle = [socket.create_connection(address, source_address=(f"127.0.0.{2 + n % 2}", 0)) for n in range(4)]
         try:
             answer = requests.get(url + "/api/info", headers={"apikey": key}, timeout=10)
             assert_refused(answer, 503, "4 connections", "--max-connections")

@@ -98,9 +98,12 @@ def test_an_asset_url_that_is_not_http_or_an_image_is_never_a_link(host, browser
     page = browser_session.get(f"{host.url}/projects/{project}", timeout=10).text
     figure = page[page.index('data-asset="') :]
     figure = figure[: figure.index("</figure>")]
-    # The only link is the thumbnail's, to the dashboard's own asset page (issue 11.12); no src at all.
-    asset_page = f"/projects/{project}/assets/{host.assets(project)[0]['_id']}"
-    assert figure.count("href=") == 1 and f'href="{asset_page}"' in figure and "src=" not in figure, figure
+    # The links are the thumbnail's, to the dashboard's own asset page (issue 11.12), and the task's; no src at all.
+    asset = host.assets(project)[0]
+    asset_page = f"/projects/{project}/assets/{asset['_id']}"
+    task_page = f"/tasks/{host.task_for_asset(asset['_id'])['_id']}"
+    assert figure.count("href=") == 2 and f'href="{asset_page}"' in figure and f'href="{task_page}"' in figure, figure
+    assert "src=" not in figure, figure
     # The asset page shows the URL as text only: no link, no image to it.
     page = browser_session.get(host.url + asset_page, timeout=10).text
     main = page[page.index("<main>") :]

@@ -68,11 +68,28 @@ def _bodies(ids: dict[str, str]) -> dict[str, dict]:
         "POST /v2/project/{project_id}/cloud": {"assets": [{"data": "https://example.com/a.png", "externalId": "x"}]},
         "DELETE /v2/project/{project_id}/assets": {"assets": [ids["asset"]]},
         "POST /v2/file-explorer": {"storageId": ids["storage"], "bucket": "bucket", "folder": ""},
+        "POST /api/reset": {},  # resets every organization's data: refused (403) to any key but the admin key
         "POST /v2/issues": {"labelTask": ids["task"], "content": "an issue"},
         "POST /v2/issues/{issue_id}": {"status": "Resolved"},
         "POST /v2/issues/{issue_id}/comment": {"content": "a comment"},
         "POST /api/tasks/{task_id}": {"priority": 3},
         "PUT /api/storages/{storage_id}/files": {},
+        "POST /v2/organization/{organization_id}/users": {
+            "users": [{"email": "a@example.com", "organizationRole": "Member"}]
+        },
+        "DELETE /v2/organization/{organization_id}/users": {"users": ["a@example.com"]},
+        "POST /v2/organization/{organization_id}/invites": {"to": ["x@example.com"], "organizationRole": "Member"},
+        "DELETE /v2/organization/{organization_id}/invites": {"invites": ["x@example.com"]},
+        "POST /v2/attachments": {
+            "project": ids["project"],
+            "attachments": [
+                {"assetId": ids["asset"], "attachmentUrl": "https://x.example/a.pdf", "attachmentType": "pdf"}
+            ],
+        },
+        "POST /v2/project/{project_id}/labelValidation": {"customValidationEnabled": True},
+        "POST /v2/project/{project_id}/chat": {},
+        "POST /v2/project/{project_id}/assetBuilderTemplates": {"name": "B's template", "template": "<p/>"},
+        "POST /v2/performance/{project_id}": {},
         # creates (their ids are the caller's own)
         "POST /v2/project": {"name": "B's project"},
         "POST /api/plugins": {"name": "B's plugin"},

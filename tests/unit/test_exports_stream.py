@@ -123,15 +123,14 @@ def test_an_export_holds_exactly_the_task_views(store, tmp_path, monkeypatch):
     project = varied_project(hub)
     user = hub.default_user
     expected = reference(hub, project)
-    name, text = read_zip(hub, exports.build_export(hub, user, project.id, {"format": "ndjson"}))
+    name, text = read_zip(hub, hub.exports.build(user, project.id, {"format": "ndjson"}))
     assert name == "export.ndjson"
     assert [json.loads(line) for line in text.splitlines()] == expected
-    name, text = read_zip(hub, exports.build_export(hub, user, project.id, {}))
+    name, text = read_zip(hub, hub.exports.build(user, project.id, {}))
     assert name == "export.json" and json.loads(text) == expected
 
     plain = reference(hub, project, history=False, metadata=False, key_frames_only=True)
-    url = exports.build_export(
-        hub,
+    url = hub.exports.build(
         user,
         project.id,
         {"includeHistory": "false", "includeMetadata": "false", "includeOnlyKeyFrames": "true", "format": "ndjson"},
@@ -140,19 +139,15 @@ def test_an_export_holds_exactly_the_task_views(store, tmp_path, monkeypatch):
 
     b1 = next(b for b in project.batches if b.name == "b1")
     chosen = {"stage": json.dumps(["Labelling", "Review"]), "batches": json.dumps([b1.id]), "format": "ndjson"}
-    rows = [
-        json.loads(line) for line in read_zip(hub, exports.build_export(hub, user, project.id, chosen))[1].splitlines()
-    ]
+    rows = [json.loads(line) for line in read_zip(hub, hub.exports.build(user, project.id, chosen))[1].splitlines()]
     assert rows == [r for r in expected if r["task"]["stageId"] in ("Label", "Review") and "b1" in r["batches"]]
     assert 0 < len(rows) < SIZE
     middle = expected[SIZE // 2]["task"]["createdAt"][:23] + "500Z"  # the client sends microseconds; 23 are kept
     after = {"createdAt": json.dumps({"$gt": middle}), "updatedAt": json.dumps({"$lt": "2999"}), "format": "ndjson"}
-    rows = [
-        json.loads(line) for line in read_zip(hub, exports.build_export(hub, user, project.id, after))[1].splitlines()
-    ]
+    rows = [json.loads(line) for line in read_zip(hub, hub.exports.build(user, project.id, after))[1].splitlines()]
     assert rows == [r for r in expected if r["task"]["createdAt"] > middle[:23]]
     none = {"taskTypes": json.dumps(["review"]), "format": "json"}
-    assert json.loads(read_zip(hub, exports.build_export(hub, user, project.id, none))[1]) == []
+    assert json.loads(read_zip(hub, hub.exports.build(user, project.id, none))[1]) == []
     hub.close_store()
 
 
@@ -165,7 +160,7 @@ def test_a_big_export_of_a_file_store_is_written_by_a_worker_process(tmp_path, m
     monkeypatch.setattr(hub.export_workers, "write", lambda plan, path: written.append(real(plan, path)) or written[-1])
     in_thread = []
     monkeypatch.setattr(exports, "write_export", lambda *a: in_thread.append(a))  # the server's thread writes nothing
-    exports.build_export(hub, hub.default_user, project.id, {"format": "ndjson"})
+    hub.exports.build(hub.default_user, project.id, {"format": "ndjson"})
     assert written == [SIZE] and in_thread == []
     hub.close_store()
 
@@ -186,7 +181,7 @@ def test_the_sdk_reads_an_export_a_line_at_a_time(tmp_path):
 def test_an_export_file_is_served_as_a_stream(tmp_path):
     with MockAngo(hub=Hub(state=tmp_path / "state.sqlite3", files_dir=tmp_path / "files")) as host:
         project = varied_project(host.hub)
-        url = exports.build_export(host.hub, host.hub.default_user, project.id, {"format": "ndjson"})
+        url = host.hub.exports.build(host.hub.default_user, project.id, {"format": "ndjson"})
         answer = requests.get(url.replace("http://127.0.0.1:8080", host.url), timeout=10, stream=True)
         assert answer.status_code == 200 and answer.headers["Content-Type"] == "application/zip"
         assert "Content-Length" in answer.headers  # sent from the file, not built in memory first

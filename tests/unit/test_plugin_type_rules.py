@@ -7,8 +7,8 @@ import base64
 import pytest
 
 from mockango import Hub, InvalidRequest, NotFound
-from mockango.runs.kinds import registry as plugin_types
-from mockango.runs.kinds.registry import PLUGIN_TYPES
+from mockango.runs import kinds as plugin_types
+from mockango.runs.kinds import PLUGIN_TYPES
 from tests.support import FakeConnection
 
 
@@ -77,6 +77,7 @@ def test_model_run_event_names_one_asset_its_task_and_the_1_1_labeltask(hub):
 
 
 def test_model_run_refuses_a_missing_asset_and_options_of_other_types(hub):
+    hub.strict = True  # an option of another type refuses only in strict mode (test below: the lenient default)
     plugin, connection = live(hub, "model")
     with pytest.raises(InvalidRequest, match="a Model run needs 'asset'"):
         run(hub, plugin)
@@ -119,6 +120,7 @@ def test_a_valid_model_answer_is_stored_on_the_asset_in_both_client_shapes(hub):
 
 
 def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
+    hub.strict = True  # the unknown schemaId and the negative width refuse only in strict mode
     plugin, _ = live(hub, "model")
     asset_id = assets(hub)[0]["_id"]
     session = run(hub, plugin, asset=asset_id)
@@ -138,11 +140,24 @@ def test_an_invalid_model_answer_fails_with_every_error_and_stores_nothing(hub):
     assert "the Model plugin's answer was refused with" in session.reason and "response.objects[0]" in session.reason
     assert task_tools(hub, asset_id) == []
     other = run(hub, plugin, asset=asset_id)
-    other = answer(hub, other, {"data": "http://elsewhere/x.png", "answer": {"objects": []}})
-    assert other.status == "failed" and other.errors[0]["path"].startswith("response.answer")
+    other = answer(hub, other, {"data": "http://elsewhere/x.png", "answer": ["not", "an", "object"]})
+    assert other.status == "failed" and other.errors[0]["path"] == "response.answer"
     third = run(hub, plugin, asset=asset_id)
     third = answer(hub, third, "done")
     assert third.status == "failed" and third.errors[0]["path"] == "response"
+
+
+def test_a_model_answer_belongs_to_its_runs_asset_whatever_externalid_or_data_it_names(hub):
+    """Issue 19.2: one reader for Model answers and annotate. 1.3.22's merge adds ``externalId``; the vendor's
+    older sample answered ``{data, answer}``. Neither redirects the answer: it is stored on the run's asset."""
+    plugin, _ = live(hub, "model")
+    target, other = assets(hub)[0], assets(hub)[1]
+    box = {"schemaId": vehicle_id(hub), "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}
+    session = answer(hub, run(hub, plugin, asset=target["_id"]), {"externalId": target["externalId"], "objects": [box]})
+    assert session.status == "succeeded" and task_tools(hub, target["_id"])[0]["bounding-box"] == box["bounding-box"]
+    session = answer(hub, run(hub, plugin, asset=target["_id"]), {"data": other["data"], "answer": {"objects": [box]}})
+    assert session.status == "succeeded" and task_tools(hub, other["_id"]) == []
+    assert [e["code"] for e in session.logs if e.get("source") == "mockango"] == []  # answer_other_asset: not a rule
 
 
 def test_export_run_event_and_answers(hub):
@@ -155,8 +170,20 @@ def test_export_run_event_and_answers(hub):
     session = run(hub, plugin)
     session = hub.record_response({"response": "just text", "session": session.id})
     assert session.status == "failed" and "must answer {export: true" in session.reason
+    hub.strict = True
     with pytest.raises(InvalidRequest, match="'classMapping' is for Batch Model / Model plugins"):
         run(hub, plugin, class_mapping={})
+
+
+def test_an_option_of_another_type_is_dropped_with_a_warning_on_the_runs_log(hub):
+    """Rule run_option_other_type has no host counterpart (evidence unknown): by default the option is left out
+    of the event and the run's log says so; strict mode refuses it (the tests above)."""
+    plugin, connection = live(hub, "model")
+    session = run(hub, plugin, asset=assets(hub)[0]["_id"], bucket="b")
+    assert "bucket" not in connection.sent[0]
+    [line] = [e for e in hub.get_session(session.id).logs if e.get("source") == "mockango"]
+    assert line["level"] == "WARNING" and line["code"] == "run_option_other_type"
+    assert "'bucket' is for File Explorer plugins" in line["msg"]
 
 
 def test_file_explorer_event_and_listing(hub):

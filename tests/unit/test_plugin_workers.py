@@ -27,8 +27,8 @@ def test_at_most_count_calls_run_at_once_and_every_call_runs():
     for number in range(6):
         workers.submit(call, number)
     deadline = time.monotonic() + 5
-    while running[0] < 2 and time.monotonic() < deadline:  # both workers busy before the gate opens
-        time.sleep(0.005)
+    while running[0] < 2 and time.monotonic() < deadline:  # both workers take a call before any ends
+        time.sleep(0.01)
     gate.set()
     assert all(done.acquire(timeout=5) for _ in range(6))
     assert most[0] == 2

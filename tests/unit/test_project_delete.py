@@ -10,7 +10,6 @@ import pytest
 from mockango import Hub, NotFound
 from mockango.records import project_deletion
 from mockango.services import deletions
-from mockango.services.project_admin import delete_project
 
 BOX = {"tools": [{"schemaId": "box", "tool": "bounding-box", "title": "Box"}]}
 SIZE = 600
@@ -76,7 +75,7 @@ def test_a_deleted_project_is_gone_at_once_then_row_by_row(tmp_path):
     projects_before = hub.project_count()
     kept_rows = rows_of(hub, kept.id)
 
-    delete_project(hub, hub.default_user, doomed.id)
+    hub.project_admin.delete(hub.default_user, doomed.id)
     assert_hidden(hub, doomed, task, issue, entry)
     assert hub.project_count() == projects_before - 1
     assert hub.deletions.wait_idle(60)
@@ -111,7 +110,7 @@ def test_the_rows_go_in_many_short_transactions_while_other_writes_go_on(tmp_pat
         if hub.deletions._busy:
             other_write_between.set()
 
-    delete_project(hub, hub.default_user, doomed.id)
+    hub.project_admin.delete(hub.default_user, doomed.id)
     assert hub.deletions.wait_idle(60)
     assert len(chunks) >= SIZE // 50
     assert other_write_between.is_set()
@@ -136,6 +135,6 @@ def test_a_delete_cut_short_is_resumed_at_the_next_start(tmp_path):
 def test_in_memory_the_rows_are_gone_when_the_delete_answers():
     hub = Hub()
     doomed, task, issue, entry = big_project(hub)
-    delete_project(hub, hub.default_user, doomed.id)
+    hub.project_admin.delete(hub.default_user, doomed.id)
     assert_hidden(hub, doomed, task, issue, entry)
     assert set(rows_of(hub, doomed.id).values()) == {0}

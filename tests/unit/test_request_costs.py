@@ -131,7 +131,6 @@ def test_writes_that_name_tasks_assets_or_batches_read_only_those(traced, monkey
     """Requeue, priority, benchmark, assignBatches, delete, upload: each finds what it names through an
     index (the project counts as one with many batches)."""
     from mockango.records import projects as project_records
-    from mockango.services import batches as batch_rules
 
     monkeypatch.setattr(project_records, "PRELOADED_BATCHES", 5)
     hub, project, ran = traced
@@ -143,7 +142,7 @@ def test_writes_that_name_tasks_assets_or_batches_read_only_those(traced, monkey
     assert hub.tasks.set_priority(user, project.id, 2, {"externalIds": [tasks[1]["externalId"]]}) == 1
     assert hub.tasks.set_priority(user, project.id, 3, {"assetIds": [tasks[2]["asset"]]}) == 1
     assert hub.tasks.set_benchmark(user, project.id, [tasks[3]["_id"]], True) == 1
-    batch_rules.assign(hub, user, {"projectId": project.id, "assets": [tasks[4]["asset"]], "batches": batch_ids})
+    hub.batches.assign(user, {"projectId": project.id, "assets": [tasks[4]["asset"]], "batches": batch_ids})
     assert hub.uploads.delete_assets(user, project.id, [tasks[5]["asset"]]) == 1
     added = hub.uploads.add_assets(
         user, project.id, [{"externalId": "late", "data": "https://example.com/late.png"}], batches=["b3"]

@@ -88,7 +88,7 @@ def finish_in_random_order(hub: Hub, running: list[str], rng: random.Random, how
                 {"session": session_id, "error": "no"}, connection_id=f"c-{hub.get_session(session_id).plugin_id}"
             )
         else:
-            hub._finish(session_id, "timed_out", reason="test")
+            hub.runs.finish(session_id, "timed_out", reason="test")
 
 
 def test_every_page_of_every_filter_matches_the_plain_query_as_runs_end_out_of_order(hub_with_plugins):

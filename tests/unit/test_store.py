@@ -132,20 +132,20 @@ def test_every_concept_schema_applies():
     } <= tables
 
 
-def test_loading_another_image_after_json_each_queries_does_not_crash():
+def test_copying_another_database_in_after_json_each_queries_does_not_crash():
     """SQLite 3.40 segfaulted reusing a cached json_each statement after deserialize on the same connection."""
     first, second = Store(schema=schema()), Store(schema=schema())
     with second.write() as db:
         db.execute("INSERT INTO settings (name, value) VALUES ('which', 'second')")
-    store = Store(schema=schema(), image=first.image())
+    store = Store(schema=schema(), template=first)
     store.mark_baseline()
     query = "SELECT count(*) FROM settings WHERE name IN (SELECT value FROM json_each(?))"
     with store.read() as db:
         assert db.execute(query, ('["which"]',)).fetchone()[0] == 0
-    store.load_image(second.image())
+    store.copy_from(second)
     store.mark_baseline()
-    store.load_image(first.image())
-    store.load_image(second.image())
+    store.copy_from(first)
+    store.copy_from(second)
     with store.read() as db:
         assert db.execute(query, ('["which"]',)).fetchone()[0] == 1
 

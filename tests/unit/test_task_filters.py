@@ -228,6 +228,14 @@ INDEXED = [
     "priority",
     "isBenchmark",
     "batch+stage ne",
+    "createdAt range",
+    "updatedAt after",
+    "duration",
+    "priority at most 0",
+    "isBenchmark false",
+    "batches nin",
+    "stage regex",
+    "status and batches",
 ]
 
 
@@ -248,6 +256,16 @@ def indexed_filter(name, tasks, batches):
         "priority": {"priority": {"$gte": 1}},
         "isBenchmark": {"isBenchmark": {"$eq": True}},
         "batch+stage ne": {"batches": batches["b1"], "stage": {"$ne": "Shelf"}},
+        # Issue 21: these read every task of the project before (dates, durations and regexes were
+        # checked in Python; defaults most tasks hold were walked whole).
+        "createdAt range": {"createdAt": {"$gte": "2000-01-01", "$lte": tasks[30]["createdAt"]}},
+        "updatedAt after": {"updatedAt": {"$gte": tasks[40]["createdAt"]}},
+        "duration": {"duration": {"$gt": 1}},
+        "priority at most 0": {"priority": {"$lte": 0}},
+        "isBenchmark false": {"isBenchmark": False},
+        "batches nin": {"batches": {"$nin": [batches["b0"]]}},
+        "stage regex": {"stage": {"$regex": "^(Lab|Sec)"}},
+        "status and batches": {"status": "TODO", "batches": {"$in": [batches["b0"], batches["b1"]]}},
     }[name]
 
 

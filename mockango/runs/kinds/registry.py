@@ -1,139 +1,106 @@
-"""The six kinds of Ango Hub plugin: what each is created with, what its run event holds,
-and what its answer means.
+"""What a kind of plugin is, and the table of kinds a host knows.
 
-Plain functions over plain data (no Flask, no Hub state): the Hub asks this module to
-check a run's options and build the type's event fields before a session starts, and
-to read the answer when the plugin sends it back.
+A kind (:class:`PluginKind`) holds everything about one plugin type: whether it is created
+with class names, the run options it takes (:class:`RunField`: their JSON names, the Run
+dialog's widget, the CLI flag, the JSON Schema), the event fields its runs send, how its
+answer is read and stored, and how its result is shown. Each built-in kind is one module
+beside this one; :class:`Kinds` is the table that the engine, the dashboard, the control
+API, OpenAPI and the CLI loop over. A host gets its table from its configuration, so a
+test can add a kind to one host without touching the others.
 
-Event fields per type are those the official clients read (``imerit_ango/plugins.py``
-of 1.4.10 and ``ango/plugins.py`` of 1.1.6; see ango-host-facts §7):
-
-* Batch Model — ``categorySchema``, ``batches`` (1.1.x: ``tags``), ``configJSON``;
-* Model — one asset: ``assetId``, ``dataURL``, ``taskId``, ``overwrite``, ``workflow``
-  (1.1.x reads ``labeltask`` ``{_id, answer: {tools, classifications, relations}}``);
-* Export — ``stage``, ``batches``, ``configJSON``;
-* File Explorer — ``bucket``, ``folder``, ``files``, ``upload``, ``storageId``, ``scrollToken``;
-* Markdown — ``inputFile`` (base64), ``markdownText``;
-* Input — ``fileExplorerOptions``.
+A kind reaches the host's state only through :class:`RunServices` (assets, tasks, uploaded
+files), which the run engine hands it: kinds import nothing above them.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Protocol
 
 from ...errors import InvalidRequest
+from ...models import Project, Session
 
-BATCH_MODEL, MODEL, EXPORT, FILE_EXPLORER, MARKDOWN, INPUT = (
-    "batch-model",
-    "model",
-    "export",
-    "file-explorer",
-    "markdown",
-    "input",
-)
+# ------------------------------------------------------------------ run options
 
 
 @dataclass(frozen=True)
-class PluginKind:
-    """One plugin type: its name on the wire, its title, and the run options it takes."""
+class RunField:
+    """One run option of a kind: its Python keyword, its JSON name, and how people give it.
 
+    ``widget`` says how the Run dialog asks for it and how the form's text becomes the option:
+    ``text`` (None when empty), ``asset`` (text, offered the project's first assets), ``stages`` (the
+    project's stages to tick, with how many tasks each holds), ``textarea``, ``checkbox`` (a bool; ``inverted`` when the box says the
+    opposite, as "keep the answer" for ``overwrite``), ``commas`` (a comma-separated list), ``lines``
+    (one item a line), ``file`` (the uploaded file's bytes), ``json`` (parsed), or ``""`` for options
+    the dialog shows in a way of its own (class mapping, batches). ``cli`` is the flag of
+    ``mockango run`` (``--x/--no-x`` for a boolean, ``multiple`` when it repeats; ``path`` when it names
+    a file sent base64-encoded).
+    """
+
+    option: str
     name: str
-    title: str
-    options: tuple[str, ...]
-    """Run options beyond ``config`` (snake_case in Python, camelCase in JSON: see :data:`OPTION_FIELDS`)."""
-    has_classes: bool = False
-    """Model types: created with class names, run with a class mapping."""
-    required: tuple[str, ...] = ()
+    help: str
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string"})
+    widget: str = "text"
+    label: str = ""
+    hint: str = ""
+    """Shown beside the label, in parentheses."""
+    form_name: str = ""
+    """The form field's name and id when it is not ``name`` (e.g. ``keepAnswer``)."""
+    form_default: str = ""
+    inverted: bool = False
+    cli: str = ""
+    multiple: bool = False
+    path: bool = False
+    required: bool = False
 
     @property
-    def a_title(self) -> str:
-        """The title with its article, for sentences: "a Model", "an Export"."""
-        return f"{'an' if self.title[0] in 'AEIOU' else 'a'} {self.title}"
+    def field_name(self) -> str:
+        return self.form_name or self.name
+
+    def from_form(self, values: list[str], upload: bytes | None = None) -> Any:
+        """The option's value from the Run dialog's field (None: left out): ``values`` are the form's values of
+        the field (one, or one per ticked box), ``upload`` a file field's bytes."""
+        from ..options import parse_config
+
+        text = values[0] if values else ""
+        if self.widget == "checkbox":
+            checked = bool(text)
+            return not checked if self.inverted else checked
+        if self.widget == "stages":
+            return [value.strip() for value in values if value.strip()] or None
+        if self.widget == "commas":
+            return [part.strip() for part in text.split(",") if part.strip()] or None
+        if self.widget == "lines":
+            return [line.strip() for line in text.splitlines() if line.strip()] or None
+        if self.widget == "file":
+            return upload
+        if self.widget == "json":
+            return parse_config(text, self.name) if text.strip() else None
+        if self.widget == "textarea":
+            return text or None
+        return text.strip() or None
 
 
-KINDS: dict[str, PluginKind] = {
-    kind.name: kind
-    for kind in (
-        PluginKind(BATCH_MODEL, "Batch Model", ("class_mapping", "batches"), has_classes=True),
-        PluginKind(
-            MODEL,
-            "Model",
-            ("class_mapping", "asset", "task", "overwrite", "workflow"),
-            has_classes=True,
-            required=("asset",),
-        ),
-        PluginKind(EXPORT, "Export", ("stage", "batches")),
-        PluginKind(
-            FILE_EXPLORER,
-            "File Explorer",
-            ("bucket", "folder", "files", "upload", "storage_id", "scroll_token"),
-            required=("bucket",),
-        ),
-        PluginKind(
-            MARKDOWN, "Markdown", ("input_file", "markdown_text", "batches"), required=("input_file", "markdown_text")
-        ),
-        PluginKind(INPUT, "Input", ("file_explorer_options",)),
-    )
-}
-PLUGIN_TYPES = tuple(KINDS)
-
-OPTION_FIELDS = {
-    "class_mapping": "classMapping",
-    "batches": "batches",
-    "asset": "asset",
-    "task": "taskId",
-    "overwrite": "overwrite",
-    "workflow": "workflow",
-    "stage": "stage",
-    "bucket": "bucket",
-    "folder": "folder",
-    "files": "files",
-    "upload": "upload",
-    "storage_id": "storageId",
-    "scroll_token": "scrollToken",
-    "input_file": "inputFile",
-    "markdown_text": "markdownText",
-    "file_explorer_options": "fileExplorerOptions",
-}
-"""Run option (Python keyword) -> its name in JSON (control API, CLI ``--option``)."""
-FIELD_OPTIONS = {field: option for option, field in OPTION_FIELDS.items()}
-
-DEFAULT_EXPORT_STAGES = ["Complete"]
+CLASS_MAPPING = RunField(
+    "class_mapping",
+    "classMapping",
+    "Map a model class to a tool (title or schemaId).",
+    schema={"type": "object"},
+    widget="",
+)
+BATCHES = RunField(
+    "batches",
+    "batches",
+    "Batch name or id.",
+    schema={"type": "array", "items": {"type": "string"}},
+    widget="",
+)
+"""Options that several kinds share; the engine reads them itself (the class mapping, the batches)."""
 
 
-def kind_of(name: Any) -> PluginKind:
-    """The plugin type called ``name``; refuse anything else, listing the types."""
-    kind = KINDS.get(name) if isinstance(name, str) else None
-    if kind is None:
-        raise InvalidRequest(f"plugin type {name!r} is not an Ango Hub plugin type: use one of {list(PLUGIN_TYPES)}")
-    return kind
-
-
-def check_options(kind: PluginKind, plugin_name: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """The options given (None means not given), refusing those of other types and missing required ones."""
-    given = {key: value for key, value in options.items() if value is not None}
-    for key in given:
-        if key not in kind.options:
-            owners = [k.title for k in KINDS.values() if key in k.options]
-            takes = ", ".join(OPTION_FIELDS[o] for o in kind.options) or "nothing beyond config"
-            raise InvalidRequest(
-                f"'{OPTION_FIELDS.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
-                f"'{plugin_name}' is {kind.a_title} plugin (its runs take: {takes})"
-            )
-    missing = [OPTION_FIELDS[key] for key in kind.required if key not in given]
-    if missing:
-        raise InvalidRequest(f"{kind.a_title} run needs {', '.join(repr(m) for m in missing)}")
-    return given
-
-
-# ------------------------------------------------------------------ events
-
-
-def _bool(value: Any, name: str, default: bool) -> bool:
+def as_bool(value: Any, name: str, default: bool) -> bool:
     if value is None:
         return default
     if not isinstance(value, bool):
@@ -141,7 +108,7 @@ def _bool(value: Any, name: str, default: bool) -> bool:
     return value
 
 
-def _text(value: Any, name: str, default: str | None = None) -> str | None:
+def as_text(value: Any, name: str, default: str | None = None) -> str | None:
     if value is None:
         return default
     if not isinstance(value, str):
@@ -149,7 +116,7 @@ def _text(value: Any, name: str, default: str | None = None) -> str | None:
     return value
 
 
-def _strings(value: Any, name: str) -> list[str] | None:
+def as_strings(value: Any, name: str) -> list[str] | None:
     if value is None:
         return None
     if isinstance(value, str) or not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
@@ -157,77 +124,7 @@ def _strings(value: Any, name: str) -> list[str] | None:
     return list(value)
 
 
-def model_fields(asset_id: str, data_url: str, task: Mapping[str, Any] | None, options: Mapping[str, Any]) -> dict:
-    """A Model run's event fields for one asset and its task (``{_id, answer}``, or None when it has none)."""
-    workflow = _bool(options.get("workflow"), "workflow", False)
-    overwrite = _bool(options.get("overwrite"), "overwrite", True)
-    task_id = task.get("_id") if task else None
-    answer = (task or {}).get("answer") or {}
-    return {
-        "assetId": asset_id,
-        "dataURL": data_url,
-        "taskId": task_id,
-        "overwrite": overwrite,
-        "workflow": workflow,
-        # 1.1.x Model plugins read the task from here (its answer in the task format: ``tools``).
-        "labeltask": {
-            "_id": task_id,
-            "answer": {
-                "tools": list(answer.get("tools", answer.get("objects")) or []),
-                "classifications": list(answer.get("classifications") or []),
-                "relations": list(answer.get("relations") or []),
-            },
-        },
-    }
-
-
-def export_fields(options: Mapping[str, Any]) -> dict:
-    stage = options.get("stage")
-    if isinstance(stage, str):
-        stage = [stage]
-    stage = _strings(stage, "stage") or list(DEFAULT_EXPORT_STAGES)
-    return {"stage": stage}
-
-
-def file_explorer_fields(options: Mapping[str, Any]) -> dict:
-    bucket = _text(options.get("bucket"), "bucket")
-    if not bucket or not bucket.strip():
-        raise InvalidRequest("'bucket' must name the bucket to browse")
-    return {
-        "bucket": bucket,
-        "folder": _text(options.get("folder"), "folder", ""),
-        "files": _strings(options.get("files"), "files"),
-        "upload": _bool(options.get("upload"), "upload", False),
-        "storageId": _text(options.get("storage_id"), "storageId"),
-        "scrollToken": _text(options.get("scroll_token"), "scrollToken"),
-    }
-
-
-def markdown_fields(options: Mapping[str, Any]) -> dict:
-    """``inputFile`` travels base64-encoded: bytes are encoded here, a string must already be base64."""
-    raw = options.get("input_file")
-    if isinstance(raw, (bytes, bytearray)):
-        encoded = base64.b64encode(bytes(raw)).decode("ascii")
-    elif isinstance(raw, str):
-        try:
-            base64.b64decode(raw, validate=True)
-        except (binascii.Error, ValueError):
-            raise InvalidRequest("'inputFile' must be the file's bytes or its content in base64") from None
-        encoded = raw
-    else:
-        raise InvalidRequest("'inputFile' must be the file's bytes or its content in base64")
-    text = _text(options.get("markdown_text"), "markdownText")
-    if not text:
-        raise InvalidRequest("'markdownText' must be the markdown template (placeholders as |column|)")
-    return {"inputFile": encoded, "markdownText": text}
-
-
-def input_fields(options: Mapping[str, Any]) -> dict:
-    value = options.get("file_explorer_options")
-    return {"fileExplorerOptions": [] if value is None else value}
-
-
-# ----------------------------------------------------------------- answers
+# --------------------------------------------------------------------- answers
 
 
 @dataclass
@@ -240,117 +137,199 @@ class Outcome:
     """The type's result: the stored answer, the export's URL, the listing, ..."""
     reason: str | None = None
     errors: list[dict] | None = None
-
-
-def model_answer(response: Any) -> tuple[dict | None, str, list[dict]]:
-    """The import item a Model answer stands for, the JSON path it sits at, and any shape errors.
-
-    1.4.10 and plugin_client answer ``{objects, classifications, relations}``; 1.3.x sends what
-    the callback returned, which in the vendor's sample is ``{data, answer: {...}}``.
-    """
-    if not isinstance(response, Mapping):
-        return (
-            None,
-            "response",
-            [
-                {
-                    "path": "response",
-                    "code": "not_an_object",
-                    "message": f"a Model plugin must answer an object with 'objects', "
-                    f"'classifications' and 'relations', got {type(response).__name__} "
-                    "(is its process running a ModelPlugin?)",
-                }
-            ],
-        )
-    if "answer" in response:
-        answer, root = response.get("answer"), "response.answer"
-        if not isinstance(answer, Mapping):
-            return (
-                None,
-                root,
-                [
-                    {
-                        "path": root,
-                        "code": "not_an_object",
-                        "message": "'answer' must be an object with 'objects', 'classifications', 'relations'",
-                    }
-                ],
-            )
-        item = dict(answer)
-        if "data" in response:
-            item["data"] = response["data"]
-        return item, root, []
-    return dict(response), "response", []
-
-
-def relabel(errors: list[dict], root: str) -> list[dict]:
-    """Validator issues of a one-item import, with paths read from the session's answer."""
-    prefix = "response[0]"
-    out = []
-    for issue in errors:
-        path = issue["path"]
-        if path.startswith(prefix):
-            path = root + path[len(prefix) :]
-        out.append({**issue, "path": path})
-    return out
-
-
-def listing(response: Any) -> Outcome:
-    """A File Explorer's browse answer: ``folders`` and ``files`` (strings) and a ``scrollToken``."""
-    if not isinstance(response, Mapping):
-        # An upload run answers a message (the vendor's sample: "N assets are uploaded!").
-        return Outcome(True, message=response, result={"message": response})
-    errors = []
-    for key in ("folders", "files"):
-        value = response.get(key, [])
-        if not isinstance(value, list):
-            errors.append({"path": f"response.{key}", "code": "wrong_type", "message": f"'{key}' must be a list"})
-            continue
-        errors += [
-            {"path": f"response.{key}[{i}]", "code": "wrong_type", "message": f"must be a string, got {v!r}"}
-            for i, v in enumerate(value)
-            if not isinstance(v, str)
-        ]
-    token = response.get("scrollToken")
-    if token is not None and not isinstance(token, str):
-        errors.append(
-            {"path": "response.scrollToken", "code": "wrong_type", "message": "'scrollToken' must be a string or null"}
-        )
-    if errors:
-        return Outcome(
-            False, message=response, reason=errors_reason("the File Explorer's answer", errors), errors=errors
-        )
-    result = {
-        "folders": list(response.get("folders", [])),
-        "files": list(response.get("files", [])),
-        "scrollToken": token,
-    }
-    return Outcome(True, message=response, result=result)
-
-
-def export_answer(payload: Mapping[str, Any], fetch: Callable[[str], tuple[str, bytes] | None]) -> Outcome:
-    """An Export answer ``{export: true, response: <signed URL>}``; ``fetch(url)`` finds the uploaded file."""
-    url = payload.get("response")
-    if payload.get("export") is not True or not isinstance(url, str):
-        return Outcome(
-            False,
-            message=payload.get("response"),
-            reason="an Export plugin must answer {export: true, response: <the signed URL of its file>}, "
-            f"got export={payload.get('export')!r} and response={url!r}",
-        )
-    found = fetch(url)
-    if found is None:
-        return Outcome(
-            False,
-            message=url,
-            reason=f"the Export plugin answered {url}, which is not a file uploaded "
-            "to this host: did its PUT to the upload URL succeed?",
-        )
-    name, _ = found
-    return Outcome(True, message=url, result={"url": url, "fileName": name})
+    warnings: list[dict] | None = None
+    """Rules of unknown evidence the answer broke and was accepted anyway (logged on the run)."""
 
 
 def errors_reason(what: str, errors: list[dict]) -> str:
     shown = "; ".join(f"{e['path']}: {e['message']}" for e in errors[:5])
     more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
     return f"{what} was refused with {len(errors)} error(s), nothing was stored: {shown}{more}"
+
+
+class RunServices(Protocol):
+    """What of the host's state a kind may use while a run starts or its answer comes back."""
+
+    def run_asset(self, project: Project, ref: Any) -> dict:
+        """The asset a run names by ``_id`` or a unique ``externalId`` (NotFound / InvalidRequest otherwise)."""
+
+    def asset(self, project: Project, asset_id: Any) -> dict | None:
+        """One asset of the project (with ``_id``, ``externalId``, ``data``, ``metadata``), or None."""
+
+    def project(self, project_id: str) -> Project | None: ...
+
+    def stages(self, project_id: str) -> list[dict]:
+        """The project's workflow stages."""
+
+    @property
+    def strict(self) -> bool:
+        """Whether rules of unknown evidence refuse (strict mode) rather than warn."""
+
+    def task_of(self, asset_id: str) -> dict:
+        """The asset's task as ``GET /v2/task`` shows it."""
+
+    def store_answer(self, asset_id: str, answer: Mapping[str, Any], actor: str) -> dict:
+        """Submit a checked answer (import format) to the asset's task; returns the task."""
+
+    def assets_created_by(self, session_id: str) -> list[str]:
+        """Ids of the assets a run created through its key, in creation order."""
+
+    def exported_file(self, url: str, organization_id: str | None = None) -> tuple[str, bytes] | None:
+        """The file a plugin uploaded to this host, found by its signed URL: (name, bytes), or None."""
+
+
+# ----------------------------------------------------------------------- kinds
+
+
+class PluginKind:
+    """One plugin type. Subclasses set the class attributes and override what their runs do differently."""
+
+    name: ClassVar[str]
+    """The type's name on the wire (``plugin.type``, ``session.pluginType``)."""
+    title: ClassVar[str]
+    has_classes: ClassVar[bool] = False
+    """Created with class names and run with a class mapping (the model kinds)."""
+    fields: ClassVar[tuple[RunField, ...]] = ()
+    """Its run options beyond ``config`` (and the shared :data:`CLASS_MAPPING` / :data:`BATCHES`)."""
+    exports: ClassVar[bool] = False
+    """Answers ``{export: true, response: <url>}``; another kind answering so is told it is registered wrongly."""
+    form_heading: ClassVar[str] = ""
+    """The heading of its own fields in the Run dialog."""
+    shows_result: ClassVar[str] = "json"
+    """How a session's result is shown: ``json``, ``listing`` (folders and files), ``download`` (a file), ``none``."""
+
+    @property
+    def a_title(self) -> str:
+        """The title with its article, for sentences: "a Model", "an Export"."""
+        return f"{'an' if self.title[0] in 'AEIOU' else 'a'} {self.title}"
+
+    @property
+    def options(self) -> tuple[str, ...]:
+        return tuple(f.option for f in self.fields)
+
+    @property
+    def required(self) -> tuple[str, ...]:
+        return tuple(f.option for f in self.fields if f.required)
+
+    @property
+    def form_fields(self) -> tuple[RunField, ...]:
+        """The fields the Run dialog lays out for this kind (the shared ones have their own place)."""
+        return tuple(f for f in self.fields if f.widget)
+
+    def event_fields(self, services: RunServices, project: Project, given: Mapping[str, Any]) -> dict:
+        """The run event's fields of this type, from the options ``given`` (checked, None left out)."""
+        return {}
+
+    def read_answer(self, services: RunServices, session: Session, payload: Mapping[str, Any]) -> Outcome:
+        """What the plugin's ``response`` means; a kind that stores something stores it here."""
+        response = payload.get("response")
+        return Outcome(True, message=response, result=response)
+
+    def answers_elsewhere(self, event: Mapping[str, Any]) -> bool:
+        """Over REST, whether the answer comes through the SDK (a ``null`` HTTP reply is then no answer)."""
+        return False
+
+    def ended_by_annotate(self, session: Session, task_id: Any) -> bool:
+        """Whether the run's key submitting ``task_id`` (``POST /v2/annotate``) is the run's answer."""
+        return False
+
+    def plugin_stage_options(self, task: Mapping[str, Any]) -> dict[str, Any]:
+        """The run options of a workflow's Plugin stage for a task that reached it; refused by default."""
+        raise InvalidRequest(f"{self.a_title} plugin does not run at a workflow's Plugin stage")
+
+    def __repr__(self) -> str:
+        return f"<plugin kind {self.name}>"
+
+
+class Kinds:
+    """The plugin kinds one host knows, by name, in the order the dashboard lists them. Immutable."""
+
+    def __init__(self, kinds: Iterable[PluginKind]) -> None:
+        self._by_name: dict[str, PluginKind] = {}
+        for kind in kinds:
+            if kind.name in self._by_name:
+                raise ValueError(f"two plugin kinds are named {kind.name!r}")
+            self._by_name[kind.name] = kind
+
+    def __iter__(self) -> Iterator[PluginKind]:
+        return iter(self._by_name.values())
+
+    def __len__(self) -> int:
+        return len(self._by_name)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._by_name
+
+    def __getitem__(self, name: str) -> PluginKind:
+        return self._by_name[name]
+
+    def __add__(self, other: Iterable[PluginKind]) -> Kinds:
+        """A new table with ``other``'s kinds after these (``BUILT_IN + [MyKind()]``)."""
+        return Kinds([*self, *other])
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return tuple(self._by_name)
+
+    def get(self, name: Any) -> PluginKind:
+        """The kind called ``name``; refuse anything else, listing the kinds."""
+        kind = self._by_name.get(name) if isinstance(name, str) else None
+        if kind is None:
+            raise InvalidRequest(
+                f"plugin type {name!r} is not an Ango Hub plugin type: use one of {list(self._by_name)}"
+            )
+        return kind
+
+    def run_fields(self) -> dict[str, RunField]:
+        """Every kind's run options by JSON name (the control API's fields beyond plugin, project, config)."""
+        found: dict[str, RunField] = {}
+        for kind in self:
+            for run_field in (*((CLASS_MAPPING,) if kind.has_classes else ()), *kind.fields):
+                found.setdefault(run_field.name, run_field)
+        return found
+
+    def field_options(self) -> dict[str, str]:
+        """JSON name -> Python keyword of every run option."""
+        return {name: run_field.option for name, run_field in self.run_fields().items()}
+
+    def options_of(self, kind: PluginKind) -> tuple[str, ...]:
+        return (*(("class_mapping",) if kind.has_classes else ()), *kind.options)
+
+    def check_options(
+        self,
+        kind: PluginKind,
+        plugin_name: str,
+        options: Mapping[str, Any],
+        *,
+        strict: bool = False,
+        warnings_out: list[dict] | None = None,
+    ) -> dict[str, Any]:
+        """The options given (None means not given), refusing missing required ones (rule ``run_option_required``).
+
+        An option of another kind (rule ``run_option_other_type``, evidence unknown) is dropped with a warning
+        in ``warnings_out``, or refused in ``strict`` mode.
+        """
+        from ...validation.evidence import refuses
+
+        given = {key: value for key, value in options.items() if value is not None}
+        names = {run_field.option: run_field.name for run_field in self.run_fields().values()}
+        takes = self.options_of(kind)
+        for key in list(given):
+            if key not in takes:
+                owners = [k.title for k in self if key in self.options_of(k)]
+                listed = ", ".join(names.get(o, o) for o in takes) or "nothing beyond config"
+                message = (
+                    f"'{names.get(key, key)}' is for {' / '.join(owners) or 'no'} plugins; "
+                    f"'{plugin_name}' is {kind.a_title} plugin (its runs take: {listed})"
+                )
+                if refuses("run_option_other_type", strict):
+                    raise InvalidRequest(message)
+                del given[key]
+                if warnings_out is not None:
+                    warnings_out.append(
+                        {"path": names.get(key, key), "code": "run_option_other_type", "message": message}
+                    )
+        missing = [names[key] for key in kind.required if key not in given]
+        if missing:
+            raise InvalidRequest(f"{kind.a_title} run needs {', '.join(repr(m) for m in missing)}")
+        return given

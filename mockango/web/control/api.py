@@ -11,7 +11,6 @@ import difflib
 from flask import Blueprint
 
 from ...errors import InvalidRequest, RunTimeout
-from ...runs.kinds.registry import FIELD_OPTIONS
 from ..listings import plugin_listing, session_listing
 from ..middleware.caller import current_user, hub
 from ..middleware.envelope import no_content, plain
@@ -73,6 +72,8 @@ def create_plugin():
         description=body.get("description", ""),
         organization_id=user.organization_id,
         callback_url=body.get("callbackUrl"),
+        plugin_id=body.get("id"),
+        secret=body.get("secret"),
     )
     return plain(plugin.to_dict(live=False, with_secret=True), 201)
 
@@ -100,9 +101,10 @@ def start_run():
     user = current_user()
     body = json_body()
     wait = _wait_seconds()  # read first: a refused request starts nothing
-    unknown = sorted(set(body) - RUN_FIELDS - set(FIELD_OPTIONS))
+    field_options = hub().kinds.field_options()  # every plugin kind's run options, by JSON name
+    unknown = sorted(set(body) - RUN_FIELDS - set(field_options))
     if unknown:
-        known = sorted(RUN_FIELDS | set(FIELD_OPTIONS))
+        known = sorted(RUN_FIELDS | set(field_options))
         hints = "".join(
             f" ({key!r}: a misspelling of {match[0]!r}?)"
             for key in unknown
@@ -111,13 +113,13 @@ def start_run():
         )
         raise InvalidRequest(
             f"unknown field(s) {unknown} in the run{hints}: a run takes {sorted(RUN_FIELDS)} "
-            f"and its plugin type's own {sorted(FIELD_OPTIONS)}"
+            f"and its plugin type's own {sorted(field_options)}"
         )
     _require(body, "a run", plugin="the id of the plugin to run", project="the id of the project to run it on")
     options = {
-        FIELD_OPTIONS[key]: value
+        field_options[key]: value
         for key, value in body.items()
-        if key in FIELD_OPTIONS and key not in ("classMapping", "batches")
+        if key in field_options and key not in ("classMapping", "batches")
     }
     session = hub().start_run(
         user,

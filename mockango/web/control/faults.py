@@ -11,7 +11,7 @@ import time
 
 from flask import Blueprint, request
 
-from ...errors import NotFound
+from ...errors import MockangoError, NotFound
 from ..middleware.caller import current_user, hub
 from ..middleware.envelope import error, no_content, plain
 from ..middleware.limits import json_body
@@ -24,7 +24,7 @@ def apply_request_faults():
     faults = hub().faults
     if not faults:
         return None
-    found = faults.on_request(request.method, request.path)
+    found = faults.on_request(request.method, request.path, _caller_organization())
     if found.delay:
         time.sleep(found.delay)
     fault = found.failure
@@ -38,6 +38,15 @@ def apply_request_faults():
     if fault.retry_after is not None:
         response.headers["Retry-After"] = str(fault.retry_after)
     return response
+
+
+def _caller_organization() -> str | None:
+    """The organization of the request's API key (a run key's too); None without a valid one: on such a
+    call only host-wide faults act."""
+    try:
+        return current_user().organization_id
+    except MockangoError:
+        return None
 
 
 @blueprint.get("")

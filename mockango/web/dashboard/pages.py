@@ -13,128 +13,43 @@ messages are shown next to the field they are about.
 
 from __future__ import annotations
 
-import functools
 import hmac
 import json
-import secrets
 import time
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
-from werkzeug.datastructures import MultiDict
+from flask import make_response, redirect, render_template, request, url_for
 
 from ...commands import example_plugin_command, plugin_command
 from ...errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
 from ...models import Session
-from ...runs.kinds.registry import KINDS, OPTION_FIELDS
-from ...runs.options import parse_config
+from ...records.tasks import task_id_for
+from ...runs.kinds import PluginKind
 from ..listings import SESSION_STATUSES, SESSIONS_PER_PAGE, plugin_listing, session_listing
 from ..middleware.caller import DASHBOARD_COOKIE, current_user, hub
-from ..middleware.limits import read_body
-from ..middleware.params import choice, whole_number
-from ..middleware.security_headers import link_url
+from ..middleware.params import choice, page_and_limit, whole_number
+from . import drawing
+from .blueprint import SIGNIN_COOKIE, blueprint, form_fields, signed_in, signin_page
+from .overview import overview_page
 from .pager import page_count, pager
 
-# Static files under /dashboard/static: Flask 3 always registers the app's own
-# /static route, which would shadow a blueprint's /static.
-blueprint = Blueprint(
-    "dashboard", __name__, template_folder="templates", static_folder="static", static_url_path="/dashboard/static"
-)
-
-SIGNIN_COOKIE = "mockango_signin"
-FORM_TYPE = "application/x-www-form-urlencoded"
-FILES_FORM_TYPE = "multipart/form-data"
 PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
-EXAMPLE_CONFIG = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
+EXAMPLE_CONFIGS = {
+    "batch-model": '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}',
+    "model": '{\n  "box_share": 0.5\n}',
+    "export": '{\n  "delimiter": ","\n}',
+    "markdown": '{\n  "external_id_column": "name"\n}',
+}
+"""The create form's Default config for each type: what that type's example plugin (examples/) reads."""
 ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
+PROJECTS_PER_PAGE = 50
 PLUGIN_PAGE_SESSIONS = 10
-OBJECT_KINDS = (
-    "bounding-box",
-    "rotated-bounding-box",
-    "polygon",
-    "polyline",
-    "point",
-    "segmentation",
-    "ner",
-    "pdf",
-    "pct",
-    "brushDataUrl",
-)
-
-
-def signed_in(view):
-    """Run ``view(user, ...)`` for a signed-in browser; anyone else gets the sign-in page (401)."""
-
-    @functools.wraps(view)
-    def wrapper(*args, **kwargs):
-        try:
-            user = current_user()
-        except AuthenticationError:
-            return _signin_page("signin.html", 401)
-        return view(user, *args, **kwargs)
-
-    return wrapper
-
-
-@blueprint.context_processor
-def active_faults() -> dict:
-    """Every signed-in page shows the host's active faults, so nobody mistakes one for a bug."""
-    if not hub().faults:
-        return {"active_faults": []}
-    try:
-        user = current_user()
-    except MockangoError:
-        return {"active_faults": []}
-    return {"active_faults": hub().faults.active(organization_id=user.organization_id)}
-
-
-@blueprint.errorhandler(MockangoError)
-def error_page(error: MockangoError):
-    return render_template("error.html", error=error, nav=""), error.status
-
-
-blueprint.add_app_template_filter(link_url, "link_url")
-
-
-def form_fields(*, with_files: bool = False) -> MultiDict:
-    """The posted form, read strictly: only a URL-encoded form of UTF-8 text, as the pages' forms send
-    (or, ``with_files``, the multipart form of a page that uploads a file: its files are in ``request.files``).
-
-    Anything else (JSON, an empty body without a form type, bytes that are not UTF-8, a
-    lone surrogate) is a 400 that changes nothing.
-    """
-    if with_files and request.mimetype == FILES_FORM_TYPE:
-        fields = request.form  # parsed under the app's body limit; undecodable bytes became U+FFFD
-        if any("\ufffd" in value for value in fields.values()):
-            raise InvalidRequest("the form's fields are not UTF-8 text")
-        return MultiDict(fields.items(multi=True))
-    if request.mimetype != FORM_TYPE:
-        raise InvalidRequest(
-            f"this page takes its form's fields ({FORM_TYPE}), not "
-            f"{request.mimetype or 'a body without a Content-Type'}"
-        )
-    try:  # strict decoding: a lone surrogate or stray byte is refused, not replaced
-        pairs = parse_qsl(read_body().decode("ascii"), keep_blank_values=True, errors="strict")
-    except (UnicodeDecodeError, ValueError):
-        raise InvalidRequest("the form's fields are not URL-encoded UTF-8 text")
-    return MultiDict(pairs)
 
 
 # ------------------------------------------------------------------ sign-in
-
-
-def _signin_page(template: str, status: int, **context):
-    """A sign-in page with a fresh one-time token in its form and in a SameSite=Strict cookie."""
-    token = secrets.token_urlsafe(32)
-    response = make_response(render_template(template, token=token, **context), status)
-    response.set_cookie(
-        SIGNIN_COOKIE, token, httponly=True, samesite="Strict", max_age=600, path=url_for("dashboard.signin")
-    )
-    response.headers["Cache-Control"] = "no-store"  # the page may hold the key
-    return response
 
 
 @blueprint.get("/")
@@ -144,14 +59,14 @@ def index():
         try:
             user = hub().authenticate(key.strip())
         except AuthenticationError as error:
-            return _signin_page("signin.html", 401, error=error.message)
+            return signin_page("signin.html", 401, error=error.message)
         organization = hub().get_organization(user.organization_id)
-        return _signin_page("signin_confirm.html", 200, key=key.strip(), user=user, organization=organization)
+        return signin_page("signin_confirm.html", 200, key=key.strip(), user=user, organization=organization)
     try:
-        current_user()
+        user = current_user()
     except AuthenticationError:
-        return _signin_page("signin.html", 401, error=None)
-    return redirect(url_for("dashboard.plugins"))
+        return signin_page("signin.html", 401, error=None)
+    return overview_page(user, _session_rows)
 
 
 @blueprint.post("/signin")
@@ -168,8 +83,8 @@ def signin():
     try:
         hub().authenticate(key)
     except AuthenticationError as error:
-        return _signin_page("signin.html", 401, error=error.message)
-    response = make_response(redirect(url_for("dashboard.plugins")))
+        return signin_page("signin.html", 401, error=error.message)
+    response = make_response(redirect(url_for("dashboard.index")))
     response.set_cookie(DASHBOARD_COOKIE, key, httponly=True, samesite="Strict")
     response.delete_cookie(SIGNIN_COOKIE, path=url_for("dashboard.signin"))
     return response
@@ -206,9 +121,17 @@ def _plugins_page(user, form: dict | None = None, errors: dict | None = None) ->
         "type": "batch-model",
         "description": "",
         "classNames": "",
-        "defaultConfig": EXAMPLE_CONFIG,
+        "defaultConfig": EXAMPLE_CONFIGS["batch-model"],
     }
-    return render_template("plugins.html", plugins=listed, form=form, errors=errors or {}, kinds=KINDS, nav="plugins")
+    return render_template(
+        "plugins.html",
+        plugins=listed,
+        form=form,
+        errors=errors or {},
+        kinds=hub().kinds,
+        examples=EXAMPLE_CONFIGS,
+        nav="plugins",
+    )
 
 
 @blueprint.post("/plugins")
@@ -251,7 +174,7 @@ def plugin(user, plugin_id: str):
         session_total=total,
         created=bool(request.args.get("created")),
         config_text=_pretty(found.default_config),
-        kind=KINDS[found.type],
+        kind=h.kinds.get(found.type),
         nav="plugins",
     )
 
@@ -285,7 +208,7 @@ def run(user):
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:") :]: value for key, value in source.items() if key.startswith("map:") and value}
         try:
-            kind = KINDS[plugin.type] if plugin is not None and plugin.id == source.get("plugin") else None
+            kind = h.kinds.get(plugin.type) if plugin is not None and plugin.id == source.get("plugin") else None
             session = h.start_run(
                 user,
                 source.get("plugin", ""),
@@ -303,18 +226,22 @@ def run(user):
     if config is None and plugin is not None:
         config = _pretty(plugin.default_config if plugin.default_config is not None else {})
     tools = project["categorySchema"].get("tools", []) if project else []
-    mapped = {name: source.get(f"map:{name}", "") for name in (plugin.class_names if plugin else [])}
+    mapped = _class_mapping(source, plugin.class_names if plugin else [], tools)
+    kind = h.kinds.get(plugin.type) if plugin else None
+    stages = _export_stages(h, project["_id"]) if project and kind and _asks(kind, "stages") else []
     page = render_template(
         "run.html",
         plugins=[p.to_dict(live=h.is_live(p.id)) for p in plugins_],
-        kind=KINDS[plugin.type] if plugin else None,
+        kind=kind,
         form=source,
-        assets=_first_assets(h, user, project["_id"]) if project and plugin and plugin.type == "model" else [],
+        assets=_first_assets(h, user, project["_id"]) if project and kind and _asks(kind, "asset") else [],
         projects=projects,
         plugin=plugin.to_dict(live=h.is_live(plugin.id)) if plugin else None,
         project=project,
         tools=tools,
         mapped=mapped,
+        stages=stages,
+        chosen_stages=_chosen_stages(source, stages, kind),
         config=config or "",
         chosen_batches=set(source.getlist("batches")),
         error=error,
@@ -323,36 +250,50 @@ def run(user):
     return page, (error.status if error else 200)
 
 
-def _run_options(kind, form) -> dict:
-    """The Run dialog's fields of the plugin's type, as start_run options (empty fields left out)."""
-    text = {option: form.get(field, "").strip() for option, field in OPTION_FIELDS.items()}
-    if kind.name == "model":
-        return {
-            "asset": text["asset"] or None,
-            "task": text["task"] or None,
-            "overwrite": not form.get("keepAnswer"),
-            "workflow": bool(form.get("workflow")),
-        }
-    if kind.name == "export":
-        return {"stage": [s.strip() for s in text["stage"].split(",") if s.strip()] or None}
-    if kind.name == "file-explorer":
-        files = [line.strip() for line in form.get("files", "").splitlines() if line.strip()]
-        return {
-            "bucket": text["bucket"],
-            "folder": text["folder"],
-            "files": files or None,
-            "upload": bool(form.get("upload")),
-            "storage_id": text["storage_id"] or None,
-            "scroll_token": text["scroll_token"] or None,
-        }
-    if kind.name == "markdown":
-        upload = request.files.get("inputFile")
+def _run_options(kind: PluginKind, form) -> dict:
+    """The Run dialog's fields of the plugin's kind, as start_run options (empty fields left out)."""
+    options = {}
+    for run_field in kind.form_fields:
+        upload = request.files.get(run_field.field_name) if run_field.widget == "file" else None
         content = upload.read() if upload is not None and upload.filename else None
-        return {"input_file": content, "markdown_text": form.get("markdownText", "") or None}
-    if kind.name == "input":
-        raw = text["file_explorer_options"]
-        return {"file_explorer_options": parse_config(raw, "fileExplorerOptions") if raw else None}
-    return {}
+        options[run_field.option] = run_field.from_form(form.getlist(run_field.field_name), content)
+    return options
+
+
+def _asks(kind: PluginKind, widget: str) -> bool:
+    """Whether the kind's Run dialog has a field of this widget (its choices are then read for the page)."""
+    return any(run_field.widget == widget for run_field in kind.form_fields)
+
+
+def _class_mapping(form, class_names: list[str], tools: list[dict]) -> dict[str, str]:
+    """Each model class's tool in the dialog: what the form chose, or, before anything was chosen,
+    the project's tool of the same name (exactly, else ignoring case)."""
+    if any(key.startswith("map:") for key in form):
+        return {name: form.get(f"map:{name}", "") for name in class_names}
+    mapped = {}
+    for name in class_names:
+        same = [t for t in tools if t.get("title") == name] or [
+            t for t in tools if str(t.get("title", "")).casefold() == name.casefold()
+        ]
+        mapped[name] = same[0].get("schemaId", "") if same else ""
+    return mapped
+
+
+def _export_stages(h, project_id: str) -> list[dict]:
+    """The workflow's stages with how many tasks each holds, for an Export run to pick from."""
+    counts = h.tasks.stage_counts(project_id)
+    return [{**stage, "count": counts.get(stage["id"], 0)} for stage in h.tasks.stages(project_id)]
+
+
+def _chosen_stages(form, stages: list[dict], kind: PluginKind | None) -> set[str]:
+    """The stages ticked: the form's; first, the field's default (Complete), or every stage holding tasks
+    when the default holds none (so a first run exports something)."""
+    field = next((f for f in kind.form_fields if f.widget == "stages"), None) if kind else None
+    if field is None or field.field_name in form or not stages:
+        return set(form.getlist(field.field_name if field else "stage"))
+    defaults = {name.strip() for name in field.form_default.split(",")}
+    complete = [s for s in stages if s["id"] in defaults and s["count"]]
+    return {s["id"] for s in complete} or {s["id"] for s in stages if s["count"]}
 
 
 def _first_assets(h, user, project_id: str) -> list[dict]:
@@ -383,6 +324,23 @@ def _duration(session: Session) -> str:
     return f"{minutes} min {seconds} s"
 
 
+OUTCOME_CHARACTERS = 80
+
+
+def _outcome(session: Session) -> dict | None:
+    """What a sessions list says of a run: why it failed or timed out, else the plugin's message
+    (an answer that is not text as JSON), cut to one line; None while nothing is known."""
+    if session.reason:
+        text, kind = session.reason, "reason"
+    elif session.message is not None:
+        text, kind = (session.message if isinstance(session.message, str) else json.dumps(session.message)), "message"
+    else:
+        return None
+    text = " ".join(text.split())
+    short = text if len(text) <= OUTCOME_CHARACTERS else text[: OUTCOME_CHARACTERS - 1] + "…"
+    return {"kind": kind, "text": short, "full": text}
+
+
 def _session_rows(sessions: list[Session]) -> list[dict]:
     h = hub()
     rows = []
@@ -401,6 +359,7 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
                 "run_by": run_by.name if run_by else s.run_by,
                 "started": s.to_dict()["startedAt"],
                 "duration": _duration(s),
+                "outcome": _outcome(s),
             }
         )
     return rows
@@ -452,7 +411,8 @@ def session(user, session_id: str):
         config_json=event.get("configJSON"),
         event=event,
         nav="sessions",
-        kind_title=KINDS[found.plugin_type].title,
+        kind=h.kinds.get(found.plugin_type),
+        kind_title=h.kinds.get(found.plugin_type).title,
         type_fields=type_fields,
         result_text=_pretty(data["result"]),
     )
@@ -464,8 +424,9 @@ def session_export(user, session_id: str):
     """The file an Export run uploaded, as a download."""
     h = hub()
     found = h.get_session(session_id, organization_id=user.organization_id)
-    url = (found.result or {}).get("url") if found.plugin_type == "export" and isinstance(found.result, dict) else None
-    exported = h.type_runs.exported_file(url, user.organization_id) if url else None
+    exports = h.kinds.get(found.plugin_type).exports
+    url = (found.result or {}).get("url") if exports and isinstance(found.result, dict) else None
+    exported = h.runs.services.exported_file(url, user.organization_id) if url else None
     if exported is None:
         raise NotFound(f"session '{session_id}' has no exported file")
     name, content = exported
@@ -481,7 +442,30 @@ def session_export(user, session_id: str):
 @blueprint.get("/projects")
 @signed_in
 def projects(user):
-    return render_template("projects.html", projects=_projects_without_batches(user), nav="projects")
+    """The organization's projects, a page at a time (an organization may have many thousands), each
+    with its tasks per stage (from the stage counters)."""
+    page, limit = page_and_limit(PROJECTS_PER_PAGE)
+    found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    pages = page_count(total, limit)
+    if page > pages:  # past the end (projects were deleted): the last page
+        page = pages
+        found, total = hub().projects.page_for_organization(user.organization_id, page, limit)
+    listed = [p.to_dict(with_batches=False) for p in found]
+    for project in listed:
+        counts = hub().tasks.stage_counts(project["_id"])
+        project["stages"] = [
+            {**stage, "count": counts.get(stage["id"], 0)} for stage in hub().tasks.stages(project["_id"])
+        ]
+    return render_template(
+        "projects.html",
+        projects=listed,
+        total=total,
+        page=page,
+        pages=pages,
+        links=pager(page, pages),
+        query={} if limit == PROJECTS_PER_PAGE else {"limit": limit},
+        nav="projects",
+    )
 
 
 def _projects_without_batches(user) -> list[dict]:
@@ -502,12 +486,12 @@ def project(user, project_id: str):
     pages = page_count(counts[shown], ASSETS_PER_PAGE)
     page = min(page, pages)  # past the end (e.g. after a filter change): the last page
     assets, _ = h.page_project_assets(project_id, page=page, limit=ASSETS_PER_PAGE, pre_labeled=PRE_LABELED[shown])
-    schema = found["categorySchema"]
-    tools = {t.get("schemaId"): t for t in schema.get("tools", [])}
-    by_title = {t.get("title"): t for t in schema.get("tools", [])}
-    names = _classification_names(schema.get("classifications", []))
+    ontology = drawing.Ontology(found["categorySchema"])
     batches = h.projects.batch_names(project_id, (b for a in assets for b in a.get("batches", [])))
-    cards = [_asset_card(a, tools, by_title, names, batches) for a in assets]
+    answers = h.tasks.own_answers([task_id_for(a["_id"]) for a in assets])
+    cards = [
+        drawing.asset_card(a, ontology, batches, answer=answers[task_id_for(a["_id"])], excerpt=True) for a in assets
+    ]
     listed, batch_count = h.projects.first_batches(project_id, BATCHES_SHOWN)  # a project may have very many
     found["batches"] = [b.to_dict() for b in listed]
     for card in cards:  # each asset's task: where it waits in the workflow
@@ -530,141 +514,41 @@ def project(user, project_id: str):
     )
 
 
-@blueprint.get("/projects/<project_id>/export")
+@blueprint.post("/projects/<project_id>/export")
 @signed_in
 def project_export(user, project_id: str):
-    """Build the project's export (all stages, JSON) and send the browser to its zip."""
-    from ...services.exports import build_export
+    """Build the project's export (all stages, JSON) and send the browser to its zip.
 
-    return redirect(
-        build_export(hub(), user, project_id, {"stage": json.dumps([s["id"] for s in hub().tasks.stages(project_id)])})
-    )
+    A POST (the project page's form), since it writes a file: a GET could be set off by any page's
+    ``<img>`` (the cookie's SameSite=Strict and the Origin check guard a POST)."""
+    stages = json.dumps([s["id"] for s in hub().tasks.stages(hub().project_for(user, project_id).id)])
+    return redirect(hub().exports.build(user, project_id, {"stage": stages}), code=303)
 
 
 @blueprint.get("/projects/<project_id>/assets/<asset_id>")
 @signed_in
 def asset(user, project_id: str, asset_id: str):
-    """One asset, large, with its labels drawn over it and each object listed (class and id)."""
+    """One asset, large (or its Markdown document), with its pre-label and its task's answer drawn over
+    it and each object listed (class, id, coordinates)."""
     h = hub()
     project = h.project_for(user, project_id)
     found = {"_id": project.id, "name": project.name, "categorySchema": project.category_schema}
     stored = h.project_asset(found["_id"], asset_id)
     if stored is None:
         raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
-    schema = found["categorySchema"]
-    card = _asset_card(
+    task = h.tasks.for_asset(stored["_id"])
+    card = drawing.asset_card(
         stored,
-        {t.get("schemaId"): t for t in schema.get("tools", [])},
-        {t.get("title"): t for t in schema.get("tools", [])},
-        _classification_names(schema.get("classifications", [])),
+        drawing.Ontology(found["categorySchema"]),
         h.projects.batch_names(project.id, stored.get("batches", [])),
+        answer=h.tasks.own_answers([task["_id"]])[task["_id"]],
     )
-    return render_template("asset.html", project=found, card=card, nav="projects")
-
-
-def _classification_names(classifications: list, names: dict | None = None) -> dict:
-    names = {} if names is None else names
-    for c in classifications:
-        names[c.get("schemaId")] = c.get("title") or c.get("schemaId")
-        _classification_names(c.get("classifications") or [], names)
-    return names
-
-
-def _num(value, default: float = 0.0) -> float:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else default
-
-
-def _points(value) -> str:
-    try:
-        return " ".join(f"{_num(p[0])},{_num(p[1])}" for p in value)
-    except (TypeError, IndexError, KeyError):
-        return ""
-
-
-def _asset_card(asset: dict, tools: dict, by_title: dict, names: dict, batches: dict) -> dict:
-    """An asset with its pre-labels as SVG shapes in image pixels (the SVG's viewBox scales them)."""
-    meta = asset.get("metadata") or {}
-    width, height = _num(meta.get("width"), 640) or 640, _num(meta.get("height"), 480) or 480
-    shapes, answers, objects = [], [], []
-    labels = asset.get("labels") or {}
-    for obj in labels.get("objects") or []:
-        if not isinstance(obj, dict):
-            continue
-        tool = tools.get(obj.get("schemaId")) or by_title.get(obj.get("title")) or {}
-        shape = {
-            "color": tool.get("color") or "#ff00ff",
-            "title": tool.get("title") or obj.get("schemaId"),
-            "object_id": obj.get("objectId"),
-            "index": len(shapes),
-        }
-        if isinstance(obj.get("bounding-box"), dict):
-            box = obj["bounding-box"]
-            shapes.append(
-                {
-                    **shape,
-                    "kind": "rect",
-                    "x": _num(box.get("x")),
-                    "y": _num(box.get("y")),
-                    "w": _num(box.get("width")),
-                    "h": _num(box.get("height")),
-                    "rotation": 0,
-                }
-            )
-        elif isinstance(obj.get("rotated-bounding-box"), dict):
-            box = obj["rotated-bounding-box"]
-            shapes.append(
-                {
-                    **shape,
-                    "kind": "rect",
-                    "x": _num(box.get("x")),
-                    "y": _num(box.get("y")),
-                    "w": _num(box.get("width")),
-                    "h": _num(box.get("height")),
-                    "rotation": _num(box.get("rotation")),
-                }
-            )
-        elif isinstance(obj.get("polygon"), list):
-            shapes.append({**shape, "kind": "polygon", "points": _points(obj["polygon"])})
-        elif isinstance(obj.get("polyline"), list):
-            shapes.append({**shape, "kind": "polyline", "points": _points(obj["polyline"])})
-        elif isinstance(obj.get("point"), list) and len(obj["point"]) >= 2:
-            shapes.append({**shape, "kind": "point", "x": _num(obj["point"][0]), "y": _num(obj["point"][1])})
-        drawn = shapes[-1] if shapes and shapes[-1]["index"] == shape["index"] else None
-        objects.append(
-            {
-                **shape,
-                "shape": shape["index"] if drawn else None,
-                "label_at": _label_at(drawn),
-                "geometry": next((k for k in OBJECT_KINDS if k in obj), "—"),
-            }
-        )
-    for c in labels.get("classifications") or []:
-        if isinstance(c, dict):
-            answer = c.get("answer")
-            answer = ", ".join(map(str, answer)) if isinstance(answer, list) else answer
-            answers.append(f"{names.get(c.get('schemaId'), c.get('title') or c.get('schemaId'))}: {answer}")
-    return {
-        "asset": asset,
-        "width": width,
-        "height": height,
-        "shapes": shapes,
-        "answers": answers,
-        "objects": objects,
-        "radius": max(width, height) / 45,
-        "batches": [batches.get(b, b) for b in asset.get("batches", [])],
-    }
-
-
-def _label_at(shape: dict | None) -> tuple[float, float] | None:
-    """Where a shape's name is written on the asset page: its top-left corner, point or first vertex."""
-    if shape is None:
-        return None
-    if "x" in shape:
-        return shape["x"], shape["y"]
-    first = shape.get("points", "").split(" ", 1)[0]
-    x, _, y = first.partition(",")
-    return (float(x), float(y)) if y else None
+    return render_template("asset.html", project=found, card=card, task=task, nav="projects")
 
 
 def _pretty(value) -> str:
     return json.dumps(value, indent=2)
+
+
+# The other page modules add their routes to the same blueprint once imported.
+from . import tasks  # noqa: E402, F401

@@ -7,6 +7,8 @@ from typing import Any
 
 from flask import Response, jsonify
 
+from ...errors import error_body
+
 
 def success(data: Any, status: int = 200) -> tuple[Response, int]:
     """A REST API (``/v2``) answer, wrapped as the real host wraps it (ango-host-facts §4)."""
@@ -23,7 +25,7 @@ def no_content() -> tuple[str, int]:
 
 
 def error(message: str, status: int) -> Response:
-    """An error in the shape every JSON route answers with."""
-    response = jsonify({"status": "error", "message": message})
+    """An error in the shape every JSON route answers with (:func:`mockango.errors.error_body`)."""
+    response = jsonify(error_body(status, message))
     response.status_code = status
     return response

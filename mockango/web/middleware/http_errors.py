@@ -1,15 +1,24 @@
-"""How HTTP-level errors (404, 405, 413, ...) are answered: JSON for API callers, the dashboard's styled page for browsers."""
+"""How HTTP-level errors (404, 405, 413, ...) are answered: JSON for API callers, the dashboard's styled page for browsers.
+
+Headers the error carries (``Allow`` of a 405) are kept either way; werkzeug's redirect of a path with
+repeated slashes (308) is JSON on JSON routes too (:func:`answer_slash_redirect`).
+"""
 
 from __future__ import annotations
 
-from flask import jsonify, request
-from werkzeug.exceptions import HTTPException
+import re
 
+from flask import jsonify, make_response, request
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
+
+from ...errors import error_body
 from ..dashboard.error_pages import browser_error_page
 
 
 def wants_json() -> bool:
-    return request.path.startswith(("/v2/", "/api/")) or request.accept_mimetypes.best == "application/json"
+    path = re.sub("//+", "/", request.path)
+    return path.startswith(("/v2/", "/api/", "/objects/")) or request.accept_mimetypes.best == "application/json"
 
 
 def answer_http_error(error: HTTPException):
@@ -19,5 +28,28 @@ def answer_http_error(error: HTTPException):
             message = f"no such endpoint: {request.method} {request.path}"
         elif error.code == 405:
             message = f"{request.method} is not allowed on {request.path}"
-        return jsonify({"status": "error", "message": message}), error.code
-    return browser_error_page(error)
+        answer = jsonify(error_body(error.code or 500, message))
+    else:
+        answer = make_response(browser_error_page(error))
+    answer.status_code = error.code or 500
+    for name, value in error.get_headers():
+        if name.lower() != "content-type":
+            answer.headers[name] = value  # e.g. the Allow of a 405
+    return answer
+
+
+def answer_slash_redirect():
+    """``before_request``: werkzeug answers a path with repeated slashes (``/v2//listProjects``) with a 308 to
+    the merged path and an HTML body; on a JSON route the body is JSON, like every other answer there."""
+    redirect = request.routing_exception
+    if not isinstance(redirect, RequestRedirect) or not wants_json():
+        return None
+    answer = jsonify(
+        error_body(
+            redirect.code,
+            f"{request.path} has repeated slashes: send the request to {redirect.new_url} (it is the same)",
+        )
+    )
+    answer.status_code = redirect.code
+    answer.headers["Location"] = redirect.new_url
+    return answer

@@ -68,6 +68,20 @@ def json_object(name: str) -> dict | None:
     return value
 
 
+def documented_page(maximum: int, doc: str, default_limit: int = 10) -> tuple[int, int]:
+    """``page`` and ``limit`` of an Ango listing whose docs cap ``limit`` (rule ``limit_documented``: the
+    refusal names the cap and the page that states it)."""
+    page = whole_number("page", 1, low=1)
+    try:
+        limit = whole_number("limit", default_limit, low=1, high=maximum)
+    except InvalidRequest as exc:
+        raise InvalidRequest(
+            f"{exc.message} (Ango's API docs allow at most {maximum} per page: {doc})",
+            details=[{"path": "limit", "code": "limit_documented", "message": exc.message}],
+        ) from None
+    return page, limit
+
+
 def json_list(name: str) -> list | None:
     """``name`` holding a JSON list (``batches=["b1", "b2"]``); None when absent."""
     value = json_value(name)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...services import exports
-from ..middleware.caller import current_user, hub
+from ..middleware.caller import current_user, hub, run_session
 from ..middleware.envelope import success
 
 blueprint = Blueprint("exports", __name__, url_prefix="/v2")
@@ -16,4 +15,7 @@ blueprint = Blueprint("exports", __name__, url_prefix="/v2")
 def export():
     user = current_user()
     params = request.args.to_dict()
-    return success({"exportPath": exports.build_export(hub(), user, params.get("project"), params)})
+    warnings: list[dict] = []
+    path = hub().exports.build(user, params.get("project"), params, warnings_out=warnings)
+    hub().log_lenient(run_session(), "the export's parameters", warnings)
+    return success({"exportPath": path, **({"warnings": warnings} if warnings else {})})

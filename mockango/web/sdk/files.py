@@ -18,7 +18,9 @@ blueprint = Blueprint("files", __name__)
 @blueprint.get("/files/<asset_id>.png")
 def asset_png(asset_id: str) -> Response:
     png = hub().asset_file(asset_id)
-    wait, rate = hub().faults.file_rate(request.path)
+    faults = hub().faults
+    owner = hub().projects.organization_of_asset(asset_id) if faults else None
+    wait, rate = faults.file_rate(request.path, owner)
     headers = {"Cache-Control": "public, max-age=3600"}
     if rate is None:
         return Response(png, mimetype="image/png", headers=headers)

@@ -9,13 +9,23 @@ key, a file URL is refused even when its signature is good.
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, send_file
+from werkzeug.routing import PathConverter
 
-from ...errors import Forbidden, InvalidRequest
-from ...store.objects import ObjectTooLarge
+from ...errors import Forbidden
 from ..middleware.caller import API_KEY_HEADER, current_user, hub
 from ..middleware.envelope import success
 
 blueprint = Blueprint("objects", __name__)
+
+
+class ObjectKeyConverter(PathConverter):
+    """Any path, control characters included, so that every odd key reaches the key check (and gets its 400)
+    instead of falling through to a 404 of no route."""
+
+    regex = "(?s:[^/].*?)"
+
+
+blueprint.record_once(lambda state: state.app.url_map.converters.setdefault("object_key", ObjectKeyConverter))
 
 
 def _file_url(make) -> str:
@@ -36,28 +46,29 @@ def signed_url():
     return success({"signedUrl": _file_url(hub().uploads.signed_url)})
 
 
-def _refuse_other_organization(key: str) -> None:
-    """With an API key, only the key's own organization's files (403), signed or not."""
+def _checked_key(raw: str) -> str:
+    """The key of the URL, checked whole (400) and, with an API key, of the key's own organization only
+    (403), signed or not."""
+    key = hub().objects.parse_key(raw)
     if request.headers.get(API_KEY_HEADER) and key.split("/", 1)[0] != current_user().organization_id:
         raise Forbidden("that file belongs to another organization")
+    return key
 
 
-@blueprint.put("/objects/<path:key>")
+@blueprint.put("/objects/<object_key:key>")
 def put_object(key: str):
     store = hub().objects
-    _refuse_other_organization(key)
+    key = _checked_key(key)
     store.check("PUT", key, request.args.get("expires"), request.args.get("signature"))
-    if request.content_length is not None and request.content_length > store.max_bytes:
-        raise ObjectTooLarge(f"the file is {request.content_length} bytes; this host takes at most {store.max_bytes}")
-    data = request.stream.read(store.max_bytes + 1)
-    store.put(key, data)
+    store.check_size(request.content_length)
+    store.put_stream(key, request.stream.read)
     return Response(status=200)
 
 
-@blueprint.get("/objects/<path:key>")
+@blueprint.get("/objects/<object_key:key>")
 def get_object(key: str):
     store = hub().objects
-    _refuse_other_organization(key)
+    key = _checked_key(key)
     if not (request.headers.get(API_KEY_HEADER) and "signature" not in request.args):
         store.check("GET", key, request.args.get("expires"), request.args.get("signature"))
     name = key.rsplit("/", 1)[-1]
@@ -68,8 +79,6 @@ def get_object(key: str):
         if name.endswith(".png")
         else "application/octet-stream"
     )
-    if "/" not in key:
-        raise InvalidRequest(f"bad file key {key!r}")
     path = store.file_of(key)
     if path is not None:  # streamed from disk: an export of a million tasks is never read whole
         return send_file(path, mimetype=kind, conditional=False, etag=False, max_age=0)

@@ -8,11 +8,12 @@ from __future__ import annotations
 from flask import Blueprint, request
 
 from ...errors import InvalidRequest
-from ...services.project_admin import project_view
 from ..middleware.caller import caller, current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body, read_body
-from ..middleware.params import json_value, page_and_limit
+from ..middleware.params import documented_page, json_value, page_and_limit
+
+PROJECTS_DOC = "https://docs.imerit.net/api/docs/projects"
 
 blueprint = Blueprint("rest", __name__, url_prefix="/v2")
 
@@ -40,15 +41,20 @@ def get_assets(project_id: str):
 @blueprint.get("/project/<project_id>")
 def get_project(project_id: str):
     user = current_user()
-    return success({"project": project_view(hub(), hub().project_for(user, project_id).id)})
+    return success({"project": hub().project_admin.view(hub().project_for(user, project_id).id)})
+
+
+LIST_PROJECTS_FIELDS = ("_id", "name", "description", "organization", "createdAt")
+"""What Ango's API docs say listProjects returns ("only essential fields"): docs.imerit.net/api/docs/projects."""
 
 
 @blueprint.get("/listProjects")
 def list_projects():
     user = current_user()
-    page, limit = page_and_limit(10)
+    page, limit = documented_page(100, PROJECTS_DOC)
     projects, total = hub().list_projects(user, page=page, limit=limit)
-    return success({"projects": projects, "total": total})
+    shown = [{key: project.get(key) for key in LIST_PROJECTS_FIELDS} for project in projects]
+    return success({"projects": shown, "total": total})
 
 
 @blueprint.post("/import/labels")

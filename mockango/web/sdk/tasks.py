@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask import Blueprint, request
 
-from ...errors import MockangoError
 from ..middleware.caller import current_user, hub, run_session
 from ..middleware.envelope import success
 from ..middleware.limits import json_body
@@ -51,18 +50,18 @@ def get_task(task_id: str):
 
 @blueprint.post("/annotate/<task_id>")
 def annotate(task_id: str):
-    user = current_user()
-    h = hub()
-    session_id = run_session()
-    try:
-        task = h.tasks.annotate(user, task_id, json_body(), next_stage=flag("nextStage"), is_plugin=flag("isPlugin"))
-    except MockangoError as error:
-        if session_id:
-            h.type_runs.plugin_annotate_refused(session_id, task_id, error)
-        raise
-    if session_id:
-        h.type_runs.plugin_annotated(session_id, task)
-    return success({"task": task})
+    warnings: list[dict] = []
+    task = hub().runs.annotate(
+        current_user(),
+        task_id,
+        json_body(),
+        next_stage=flag("nextStage"),
+        is_plugin=flag("isPlugin"),
+        run_session=run_session(),
+        warnings_out=warnings,
+    )
+    # Ango's import-export API page answers the submitted task as data.label; data.task is kept for older callers.
+    return success({"label": task, "task": task, **({"warnings": warnings} if warnings else {})})
 
 
 @blueprint.post("/review/<task_id>")

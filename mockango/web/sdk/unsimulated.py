@@ -16,21 +16,10 @@ blueprint = Blueprint("unsimulated", __name__)
 UNSIMULATED: tuple[tuple[str, str, str], ...] = (
     # (HTTP method, Flask rule, the SDK method that calls it)
     ("POST", "/v2/project/<project_id>/assigned", "add_members_to_project"),
-    ("POST", "/v2/attachments", "create_attachment"),
-    ("GET", "/v2/<project_id>/overview/<metric>", "get_metrics"),
-    ("POST", "/v2/project/<project_id>/labelValidation", "update_label_validation"),
-    ("POST", "/v2/project/<project_id>/chat", "upload_chat_assets"),
-    ("POST", "/v2/performance/<project_id>", "get_project_performance"),
-    ("GET", "/v2/organization/<organization_id>/invites", "get_organization_invites"),
-    ("POST", "/v2/organization/<organization_id>/invites", "invite_members_to_org"),
-    ("DELETE", "/v2/organization/<organization_id>/invites", "delete_organization_invites"),
-    ("POST", "/v2/organization/<organization_id>/users", "update_organization_members_role"),
-    ("DELETE", "/v2/organization/<organization_id>/users", "delete_organization_members"),
     ("GET", "/v2/llms", "get_llms"),
     ("POST", "/v2/llms/", "create_llm"),
     ("DELETE", "/v2/llms/<llm_id>", "delete_llm"),
     ("POST", "/v2/notifications", "send_notification"),
-    ("POST", "/v2/project/<project_id>/assetBuilderTemplates", "create_asset_builder_template"),
     ("POST", "/v2/project/<project_id>/instructions", "upload_instructions"),
     ("POST", "/v2/project/<project_id>/rerun-webhook", "rerun_webhook"),
 )

@@ -31,6 +31,15 @@ from imerit_ango.models.enums import (
 )
 from imerit_ango.models.export_options import ExportOptions
 from imerit_ango.models.invite import Invitation, RoleUpdate
+from imerit_ango.models.label_category import (
+    Classification,
+    ClassificationCategory,
+    LabelOption,
+    Relation,
+    RelationCategory,
+    Tool,
+    ToolCategory,
+)
 from imerit_ango.models.llm import LLM
 from imerit_ango.models.storage import Storage
 from imerit_ango.models.task_filter import TaskFilter
@@ -121,6 +130,26 @@ def create_label_set():
 
 
 call("create_label_set", create_label_set)
+
+
+def create_label_set_with_the_sdks_objects():
+    """Issue 19.1: the SDK's ClassificationCategory sends parentOptionId null (and regex, exportName... null)."""
+    made = data(sdk.create_project("SDK objects", ""))["project"]["_id"]
+    sdk.create_label_set(
+        made,
+        tools=[ToolCategory(Tool.BoundingBox, title="Car")],
+        classifications=[
+            ClassificationCategory(Classification.Text, title="N"),
+            ClassificationCategory(Classification.Radio, title="Weather", options=[LabelOption("Sunny")]),
+        ],
+        relations=[RelationCategory(Relation.Single, title="near")],
+    )
+    shown = data(sdk.get_project(made))["project"]["categorySchema"]
+    check([c["title"] for c in shown["classifications"]] == ["N", "Weather"], f"ontology not set: {shown}")
+    sdk.delete_project(made)
+
+
+create_label_set_with_the_sdks_objects()
 
 
 def update_workflow_stages():
@@ -457,37 +486,149 @@ def purge_project():
 
 call("purge_project", purge_project)
 
-# ------------------------------------------------------------------------------ not simulated
+# ------------------------------------------------------------------------------ organization (docs: /api/docs/organization)
+
+
+def organization_invites():
+    invited = data(sdk.invite_members_to_org(state["org"], Invitation(["x@example.com"], OrganizationRoles.Member)))
+    check([i["to"] for i in invited["invites"]] == ["x@example.com"], f"invite not made: {invited}")
+    listed = data(sdk.get_organization_invites(state["org"]))["invites"]
+    check(
+        [(i["to"], i["organizationRole"], i["status"]) for i in listed] == [("x@example.com", "Member", "Pending")],
+        listed,
+    )
+
+
+call("invite_members_to_org", organization_invites)
+call(
+    "get_organization_invites",
+    lambda: check(len(data(sdk.get_organization_invites(state["org"]))["invites"]) == 1, "the invite is not listed"),
+)
+
+
+def delete_organization_invites():
+    check(data(sdk.delete_organization_invites(state["org"], ["x@example.com"])) == {"deleted": 1, "failed": 0}, "")
+    check(data(sdk.get_organization_invites(state["org"]))["invites"] == [], "the invite is still listed")
+
+
+call("delete_organization_invites", delete_organization_invites)
+
+
+def update_organization_members_role():
+    answer = data(
+        sdk.update_organization_members_role(
+            state["org"],
+            [
+                RoleUpdate(setup["memberEmail"], OrganizationRoles.Admin),
+                RoleUpdate("x@example.com", OrganizationRoles.Admin),
+            ],
+        )
+    )["users"]
+    check((answer["updated"], answer["failed"]) == (1, 1), f"roles: {answer}")
+    members = {u["email"]: u for u in data(sdk.get_organization_members(state["org"]))["users"]}
+    check(members[setup["memberEmail"]]["organizationRole"] == "Admin", f"role not changed: {members}")
+
+
+call("update_organization_members_role", update_organization_members_role)
+
+
+def delete_organization_members():
+    answer = data(sdk.delete_organization_members(state["org"], [setup["memberEmail"], "x@example.com"]))
+    check(answer == {"deleted": 1, "failed": 1}, f"deleted: {answer}")
+    emails = [u["email"] for u in data(sdk.get_organization_members(state["org"]))["users"]]
+    check(setup["memberEmail"] not in emails, "the member is still listed")
+
+
+call("delete_organization_members", delete_organization_members)
+
+# ------------------------------------------------------------------------------ analytics (docs: /api/docs/analytics)
+
+
+def get_project_performance():
+    people = data(sdk.get_project_performance(pid))["performance"]["users"]
+    check(any(p["submitted"] >= 1 for p in people), f"the submitted task is not counted: {people}")
+
+
+call("get_project_performance", get_project_performance)
+
+
+def get_metrics():
+    values = data(sdk.get_metrics(pid, Metrics.LabelStageGroups))["values"]
+    check(sum(values.values()) >= 1, f"no tasks per stage: {values}")
+    statuses = data(sdk.get_metrics(pid, Metrics.AnnotationStatus))["values"]
+    check(sum(statuses.values()) == sum(values.values()), f"statuses {statuses} vs stages {values}")
+
+
+call("get_metrics", get_metrics)
+
+# ------------------------------------------------------------------------------ project extras
+
+
+def create_attachment():
+    asset = data(sdk.get_assets(pid, limit=1))["assets"][0]
+    answer = data(
+        sdk.create_attachment(
+            pid,
+            [{"externalId": asset["externalId"], "attachmentUrl": "https://x.example/a.pdf", "attachmentType": "pdf"}],
+        )
+    )
+    check(answer["project"]["attachmentsImported"] == 1, f"attachments: {answer}")
+    shown = data(sdk.get_assets(pid, filters={"_id": asset["_id"]}))["assets"][0]
+    check(shown.get("attachments") == [{"type": "pdf", "value": "https://x.example/a.pdf"}], f"not shown: {shown}")
+
+
+call("create_attachment", create_attachment)
+
+
+def update_label_validation():
+    sdk.update_label_validation(pid, custom_validation_enabled=True, validation_function="function v() {}")
+    project = data(sdk.get_project(pid))["project"]
+    check(project.get("customValidationEnabled") is True, "label validation not kept")
+    check(project.get("validationFunction") == "function v() {}", "validation function not kept")
+
+
+call("update_label_validation", update_label_validation)
+
+
+def upload_chat_assets():
+    before = data(sdk.get_assets(pid, limit=1))["total"]
+    answer = sdk.upload_chat_assets(pid, ChatAssetCreationConfig(number_of_assets=2))
+    check(answer["data"]["assets"]["assetsCreated"] == 2, f"chat assets: {answer}")
+    check(data(sdk.get_assets(pid, limit=1))["total"] == before + 2, "the chat assets are not listed")
+
+
+call("upload_chat_assets", upload_chat_assets)
+
+
+def create_asset_builder_template():
+    template = AssetBuilderTemplate(
+        name="t", template="<p>|a|</p>", external_id_column="a", data_config={"a": DataConfigItem(type="text")}
+    )
+    sdk.create_asset_builder_template(pid, template)
+    found = sdk.get_asset_builder_templates(pid)
+    check([t["name"] for t in found] == ["t"] and found[0]["_id"], f"template not listed: {found}")
+    state["template"] = found[0]["_id"]
+
+
+call("create_asset_builder_template", create_asset_builder_template)
+
+
+def upload_files_with_asset_builder():
+    path = tempfile.mktemp(suffix=".csv")
+    open(path, "w").write("a\nfirst\nsecond\n")
+    before = data(sdk.get_assets(pid, limit=1))["total"]
+    sdk.upload_files_with_asset_builder(pid, state["template"], path)
+    check(data(sdk.get_assets(pid, limit=1))["total"] == before + 2, "the built assets are not listed")
+
+
+call("upload_files_with_asset_builder", upload_files_with_asset_builder)
+
+# ------------------------------------------------------------------------------ not simulated (nothing published)
 call("add_members_to_project", lambda: sdk.add_members_to_project(pid, ["a@b.c"], ProjectRoles.Labeler))
-call("create_attachment", lambda: sdk.create_attachment(pid, [{"type": "TEXT", "value": "x"}]))
-call("get_metrics", lambda: sdk.get_metrics(pid, Metrics.AnnotationStatus))
-call("update_label_validation", lambda: sdk.update_label_validation(pid, custom_validation_enabled=True))
-call("upload_chat_assets", lambda: sdk.upload_chat_assets(pid, ChatAssetCreationConfig(number_of_assets=1)))
-call("get_project_performance", lambda: sdk.get_project_performance(pid))
-call("get_organization_invites", lambda: sdk.get_organization_invites(state["org"]))
-call(
-    "invite_members_to_org",
-    lambda: sdk.invite_members_to_org(state["org"], Invitation(["x@example.com"], OrganizationRoles.Member)),
-)
-call("delete_organization_invites", lambda: sdk.delete_organization_invites(state["org"], ["x@example.com"]))
-call(
-    "update_organization_members_role",
-    lambda: sdk.update_organization_members_role(state["org"], [RoleUpdate("x@example.com", OrganizationRoles.Admin)]),
-)
-call("delete_organization_members", lambda: sdk.delete_organization_members(state["org"], ["x@example.com"]))
 call("get_llms", lambda: sdk.get_llms())
 call("create_llm", lambda: sdk.create_llm(LLM("m", LlmProvider.OPENAI, "gpt", "key")))
 call("delete_llm", lambda: sdk.delete_llm("0" * 24))
 call("send_notification", lambda: sdk.send_notification([state["email"]], "hello"))
-call(
-    "create_asset_builder_template",
-    lambda: sdk.create_asset_builder_template(
-        pid,
-        AssetBuilderTemplate(
-            name="t", template="<p>|a|</p>", external_id_column="a", data_config={"a": DataConfigItem(type="text")}
-        ),
-    ),
-)
 
 
 def upload_instructions():
@@ -498,7 +639,6 @@ def upload_instructions():
 
 call("upload_instructions", upload_instructions)
 call("rerun_webhook", lambda: sdk.rerun_webhook(pid, "Webhook"))
-call("upload_files_with_asset_builder", lambda: sdk.upload_files_with_asset_builder(pid, "0" * 24, "in.csv"))
 
 public = sorted(name for name, member in inspect.getmembers(SDK, inspect.isfunction) if not name.startswith("_"))
 json.dump({"public": public, "results": results}, open(sys.argv[2], "w"), indent=1)

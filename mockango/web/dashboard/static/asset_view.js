@@ -1,5 +1,6 @@
 // mockango dashboard: the asset page. Zoom the image with its labels (one SVG, so shapes stay
-// on their pixels at any size), and highlight an object's shape while its row is hovered.
+// on their pixels at any size), show or hide a layer (pre-label, task answer), and highlight an
+// object's shape while its row is hovered.
 "use strict";
 
 const ZOOM_STEP = 1.5;
@@ -28,6 +29,13 @@ function assetView() {
     });
   });
   apply();
+
+  document.querySelectorAll("[data-layer-toggle]").forEach((box) => {
+    const name = box.dataset.layerToggle;
+    box.addEventListener("change", () => {
+      view.querySelectorAll(`[data-layer="${name}"]`).forEach((drawn) => drawn.classList.toggle("off", !box.checked));
+    });
+  });
 
   document.querySelectorAll("#objects tr[data-shape]").forEach((row) => {
     const shape = view.querySelector(`[data-shape="${row.dataset.shape}"]`);

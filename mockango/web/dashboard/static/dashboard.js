@@ -105,7 +105,9 @@ function renderLateAnswers(root, answers) {
     const time = document.createElement("code"); time.textContent = (a.time || "").slice(11, 23);
     const text = document.createElement("span");
     if (a.error) { text.className = "error"; text.textContent = typeof a.error === "string" ? "error: " + a.error : "error"; }
-    else text.textContent = typeof a.response === "string" ? a.response : JSON.stringify(a.response);
+    else if (a.response !== undefined && a.response !== null) text.textContent = typeof a.response === "string" ? a.response : JSON.stringify(a.response);
+    else if (a.message !== undefined && a.message !== null) text.textContent = "message: " + (typeof a.message === "string" ? a.message : JSON.stringify(a.message));
+    else { text.className = "muted"; text.textContent = "no response"; }
     item.append(tag, " ", time, " ", text);
     return item;
   }));
@@ -124,6 +126,47 @@ function runDialog() {
   });
 }
 
+// Create-a-plugin form: the type decides the fields. Class names only for the types that take them;
+// the Default config follows the type's example unless the user has written one of their own.
+function createForm() {
+  const form = document.getElementById("create-form");
+  if (!form) return;
+  const type = form.querySelector("#type");
+  const config = form.querySelector("#defaultConfig");
+  const classes = form.querySelector("#class-names-field");
+  const example = () => type.selectedOptions[0].dataset.config || "";
+  let shownExample = example();
+  type.addEventListener("change", () => {
+    const takesClasses = type.selectedOptions[0].dataset.classes === "yes";
+    classes.hidden = !takesClasses;
+    form.querySelector("#classNames").disabled = !takesClasses;
+    if (config.value.trim() === "" || config.value.trim() === shownExample.trim()) config.value = example();
+    shownExample = example();
+  });
+}
+
+// Copy buttons: [data-copy] copies the text of the element with that id; the button says so.
+// One listener on the document, so buttons inside live lists (swapped on refresh) keep working.
+function copyButtons() {
+  document.addEventListener("click", async (event) => {
+    const button = event.target.closest("button[data-copy]");
+    if (!button) return;
+    const source = document.getElementById(button.dataset.copy);
+    try {
+      await navigator.clipboard.writeText(source.textContent);
+    } catch (err) {  // no clipboard here (e.g. plain http on another name): select it to copy by hand
+      const range = document.createRange();
+      range.selectNodeContents(source);
+      window.getSelection().removeAllRanges();
+      window.getSelection().addRange(range);
+      button.textContent = "Selected: press Ctrl+C";
+      return;
+    }
+    button.textContent = "Copied";
+    setTimeout(() => { button.textContent = "Copy"; }, 2000);
+  });
+}
+
 function confirmForms() {
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => { if (!window.confirm(form.dataset.confirm)) event.preventDefault(); });
@@ -134,5 +177,7 @@ document.addEventListener("DOMContentLoaded", () => {
   pollPlugins();
   pollSession();
   runDialog();
+  createForm();
+  copyButtons();
   confirmForms();
 });

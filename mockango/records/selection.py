@@ -1,0 +1,299 @@
+"""A filtered listing as counted cells plus a few exceptions: its total and the positions of any page,
+from block counts, never a read of the project.
+
+A :class:`Selection` is ``(D - E) | M`` in position order, where
+
+- ``D`` is a set of cells (:mod:`.cells`) within a range of positions ``[low, high)``: counted;
+- ``E`` are positions in ``D`` that do not match after all, and ``M`` positions outside ``D`` that
+  do: both found by checking the few rows a filter could not decide from cells (tasks someone
+  assigned, touched or ranked; overflow batch groups), at most :data:`SCAN_LIMIT` of them.
+
+Its size is ``|D| - |E| + |M|``. The k-th member is found level by level: the big blocks' counts
+(n/65,536 rows per cell) give the big block that holds it, that block's 64 small blocks the small
+one, and a read of at most 1,024 positions the member itself; E and M, sorted lists, adjust the
+counts of the blocks they fall in. A page then reads forward from there, block by block, skipping
+blocks with no member.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import sqlite3
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from .cells import BIG, MARGIN, OVERFLOW, SMALL, SMALL_PER_BIG, TASKS
+
+SCAN_LIMIT = 100_000
+"""Rows a filter may check one by one (what its cells cannot decide); beyond it the filter is refused."""
+
+_SOURCES = {  # family: (its rows by value then position, the alias holding the position, its value)
+    TASKS: ("tasks t INDEXED BY tasks_by_stage", "t", "t.stage"),
+    "a": ("assets a INDEXED BY assets_by_pre_labeled_in_order", "a", "a.pre_labeled"),
+}
+
+
+@dataclass
+class Cells:
+    """Cells of one family: the values (stages, or pre-labeled '0'/'1') times the groups; ``groups``
+    None means every group but ``excluded`` (counted as the margin minus those)."""
+
+    family: str
+    values: list[str]
+    groups: list[int] | None = None
+    excluded: list[int] = field(default_factory=list)
+    texts: dict[int, str] = field(default_factory=dict)  # every known group -> its members' text
+    by_text: dict[str, int] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.by_text = {text: pk for pk, text in self.texts.items()}
+
+    def signed(self) -> list[tuple[int, str, int]]:
+        """(group, value, +1/-1) whose block counts add up to this set's."""
+        if self.groups is None:
+            return [(MARGIN, v, 1) for v in self.values] + [(g, v, -1) for g in self.excluded for v in self.values]
+        return [(g, v, 1) for g in self.groups for v in self.values]
+
+    def sql(self) -> tuple[str, list]:
+        """An SQL condition on a row (``a`` its asset) that holds exactly for members of these cells."""
+        where = [f"{_SOURCES[self.family][2]} IN (SELECT value FROM json_each(?))"]
+        args: list = [json.dumps(self.values if self.family == TASKS else [int(v) for v in self.values])]
+        known = json.dumps(list(self.texts.values()))
+        listed = self.groups if self.groups is not None else self.excluded
+        texts = json.dumps([self.texts[g] for g in listed if g in self.texts])
+        if self.groups is not None:
+            if OVERFLOW in self.groups:
+                where.append(
+                    "(a.batches IN (SELECT value FROM json_each(?)) OR a.batches NOT IN (SELECT value FROM json_each(?)))"
+                )
+                args += [texts, known]
+            else:
+                where.append("a.batches IN (SELECT value FROM json_each(?))")
+                args.append(texts)
+        elif self.excluded:
+            where.append("a.batches NOT IN (SELECT value FROM json_each(?))")
+            args.append(texts)
+            if OVERFLOW in self.excluded:
+                where.append("a.batches IN (SELECT value FROM json_each(?))")
+                args.append(known)
+        return " AND ".join(where), args
+
+    def source(self) -> tuple[str, str]:
+        """The FROM clause that reads these cells' rows, and the alias whose ``position`` orders them."""
+        source, alias, _ = _SOURCES[self.family]
+        if alias == "t" and (self.groups is not None or self.excluded):  # the batch list is the asset's
+            source += " JOIN assets a ON a.pk = t.asset_pk"
+        return source, alias
+
+    def group_of(self, members: str) -> int:
+        """The group of an asset with this batches text (the overflow group when none is known)."""
+        return self.by_text.get(members, OVERFLOW)
+
+    def holds(self, value: str, members: str) -> bool:
+        """Is a row with this value and batches text in these cells (the Python twin of :meth:`sql`)."""
+        if value not in self.values:
+            return False
+        group = self.group_of(members)
+        return group in self.groups if self.groups is not None else group not in self.excluded
+
+
+class Selection:
+    """``(D - E) | M`` (see the module): its size and the positions of a page."""
+
+    def __init__(
+        self,
+        db: sqlite3.Connection,
+        project_id: str,
+        cells: Cells | None,
+        *,
+        low: int = 0,
+        high: int | None = None,
+        excluded: Iterable[int] = (),
+        added: Iterable[int] = (),
+    ) -> None:
+        self.db, self.project_id, self.cells = db, project_id, cells
+        self.low, self.high = low, high
+        self.excluded, self.added = sorted(set(excluded)), sorted(set(added))
+        self._excluded_set = set(self.excluded)
+        self._total: int | None = None
+        self._big: list[tuple[int, int]] | None = None
+
+    # ------------------------------------------------------------- counts of D
+
+    def _sums(self, size: int, first: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """(block, members of D) for the blocks of ``size`` in [first, end), in order, empty ones left out."""
+        assert self.cells is not None
+        bounds, args = ("b.block >= ?", [first]) if end is None else ("b.block >= ? AND b.block < ?", [first, end])
+        rows = self.db.execute(
+            "SELECT b.block, sum(b.live * json_extract(c.value, '$[2]')) FROM json_each(?) c CROSS JOIN "
+            "cell_blocks b ON b.project_id = ? AND b.family = ? AND b.size = ? AND "
+            "b.group_pk = json_extract(c.value, '$[0]') AND b.value = json_extract(c.value, '$[1]') "
+            f"WHERE {bounds} GROUP BY b.block ORDER BY b.block",
+            (json.dumps(self.cells.signed()), self.project_id, self.cells.family, size, *args),
+        ).fetchall()
+        return [(block, n) for block, n in rows if n]
+
+    def _rows_of_d(self, first: int, end: int, limit: int = -1) -> list[int]:
+        """Positions of D's members in [first, end) (at most a small block's worth), in order; ``limit``
+        bounds how many."""
+        assert self.cells is not None
+        source, alias = self.cells.source()
+        where, args = self.cells.sql()
+        return [
+            row[0]
+            for row in self.db.execute(
+                f"SELECT {alias}.position FROM {source} WHERE {alias}.project_id = ? AND {alias}.position >= ? "
+                f"AND {alias}.position < ? AND {where} ORDER BY {alias}.position LIMIT ?",
+                (self.project_id, first, end, *args, limit),
+            )
+        ]
+
+    def _count_rows_of_d(self, first: int, end: int) -> int:
+        assert self.cells is not None
+        if end <= first:
+            return 0
+        source, alias = self.cells.source()
+        where, args = self.cells.sql()
+        return self.db.execute(
+            f"SELECT count(*) FROM {source} WHERE {alias}.project_id = ? AND {alias}.position >= ? "
+            f"AND {alias}.position < ? AND {where}",
+            (self.project_id, first, end, *args),
+        ).fetchone()[0]
+
+    def _rank_of_d(self, position: int) -> int:
+        """Members of D before ``position``."""
+        if self.cells is None or position <= 0:
+            return 0
+        big_block, small_block = position // BIG, position // SMALL
+        before = sum(n for block, n in self._big_sums() if block < big_block)
+        if small_block > big_block * SMALL_PER_BIG:
+            before += sum(n for _, n in self._sums(SMALL, big_block * SMALL_PER_BIG, small_block))
+        return before + self._count_rows_of_d(small_block * SMALL, position)
+
+    def _big_sums(self) -> list[tuple[int, int]]:
+        if self._big is None:
+            self._big = self._sums(BIG) if self.cells is not None else []
+        return self._big
+
+    # ------------------------------------------------------------------ size
+
+    def total(self) -> int:
+        if self._total is None:
+            if self.cells is None:
+                size = 0
+            elif self.high is None:
+                size = sum(n for _, n in self._big_sums()) - self._rank_of_d(self.low)
+            else:
+                size = self._rank_of_d(self.high) - self._rank_of_d(self.low)
+            self._total = size - len(self.excluded) + len(self.added)
+        return self._total
+
+    # --------------------------------------------------------------- members
+
+    def _adjust(self, first: int, end: int) -> int:
+        """How E and M change the count of the positions [first, end)."""
+        return (
+            bisect.bisect_left(self.added, end)
+            - bisect.bisect_left(self.added, first)
+            - (bisect.bisect_left(self.excluded, end) - bisect.bisect_left(self.excluded, first))
+        )
+
+    def _members_in(self, first: int, end: int, limit: int | None = None) -> list[int]:
+        """Members of the selection in [first, end), in order; the first ``limit``."""
+        skipped = bisect.bisect_left(self.excluded, end) - bisect.bisect_left(self.excluded, first)
+        rows = self._rows_of_d(
+            max(first, self.low),
+            end if self.high is None else min(end, self.high),
+            -1 if limit is None else limit + skipped,
+        )
+        if skipped:
+            rows = [p for p in rows if p not in self._excluded_set]
+        chosen = self.added[bisect.bisect_left(self.added, first) : bisect.bisect_left(self.added, end)]
+        members = sorted(rows + chosen) if chosen else rows
+        return members if limit is None else members[:limit]
+
+    def _blocks(self, size: int, first: int = 0, end: int | None = None) -> list[tuple[int, int]]:
+        """(block, members of the selection) for blocks of ``size`` in [first, end), D clipped to
+        [low, high) at its ends by reading the two partial blocks; empty blocks left out."""
+        counts = dict(self._sums(size, first, end)) if self.cells is not None else {}
+        start = bisect.bisect_left(self.added, first * size)
+        stop = len(self.added) if end is None else bisect.bisect_left(self.added, end * size)
+        for position in self.added[start:stop]:
+            counts.setdefault(position // size, 0)
+        found = []
+        for block in sorted(counts):
+            start, stop = block * size, (block + 1) * size
+            n = counts[block]
+            if self.cells is not None and (start < self.low or (self.high is not None and stop > self.high)):
+                n = self._count_d(max(start, self.low), stop if self.high is None else min(stop, self.high))
+            n += self._adjust(start, stop)
+            if n > 0:
+                found.append((block, n))
+        return found
+
+    def _count_d(self, first: int, end: int) -> int:
+        if end <= first:
+            return 0
+        return self._rank_of_d(end) - self._rank_of_d(first)
+
+    def position_of(self, rank: int) -> int | None:
+        """The position of the selection's ``rank``-th member (0-based), None past the last."""
+        if rank < 0:
+            return None
+        if self.cells is None:
+            return self.added[rank] if rank < len(self.added) else None
+        holding = None
+        for big, n in self._blocks(BIG):
+            if rank < n:
+                holding = big
+                break
+            rank -= n
+        if holding is None:
+            return None
+        for small, n in self._blocks(SMALL, holding * SMALL_PER_BIG, (holding + 1) * SMALL_PER_BIG):
+            if rank < n:
+                members = self._members_in(small * SMALL, (small + 1) * SMALL, rank + 1)
+                return members[rank] if rank < len(members) else None
+            rank -= n
+        return None
+
+    def page(self, offset: int, limit: int, *, descending: bool = False) -> list[int]:
+        """The positions of one page (``offset`` members skipped), oldest first or newest first."""
+        if limit <= 0 or offset < 0:
+            return []
+        if descending:
+            total = self.total()
+            end = total - offset
+            if end <= 0:
+                return []
+            first = max(end - limit, 0)
+            return self._forward(first, end - first)[::-1]
+        return self._forward(offset, limit)
+
+    def _forward(self, rank: int, count: int) -> list[int]:
+        """The positions of the members ranked [rank, rank + count): from the first, read forward in windows
+        of small blocks that hold about as many members as are still wanted (one query each)."""
+        if self.cells is None:
+            return self.added[rank : rank + count]
+        start = self.position_of(rank)
+        if start is None:
+            return []
+        found: list[int] = []
+        small = start // SMALL
+        while len(found) < count:
+            big = small // SMALL_PER_BIG
+            wanted, held, end = count - len(found), 0, small
+            for block, n in self._blocks(SMALL, small, (big + 1) * SMALL_PER_BIG):
+                held, end = held + n, block + 1
+                if held >= wanted:
+                    break
+            if held == 0:  # nothing left in this big block: on to the next one that holds a member
+                following = [b for b, _ in self._blocks(BIG, big + 1)]
+                if not following:
+                    break
+                small = following[0] * SMALL_PER_BIG
+                continue
+            found += self._members_in(max(small * SMALL, start), end * SMALL, wanted)
+            small = end
+        return found
