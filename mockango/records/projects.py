@@ -341,7 +341,7 @@ def _asset_values(
         raise InvalidRequest(f"assets[{index}].hosted must be true or false, got {hosted!r}")
     if hosted:
         hosted_size(metadata, where=f"assets[{index}].metadata")
-    created = raw.get("createdAt") if trusted and type(raw.get("createdAt")) is float else time.time()
+    created = raw["createdAt"] if trusted and type(raw.get("createdAt")) is float else time.time()
     # createdAt grows with position (a createdAt range is then a range of positions: records/task_query.py)
     created = max(created, book.last_created)
     book.last_created = created

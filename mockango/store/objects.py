@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -193,7 +193,7 @@ class ObjectStore:
         self._write(key, chunks)
         return size
 
-    def _write(self, key: str, chunks: Callable[[], object]) -> None:
+    def _write(self, key: str, chunks: Callable[[], Iterable[bytes | memoryview]]) -> None:
         key = self.parse_key(key)
         if self.root is None:
             data = b"".join(chunks())

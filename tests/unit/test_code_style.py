@@ -29,14 +29,9 @@ def test_ruff(check):
     )
 
 
-TYPED = ("plugin_client/", "mockango/validation/", "mockango/store/", "mockango/records/")
-"""Where mypy must find nothing yet; all of ``mockango/`` joins package by package (issue 18 item 5)."""
-
-
 def test_mypy():
+    """Clean on mockango/ and plugin_client/ (``files`` in [tool.mypy]); ``.venv/bin/mypy`` shows the same."""
     if importlib.util.find_spec("mypy") is None:
         pytest.fail("mypy is not installed: pip install -e '.[test]' (make test does)")
     result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
-    assert "error:" in result.stdout or result.returncode == 0, result.stdout + result.stderr  # it ran
-    errors = [line for line in result.stdout.splitlines() if line.startswith(TYPED) and ": error:" in line]
-    assert not errors, "mypy found problems (run `.venv/bin/mypy`):\n" + "\n".join(errors)
+    assert result.returncode == 0, "mypy found problems (run `.venv/bin/mypy`):\n" + result.stdout + result.stderr
