@@ -18,8 +18,9 @@ import os
 import threading
 import traceback
 from collections.abc import Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar
 
+from .contract import Connector
 from .errors import CallbackSignatureError, PluginRefused
 from .logger import PluginLogger
 
@@ -50,14 +51,6 @@ def _calls_with_keywords(callback: Callable) -> bool:
         f"callback {callback.__qualname__}{inspect.signature(callback)} takes no arguments: "
         "write it as callback(**data) or callback(data)"
     )
-
-
-class Connector(Protocol):
-    """What :func:`run` and :meth:`Plugin.stop` need of a transport (Socket.IO or REST)."""
-
-    def serve_forever(self) -> None: ...
-
-    def stop(self) -> None: ...
 
 
 class Plugin:

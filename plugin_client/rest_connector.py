@@ -32,7 +32,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .plugin import Plugin
+from .contract import RunsEvents
 
 log = logging.getLogger("plugin_client")
 
@@ -73,7 +73,7 @@ class RestConnector:
 
     def __init__(
         self,
-        plugin: Plugin,
+        plugin: RunsEvents,
         host: str,
         *,
         port: int | None = None,

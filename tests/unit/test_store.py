@@ -164,25 +164,3 @@ def test_a_baseline_undoes_every_write_since_it_was_marked():
     assert names(store) == ["seeded", "later"]
     store.back_to_baseline()
     assert names(store) == ["seeded"]
-
-
-def test_python_3_10_images_by_file_hold_the_same_database():
-    """Python 3.10's sqlite3 has no serialize()/deserialize(): Store copies images through a file there."""
-    from mockango.store.connection import deserialize_by_file, serialize_by_file
-
-    def rows(db: sqlite3.Connection) -> list:
-        return db.execute("SELECT x, y FROM t ORDER BY x").fetchall()
-
-    db = sqlite3.connect(":memory:")
-    db.execute("CREATE TABLE t (x INTEGER PRIMARY KEY, y TEXT)")
-    db.executemany("INSERT INTO t VALUES (?, ?)", [(i, f"row {i}") for i in range(2000)])
-    db.commit()
-    again = sqlite3.connect(":memory:")
-    deserialize_by_file(again, serialize_by_file(db))
-    assert rows(again) == rows(db) and len(rows(db)) == 2000
-    if hasattr(db, "serialize"):  # 3.11+: the same images as the built-in ones, both ways
-        built_in = sqlite3.connect(":memory:")
-        built_in.deserialize(serialize_by_file(db))
-        by_file = sqlite3.connect(":memory:")
-        deserialize_by_file(by_file, db.serialize())
-        assert rows(built_in) == rows(by_file) == rows(db)
