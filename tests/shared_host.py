@@ -24,6 +24,7 @@ from typing import Any
 import pytest
 
 from mockango import MockAngo
+from mockango.host import Through
 
 SEED = 1
 """The seed of every host the suite's ``host`` fixture gives (shared or its own)."""
@@ -39,7 +40,8 @@ def fingerprint(server: MockAngo) -> dict[str, Any]:
     """What a reset leaves alone, as comparable values: the Hub's options by value, its parts by identity."""
     hub = server.hub
     taken: dict[str, Any] = {"server running": server.running, "server url": server.url}
-    for name, value in vars(hub).items():
+    options = [name for name, value in vars(type(hub)).items() if isinstance(value, Through)]  # kept by its parts
+    for name, value in [*vars(hub).items(), *((name, getattr(hub, name)) for name in options)]:
         if not name.startswith("_") and name not in PER_TEST_OPTIONS:
             taken[f"hub.{name}"] = value if isinstance(value, _SCALARS) else f"the object {id(value):#x}"
     for name in ("interval", "timeout"):
