@@ -5,7 +5,7 @@ before each test; a test that needs a server of its own (other options, one it s
 reset cannot undo) says so with ``@pytest.mark.own_host("why")``. A test that leaves the shared
 server changed in a way a reset does not undo fails its teardown, saying what it left.
 
-Modules with long tests (marked slow, browser, official, crash or packaging) run first: with
+Modules with long tests (marked slow, browser, official, crash, packaging or container) run first: with
 xdist's work stealing (``--dist worksteal`` in pyproject.toml), the workers then end together
 on short tests instead of one waiting for the other's last long one.
 """
@@ -18,7 +18,7 @@ from tests.support import DEMO_CONFIG, load_sample, plugin_running
 
 pytest_plugins = ["tests.shared_host"]
 
-LONG_MARKERS = {"slow", "browser", "official", "crash", "packaging"}
+LONG_MARKERS = {"slow", "browser", "official", "crash", "packaging", "container"}
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
