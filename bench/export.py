@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import psutil
 import requests
@@ -37,42 +38,24 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from crash import Served  # noqa: E402
 from figures import machine, median_interval, percentile  # noqa: E402
+from made import SCHEMA, assets, label_first  # noqa: E402
 from trees import env_for, tree_of  # noqa: E402
 
-TOOL = "aaaaaaaaaaaaaaaaaaaaaaaa"
-SCHEMA = {"tools": [{"schemaId": TOOL, "tool": "bounding-box", "title": "Box"}]}
+if TYPE_CHECKING:
+    from crash import Served
+
 LABELLED = 10_000
 QUIET_SECONDS = 3.0
 PARAMS = {"format": "ndjson", "type": "task", "includeHistory": "true", "includeMetadata": "true"}
-
-
-def label(external_id: str) -> dict:
-    return {
-        "externalId": external_id,
-        "objects": [{"schemaId": TOOL, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
-    }
 
 
 def build(size: int, folder: str) -> dict:
     from mockango.hub import Hub
 
     hub = Hub(seed=0, state=Path(folder) / "state.sqlite3")
-    assets = (
-        {
-            "externalId": f"a{i:07}",
-            "data": f"https://example.invalid/{i}.png",
-            "batches": [f"b{i % 10}"],
-            "metadata": {"width": 640, "height": 480},
-        }
-        for i in range(size)
-    )
-    project = hub.create_project("Export", SCHEMA, assets)
-    for start in range(0, min(LABELLED, size), 5000):
-        hub.import_labels(
-            hub.default_user, project.id, [label(f"a{i:07}") for i in range(start, min(start + 5000, LABELLED, size))]
-        )
+    project = hub.create_project("Export", SCHEMA, assets(size, metadata=True))
+    label_first(hub, project.id, min(LABELLED, size))
     hub.close_store()
     return {"project": project.id}
 
@@ -104,6 +87,8 @@ def measure(size: int, tree: Path | None, client: bool) -> dict:
         if made.returncode:
             raise SystemExit(made.stderr)
         ids = json.loads(made.stdout.strip().splitlines()[-1])
+        from crash import Served  # here: it puts this checkout first on sys.path
+
         served = Served(Path(folder) / "state.sqlite3", fresh=False, env=env)
         try:
             out = drive(served, ids["project"])

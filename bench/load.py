@@ -26,6 +26,10 @@ item 2): the same server and plugins, ``--runs`` runs per round at each concurre
 (the order alternating from round to round, so a change in the machine's load hits both), and
 prints per concurrency the median [95 % interval] of runs/s, of the server's CPU milliseconds per
 run, and of the rounds' p50/p99 latency; every run is still checked (lost/stuck/misattributed).
+``--before REF`` (repeatable, with ``--sweep``) also serves the code at that git ref
+(``bench/trees.py``), each version with its own server and plugins, all up at once; every round
+measures each version at each concurrency, the order alternating, so the versions share the
+machine's load. The plugins are this checkout's plugin_client for every version.
 Every figure is printed with the machine and its load average.
 """
 
@@ -55,6 +59,7 @@ from plugin_client import SDK, BatchModelPlugin, run  # noqa: E402
 
 sys.path.insert(0, str(ROOT / "bench"))
 from figures import machine, median_interval  # noqa: E402
+from trees import env_for, tree_of  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
 TOOL = {"schemaId": "car-box", "tool": "bounding-box", "title": "Car"}
@@ -65,7 +70,7 @@ SETTLE_SECONDS = 40  # engine.io keeps a ping task per socket for its ping inter
 class Server:
     """``mockango serve`` in a child process on a free loopback port."""
 
-    def __init__(self, state_dir: str, run_timeout: float) -> None:
+    def __init__(self, state_dir: str, run_timeout: float, tree: Path | None = None) -> None:
         command = [
             sys.executable,
             "-m",
@@ -81,7 +86,15 @@ class Server:
             "--run-timeout",
             str(run_timeout),
         ]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        # ``-m`` puts the working directory first on sys.path: another version's server runs in its tree.
+        self.process = subprocess.Popen(
+            command,
+            cwd=tree or ROOT,
+            env=env_for(tree),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
         lines = []
         for line in self.process.stdout:
             lines.append(line)
@@ -317,16 +330,28 @@ def main() -> int:
     parser.add_argument("--deadline", type=float, default=1800.0, help="the whole script stops after this")
     parser.add_argument("--sweep", metavar="C1,C2", help="throughput at these concurrencies instead (see above)")
     parser.add_argument("--rounds", type=int, default=7, help="rounds per concurrency with --sweep")
+    parser.add_argument(
+        "--before", metavar="REF", action="append", default=[], help="with --sweep: also this git ref's code"
+    )
     options = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     threading.Timer(options.deadline, lambda: os._exit(3)).start()
 
+    if options.before and not options.sweep:
+        parser.error("--before goes with --sweep")
+    versions = [("now", None)] + [(f"before ({ref})", tree_of(ref)) for ref in options.before]
     with tempfile.TemporaryDirectory(prefix="mockango-load-") as state_dir:
-        server = Server(state_dir, run_timeout=60)
+        servers = []
         try:
-            return sweep(server, options) if options.sweep else measure(server, options)
+            for index, (_name, tree) in enumerate(versions):
+                os.mkdir(os.path.join(state_dir, str(index)))
+                servers.append(Server(os.path.join(state_dir, str(index)), run_timeout=60, tree=tree))
+            if options.sweep:
+                return sweep([(name, server) for (name, _), server in zip(versions, servers)], options)
+            return measure(servers[0], options)
         finally:
-            server.stop()
+            for server in servers:
+                server.stop()
 
 
 def make_project(http: requests.Session, server: Server, count: int) -> tuple[str, list[str]]:
@@ -343,48 +368,55 @@ def make_project(http: requests.Session, server: Server, count: int) -> tuple[st
     return made.json()["_id"], assets
 
 
-def sweep(server: Server, options) -> int:
-    """Runs/s and server CPU per run at each concurrency, in alternating rounds on one server."""
+def sweep(servers: list[tuple[str, Server]], options) -> int:
+    """Runs/s and server CPU per run at each concurrency, in alternating rounds, for each version's server."""
     levels = [int(c) for c in options.sweep.split(",")]
-    http = requests.Session()
-    http.headers["apikey"] = server.api_key
-    project_id, assets = make_project(http, server, options.runs)
-    plugins = Plugins(server, http, options.plugins)
-    Runs(server, project_id, plugins.ids, assets).drive(max(levels), count=min(50, options.runs))  # warm up
+    setups = []
+    for name, server in servers:
+        http = requests.Session()
+        http.headers["apikey"] = server.api_key
+        project_id, assets = make_project(http, server, options.runs)
+        plugins = Plugins(server, http, options.plugins)
+        Runs(server, project_id, plugins.ids, assets).drive(max(levels), count=min(50, options.runs))  # warm up
+        setups.append((name, server, http, project_id, assets, plugins))
     print(f"bench/load.py --sweep on {machine()}")
     print(
-        f"{options.plugins} plugins, {options.runs} runs per round, {options.rounds} rounds per concurrency\n",
+        f"{options.plugins} plugins per server, {options.runs} runs per round, {options.rounds} rounds per "
+        f"concurrency; versions: {', '.join(name for name, _ in servers)}\n",
         flush=True,
     )
-    figures: dict[int, dict[str, list[float]]] = {
-        c: {"runs/s": [], "cpu ms/run": [], "p50": [], "p99": []} for c in levels
+    figures: dict[tuple[str, int], dict[str, list[float]]] = {
+        (name, c): {"runs/s": [], "cpu ms/run": [], "p50": [], "p99": []} for name, _ in servers for c in levels
     }
     problems: list[str] = []
+    turns = [(setup, level) for setup in setups for level in levels]
     for round_ in range(options.rounds):
-        for level in levels if round_ % 2 == 0 else levels[::-1]:
+        for (name, server, http, project_id, assets, plugins), level in turns if round_ % 2 == 0 else turns[::-1]:
             runs = Runs(server, project_id, plugins.ids, assets)
             cpu_before = server.figures()["cpu_s"]
             seconds = runs.drive(level, count=options.runs)
             cpu = server.figures()["cpu_s"] - cpu_before
             problems += runs.problems + check_attribution(server, http, runs, project_id, unique_assets=False)
-            got = figures[level]
+            got = figures[name, level]
             got["runs/s"].append(len(runs.latencies) / seconds)
             got["cpu ms/run"].append(cpu * 1000 / max(len(runs.latencies), 1))
             got["p50"].append(statistics.median(runs.latencies) * 1000)
             got["p99"].append(percentile(runs.latencies, 0.99) * 1000)
             print(
-                f"  round {round_ + 1}, {level:>2} threads: {got['runs/s'][-1]:6.1f} runs/s, "
+                f"  round {round_ + 1}, {name}, {level:>2} threads: {got['runs/s'][-1]:6.1f} runs/s, "
                 f"{got['cpu ms/run'][-1]:5.1f} ms CPU/run, p50 {got['p50'][-1]:6.1f} ms, p99 {got['p99'][-1]:7.1f} ms "
                 f"({machine().split('; ')[-1]})",
                 flush=True,
             )
-    plugins.stop()
-    print(f"\nmedian [95 % interval] over {options.rounds} rounds:")
-    print(f"{'threads':>8} {'runs/s':>26} {'server CPU ms per run':>26} {'p50 ms':>26} {'p99 ms':>26}")
-    for level in levels:
-        got = figures[level]
-        cells = [str(median_interval(got[k])) for k in ("runs/s", "cpu ms/run", "p50", "p99")]
-        print(f"{level:>8} " + " ".join(f"{c:>26}" for c in cells))
+    for setup in setups:
+        setup[-1].stop()
+    print(f"\nmedian [95 % interval] over {options.rounds} rounds ({machine().split('; ')[-1]} at the end):")
+    print(f"{'version':>24} {'threads':>8} {'runs/s':>26} {'server CPU ms per run':>26} {'p50 ms':>26} {'p99 ms':>26}")
+    for name, _ in servers:
+        for level in levels:
+            got = figures[name, level]
+            cells = [str(median_interval(got[k])) for k in ("runs/s", "cpu ms/run", "p50", "p99")]
+            print(f"{name:>24} {level:>8} " + " ".join(f"{c:>26}" for c in cells))
     for problem in problems[:20]:
         print("PROBLEM:", problem)
     return 1 if problems else 0

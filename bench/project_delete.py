@@ -25,29 +25,24 @@ import tempfile
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import requests
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from crash import Served  # noqa: E402
 from figures import machine, median_interval, percentile  # noqa: E402
+from made import SCHEMA, assets, label, label_first  # noqa: E402
 from trees import env_for, tree_of  # noqa: E402
 
-TOOL = "aaaaaaaaaaaaaaaaaaaaaaaa"
-SCHEMA = {"tools": [{"schemaId": TOOL, "tool": "bounding-box", "title": "Box"}]}
+if TYPE_CHECKING:
+    from crash import Served
+
 SMALL = 1000
 LABELLED = 10_000
 QUIET_SECONDS = 4.0
 GONE_TIMEOUT = 600.0
-
-
-def label(external_id: str) -> dict:
-    return {
-        "externalId": external_id,
-        "objects": [{"schemaId": TOOL, "bounding-box": {"x": 1, "y": 2, "width": 3, "height": 4}}],
-    }
 
 
 def build(size: int, folder: str) -> dict:
@@ -55,12 +50,8 @@ def build(size: int, folder: str) -> dict:
     from mockango.hub import Hub
 
     hub = Hub(seed=0, state=Path(folder) / "state.sqlite3")
-    assets = (
-        {"externalId": f"a{i:07}", "data": f"https://example.invalid/{i}.png", "batches": [f"b{i % 10}"]}
-        for i in range(size)
-    )
-    big = hub.create_project("Big", SCHEMA, assets)
-    hub.import_labels(hub.default_user, big.id, [label(f"a{i:07}") for i in range(min(LABELLED, size))])
+    big = hub.create_project("Big", SCHEMA, assets(size))
+    label_first(hub, big.id, min(LABELLED, size))
     small = hub.create_project(
         "Small", SCHEMA, ({"externalId": f"s{i:05}", "data": f"https://example.invalid/s{i}.png"} for i in range(SMALL))
     )
@@ -86,6 +77,8 @@ def measure(size: int, tree: Path | None) -> dict:
             raise SystemExit(made.stderr)
         ids = json.loads(made.stdout.strip().splitlines()[-1])
         state = Path(folder) / "state.sqlite3"
+        from crash import Served  # here: it puts this checkout first on sys.path
+
         served = Served(state, fresh=False, env=env)
         try:
             return drive(served, state, ids)

@@ -15,6 +15,11 @@ Prints median and p99 (milliseconds) of:
   a plain ``requests.get`` per call, as a user would write it; the server closes every
   connection either way, see mockango/server.py),
   and one socket round trip (a run whose callback returns at once).
+
+``--before REF`` (repeatable) measures the code at that git ref too (``bench/trees.py``): each
+version in a child process of its own, ``--rounds`` times (default 3), the order alternating, each
+round ``--runs``/``--rounds`` runs per figure; the table shows each version's median and p99 side
+by side. The clients (plugin_client, the official one) are this checkout's for every version.
 """
 
 from __future__ import annotations
@@ -35,9 +40,15 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from trees import env_for, put_tree_first, tree_of  # noqa: E402
 
-from mockango import MockAngo
-from plugin_client import (
+put_tree_first()  # a --before child: that version's mockango
+
+from figures import machine  # noqa: E402
+
+from mockango import MockAngo  # noqa: E402
+from plugin_client import (  # noqa: E402
     SDK,
     AnnotationPayload,
     Answer,
@@ -50,9 +61,10 @@ from plugin_client import (
     ModelPlugin,
     run,
 )
-from tests.support import DEMO_CONFIG, load_sample
+from tests.support import DEMO_CONFIG, load_sample  # noqa: E402
 
-OFFICIAL_PYTHON = ROOT / ".cache" / "official-clients" / "ango-1.4.10" / "bin" / "python"
+OFFICIAL_CACHE = Path(os.environ.get("MOCKANGO_OFFICIAL_CACHE", ROOT / ".cache" / "official-clients"))
+OFFICIAL_PYTHON = OFFICIAL_CACHE / "ango-1.4.10" / "bin" / "python"
 OFFICIAL_SAMPLE = ROOT / "tests" / "official" / "samples" / "batch_model_ango_1_4.py"
 OFFICIAL_MODEL_SAMPLE = ROOT / "tests" / "official" / "samples" / "model_ango_1_4.py"
 CSV = b"name,city\n" + b"".join(b"person %d,town %d\n" % (i, i) for i in range(10))
@@ -233,20 +245,16 @@ def bench_parts(host: MockAngo, count: int) -> dict:
     return {"connect": connect, "rest_sdk": rest_sdk, "rest_new": rest_new_connection, "socket": socket_round_trip}
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=300, help="runs per figure (default 300)")
-    args = parser.parse_args()
-    logging.basicConfig(level=logging.WARNING)
-
+def measure(runs: int) -> list[tuple[str, list[float]]]:
+    """Every figure's samples (seconds), in the table's order."""
     with MockAngo(seed=1) as host:
         gc.collect()
         gc.freeze()  # measured: without it, a full collection adds 30-40 ms spikes to p99
-        ours = bench_plugin_client(host, args.runs)
-        official = bench_official(host, args.runs)
-        types = bench_types(host, args.runs)
-        official_model = bench_official_model(host, args.runs)
-        parts = bench_parts(host, args.runs)
+        ours = bench_plugin_client(host, runs)
+        official = bench_official(host, runs)
+        types = bench_types(host, runs)
+        official_model = bench_official_model(host, runs)
+        parts = bench_parts(host, runs)
 
     rows = [("whole run, seed sample, plugin_client (trigger -> response, 10 assets)", ours["whole"])]
     if official:
@@ -267,12 +275,70 @@ def main() -> None:
         ("REST GET 10 assets, plain requests.get each time", parts["rest_new"]),
         ("socket round trip (run with a callback that returns at once)", parts["socket"]),
     ]
-    print(f"mockango round trip, {args.runs} runs per figure, Python {sys.version.split()[0]}, {os.cpu_count()} cores")
+    return rows
+
+
+def versions_side_by_side(refs: list[str], runs: int, rounds: int) -> None:
+    """Each version in a child of its own, in alternating rounds; one table with every version's figures."""
+    versions = [("now", None)] + [(f"before ({ref})", tree_of(ref)) for ref in refs]
+    pooled: dict[str, dict[str, list[float]]] = {name: {} for name, _ in versions}
+    order: list[str] = []
+    for round_ in range(rounds):
+        for name, tree in versions if round_ % 2 == 0 else versions[::-1]:
+            done = subprocess.run(
+                [sys.executable, __file__, "--child", "--runs", str(max(1, runs // rounds))],
+                env=env_for(tree),
+                cwd=tree or ROOT,  # ``python -m`` children put it first on sys.path
+                capture_output=True,
+                text=True,
+                check=False,
+            )
+            if done.returncode != 0:
+                raise SystemExit(f"{name} failed:\n{done.stderr[-3000:]}")
+            for row, samples in json.loads(done.stdout.strip().splitlines()[-1]):
+                pooled[name].setdefault(row, []).extend(samples)
+                if row not in order:
+                    order.append(row)
+            print(f"  round {round_ + 1}, {name} done ({machine().split('; ')[-1]})", file=sys.stderr, flush=True)
+    print(f"mockango round trip, {runs} runs per figure per version in {rounds} alternating rounds; {machine()}")
+    head = "".join(f" {name + ' median':>24} {'p99':>8}" for name, _ in versions)
+    print(f"{'what (ms)':<66}{head} {'now ÷ ' + versions[1][0]:>22}")
+    for row in order:
+        cells, medians = "", []
+        for name, _ in versions:
+            samples = pooled[name].get(row)
+            if not samples:
+                cells += f" {'—':>24} {'—':>8}"
+                medians.append(None)
+                continue
+            median, p99 = summary(samples)
+            medians.append(median)
+            cells += f" {median:>24.2f} {p99:>8.2f}"
+        ratio = f"{medians[0] / medians[1]:.2f}" if medians[0] and medians[1] else "—"
+        print(f"{row[:66]:<66}{cells} {ratio:>22}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=300, help="runs per figure (default 300)")
+    parser.add_argument("--before", metavar="REF", action="append", default=[], help="also this git ref's code")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds with --before (default 3)")
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING)
+    if args.before:
+        versions_side_by_side(args.before, args.runs, args.rounds)
+        return
+    rows = measure(args.runs)
+    if args.child:
+        print(json.dumps(rows))
+        return
+    print(f"mockango round trip, {args.runs} runs per figure; {machine()}")
     print(f"{'what':<72} {'n':>5} {'median ms':>10} {'p99 ms':>8}")
     for name, samples in rows:
         median, p99 = summary(samples)
         print(f"{name:<72} {len(samples):>5} {median:>10.2f} {p99:>8.2f}")
-    if not official:
+    if not any("official" in name for name, _ in rows):
         print("(official client not measured: run `pytest tests/official -m official` once to build its venv)")
 
 

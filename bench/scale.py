@@ -24,6 +24,10 @@ When the tree's Hub is still the in-memory one with a JSON snapshot, it runs onl
 Prints one table (milliseconds unless said), the growth ratio of the largest size to
 the smallest, and the goals of issue 8 beside the figures. Not a test: nothing is
 asserted. Traffic goes only to 127.0.0.1; every process started is stopped.
+
+``--before REF`` (repeatable) also runs the hub and sessions children on the code at that git ref
+(``bench/trees.py``), alternately with this checkout at each size, and prints each version's table
+and then every version's medians side by side with the ratio now ÷ before.
 """
 
 from __future__ import annotations
@@ -46,6 +50,10 @@ import requests
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
+
+from trees import env_for, put_tree_first, tree_of  # noqa: E402
+
+put_tree_first()  # a --before child: that version's mockango
 
 from figures import Summary, machine, sample  # noqa: E402
 
@@ -477,11 +485,20 @@ def sessions_floor(count: int, repeat: int) -> dict:
 # ---------------------------------------------------------------------- parent
 
 
-def child(kind: str, size: int, repeat: int, timeout: float) -> dict:
-    """Run one measurement in a fresh interpreter; its result, or why it has none."""
+def child(kind: str, size: int, repeat: int, timeout: float, tree: Path | None = None) -> dict:
+    """Run one measurement in a fresh interpreter (on the code in ``tree``: this checkout when None);
+    its result, or why it has none."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", kind, str(size), "--repeat", str(repeat)]
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=timeout, cwd=HERE.parent)
+        done = subprocess.run(
+            # cwd: ``python -m`` children (the import worker) put it first on sys.path
+            command,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            cwd=tree or HERE.parent,
+            env=env_for(tree),
+        )
     except subprocess.TimeoutExpired:
         return {"error": f"over {timeout:g} s"}
     if done.returncode != 0:
@@ -619,6 +636,7 @@ def main() -> int:
         help="sample until each median is known to this fraction (95 %% interval), or 300 samples or 5 s",
     )
     parser.add_argument("--timeout", type=float, default=1800, help="seconds one child may take")
+    parser.add_argument("--before", metavar="REF", action="append", default=[], help="also this git ref's code")
     parser.add_argument("--child", nargs=2, metavar=("KIND", "SIZE"), help=argparse.SUPPRESS)
     options = parser.parse_args()
     os.environ["MOCKANGO_BENCH_PRECISION"] = str(options.precision)  # the children's timed() reads it
@@ -640,23 +658,31 @@ def main() -> int:
         f"at least {repeat} samples, medians to ±{options.precision:.0%}; {machine()}",
         flush=True,
     )
-    results: dict = {}
-    for size in sizes:
-        for kind in ("floor", "hub"):
-            if kind == "hub" and size > cap:
-                results[(kind, size)] = {"error": f"above --hub-cap {size_label(cap)}"}
+    versions = [("now", None)] + [(f"before ({ref})", tree_of(ref)) for ref in options.before]
+    results: dict = {name: {} for name, _ in versions}
+    for turn, size in enumerate(sizes):
+        began = time.perf_counter()
+        floor = child("floor", size, repeat, options.timeout)
+        print(f"  floor {size_label(size):>4}: {time.perf_counter() - began:6.1f} s ({machine().split('; ')[-1]})")
+        for name, tree in versions if turn % 2 == 0 else versions[::-1]:
+            results[name][("floor", size)] = floor
+            if size > cap:
+                results[name][("hub", size)] = {"error": f"above --hub-cap {size_label(cap)}"}
                 continue
             began = time.perf_counter()
-            results[(kind, size)] = child(kind, size, repeat, options.timeout)
+            results[name][("hub", size)] = child("hub", size, repeat, options.timeout, tree)
             print(
-                f"  {kind:5} {size_label(size):>4}: {time.perf_counter() - began:6.1f} s ({machine().split('; ')[-1]})",
+                f"  hub {name} {size_label(size):>4}: {time.perf_counter() - began:6.1f} s "
+                f"({machine().split('; ')[-1]})",
                 flush=True,
             )
-    print_table(sizes, results, hub_name)
-    hub_sessions = child("sessions", sessions, repeat, options.timeout)
-    floor_sessions = child("sessions-floor", sessions, repeat, options.timeout)
-    print(f"\n{size_label(sessions)} sessions (ms; median ±half its 95 % interval)     hub         floor   goal")
-    for key, label in [
+    for name, _ in versions:
+        if len(versions) > 1:
+            print(f"\n== {name}")
+        print_table(sizes, results[name], hub_name)
+    if len(versions) > 1:
+        compare_versions(versions, sizes, results)
+    sessions_rows = [
         ("create_s", "make them (s)"),
         ("sessions_page1", "GET /api/sessions page 1 (50)"),
         ("sessions_last", "GET /api/sessions last page"),
@@ -668,16 +694,44 @@ def main() -> int:
         ("dashboard_sessions", "dashboard /sessions"),
         ("dashboard_sessions_last", "dashboard /sessions last page"),
         ("dashboard_plugin", "dashboard plugin page"),
-    ]:
+    ]
+    hub_sessions = {name: child("sessions", sessions, repeat, options.timeout, tree) for name, tree in versions}
+    floor_sessions = child("sessions-floor", sessions, repeat, options.timeout)
+    names = [name for name, _ in versions]
+    print(
+        f"\n{size_label(sessions)} sessions (ms; median ±half its 95 % interval)  "
+        + "".join(f"{'hub ' + name:>22}" for name in names)
+        + f"{'floor':>12}   goal"
+    )
+    for key, label in sessions_rows:
         unit = "s" if key == "create_s" else "ms"
         print(
-            f"  {label:36} {fmt(hub_sessions.get(key), unit):>12} {fmt(floor_sessions.get(key), unit):>12}   "
-            f"{'' if key == 'create_s' else 'flat in the count'}"
+            f"  {label:36} "
+            + "".join(f"{fmt(hub_sessions[name].get(key), unit):>22}" for name in names)
+            + f"{fmt(floor_sessions.get(key), unit):>12}   {'' if key == 'create_s' else 'flat in the count'}"
         )
-    for name, row in (("hub", hub_sessions), ("floor", floor_sessions)):
+    for name, row in [*hub_sessions.items(), ("floor", floor_sessions)]:
         if "error" in row:
             print(f"  ! {name}: {row['error']}")
+    print(f"\n({machine().split('; ')[-1]} at the end)")
     return 0
+
+
+def compare_versions(versions: list, sizes: list[int], results: dict) -> None:
+    """Each hub figure's median per version at each size, and now ÷ the first before."""
+    before = versions[1][0]
+    print(f"\nhub medians side by side (ms unless marked; ratio = now ÷ {before})")
+    for size in sizes:
+        print(f"  {size_label(size)}:")
+        for key, label, unit, _goal in ROWS:
+            values = [median_of(results[name].get(("hub", size), {}).get(key)) for name, _ in versions]
+            if all(v is None for v in values):
+                continue
+            cells = "".join(f"{fmt(v, unit):>14}" for v in values)
+            ratio = (
+                f"{values[0] / values[1]:.2f}" if all(isinstance(v, (int, float)) and v for v in values[:2]) else "—"
+            )
+            print(f"    {label:46}{cells}  {ratio:>6}")
 
 
 if __name__ == "__main__":

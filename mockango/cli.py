@@ -236,7 +236,7 @@ def serve(
     """
     # A thread that wakes from I/O waits up to the switch interval for the GIL while another request
     # computes (a big import): 1 ms instead of Python's 5 ms took the p99 of a GET during 10k-item
-    # imports from ~54 to ~39 ms in back-to-back runs (README, "Performance pass").
+    # imports from ~54 to ~39 ms in back-to-back runs (docs/figures.md, "Performance pass").
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
     lock = _lock_state(state_path, "mockango serve")  # held until the process ends
     discarded = what_fresh_discards(Path(state_path)) if fresh else None

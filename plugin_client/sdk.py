@@ -32,8 +32,10 @@ import requests
 from .errors import SDKError
 
 RETRY_STATUSES = frozenset({429, 502, 503, 504})
-DOWNLOAD_PIECE = 1 << 20
 """Answers that say "try again later": a GET that gets one is repeated."""
+DOWNLOAD_PIECE = 1 << 20
+EXPORT_TIMEOUT = 3600.0
+"""Seconds ``SDK.export`` waits for the host to write the export (a million tasks take minutes)."""
 log = logging.getLogger("plugin_client")
 
 
@@ -126,12 +128,17 @@ class SDK:
     def __exit__(self, *exc_info) -> None:
         self.close()
 
-    def _call(self, method: str, path: str, *, params: dict | None = None, body: Any = None) -> dict:
-        """One call, retried while it is a GET that failed for a reason worth waiting out."""
+    def _call(
+        self, method: str, path: str, *, params: dict | None = None, body: Any = None, timeout: float | None = None
+    ) -> dict:
+        """One call, retried while it is a GET that failed for a reason worth waiting out; ``timeout``
+        (seconds to wait for the answer) replaces the SDK's own for this call."""
         attempts = self.attempts if method == "GET" else 1
         for attempt in range(1, attempts + 1):
             try:
-                return self._call_once(method, path, params=params, body=body, attempt=attempt)
+                return self._call_once(
+                    method, path, params=params, body=body, attempt=attempt, timeout=timeout or self.timeout
+                )
             except SDKError as error:
                 retryable = error.status == 0 or error.status in RETRY_STATUSES
                 if attempt == attempts or not retryable:
@@ -155,11 +162,13 @@ class SDK:
         ceiling = min(self.backoff * 2 ** (attempt - 1), self.max_backoff)
         return ceiling / 2 + self._jitter.uniform(0, ceiling / 2)
 
-    def _call_once(self, method: str, path: str, *, params: dict | None, body: Any, attempt: int) -> dict:
+    def _call_once(
+        self, method: str, path: str, *, params: dict | None, body: Any, attempt: int, timeout: float
+    ) -> dict:
         url = self.host + path
         try:
             response = self._http.request(
-                method, url, params=params, data=None if body is None else json.dumps(body), timeout=self.timeout
+                method, url, params=params, data=None if body is None else json.dumps(body), timeout=timeout
             )
         except requests.RequestException as exc:
             raise SDKError(0, f"could not reach the host: {exc}", method=method, url=url, attempts=attempt) from exc
@@ -275,7 +284,9 @@ class SDK:
             params["stage"] = json.dumps(stage if isinstance(stage, list) else [stage])
         if batches:
             params["batches"] = json.dumps(list(batches))
-        link = self._call("GET", "/v2/export", params=params)["data"]["exportPath"]
+        # The host answers once the file is written: a big project's export takes minutes, not seconds.
+        link = self._call("GET", "/v2/export", params=params, timeout=max(self.timeout, EXPORT_TIMEOUT))
+        link = link["data"]["exportPath"]
         spool = self._download_to_file(link)
         try:
             archive = zipfile.ZipFile(spool)
@@ -327,7 +338,7 @@ class SDK:
         """Download ``url`` into an anonymous temporary file (gone when closed), a piece at a time."""
         spool = tempfile.TemporaryFile()
         try:
-            with requests.get(url, timeout=self.timeout, stream=True) as response:
+            with requests.get(url, timeout=max(self.timeout, EXPORT_TIMEOUT), stream=True) as response:
                 if not response.ok:
                     raise SDKError(
                         response.status_code, f"the download was refused: {_reason(response)}", method="GET", url=url

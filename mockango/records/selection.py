@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 from .cells import BIG, MARGIN, OVERFLOW, SMALL, SMALL_PER_BIG, TASKS
 
 SCAN_LIMIT = 100_000
+NEAR_AN_END = 1_000  # members this close to the first or last are read directly, without block counts
 """Rows a filter may check one by one (what its cells cannot decide); beyond it the filter is refused."""
 
 _SOURCES = {  # family: (its rows by value then position, the alias holding the position, its value)
@@ -78,6 +79,10 @@ class Cells:
                 where.append("a.batches IN (SELECT value FROM json_each(?))")
                 args.append(known)
         return " AND ".join(where), args
+
+    def by_index(self) -> bool:
+        """Whether the cells' rows are read through an index that holds only members (no batch condition)."""
+        return self.groups is None and not self.excluded
 
     def source(self) -> tuple[str, str]:
         """The FROM clause that reads these cells' rows, and the alias whose ``position`` orders them."""
@@ -262,14 +267,45 @@ class Selection:
         """The positions of one page (``offset`` members skipped), oldest first or newest first."""
         if limit <= 0 or offset < 0:
             return []
+        first, end = offset, offset + limit
         if descending:
             total = self.total()
-            end = total - offset
+            first, end = max(total - offset - limit, 0), total - offset
             if end <= 0:
                 return []
-            first = max(end - limit, 0)
-            return self._forward(first, end - first)[::-1]
-        return self._forward(offset, limit)
+        if self.cells is not None and self.cells.by_index():  # near either end: read the members directly
+            if end <= NEAR_AN_END:
+                return self._ends(end, from_start=True)[first:end][:: -1 if descending else 1]
+            total = self.total()
+            if first >= total:
+                return []
+            if total - first <= NEAR_AN_END:
+                found = self._ends(total - first, from_start=False)[: end - first]
+                return found[::-1] if descending else found
+        found = self._forward(first, end - first)
+        return found[::-1] if descending else found
+
+    def _ends(self, count: int, *, from_start: bool) -> list[int]:
+        """The first (or last) ``count`` members, in position order: read straight from the cells' index,
+        which holds only members (no block counts needed this close to an end)."""
+        assert self.cells is not None
+        source, alias = self.cells.source()
+        where, args = self.cells.sql()
+        bounds, bound_args = f"{alias}.position >= ?", [self.low]
+        if self.high is not None:
+            bounds += f" AND {alias}.position < ?"
+            bound_args.append(self.high)
+        rows = [
+            row[0]
+            for row in self.db.execute(
+                f"SELECT {alias}.position FROM {source} WHERE {alias}.project_id = ? AND {bounds} AND {where} "
+                f"ORDER BY {alias}.position {'ASC' if from_start else 'DESC'} LIMIT ?",
+                (self.project_id, *bound_args, *args, count + len(self.excluded)),
+            )
+        ]
+        rows = sorted(p for p in rows if p not in self._excluded_set)
+        members = sorted(rows + self.added)
+        return members[:count] if from_start else members[-count:] if count else []
 
     def _forward(self, rank: int, count: int) -> list[int]:
         """The positions of the members ranked [rank, rank + count): from the first, read forward in windows

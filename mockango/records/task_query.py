@@ -182,10 +182,9 @@ class TaskSearch:
         filters: Mapping,
         *,
         columns: str,
-        view: Callable[[Mapping], dict],
         descending: bool = False,
     ) -> None:
-        self.db, self.project_id, self.columns, self.view = db, project_id, columns, view
+        self.db, self.project_id, self.columns = db, project_id, columns
         self.filters, self.descending = dict(filters), descending
         self.rows_by_id: list[sqlite3.Row] | None = None
         self.whole = False

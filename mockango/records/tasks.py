@@ -14,10 +14,11 @@ last hex digit mirrored (``0``<->``f``): stable for seeded data, one index probe
 
 A task has its asset's position (growing, with gaps where assets were deleted); a page of a
 whole project starts at the position :mod:`.asset_order` finds for its offset: O(limit + blocks)
-however deep. A page at one stage walks the (project, stage, position) index: O(offset +
-limit). Totals come from counters kept on every insert and move (``task_counts``), never from a scan;
-other filters walk the smallest index that holds their matches (:mod:`.task_query`). Deleting assets
-takes their tasks off the counters explicitly (:func:`forget`), not by a trigger.
+however deep. A filtered page and its total come from the counts of the cells the filter picks
+(:mod:`.cells`: batch group x stage, counted per block of positions) and the few rows it must
+check (:mod:`.task_query`): O(cells x blocks + limit), never a scan. Every move between stages
+updates the cells (:func:`.cells.moved`) and the stage counters (``task_counts``, a trigger);
+deleting assets takes their tasks off both explicitly (:func:`forget`, :func:`.cells.forget`).
 State export/import (``mockango state export``) carries workflows, tasks and their history;
 :func:`restore_after_import` then gives assets a file had no task for (older exports) a fresh
 one at their first stage and recounts the counters from the imported tasks.
@@ -143,7 +144,7 @@ def add_tasks_for_assets(db: sqlite3.Connection, first_asset_pk: int, *, missing
 
     Set-based, after the assets' bulk insert: one INSERT ... SELECT and one grouped counter
     update instead of a trigger per asset row (measured: 100k assets with their tasks 2.6 s with
-    the trigger; see README "Scale and crash safety").
+    the trigger; see docs/figures.md, "Scale and crash safety").
     """
     first_task_pk = db.execute("SELECT coalesce(max(pk), 0) + 1 FROM tasks").fetchone()[0]
     made = db.execute(
@@ -289,12 +290,11 @@ def search(
     project_id: str,
     stages: list[dict],
     filters: Mapping[str, Any],
-    view: Any,
     *,
     descending: bool = False,
 ) -> TaskSearch:
     """A page's search over a project's tasks (see :mod:`.task_query`)."""
-    return TaskSearch(db, project_id, stages, filters, columns=_COLUMNS, view=view, descending=descending)
+    return TaskSearch(db, project_id, stages, filters, columns=_COLUMNS, descending=descending)
 
 
 def history(db: sqlite3.Connection, task_pk: int) -> list[sqlite3.Row]:

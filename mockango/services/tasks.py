@@ -209,7 +209,6 @@ class TaskService:
                 project.id,
                 self.stages(project.id, db),
                 filters,
-                lambda row: self._view(row, None),
                 descending=descending,
             )
             rows = search.page(page, limit)

@@ -164,3 +164,30 @@ def test_a_baseline_undoes_every_write_since_it_was_marked():
     assert names(store) == ["seeded", "later"]
     store.back_to_baseline()
     assert names(store) == ["seeded"]
+
+
+def test_the_reader_pool_grows_to_the_readers_concurrency(tmp_path):
+    """Issue 21: 16 waiters outran a pool of 8 idle readers, and every read beyond it opened (then closed) a
+    connection. The pool keeps as many as were in use at once: a second wave as wide opens none."""
+    from mockango.store import connection
+
+    store = Store(tmp_path / "s.sqlite3", schema="CREATE TABLE IF NOT EXISTS t (x INTEGER);")
+    wide = connection.READERS_KEPT * 2 + 4
+    inside = threading.Barrier(wide)
+
+    def read():
+        with store.read() as db:
+            db.execute("SELECT count(*) FROM t").fetchone()
+            inside.wait(10)  # all of them hold a reader at once
+
+    for wave in range(2):
+        threads = [threading.Thread(target=read) for _ in range(wide)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if wave == 0:
+            opened = store.readers_opened
+            assert opened == wide
+    assert store.readers_opened == opened  # the second wave reused them all
+    store.close()
