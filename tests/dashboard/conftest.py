@@ -26,9 +26,11 @@ def chromium_session():
 
 @pytest.fixture
 def browser(chromium_session):
-    """The session's Chromium, on a blank page after the test: a live page polls its host, and the host
-    is shared by the tests that follow."""
+    """The session's Chromium, on a blank page and with no cookies after the test: a live page polls its
+    host, and the host is shared by the tests that follow (a cookie is kept per host name, whatever the
+    port, and delete_all_cookies() on about:blank would reach none of them)."""
     yield chromium_session
+    chromium_session.execute_cdp_cmd("Network.clearBrowserCookies", {})
     chromium_session.get("about:blank")
 
 
