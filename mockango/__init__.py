@@ -21,6 +21,7 @@ _WHERE = {
     "Plugin": "models",
     "Project": "models",
     "Session": "models",
+    "RunningSession": "runs.running",
     "MockangoError": "errors",
     "InvalidRequest": "errors",
     "AuthenticationError": "errors",
@@ -76,6 +77,7 @@ if TYPE_CHECKING:  # for type checkers and IDEs: the same names, imported eagerl
     from .faults import Fault, Faults
     from .hub import Hub, PluginConnection
     from .models import Asset, Plugin, Project, Session
+    from .runs.running import RunningSession
     from .server import MockAngo, make_wsgi_server
     from .store import Store
     from .testing import MockAngoHandle, RunResult

@@ -12,6 +12,7 @@ import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
+from urllib.parse import quote
 
 import click
 import requests
@@ -699,6 +700,7 @@ def follow_to_the_end(client: ControlClient, session: dict, *, announce: bool = 
             f"\nStopped following; the run was not stopped. Session {session['_id']} goes on running on "
             f"the host until the plugin answers or the run's time limit passes.\n"
             f"  Follow it again:  mockango follow {session['_id']}{where}  (same API key)\n"
+            f"  Or stop it:       mockango cancel {session['_id']}{where}\n"
             f"  Or open:          {client.url}/sessions/{session['_id']}",
             err=True,
         )
@@ -721,6 +723,17 @@ def follow_command(url, api_key, session_id) -> None:
     """Stream a session's log lines until it ends, then print the result (as `run` does)."""
     client = ControlClient(url, api_key)
     follow_to_the_end(client, client.call("GET", f"/api/sessions/{session_id}"))
+
+
+@main.command("cancel", short_help="Stop a running session: it ends cancelled.")
+@control_options
+@click.argument("session_id")
+def cancel_command(url, api_key, session_id) -> None:
+    """Stop a running session: it ends `cancelled` at once. The plugin is not told (Ango's clients
+    have no such event); what it sends for the session afterwards is kept, marked late."""
+    session = ControlClient(url, api_key).call("POST", f"/api/sessions/{quote(session_id, safe='')}/cancel")
+    click.echo(f"session {session['_id']} cancelled")
+    click.echo(f"reason:  {session['reason']}")
 
 
 def follow(client: ControlClient, session: dict) -> dict:

@@ -359,6 +359,10 @@ class Hub:
     def session_count(self) -> int:
         return self.sessions.count()
 
+    def cancel_session(self, user: User, session_id: str) -> Session:
+        """Stop a running session of the user's organization: it ends ``cancelled`` (see :meth:`RunEngine.cancel`)."""
+        return self.runs.cancel(user, session_id)
+
     def wait_session(self, session_id: str, timeout: float | None = None, *, logs_from: int = 0) -> Session:
         """Block until the session ends (succeeded, failed or timed out); return it."""
         return self.runs.wait(session_id, timeout, logs_from=logs_from)

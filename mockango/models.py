@@ -169,8 +169,8 @@ class Plugin:
         return body
 
 
-RUNNING, SUCCEEDED, FAILED, TIMED_OUT = "running", "succeeded", "failed", "timed_out"
-FINAL_STATUSES = frozenset({SUCCEEDED, FAILED, TIMED_OUT})
+RUNNING, SUCCEEDED, FAILED, TIMED_OUT, CANCELLED = "running", "succeeded", "failed", "timed_out", "cancelled"
+FINAL_STATUSES = frozenset({SUCCEEDED, FAILED, TIMED_OUT, CANCELLED})
 
 
 @dataclass

@@ -22,6 +22,7 @@ from .hub import Hub
 from .input_limits import MAX_BODY_BYTES
 from .models import Plugin, Session
 from .request_handler import RequestHandler, VerboseRequestHandler
+from .runs.running import RunningSession
 from .web import create_app
 
 POLL_INTERVAL = 0.01
@@ -251,15 +252,17 @@ class MockAngo:
         batches: Iterable[str] | None = None,
         timeout: float | None = None,
         **options: Any,
-    ) -> Session:
-        """Start a run as the default user and return its session at once (status ``running``).
+    ) -> RunningSession:
+        """Start a run as the default user and return at once: a :class:`RunningSession` (status
+        ``running``; ``wait()`` for its end, ``cancel()`` to stop it).
 
         ``options`` are the plugin type's own (``asset=`` for Model, ``stage=`` for Export,
         ``bucket=``/``folder=`` for File Explorer, ``input_file=``/``markdown_text=`` for
         Markdown, ``file_explorer_options=`` for Input): see :meth:`Hub.start_run`.
         """
-        return self.hub.start_run(
-            self.hub.default_user,
+        user = self.hub.default_user
+        session = self.hub.start_run(
+            user,
             plugin_id,
             project_id or self.project_id,
             class_mapping=class_mapping,
@@ -268,6 +271,7 @@ class MockAngo:
             timeout=timeout,
             **options,
         )
+        return RunningSession(self.hub.runs, user, session)
 
     def run(
         self,

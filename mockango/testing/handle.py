@@ -259,7 +259,8 @@ class MockAngoHandle:
         return self.result(self.hub.wait_session(session.id).id)
 
     def start_run(self, plugin: Any = None, project_id: str | None = None, **options: Any):
-        """Start a run and return its session at once (``result(session.id)`` later); as :meth:`run`."""
+        """Start a run and return at once: a :class:`~mockango.RunningSession` (``wait()``, ``cancel()``;
+        ``result(session.id)`` later); options as :meth:`run`."""
         options.setdefault("timeout", DEFAULT_RUN_TIMEOUT)
         return self.server.start_run(self._plugin_id(plugin), project_id or self.project_id, **options)
 

@@ -337,6 +337,9 @@ class RunResult:
 
 
 def _said(status: str) -> str:
-    return {models.SUCCEEDED: "succeeded", models.FAILED: "failed", models.TIMED_OUT: "timed out"}.get(
-        status, f"is {status}"
-    )
+    return {
+        models.SUCCEEDED: "succeeded",
+        models.FAILED: "failed",
+        models.TIMED_OUT: "timed out",
+        models.CANCELLED: "was cancelled",
+    }.get(status, f"is {status}")

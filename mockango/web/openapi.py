@@ -17,6 +17,7 @@ from typing import Any
 from flask import Blueprint, jsonify
 
 from ..runs.kinds import BATCHES, BUILT_IN, CLASS_MAPPING, PLUGIN_TYPES, Kinds
+from .listings import SESSION_STATUSES
 
 blueprint = Blueprint("openapi", __name__)
 
@@ -229,7 +230,7 @@ SCHEMAS = {
             "project": {"type": "string"},
             "organization": {"type": "string"},
             "runBy": {"type": "string"},
-            "status": {"enum": ["running", "succeeded", "failed", "timed_out"]},
+            "status": {"enum": list(SESSION_STATUSES)},
             "message": {},
             "reason": nullable({"type": "string"}),
             "startedAt": {"type": "string"},
@@ -478,7 +479,7 @@ PATHS = {
                 query("plugin", {"type": "string"}, "only this plugin's"),
                 query(
                     "status",
-                    {"type": "string", "enum": ["running", "succeeded", "failed", "timed_out"]},
+                    {"type": "string", "enum": list(SESSION_STATUSES)},
                     "only sessions in this state",
                 ),
                 PAGE,
@@ -501,6 +502,17 @@ PATHS = {
                 ),
             ],
             responses=answer("200", "The session", ref("Session")),
+        )
+    },
+    "/api/sessions/{session_id}/cancel": {
+        "post": operation(
+            "Stop a running session: it ends cancelled (the plugin is not told; what it sends later is kept, late)",
+            tag=CONTROL,
+            parameters=[SESSION_ID],
+            responses={
+                **answer("200", "The cancelled session", ref("Session")),
+                **answer("409", "The session has ended already", ref("Error")),
+            },
         )
     },
     "/api/projects": {

@@ -11,6 +11,7 @@ import argparse
 import contextlib
 import logging
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,6 +31,17 @@ def failing_model(data):
     raise FileNotFoundError("./weights/detector.pt")
 
 
+def held_model(release: threading.Event):
+    """A callback that works until ``release`` (a run to show running, and one to cancel)."""
+
+    def callback(data):
+        data["logger"].info("tagging 25 assets, one batch at a time")
+        release.wait(600)
+        return "tagged"
+
+    return callback
+
+
 def box_model(data):
     mapped = data["categorySchema"][0]["schemaId"]
     return Answer(objects=[{"schemaId": mapped, "bounding-box": {"x": 180, "y": 120, "width": 260, "height": 190}}])
@@ -42,18 +54,23 @@ def staged_host() -> Iterator[tuple[MockAngo, dict[str, str]]]:
         detector = host.create_plugin("Demo detector", class_names=["Vehicle", "Person"], default_config=DEMO_CONFIG)
         boxer = host.create_plugin("Box model", class_names=["Car"], type="model", description="One box per asset.")
         host.create_plugin("Exporter", type="export", description="Writes the project's tasks as JSON.")
+        slow = host.create_plugin("Slow tagger", class_names=["Vehicle"], description="Takes its time.")
         sample = load_sample(host.url, detector.id, detector.secret)
         with plugin_running(host, detector.id, detector.secret, sample["run_model"]):
             labelled = host.run(detector.id, class_mapping={"Vehicle": "Vehicle"})
         with plugin_running(host, detector.id, detector.secret, failing_model):
             failed = host.run(detector.id, class_mapping={"Vehicle": "Vehicle"})
         asset = host.assets()[0]
+        release = threading.Event()
         with (
             plugin_running(host, boxer.id, boxer.secret, box_model, plugin_class=ModelPlugin),
             plugin_running(host, detector.id, detector.secret, sample["run_model"]),
+            plugin_running(host, slow.id, slow.secret, held_model(release)),
         ):
             host.run(boxer.id, asset=asset["_id"], class_mapping={"Car": "Vehicle"})
             task = host.task_for_asset(asset["_id"])
+            host.start_run(slow.id, class_mapping={"Vehicle": "Vehicle"}).cancel()
+            running = host.start_run(slow.id, class_mapping={"Vehicle": "Vehicle"}, timeout=600)
             paths = {
                 "overview": "/",
                 "plugins": "/plugins",
@@ -62,13 +79,17 @@ def staged_host() -> Iterator[tuple[MockAngo, dict[str, str]]]:
                 "sessions": "/sessions",
                 "session": f"/sessions/{labelled.id}",
                 "session-failed": f"/sessions/{failed.id}",
+                "session-running": f"/sessions/{running.id}",
                 "projects": "/projects",
                 "project": f"/projects/{host.project_id}",
                 "asset": f"/projects/{host.project_id}/assets/{asset['_id']}",
                 "tasks": f"/projects/{host.project_id}/tasks",
                 "task": f"/tasks/{task['_id']}",
             }
-            yield host, paths
+            try:
+                yield host, paths
+            finally:
+                release.set()
 
 
 def shoot(folder: Path) -> list[Path]:

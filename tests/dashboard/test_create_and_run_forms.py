@@ -99,3 +99,37 @@ def test_an_unknown_export_stage_is_refused_before_the_run_starts(host):
     ):
         host.hub.start_run(host.hub.default_user, plugin.id, host.project_id, stage=["Nope"])
     assert host.sessions() == []
+
+
+def test_the_create_form_reads_each_types_config_and_classes_from_the_hosts_kinds(browser):
+    """A kind given to one host brings its own Default config and says whether it takes class names:
+    the form has no table of its own."""
+    from typing import ClassVar
+
+    from mockango import Hub, MockAngo
+    from mockango.runs.kinds import BUILT_IN, PluginKind
+    from tests.dashboard.conftest import sign_in
+
+    class Echo(PluginKind):
+        name: ClassVar[str] = "echo"
+        title: ClassVar[str] = "Echo"
+        example_config: ClassVar[str] = '{"loud": true}'
+
+    class Tagger(PluginKind):
+        name: ClassVar[str] = "tagger"
+        title: ClassVar[str] = "Tagger"
+        has_classes: ClassVar[bool] = True
+
+    with MockAngo(hub=Hub(kinds=[Echo(), Tagger(), *BUILT_IN])) as host:
+        sign_in(browser, host)
+        browser.get(f"{host.url}/plugins")
+        types = Select(browser.find_element(By.ID, "type"))
+        assert types.first_selected_option.text == "Echo"  # the table's first kind
+        assert config_text(browser) == {"loud": True}
+        assert not browser.find_element(By.ID, "classNames").is_displayed()
+        types.select_by_visible_text("Tagger")
+        assert browser.find_element(By.ID, "defaultConfig").get_attribute("value") == ""
+        assert browser.find_element(By.ID, "classNames").is_displayed()
+        types.select_by_visible_text("Markdown")
+        assert config_text(browser) == {"external_id_column": "name"}
+        assert not browser.find_element(By.ID, "classNames").is_displayed()

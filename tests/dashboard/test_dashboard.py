@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import subprocess
 import sys
@@ -12,7 +13,7 @@ import pytest
 
 from plugin_client import SDK
 from tests.serving import split_command, stop_process
-from tests.support import DEMO_CONFIG, SAMPLE, plugin_running
+from tests.support import DEMO_CONFIG, ROOT, SAMPLE, plugin_running
 
 pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -57,13 +58,16 @@ def test_create_a_plugin_see_its_secret_and_delete_it(page, host):
     assert text_of(page, "#plugin-secret") == plugin.secret
     environment = f"ANGO_HOST={host.url} PLUGIN_ID={plugin.id} PLUGIN_SECRET={plugin.secret}"
     assert "BatchModelPlugin(id, secret, callback)" in text_of(page, "#run-heading")
-    assert text_of(page, "#run-command") == f"{environment} {shlex.quote(sys.executable)} your_plugin.py"
+    # As a reader types them, from the checkout: no path of this machine (the page is photographed for the docs).
+    assert text_of(page, "#run-command") == f"{environment} python your_plugin.py"
     example = text_of(page, "#example-command")
-    assert example == f"{environment} {shlex.quote(sys.executable)} {SAMPLE}"
+    python = os.path.relpath(sys.executable, ROOT)
+    assert example == f"{environment} {shlex.quote(python)} {SAMPLE.relative_to(ROOT)}"
+    assert str(ROOT) not in text_of(page, "main")
     assert "offline" in text_of(page, "h1 .light")
     shot(page, "plugin")
-    env, argv = split_command(example)  # works as printed: this environment's Python has plugin_client
-    process = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env, argv = split_command(example)  # works as printed from the checkout: its Python has plugin_client
+    process = subprocess.Popen(argv, env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         host.wait_live(plugin.id, timeout=20)
         wait(page, lambda d: "live" == text_of(d, "h1 .light"))

@@ -56,7 +56,9 @@ def test_sessions_page_is_paged_newest_first_and_filters_by_plugin_and_status(pa
 
 def test_sessions_page_refuses_a_bad_status_or_page_plainly(page, host):
     page.get(f"{host.url}/sessions?status=done")
-    assert "query parameter 'status' must be one of running, failed, succeeded, timed_out" in text_of(page, "main")
+    assert "query parameter 'status' must be one of running, cancelled, failed, succeeded, timed_out" in text_of(
+        page, "main"
+    )
     page.get(f"{host.url}/sessions?page=0")
     assert "query parameter 'page' must be 1 or more, got 0" in text_of(page, "main")
 

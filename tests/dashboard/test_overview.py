@@ -4,10 +4,12 @@ sessions and the active faults; at 1280 and 420 px."""
 
 from __future__ import annotations
 
+import sys
+
 import pytest
 
 from mockango import Hub, MockAngo
-from tests.support import plugin_running
+from tests.support import ROOT, plugin_running
 
 pytest.importorskip("selenium", reason="selenium is not installed: pip install selenium")
 from selenium.webdriver.common.by import By  # noqa: E402
@@ -39,6 +41,8 @@ def test_signing_in_lands_on_the_overview(page, host):
     assert set(rows) == {plugin.id, offline.id}
     command = rows[offline.id].find_element(By.CSS_SELECTOR, "pre.command").text
     assert f"PLUGIN_ID={offline.id}" in command and f"ANGO_HOST={host.url}" in command
+    assert command.endswith(" python your_plugin.py"), command  # typed by a reader, not this machine's path
+    assert str(ROOT) not in text_of(page, "main") and sys.executable not in text_of(page, "main")
     assert rows[offline.id].find_element(By.CSS_SELECTOR, ".light").text == "offline"
     assert [r.get_attribute("data-session") for r in page.find_elements(By.CSS_SELECTOR, "#sessions tbody tr")] == [
         session.id

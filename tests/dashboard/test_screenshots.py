@@ -21,7 +21,18 @@ def png_size(data: bytes) -> tuple[int, int]:
 def test_every_page_is_shot_at_1280_px(browser, tmp_path):  # `browser`: skips without Chromium
     written = shoot(tmp_path)
     names = {path.stem for path in written}
-    assert {"signin", "plugins", "plugin", "run", "sessions", "session", "projects", "project", "asset"} <= names
+    assert {
+        "signin",
+        "plugins",
+        "plugin",
+        "run",
+        "sessions",
+        "session",
+        "session-running",
+        "projects",
+        "project",
+        "asset",
+    } <= names
     for path in written:
         width, height = png_size(path.read_bytes())
         assert width == WIDTH and height > 300, (path.name, width, height)

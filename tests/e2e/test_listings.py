@@ -85,7 +85,7 @@ def test_unknown_session_status_is_a_400_listing_the_statuses(http, host):
     answer = http.get(host.url + "/api/sessions", params={"status": "done"})
     assert answer.status_code == 400
     assert answer.json()["message"] == (
-        "query parameter 'status' must be one of running, failed, succeeded, timed_out, got 'done'"
+        "query parameter 'status' must be one of running, cancelled, failed, succeeded, timed_out, got 'done'"
     )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 
 import pytest
 import requests
@@ -142,6 +143,13 @@ def test_answers_match_their_description(host, demo_plugin):
         assert session["status"] == "succeeded"
         check.call("POST", "/v2/pluginLog", expect=200, json={"session": session["_id"], "msg": "late"})
         check.call("POST", "/v2/pluginResponse", expect=200, json={"session": session["_id"], "response": "x"})
+        check.call("POST", "/api/sessions/{session_id}/cancel", expect=409, session_id=session["_id"])
+    release = threading.Event()
+    with plugin_running(host, plugin, demo_plugin.secret, lambda **data: release.wait(20) and "late"):
+        running = check.call("POST", "/api/runs", expect=201, json={"plugin": plugin, "project": project}).json()
+        check.call("POST", "/api/sessions/{session_id}/cancel", expect=200, session_id=running["_id"])
+        check.call("POST", "/api/sessions/{session_id}/cancel", expect=404, session_id="0" * 24)
+        release.set()
     check.call("GET", "/api/sessions", expect=200)
     check.call("GET", "/api/sessions", expect=200, params={"plugin": plugin})
     check.call("GET", "/api/sessions/{session_id}", expect=200, session_id=session["_id"])

@@ -54,6 +54,7 @@ def _bodies(ids: dict[str, str]) -> dict[str, dict]:
         "POST /v2/pluginLog": {"session": ids["session"], "level": "INFO", "msg": "a log line"},
         "POST /v2/pluginResponse": {"session": ids["session"], "response": "answered"},
         "POST /api/runs": {"plugin": ids["plugin"], "project": ids["project"]},
+        "POST /api/sessions/{session_id}/cancel": {},
         "POST /v2/annotate/{task_id}": {"answer": {"objects": [], "classifications": [], "relations": []}},
         "POST /v2/review/{task_id}": {"reviewStatus": "Accepted"},
         "POST /v2/project/{project_id}/requeueTasks": {"toStageId": "Label"},

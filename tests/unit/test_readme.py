@@ -59,7 +59,7 @@ def commands(group: click.Group, prefix: str = "mockango"):
 def test_every_command_and_option_is_in_the_readme_command_table_and_back():
     table = section("The command line")
     rows = [row for row in table.splitlines() if row.startswith("| `")]
-    shared = table[table.index("`run`, `follow` and `plugin` talk to") :]  # --url and --api-key, said once
+    shared = table[table.index("`run`, `follow`, `cancel` and `plugin` talk to") :]  # --url and --api-key, said once
     for path, command in commands(main):
         words = path.split()[1:]
         row = next(
@@ -96,3 +96,13 @@ def test_every_command_and_option_is_in_the_readme_command_table_and_back():
         for opt in param.opts + param.secondary_opts
     } | {"--version"}
     assert documented - real == set(), "options in the README that no command has"
+
+
+def test_the_figures_live_in_docs_figures_and_the_readme_only_sums_them_up():
+    """The benchmark tables stood between the guide and the command-line reference (issue 22 item 10)."""
+    summary = section("Figures")
+    assert len(summary.splitlines()) < 40, "the README sums the figures up; the tables go in docs/figures.md"
+    figures = (ROOT / "docs" / "figures.md").read_text(encoding="utf-8")
+    scripts = set(re.findall(r"bench/(\w+)\.py", figures + summary))
+    assert {"roundtrip", "validate", "store", "load"} <= scripts
+    assert [s for s in sorted(scripts) if not (ROOT / "bench" / f"{s}.py").exists()] == []

@@ -17,6 +17,8 @@ class BatchModel(PluginKind):
     has_classes: ClassVar[bool] = True
     fields: ClassVar[tuple[RunField, ...]] = (BATCHES,)
     shows_result: ClassVar[str] = "none"
+    example_config: ClassVar[str] = '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}'
+    """What examples/batch_model_plugin.py reads."""
 
 
 KIND = BatchModel()

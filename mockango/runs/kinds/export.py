@@ -24,6 +24,8 @@ class Export(PluginKind):
     exports: ClassVar[bool] = True
     form_heading: ClassVar[str] = "Export"
     shows_result: ClassVar[str] = "download"
+    example_config: ClassVar[str] = '{\n  "delimiter": ","\n}'
+    """What examples/export_plugin.py reads."""
     fields: ClassVar[tuple[RunField, ...]] = (
         RunField(
             "stage",

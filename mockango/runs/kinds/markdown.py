@@ -21,6 +21,8 @@ class Markdown(PluginKind):
     name: ClassVar[str] = "markdown"
     title: ClassVar[str] = "Markdown"
     form_heading: ClassVar[str] = "Markdown"
+    example_config: ClassVar[str] = '{\n  "external_id_column": "name"\n}'
+    """What examples/markdown_plugin.py reads."""
     fields: ClassVar[tuple[RunField, ...]] = (
         RunField(
             "input_file",

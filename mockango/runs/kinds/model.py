@@ -24,6 +24,8 @@ class Model(PluginKind):
     title: ClassVar[str] = "Model"
     has_classes: ClassVar[bool] = True
     form_heading: ClassVar[str] = "Asset"
+    example_config: ClassVar[str] = '{\n  "box_share": 0.5\n}'
+    """What examples/model_plugin.py reads."""
     fields: ClassVar[tuple[RunField, ...]] = (
         RunField(
             "asset",

@@ -197,6 +197,8 @@ class PluginKind:
     """The heading of its own fields in the Run dialog."""
     shows_result: ClassVar[str] = "json"
     """How a session's result is shown: ``json``, ``listing`` (folders and files), ``download`` (a file), ``none``."""
+    example_config: ClassVar[str] = ""
+    """The create form's Default config for this type (JSON text, "" for none): what its example plugin reads."""
 
     @property
     def a_title(self) -> str:

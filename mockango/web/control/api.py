@@ -160,6 +160,12 @@ def get_session(session_id: str):
     return plain(session.to_dict())
 
 
+@blueprint.post("/sessions/<session_id>/cancel")
+def cancel_session(session_id: str):
+    """Stop a running session: it ends ``cancelled`` (409 when it has ended already)."""
+    return plain(hub().cancel_session(current_user(), session_id).to_dict())
+
+
 @blueprint.get("/projects")
 def list_projects():
     user = current_user()

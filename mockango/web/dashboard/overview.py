@@ -30,7 +30,7 @@ def overview_page(user: User, session_rows):
             **plugin,
             "title": hub().kinds.get(plugin["type"]).title,
             "command": plugin_command(
-                h.base_url, plugin["_id"], secrets[plugin["_id"]], plugin["name"], plugin["type"]
+                h.base_url, plugin["_id"], secrets[plugin["_id"]], plugin["name"], plugin["type"], readable=True
             ),
         }
         for plugin in plugins[:PLUGINS_SHOWN]

@@ -35,13 +35,6 @@ from .pager import page_count, pager
 
 PRE_LABELED = {"all": None, "yes": True, "no": False}
 """The project page's ``prelabeled`` filter: its values and what each keeps."""
-EXAMPLE_CONFIGS = {
-    "batch-model": '{\n  "dummy-bounding-box": {"x": 40, "y": 40, "width": 200, "height": 120}\n}',
-    "model": '{\n  "box_share": 0.5\n}',
-    "export": '{\n  "delimiter": ","\n}',
-    "markdown": '{\n  "external_id_column": "name"\n}',
-}
-"""The create form's Default config for each type: what that type's example plugin (examples/) reads."""
 ASSETS_PER_PAGE = 60
 BATCHES_SHOWN = 50
 """The project page lists a project's first batches and says how many more there are."""
@@ -116,20 +109,21 @@ def plugins(user):
 
 def _plugins_page(user, form: dict | None = None, errors: dict | None = None) -> str:
     listed = plugin_listing(user.organization_id)
+    kinds = hub().kinds
+    first = next(iter(kinds))  # the form starts at the table's first type (Batch Model for the built-in six)
     form = form or {
         "name": "",
-        "type": "batch-model",
+        "type": first.name,
         "description": "",
         "classNames": "",
-        "defaultConfig": EXAMPLE_CONFIGS["batch-model"],
+        "defaultConfig": first.example_config,
     }
     return render_template(
         "plugins.html",
         plugins=listed,
         form=form,
         errors=errors or {},
-        kinds=hub().kinds,
-        examples=EXAMPLE_CONFIGS,
+        kinds=kinds,
         nav="plugins",
     )
 
@@ -160,8 +154,8 @@ def create_plugin(user):
 def plugin(user, plugin_id: str):
     h = hub()
     found = h.plugin_for(user.organization_id, plugin_id)
-    command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type)
-    example = example_plugin_command(h.base_url, found.id, found.secret, found.type)
+    command = plugin_command(h.base_url, found.id, found.secret, found.name, found.type, readable=True)
+    example = example_plugin_command(h.base_url, found.id, found.secret, found.type, readable=True)
     latest, total = h.page_sessions(
         user.organization_id, plugin_id=found.id, limit=PLUGIN_PAGE_SESSIONS, with_logs=False
     )
@@ -416,6 +410,17 @@ def session(user, session_id: str):
         type_fields=type_fields,
         result_text=_pretty(data["result"]),
     )
+
+
+@blueprint.post("/sessions/<session_id>/cancel")
+@signed_in
+def cancel_session(user, session_id: str):
+    """The session page's Cancel button: the run ends cancelled; back to its page."""
+    # The form names the session it cancels: a post without it (or for another) changes nothing.
+    if form_fields().get("confirm") != session_id:
+        raise InvalidRequest("cancel a run with the Cancel button of its session page (the form names the session)")
+    hub().cancel_session(user, session_id)
+    return redirect(url_for("dashboard.session", session_id=session_id))
 
 
 @blueprint.get("/sessions/<session_id>/export")

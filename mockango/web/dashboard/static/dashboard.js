@@ -80,6 +80,8 @@ function pollSession() {
       reason.replaceChildren(span);
     } else reason.replaceChildren(muted("—"));
     renderLateAnswers(root, s.lateAnswers || []);
+    const cancel = document.getElementById("cancel-form");
+    if (cancel) cancel.hidden = s.status !== "running";
   };
 
   const tick = async () => {
