@@ -10,7 +10,7 @@ import shlex
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -354,7 +354,9 @@ def _start_up(
 
 def _demo_plugin(hub: Hub, plugin_id: str | None, secret: str | None, state_path: str):
     """The demo plugin of the state (found by name), or a new one with the given id and secret."""
-    found = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None)
+    found = next(
+        (p for p in hub.list_plugins(hub.require_default("organization").id) if p.name == DEMO_PLUGIN_NAME), None
+    )
     if found is None:
         return hub.create_plugin(
             DEMO_PLUGIN_NAME,
@@ -394,7 +396,7 @@ def _stop_on_signals(server) -> Callable[[], None]:
 
 
 def _print_banner(hub: Hub, plugin, seed: int, kept: str) -> None:
-    url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project
+    url, key, project = hub.base_url, hub.require_default("user").api_key, hub.require_default("project")
     beside = Path(sys.executable).parent / "mockango"  # the console script of this environment
     command = shlex.quote(str(beside)) if beside.exists() else "mockango"
     click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
@@ -818,7 +820,7 @@ def plugin_list(url, api_key) -> None:
     click.echo(format_table(("ID", "STATE", "TYPE", "NAME", "CLASSES"), rows))
 
 
-def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def format_table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> str:
     """Columns padded to their widest cell, two spaces apart (the last one unpadded)."""
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
     return "\n".join(
@@ -859,11 +861,8 @@ def project_to_validate(project: str, seed: int, url: str | None, api_key: str |
     """(name, categorySchema, assets or None) from 'demo', a fixture name, a JSON file, or a project id."""
     if project == "demo":
         hub = Hub(seed=seed)
-        return (
-            hub.default_project.name,
-            hub.default_project.category_schema,
-            hub.project_assets(hub.default_project.id),
-        )
+        demo = hub.require_default("project")
+        return demo.name, demo.category_schema, hub.project_assets(demo.id)
     for folder in fixture_dirs():
         if (folder / f"{project}.json").exists():
             return project, load_json_file(folder / f"{project}.json", "ontology"), None

@@ -15,8 +15,12 @@ import json
 import logging
 import socket
 import threading
+from typing import TYPE_CHECKING
 
 from werkzeug.serving import ThreadedWSGIServer
+
+if TYPE_CHECKING:
+    from flask import Flask
 
 from .errors import error_body
 from .memory_return import MemoryReturn
@@ -31,6 +35,8 @@ logger = logging.getLogger("mockango.http")
 
 class BoundedWSGIServer(ThreadedWSGIServer):
     """Werkzeug's threaded server with per-request deadlines, a cap on open connections and a share per client."""
+
+    app: Flask  # mockango's app (web/app.py create_app), whose extensions hold its health check
 
     def __init__(
         self,

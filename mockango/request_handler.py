@@ -27,11 +27,15 @@ import json
 import socket
 import time
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import RequestTimeout
 from werkzeug.serving import WSGIRequestHandler
 
 from .errors import error_body
+
+if TYPE_CHECKING:
+    from .connections import BoundedWSGIServer
 
 KEEPALIVE_TIMEOUT = 5.0
 """Seconds a connection may wait, silent, for its next request (never more than the read timeout)."""
@@ -125,6 +129,8 @@ class RequestHandler(WSGIRequestHandler):
 
     protocol_version = "HTTP/1.1"
     verbose = False
+    server: BoundedWSGIServer
+    rfile: io.BufferedReader
     # Nagle's algorithm stays on (as in werkzeug): an answer's head and body leave in one write instead
     # (see _Answer), and a plugin's last event and the close that follows still arrive together (with
     # TCP_NODELAY plugin_client sometimes saw the close of a refused socket before its `error` event).
@@ -311,10 +317,10 @@ class _Answer:
         self.status, self.headers = status, headers
         return self.write
 
-    def _head(self) -> bytes:
+    def _head(self, status: str) -> bytes:
         """The status line and headers, framed for the connection (decides whether it stays open)."""
         handler = self.handler
-        code_text, _, phrase = self.status.partition(" ")
+        code_text, _, phrase = status.partition(" ")
         code = int(code_text)
         handler.log_request(code)
         names = {name.lower() for name, _ in self.headers}
@@ -349,7 +355,7 @@ class _Answer:
             raise AssertionError("write() before start_response")
         head = b""
         if not self.sent:
-            head = self._head()
+            head = self._head(self.status)
             self.sent = True
         out = self.handler.wfile
         if self.bodiless or not data:

@@ -53,6 +53,11 @@ def heartbeat_problem(data: object) -> str | None:
     return None
 
 
+def _sid() -> str:
+    """The Socket.IO id of the connection whose event is being handled (Flask-SocketIO sets it on the request)."""
+    return request.sid  # type: ignore[attr-defined]
+
+
 class SocketConnection:
     """A plugin's Socket.IO socket, as the Hub sees it."""
 
@@ -101,7 +106,7 @@ class PluginNamespace(Namespace):
         hub.faults.on_drop(self.drop_plugin)
 
     def _connection(self) -> SocketConnection:
-        return SocketConnection(self.socketio, request.sid, self)
+        return SocketConnection(self.socketio, _sid(), self)
 
     def plugin_of(self, sid: str) -> str | None:
         return self._plugin_of.get(sid)
@@ -136,7 +141,7 @@ class PluginNamespace(Namespace):
     def _fault_delay(self, event: str, plugin_id: object = None) -> None:
         if not self.hub.faults:
             return
-        delay = self.hub.faults.event_delay(event, self.organization_of(plugin_id or self.plugin_of(request.sid)))
+        delay = self.hub.faults.event_delay(event, self.organization_of(plugin_id or self.plugin_of(_sid())))
         if delay:
             self.socketio.sleep(delay)
 
@@ -184,14 +189,14 @@ class PluginNamespace(Namespace):
         except MockangoError as error:
             emit("error", error.message)
             delay = self._refusal_delay(plugin_key)
-            sid = request.sid
+            sid = _sid()
             if delay > 0 and self._delayed.later(delay, sid, lambda: self._disconnect_unbound(sid)):
                 self._refused.add(sid)
             else:
                 disconnect()
         else:
             self._refusals.pop(plugin_key, None)
-            self._plugin_of[request.sid] = plugin.id
+            self._plugin_of[_sid()] = plugin.id
 
     def _refusal_delay(self, plugin_key: str) -> float:
         count = self._refusals.get(plugin_key, 0)
@@ -220,6 +225,6 @@ class PluginNamespace(Namespace):
             emit("error", error.message)
 
     def on_disconnect(self, reason=None):
-        self._refused.discard(request.sid)
-        self._plugin_of.pop(request.sid, None)
+        self._refused.discard(_sid())
+        self._plugin_of.pop(_sid(), None)
         self.hub.connection_closed(self._connection().id)

@@ -44,6 +44,8 @@ from mockango import MockAngo  # noqa: E402
 from mockango.web.openapi import description  # noqa: E402
 from tests.support import answer_or_fail, plugin_running  # noqa: E402
 
+pytestmark = pytest.mark.slow  # schemathesis fuzzes every operation
+
 EXAMPLES = int(os.environ.get("MOCKANGO_FUZZ_EXAMPLES", "15"))
 STATEFUL_STEPS = 6
 REQUEST_TIMEOUT = 10.0  # seconds; no answer should come near it
