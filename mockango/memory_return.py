@@ -67,5 +67,6 @@ class MemoryReturn:
         with self._lock:
             self._read = 0
             self._pending = None
-        self._trim()
-        self.trims += 1
+        if self._trim is not None:
+            self._trim()
+            self.trims += 1
