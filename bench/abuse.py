@@ -1,10 +1,11 @@
 """Abuse against a real `mockango serve`, and what a legitimate client sees meanwhile (issue 17).
 
     .venv/bin/python bench/abuse.py [--seconds 8] [--drippers 300] [--idle 1000] [--floods 20] [--journal 2500]
+                                    [--only "bad-heartbeat flood"]...
 
 Starts ``mockango serve`` on 127.0.0.1 in its own process (fresh state in a temporary folder)
-and, one after another, four abusive clients speaking from another loopback address
-(127.0.0.2, as a second machine would):
+and, one after another, four abusive clients, each in a process of its own and speaking from
+another loopback address (127.0.0.2, as a second machine would):
 
 - slow drip: ``--drippers`` connections each sending one header byte every 0.5 s;
 - idle connections: ``--idle`` connections opened and left silent (reopened when closed);
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import multiprocessing
 import os
 import re
 import selectors
@@ -35,6 +37,7 @@ import sys
 import tempfile
 import threading
 import time
+from multiprocessing.synchronize import Event as StopFlag
 from pathlib import Path
 
 import psutil
@@ -46,6 +49,7 @@ LOOPBACK = "127.0.0.1"
 ABUSER = "127.0.0.2"
 SETTLE = 6.0  # seconds after an abuse stops before "after" is measured (the keep-alive timeout is 5 s)
 RSS_SLACK_MB = 16.0
+ABUSER_PROCESSES = multiprocessing.get_context("fork")  # a child with the Server handle, no pickling
 THREAD_SLACK = 3
 
 
@@ -120,7 +124,7 @@ class Legit:
         return statistics.median(ordered) * 1000, p99 * 1000, failed, refused
 
 
-# ---------------------------------------------------------------------- the abusers (each in its own thread)
+# ---------------------------------------------------------------------- the abusers (each in a child process)
 
 
 def _connect(server: Server) -> socket.socket | None:
@@ -132,7 +136,7 @@ def _connect(server: Server) -> socket.socket | None:
     return sock
 
 
-def slow_drip(server: Server, stop: threading.Event, count: int) -> None:
+def slow_drip(server: Server, stop: StopFlag, count: int) -> None:
     """``count`` connections, one header byte each every 0.5 s; a closed one is reopened."""
     request = b"GET /v2/listProjects HTTP/1.1\r\nHost: x\r\nX-Slow: " + b"a" * 100_000
     conns: dict[socket.socket, int] = {}
@@ -156,7 +160,7 @@ def slow_drip(server: Server, stop: threading.Event, count: int) -> None:
         sock.close()
 
 
-def idle(server: Server, stop: threading.Event, count: int) -> None:
+def idle(server: Server, stop: StopFlag, count: int) -> None:
     """``count`` silent connections; those the server closes (or refuses) are reopened."""
     selector = selectors.DefaultSelector()
     open_ = 0
@@ -182,7 +186,7 @@ def idle(server: Server, stop: threading.Event, count: int) -> None:
     selector.close()
 
 
-def heartbeat_flood(server: Server, stop: threading.Event, count: int) -> None:
+def heartbeat_flood(server: Server, stop: StopFlag, count: int) -> None:
     """``count`` websockets sending wrong heartbeats for a real plugin, reconnecting when closed."""
     url = server.url.replace("http://", "ws://") + "/socket.io/?EIO=4&transport=websocket"
     packet = f'42/plugin,["heartbeat",{{"id":"{server.plugin_id}","secret":"wrong"}}]'
@@ -213,7 +217,7 @@ def heartbeat_flood(server: Server, stop: threading.Event, count: int) -> None:
         worker.join()
 
 
-def journal(server: Server, stop: threading.Event, count: int) -> None:
+def journal(server: Server, stop: StopFlag, count: int) -> None:
     """``count`` unauthenticated 404s with a 30 KB path and a 60 KB User-Agent, over kept-alive connections."""
     request = b"GET /v2/" + b"p" * 30_000 + b" HTTP/1.1\r\nHost: x\r\nUser-Agent: " + b"u" * 60_000 + b"\r\n\r\n"
     sent = 0
@@ -256,6 +260,7 @@ def main() -> int:
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--floods", type=int, default=20)
     parser.add_argument("--journal", type=int, default=2500)
+    parser.add_argument("--only", choices=list(ABUSES), action="append", help="run only this abuse (repeatable)")
     options = parser.parse_args()
     try:
         socket.create_connection((LOOPBACK, 9), source_address=(ABUSER, 0), timeout=1).close()
@@ -271,12 +276,16 @@ def main() -> int:
         try:
             legit.measure(1.0)  # warm up
             for name, (abuser, option) in ABUSES.items():
+                if options.only and name not in options.only:
+                    continue
                 count = getattr(options, option)
                 quiet = legit.measure(options.seconds)
                 base_threads, base_rss = server.figures()
                 rows.append((name, "quiet", quiet, base_threads, base_rss))
-                stop = threading.Event()
-                worker = threading.Thread(target=abuser, args=(server, stop, count), daemon=True)
+                # The abuser runs in a process of its own, as another machine's would: its threads do not
+                # share the legitimate client's interpreter lock (they did, and inflated its p99 by the bench's own wait).
+                stop = ABUSER_PROCESSES.Event()
+                worker = ABUSER_PROCESSES.Process(target=abuser, args=(server, stop, count), daemon=True)
                 worker.start()
                 time.sleep(1.0)  # let the abuse build up
                 peak = [0, 0.0]
@@ -292,6 +301,9 @@ def main() -> int:
                 during = legit.measure(options.seconds)
                 stop.set()
                 worker.join(30)
+                if worker.is_alive():
+                    worker.kill()
+                    worker.join()
                 sampler.join(5)
                 rows.append((f"  {count} {option}", "during (peak)", during, peak[0], peak[1]))
                 time.sleep(SETTLE)

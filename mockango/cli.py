@@ -10,7 +10,7 @@ import shlex
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from urllib.parse import quote
 
@@ -18,7 +18,7 @@ import click
 import requests
 
 from .commands import DEMO_PLUGIN_NAME, plugin_command
-from .config import DEFAULT_RUN_TIMEOUT, HostConfig
+from .config import DEFAULT_RUN_TIMEOUT, HostConfig, checked_public_url
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .errors import MockangoError, StorageError
 from .hub import Hub
@@ -57,6 +57,15 @@ def _size(text: str) -> int:
         return parse_size(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--max-body")
+
+
+def _public_url(text: str | None) -> str | None:
+    if not text:
+        return None
+    try:
+        return checked_public_url(text)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--public-url")
 
 
 def what_fresh_discards(path: Path) -> str | None:
@@ -210,6 +219,14 @@ def open_hub(state_path: str, config: HostConfig | None = None, *, fresh: bool =
     envvar="MOCKANGO_ADMIN_KEY",
     help="The key that may reset the whole host (POST /api/reset) [default: the API key] [env MOCKANGO_ADMIN_KEY].",
 )
+@click.option(
+    "--public-url",
+    envvar="MOCKANGO_PUBLIC_URL",
+    callback=lambda ctx, param, value: _public_url(value),
+    help="The URL plugins reach this host at, when it is not the bound address (in a container bound to "
+    "0.0.0.0: e.g. http://mockango:8080); the asset, file and export URLs the host hands out start with it "
+    "[default: the bound address] [env MOCKANGO_PUBLIC_URL].",
+)
 def serve(
     host: str,
     port: int,
@@ -228,6 +245,7 @@ def serve(
     plugin_id: str | None,
     plugin_secret: str | None,
     admin_key: str | None,
+    public_url: str | None,
 ) -> None:
     """Start a local host with demo data and one demo Batch Model plugin.
 
@@ -254,7 +272,8 @@ def serve(
         import_worker=import_worker,
         admin_key=admin_key,
         strict=strict,
-        base_url=base_url_of(listener),
+        base_url=public_url or base_url_of(listener),
+        public_url=public_url,
         host=host,
         port=port,
         verbose=verbose,
@@ -335,7 +354,9 @@ def _start_up(
 
 def _demo_plugin(hub: Hub, plugin_id: str | None, secret: str | None, state_path: str):
     """The demo plugin of the state (found by name), or a new one with the given id and secret."""
-    found = next((p for p in hub.list_plugins(hub.default_organization.id) if p.name == DEMO_PLUGIN_NAME), None)
+    found = next(
+        (p for p in hub.list_plugins(hub.require_default("organization").id) if p.name == DEMO_PLUGIN_NAME), None
+    )
     if found is None:
         return hub.create_plugin(
             DEMO_PLUGIN_NAME,
@@ -375,7 +396,7 @@ def _stop_on_signals(server) -> Callable[[], None]:
 
 
 def _print_banner(hub: Hub, plugin, seed: int, kept: str) -> None:
-    url, key, project = hub.base_url, hub.default_user.api_key, hub.default_project
+    url, key, project = hub.base_url, hub.require_default("user").api_key, hub.require_default("project")
     beside = Path(sys.executable).parent / "mockango"  # the console script of this environment
     command = shlex.quote(str(beside)) if beside.exists() else "mockango"
     click.echo(f"""mockango is serving at {url}  (seed {seed}, {kept})
@@ -799,7 +820,7 @@ def plugin_list(url, api_key) -> None:
     click.echo(format_table(("ID", "STATE", "TYPE", "NAME", "CLASSES"), rows))
 
 
-def format_table(header: tuple[str, ...], rows: list[tuple[str, ...]]) -> str:
+def format_table(header: tuple[str, ...], rows: Sequence[tuple[object, ...]]) -> str:
     """Columns padded to their widest cell, two spaces apart (the last one unpadded)."""
     widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(len(header) - 1)]
     return "\n".join(
@@ -840,11 +861,8 @@ def project_to_validate(project: str, seed: int, url: str | None, api_key: str |
     """(name, categorySchema, assets or None) from 'demo', a fixture name, a JSON file, or a project id."""
     if project == "demo":
         hub = Hub(seed=seed)
-        return (
-            hub.default_project.name,
-            hub.default_project.category_schema,
-            hub.project_assets(hub.default_project.id),
-        )
+        demo = hub.require_default("project")
+        return demo.name, demo.category_schema, hub.project_assets(demo.id)
     for folder in fixture_dirs():
         if (folder / f"{project}.json").exists():
             return project, load_json_file(folder / f"{project}.json", "ontology"), None

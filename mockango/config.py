@@ -12,6 +12,7 @@ import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
 from .input_limits import MAX_BODY_BYTES
@@ -64,6 +65,14 @@ class HostConfig:
     max_connections: int = DEFAULT_MAX_CONNECTIONS
     verbose: bool = False
     """Log every HTTP request (serving only)."""
+    public_url: str | None = None
+    """The URL others reach the server at, when that is not the address it binds (a container bound to
+    0.0.0.0 and reached as ``http://mockango:8080``): every URL the host hands out (asset data, signed file
+    and export URLs) starts with it. None: the bound address (serving only)."""
+
+    def __post_init__(self) -> None:
+        if self.public_url is not None:
+            object.__setattr__(self, "public_url", checked_public_url(self.public_url))
 
     def replace(self, **changes: Any) -> HostConfig:
         """A copy with ``changes``; an unknown name is refused with the names it knows."""
@@ -81,7 +90,34 @@ class HostConfig:
             "max_body": self.max_body,
             "read_timeout": self.read_timeout,
             "max_connections": self.max_connections,
+            "public_url": self.public_url,
         }
+
+
+def checked_public_url(url: str) -> str:
+    """``url`` without its trailing ``/``, or ValueError saying what a public URL must be.
+
+    It is the start of URLs handed to plugins, so only an http(s) origin (and a path, for a proxy that
+    serves the host under one) can be used: no query, fragment or credentials.
+    """
+    parts = urlsplit(url.strip()) if isinstance(url, str) else None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.query
+        or parts.fragment
+        or parts.username is not None
+    ):
+        raise ValueError(
+            f"public URL {url!r} is not an http(s) address like http://mockango:8080 "
+            "(scheme, host, optional port and path; no query, fragment or user)"
+        )
+    try:
+        parts.port  # noqa: B018 - raises ValueError for a port out of range or not a number
+    except ValueError:
+        raise ValueError(f"public URL {url!r} has a port that is not a number from 1 to 65535") from None
+    return url.strip().rstrip("/")
 
 
 class Settings:

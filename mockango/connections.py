@@ -15,10 +15,15 @@ import json
 import logging
 import socket
 import threading
+from typing import TYPE_CHECKING
 
 from werkzeug.serving import ThreadedWSGIServer
 
+if TYPE_CHECKING:
+    from flask import Flask
+
 from .errors import error_body
+from .memory_return import MemoryReturn
 
 DEFAULT_READ_TIMEOUT = 30.0
 DEFAULT_MAX_CONNECTIONS = 1000
@@ -30,6 +35,8 @@ logger = logging.getLogger("mockango.http")
 
 class BoundedWSGIServer(ThreadedWSGIServer):
     """Werkzeug's threaded server with per-request deadlines, a cap on open connections and a share per client."""
+
+    app: Flask  # mockango's app (web/app.py create_app), whose extensions hold its health check
 
     def __init__(
         self,
@@ -49,6 +56,8 @@ class BoundedWSGIServer(ThreadedWSGIServer):
         self._waiting: set[socket.socket] = set()
         self._lock = threading.Lock()
         self._refusers = threading.BoundedSemaphore(MAX_REFUSERS)
+        self.memory = MemoryReturn()
+        """Hands memory back after bursts of big requests (the request handler tells it what it read)."""
         super().__init__(*args, **kwargs)  # (werkzeug calls server_close() in here, to swap its socket)
         self.closing = False
 

@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 from .errors import InvalidRequest
 
@@ -72,7 +72,7 @@ class Fault:
     """The organization that added it through the control API, the only one it acts on; None: added
     from Python, host-wide."""
     created_at: float = field(default_factory=time.time)
-    _random: random.Random = field(default=None, repr=False)
+    _random: random.Random = field(init=False, repr=False)
     _pattern: re.Pattern | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -137,7 +137,7 @@ class Fault:
         return what
 
     def to_dict(self) -> dict:
-        data = {"_id": self.id, "kind": self.kind}
+        data: dict[str, Any] = {"_id": self.id, "kind": self.kind}
         for key, value in (
             ("method", self.method if self.path else None),
             ("path", self.path),
@@ -259,7 +259,7 @@ class Faults:
         """Add a fault from its JSON form (the control API's body); :class:`InvalidRequest` names what is wrong."""
         fault = self._parse(spec)
         fault.organization_id = organization_id
-        if fault.kind == "drop_plugin" and fault.when == "now":
+        if fault.kind == "drop_plugin" and fault.when == "now" and fault.plugin_id is not None:
             fault.hits = self.drop_now(fault.plugin_id)
             fault.times = 0
             return fault
@@ -356,8 +356,9 @@ class Faults:
             is not None
         )
 
-    def drop_on_run(self, plugin_id: str) -> Fault | None:
-        """The ``before_run``/``after_run`` drop waiting for this plugin's next run (used up by asking)."""
+    def drop_on_run(self, plugin_id: str | None) -> Fault | None:
+        """The ``before_run``/``after_run`` drop waiting for this plugin's next run (used up by asking);
+        None for a socket that has not said which plugin it is."""
         return self._first(lambda fault: fault.kind == "drop_plugin" and fault.plugin_id == plugin_id)
 
     def on_drop(self, dropper: Callable[[str], int]) -> None:
@@ -486,6 +487,10 @@ class _Reader:
             raise InvalidRequest(f"$.{key}: must be between {minimum:g} and {maximum:g}, got {value!r}")
         return float(value)
 
+    @overload
+    def integer(self, key: str, default: int, *, minimum: int = 0, maximum: int = 2**31) -> int: ...
+    @overload
+    def integer(self, key: str, default: None, *, minimum: int = 0, maximum: int = 2**31) -> int | None: ...
     def integer(self, key: str, default: int | None, *, minimum: int = 0, maximum: int = 2**31) -> int | None:
         value = self.spec.get(key)
         if value is None:
@@ -496,6 +501,10 @@ class _Reader:
             raise InvalidRequest(f"$.{key}: must be between {minimum} and {maximum}, got {value}")
         return value
 
+    @overload
+    def string(self, key: str, default: str) -> str: ...
+    @overload
+    def string(self, key: str, default: None) -> str | None: ...
     def string(self, key: str, default: str | None) -> str | None:
         value = self.spec.get(key)
         if value is None:

@@ -11,11 +11,11 @@ can live in one process.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Literal, overload
 
 from .assets import paging
 from .config import HostConfig
-from .errors import InvalidRequest
+from .errors import InvalidRequest, NotFound
 from .host import Host, Through, build_host
 from .models import Caller, Organization, Plugin, Project, Session, User
 from .records.journal import JOURNAL_SIZE
@@ -112,6 +112,20 @@ class Hub:
     @property
     def default_project(self) -> Project | None:
         return self.host.default("project")
+
+    @overload
+    def require_default(self, name: Literal["organization"]) -> Organization: ...
+    @overload
+    def require_default(self, name: Literal["user"]) -> User: ...
+    @overload
+    def require_default(self, name: Literal["project"]) -> Project: ...
+    def require_default(self, name: str) -> Organization | User | Project:
+        """The default ``organization``, ``user`` or ``project``, for the helpers that act as it; a host
+        seeds all three, but a state imported from another may lack one."""
+        found = self.host.default(name)
+        if found is None:
+            raise NotFound(f"this host has no default {name} (its state came without one): name one explicitly")
+        return found
 
     def _organization(self, organization_id: str | None) -> str:
         found = organization_id or self.accounts.default_id("organization")

@@ -27,11 +27,15 @@ import json
 import socket
 import time
 from http import HTTPStatus
+from typing import TYPE_CHECKING
 
 from werkzeug.exceptions import RequestTimeout
 from werkzeug.serving import WSGIRequestHandler
 
 from .errors import error_body
+
+if TYPE_CHECKING:
+    from .connections import BoundedWSGIServer
 
 KEEPALIVE_TIMEOUT = 5.0
 """Seconds a connection may wait, silent, for its next request (never more than the read timeout)."""
@@ -49,6 +53,8 @@ class DeadlineReader(io.RawIOBase):
     def __init__(self, sock: socket.socket) -> None:
         self._sock = sock
         self.deadline = float("inf")
+        self.received = 0
+        """Bytes read so far (the server's :class:`~mockango.memory_return.MemoryReturn` counts them)."""
 
     def arm(self, seconds: float) -> None:
         self.deadline = time.monotonic() + seconds
@@ -61,7 +67,9 @@ class DeadlineReader(io.RawIOBase):
         if left <= 0:
             raise TimeoutError("the request was not whole by its deadline")
         self._sock.settimeout(left)
-        return self._sock.recv_into(buffer)
+        count = self._sock.recv_into(buffer)
+        self.received += count
+        return count
 
 
 class RequestBody:
@@ -121,6 +129,8 @@ class RequestHandler(WSGIRequestHandler):
 
     protocol_version = "HTTP/1.1"
     verbose = False
+    server: BoundedWSGIServer
+    rfile: io.BufferedReader
     # Nagle's algorithm stays on (as in werkzeug): an answer's head and body leave in one write instead
     # (see _Answer), and a plugin's last event and the close that follows still arrive together (with
     # TCP_NODELAY plugin_client sometimes saw the close of a refused socket before its `error` event).
@@ -168,7 +178,11 @@ class RequestHandler(WSGIRequestHandler):
         except TimeoutError:
             self._answer_timeout()
             return
-        self.run_wsgi()
+        try:
+            self.run_wsgi()
+        finally:
+            self.server.memory.read(self.reader.received)
+            self.reader.received = 0
         self.answered += 1
 
     def finish(self) -> None:
@@ -303,10 +317,10 @@ class _Answer:
         self.status, self.headers = status, headers
         return self.write
 
-    def _head(self) -> bytes:
+    def _head(self, status: str) -> bytes:
         """The status line and headers, framed for the connection (decides whether it stays open)."""
         handler = self.handler
-        code_text, _, phrase = self.status.partition(" ")
+        code_text, _, phrase = status.partition(" ")
         code = int(code_text)
         handler.log_request(code)
         names = {name.lower() for name, _ in self.headers}
@@ -341,7 +355,7 @@ class _Answer:
             raise AssertionError("write() before start_response")
         head = b""
         if not self.sent:
-            head = self._head()
+            head = self._head(self.status)
             self.sent = True
         out = self.handler.wfile
         if self.bodiless or not data:

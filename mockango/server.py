@@ -15,7 +15,7 @@ from typing import Any
 
 from werkzeug.serving import BaseWSGIServer
 
-from .config import DEFAULT_HOST, DEFAULT_RUN_TIMEOUT, HostConfig
+from .config import DEFAULT_HOST, DEFAULT_RUN_TIMEOUT, HostConfig, checked_public_url
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT, BoundedWSGIServer
 from .faults import Faults
 from .hub import Hub
@@ -55,7 +55,8 @@ def make_wsgi_server(
     max_connections: int = DEFAULT_MAX_CONNECTIONS,
     starting: bool = False,
     listener: socket.socket | None = None,
-) -> BaseWSGIServer:
+    public_url: str | None = None,
+) -> BoundedWSGIServer:
     """A threaded werkzeug server for ``hub`` speaking HTTP/1.1 with keep-alive, on ``listener`` (from
     :func:`listen`) or on a socket it binds to ``host``:``port``; the host is given the address it serves at.
 
@@ -63,9 +64,12 @@ def make_wsgi_server(
     ``read_timeout`` seconds of its first byte (408); past ``max_connections`` open connections,
     or half of them from one client address, new ones get 503.
     ``starting``: every request gets 503 until ``server.app.extensions["mockango.health"].ready()``.
+    ``public_url``: the URL others reach it at when that is not the bound address (a container's
+    ``http://mockango:8080``); the URLs the host hands out start with it.
     """
     listener = listener or listen(host, port)
-    hub.base_url = base_url_of(listener)  # the host's Settings: every URL it writes starts there
+    # The host's Settings: every URL it writes starts there.
+    hub.base_url = checked_public_url(public_url) if public_url else base_url_of(listener)
     app = create_app(hub, max_body=max_body, starting=starting)
     hub.objects.max_bytes = max_body  # an upload is a request body: one limit, one message
     handler = VerboseRequestHandler if verbose else RequestHandler
@@ -94,10 +98,10 @@ def shutdown_now(server: BaseWSGIServer) -> None:
     """
     stopper = threading.Thread(target=server.shutdown, name="mockango shutdown", daemon=True)
     stopper.start()
-    address = server.server_address[:2]
+    host, port = server.server_address[:2]
     while stopper.is_alive():
         try:
-            socket.create_connection(address, timeout=0.05).close()
+            socket.create_connection((str(host), port), timeout=0.05).close()
         except OSError:
             pass
         stopper.join(0.001)
@@ -164,7 +168,8 @@ class MockAngo:
         self.hub.close()
         shutdown_now(self._server)
         self._server.server_close()
-        self._thread.join(timeout=5)
+        if self._thread is not None:
+            self._thread.join(timeout=5)
         self._server = self._thread = None
 
     def __enter__(self) -> MockAngo:
@@ -187,7 +192,7 @@ class MockAngo:
     @property
     def api_key(self) -> str:
         """The default user's API key."""
-        return self.hub.default_user.api_key
+        return self.hub.require_default("user").api_key
 
     @property
     def faults(self) -> Faults:
@@ -198,7 +203,7 @@ class MockAngo:
     def project_id(self) -> str:
         """The project every helper here uses when given none: the one :meth:`use_project` chose,
         else the demo project ("Demo detection")."""
-        return self._chosen_project or self.hub.default_project.id
+        return self._chosen_project or self.hub.require_default("project").id
 
     def use_project(self, project_id: str | None) -> None:
         """Make ``project_id`` the default project of runs and of every helper (``tasks``, ``assets``,
@@ -260,7 +265,7 @@ class MockAngo:
         ``bucket=``/``folder=`` for File Explorer, ``input_file=``/``markdown_text=`` for
         Markdown, ``file_explorer_options=`` for Input): see :meth:`Hub.start_run`.
         """
-        user = self.hub.default_user
+        user = self.hub.require_default("user")
         session = self.hub.start_run(
             user,
             plugin_id,
@@ -300,7 +305,7 @@ class MockAngo:
         return self.hub.get_session(session_id)
 
     def sessions(self, plugin_id: str | None = None) -> list[Session]:
-        return self.hub.list_sessions(self.hub.default_organization.id, plugin_id=plugin_id)
+        return self.hub.list_sessions(self.hub.require_default("organization").id, plugin_id=plugin_id)
 
     def assets(self, project_id: str | None = None) -> list[dict]:
         """The project's assets, each with ``labels`` (its pre-label, or None) and ``isPreLabeled``."""
@@ -328,16 +333,20 @@ class MockAngo:
 
     def set_stages(self, stages: list[dict], project_id: str | None = None) -> list[dict]:
         """Replace the project's workflow (e.g. add a Plugin stage naming a plugin)."""
-        return self.hub.tasks.set_stages(self.hub.default_user, project_id or self.project_id, stages)
+        return self.hub.tasks.set_stages(self.hub.require_default("user"), project_id or self.project_id, stages)
 
     def create_batch(self, name: str, project_id: str | None = None) -> str:
         """A new batch in the project; returns its id."""
-        answer = self.hub.batches.create(self.hub.default_user, project_id or self.project_id, {"name": name})
+        answer = self.hub.batches.create(
+            self.hub.require_default("user"), project_id or self.project_id, {"name": name}
+        )
         return answer["batch"]["_id"]
 
     def create_storage(self, name: str = "storage", provider: str = "AWS", **fields: Any) -> str:
         """A storage of the default organization; returns its id (fill it with :meth:`put_storage_file`)."""
-        return self.hub.storages.create(self.hub.default_user, {"name": name, "provider": provider, **fields})["_id"]
+        return self.hub.storages.create(
+            self.hub.require_default("user"), {"name": name, "provider": provider, **fields}
+        )["_id"]
 
     def put_storage_file(self, storage_id: str, bucket: str, path: str, data: bytes) -> None:
         """Put a file in a storage's bucket, as a user would in their cloud bucket."""
@@ -349,10 +358,10 @@ class MockAngo:
 
     def export(self, project_id: str | None = None, **options: str) -> list[dict]:
         """The project's export rows, with ``GET /v2/export``'s options (e.g. ``stage='["Label"]'``)."""
-        return self.hub.exports.rows(self.hub.default_user, project_id or self.project_id, options)
+        return self.hub.exports.rows(self.hub.require_default("user"), project_id or self.project_id, options)
 
     def issues(self, project_id: str | None = None) -> list[dict]:
-        return self.hub.issues.find(self.hub.default_user, project_id or self.project_id)
+        return self.hub.issues.find(self.hub.require_default("user"), project_id or self.project_id)
 
     def create_organization(self, name: str):
         """Another organization with one user (``.api_key``): for isolation tests."""

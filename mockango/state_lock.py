@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TextIO
 
 from .errors import StateFileError
 
 try:
     import fcntl
 except ImportError:  # pragma: no cover - Windows
-    fcntl = None
+    fcntl = None  # type: ignore[assignment]
 
 
 class StateInUse(StateFileError):
@@ -30,7 +31,7 @@ class StateLock:
     def __init__(self, state_path: str | os.PathLike) -> None:
         self.path = Path(str(state_path) + ".lock")
         self.state = Path(state_path)
-        self._file = None
+        self._file: TextIO | None = None
 
     def acquire(self, command: str) -> None:
         """Take the lock for ``command`` (e.g. ``"mockango serve"``), or raise :class:`StateInUse` naming its holder."""

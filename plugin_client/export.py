@@ -74,6 +74,8 @@ class ExportPlugin(Plugin):
         from .sdk import SDK
 
         project_id = data.get("projectId")
+        if not project_id:
+            raise ValueError("the run event names no 'projectId': an Export run exports a project")
         config_text = data.get("configJSON") or "{}"
         try:
             config = json.loads(config_text)

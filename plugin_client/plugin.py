@@ -20,6 +20,7 @@ import traceback
 from collections.abc import Callable
 from typing import Any, ClassVar
 
+from .contract import Connector
 from .errors import CallbackSignatureError, PluginRefused
 from .logger import PluginLogger
 
@@ -86,7 +87,7 @@ class Plugin:
         self.heartbeat_interval = heartbeat_interval
         self.host = host
         self._keywords = _calls_with_keywords(callback)
-        self.connector = None
+        self.connector: Connector | None = None
 
     def call(self, data: dict) -> Any:
         """Call the callback with ``data`` in the convention its signature asks for."""
@@ -183,7 +184,7 @@ def run(plugin: Plugin, host: str | None = None, *, connector: str | None = None
     serve_or_exit(plugin.connector)
 
 
-def serve_or_exit(connector) -> None:
+def serve_or_exit(connector: Connector) -> None:
     """Serve until stopped. A refusal in a process's main thread (a plugin script) ends the
     process with one line that says what to do and exit status 1, not a traceback; in any
     other thread it raises :class:`PluginRefused` for the caller to handle. Ctrl+C ends a

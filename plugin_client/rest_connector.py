@@ -32,7 +32,7 @@ import requests
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
-from .plugin import Plugin
+from .contract import RunsEvents
 
 log = logging.getLogger("plugin_client")
 
@@ -65,8 +65,7 @@ def _bind(bind: str, port: int, app) -> BaseWSGIServer:
         )
     finally:
         listener.close()  # the server keeps its own duplicate of the socket
-    server.daemon_threads = True
-    return server
+    return server  # threaded: a ThreadedWSGIServer, whose request threads are daemons
 
 
 class RestConnector:
@@ -74,7 +73,7 @@ class RestConnector:
 
     def __init__(
         self,
-        plugin: Plugin,
+        plugin: RunsEvents,
         host: str,
         *,
         port: int | None = None,
@@ -91,7 +90,7 @@ class RestConnector:
         self._guard = threading.Lock()
         self._stopping = False
         self._serving = False
-        self._server: BaseWSGIServer = _bind(bind, port, self._app)
+        self._server: BaseWSGIServer = _bind(bind, port, Request.application(self._respond))
         self.port = self._server.port
         shown = f"[{bind}]" if ":" in bind else bind
         self.url = f"http://{shown}:{self.port}"
@@ -122,8 +121,7 @@ class RestConnector:
 
     # ---------------------------------------------------------------- routes
 
-    @Request.application
-    def _app(self, request: Request) -> Response:
+    def _respond(self, request: Request) -> Response:
         if request.path not in ("/heartbeat", "/plugin"):
             return _json({"detail": "Not Found"}, 404)
         allowed = "GET" if request.path == "/heartbeat" else "POST"

@@ -97,7 +97,7 @@ class SDK:
 
     def __init__(
         self,
-        api_key: str,
+        api_key: str | None,
         host: str | None = None,
         *,
         timeout: float = 30.0,

@@ -19,8 +19,8 @@ import threading
 
 import socketio
 
+from .contract import RunsEvents
 from .errors import PluginRefused
-from .plugin import Plugin
 from .workers import Workers
 
 NAMESPACE = "/plugin"
@@ -31,7 +31,7 @@ log = logging.getLogger("plugin_client")
 class SocketConnector:
     def __init__(
         self,
-        plugin: Plugin,
+        plugin: RunsEvents,
         host: str,
         *,
         backoff_start: float = 0.25,

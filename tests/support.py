@@ -17,6 +17,13 @@ ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "examples" / "batch_model_plugin.py"
 BOX = {"x": 20, "y": 30, "width": 50, "height": 60}  # the box the demo plugin and the test plugins draw
 DEMO_CONFIG = {"dummy-bounding-box": dict(BOX)}
+WAIT = 60.0
+"""Seconds a test waits for a condition before it fails: far beyond any load, never reached when things work
+(wait on the condition, never on a time the machine may not keep)."""
+UNRELATED_PLUGINS = ("hypothesispytest", "schemathesis", "faker", "anyio", "pytest_httpserver")
+"""pytest plugins that our test and bench extras install and a plugin author's project does not have: each
+pytest run our tests start blocks them (``-p no:NAME``); loading them costs ~3 s of CPU per process."""
+NO_UNRELATED_PLUGINS = tuple(arg for name in UNRELATED_PLUGINS for arg in ("-p", f"no:{name}"))
 
 
 class FakeConnection:
@@ -42,7 +49,8 @@ def plugin_running(
     **options,
 ):
     """Run a plugin_client plugin (a BatchModelPlugin unless ``plugin_class`` says) in a background thread;
-    stop it on exit."""
+    stop it on exit, and (when it went live) wait until the host has let its connection go: a run started
+    next would otherwise be sent down the closed socket and end as "disconnected" (it did, under load)."""
     plugin = plugin_class(plugin_id, secret, callback, **options)
     errors: list[BaseException] = []
 
@@ -59,8 +67,12 @@ def plugin_running(
             host.wait_live(plugin_id, timeout=10)
         yield plugin, thread, errors
     finally:
+        connected = host.hub.connection_count(plugin_id) if wait_live else 0  # this plugin's among them
         plugin.stop()
         thread.join(timeout=10)
+        deadline = time.monotonic() + WAIT
+        while connected and host.hub.connection_count(plugin_id) >= connected and time.monotonic() < deadline:
+            time.sleep(0.01)
 
 
 def load_sample(host_url: str, plugin_id: str, secret: str) -> dict:

@@ -86,10 +86,11 @@ class Groups:
         if found is None:
             if not make or len(self.by_text) >= GROUP_LIMIT:
                 return OVERFLOW
-            found = self.db.execute(
+            inserted = self.db.execute(
                 "INSERT INTO batch_groups (project_id, members) VALUES (?, ?)", (self.project_id, members)
             ).lastrowid
-            self.by_text[members] = found
+            assert inserted is not None  # an INSERT into a rowid table always gives one
+            found = self.by_text[members] = inserted
         return found
 
 

@@ -341,7 +341,7 @@ def _asset_values(
         raise InvalidRequest(f"assets[{index}].hosted must be true or false, got {hosted!r}")
     if hosted:
         hosted_size(metadata, where=f"assets[{index}].metadata")
-    created = raw.get("createdAt") if trusted and type(raw.get("createdAt")) is float else time.time()
+    created = raw["createdAt"] if trusted and type(raw.get("createdAt")) is float else time.time()
     # createdAt grows with position (a createdAt range is then a range of positions: records/task_query.py)
     created = max(created, book.last_created)
     book.last_created = created
@@ -353,9 +353,10 @@ def _asset_values(
         metadata_json = "{}"
     elif plain and len(batch_json) < JSON_CACHE_SIZE:  # the same few shapes recur: encode each once
         shape = ("metadata", *metadata.items())
-        metadata_json = batch_json.get(shape)
-        if metadata_json is None:
-            metadata_json = batch_json[shape] = to_json(metadata, f"assets[{index}].metadata")
+        cached = batch_json.get(shape)
+        if cached is None:
+            cached = batch_json[shape] = to_json(metadata, f"assets[{index}].metadata")
+        metadata_json = cached
     else:
         metadata_json = to_json(metadata, f"assets[{index}].metadata")
     values = (asset_id, project_id, position, external_id, data, 1 if hosted else 0, metadata_json, batches, created)
@@ -594,7 +595,8 @@ class Projects:
         offset = (page - 1) * limit
         batch_ids = list(dict.fromkeys(filters.get("batches") or []))
         columns = ", ".join("a." + c for c in ASSET_COLUMNS.split(", "))
-        where, args = ["a.project_id = ?"], [project.id]
+        where = ["a.project_id = ?"]
+        args: list[Any] = [project.id]
         source = "assets a"
         if "_id" in filters:
             where.append("a.id = ?")

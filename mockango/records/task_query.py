@@ -39,6 +39,7 @@ from ..filters import field_matches
 from ..models import iso_time
 from . import asset_order, cells
 from .selection import SCAN_LIMIT, Cells, Selection
+from .values import Record
 
 if TYPE_CHECKING:
     import sqlite3
@@ -93,7 +94,7 @@ def index_keys(condition: Any) -> list[str] | None:
     return None
 
 
-FIELD_VALUES: dict[str, Callable[[Mapping], Any]] = {
+FIELD_VALUES: dict[str, Callable[[Record], Any]] = {
     "_id": lambda row: row["id"],
     "stage": lambda row: row["stage"],
     "batches": lambda row: json.loads(row["batches"]),
@@ -138,7 +139,15 @@ FIELD_COLUMNS = {
 """What a checked row reads for each field (the view's columns, ``records.tasks._COLUMNS``)."""
 
 
-def row_matches(row: Mapping, filters: Mapping) -> bool:
+def _meets(condition: Mapping) -> Callable[[str], bool]:
+    return lambda stamp: field_matches(stamp, condition)
+
+
+def _fails(condition: Mapping) -> Callable[[str], bool]:
+    return lambda stamp: not field_matches(stamp, condition)
+
+
+def row_matches(row: Record, filters: Mapping) -> bool:
     """:func:`~mockango.filters.record_matches` of the row's view, field by field."""
     return all(field_matches(FIELD_VALUES[name](row), condition) for name, condition in filters.items())
 
@@ -376,10 +385,10 @@ class TaskSearch:
         for operator, operand in condition.items():
             check = {"$eq": {"$gte": operand}, "$gt": {"$gt": operand}, "$gte": {"$gte": operand}}.get(operator)
             if check is not None:  # false then true along the positions: the first true is the low end
-                low = max(low, self._first(lambda stamp, c=check: field_matches(stamp, c), end))
+                low = max(low, self._first(_meets(check), end))
             if operator in ("$lt", "$lte", "$eq"):
                 bound = {"$eq": {"$lte": operand}}.get(operator, {operator: operand})
-                high = _lower(high, self._first(lambda stamp, c=bound: not field_matches(stamp, c), end))
+                high = _lower(high, self._first(_fails(bound), end))
         return low, high
 
     def _first(self, holds: Callable[[str], bool], end: int) -> int:

@@ -83,7 +83,7 @@ class RestPluginConnection:
         thread.start()
 
     def _deliver(self, event: dict) -> None:
-        session_id = event.get("session")
+        session_id: str = event["session"]  # runs/engine.py builds every event with it
         url = f"{self.url}/plugin"
         try:
             remaining = self._engine.get(session_id).deadline - time.monotonic()
@@ -178,7 +178,7 @@ class RestPluginWatcher:
         """Check now, and keep checking (starts the thread when it is not running)."""
         with self._guard:
             self._wakeup.set()
-            if self._thread is None or self._stop.is_set():  # none, or one that is stopping
+            if self._stop is None or self._stop.is_set():  # none, or one that is stopping
                 self._stop = threading.Event()
                 self._thread = threading.Thread(
                     target=self._loop, args=(self._stop,), daemon=True, name="mockango heartbeats"

@@ -27,6 +27,7 @@ from ..input_limits import json_parameter
 from ..models import User, iso_time
 from ..records import exports
 from ..records.tasks import answer_of
+from ..records.values import Record
 from ..store.objects import SIGNED_URL_TTL
 
 if TYPE_CHECKING:
@@ -207,7 +208,7 @@ class _RowWriter:
             prefix = self.seconds[second] = iso_time(second)[:19]
         return prefix + ".%03dZ" % int(epoch % 1 * 1000)
 
-    def answer(self, row: Mapping) -> dict:
+    def answer(self, row: Record) -> dict:
         """:func:`~mockango.records.tasks.shown_answer` of :func:`~mockango.records.tasks.answer_of`, shaped in
         the freshly decoded answer instead of a deep copy of it."""
         if row["answer"] is None and row["labels"] is None:
@@ -221,7 +222,7 @@ class _RowWriter:
             item.setdefault("title", self.class_titles.get(item.get("schemaId")))
         return {"tools": tools, "classifications": classifications, "relations": list(answer.get("relations") or [])}
 
-    def row(self, row: Mapping, batch_names: Mapping[str, str], history: Mapping[int, list]) -> dict:
+    def row(self, row: Record, batch_names: Mapping[str, str], history: Mapping[int, list]) -> dict:
         plan, options = self.plan, self.plan.options
         answer = self.answer(row)
         if options.get("includeOnlyKeyFrames"):

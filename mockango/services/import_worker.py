@@ -47,6 +47,13 @@ _HEADER_BYTES = 8
 # ------------------------------------------------------------------ framing
 
 
+def _pipes(process: subprocess.Popen) -> tuple[IO[bytes], IO[bytes]]:
+    """The worker's stdin and stdout (it is always started with both as pipes)."""
+    if process.stdin is None or process.stdout is None:
+        raise ValueError("the worker was started without pipes")
+    return process.stdin, process.stdout
+
+
 def _send(stream: IO[bytes], payload: bytes) -> None:
     stream.write(len(payload).to_bytes(_HEADER_BYTES, "big"))
     stream.write(payload)
@@ -117,8 +124,9 @@ class ImportWorker:
         with self._lock:
             process = self._ensure_started()
             try:
-                _send(process.stdin, pickle.dumps((base_url, raw, strict), protocol=pickle.HIGHEST_PROTOCOL))
-                answer = _receive(process.stdout)
+                to_worker, from_worker = _pipes(process)
+                _send(to_worker, pickle.dumps((base_url, raw, strict), protocol=pickle.HIGHEST_PROTOCOL))
+                answer = _receive(from_worker)
             except (OSError, ValueError) as exc:
                 answer = None
                 reason = str(exc)
@@ -139,7 +147,8 @@ class ImportWorker:
     def _stop(self, process: subprocess.Popen) -> None:
         for stream in (process.stdin, process.stdout):
             try:
-                stream.close()
+                if stream is not None:
+                    stream.close()
             except OSError:
                 pass
         try:

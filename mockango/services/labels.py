@@ -100,7 +100,9 @@ def prepare_import(
     for index, (item, asset_ids) in enumerate(zip(labels, report.matches)):
         if asset_ids:
             text = to_json(item, f"jsonContent[{index}]")
-            labels_of.update((asset_id, text) for asset_id in asset_ids)
+            labels_of.update(
+                (asset_id, text) for asset_id in asset_ids if asset_id is not None
+            )  # store assets have ids
     summary = {**report.counts, "warnings": [w.to_dict() for w in report.warnings]}
     return PreparedImport(project.id, json.dumps(list(labels_of.items())), summary)
 
@@ -142,8 +144,8 @@ class WorkerAnswer:
             cls = MockangoError
         error = cls(message, details=details)  # every MockangoError takes these two
         error.status = status
-        if warnings is not None:
-            error.warnings = warnings
+        if isinstance(error, LabelImportError):  # the only one with warnings (getattr in prepare_in_worker)
+            error.warnings = warnings or []
         raise error
 
 

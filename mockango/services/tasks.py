@@ -177,7 +177,7 @@ class TaskService:
         what the dashboard draws apart from the pre-label. One indexed read for the whole page."""
         with self.store.read() as db:
             found = task_rows.own_answers(db, task_ids)
-        return {task_id: None if found.get(task_id) is None else json.loads(found[task_id]) for task_id in task_ids}
+        return {task_id: None if (text := found.get(task_id)) is None else json.loads(text) for task_id in task_ids}
 
     def page(
         self,

@@ -127,8 +127,15 @@ class Store:
 
     # ---------------------------------------------------------------- connections
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The writer: every store has one but a read-only one (in memory, it is also the reader)."""
+        if self._writer is None:
+            raise StorageError(f"{self.where} was opened read-only: this store cannot write")
+        return self._writer
+
     def _connect(self) -> sqlite3.Connection:
-        if self.memory:
+        if self.path is None:  # in memory
             target = ":memory:"
         elif self.readonly:
             target = self.path.resolve().as_uri() + "?mode=ro"
@@ -170,7 +177,7 @@ class Store:
         """A connection for reading, as one consistent snapshot (a read transaction in file mode)."""
         if self.memory or getattr(self._local, "writing", False):
             with self._lock:
-                yield self._writer
+                yield self._db
             return
         with self._pool_lock:
             self._reading += 1
@@ -207,13 +214,11 @@ class Store:
         ``sqlite3`` errors become :class:`StorageError`; anything the block raises is re-raised
         after the rollback, so a refused request leaves nothing behind.
         """
-        if self._writer is None:
-            raise StorageError(f"{self.where} was opened read-only: this store cannot write")
+        db = self._db
         with self._lock:
             if getattr(self._local, "writing", False):  # nested: part of the outer transaction
-                yield self._writer
+                yield db
                 return
-            db = self._writer
             self._local.writing = True
             # Under a baseline (memory mode, see mark_baseline) the write is a savepoint inside it.
             begin, end, undo = (
@@ -260,7 +265,7 @@ class Store:
             raise ValueError("a baseline is for stores in memory")
         with self._lock:
             self.drop_baseline()
-            self._writer.execute("BEGIN")
+            self._db.execute("BEGIN")
             self._baseline = True
 
     def back_to_baseline(self) -> None:
@@ -268,8 +273,8 @@ class Store:
         with self._lock:
             if not self._baseline:
                 raise ValueError("no baseline to go back to: call mark_baseline() first")
-            self._writer.execute("ROLLBACK")
-            self._writer.execute("BEGIN")
+            self._db.execute("ROLLBACK")
+            self._db.execute("BEGIN")
 
     def drop_baseline(self) -> None:
         """Forget the baseline (its transaction is rolled back: keep nothing written since)."""
@@ -277,7 +282,7 @@ class Store:
             if self._baseline:
                 self._baseline = False
                 with contextlib.suppress(sqlite3.Error):
-                    self._writer.execute("ROLLBACK")
+                    self._db.execute("ROLLBACK")
 
     @property
     def has_baseline(self) -> bool:
@@ -289,7 +294,7 @@ class Store:
 
         Raises :class:`StorageError` when it cannot be read.
         """
-        if self.memory:
+        if self.path is None:  # in memory
             with self.read() as db:
                 db.execute(query).fetchall()
             return
@@ -305,12 +310,12 @@ class Store:
     def page_count(self) -> int:
         """How many pages the database has now (its size in ``PRAGMA page_size`` units)."""
         with self._lock:
-            return self._writer.execute("PRAGMA page_count").fetchone()[0]
+            return self._db.execute("PRAGMA page_count").fetchone()[0]
 
     def set_max_pages(self, pages: int | None) -> None:
         """Cap the database's size (``None``: no cap). A write past it fails as on a full disk (tests use it)."""
         with self._lock:
-            self._writer.execute(f"PRAGMA max_page_count = {int(pages) if pages else 4294967294}")
+            self._db.execute(f"PRAGMA max_page_count = {int(pages) if pages else 4294967294}")
 
     # ------------------------------------------------------------------- copies
 
@@ -324,7 +329,7 @@ class Store:
         with source._lock, self._lock:
             if not self.memory:
                 try:
-                    source._writer.backup(self._writer)
+                    source._db.backup(self._db)
                 except sqlite3.Error as exc:
                     raise _describe(exc, self.where) from exc
             else:
@@ -332,7 +337,7 @@ class Store:
                 # Into a new connection: statements the old one prepared (and cached) on the replaced
                 # database crashed SQLite 3.40 when they used json_each (measured after deserialize).
                 fresh = self._connect()
-                source._writer.backup(fresh)
+                source._db.backup(fresh)
                 fresh.execute(f"PRAGMA cache_size = -{WRITER_CACHE_KB}")
                 old, self._writer = self._writer, fresh
                 if old is not None:

@@ -28,7 +28,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from urllib.parse import quote, unquote, urlsplit
 
@@ -138,11 +138,11 @@ class ObjectStore:
         # and decoding a key of plain names again changes nothing.
         return cls.parse_key(unquote(path[len(OBJECT_PREFIX) :], errors="replace"), where)
 
-    def check(self, method: str, key: str, expires: object, signature: object) -> None:
-        """Allow a signed request, or refuse it saying why (403)."""
+    def check(self, method: str, key: str, expires: str | None, signature: str | None) -> None:
+        """Allow a signed request (``expires`` and ``signature`` as its URL has them), or refuse it saying why (403)."""
         try:
-            expiry = int(expires)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
+            expiry = int(expires or "")
+        except ValueError:
             raise Forbidden("this file URL has no valid 'expires': ask the API for a new one")
         if not isinstance(signature, str) or not hmac.compare_digest(signature, self._signature(method, key, expiry)):
             raise Forbidden(f"this URL does not allow {method} on this file (bad or missing signature)")
@@ -193,7 +193,7 @@ class ObjectStore:
         self._write(key, chunks)
         return size
 
-    def _write(self, key: str, chunks: Callable[[], object]) -> None:
+    def _write(self, key: str, chunks: Callable[[], Iterable[bytes | memoryview]]) -> None:
         key = self.parse_key(key)
         if self.root is None:
             data = b"".join(chunks())

@@ -47,7 +47,7 @@ class MockAngoHandle:
     def __init__(self, server: MockAngo | None = None, *, seed: int = 0, strict: bool = False) -> None:
         self._owns_server = server is None
         self.server = server if server is not None else MockAngo(seed=seed, strict=strict)
-        self._plugins: list[RunningPlugin] = []
+        self._plugins: list[ServedPlugin | SpawnedPlugin] = []
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -98,16 +98,18 @@ class MockAngoHandle:
         ``project`` is ``{"name", "categorySchema", "assets", "description"}`` or the path of
         a JSON file holding that (relative to ``base``).
         """
-        if not isinstance(project, Mapping):
+        if isinstance(project, Mapping):
+            spec = project
+        else:
             path = Path(project)
             if base is not None and not path.is_absolute():
                 path = Path(base) / path
-            project = json.loads(path.read_text(encoding="utf-8"))
+            spec = json.loads(path.read_text(encoding="utf-8"))
         project_id = self.server.create_project(
-            project.get("name", "Test project"),
-            project.get("categorySchema", {}),
-            project.get("assets", []),
-            description=project.get("description", ""),
+            spec.get("name", "Test project"),
+            spec.get("categorySchema", {}),
+            spec.get("assets", []),
+            description=spec.get("description", ""),
         )
         self.server.use_project(project_id)
         return project_id
@@ -170,7 +172,7 @@ class MockAngoHandle:
         elif callable(callback_or_plugin):
             plugin_type = type or "batch-model"
             plugin = self._register(
-                name or getattr(callback_or_plugin, "__name__", "plugin"), class_names, default_config, plugin_type
+                name or str(getattr(callback_or_plugin, "__name__", "plugin")), class_names, default_config, plugin_type
             )
             client = _client_class(plugin_type)(plugin.id, plugin.secret, callback_or_plugin)
         else:

@@ -7,7 +7,7 @@ import fnmatch
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NoReturn
 
 from .. import models
 from ..models import Session
@@ -194,7 +194,7 @@ class RunResult:
         return self.session.event.get("categorySchema")
 
     @property
-    def config_json(self) -> str:
+    def config_json(self) -> str | None:
         return self.session.event.get("configJSON")
 
     @property
@@ -226,7 +226,7 @@ class RunResult:
             lines += [f"             {line}" for line in rest]
         return "\n".join(lines)
 
-    def _fail(self, headline: str, detail: str = "") -> None:
+    def _fail(self, headline: str, detail: str = "") -> NoReturn:
         __tracebackhide__ = True  # pytest shows the test's line, not this helper
         text = headline + ("\n" + detail if detail else "") + "\n" + self.describe()
         raise AssertionError(text)

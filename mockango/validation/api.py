@@ -53,7 +53,7 @@ def validate_labels(
         checker.warn((), "empty_import", "the import is an empty list: nothing to store")
 
     errors = checker.errors
-    matches: list[list[str]] = []
+    matches: list[list[str | None]] = []
     n_items = n_obj = n_cls = n_rel = 0
     stored: set[int] = set()
     for i, item in enumerate(labels):

@@ -74,7 +74,8 @@ class _Walker:
             self._claim(here, node.get("schemaId"), kind)
             title = node.get("title") if isinstance(node.get("title"), str) else node.get("schemaId")
             type_ = node.get("tool")
-            options = node.get("options") if isinstance(node.get("options"), list) else []
+            listed = node.get("options")
+            options = listed if isinstance(listed, list) else []
             values: dict[str, int] = {}
             for k, option in enumerate(options):
                 if not isinstance(option, dict):

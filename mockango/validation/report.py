@@ -40,7 +40,7 @@ class Report:
 
     errors: list[Issue] = field(default_factory=list)
     warnings: list[Issue] = field(default_factory=list)
-    matches: list[list[str]] = field(default_factory=list)
+    matches: list[list[str | None]] = field(default_factory=list)  # None: an asset given without _id
     counts: dict[str, int] = field(default_factory=dict)
     subject: str = "label import"
 

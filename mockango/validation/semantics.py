@@ -275,11 +275,11 @@ class LabelChecker:
                     f"not {_a(want)} ({plural}: {_listing(candidates.values())})",
                 )
             else:
-                owner = "" if _NESTED in want else f" of {self.project}"
+                scope = "" if _NESTED in want else f" of {self.project}"
                 self.error(
                     parts + ("schemaId",),
                     "unknown_schema_id",
-                    f"schemaId {show(sid)} is not {_a(want)}{owner} ({plural}: {_listing(candidates.values())})",
+                    f"schemaId {show(sid)} is not {_a(want)}{scope} ({plural}: {_listing(candidates.values())})",
                 )
             return None
         if isinstance(title, str):
@@ -496,8 +496,8 @@ class LabelChecker:
                     continue  # structural
                 if kind == "tree-dropdown":
                     ids = entry.tree.get(value)
-                    if ids is None and "/" in value:
-                        ids = entry.tree_paths.get(normalize_path(value))
+                    if ids is None and (path := normalize_path(value)) is not None:  # a path: it has a "/"
+                        ids = entry.tree_paths.get(path)
                     if ids is None:
                         self.error(
                             where + (n,),
@@ -555,8 +555,8 @@ class LabelChecker:
         present |= {
             e.schema_id
             for node in answered
-            if isinstance(node, dict) and "schemaId" not in node
-            for e in self.ont.classifications_by_title.get(node.get("title"), ())
+            if isinstance(node, dict) and "schemaId" not in node and isinstance(node.get("title"), str)
+            for e in self.ont.classifications_by_title.get(node["title"], ())
         }
         for entry in required:
             if entry.schema_id not in present:

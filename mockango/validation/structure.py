@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
@@ -144,10 +145,10 @@ def _kind(value: object) -> str:
     return f"a Python {type(value).__name__}"
 
 
-def _expected_types(types: object) -> str:
+def _expected_types(types: str | Sequence[str]) -> str:
     if isinstance(types, str):
         return _TYPE_WORDS.get(types, types)
-    words = [_TYPE_WORDS.get(t, t) for t in types]  # type: ignore[union-attr]
+    words = [_TYPE_WORDS.get(t, t) for t in types]
     return ", ".join(words[:-1]) + " or " + words[-1] if len(words) > 1 else words[0]
 
 
@@ -161,7 +162,10 @@ def _translate(error: ValidationError, root: str, prefix: tuple) -> Issue:
     rel = tuple(error.absolute_path)
     parts = prefix + rel
     what = describe(parts)
-    v, kw, expected = error.instance, error.validator, error.validator_value
+    # iter_errors() always sets these (the stubs also allow jsonschema's "unset" marker).
+    v: Any = error.instance
+    expected: Any = error.validator_value
+    kw = error.validator
     path = format_path(root, parts)
     if kw == "type":
         return Issue(path, "type", f"{show(v)} is {_kind(v)}: {what} must be {_expected_types(expected)}")

@@ -38,7 +38,9 @@ def title_paths(
         path = (*prefix, node["title"])
         if len(path) > 1:
             ids = frozenset(node[k] for k in keys if isinstance(node.get(k), str))
-            into.setdefault(normalize_path("/".join(path)), ids)
+            key = normalize_path("/".join(path))
+            if key is not None:  # always: the path has two parts or more
+                into.setdefault(key, ids)
         title_paths(node.get("children"), keys, path, into)
     return into
 

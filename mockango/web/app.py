@@ -111,6 +111,6 @@ def create_app(hub: Hub, *, max_body: int = MAX_BODY_BYTES, starting: bool = Fal
     socketio.on_namespace(plugin_socket.PluginNamespace(hub, socketio))
     report_unreadable_packets(socketio.server, plugin_socket.NAMESPACE)
     health = HealthCheck(app.wsgi_app, hub, starting=starting)  # GET /health, and 503 while starting
-    app.wsgi_app = health
+    app.wsgi_app = health  # type: ignore[method-assign]  # Flask's documented way to wrap the WSGI app
     app.extensions["mockango.health"] = health
     return app

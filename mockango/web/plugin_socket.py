@@ -9,7 +9,10 @@ disconnected; a plain disconnect would make a misconfigured plugin hammer the
 host ~20 times a second. So the host backs off instead: the first refusal of a
 plugin id disconnects at once, and each further refusal waits twice as long
 (up to ``MAX_REFUSAL_DELAY``) before closing the socket, which stays unbound
-and receives no run meanwhile. The waits cost no thread each (:mod:`.delayed_calls`).
+and receives no run meanwhile. The waits cost no thread each (:mod:`.delayed_calls`), and
+what such a socket sends while it waits is dropped unread: answering each wrong heartbeat of a
+flood on it (a lookup and a write each, as fast as it sent) took a legitimate GET's p99 to 9x
+its quiet one (``bench/abuse.py``).
 
 Faults on demand (:mod:`mockango.faults`) act here too: latency on events,
 ignored heartbeats, and sockets dropped now or around a run.
@@ -48,6 +51,11 @@ def heartbeat_problem(data: object) -> str | None:
                 f"{HEARTBEAT_SHAPE}: '{field}' must be a string of 1 to {MAX_CREDENTIAL_LENGTH} characters, got {shown}"
             )
     return None
+
+
+def _sid() -> str:
+    """The Socket.IO id of the connection whose event is being handled (Flask-SocketIO sets it on the request)."""
+    return request.sid  # type: ignore[attr-defined]
 
 
 class SocketConnection:
@@ -91,11 +99,14 @@ class PluginNamespace(Namespace):
         self._refusals: dict[str, int] = {}
         self._delayed = DelayedCalls(name="mockango refused sockets")
         """Refused sockets closed later: one thread for all of them, none when none waits."""
+        self._refused: set[str] = set()
+        """Sids of refused sockets waiting for their close: told once, not answered again (at most the
+        scheduler's limit of them)."""
         self._plugin_of: dict[str, str] = {}  # sid -> plugin id, once a heartbeat bound the socket
         hub.faults.on_drop(self.drop_plugin)
 
     def _connection(self) -> SocketConnection:
-        return SocketConnection(self.socketio, request.sid, self)
+        return SocketConnection(self.socketio, _sid(), self)
 
     def plugin_of(self, sid: str) -> str | None:
         return self._plugin_of.get(sid)
@@ -130,13 +141,15 @@ class PluginNamespace(Namespace):
     def _fault_delay(self, event: str, plugin_id: object = None) -> None:
         if not self.hub.faults:
             return
-        delay = self.hub.faults.event_delay(event, self.organization_of(plugin_id or self.plugin_of(request.sid)))
+        delay = self.hub.faults.event_delay(event, self.organization_of(plugin_id or self.plugin_of(_sid())))
         if delay:
             self.socketio.sleep(delay)
 
     def trigger_event(self, event, *args):
         """Dispatch as usual; an unknown event or a crash in a handler gets an ``error`` event, never silence."""
         sid = args[0] if args else None
+        if event not in ("connect", "disconnect") and sid in self._refused:
+            return None  # refused, and closed soon: what it sends meanwhile costs nothing more
         if event not in ("connect", "disconnect") and not hasattr(self, f"on_{event}"):
             self._tell(sid, f"unknown event '{event}': a plugin sends 'heartbeat', 'log' and 'response'")
             return None
@@ -176,12 +189,14 @@ class PluginNamespace(Namespace):
         except MockangoError as error:
             emit("error", error.message)
             delay = self._refusal_delay(plugin_key)
-            sid = request.sid
-            if delay == 0 or not self._delayed.later(delay, sid, lambda: self._disconnect_unbound(sid)):
+            sid = _sid()
+            if delay > 0 and self._delayed.later(delay, sid, lambda: self._disconnect_unbound(sid)):
+                self._refused.add(sid)
+            else:
                 disconnect()
         else:
             self._refusals.pop(plugin_key, None)
-            self._plugin_of[request.sid] = plugin.id
+            self._plugin_of[_sid()] = plugin.id
 
     def _refusal_delay(self, plugin_key: str) -> float:
         count = self._refusals.get(plugin_key, 0)
@@ -191,9 +206,9 @@ class PluginNamespace(Namespace):
         return 0.0 if count == 0 else min(FIRST_REFUSAL_DELAY * 2 ** (count - 1), MAX_REFUSAL_DELAY)
 
     def _disconnect_unbound(self, sid: str) -> None:
-        """A refused socket's delayed close (unless a later heartbeat on it was accepted meanwhile)."""
-        if not self.hub.is_bound(SocketConnection(self.socketio, sid).id):
-            self.socketio.server.disconnect(sid, namespace=NAMESPACE)
+        """A refused socket's delayed close."""
+        self._refused.discard(sid)
+        self.socketio.server.disconnect(sid, namespace=NAMESPACE)
 
     def on_response(self, data=None):
         self._fault_delay("response")
@@ -210,5 +225,6 @@ class PluginNamespace(Namespace):
             emit("error", error.message)
 
     def on_disconnect(self, reason=None):
-        self._plugin_of.pop(request.sid, None)
+        self._refused.discard(_sid())
+        self._plugin_of.pop(_sid(), None)
         self.hub.connection_closed(self._connection().id)

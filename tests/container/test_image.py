@@ -81,6 +81,10 @@ def test_the_image_serves_passes_its_health_check_and_runs_the_readme_snippets(t
         [],
     )
     env = run_args["env"]
+    # Compose and the CI service add the address the plugin reaches the host at (it is bound to 0.0.0.0).
+    service = ci["jobs"]["plugin-tests"]["services"]["mockango"]
+    assert service["env"] == {**env, "MOCKANGO_PUBLIC_URL": "http://localhost:8080"}
+    assert compose["services"]["mockango"]["environment"] == {**env, "MOCKANGO_PUBLIC_URL": "http://mockango:8080"}
 
     started = time.monotonic()
     base = images.base_image()
@@ -114,7 +118,9 @@ def test_the_image_serves_passes_its_health_check_and_runs_the_readme_snippets(t
         data = tmp_path / "data"
         data.mkdir()
         os.chown(data, 10001, 10001)  # a new named volume takes the image's /data, owned by the image's user
-        container = images.Container(image, {**env, "MOCKANGO_PORT": str(port)}, data)
+        public = f"http://localhost:{port}"  # the CI service's MOCKANGO_PUBLIC_URL, on this port
+        service_env = {**service["env"], "MOCKANGO_PUBLIC_URL": public, "MOCKANGO_PORT": str(port)}
+        container = images.Container(image, service_env, data)
         assert container.exec(["id", "-u"]).stdout.strip() == "10001"
         serving = time.monotonic()
         container.start(config["Entrypoint"] + config["Cmd"])
@@ -132,6 +138,16 @@ def test_the_image_serves_passes_its_health_check_and_runs_the_readme_snippets(t
             assert re.search(rf"{label}:\s+{env[key]}\b", banner), banner
         assert f"Plugin secret:  {env['MOCKANGO_PLUGIN_SECRET']}" in banner
 
+        # The URLs it hands out start with its public URL, not its bind address (http://0.0.0.0:...), and work.
+        project = re.search(r"Project:\s+(\S+)", banner).group(1)
+        hosted = requests.get(
+            f"{url}/v2/project/{project}/assets",
+            headers={"apikey": env["MOCKANGO_API_KEY"]},
+            timeout=10,
+        ).json()["data"]["assets"]
+        assert all(a["data"].startswith(public + "/") for a in hosted), [a["data"] for a in hosted]
+        assert requests.get(hosted[0]["data"], timeout=10).status_code == 200
+
         # The same seed gives the same data in the image (whose Faker keeps only its English locales).
         with MockAngo(seed=0) as local:
             project = local.project_id
@@ -142,8 +158,7 @@ def test_the_image_serves_passes_its_health_check_and_runs_the_readme_snippets(t
         # The CI snippet's job, run step by step against the container: its health command, the seed sample as
         # "your plugin", `mockango run`, and the reset between suites.
         job = ci["jobs"]["plugin-tests"]
-        service = job["services"]["mockango"]
-        assert service["env"] == env and service["ports"] == run_args["ports"]
+        assert service["ports"] == run_args["ports"]
         options = shlex.split(service["options"])
         health_cmd = shlex.split(options[options.index("--health-cmd") + 1])
         assert container.exec(health_cmd).returncode == 0
@@ -168,7 +183,6 @@ def test_the_image_serves_passes_its_health_check_and_runs_the_readme_snippets(t
 
         # Compose: the same settings as `docker run`, and the plugin waits for the health check.
         services = compose["services"]
-        assert services["mockango"]["environment"] == env
         assert services["mockango"]["ports"] == run_args["ports"]
         assert services["mockango"]["volumes"] == run_args["volumes"] and "mockango-data" in compose["volumes"]
         assert services["plugin"]["environment"] == {

@@ -10,7 +10,7 @@ import pytest
 
 
 @pytest.fixture(scope="session")
-def browser():
+def chromium_session():
     """A headless Chromium for the whole session, or a skip that says what is missing."""
     pytest.importorskip("selenium.webdriver", reason="selenium is not installed: pip install selenium")
     from tests.dashboard.browsing import CHROMEDRIVER, CHROMIUM, chromium
@@ -22,6 +22,16 @@ def browser():
 
     with chromium() as driver:
         yield driver
+
+
+@pytest.fixture
+def browser(chromium_session):
+    """The session's Chromium, on a blank page and with no cookies after the test: a live page polls its
+    host, and the host is shared by the tests that follow (a cookie is kept per host name, whatever the
+    port, and delete_all_cookies() on about:blank would reach none of them)."""
+    yield chromium_session
+    chromium_session.execute_cdp_cmd("Network.clearBrowserCookies", {})
+    chromium_session.get("about:blank")
 
 
 def sign_in(browser, host) -> None:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from mockango.web.dashboard.pages import PLUGIN_PAGE_SESSIONS
 from tests.dashboard.browsing import click_and_load, shot, text_of
 from tests.support import answer_or_fail, plugin_running, session_history
+
+pytestmark = pytest.mark.slow  # a browser pages through long lists
 
 BIG_PROJECT_ASSETS = 60 * 40 + 7  # 41 pages of 60 on the project page
 

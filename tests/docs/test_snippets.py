@@ -35,6 +35,8 @@ import pytest
 from mockango import MockAngo
 from tests.support import ROOT
 
+pytestmark = pytest.mark.slow  # every README/docs block runs in a child process
+
 DOCUMENTS = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
 LANGUAGES = {"python": "python", "py": "python", "sh": "sh", "bash": "sh", "shell": "sh"}
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>```+|~~~+)[ \t]*(?P<info>[^`\n]*)$")

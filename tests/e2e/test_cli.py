@@ -18,6 +18,8 @@ import pytest
 from tests import serving
 from tests.serving import command_after, printed
 
+pytestmark = pytest.mark.slow  # `mockango serve` processes, started, signalled and restarted
+
 MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 
 

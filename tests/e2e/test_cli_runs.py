@@ -9,11 +9,14 @@ import sys
 import threading
 import time
 
+import pytest
 import requests
 
 from mockango import MockAngo
 from tests.serving import stop_process
 from tests.support import plugin_running
+
+pytestmark = pytest.mark.slow  # `mockango` processes
 
 MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 

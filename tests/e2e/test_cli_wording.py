@@ -6,9 +6,13 @@ import json
 import subprocess
 import sys
 
+import pytest
+
 from plugin_client import ModelPlugin
 from tests.e2e.test_cli_runs import cli_env
 from tests.support import plugin_running
+
+pytestmark = pytest.mark.slow  # `mockango` processes
 
 MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 

@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.support import ROOT
+from tests.support import NO_UNRELATED_PLUGINS, ROOT
+
+pytestmark = pytest.mark.slow  # `make test` of the example project
 
 PROJECT = ROOT / "examples" / "plugin_project"
 
@@ -28,7 +30,7 @@ def test_make_test_in_the_example_project_uses_the_checkouts_venv():
     dry = subprocess.run(["make", "-n", "test"], cwd=PROJECT, capture_output=True, text=True, timeout=60)
     assert "../../.venv/bin/python -m pytest" in dry.stdout, dry.stdout
     result = subprocess.run(
-        ["make", "test", "PYTEST_ARGS=-q -p no:cacheprovider"],
+        ["make", "test", f"PYTEST_ARGS=-q -p no:cacheprovider {' '.join(NO_UNRELATED_PLUGINS)}"],
         cwd=PROJECT,
         env=shell_without_the_venv(),
         capture_output=True,

@@ -24,6 +24,8 @@ from mockango.hub import Hub
 from mockango.services.import_worker import WORKER_MIN_BYTES, WorkerAnswer, WorkerUnavailable
 from tests import serving
 
+pytestmark = pytest.mark.slow  # file-backed hosts with a worker process
+
 ALWAYS, NEVER = 0, 1 << 62  # ImportWorker.min_bytes: every body to the worker / none
 
 

@@ -8,8 +8,12 @@ import subprocess
 import sys
 import time
 
+import pytest
+
 from tests.serving import printed, start_serve, stop_process
 from tests.support import SAMPLE
+
+pytestmark = pytest.mark.slow  # `mockango serve` processes
 
 MOCKANGO = [sys.executable, "-m", "mockango.cli"]
 

@@ -13,6 +13,7 @@ import io
 import re
 import threading
 import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -40,9 +41,11 @@ CONNECTORS = ["WS", "REST"]
 
 
 @pytest.fixture
-def host(host: MockAngo) -> MockAngoHandle:
-    """The shared host (tests/conftest.py) behind the handle the ``mockango`` fixture gives plugin authors."""
-    return MockAngoHandle(host)
+def host(host: MockAngo) -> Iterator[MockAngoHandle]:
+    """The shared host (tests/conftest.py) behind the handle the ``mockango`` fixture gives plugin authors;
+    the plugins it started are stopped after the test."""
+    with MockAngoHandle(host) as handle:
+        yield handle
 
 
 @contextlib.contextmanager

@@ -13,7 +13,7 @@ import socketio
 from mockango import Conflict, Hub, InvalidRequest, NotFound
 from mockango.web.plugin_socket import PluginNamespace
 from plugin_client import SDK, PluginRefused, SDKError
-from tests.support import DEMO_CONFIG, plugin_running
+from tests.support import DEMO_CONFIG, WAIT, plugin_running
 
 
 def test_seed_sample_labels_the_first_ten_assets(host, sample_plugin):
@@ -193,7 +193,7 @@ def test_each_run_goes_to_exactly_one_of_several_sockets(host, demo_plugin):
 
     with plugin_running(host, demo_plugin.id, demo_plugin.secret, counter("a")):
         with plugin_running(host, demo_plugin.id, demo_plugin.secret, counter("b")):
-            deadline = time.monotonic() + 5
+            deadline = time.monotonic() + WAIT
             while host.hub.connection_count(demo_plugin.id) < 2 and time.monotonic() < deadline:
                 time.sleep(0.01)
             sessions = [host.run(demo_plugin.id, timeout=10) for _ in range(6)]

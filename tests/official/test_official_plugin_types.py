@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import zipfile
+from collections.abc import Iterator
 
 import pytest
 from harness import PluginProcess
@@ -23,9 +24,11 @@ pytestmark = pytest.mark.official
 
 
 @pytest.fixture
-def host(host: MockAngo) -> MockAngoHandle:
-    """The shared host (tests/conftest.py) behind the handle the ``mockango`` fixture gives plugin authors."""
-    return MockAngoHandle(host)
+def host(host: MockAngo) -> Iterator[MockAngoHandle]:
+    """The shared host (tests/conftest.py) behind the handle the ``mockango`` fixture gives plugin authors;
+    the plugins it started are stopped after the test."""
+    with MockAngoHandle(host) as handle:
+        yield handle
 
 
 def _run(host: MockAngoHandle, record, proc: PluginProcess, **options):

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 import requests
 
 from .conftest import DEEP, HUGE_INT
+
+pytestmark = pytest.mark.slow  # thousands of hostile requests
 
 BAD_BODIES = {
     "empty": (b"", None),

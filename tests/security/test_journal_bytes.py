@@ -6,6 +6,7 @@ Unauthenticated 404s with a 60 KB path and a 60 KB User-Agent grew the server by
 from __future__ import annotations
 
 import http.client
+import json
 import tracemalloc
 from urllib.parse import urlsplit
 
@@ -52,3 +53,18 @@ def test_small_entries_are_bounded_by_count_as_before():
         journal.add("GET", f"/v2/{n}", 200, "", None, "python-requests/2")
     entries = journal.entries()
     assert len(entries) == 100 and entries[0]["path"] == "/v2/50"
+
+
+def test_an_error_answer_repeats_a_long_path_cut(host):
+    """A 30 KB path was echoed twice in its 404 (a 60 KB answer for each hostile request of bench/abuse.py)."""
+    path = "/v2/" + "p" * 30_000
+    parts = urlsplit(host.url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    try:
+        connection.request("GET", path)
+        answer = connection.getresponse()
+        body = answer.read()
+    finally:
+        connection.close()
+    assert answer.status == 404 and len(body) < 1_000, len(body)
+    assert "(30,004 characters)" in json.loads(body)["message"]

@@ -75,3 +75,34 @@ def test_plugins_send_no_origin_or_the_host_s_own_and_connect(host):
         finally:
             connection.close()
     time.sleep(0.05)
+
+
+def test_a_refused_socket_waiting_for_its_close_is_not_answered_again(host):
+    """Each wrong heartbeat of a flood on one socket was looked up and answered, as fast as it was sent; a
+    legitimate GET's p99 went to 9x its quiet one meanwhile (bench/abuse.py). Told once, then dropped unread."""
+    plugin = host.create_plugin("target")
+    wrong = {"id": plugin.id, "secret": "wrong"}
+    first, errors = _client(host)
+    first.emit("heartbeat", wrong, namespace=NAMESPACE)  # the first refusal of an id closes at once
+    errors.get(timeout=5)
+    first.disconnect()
+    flood, errors = _client(host)
+    closed = threading.Event()
+    flood.on("disconnect", closed.set, namespace=NAMESPACE)
+    try:
+        flood.emit("heartbeat", wrong, namespace=NAMESPACE)
+        assert "secret" in errors.get(timeout=5)
+        for _ in range(50):
+            flood.emit("heartbeat", wrong, namespace=NAMESPACE)
+            flood.emit("log", {"level": "INFO", "msg": "x"}, namespace=NAMESPACE)
+        assert closed.wait(5), "the refused socket was never closed"
+        assert errors.qsize() == 0, f"{errors.qsize()} more answers to a socket already refused"
+    finally:
+        flood.disconnect()
+    # A plugin with the right secret still connects, on a socket of its own.
+    right, errors = _client(host)
+    try:
+        right.emit("heartbeat", {"id": plugin.id, "secret": plugin.secret}, namespace=NAMESPACE)
+        host.hub.wait_live(plugin.id, timeout=5)
+    finally:
+        right.disconnect()

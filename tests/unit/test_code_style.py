@@ -1,7 +1,8 @@
-"""The checkout passes ruff's lint and format checks (configured in pyproject.toml)."""
+"""The checkout passes ruff's lint and format checks and mypy's type checks (configured in pyproject.toml)."""
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 import subprocess
 import sys
@@ -26,3 +27,11 @@ def test_ruff(check):
     assert result.returncode == 0, (
         f"ruff {' '.join(check)} found problems (fix with `ruff check --fix . && ruff format .`):\n{result.stdout}{result.stderr}"
     )
+
+
+def test_mypy():
+    """Clean on mockango/ and plugin_client/ (``files`` in [tool.mypy]); ``.venv/bin/mypy`` shows the same."""
+    if importlib.util.find_spec("mypy") is None:
+        pytest.fail("mypy is not installed: pip install -e '.[test]' (make test does)")
+    result = subprocess.run([sys.executable, "-m", "mypy"], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, "mypy found problems (run `.venv/bin/mypy`):\n" + result.stdout + result.stderr

@@ -3,34 +3,34 @@
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 
 from plugin_client.workers import Workers
+from tests.support import WAIT
 
 
 def test_at_most_count_calls_run_at_once_and_every_call_runs():
     workers = Workers(2)
-    gate, lock, done = threading.Event(), threading.Lock(), threading.Semaphore(0)
+    gate, changed, done = threading.Event(), threading.Condition(), threading.Semaphore(0)
     running, most = [0], [0]
 
     def call(_: int) -> None:
-        with lock:
+        with changed:
             running[0] += 1
             most[0] = max(most[0], running[0])
-        gate.wait(5)
-        with lock:
+            changed.notify_all()
+        assert gate.wait(WAIT)  # held until both workers are busy: a third call would have to run beside them
+        with changed:
             running[0] -= 1
         done.release()
 
     for number in range(6):
         workers.submit(call, number)
-    deadline = time.monotonic() + 5
-    while running[0] < 2 and time.monotonic() < deadline:  # both workers take a call before any ends
-        time.sleep(0.01)
+    with changed:
+        assert changed.wait_for(lambda: running[0] >= 2, WAIT), "the second worker never took a call"
     gate.set()
-    assert all(done.acquire(timeout=5) for _ in range(6))
+    assert all(done.acquire(timeout=WAIT) for _ in range(6))
     assert most[0] == 2
     assert all(thread.daemon for thread in workers._threads) and len(workers._threads) == 2
     workers.shutdown()
@@ -43,5 +43,5 @@ def test_a_raising_call_leaves_the_worker_alive():
     done = threading.Event()
     workers.submit(lambda: 1 / 0)
     workers.submit(done.set)
-    assert done.wait(5)
+    assert done.wait(WAIT)
     workers.shutdown()

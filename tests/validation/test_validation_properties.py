@@ -8,12 +8,15 @@ import json
 import math
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mockango.validation import validate_labels as _validate_labels
 from mockango.validation.fast import item_ok, labels_ok
 from mockango.validation.schemas import item_validator, labels_validator
+
+pytestmark = pytest.mark.slow  # hypothesis generates hundreds of label sets
 
 # The mutations below each break one rule: strict mode makes every rule refuse (test_evidence.py covers lenient).
 validate_labels = functools.partial(_validate_labels, strict=True)

@@ -7,10 +7,11 @@ caller's organization. Documented in docs/control-api.md.
 from __future__ import annotations
 
 import difflib
+from typing import Any
 
 from flask import Blueprint
 
-from ...errors import InvalidRequest, RunTimeout
+from ...errors import InvalidRequest, NotFound, RunTimeout
 from ..listings import plugin_listing, session_listing
 from ..middleware.caller import current_user, hub
 from ..middleware.envelope import no_content, plain
@@ -25,6 +26,11 @@ PROJECTS_PER_PAGE = ASSETS_PER_PAGE = 100
 
 def _wait_seconds() -> float | None:
     return number("wait", low=0.0, high=MAX_WAIT)
+
+
+def _given(body: dict, name: str) -> Any:
+    """A body field as sent, None when missing: the Hub checks its type and says what is wrong."""
+    return body.get(name)
 
 
 def _require(body: dict, what: str, **fields: str) -> None:
@@ -42,6 +48,8 @@ def info():
     user = current_user()
     h = hub()
     org = h.get_organization(user.organization_id)
+    if org is None:  # cannot happen while the caller's key works; said plainly if it ever does
+        raise NotFound(f"the caller's organization {user.organization_id} no longer exists")
     default = h.default_project
     default = default if default and default.organization_id == org.id else None
     return plain(
@@ -65,7 +73,7 @@ def create_plugin():
     user = current_user()
     body = json_body()
     plugin = hub().create_plugin(
-        body.get("name"),
+        _given(body, "name"),
         class_names=body.get("classNames") or [],
         default_config=body.get("defaultConfig"),
         plugin_type=body.get("type", "batch-model"),
@@ -123,8 +131,8 @@ def start_run():
     }
     session = hub().start_run(
         user,
-        body.get("plugin"),
-        body.get("project"),
+        body["plugin"],  # strings (_require above)
+        body["project"],
         class_mapping=body.get("classMapping"),
         config=body.get("config"),
         batches=body.get("batches"),
@@ -179,8 +187,8 @@ def create_project():
     user = current_user()
     body = json_body()
     project = hub().create_project(
-        body.get("name"),
-        body.get("categorySchema"),
+        _given(body, "name"),
+        _given(body, "categorySchema"),
         body.get("assets") or [],
         organization_id=user.organization_id,
         description=body.get("description", ""),

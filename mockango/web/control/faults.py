@@ -60,7 +60,7 @@ def add_fault():
     user = current_user()
     body = json_body()
     if body.get("plugin") is not None:  # only your own organization's plugins
-        hub().plugin_for(user.organization_id, body.get("plugin"))
+        hub().plugin_for(user.organization_id, body["plugin"])
     fault = hub().faults.add(body, organization_id=user.organization_id)
     return plain(fault.to_dict(), 201)
 

@@ -34,6 +34,6 @@ def reset():
             "status": "success",
             "seed": h.seed,
             "defaultProject": project.id if project else None,
-            "plugins": [p.id for p in h.list_plugins(h.default_organization.id)],
+            "plugins": [p.id for p in h.list_plugins(h.require_default("organization").id)],
         }
     )

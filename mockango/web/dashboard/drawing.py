@@ -139,7 +139,9 @@ def _label_at(shape: dict | None) -> tuple[float, float] | None:
 def layer(labels: Mapping | None, ontology: Ontology, name: str, first_index: int = 0) -> dict:
     """One set of labels as shapes, listed objects and classification answers; shape numbers start
     at ``first_index`` so that two layers on one page never share one."""
-    shapes, objects, answers = [], [], []
+    shapes: list[dict] = []
+    objects: list[dict] = []
+    answers: list[str] = []
     labels = labels or {}
     for obj in labels.get("objects") or []:
         if not isinstance(obj, Mapping):

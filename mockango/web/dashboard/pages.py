@@ -197,7 +197,7 @@ def run(user):
     project = next((p for p in projects if p["_id"] == source.get("project")), projects[0] if projects else None)
     if project is not None:  # only the chosen project's batches are offered
         project = h.project_for(user, project["_id"]).to_dict()
-    error = _unknown_choice(source, plugin, project) if request.method == "GET" else None
+    error: MockangoError | None = _unknown_choice(source, plugin, project) if request.method == "GET" else None
     if request.method == "POST":
         # Run exactly what the form names: the host says so if it no longer exists.
         mapping = {key[len("map:") :]: value for key, value in source.items() if key.startswith("map:") and value}
@@ -365,7 +365,7 @@ def _session_rows(sessions: list[Session]) -> list[dict]:
 def sessions(user):
     listing = session_listing(user.organization_id, with_logs=False, clamp=True)
     chosen = {"plugin": listing.plugin, "status": listing.status}
-    query = {key: value for key, value in chosen.items() if value}
+    query: dict[str, str | int] = {key: value for key, value in chosen.items() if value}
     if listing.limit != SESSIONS_PER_PAGE:
         query["limit"] = listing.limit
     pages = page_count(listing.total, listing.limit)
@@ -538,14 +538,14 @@ def asset(user, project_id: str, asset_id: str):
     it and each object listed (class, id, coordinates)."""
     h = hub()
     project = h.project_for(user, project_id)
-    found = {"_id": project.id, "name": project.name, "categorySchema": project.category_schema}
-    stored = h.project_asset(found["_id"], asset_id)
+    found = {"_id": project.id, "name": project.name, "categorySchema": project.category_schema}  # the template's
+    stored = h.project_asset(project.id, asset_id)
     if stored is None:
-        raise NotFound(f"asset '{asset_id}' not found in project '{found['name']}'")
+        raise NotFound(f"asset '{asset_id}' not found in project '{project.name}'")
     task = h.tasks.for_asset(stored["_id"])
     card = drawing.asset_card(
         stored,
-        drawing.Ontology(found["categorySchema"]),
+        drawing.Ontology(project.category_schema),
         h.projects.batch_names(project.id, stored.get("batches", [])),
         answer=h.tasks.own_answers([task["_id"]])[task["_id"]],
     )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from flask import render_template
 
+from ...errors import NotFound
 from ..middleware.caller import hub
 from ..middleware.params import choice, whole_number
 from . import drawing
@@ -71,6 +72,8 @@ def task(user, task_id: str):
     found = h.tasks.get(user, task_id)  # another organization's task is not found
     project = h.project_for(user, found["project"])
     asset = h.project_asset(project.id, found["asset"])
+    if asset is None:  # deleted since the task was read
+        raise NotFound(f"task '{task_id}' has no asset any more (asset '{found['asset']}' not found)")
     answer = h.tasks.own_answers([found["_id"]])[found["_id"]]
     card = drawing.asset_card(
         asset,

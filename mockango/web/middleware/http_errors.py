@@ -15,19 +15,29 @@ from werkzeug.routing import RequestRedirect
 from ...errors import error_body
 from ..dashboard.error_pages import browser_error_page
 
+SHOWN_PATH = 200
+"""Characters of a request's path an error message repeats: a 30 KB path was echoed twice in a 60 KB answer."""
+
 
 def wants_json() -> bool:
-    path = re.sub("//+", "/", request.path)
+    path = request.path
+    if "//" in path:
+        path = re.sub("//+", "/", path)
     return path.startswith(("/v2/", "/api/", "/objects/")) or request.accept_mimetypes.best == "application/json"
+
+
+def shown_path(path: str) -> str:
+    """``path`` as an error message shows it: cut past :data:`SHOWN_PATH` characters, saying how long it was."""
+    return path if len(path) <= SHOWN_PATH else f"{path[: SHOWN_PATH - 50]}... ({len(path):,} characters)"
 
 
 def answer_http_error(error: HTTPException):
     if wants_json():
         message = f"{error.name}: {error.description}"
         if error.code == 404:
-            message = f"no such endpoint: {request.method} {request.path}"
+            message = f"no such endpoint: {request.method} {shown_path(request.path)}"
         elif error.code == 405:
-            message = f"{request.method} is not allowed on {request.path}"
+            message = f"{request.method} is not allowed on {shown_path(request.path)}"
         answer = jsonify(error_body(error.code or 500, message))
     else:
         answer = make_response(browser_error_page(error))
@@ -47,7 +57,7 @@ def answer_slash_redirect():
     answer = jsonify(
         error_body(
             redirect.code,
-            f"{request.path} has repeated slashes: send the request to {redirect.new_url} (it is the same)",
+            f"{shown_path(request.path)} has repeated slashes: send the request to {shown_path(redirect.new_url)} (it is the same)",
         )
     )
     answer.status_code = redirect.code

@@ -7,7 +7,7 @@ cannot hold. Refusals are 400s that name the parameter: ``query parameter 'page'
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, overload
 
 from flask import request
 
@@ -47,6 +47,10 @@ def flag(name: str, default: bool = False) -> bool:
     return input_limits.flag(request.args.get(name), named(name), default=default)
 
 
+@overload
+def choice(name: str, options: tuple[str, ...] | None, default: str) -> str: ...
+@overload
+def choice(name: str, options: tuple[str, ...] | None, default: None = None) -> str | None: ...
 def choice(name: str, options: tuple[str, ...] | None, default: str | None = None) -> str | None:
     """``name`` as one of ``options`` (any text when None; ``default`` when absent or empty)."""
     value = request.args.get(name) or default

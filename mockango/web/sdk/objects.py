@@ -9,6 +9,7 @@ key, a file URL is refused even when its signature is good.
 from __future__ import annotations
 
 from flask import Blueprint, Response, request, send_file
+from flask.blueprints import BlueprintSetupState
 from werkzeug.routing import PathConverter
 
 from ...errors import Forbidden
@@ -25,7 +26,9 @@ class ObjectKeyConverter(PathConverter):
     regex = "(?s:[^/].*?)"
 
 
-blueprint.record_once(lambda state: state.app.url_map.converters.setdefault("object_key", ObjectKeyConverter))
+@blueprint.record_once
+def _add_converter(state: BlueprintSetupState) -> None:
+    state.app.url_map.converters.setdefault("object_key", ObjectKeyConverter)
 
 
 def _file_url(make) -> str:
