@@ -29,6 +29,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import made  # noqa: E402
 from figures import Summary, machine, sample  # noqa: E402
 
 TOOL = "aaaaaaaaaaaaaaaaaaaaaaaa"
@@ -38,19 +39,10 @@ ASSIGNED = 100
 REVIEWED = 10
 
 
-def raw_assets(count: int):
-    for i in range(count):
-        yield {
-            "externalId": f"a{i:07}",
-            "data": f"https://example.invalid/{i}.png",
-            "metadata": {"width": 640, "height": 480},
-        }
-
-
 def staged(host, size: int) -> dict[str, str]:
     """A project of ``size`` assets with a few tasks moved, assigned and answered; the pages to read."""
     began = time.perf_counter()
-    project = host.create_project("Big", SCHEMA, raw_assets(size))
+    project = host.create_project("Big", SCHEMA, made.assets(size, metadata=True))
     created = time.perf_counter() - began
     rest = requests.Session()
     rest.headers["apikey"] = host.api_key

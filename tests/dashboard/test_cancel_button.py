@@ -45,11 +45,18 @@ def test_the_cancel_button_ends_a_running_session(page, host, width):
             wait(page, EC.alert_is_present()).accept()
             wait(page, EC.text_to_be_present_in_element((By.CSS_SELECTOR, "h1 .status"), "cancelled"))
             assert "cancelled by" in text_of(page, '[data-field="reason"]')
+            # A cancel is someone's choice, not the run's error: its reason is not shown as one.
+            assert page.find_elements(By.CSS_SELECTOR, '[data-field="reason"] .error') == []
             assert not page.find_element(By.ID, "cancel-session").is_displayed()
             release.set()
             # The plugin's answer after the cancel shows up, marked late, without a reload.
             wait(page, EC.text_to_be_present_in_element((By.ID, "late-answers"), "done, too late"))
         assert host.session(session.id).status == "cancelled"
+        page.get(f"{host.url}/sessions/{session.id}")  # as the server draws it
+        assert page.find_elements(By.CSS_SELECTOR, '[data-field="reason"] .error') == []
+        page.get(f"{host.url}/sessions")
+        row = page.find_element(By.CSS_SELECTOR, f'tr[data-session="{session.id}"] [data-field="outcome"] span')
+        assert row.text.startswith("cancelled by") and "error-text" not in row.get_attribute("class")
         scroll, client = page.execute_script(
             "return [document.documentElement.scrollWidth, document.documentElement.clientWidth]"
         )

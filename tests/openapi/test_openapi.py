@@ -132,7 +132,16 @@ def test_answers_match_their_description(host, demo_plugin):
     check.call("GET", "/api/plugins/{plugin_id}", expect=200, plugin_id=made["_id"])
     check.call("DELETE", "/api/plugins/{plugin_id}", expect=204, plugin_id=made["_id"])
     check.call("POST", "/api/runs", expect=409, json={"plugin": plugin, "project": project})
-    with plugin_running(host, plugin, demo_plugin.secret, lambda **data: "done"):
+    hold, release = threading.Event(), threading.Event()
+
+    def answer(**data):
+        if hold.is_set():  # the second run works until released: one to cancel
+            release.wait(20)
+        return "done"
+
+    # One plugin process for both runs: a second one started after the first stops may find the
+    # first's connection not yet closed, and run before it is live.
+    with plugin_running(host, plugin, demo_plugin.secret, answer):
         session = check.call(
             "POST",
             "/api/runs",
@@ -144,8 +153,7 @@ def test_answers_match_their_description(host, demo_plugin):
         check.call("POST", "/v2/pluginLog", expect=200, json={"session": session["_id"], "msg": "late"})
         check.call("POST", "/v2/pluginResponse", expect=200, json={"session": session["_id"], "response": "x"})
         check.call("POST", "/api/sessions/{session_id}/cancel", expect=409, session_id=session["_id"])
-    release = threading.Event()
-    with plugin_running(host, plugin, demo_plugin.secret, lambda **data: release.wait(20) and "late"):
+        hold.set()
         running = check.call("POST", "/api/runs", expect=201, json={"plugin": plugin, "project": project}).json()
         check.call("POST", "/api/sessions/{session_id}/cancel", expect=200, session_id=running["_id"])
         check.call("POST", "/api/sessions/{session_id}/cancel", expect=404, session_id="0" * 24)

@@ -22,7 +22,7 @@ from flask import make_response, redirect, render_template, request, url_for
 
 from ...commands import example_plugin_command, plugin_command
 from ...errors import AuthenticationError, Forbidden, InvalidRequest, MockangoError, NotFound
-from ...models import Session
+from ...models import CANCELLED, Session
 from ...records.tasks import task_id_for
 from ...runs.kinds import PluginKind
 from ..listings import SESSION_STATUSES, SESSIONS_PER_PAGE, plugin_listing, session_listing
@@ -322,10 +322,11 @@ OUTCOME_CHARACTERS = 80
 
 
 def _outcome(session: Session) -> dict | None:
-    """What a sessions list says of a run: why it failed or timed out, else the plugin's message
-    (an answer that is not text as JSON), cut to one line; None while nothing is known."""
+    """What a sessions list says of a run: why it failed, timed out or was cancelled (``kind`` "reason",
+    shown as an error, or "cancelled"), else the plugin's message (an answer that is not text as
+    JSON), cut to one line; None while nothing is known."""
     if session.reason:
-        text, kind = session.reason, "reason"
+        text, kind = session.reason, ("cancelled" if session.status == CANCELLED else "reason")
     elif session.message is not None:
         text, kind = (session.message if isinstance(session.message, str) else json.dumps(session.message)), "message"
     else:

@@ -76,7 +76,9 @@ function pollSession() {
       : document.createTextNode(typeof s.message === "string" ? s.message : JSON.stringify(s.message)));
     const reason = field("reason");
     if (s.reason) {
-      const span = document.createElement("span"); span.className = "error"; span.textContent = s.reason;
+      // A cancel is someone's choice, not an error of the run: its reason is not shown as one.
+      const span = document.createElement("span");
+      span.className = s.status === "cancelled" ? "" : "error"; span.textContent = s.reason;
       reason.replaceChildren(span);
     } else reason.replaceChildren(muted("—"));
     renderLateAnswers(root, s.lateAnswers || []);
