@@ -98,7 +98,8 @@ def build_context(where: Path, python_version: str) -> Path:
     # From the wheels kept last time when they still satisfy the wheel's requirements, else from the index.
     if run([*download, "--no-index", "--find-links", wheels], check=False).returncode != 0:
         run(download)
-    for kept in wheels.glob("*.whl"):
+    (wheels / wheel.name).unlink(missing_ok=True)  # pip download copies the checkout's wheel there too
+    for kept in wheels.glob("*.whl"):  # dependencies only: a kept copy of ours would replace the new build
         shutil.copy(kept, dist)
     return where
 
