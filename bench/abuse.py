@@ -32,7 +32,6 @@ import re
 import selectors
 import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
@@ -44,7 +43,6 @@ import psutil
 import requests
 import websocket
 
-ROOT = Path(__file__).resolve().parent.parent
 LOOPBACK = "127.0.0.1"
 ABUSER = "127.0.0.2"
 SETTLE = 6.0  # seconds after an abuse stops before "after" is measured (the keep-alive timeout is 5 s)
@@ -54,29 +52,22 @@ THREAD_SLACK = 3
 
 
 class Server:
-    """``mockango serve`` in a child process on a free loopback port."""
+    """``mockango serve`` on a free loopback port (bench/crash.py's ``Served``), with its plugin id and the
+    figures this bench samples."""
 
     def __init__(self, folder: str) -> None:
-        command = [sys.executable, "-m", "mockango.cli", "serve", "--host", LOOPBACK, "--port", "0", "--fresh"]
-        command += ["--state", os.path.join(folder, "state.sqlite3")]
-        self.process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        lines = []
-        for line in self.process.stdout:
-            lines.append(line)
-            if line.startswith("Press Ctrl+C"):
-                break
-        text = "".join(lines)
-        found = [re.search(pattern, text) for pattern in (r"serving at (\S+)", r"API key:\s+(\S+)", r"Plugin:\s+(\S+)")]
-        if not all(found):
-            self.stop()
-            raise SystemExit(f"mockango serve did not start:\n{text}")
-        self.url, self.api_key, self.plugin_id = (match.group(1) for match in found)
-        if not self.url.startswith(f"http://{LOOPBACK}:"):
-            self.stop()
-            raise SystemExit(f"refusing to send anything but to loopback, got {self.url}")
-        self.port = int(self.url.rsplit(":", 1)[1])
-        threading.Thread(target=lambda: [None for _ in self.process.stdout], daemon=True).start()
-        self.ps = psutil.Process(self.process.pid)
+        from crash import Served
+
+        self.served = Served(Path(folder) / "state.sqlite3", fresh=True)
+        self.url, self.api_key, self.port = self.served.url, self.served.api_key, self.served.port
+        end = time.monotonic() + 10
+        while "Press Ctrl+C" not in "".join(self.served.output):  # the banner's last line: it has the plugin
+            if time.monotonic() > end:
+                self.stop()
+                raise SystemExit("mockango serve printed no plugin:\n" + "".join(self.served.output))
+            time.sleep(0.02)
+        self.plugin_id = re.search(r"Plugin:\s+(\S+)", "".join(self.served.output)).group(1)
+        self.ps = psutil.Process(self.served.process.pid)
 
     def figures(self) -> tuple[int, float]:
         """(threads, RSS MiB) of the server process and its children (the import worker)."""
@@ -84,12 +75,7 @@ class Server:
         return self.ps.num_threads(), sum(p.memory_info().rss for p in processes) / 2**20
 
     def stop(self) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(10)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+        self.served.stop()
 
 
 class Legit:
