@@ -42,7 +42,7 @@ from ..errors import InvalidRequest
 from ..filters import field_matches
 from ..models import iso_time
 from . import asset_order, cells
-from .selection import SCAN_LIMIT, Cells, Selection
+from .selection import SCAN_LIMIT, Cells, PositionQuery, Positions, QueriedPositions, Selection
 from .values import Record
 
 if TYPE_CHECKING:
@@ -155,7 +155,7 @@ def row_matches(row: Record, filters: Mapping) -> bool:
     return all(field_matches(FIELD_VALUES[name](row), condition) for name, condition in filters.items())
 
 
-TOUCHED = "t.updated_at != t.created_at"  # the condition of the index tasks_touched_at
+TOUCHED = "t.updated_at != t.created_at"  # the condition of the index tasks_touched_times
 TIME_SPAN = (0.0, 253_402_300_799.0)  # the times iso_time writes with a four-digit year (to 9999-12-31)
 TIME_PRECISION = 1e-4  # seconds: a bound's time is known to within this; a time in between is checked as text
 
@@ -324,19 +324,20 @@ class TaskSearch:
                 default_holds &= holds
                 walks.append(walk)
         count_range = (count_low, count_high)
-        moved: tuple[list[int], list[int]] = ([], [])
         if updated is not None:
             if default_holds and not walks and self.walk_cells is cell_set:
-                # Only the updatedAt range is undecided: its moved rows are decided by their times alone.
-                moved = self._moved(updated, cell_set, (walk_low, walk_high), count_range)
-            else:
-                walks.append(self._moved_walk(updated, count_range))
+                # Only the updatedAt range is undecided: its moved rows are decided by SQL on their times.
+                excluded, added = self._moved(updated, cell_set, (walk_low, walk_high), count_range)
+                counted = cell_set if count_high is None or count_high > count_low else None
+                return Selection(
+                    self.db, self.project_id, counted, low=count_low, high=count_high, excluded=excluded, added=added
+                )
+            walks.append(self._moved_walk(updated, count_range))
         if not default_holds:
             # Every match is off some default: the smallest walk that holds them all is enough.
             walks = [min((w for w in walks if w.holds_all), key=lambda w: self._size(w, walk_low, walk_high))]
         counted = cell_set if default_holds else None
         excluded, added = self._check(walks, cell_set, counted, (walk_low, walk_high), count_range)
-        excluded, added = excluded + moved[0], added + moved[1]
         if counted is not None and count_high is not None and count_high <= count_low:
             counted = None
         return Selection(
@@ -470,7 +471,7 @@ class TaskSearch:
     def _moved_walk(self, updated: UpdatedRange, count_range: tuple[int, int | None]) -> Walk:
         parts = self._moved_parts(updated, count_range)
         return Walk(
-            "tasks t INDEXED BY tasks_touched_at",
+            "tasks t INDEXED BY tasks_touched_times",
             f"{TOUCHED} AND (" + " OR ".join(f"({condition})" for condition, _ in parts) + ")",
             [arg for _, args in parts for arg in args],
         )
@@ -481,30 +482,56 @@ class TaskSearch:
         cell_set: Cells,
         walk_range: tuple[int, int | None],
         count_range: tuple[int, int | None],
-    ) -> tuple[list[int], list[int]]:
-        """(excluded, added) for a filter whose only undecided condition is an updatedAt range: the moved
-        rows (:meth:`_moved_parts`) in the cells, read as (position, updated_at) straight from the index
-        and decided by their time."""
-        join = "" if cell_set.by_index() else _JOIN  # the cells' condition names the asset's batches
+    ) -> tuple[Positions, Positions]:
+        """(excluded, added) for a filter whose only undecided condition is an updatedAt range, as SQL over
+        the touched tasks' index (counted and paged by ranges of positions, never all read): those whose
+        time is past a bound for certain; the few within :data:`TIME_PRECISION` of one are read and
+        checked as text."""
+        source = "tasks t INDEXED BY tasks_touched_times" + ("" if cell_set.by_index() else f" {_JOIN}")
         where, cell_args = cell_set.sql()
         first, end = walk_range
-        bounds = "t.position >= ?" + ("" if end is None else " AND t.position < ?")
-        bound_args = [first, *(() if end is None else (end,))]
-        rows: list = []
-        for condition, args in self._moved_parts(updated, count_range):
-            rows += self.db.execute(
-                f"SELECT t.position, t.updated_at FROM tasks t INDEXED BY tasks_touched_at {join} "
-                f"WHERE t.project_id = ? AND {TOUCHED} AND {condition} AND {bounds} AND {where} LIMIT ?",
-                (self.project_id, *args, *bound_args, *cell_args, SCAN_LIMIT + 1 - len(rows)),
+        base = f"{TOUCHED} AND {where} AND t.position >= ?" + ("" if end is None else " AND t.position < ?")
+        base_args = [*cell_args, first, *(() if end is None else (end,))]
+        low, high = count_range
+        inside = "t.position >= ?" + ("" if high is None else " AND t.position < ?")
+        inside_args: list = [low, *(() if high is None else (high,))]
+
+        windows = [
+            (after, before)
+            for after, before in (
+                (updated.last_false_low, updated.first_true_low),
+                (updated.last_true_high, updated.first_false_high),
+            )
+            if after is not None and before is not None
+        ]
+        checked_out, checked_in = [], []
+        for after, before in windows:
+            rows = self.db.execute(
+                f"SELECT t.position, t.updated_at FROM {source} WHERE t.project_id = ? AND {base} "
+                "AND t.updated_at > ? AND t.updated_at < ? LIMIT ?",
+                (self.project_id, *base_args, after, before, SCAN_LIMIT + 1),
             ).fetchall()
             if len(rows) > SCAN_LIMIT:
                 raise self._too_broad()
-        low, high = count_range
-        excluded, added = [], []
-        for position, updated_at in rows:
-            counted = position >= low and (high is None or position < high)
-            if counted != updated.holds(updated_at):
-                (excluded if counted else added).append(position)
+            for position, updated_at in rows:
+                counted = position >= low and (high is None or position < high)
+                if counted != updated.holds(updated_at):
+                    (checked_out if counted else checked_in).append(position)
+
+        # Outside the counted positions, updated into the range for certain (none if no time meets it).
+        added: Positions = Positions(checked_in)
+        if updated.first_true_low is not None and not (updated.has_upper and updated.last_true_high is None):
+            into, into_args = f"NOT ({inside}) AND t.updated_at >= ?", [*inside_args, updated.first_true_low]
+            if updated.last_true_high is not None:
+                into, into_args = f"{into} AND t.updated_at <= ?", [*into_args, updated.last_true_high]
+            query = PositionQuery(source, f"{base} AND {into}", [*base_args, *into_args])
+            added = QueriedPositions(self.db, self.project_id, query, checked_in)
+        # Counted, but updated past the upper bound for certain.
+        excluded: Positions = Positions(checked_out)
+        if updated.first_false_high is not None:
+            past, past_args = f"{inside} AND t.updated_at >= ?", [*inside_args, updated.first_false_high]
+            query = PositionQuery(source, f"{base} AND {past}", [*base_args, *past_args])
+            excluded = QueriedPositions(self.db, self.project_id, query, checked_out)
         return excluded, added
 
     # ----------------------------------------------------------- createdAt

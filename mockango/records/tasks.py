@@ -82,7 +82,7 @@ CREATE INDEX IF NOT EXISTS tasks_benchmarks ON tasks(project_id, position) WHERE
 CREATE INDEX IF NOT EXISTS tasks_updated ON tasks(project_id, position) WHERE updated_by IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_timed ON tasks(project_id, position) WHERE duration != 0 OR total_duration != 0;
 DROP INDEX IF EXISTS tasks_touched;
-CREATE INDEX IF NOT EXISTS tasks_touched_at ON tasks(project_id, updated_at, position, stage, created_at)
+CREATE INDEX IF NOT EXISTS tasks_touched_times ON tasks(project_id, position, updated_at, stage, created_at)
     WHERE updated_at != created_at;
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
