@@ -327,10 +327,16 @@ class TaskSearch:
         if updated is not None:
             if default_holds and not walks and self.walk_cells is cell_set:
                 # Only the updatedAt range is undecided: its moved rows are decided by SQL on their times.
-                excluded, added = self._moved(updated, cell_set, (walk_low, walk_high), count_range)
+                moved_out, moved_in = self._moved(updated, cell_set, (walk_low, walk_high), count_range)
                 counted = cell_set if count_high is None or count_high > count_low else None
                 return Selection(
-                    self.db, self.project_id, counted, low=count_low, high=count_high, excluded=excluded, added=added
+                    self.db,
+                    self.project_id,
+                    counted,
+                    low=count_low,
+                    high=count_high,
+                    excluded=moved_out,
+                    added=moved_in,
                 )
             walks.append(self._moved_walk(updated, count_range))
         if not default_holds:
@@ -504,7 +510,8 @@ class TaskSearch:
             )
             if after is not None and before is not None
         ]
-        checked_out, checked_in = [], []
+        checked_out: list[int] = []
+        checked_in: list[int] = []
         for after, before in windows:
             rows = self.db.execute(
                 f"SELECT t.position, t.updated_at FROM {source} WHERE t.project_id = ? AND {base} "
