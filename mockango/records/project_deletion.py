@@ -33,7 +33,9 @@ def hidden_in_organization(db: sqlite3.Connection, organization_id: str) -> int:
     """How many of an organization's projects are hidden (being deleted): usually none, so a listing can
     count and skip its rows as bare index entries, without probing each one (:func:`visible`)."""
     return db.execute(
-        "SELECT count(*) FROM projects_deleted d JOIN projects p ON p.id = d.project_id WHERE p.organization_id = ?",
+        # CROSS JOIN: from the few hidden projects to theirs, never from the organization's many projects.
+        "SELECT count(*) FROM projects_deleted d CROSS JOIN projects p ON p.id = d.project_id "
+        "WHERE p.organization_id = ?",
         (organization_id,),
     ).fetchone()[0]
 
