@@ -222,18 +222,24 @@ def test_random_filters_page_exactly_like_the_plain_check(world, data):
     counted = data.draw(st.booleans())  # through the block counts, or read from either end
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(selection, "NEAR_AN_END", 0 if counted else selection.NEAR_AN_END)
-        for page in sorted({1, 2, last, max(1, last // 2), last + 1}):
-            shown, total = hub.tasks.page(
-                hub.default_user,
-                project.id,
-                page=page,
-                limit=limit,
-                filters=filters,
-                sort="-createdAt" if descending else None,
-            )
-            where = f"{json.dumps(filters)} desc={descending} limit={limit} page={page} counted={counted}"
-            assert total == len(expected), where
-            assert [t["_id"] for t in shown] == expected[(page - 1) * limit : page * limit], where
+        pages = {1, 2, last, max(1, last // 2), last + 1}
+        assert_pages(hub, project, filters, expected, pages, limit, descending, f"counted={counted}")
+
+
+def assert_pages(hub, project, filters, expected, pages, limit, descending, note=""):
+    """Each page (and the total) the host answers is that page of ``expected``."""
+    for page in sorted(pages):
+        shown, total = hub.tasks.page(
+            hub.default_user,
+            project.id,
+            page=page,
+            limit=limit,
+            filters=filters,
+            sort="-createdAt" if descending else None,
+        )
+        where = f"{json.dumps(filters)} desc={descending} limit={limit} page={page} {note}"
+        assert total == len(expected), where
+        assert [t["_id"] for t in shown] == expected[(page - 1) * limit : page * limit], where
 
 
 def test_a_filter_that_would_check_too_many_rows_is_refused_saying_which(world, monkeypatch):
@@ -365,18 +371,7 @@ def test_updatedat_ranges_page_exactly_like_the_plain_check(touched_world, data)
     expected = brute(views, filters, descending)
     limit = data.draw(st.sampled_from([1, 7, 50]))
     last = max(1, -(-len(expected) // limit))
-    for page in sorted({1, 2, last, last + 1}):
-        shown, total = hub.tasks.page(
-            hub.default_user,
-            project.id,
-            page=page,
-            limit=limit,
-            filters=filters,
-            sort="-createdAt" if descending else None,
-        )
-        where = f"{json.dumps(filters)} desc={descending} limit={limit} page={page}"
-        assert total == len(expected), where
-        assert [t["_id"] for t in shown] == expected[(page - 1) * limit : page * limit], where
+    assert_pages(hub, project, filters, expected, {1, 2, last, last + 1}, limit, descending)
 
 
 def test_an_updatedat_range_is_decided_in_sql_without_reading_the_touched_rows(monkeypatch):
