@@ -217,3 +217,21 @@ def test_in_memory_the_rows_are_gone_when_the_delete_answers():
     hub.project_admin.delete(hub.default_user, doomed.id)
     assert_hidden(hub, doomed, task, issue, entry)
     assert set(rows_of(hub, doomed.id).values()) == {0}
+
+
+def test_a_hidden_project_is_left_out_of_the_listing_total_and_every_page():
+    """The listing counts and pages its projects as bare index entries when none of the organization's is
+    hidden, and probes each row only while one is: both ways give the same listing."""
+    hub = Hub()
+    user = hub.default_user
+    made = [hub.create_project(f"p{n}", BOX, ()).id for n in range(7)]
+    before, total = hub.list_projects(user, limit=100)
+    every = [p["_id"] for p in before]
+    assert total == len(every) and set(made) <= set(every)
+    with hub.store.write() as db:  # hidden, as a delete does first (the rows stay until its chunks run)
+        project_deletion.hide(db, made[2], 0.0)
+        project_deletion.hide(db, made[5], 0.0)
+    left = [i for i in every if i not in (made[2], made[5])]
+    pages = [hub.list_projects(user, page=page, limit=2) for page in range(1, len(left) // 2 + 3)]
+    assert {total for _, total in pages} == {len(left)}
+    assert [p["_id"] for shown, _ in pages for p in shown] == left
