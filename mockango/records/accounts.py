@@ -139,8 +139,7 @@ class Accounts:
     def user(self, user_id: Any) -> User | None:
         if not isinstance(user_id, str):
             return None
-        with self.store.read() as db:
-            row = db.execute("SELECT * FROM users WHERE id = ?", (user_id,)).fetchone()
+        row = self.store.one("SELECT * FROM users WHERE id = ?", (user_id,))
         return user_from(row) if row else None
 
     def first_user(self, org_id: str) -> User | None:
@@ -153,8 +152,7 @@ class Accounts:
 
     def user_by_key(self, api_key: str) -> User | None:
         """The user whose key this is: found by digest, then compared in constant time."""
-        with self.store.read() as db:
-            row = db.execute("SELECT * FROM users WHERE key_digest = ?", (key_digest(api_key),)).fetchone()
+        row = self.store.one("SELECT * FROM users WHERE key_digest = ?", (key_digest(api_key),))
         if row is None or not same_secret(api_key, row["api_key"]):
             return None
         return user_from(row)

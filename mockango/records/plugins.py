@@ -81,8 +81,7 @@ class Plugins:
     def get(self, plugin_id: Any) -> Plugin | None:
         if not isinstance(plugin_id, str):
             return None
-        with self.store.read() as db:
-            row = db.execute("SELECT * FROM plugins WHERE id = ?", (plugin_id,)).fetchone()
+        row = self.store.one("SELECT * FROM plugins WHERE id = ?", (plugin_id,))
         return plugin_from(row) if row else None
 
     def for_organization(self, organization_id: str) -> list[Plugin]:

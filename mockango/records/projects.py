@@ -536,11 +536,8 @@ class Projects:
     def get(self, project_id: Any) -> Project | None:
         if not isinstance(project_id, str):
             return None
-        with self.store.read() as db:
-            row = db.execute(
-                f"SELECT * FROM projects WHERE id = ? AND {visible('projects.id')}", (project_id,)
-            ).fetchone()
-            return project_from(self.store, row) if row else None
+        row = self.store.one(f"SELECT * FROM projects WHERE id = ? AND {visible('projects.id')}", (project_id,))
+        return project_from(self.store, row) if row else None
 
     def require(self, project_id: Any, organization_id: str | None = None) -> Project:
         project = self.get(project_id)

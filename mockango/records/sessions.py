@@ -237,12 +237,11 @@ class Sessions:
 
     def by_key(self, api_key: str) -> tuple[str, str, str | None] | None:
         """(user id, session id, the session's status) of the run whose event carried this key."""
-        with self.store.read() as db:
-            row = db.execute(
-                "SELECT k.user_id, k.session_id, s.status FROM run_keys k LEFT JOIN sessions s ON s.id = k.session_id "
-                "WHERE k.digest = ?",
-                (key_digest(api_key),),
-            ).fetchone()
+        row = self.store.one(
+            "SELECT k.user_id, k.session_id, s.status FROM run_keys k LEFT JOIN sessions s ON s.id = k.session_id "
+            "WHERE k.digest = ?",
+            (key_digest(api_key),),
+        )
         return (row[0], row[1], row[2]) if row else None
 
     def page(

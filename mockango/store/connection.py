@@ -187,6 +187,20 @@ class Store:
                 with contextlib.suppress(sqlite3.Error):  # a connection left in a transaction is closed
                     db.execute("COMMIT")
 
+    def one(self, sql: str, parameters: tuple | dict = ()) -> sqlite3.Row | None:
+        """The first row of one SELECT, read outside any transaction: a single statement is its own
+        consistent snapshot, so the hot lookups (an API key, a user, a plugin, a project by id) skip
+        :meth:`read`'s BEGIN and COMMIT, two statements and two interpreter-lock handoffs each."""
+        if self.memory or getattr(self._local, "writing", False):
+            with self._lock:
+                return self._db.execute(sql, parameters).fetchone()
+        with self._pooled() as db:
+            cursor = db.execute(sql, parameters)
+            try:
+                return cursor.fetchone()
+            finally:
+                cursor.close()  # finished at once: an unfinished SELECT holds its snapshot
+
     @contextlib.contextmanager
     def _pooled(self) -> Iterator[sqlite3.Connection]:
         """A reader connection from the pool (opened if the pool is empty), given back afterwards

@@ -191,3 +191,25 @@ def test_the_reader_pool_grows_to_the_readers_concurrency(tmp_path):
             assert opened == wide
     assert store.readers_opened == opened  # the second wave reused them all
     store.close()
+
+
+def test_one_reads_a_row_outside_any_transaction_and_leaves_no_snapshot_held(tmp_path):
+    """Store.one (the hot lookups' single SELECT, issue 21.2) answers like a read, inside a write sees its
+    changes, and gives its connection back with its statement finished: an unfinished SELECT would hold
+    its snapshot, and the log could not be copied past it."""
+    store = Store(tmp_path / "one.sqlite3", schema=TABLE)
+    with store.write() as db:
+        db.executemany("INSERT INTO things (name) VALUES (?)", [(f"n{i}",) for i in range(500)])
+    assert store.one("SELECT name FROM things ORDER BY id")["name"] == "n0"
+    assert store.one("SELECT name FROM things WHERE name = ?", ("none",)) is None
+    with store.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('inside')")
+        assert store.one("SELECT count(*) FROM things")[0] == 501
+    with store.write() as db:
+        db.executemany("INSERT INTO things (name) VALUES (?)", [(f"m{i}",) for i in range(500)])
+    assert store.checkpoint() == 0
+    store.close()
+    memory = Store(schema=TABLE)
+    with memory.write() as db:
+        db.execute("INSERT INTO things (name) VALUES ('x')")
+    assert memory.one("SELECT name FROM things")["name"] == "x"
