@@ -29,6 +29,17 @@ def visible(column: str) -> str:
     return f"NOT EXISTS (SELECT 1 FROM projects_deleted WHERE projects_deleted.project_id = {column})"
 
 
+def hidden_in_organization(db: sqlite3.Connection, organization_id: str) -> int:
+    """How many of an organization's projects are hidden (being deleted): usually none, so a listing can
+    count and skip its rows as bare index entries, without probing each one (:func:`visible`)."""
+    return db.execute(
+        # CROSS JOIN: from the few hidden projects to theirs, never from the organization's many projects.
+        "SELECT count(*) FROM projects_deleted d CROSS JOIN projects p ON p.id = d.project_id "
+        "WHERE p.organization_id = ?",
+        (organization_id,),
+    ).fetchone()[0]
+
+
 def hide(db: sqlite3.Connection, project_id: str, now: float) -> None:
     """Mark a project deleted: every lookup stops seeing it when this transaction commits."""
     db.execute("INSERT OR IGNORE INTO projects_deleted (project_id, deleted_at) VALUES (?, ?)", (project_id, now))

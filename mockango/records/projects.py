@@ -25,7 +25,7 @@ from ..ids import new_object_id
 from ..input_limits import check_value
 from ..models import Batch, Project, iso_time
 from ..store import Store
-from . import asset_order, cells
+from . import asset_order, cells, project_deletion
 from .project_deletion import visible
 from .selection import SCAN_LIMIT, Cells, Selection
 from .tasks import add_tasks_for_assets
@@ -570,15 +570,20 @@ class Projects:
 
     def page_for_organization(self, organization_id: str, page: int, limit: int) -> tuple[list[Project], int]:
         with self.store.read() as db:
-            total = db.execute(
-                f"SELECT count(*) FROM projects WHERE organization_id = ? AND {visible('projects.id')}",
-                (organization_id,),
-            ).fetchone()[0]
+            hidden = project_deletion.hidden_in_organization(db, organization_id)
+            shown = f"AND {visible('projects.id')}" if hidden else ""  # no probe per row when none is hidden
+            total = (
+                db.execute(
+                    "SELECT count(*) FROM projects INDEXED BY projects_in_organization WHERE organization_id = ?",
+                    (organization_id,),
+                ).fetchone()[0]
+                - hidden
+            )
             # The page's rows are found in the covering index (organization, created_at, id): the rows
             # skipped to reach a deep page are index entries, not table rows.
             rows = db.execute(
                 "SELECT * FROM projects WHERE rowid IN (SELECT rowid FROM projects INDEXED BY projects_in_organization "
-                f"WHERE organization_id = ? AND {visible('projects.id')} ORDER BY created_at, id LIMIT ? OFFSET ?) "
+                f"WHERE organization_id = ? {shown} ORDER BY created_at, id LIMIT ? OFFSET ?) "
                 "ORDER BY created_at, id",
                 (organization_id, limit, (page - 1) * limit),
             ).fetchall()

@@ -6,7 +6,9 @@ A :class:`Selection` is ``(D - E) | M`` in position order, where
 - ``D`` is a set of cells (:mod:`.cells`) within a range of positions ``[low, high)``: counted;
 - ``E`` are positions in ``D`` that do not match after all, and ``M`` positions outside ``D`` that
   do: both found by checking the few rows a filter could not decide from cells (tasks someone
-  assigned, touched or ranked; overflow batch groups), at most :data:`SCAN_LIMIT` of them.
+  assigned, touched or ranked; overflow batch groups), at most :data:`SCAN_LIMIT` of them; or,
+  where SQL alone decides them (an ``updatedAt`` range), a :class:`QueriedPositions`: counted and
+  read a range of positions at a time, never all fetched.
 
 Its size is ``|D| - |E| + |M|``. The k-th member is found level by level: the big blocks' counts
 (n/65,536 rows per cell) give the big block that holds it, that block's 64 small blocks the small
@@ -33,6 +35,91 @@ _SOURCES = {  # family: (its rows by value then position, the alias holding the 
     TASKS: ("tasks t INDEXED BY tasks_by_stage", "t", "t.stage"),
     "a": ("assets a INDEXED BY assets_by_pre_labeled_in_order", "a", "a.pre_labeled"),
 }
+
+
+class Positions:
+    """A set of positions: a sorted list (rows checked one by one)."""
+
+    def __init__(self, positions: Iterable[int] = ()) -> None:
+        self.sorted = sorted(set(positions))
+
+    def count(self, first: int = 0, end: int | None = None) -> int:
+        """How many are in [first, end)."""
+        stop = len(self.sorted) if end is None else bisect.bisect_left(self.sorted, end)
+        return max(stop - bisect.bisect_left(self.sorted, first), 0)
+
+    def between(self, first: int, end: int | None, limit: int | None = None) -> list[int]:
+        """Those in [first, end), in order; the first ``limit``."""
+        stop = len(self.sorted) if end is None else bisect.bisect_left(self.sorted, end)
+        start = bisect.bisect_left(self.sorted, first)
+        return self.sorted[start : stop if limit is None else min(stop, start + limit)]
+
+    def last(self, limit: int) -> list[int]:
+        """The last ``limit``, in order."""
+        return self.sorted[-limit:] if limit > 0 else []
+
+    def blocks(self, size: int, first: int, end: int | None) -> set[int]:
+        """The blocks of ``size`` in [first, end) holding one of them."""
+        return {p // size for p in self.between(first * size, None if end is None else end * size)}
+
+
+@dataclass
+class PositionQuery:
+    """Positions SQL picks exactly: ``SELECT t.position FROM source WHERE condition`` (``t`` a task of the
+    project; ``source`` reads the project's rows in position order)."""
+
+    source: str
+    condition: str
+    args: list
+
+
+class QueriedPositions(Positions):
+    """Checked positions plus those an SQL condition picks (disjoint from them): counted and read by
+    ranges of positions through an index in position order, never fetched whole."""
+
+    def __init__(self, db: sqlite3.Connection, project_id: str, query: PositionQuery, checked: Iterable[int]) -> None:
+        super().__init__(checked)
+        self.db, self.project_id, self.query = db, project_id, query
+        self._counts: dict[tuple[int, int | None], int] = {}
+
+    def _select(self, what: str, first: int, end: int | None, tail: str = "", extra: tuple = ()) -> list:
+        bounds = "t.position >= ?" + ("" if end is None else " AND t.position < ?")
+        return self.db.execute(
+            f"SELECT {what} FROM {self.query.source} WHERE t.project_id = ? AND {self.query.condition} "
+            f"AND {bounds} {tail}",
+            (self.project_id, *self.query.args, first, *(() if end is None else (end,)), *extra),
+        ).fetchall()
+
+    def count(self, first: int = 0, end: int | None = None) -> int:
+        key = (first, end)
+        if key not in self._counts:
+            self._counts[key] = self._select("count(*)", first, end)[0][0]
+        return super().count(first, end) + self._counts[key]
+
+    def between(self, first: int, end: int | None, limit: int | None = None) -> list[int]:
+        queried = [
+            row[0]
+            for row in self._select(
+                "t.position", first, end, "ORDER BY t.position LIMIT ?", (-1 if limit is None else limit,)
+            )
+        ]
+        merged = sorted(queried + super().between(first, end, limit))
+        return merged if limit is None else merged[:limit]
+
+    def last(self, limit: int) -> list[int]:
+        if limit <= 0:
+            return []
+        queried = [row[0] for row in self._select("t.position", 0, None, "ORDER BY t.position DESC LIMIT ?", (limit,))]
+        return sorted(queried + super().last(limit))[-limit:]
+
+    def blocks(self, size: int, first: int, end: int | None) -> set[int]:
+        queried = {
+            row[0]
+            for row in self._select(
+                f"DISTINCT t.position / {int(size)}", first * size, None if end is None else end * size
+            )
+        }
+        return queried | super().blocks(size, first, end)
 
 
 @dataclass
@@ -114,13 +201,13 @@ class Selection:
         *,
         low: int = 0,
         high: int | None = None,
-        excluded: Iterable[int] = (),
-        added: Iterable[int] = (),
+        excluded: Iterable[int] | Positions = (),
+        added: Iterable[int] | Positions = (),
     ) -> None:
         self.db, self.project_id, self.cells = db, project_id, cells
         self.low, self.high = low, high
-        self.excluded, self.added = sorted(set(excluded)), sorted(set(added))
-        self._excluded_set = set(self.excluded)
+        self.excluded = excluded if isinstance(excluded, Positions) else Positions(excluded)
+        self.added = added if isinstance(added, Positions) else Positions(added)
         self._total: int | None = None
         self._big: list[tuple[int, int]] | None = None
 
@@ -191,30 +278,29 @@ class Selection:
                 size = sum(n for _, n in self._big_sums()) - self._rank_of_d(self.low)
             else:
                 size = self._rank_of_d(self.high) - self._rank_of_d(self.low)
-            self._total = size - len(self.excluded) + len(self.added)
+            self._total = size - self.excluded.count() + self.added.count()
         return self._total
 
     # --------------------------------------------------------------- members
 
     def _adjust(self, first: int, end: int) -> int:
         """How E and M change the count of the positions [first, end)."""
-        return (
-            bisect.bisect_left(self.added, end)
-            - bisect.bisect_left(self.added, first)
-            - (bisect.bisect_left(self.excluded, end) - bisect.bisect_left(self.excluded, first))
-        )
+        return self.added.count(first, end) - self.excluded.count(first, end)
 
     def _members_in(self, first: int, end: int, limit: int | None = None) -> list[int]:
         """Members of the selection in [first, end), in order; the first ``limit``."""
-        skipped = bisect.bisect_left(self.excluded, end) - bisect.bisect_left(self.excluded, first)
-        rows = self._rows_of_d(
-            max(first, self.low),
-            end if self.high is None else min(end, self.high),
-            -1 if limit is None else limit + skipped,
-        )
-        if skipped:
-            rows = [p for p in rows if p not in self._excluded_set]
-        chosen = self.added[bisect.bisect_left(self.added, first) : bisect.bisect_left(self.added, end)]
+        rows: list[int] = []
+        if self.cells is not None:
+            skipped = self.excluded.between(first, end)
+            rows = self._rows_of_d(
+                max(first, self.low),
+                end if self.high is None else min(end, self.high),
+                -1 if limit is None else limit + len(skipped),
+            )
+            if skipped:
+                left_out = set(skipped)
+                rows = [p for p in rows if p not in left_out]
+        chosen = self.added.between(first, end, limit)
         members = sorted(rows + chosen) if chosen else rows
         return members if limit is None else members[:limit]
 
@@ -222,10 +308,8 @@ class Selection:
         """(block, members of the selection) for blocks of ``size`` in [first, end), D clipped to
         [low, high) at its ends by reading the two partial blocks; empty blocks left out."""
         counts = dict(self._sums(size, first, end)) if self.cells is not None else {}
-        start = bisect.bisect_left(self.added, first * size)
-        stop = len(self.added) if end is None else bisect.bisect_left(self.added, end * size)
-        for position in self.added[start:stop]:
-            counts.setdefault(position // size, 0)
+        for block in self.added.blocks(size, first, end):
+            counts.setdefault(block, 0)
         found = []
         for block in sorted(counts):
             start, stop = block * size, (block + 1) * size
@@ -246,8 +330,6 @@ class Selection:
         """The position of the selection's ``rank``-th member (0-based), None past the last."""
         if rank < 0:
             return None
-        if self.cells is None:
-            return self.added[rank] if rank < len(self.added) else None
         holding = None
         for big, n in self._blocks(BIG):
             if rank < n:
@@ -273,7 +355,8 @@ class Selection:
             first, end = max(total - offset - limit, 0), total - offset
             if end <= 0:
                 return []
-        if self.cells is not None and self.cells.by_index():  # near either end: read the members directly
+        if self.cells is not None and self.cells.by_index() and self.excluded.count() <= NEAR_AN_END:
+            # Near either end: read the members directly.
             if end <= NEAR_AN_END:
                 return self._ends(end, from_start=True)[first:end][:: -1 if descending else 1]
             total = self.total()
@@ -300,18 +383,19 @@ class Selection:
             for row in self.db.execute(
                 f"SELECT {alias}.position FROM {source} WHERE {alias}.project_id = ? AND {bounds} AND {where} "
                 f"ORDER BY {alias}.position {'ASC' if from_start else 'DESC'} LIMIT ?",
-                (self.project_id, *bound_args, *args, count + len(self.excluded)),
+                (self.project_id, *bound_args, *args, count + self.excluded.count()),
             )
         ]
-        rows = sorted(p for p in rows if p not in self._excluded_set)
-        members = sorted(rows + self.added)
+        if rows:
+            left_out = set(self.excluded.between(min(rows), max(rows) + 1))
+            rows = sorted(p for p in rows if p not in left_out)
+        added = self.added.between(0, None, count) if from_start else self.added.last(count)
+        members = sorted(rows + added)
         return members[:count] if from_start else members[-count:] if count else []
 
     def _forward(self, rank: int, count: int) -> list[int]:
         """The positions of the members ranked [rank, rank + count): from the first, read forward in windows
         of small blocks that hold about as many members as are still wanted (one query each)."""
-        if self.cells is None:
-            return self.added[rank : rank + count]
         start = self.position_of(rank)
         if start is None:
             return []

@@ -12,6 +12,10 @@ whenever it is checked at all), and each kind of condition is answered its own w
   members are counted per block (:mod:`.selection`);
 - ``createdAt`` ranges (``$gt``, ``$gte``, ``$lt``, ``$lte``, ``$eq``) pick a range of positions,
   found by a binary search (a task's ``createdAt`` grows with its position);
+- ``updatedAt`` ranges are the same range for the untouched tasks (their ``updatedAt`` is their
+  ``createdAt``); of the touched ones (an index holds them by ``updatedAt``) only those whose
+  ``updatedAt`` lands on the other side of a bound than their ``createdAt`` are read, as positions,
+  and :class:`UpdatedRange` decides them by comparing times, not rows (:meth:`TaskSearch._moved`);
 - ``_id``, ``asset``, ``externalId`` with ``$eq``/``$in`` name their rows: those are read through
   their indexes and checked;
 - every other condition holds or fails alike for every task still at its field's default (no
@@ -38,7 +42,7 @@ from ..errors import InvalidRequest
 from ..filters import field_matches
 from ..models import iso_time
 from . import asset_order, cells
-from .selection import SCAN_LIMIT, Cells, Selection
+from .selection import SCAN_LIMIT, Cells, PositionQuery, Positions, QueriedPositions, Selection
 from .values import Record
 
 if TYPE_CHECKING:
@@ -72,7 +76,6 @@ OFF_DEFAULT = {
     "isBenchmark": ("tasks t INDEXED BY tasks_benchmarks", "t.is_benchmark != 0"),
     "duration": ("tasks t INDEXED BY tasks_timed", "(t.duration != 0 OR t.total_duration != 0)"),
     "totalDuration": ("tasks t INDEXED BY tasks_timed", "(t.duration != 0 OR t.total_duration != 0)"),
-    "updatedAt": ("tasks t INDEXED BY tasks_touched", "t.updated_at != t.created_at"),
 }
 """Partial indexes of the tasks off a field's default, in position order (``tasks_*`` in :mod:`.tasks`)."""
 POSITIVE, NEGATIVE = ("$eq", "$in", "$regex"), ("$ne", "$nin")
@@ -150,6 +153,64 @@ def _fails(condition: Mapping) -> Callable[[str], bool]:
 def row_matches(row: Record, filters: Mapping) -> bool:
     """:func:`~mockango.filters.record_matches` of the row's view, field by field."""
     return all(field_matches(FIELD_VALUES[name](row), condition) for name, condition in filters.items())
+
+
+TOUCHED = "t.updated_at != t.created_at"  # the condition of the index tasks_touched_times
+TIME_SPAN = (0.0, 253_402_300_799.0)  # the times iso_time writes with a four-digit year (to 9999-12-31)
+TIME_PRECISION = 1e-4  # seconds: a bound's time is known to within this; a time in between is checked as text
+
+
+def _threshold(holds: Callable[[float], bool]) -> tuple[float | None, float | None]:
+    """For ``holds`` false then true along time: (a time where it is false, a later one where it is true),
+    at most :data:`TIME_PRECISION` apart; None for an end where it never is false (or true)."""
+    low, high = TIME_SPAN
+    if holds(low):
+        return None, low
+    if not holds(high):
+        return high, None
+    while high - low > TIME_PRECISION:
+        middle = (low + high) / 2
+        if holds(middle):
+            high = middle
+        else:
+            low = middle
+    return low, high
+
+
+class UpdatedRange:
+    """An ``updatedAt`` range condition (string operands, as ``createdAt`` ranges) decided on stored
+    times: the filter compares ISO texts, and ``iso_time`` grows with the time, so each bound is a time
+    found once by bisection (:func:`_threshold`); a time within :data:`TIME_PRECISION` of one is checked
+    as text, exactly as :func:`~mockango.filters.field_matches` does."""
+
+    def __init__(self, condition: Mapping) -> None:
+        self.condition = condition
+        self.has_upper = bool(set(condition) & {"$lt", "$lte", "$eq"})
+        lower = {op: v for op, v in condition.items() if op in ("$gt", "$gte")}
+        upper = {op: v for op, v in condition.items() if op in ("$lt", "$lte")}
+        if "$eq" in condition:
+            lower["$gte"], upper["$lte"] = condition["$eq"], condition["$eq"]
+        # (last time failing the lower bound, first time meeting it), (last meeting the upper, first failing it)
+        self.last_false_low, self.first_true_low = (
+            _threshold(lambda t: all(field_matches(iso_time(t), {op: v}) for op, v in lower.items()))
+            if lower
+            else (None, TIME_SPAN[0])
+        )
+        self.last_true_high, self.first_false_high = (
+            _threshold(lambda t: not all(field_matches(iso_time(t), {op: v}) for op, v in upper.items()))
+            if upper
+            else (TIME_SPAN[1], None)
+        )
+
+    def holds(self, updated_at: float) -> bool:
+        """Does a task updated at this time meet the condition."""
+        if self.last_false_low is not None and updated_at <= self.last_false_low:
+            return False
+        if self.first_false_high is not None and updated_at >= self.first_false_high:
+            return False
+        certain_low = self.first_true_low is not None and updated_at >= self.first_true_low
+        certain_high = self.last_true_high is not None and updated_at <= self.last_true_high
+        return (certain_low and certain_high) or field_matches(iso_time(updated_at), self.condition)
 
 
 class TooBroad(InvalidRequest):
@@ -237,6 +298,7 @@ class TaskSearch:
         if "batches" in filters:
             self._plan_batches(filters["batches"], groups, cell_set, walks)
         ordered = cells.in_created_order(self.db, self.project_id)
+        updated: UpdatedRange | None = None  # an updatedAt range, decided once the position ranges are known
         walk_low, walk_high = 0, None  # every match is in here (createdAt)
         count_low, count_high = 0, None  # the default holds in here (createdAt, and updatedAt of untouched tasks)
         for name, condition in filters.items():
@@ -250,9 +312,9 @@ class TaskSearch:
                     continue
                 count_low, count_high = max(count_low, interval[0]), _lower(count_high, interval[1])
                 if name == "createdAt":
-                    walk_low, walk_high = count_low, count_high
+                    walk_low, walk_high = max(walk_low, interval[0]), _lower(walk_high, interval[1])
                 else:
-                    walks.append(self._off_default(name, holds_all=False))
+                    updated = UpdatedRange(condition)
             elif name in DEFAULTS:
                 holds = field_matches(DEFAULTS[name], condition)
                 default_holds &= holds
@@ -261,11 +323,27 @@ class TaskSearch:
                 walk, holds = self._ids_off(name, condition)
                 default_holds &= holds
                 walks.append(walk)
+        count_range = (count_low, count_high)
+        if updated is not None:
+            if default_holds and not walks and self.walk_cells is cell_set:
+                # Only the updatedAt range is undecided: its moved rows are decided by SQL on their times.
+                moved_out, moved_in = self._moved(updated, cell_set, (walk_low, walk_high), count_range)
+                counted = cell_set if count_high is None or count_high > count_low else None
+                return Selection(
+                    self.db,
+                    self.project_id,
+                    counted,
+                    low=count_low,
+                    high=count_high,
+                    excluded=moved_out,
+                    added=moved_in,
+                )
+            walks.append(self._moved_walk(updated, count_range))
         if not default_holds:
             # Every match is off some default: the smallest walk that holds them all is enough.
             walks = [min((w for w in walks if w.holds_all), key=lambda w: self._size(w, walk_low, walk_high))]
         counted = cell_set if default_holds else None
-        excluded, added = self._check(walks, cell_set, counted, (walk_low, walk_high), (count_low, count_high))
+        excluded, added = self._check(walks, cell_set, counted, (walk_low, walk_high), count_range)
         if counted is not None and count_high is not None and count_high <= count_low:
             counted = None
         return Selection(
@@ -370,6 +448,98 @@ class TaskSearch:
             joins_asset=True,
         )
         return walk, holds
+
+    # ----------------------------------------------------------- updatedAt
+
+    def _moved_parts(self, updated: UpdatedRange, count_range: tuple[int, int | None]) -> list[tuple[str, list]]:
+        """Touched tasks (:data:`TOUCHED`) that may sit on the other side of a bound than
+        their createdAt, each part a range of the index by time: inside the counted positions but updated
+        past the upper bound, or outside them and updated into the range. Every other task follows its
+        createdAt (``updatedAt >= createdAt``)."""
+        low, high = count_range
+        inside = "t.position >= ?" + ("" if high is None else " AND t.position < ?")
+        inside_args: list = [low, *(() if high is None else (high,))]
+        parts = []
+        if updated.has_upper:
+            past = "" if updated.last_true_high is None else " AND t.updated_at > ?"
+            past_args = [] if updated.last_true_high is None else [updated.last_true_high]
+            parts.append((f"{inside}{past}", [*inside_args, *past_args]))
+        into, into_args = [f"NOT ({inside})"], list(inside_args)
+        if updated.last_false_low is not None:
+            into.append("t.updated_at > ?")
+            into_args.append(updated.last_false_low)
+        if updated.first_false_high is not None:
+            into.append("t.updated_at < ?")
+            into_args.append(updated.first_false_high)
+        parts.append((" AND ".join(into), into_args))
+        return parts
+
+    def _moved_walk(self, updated: UpdatedRange, count_range: tuple[int, int | None]) -> Walk:
+        parts = self._moved_parts(updated, count_range)
+        return Walk(
+            "tasks t INDEXED BY tasks_touched_times",
+            f"{TOUCHED} AND (" + " OR ".join(f"({condition})" for condition, _ in parts) + ")",
+            [arg for _, args in parts for arg in args],
+        )
+
+    def _moved(
+        self,
+        updated: UpdatedRange,
+        cell_set: Cells,
+        walk_range: tuple[int, int | None],
+        count_range: tuple[int, int | None],
+    ) -> tuple[Positions, Positions]:
+        """(excluded, added) for a filter whose only undecided condition is an updatedAt range, as SQL over
+        the touched tasks' index (counted and paged by ranges of positions, never all read): those whose
+        time is past a bound for certain; the few within :data:`TIME_PRECISION` of one are read and
+        checked as text."""
+        source = "tasks t INDEXED BY tasks_touched_times" + ("" if cell_set.by_index() else f" {_JOIN}")
+        where, cell_args = cell_set.sql()
+        first, end = walk_range
+        base = f"{TOUCHED} AND {where} AND t.position >= ?" + ("" if end is None else " AND t.position < ?")
+        base_args = [*cell_args, first, *(() if end is None else (end,))]
+        low, high = count_range
+        inside = "t.position >= ?" + ("" if high is None else " AND t.position < ?")
+        inside_args: list = [low, *(() if high is None else (high,))]
+
+        windows = [
+            (after, before)
+            for after, before in (
+                (updated.last_false_low, updated.first_true_low),
+                (updated.last_true_high, updated.first_false_high),
+            )
+            if after is not None and before is not None
+        ]
+        checked_out: list[int] = []
+        checked_in: list[int] = []
+        for after, before in windows:
+            rows = self.db.execute(
+                f"SELECT t.position, t.updated_at FROM {source} WHERE t.project_id = ? AND {base} "
+                "AND t.updated_at > ? AND t.updated_at < ? LIMIT ?",
+                (self.project_id, *base_args, after, before, SCAN_LIMIT + 1),
+            ).fetchall()
+            if len(rows) > SCAN_LIMIT:
+                raise self._too_broad()
+            for position, updated_at in rows:
+                counted = position >= low and (high is None or position < high)
+                if counted != updated.holds(updated_at):
+                    (checked_out if counted else checked_in).append(position)
+
+        # Outside the counted positions, updated into the range for certain (none if no time meets it).
+        added: Positions = Positions(checked_in)
+        if updated.first_true_low is not None and not (updated.has_upper and updated.last_true_high is None):
+            into, into_args = f"NOT ({inside}) AND t.updated_at >= ?", [*inside_args, updated.first_true_low]
+            if updated.last_true_high is not None:
+                into, into_args = f"{into} AND t.updated_at <= ?", [*into_args, updated.last_true_high]
+            query = PositionQuery(source, f"{base} AND {into}", [*base_args, *into_args])
+            added = QueriedPositions(self.db, self.project_id, query, checked_in)
+        # Counted, but updated past the upper bound for certain.
+        excluded: Positions = Positions(checked_out)
+        if updated.first_false_high is not None:
+            past, past_args = f"{inside} AND t.updated_at >= ?", [*inside_args, updated.first_false_high]
+            query = PositionQuery(source, f"{base} AND {past}", [*base_args, *past_args])
+            excluded = QueriedPositions(self.db, self.project_id, query, checked_out)
+        return excluded, added
 
     # ----------------------------------------------------------- createdAt
 

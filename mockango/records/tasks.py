@@ -81,7 +81,9 @@ CREATE INDEX IF NOT EXISTS tasks_prioritized ON tasks(project_id, position) WHER
 CREATE INDEX IF NOT EXISTS tasks_benchmarks ON tasks(project_id, position) WHERE is_benchmark != 0;
 CREATE INDEX IF NOT EXISTS tasks_updated ON tasks(project_id, position) WHERE updated_by IS NOT NULL;
 CREATE INDEX IF NOT EXISTS tasks_timed ON tasks(project_id, position) WHERE duration != 0 OR total_duration != 0;
-CREATE INDEX IF NOT EXISTS tasks_touched ON tasks(project_id, position) WHERE updated_at != created_at;
+DROP INDEX IF EXISTS tasks_touched;
+CREATE INDEX IF NOT EXISTS tasks_touched_times ON tasks(project_id, position, updated_at, stage, created_at)
+    WHERE updated_at != created_at;
 CREATE TABLE IF NOT EXISTS task_counts (
     project_id TEXT NOT NULL REFERENCES projects(id) ON DELETE CASCADE,
     stage TEXT NOT NULL,

@@ -1,27 +1,37 @@
 """Hidden projects removed in the background, a short write transaction at a time.
 
 A project's delete hides it at once (:mod:`mockango.records.project_deletion`); this removes
-its rows. In a file store (``mockango serve``) a thread deletes chunks sized to take about
-:data:`CHUNK_SECONDS` each and rests as long after each one, so another write waits at most
-about one chunk (measured by ``bench/project_delete.py``). In memory (the fixture, ``MockAngo``)
-projects are small and the chunks run at once, in the deleting call.
+its rows. In a file store (``mockango serve``) a thread deletes in transactions that stop once
+they have held the writer :data:`CHUNK_SECONDS` (a step of :data:`STEP_SECONDS` at a time: a
+step's cost varies with the rows it cascades to and with the machine's load, so a transaction
+sized in rows overshot its target up to 5x), rests as long after each one, and checkpoints the
+write-ahead log itself in that rest, so another write waits at most about one chunk and never
+pays for copying the delete's pages (measured by ``bench/project_delete.py``). In memory (the
+fixture, ``MockAngo``) projects are small and the chunks run at once, in the deleting call.
 """
 
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
+from collections.abc import Callable
 
 from ..records import project_deletion
 from ..store import Store
 
 logger = logging.getLogger(__name__)
 
-CHUNK_SECONDS = 0.02
-"""How long one chunk's transaction should hold the writer; the rest between chunks is as long."""
-FIRST_CHUNK = 256
-SMALLEST_CHUNK, LARGEST_CHUNK = 16, 8192
+CHUNK_SECONDS = 0.01
+"""How long one chunk's transaction may hold the writer before it commits; the rest after it is as long."""
+STEP_SECONDS = 0.002
+"""What one step (one :func:`~mockango.records.project_deletion.delete_some`) should take: a chunk
+ends within about one step of :data:`CHUNK_SECONDS`."""
+FIRST_STEP = 64
+SMALLEST_STEP, LARGEST_STEP = 8, 1024
+MOST_REST = 0.1
+IN_MEMORY_STEP = 8192
 
 
 class ProjectDeletions:
@@ -35,7 +45,9 @@ class ProjectDeletions:
         self._closed = False
         self._busy = False
         self._asked = 0  # start() calls so far: a start while the thread looks finds it looking again
-        self._chunk = FIRST_CHUNK
+        self._step = FIRST_STEP
+        self.clock: Callable[[], float] = time.perf_counter
+        """Times the chunks (tests replace it)."""
 
     def start(self) -> None:
         """Remove what is hidden: now (memory), or from the background thread (started if needed)."""
@@ -82,7 +94,7 @@ class ProjectDeletions:
                 done = False
                 while not done:
                     with self.store.write() as db:
-                        _, done = project_deletion.delete_some(db, project_id, LARGEST_CHUNK)
+                        _, done = project_deletion.delete_some(db, project_id, IN_MEMORY_STEP)
 
     def _run(self) -> None:
         while True:
@@ -115,22 +127,36 @@ class ProjectDeletions:
             with self._lock:
                 if self._closed:
                     return False
-            began = time.perf_counter()
             try:
                 with self.store.write() as db:
-                    _, done = project_deletion.delete_some(db, project_id, self._chunk)
+                    held_from = self.clock()  # from when the writer is ours: waiting for it holds nobody up
+                    done = self._chunk(db, project_id, held_from + CHUNK_SECONDS)
+                committed = self.clock()
+                # Copy the chunk's pages from the log into the file now, outside the writer's lock: left to
+                # SQLite, the commit that takes the log past 1,000 pages copies them, often another request's.
+                self.store.checkpoint()
             except Exception:
                 logger.exception(
                     "deleting project %s stopped; it stays hidden and is resumed at the next start", project_id
                 )
                 return False
-            took = time.perf_counter() - began
-            # Aim each chunk at CHUNK_SECONDS: a loaded machine gets smaller chunks, a quiet one bigger.
-            if took < CHUNK_SECONDS / 2:
-                self._chunk = min(self._chunk * 2, LARGEST_CHUNK)
-            elif took > CHUNK_SECONDS * 2:
-                self._chunk = max(self._chunk // 2, SMALLEST_CHUNK)
+            held = committed - held_from
+            rest = min(max(held - (self.clock() - committed), 0.002), MOST_REST)  # the checkpoint was rest too
             with self._lock:
-                if self._wake.wait_for(lambda: self._closed, timeout=max(took, 0.002)):
+                if self._wake.wait_for(lambda: self._closed, timeout=rest):
                     return False
         return True
+
+    def _chunk(self, db: sqlite3.Connection, project_id: str, deadline: float) -> bool:
+        """Steps of one transaction until ``deadline`` or the project's end; True when it is gone."""
+        while True:
+            began = self.clock()
+            _, done = project_deletion.delete_some(db, project_id, self._step)
+            ended = self.clock()
+            # Aim each step at STEP_SECONDS: a loaded machine or a costly stretch of rows gets smaller ones.
+            if ended - began < STEP_SECONDS / 2:
+                self._step = min(self._step * 2, LARGEST_STEP)
+            elif ended - began > STEP_SECONDS * 2:
+                self._step = max(self._step // 2, SMALLEST_STEP)
+            if done or ended >= deadline:
+                return done

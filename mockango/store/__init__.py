@@ -18,6 +18,10 @@ acknowledge it. Inside ``write()``, ``read()`` on the same thread sees the
 uncommitted changes (it uses the writer connection); ``write()`` nests by joining
 the outer transaction.
 
+Background work that writes a lot in many short transactions (a project's delete) calls
+``store.checkpoint()`` between them: the log's pages are copied into the file then, outside
+the writer's lock, instead of in whichever request's commit takes the log past 1,000 pages.
+
 Adding a table (for a new concept module, e.g. ``mockango/records/tasks.py``):
 
 1. In your module, define ``SCHEMA``: ``CREATE TABLE IF NOT EXISTS`` and
