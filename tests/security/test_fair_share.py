@@ -35,22 +35,16 @@ def test_a_heavier_address_waits_while_a_lighter_ones_request_is_served():
     assert not turn.is_alive() and share.waits == 1
 
 
-def test_requests_of_one_address_never_wait_for_each_other():
-    share = FairShare(longest_wait=WAIT)
-    share.count(HEAVY, 1.0)
-    with share.serving(HEAVY):
-        turn = _in_thread(lambda: share.wait_turn(HEAVY))
-        turn.join(WAIT)
-        assert not turn.is_alive()
-    assert share.waits == 0
-
-
-@pytest.mark.parametrize("heavy_used", [0.1, 0.11])
-def test_addresses_that_used_about_as_much_do_not_wait(heavy_used):
+@pytest.mark.parametrize(
+    ("served", "heavy_used"),
+    [(HEAVY, 1.0), (LIGHT, 0.1), (LIGHT, 0.11)],
+    ids=["one address never waits for itself", "equal use", "about equal use"],
+)
+def test_no_wait_for_ones_own_requests_nor_between_addresses_that_used_about_as_much(served, heavy_used):
     share = FairShare(longest_wait=WAIT)
     share.count(HEAVY, heavy_used)
     share.count(LIGHT, 0.1)
-    with share.serving(LIGHT):
+    with share.serving(served):
         turn = _in_thread(lambda: share.wait_turn(HEAVY))
         turn.join(WAIT)
         assert not turn.is_alive()
