@@ -1,7 +1,7 @@
 """Abuse against a real `mockango serve`, and what a legitimate client sees meanwhile (issue 17).
 
     .venv/bin/python bench/abuse.py [--seconds 8] [--drippers 300] [--idle 1000] [--floods 20] [--journal 2500]
-                                    [--only "bad-heartbeat flood"]...
+                                    [--only "bad-heartbeat flood"]... [--before REF]...
 
 Starts ``mockango serve`` on 127.0.0.1 in its own process (fresh state in a temporary folder)
 and, one after another, four abusive clients, each in a process of its own and speaking from
@@ -11,8 +11,9 @@ another loopback address (127.0.0.2, as a second machine would):
 - idle connections: ``--idle`` connections opened and left silent (reopened when closed);
 - bad-heartbeat floods: ``--floods`` websockets sending wrong heartbeats for a real plugin as
   fast as the host answers, reconnecting whenever they are closed;
-- oversized journal entries: ``--journal`` unauthenticated 404s with a 30 KB path and a
-  60 KB User-Agent.
+- oversized journal entries: unauthenticated 404s with a 30 KB path and a 60 KB User-Agent, for
+  the whole phase and at least ``--journal`` of them (a fixed count would end the abuse sooner on
+  a faster server, and leave the rest of the phase quiet).
 
 Meanwhile a legitimate client (127.0.0.1, ``requests.Session``, the SDK's way) sends
 ``GET /v2/listProjects`` one after another. Printed for each abuse, before it (quiet), during it
@@ -20,12 +21,16 @@ and after it: the legitimate GET's p50 and p99, how many of its GETs failed (and
 503), and the server's threads and RSS. Goals (issue 17): the p99 during each abuse within 2× the
 quiet p99; threads and RSS back to the quiet baseline after; no 503 to the legitimate client.
 Sends traffic only to 127.0.0.0/8; every phase is bounded in time and the script stops by itself.
+
+``--before REF`` (repeatable) also serves the code at that git ref (``bench/trees.py``): each abuse
+is run against each version in turn, back to back, with the same load.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import ctypes
 import multiprocessing
 import os
 import re
@@ -55,10 +60,11 @@ class Server:
     """``mockango serve`` on a free loopback port (bench/crash.py's ``Served``), with its plugin id and the
     figures this bench samples."""
 
-    def __init__(self, folder: str) -> None:
+    def __init__(self, folder: str, tree: Path | None = None) -> None:
         from crash import Served
+        from trees import env_for
 
-        self.served = Served(Path(folder) / "state.sqlite3", fresh=True)
+        self.served = Served(Path(folder) / "state.sqlite3", fresh=True, env=env_for(tree))
         self.url, self.api_key, self.port = self.served.url, self.served.api_key, self.served.port
         end = time.monotonic() + 10
         while "Press Ctrl+C" not in "".join(self.served.output):  # the banner's last line: it has the plugin
@@ -203,11 +209,15 @@ def heartbeat_flood(server: Server, stop: StopFlag, count: int) -> None:
         worker.join()
 
 
-def journal(server: Server, stop: StopFlag, count: int) -> None:
-    """``count`` unauthenticated 404s with a 30 KB path and a 60 KB User-Agent, over kept-alive connections."""
+def journal(server: Server, stop: StopFlag, count: int, sent: ctypes.c_longlong) -> None:
+    """Unauthenticated 404s with a 30 KB path and a 60 KB User-Agent over kept-alive connections, until
+    stopped and ``count`` were sent (counted in ``sent``)."""
     request = b"GET /v2/" + b"p" * 30_000 + b" HTTP/1.1\r\nHost: x\r\nUser-Agent: " + b"u" * 60_000 + b"\r\n\r\n"
-    sent = 0
-    while sent < count and not stop.is_set():
+
+    def done() -> bool:
+        return stop.is_set() and sent.value >= count
+
+    while not done():
         sock = _connect(server)
         if sock is None:
             stop.wait(0.1)
@@ -224,8 +234,8 @@ def journal(server: Server, stop: StopFlag, count: int) -> None:
                         if not chunk:
                             raise ConnectionError
                         got += chunk
-                    sent += 1
-                    if sent >= count or stop.is_set():
+                    sent.value += 1
+                    if done():
                         break
         except OSError:
             pass
@@ -245,8 +255,9 @@ def main() -> int:
     parser.add_argument("--drippers", type=int, default=300)
     parser.add_argument("--idle", type=int, default=1000)
     parser.add_argument("--floods", type=int, default=20)
-    parser.add_argument("--journal", type=int, default=2500)
+    parser.add_argument("--journal", type=int, default=2500, help="oversized requests at least (sent all phase)")
     parser.add_argument("--only", choices=list(ABUSES), action="append", help="run only this abuse (repeatable)")
+    parser.add_argument("--before", metavar="REF", action="append", default=[], help="also this git ref's code")
     options = parser.parse_args()
     try:
         socket.create_connection((LOOPBACK, 9), source_address=(ABUSER, 0), timeout=1).close()
@@ -254,67 +265,40 @@ def main() -> int:
         pass  # 127.0.0.2 can speak (nothing listens on port 9)
     except OSError as error:
         raise SystemExit(f"cannot send from {ABUSER}: {error}")
+    from trees import tree_of
+
     print(f"load average before: {', '.join(f'{v:.2f}' for v in os.getloadavg())} ({os.cpu_count()} cores)")
+    versions = [("", None)] + [(f" (before {ref})", tree_of(ref)) for ref in options.before]
     rows, verdicts = [], []
-    with tempfile.TemporaryDirectory(prefix="mockango-abuse-") as folder:
-        server = Server(folder)
-        legit = Legit(server)
-        try:
+    with contextlib.ExitStack() as stack:
+        served = []
+        for label, tree in versions:
+            folder = stack.enter_context(tempfile.TemporaryDirectory(prefix="mockango-abuse-"))
+            server = Server(folder, tree)
+            stack.callback(server.stop)
+            legit = Legit(server)
             legit.measure(1.0)  # warm up
-            for name, (abuser, option) in ABUSES.items():
-                if options.only and name not in options.only:
-                    continue
-                count = getattr(options, option)
-                quiet = legit.measure(options.seconds)
-                base_threads, base_rss = server.figures()
-                rows.append((name, "quiet", quiet, base_threads, base_rss))
-                # The abuser runs in a process of its own, as another machine's would: its threads do not
-                # share the legitimate client's interpreter lock (they did, and inflated its p99 by the bench's own wait).
-                stop = ABUSER_PROCESSES.Event()
-                worker = ABUSER_PROCESSES.Process(target=abuser, args=(server, stop, count), daemon=True)
-                worker.start()
-                time.sleep(1.0)  # let the abuse build up
-                peak = [0, 0.0]
-
-                def sample() -> None:
-                    while not stop.is_set():
-                        threads, rss = server.figures()
-                        peak[0], peak[1] = max(peak[0], threads), max(peak[1], rss)
-                        stop.wait(0.25)
-
-                sampler = threading.Thread(target=sample, daemon=True)
-                sampler.start()
-                during = legit.measure(options.seconds)
-                stop.set()
-                worker.join(30)
-                if worker.is_alive():
-                    worker.kill()
-                    worker.join()
-                sampler.join(5)
-                rows.append((f"  {count} {option}", "during (peak)", during, peak[0], peak[1]))
-                time.sleep(SETTLE)
-                after = legit.measure(options.seconds / 2)
-                threads, rss = server.figures()
-                rows.append(("", "after", after, threads, rss))
-                verdicts.append(
-                    (
-                        name,
-                        during[1] <= 2 * quiet[1],
-                        threads <= base_threads + THREAD_SLACK and rss <= base_rss + RSS_SLACK_MB,
-                        during[3] + after[3] == 0,
-                    )
-                )
-                print(f"  done: {name}", file=sys.stderr)
-        finally:
-            server.stop()
-    print(f"{'abuse':<28}{'phase':<15}{'GET p50 ms':>11}{'p99 ms':>9}{'failed (503)':>14}{'threads':>9}{'RSS MiB':>9}")
+            served.append((label, server, legit))
+        for name, (abuser, option) in ABUSES.items():
+            if options.only and name not in options.only:
+                continue
+            for label, server, legit in served:
+                rows_, verdict = abuse(name + label, abuser, option, getattr(options, option), server, legit, options)
+                rows += rows_
+                verdicts.append(verdict)
+                print(f"  done: {name}{label}", file=sys.stderr)
+    width = max(28, *(len(row[0]) + 2 for row in rows))
+    print(
+        f"{'abuse':<{width}}{'phase':<15}{'GET p50 ms':>11}{'p99 ms':>9}{'failed (503)':>14}{'threads':>9}{'RSS MiB':>9}"
+    )
     for name, phase, (p50, p99, failed, refused), threads, rss in rows:
-        print(f"{name:<28}{phase:<15}{p50:>11.2f}{p99:>9.2f}{f'{failed} ({refused})':>14}{threads:>9}{rss:>9.1f}")
+        print(f"{name:<{width}}{phase:<15}{p50:>11.2f}{p99:>9.2f}{f'{failed} ({refused})':>14}{threads:>9}{rss:>9.1f}")
     print()
-    print(f"{'goal':<28}{'p99 ≤ 2× quiet':>16}{'back to baseline':>18}{'no 503':>8}")
+    print(f"{'goal':<{width}}{'p99 ≤ 2× quiet':>16}{'back to baseline':>18}{'no 503':>8}")
     for name, p99_ok, baseline_ok, no_503 in verdicts:
         print(
-            f"{name:<28}{'yes' if p99_ok else 'NO':>16}{'yes' if baseline_ok else 'NO':>18}{'yes' if no_503 else 'NO':>8}"
+            f"{name:<{width}}{'yes' if p99_ok else 'NO':>16}{'yes' if baseline_ok else 'NO':>18}"
+            f"{'yes' if no_503 else 'NO':>8}"
         )
     print(
         f"(baseline: within {THREAD_SLACK} threads and {RSS_SLACK_MB:g} MiB of the quiet figures, "
@@ -322,6 +306,51 @@ def main() -> int:
     )
     print(f"load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return 0 if all(all(v[1:]) for v in verdicts) else 1
+
+
+def abuse(name: str, abuser, option: str, count: int, server: Server, legit: Legit, options) -> tuple[list, tuple]:
+    """One abuse against one server: its table rows (quiet, during, after) and its verdict."""
+    rows = []
+    quiet = legit.measure(options.seconds)
+    base_threads, base_rss = server.figures()
+    rows.append((name, "quiet", quiet, base_threads, base_rss))
+    # The abuser runs in a process of its own, as another machine's would: its threads do not
+    # share the legitimate client's interpreter lock (they did, and inflated its p99 by the bench's own wait).
+    stop = ABUSER_PROCESSES.Event()
+    sent = ABUSER_PROCESSES.Value(ctypes.c_longlong, 0, lock=False)
+    arguments = (server, stop, count, sent) if abuser is journal else (server, stop, count)
+    worker = ABUSER_PROCESSES.Process(target=abuser, args=arguments, daemon=True)
+    worker.start()
+    time.sleep(1.0)  # let the abuse build up
+    peak = [0, 0.0]
+
+    def sample() -> None:
+        while not stop.is_set():
+            threads, rss = server.figures()
+            peak[0], peak[1] = max(peak[0], threads), max(peak[1], rss)
+            stop.wait(0.25)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    during = legit.measure(options.seconds)
+    stop.set()
+    worker.join(30)
+    if worker.is_alive():
+        worker.kill()
+        worker.join()
+    sampler.join(5)
+    rows.append((f"  {sent.value if abuser is journal else count} {option}", "during (peak)", during, *peak))
+    time.sleep(SETTLE)
+    after = legit.measure(options.seconds / 2)
+    threads, rss = server.figures()
+    rows.append(("", "after", after, threads, rss))
+    verdict = (
+        name,
+        during[1] <= 2 * quiet[1],
+        threads <= base_threads + THREAD_SLACK and rss <= base_rss + RSS_SLACK_MB,
+        during[3] + after[3] == 0,
+    )
+    return rows, verdict
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from flask import Flask
 
 from .errors import error_body
+from .fair_share import FairShare
 from .memory_return import MemoryReturn
 
 DEFAULT_READ_TIMEOUT = 30.0
@@ -58,6 +59,8 @@ class BoundedWSGIServer(ThreadedWSGIServer):
         self._refusers = threading.BoundedSemaphore(MAX_REFUSERS)
         self.memory = MemoryReturn()
         """Hands memory back after bursts of big requests (the request handler tells it what it read)."""
+        self.fair_share = FairShare()
+        """Turns between client addresses by the CPU they used (the request handler asks it and counts)."""
         super().__init__(*args, **kwargs)  # (werkzeug calls server_close() in here, to swap its socket)
         self.closing = False
 

@@ -14,7 +14,9 @@ the WSGI app itself:
   so the connection can serve again; a larger one closes the connection at once (after a
   short linger, so the client still reads the answer rather than a reset);
 - errors the protocol layer answers itself (414, 431, 400 for a bad request line) are JSON
-  like every other refusal of the host.
+  like every other refusal of the host;
+- a request of a client address that used much more CPU lately than another whose request is
+  being served waits its turn, briefly, before it is read (:mod:`mockango.fair_share`).
 
 A request that upgrades to a websocket keeps its socket without a deadline: Engine.IO's own
 ping timeout watches it, and the connection ends with the websocket.
@@ -26,6 +28,7 @@ import io
 import json
 import socket
 import time
+from contextlib import AbstractContextManager, nullcontext
 from http import HTTPStatus
 from typing import TYPE_CHECKING
 
@@ -166,6 +169,16 @@ class RequestHandler(WSGIRequestHandler):
             return  # silent for too long: closed without an answer, as nothing was asked
         finally:
             self.server.waiting(self.connection, False)
+        address = self.client_address[0] if isinstance(self.client_address, tuple) else str(self.client_address)
+        fair_share = self.server.fair_share
+        fair_share.wait_turn(address)
+        began = time.thread_time()
+        try:
+            self._read_and_answer(read_timeout, address)
+        finally:
+            fair_share.count(address, time.thread_time() - began)
+
+    def _read_and_answer(self, read_timeout: float, address: str) -> None:
         self.reader.arm(read_timeout)
         try:
             self.raw_requestline = self.rfile.readline(MAX_REQUEST_LINE + 1)
@@ -179,7 +192,14 @@ class RequestHandler(WSGIRequestHandler):
             self._answer_timeout()
             return
         try:
-            self.run_wsgi()
+            # a Socket.IO request (a websocket lives as long as its plugin) is never counted as being served
+            if self.path.startswith("/socket.io"):
+                served: AbstractContextManager[None] = nullcontext()
+            else:
+                self.server.fair_share.wait_turn(address)  # again: a lighter client's request may have come meanwhile
+                served = self.server.fair_share.serving(address)
+            with served:
+                self.run_wsgi()
         finally:
             self.server.memory.read(self.reader.received)
             self.reader.received = 0
