@@ -92,12 +92,17 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
         errors=from_json(row["errors"]) or [],
     )
     if with_logs:
-        session.logs = [
-            json.loads(r[0])
-            for r in db.execute(
-                "SELECT entry FROM session_logs WHERE session_id = ? AND seq >= ? ORDER BY seq", (row["id"], logs_from)
-            )
-        ]
+        # One statement for the three lists (a session is read on every long-poll wake-up): the logs from
+        # line ``logs_from`` on, the imports, the late answers, each in its order.
+        parts: tuple[list, list, list] = ([], [], [])
+        for part, _, entry in db.execute(
+            "SELECT 0 AS part, seq, entry FROM session_logs WHERE session_id = ?1 AND seq >= ?2 "
+            "UNION ALL SELECT 1, seq, entry FROM session_imports WHERE session_id = ?1 "
+            "UNION ALL SELECT 2, seq, entry FROM session_late_answers WHERE session_id = ?1 ORDER BY part, seq",
+            (row["id"], logs_from),
+        ):
+            parts[part].append(json.loads(entry))
+        session.logs, session.imports, session.late_answers = parts
         if row["dropped_logs"] and logs_from <= row["log_count"]:  # the note after the kept lines
             session.logs.append(
                 {
@@ -109,16 +114,6 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
                     "time": models.iso_time(row["ended_at"] or time.time()),
                 }
             )
-        session.imports = [
-            json.loads(r[0])
-            for r in db.execute("SELECT entry FROM session_imports WHERE session_id = ? ORDER BY seq", (row["id"],))
-        ]
-        session.late_answers = [
-            json.loads(r[0])
-            for r in db.execute(
-                "SELECT entry FROM session_late_answers WHERE session_id = ? ORDER BY seq", (row["id"],)
-            )
-        ]
     return session
 
 
