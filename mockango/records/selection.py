@@ -37,6 +37,13 @@ _SOURCES = {  # family: (its rows by value then position, the alias holding the 
 }
 
 
+def position_range(first: int, end: int | None) -> tuple[str, list]:
+    """An SQL condition on a task ``t`` for positions in [first, end) (``end`` None: no end), and its arguments."""
+    if end is None:
+        return "t.position >= ?", [first]
+    return "t.position >= ? AND t.position < ?", [first, end]
+
+
 class Positions:
     """A set of positions: a sorted list (rows checked one by one)."""
 
@@ -83,11 +90,11 @@ class QueriedPositions(Positions):
         self._counts: dict[tuple[int, int | None], int] = {}
 
     def _select(self, what: str, first: int, end: int | None, tail: str = "", extra: tuple = ()) -> list:
-        bounds = "t.position >= ?" + ("" if end is None else " AND t.position < ?")
+        bounds, bound_args = position_range(first, end)
         return self.db.execute(
             f"SELECT {what} FROM {self.query.source} WHERE t.project_id = ? AND {self.query.condition} "
             f"AND {bounds} {tail}",
-            (self.project_id, *self.query.args, first, *(() if end is None else (end,)), *extra),
+            (self.project_id, *self.query.args, *bound_args, *extra),
         ).fetchall()
 
     def count(self, first: int = 0, end: int | None = None) -> int:

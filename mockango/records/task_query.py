@@ -42,7 +42,7 @@ from ..errors import InvalidRequest
 from ..filters import field_matches
 from ..models import iso_time
 from . import asset_order, cells
-from .selection import SCAN_LIMIT, Cells, PositionQuery, Positions, QueriedPositions, Selection
+from .selection import SCAN_LIMIT, Cells, PositionQuery, Positions, QueriedPositions, Selection, position_range
 from .values import Record
 
 if TYPE_CHECKING:
@@ -185,11 +185,11 @@ class UpdatedRange:
 
     def __init__(self, condition: Mapping) -> None:
         self.condition = condition
-        self.has_upper = bool(set(condition) & {"$lt", "$lte", "$eq"})
         lower = {op: v for op, v in condition.items() if op in ("$gt", "$gte")}
         upper = {op: v for op, v in condition.items() if op in ("$lt", "$lte")}
         if "$eq" in condition:
             lower["$gte"], upper["$lte"] = condition["$eq"], condition["$eq"]
+        self.has_upper = bool(upper)
         # (last time failing the lower bound, first time meeting it), (last meeting the upper, first failing it)
         self.last_false_low, self.first_true_low = (
             _threshold(lambda t: all(field_matches(iso_time(t), {op: v}) for op, v in lower.items()))
@@ -324,26 +324,19 @@ class TaskSearch:
                 default_holds &= holds
                 walks.append(walk)
         count_range = (count_low, count_high)
-        if updated is not None:
-            if default_holds and not walks and self.walk_cells is cell_set:
-                # Only the updatedAt range is undecided: its moved rows are decided by SQL on their times.
-                moved_out, moved_in = self._moved(updated, cell_set, (walk_low, walk_high), count_range)
-                counted = cell_set if count_high is None or count_high > count_low else None
-                return Selection(
-                    self.db,
-                    self.project_id,
-                    counted,
-                    low=count_low,
-                    high=count_high,
-                    excluded=moved_out,
-                    added=moved_in,
-                )
-            walks.append(self._moved_walk(updated, count_range))
-        if not default_holds:
-            # Every match is off some default: the smallest walk that holds them all is enough.
-            walks = [min((w for w in walks if w.holds_all), key=lambda w: self._size(w, walk_low, walk_high))]
         counted = cell_set if default_holds else None
-        excluded, added = self._check(walks, cell_set, counted, (walk_low, walk_high), count_range)
+        excluded: Positions | list[int]
+        added: Positions | list[int]
+        if updated is not None and default_holds and not walks and self.walk_cells is cell_set:
+            # Only the updatedAt range is undecided: its moved rows are decided by SQL on their times.
+            excluded, added = self._moved(updated, cell_set, (walk_low, walk_high), count_range)
+        else:
+            if updated is not None:
+                walks.append(self._moved_walk(updated, count_range))
+            if not default_holds:
+                # Every match is off some default: the smallest walk that holds them all is enough.
+                walks = [min((w for w in walks if w.holds_all), key=lambda w: self._size(w, walk_low, walk_high))]
+            excluded, added = self._check(walks, cell_set, counted, (walk_low, walk_high), count_range)
         if counted is not None and count_high is not None and count_high <= count_low:
             counted = None
         return Selection(
@@ -456,9 +449,7 @@ class TaskSearch:
         their createdAt, each part a range of the index by time: inside the counted positions but updated
         past the upper bound, or outside them and updated into the range. Every other task follows its
         createdAt (``updatedAt >= createdAt``)."""
-        low, high = count_range
-        inside = "t.position >= ?" + ("" if high is None else " AND t.position < ?")
-        inside_args: list = [low, *(() if high is None else (high,))]
+        inside, inside_args = position_range(*count_range)
         parts = []
         if updated.has_upper:
             past = "" if updated.last_true_high is None else " AND t.updated_at > ?"
@@ -495,12 +486,10 @@ class TaskSearch:
         checked as text."""
         source = "tasks t INDEXED BY tasks_touched_times" + ("" if cell_set.by_index() else f" {_JOIN}")
         where, cell_args = cell_set.sql()
-        first, end = walk_range
-        base = f"{TOUCHED} AND {where} AND t.position >= ?" + ("" if end is None else " AND t.position < ?")
-        base_args = [*cell_args, first, *(() if end is None else (end,))]
+        walk_bounds, walk_args = position_range(*walk_range)
+        base, base_args = f"{TOUCHED} AND {where} AND {walk_bounds}", [*cell_args, *walk_args]
         low, high = count_range
-        inside = "t.position >= ?" + ("" if high is None else " AND t.position < ?")
-        inside_args: list = [low, *(() if high is None else (high,))]
+        inside, inside_args = position_range(low, high)
 
         windows = [
             (after, before)
@@ -582,12 +571,12 @@ class TaskSearch:
     def _rows(self, walk: Walk, low: int, high: int | None, limit: int, what: str = "") -> list[sqlite3.Row]:
         """The walk's rows in the cells a match can be in, in [low, high), at most ``limit``."""
         join = "" if walk.joins_asset else _JOIN
-        bounds = "t.position >= ?" + ("" if high is None else " AND t.position < ?")
+        bounds, bound_args = position_range(low, high)
         where, args = self.walk_cells.sql()
         return self.db.execute(
             f"SELECT {what or self.columns} FROM {walk.source} {join} WHERE t.project_id = ? AND {walk.condition} "
             f"AND {bounds} AND {where} LIMIT ?",
-            (self.project_id, *walk.args, low, *(() if high is None else (high,)), *args, limit),
+            (self.project_id, *walk.args, *bound_args, *args, limit),
         ).fetchall()
 
     def _size(self, walk: Walk, low: int, high: int | None) -> int:
