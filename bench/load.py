@@ -29,7 +29,8 @@ run, and of the rounds' p50/p99 latency; every run is still checked (lost/stuck/
 ``--before REF`` (repeatable, with ``--sweep``) also serves the code at that git ref
 (``bench/trees.py``), each version with its own server and plugins, all up at once; every round
 measures each version at each concurrency, the order alternating, so the versions share the
-machine's load. The plugins are this checkout's plugin_client for every version.
+machine's load. ``--all-cpus`` (with ``--sweep``) also serves this checkout with ``serve --cpus all``, so
+the server pinned to one CPU (the default) and spread over all are measured side by side. The plugins are this checkout's plugin_client for every version.
 Every figure is printed with the machine and its load average.
 """
 
@@ -70,7 +71,9 @@ SETTLE_SECONDS = 40  # engine.io keeps a ping task per socket for its ping inter
 class Server:
     """``mockango serve`` in a child process on a free loopback port."""
 
-    def __init__(self, state_dir: str, run_timeout: float, tree: Path | None = None) -> None:
+    def __init__(
+        self, state_dir: str, run_timeout: float, tree: Path | None = None, options: tuple[str, ...] = ()
+    ) -> None:
         command = [
             sys.executable,
             "-m",
@@ -85,6 +88,7 @@ class Server:
             os.path.join(state_dir, "state"),
             "--run-timeout",
             str(run_timeout),
+            *options,
         ]
         # ``-m`` puts the working directory first on sys.path: another version's server runs in its tree.
         self.process = subprocess.Popen(
@@ -333,21 +337,29 @@ def main() -> int:
     parser.add_argument(
         "--before", metavar="REF", action="append", default=[], help="with --sweep: also this git ref's code"
     )
+    parser.add_argument(
+        "--all-cpus",
+        action="store_true",
+        help="with --sweep: also this checkout's server with `serve --cpus all` (the server on every CPU)",
+    )
     options = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
     threading.Timer(options.deadline, lambda: os._exit(3)).start()
 
-    if options.before and not options.sweep:
-        parser.error("--before goes with --sweep")
-    versions = [("now", None)] + [(f"before ({ref})", tree_of(ref)) for ref in options.before]
+    if (options.before or options.all_cpus) and not options.sweep:
+        parser.error("--before and --all-cpus go with --sweep")
+    versions: list[tuple[str, Path | None, tuple[str, ...]]] = [("now", None, ())]
+    if options.all_cpus:
+        versions.append(("now, --cpus all", None, ("--cpus", "all")))
+    versions += [(f"before ({ref})", tree_of(ref), ()) for ref in options.before]
     with tempfile.TemporaryDirectory(prefix="mockango-load-") as state_dir:
         servers = []
         try:
-            for index, (_name, tree) in enumerate(versions):
+            for index, (_name, tree, serve_options) in enumerate(versions):
                 os.mkdir(os.path.join(state_dir, str(index)))
-                servers.append(Server(os.path.join(state_dir, str(index)), run_timeout=60, tree=tree))
+                servers.append(Server(os.path.join(state_dir, str(index)), 60, tree, serve_options))
             if options.sweep:
-                return sweep([(name, server) for (name, _), server in zip(versions, servers)], options)
+                return sweep([(name, server) for (name, _, _), server in zip(versions, servers)], options)
             return measure(servers[0], options)
         finally:
             for server in servers:
@@ -417,6 +429,23 @@ def sweep(servers: list[tuple[str, Server]], options) -> int:
             got = figures[name, level]
             cells = [str(median_interval(got[k])) for k in ("runs/s", "cpu ms/run", "p50", "p99")]
             print(f"{name:>24} {level:>8} " + " ".join(f"{c:>26}" for c in cells))
+    if len(levels) > 1:
+        low, high = levels[0], levels[-1]
+        print(
+            f"\n{high} against {low} threads, median [95 % interval] of the rounds' ratios (each round measures "
+            "both, back to back): the goal is runs/s >= 1 and CPU a run flat"
+        )
+        print(f"{'version':>24} {'runs/s':>26} {'rounds with runs/s >=':>22} {'server CPU ms per run':>26}")
+        for name, _ in servers:
+            ratios = {
+                k: [h / lo for h, lo in zip(figures[name, high][k], figures[name, low][k])]
+                for k in ("runs/s", "cpu ms/run")
+            }
+            at_least = f"{sum(r >= 1 for r in ratios['runs/s'])} of {len(ratios['runs/s'])}"
+            print(
+                f"{name:>24} {str(median_interval(ratios['runs/s'])):>26} {at_least:>22} "
+                f"{str(median_interval(ratios['cpu ms/run'])):>26}"
+            )
     for problem in problems[:20]:
         print("PROBLEM:", problem)
     return 1 if problems else 0

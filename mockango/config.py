@@ -69,6 +69,9 @@ class HostConfig:
     """The URL others reach the server at, when that is not the address it binds (a container bound to
     0.0.0.0 and reached as ``http://mockango:8080``): every URL the host hands out (asset data, signed file
     and export URLs) starts with it. None: the bound address (serving only)."""
+    worker_cpus: frozenset[int] | None = None
+    """The CPUs the host's worker processes (big label imports, exports) may run on, when the host itself
+    was pinned to one (``mockango serve`` is: :mod:`mockango.cpu_affinity`); None: wherever the host may."""
 
     def __post_init__(self) -> None:
         if self.public_url is not None:

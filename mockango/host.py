@@ -83,10 +83,16 @@ class Host:
         self.batches = BatchService(context)
         self.deletions = ProjectDeletions(self.store)
         self.project_admin = ProjectAdmin(context, self.project_service, self.tasks, self.deletions)
-        self.export_workers = ExportWorkers(self.store.path) if self.store.path and not self.store.memory else None
+        self.export_workers = (
+            ExportWorkers(self.store.path, cpus=config.worker_cpus)
+            if self.store.path and not self.store.memory
+            else None
+        )
         self.exports = ExportService(context, self.tasks, self.export_workers)
         use_worker = config.import_worker and self.store.path is not None and not self.store.memory
-        self.import_worker = ImportWorker(self.store.path) if use_worker and self.store.path else None
+        self.import_worker = (
+            ImportWorker(self.store.path, cpus=config.worker_cpus) if use_worker and self.store.path else None
+        )
         self.labels = LabelService(context, self.import_worker)
         self.organization = Organization(context)
         self.analytics = AnalyticsService(context, self.tasks)

@@ -28,6 +28,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ..cpu_affinity import allow_cpus
 from ..errors import StorageError
 
 if TYPE_CHECKING:
@@ -44,8 +45,12 @@ NICENESS = 10
 class ExportWorkers:
     """Export worker processes for one store file, at most ``limit`` at a time."""
 
-    def __init__(self, database: str | os.PathLike, *, limit: int = WORKERS) -> None:
+    def __init__(
+        self, database: str | os.PathLike, *, limit: int = WORKERS, cpus: frozenset[int] | None = None
+    ) -> None:
         self.database = Path(database)
+        self.cpus = cpus
+        """The CPUs a worker runs on (the server's own pin is not a worker's); None: as the server."""
         self._turns = threading.BoundedSemaphore(limit)
 
     def write(self, plan: ExportPlan, path: str | os.PathLike) -> int:
@@ -65,6 +70,7 @@ class ExportWorkers:
                 )
             except OSError as exc:
                 raise StorageError(f"the export could not be written: cannot start its worker: {exc}") from exc
+            allow_cpus(process.pid, self.cpus)
             try:
                 out, err = process.communicate(request.encode())
             except BaseException:

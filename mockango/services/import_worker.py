@@ -32,6 +32,7 @@ import traceback
 from pathlib import Path
 from typing import IO
 
+from ..cpu_affinity import allow_cpus
 from ..records.projects import Projects
 from ..store import Store
 from .labels import WorkerAnswer, WorkerUnavailable, prepare_body, read_import_body
@@ -80,8 +81,12 @@ class ImportWorker:
     store's writer anyway); the others wait without holding the GIL.
     """
 
-    def __init__(self, database: str | os.PathLike, *, min_bytes: int = WORKER_MIN_BYTES) -> None:
+    def __init__(
+        self, database: str | os.PathLike, *, min_bytes: int = WORKER_MIN_BYTES, cpus: frozenset[int] | None = None
+    ) -> None:
         self.database = Path(database)
+        self.cpus = cpus
+        """The CPUs the worker runs on (the server's own pin is not the worker's); None: as the server."""
         self.min_bytes = min_bytes
         self._process: subprocess.Popen | None = None
         self._lock = threading.Lock()
@@ -114,6 +119,7 @@ class ImportWorker:
             )
         except OSError as exc:
             raise WorkerUnavailable(f"cannot start the import worker: {exc}") from exc
+        allow_cpus(self._process.pid, self.cpus)
         return self._process
 
     def prepare(self, raw: bytes, base_url: str, *, strict: bool = False) -> WorkerAnswer:

@@ -1,0 +1,112 @@
+"""Keep ``mockango serve`` on one CPU, and its worker processes on all the others may use.
+
+The server is one Python interpreter: at most one of its threads runs Python at a time, and each
+SQLite call and socket read lets go of the interpreter lock, so the threads of concurrent requests
+hand it to each other many times a request. When those threads run on different CPUs, each hand-off
+wakes a thread on another CPU, which costs far more than a switch on the same one (on a virtual
+machine, an interrupt through the hypervisor). Measured on 2 cores (KVM) with ``bench/load.py``:
+the same server pinned to one CPU served 1.5x the runs/s at 4 concurrent runs, 1.8x at 16, at
+about two thirds of the CPU a run, and as many runs/s at 16 as at 4 (docs/figures.md, "One CPU").
+
+Worker processes (big label imports, exports) are Python interpreters of their own: they are given
+back every CPU the server could use before it pinned itself, so they never compete with it.
+Linux only (``os.sched_setaffinity``); elsewhere, and on a machine with one usable CPU, nothing is
+pinned.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = ["Pinned", "pin_to_one_cpu", "quietest_cpu", "busy_ticks", "allow_cpus"]
+
+SAMPLE_SECONDS = 0.05
+"""How long the CPUs' use is watched before the quietest one is picked."""
+
+
+@dataclass(frozen=True)
+class Pinned:
+    """Where the process was pinned, and the CPUs it could use before (its workers' share)."""
+
+    cpu: int
+    before: frozenset[int]
+
+
+def busy_ticks(proc_stat: str) -> dict[int, int]:
+    """Each CPU's busy time so far (clock ticks neither idle nor waiting for I/O), from ``/proc/stat``'s text."""
+    busy: dict[int, int] = {}
+    for line in proc_stat.splitlines():
+        name, _, rest = line.partition(" ")
+        if not name.startswith("cpu") or name == "cpu":
+            continue
+        ticks = [int(field) for field in rest.split()]
+        idle = ticks[3] + (ticks[4] if len(ticks) > 4 else 0)  # idle + iowait
+        # guest and guest_nice (fields 9 and 10) are already counted in user and nice
+        busy[int(name[3:])] = sum(ticks[:8]) - idle
+    return busy
+
+
+def quietest_cpu(allowed: Iterable[int], before: dict[int, int], after: dict[int, int], tiebreak: int) -> int:
+    """The allowed CPU that was busy least between two :func:`busy_ticks` samples.
+
+    Ties (an idle machine) go by ``tiebreak`` (a process id), so several servers started at once on an
+    idle machine spread over the CPUs rather than all taking the first.
+    """
+    cpus = sorted(allowed)
+    used = {cpu: after.get(cpu, 0) - before.get(cpu, 0) for cpu in cpus}
+    least = min(used.values())
+    candidates = [cpu for cpu in cpus if used[cpu] == least]
+    return candidates[tiebreak % len(candidates)]
+
+
+def _read_busy() -> dict[int, int]:
+    try:
+        return busy_ticks(Path("/proc/stat").read_text())
+    except OSError:
+        return {}
+
+
+def pin_to_one_cpu(sample_seconds: float = SAMPLE_SECONDS) -> Pinned | None:
+    """Pin every thread of this process (and so every thread it starts later) to the quietest CPU it may use.
+
+    Returns where, or None when it cannot (not Linux, or one usable CPU). Call it before starting threads
+    that should stay together; threads started later inherit the pin.
+    """
+    if not hasattr(os, "sched_setaffinity"):
+        return None
+    allowed = frozenset(os.sched_getaffinity(0))
+    if len(allowed) < 2:
+        return None
+    first = _read_busy()
+    time.sleep(sample_seconds)
+    cpu = quietest_cpu(allowed, first, _read_busy(), os.getpid())
+    for thread_id in _thread_ids():
+        try:
+            os.sched_setaffinity(thread_id, {cpu})
+        except OSError:  # a thread that ended meanwhile
+            continue
+    return Pinned(cpu, allowed)
+
+
+def _thread_ids() -> list[int]:
+    try:
+        return [int(name) for name in os.listdir("/proc/self/task")]
+    except OSError:
+        return [0]  # this thread alone
+
+
+def allow_cpus(pid: int, cpus: frozenset[int] | None) -> None:
+    """Let process ``pid`` (a worker this server started, which inherited its pin) run on ``cpus``.
+
+    None (nothing was pinned) leaves it as it is; a process that already ended is left alone.
+    """
+    if cpus is None or not hasattr(os, "sched_setaffinity"):
+        return
+    try:
+        os.sched_setaffinity(pid, cpus)
+    except (ProcessLookupError, PermissionError):
+        pass
