@@ -20,7 +20,7 @@ import requests
 from .commands import DEMO_PLUGIN_NAME, plugin_command
 from .config import DEFAULT_RUN_TIMEOUT, HostConfig, checked_public_url
 from .connections import DEFAULT_MAX_CONNECTIONS, DEFAULT_READ_TIMEOUT
-from .cpu_affinity import Pinned, pin_to_one_cpu
+from .cpu_affinity import OneCpu, Pinned
 from .errors import MockangoError, StorageError
 from .hub import Hub
 from .ids import same_secret
@@ -268,7 +268,7 @@ def serve(
     # computes (a big import): 1 ms instead of Python's 5 ms took the p99 of a GET during 10k-item
     # imports from ~54 to ~39 ms in back-to-back runs (docs/figures.md, "Performance pass").
     sys.setswitchinterval(SERVE_SWITCH_INTERVAL)
-    pinned = pin_to_one_cpu() if cpus == "one" else None  # before any thread starts: they inherit it
+    one_cpu = OneCpu() if cpus == "one" else None  # watches the CPUs while the host is built, then pins
     lock = _lock_state(state_path, "mockango serve")  # held until the process ends
     discarded = what_fresh_discards(Path(state_path)) if fresh else None
     try:  # bound first: the host is built knowing the address it serves at
@@ -292,7 +292,7 @@ def serve(
         max_body=max_body,
         read_timeout=read_timeout,
         max_connections=max_connections,
-        worker_cpus=pinned.before if pinned else None,
+        worker_cpus=one_cpu.allowed if one_cpu is not None and one_cpu.can_pin else None,
     )
     try:
         hub, kept = open_hub(state_path, config, fresh=fresh)
@@ -300,6 +300,7 @@ def serve(
         listener.close()
         lock.release()
         raise
+    pinned = one_cpu.pin() if one_cpu is not None else None  # before the server's threads: they inherit it
     try:
         server = make_wsgi_server(hub, host, port, listener=listener, starting=True, **config.serving)
         serving = threading.Thread(

@@ -22,7 +22,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Pinned", "pin_to_one_cpu", "quietest_cpu", "busy_ticks", "allow_cpus"]
+__all__ = ["OneCpu", "Pinned", "pin_to_one_cpu", "quietest_cpu", "busy_ticks", "allow_cpus"]
 
 SAMPLE_SECONDS = 0.05
 """How long the CPUs' use is watched before the quietest one is picked."""
@@ -70,26 +70,49 @@ def _read_busy() -> dict[int, int]:
         return {}
 
 
-def pin_to_one_cpu(sample_seconds: float = SAMPLE_SECONDS) -> Pinned | None:
-    """Pin every thread of this process (and so every thread it starts later) to the quietest CPU it may use.
+class OneCpu:
+    """Watches the CPUs from its creation on; :meth:`pin` puts the process on the one that was quietest since.
 
-    Returns where, or None when it cannot (not Linux, or one usable CPU). Call it before starting threads
-    that should stay together; threads started later inherit the pin.
+    Created first thing, pinned once the host is built: the watching costs ``mockango serve`` no start time.
     """
-    if not hasattr(os, "sched_setaffinity"):
-        return None
-    allowed = frozenset(os.sched_getaffinity(0))
-    if len(allowed) < 2:
-        return None
-    first = _read_busy()
-    time.sleep(sample_seconds)
-    cpu = quietest_cpu(allowed, first, _read_busy(), os.getpid())
-    for thread_id in _thread_ids():
-        try:
-            os.sched_setaffinity(thread_id, {cpu})
-        except OSError:  # a thread that ended meanwhile
-            continue
-    return Pinned(cpu, allowed)
+
+    def __init__(self) -> None:
+        self.allowed: frozenset[int] | None = (
+            frozenset(os.sched_getaffinity(0)) if hasattr(os, "sched_setaffinity") else None
+        )
+        self._first = _read_busy() if self.can_pin else {}
+        self._since = time.monotonic()
+
+    @property
+    def can_pin(self) -> bool:
+        """False where pinning is not possible (not Linux) or not worth it (one usable CPU)."""
+        return self.allowed is not None and len(self.allowed) > 1
+
+    def pin(self, watch_at_least: float = SAMPLE_SECONDS) -> Pinned | None:
+        """Pin every thread of this process (and so every thread it starts later) to the quietest allowed CPU.
+
+        Waits out what is left of ``watch_at_least`` seconds of watching first; None when it cannot pin.
+        """
+        if self.allowed is None or not self.can_pin:
+            return None
+        time.sleep(max(0.0, self._since + watch_at_least - time.monotonic()))
+        cpu = quietest_cpu(self.allowed, self._first, _read_busy(), os.getpid())
+        done: set[int] = set()
+        while True:  # again until no new thread: one started meanwhile by an unpinned thread is caught too
+            threads = set(_thread_ids()) - done
+            if not threads:
+                return Pinned(cpu, self.allowed)
+            for thread_id in threads:
+                try:
+                    os.sched_setaffinity(thread_id, {cpu})
+                except OSError:  # a thread that ended meanwhile
+                    pass
+            done |= threads
+
+
+def pin_to_one_cpu(watch_seconds: float = SAMPLE_SECONDS) -> Pinned | None:
+    """Watch the CPUs for ``watch_seconds``, then pin this whole process to the quietest (see :class:`OneCpu`)."""
+    return OneCpu().pin(watch_seconds)
 
 
 def _thread_ids() -> list[int]:

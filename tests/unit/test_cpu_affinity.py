@@ -74,7 +74,7 @@ def test_every_thread_of_a_pinned_process_runs_on_one_cpu_and_so_do_threads_star
         allowed = sorted(os.sched_getaffinity(0))
         hold = threading.Event()
         early = threading.Thread(target=hold.wait); early.start()
-        pinned = pin_to_one_cpu(sample_seconds=0.01)
+        pinned = pin_to_one_cpu(watch_seconds=0.01)
         late_cpus = []
         late = threading.Thread(target=lambda: late_cpus.extend(os.sched_getaffinity(0))); late.start(); late.join()
         tasks = {int(t): sorted(os.sched_getaffinity(int(t))) for t in os.listdir("/proc/self/task")}
