@@ -3,8 +3,9 @@
     .venv/bin/python bench/import_worker.py [--assets 20000] [--items 10000] [--rounds 3]
 
 One state file with a project of ``--assets`` assets. Each round starts ``mockango serve`` on
-it twice, with the import worker (the default) and with ``--no-import-worker`` (imports
-parsed and validated in the request's thread), and measures on each, as ``bench/scale.py``
+it three times: with the import worker (the default), with ``--no-import-worker`` (imports
+parsed and validated in the request's thread), and with the worker but the server's threads on
+every CPU (``--cpus all``; by default they are kept on one, the worker gets the others), and measures on each, as ``bench/scale.py``
 does, the latency of ``GET /v2/project/{id}`` from one client while another imports
 ``--items`` label items three times (every GET overlapping an import counts), and how long
 the imports took. Prints each run and the medians side by side. Not a test: nothing is
@@ -28,7 +29,7 @@ sys.path.insert(0, str(HERE))
 from crash import Served  # noqa: E402
 from scale import SCHEMA, item, latency_during_import, raw_assets  # noqa: E402
 
-WAYS = {"worker": (), "thread": ("--no-import-worker",)}
+WAYS = {"worker": (), "thread": ("--no-import-worker",), "worker, all CPUs": ("--cpus", "all")}
 
 
 def main() -> None:
@@ -65,16 +66,16 @@ def main() -> None:
                     served.stop()
                 results[way].append((p99, p50, took))
                 print(
-                    f"  round {round_ + 1} {way:6}: p99 {p99:6.1f} ms, median {p50:5.1f} ms, {samples} GETs; "
+                    f"  round {round_ + 1} {way:16}: p99 {p99:6.1f} ms, median {p50:5.1f} ms, {samples} GETs; "
                     f"3 imports + warm-up {took:.2f} s; load average {os.getloadavg()[0]:.1f}",
                     flush=True,
                 )
 
     print("\nGET /v2/project/{id} during imports (ms; medians of the rounds)")
-    print(f"{'':28}{'worker':>10}{'thread':>10}   goal")
+    print(f"{'':28}" + "".join(f"{way:>18}" for way in WAYS) + "   goal")
     rows = (("p99", 0, "≤ 50 ms (issue 8)"), ("median", 1, ""), ("3 imports + warm-up (s)", 2, ""))
     for name, index, goal in rows:
-        cells = "".join(f"{statistics.median(r[index] for r in results[way]):10.2f}" for way in WAYS)
+        cells = "".join(f"{statistics.median(r[index] for r in results[way]):18.2f}" for way in WAYS)
         print(f"  {name:26}{cells}   {goal}")
 
 
