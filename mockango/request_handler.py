@@ -127,6 +127,32 @@ class RequestBody:
         return self.finished
 
 
+class WebsocketSocket:
+    """A websocket's connection as simple-websocket uses it: a send on it after it was closed is a
+    :class:`BrokenPipeError`, which simple-websocket takes for a closed connection.
+
+    simple-websocket's reader thread closes the socket when the plugin goes away; Engine.IO's writer
+    thread, which checked that the websocket was still open just before, then sends its close frame
+    on the closed socket. That raised ``OSError: [Errno 9] Bad file descriptor`` in the writer
+    thread, printed by the host (and reported by pytest as an unhandled thread exception in the
+    suites of plugins using the fixture) now and then when a plugin disconnected.
+    """
+
+    def __init__(self, connection: socket.socket) -> None:
+        self._connection = connection
+
+    def send(self, data: bytes) -> int:
+        try:
+            return self._connection.send(data)
+        except OSError as exc:
+            if self._connection.fileno() == -1:  # closed on this side meanwhile
+                raise BrokenPipeError("the websocket's connection was closed") from exc
+            raise
+
+    def __getattr__(self, name: str):
+        return getattr(self._connection, name)
+
+
 class RequestHandler(WSGIRequestHandler):
     """HTTP/1.1 with keep-alive and per-request deadlines (see the module's docstring); quiet logs."""
 
@@ -225,6 +251,7 @@ class RequestHandler(WSGIRequestHandler):
         if websocket:
             self.connection.settimeout(None)  # Engine.IO's ping timeout watches a websocket
             self.close_connection = True
+            environ["werkzeug.socket"] = WebsocketSocket(self.connection)
         answer = _Answer(self, environ, body)
         try:
             result = self.server.app(environ, answer.start_response)
