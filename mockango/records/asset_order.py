@@ -90,9 +90,9 @@ def recount(db: sqlite3.Connection) -> None:
     db.execute("DELETE FROM asset_blocks")
     for size in BLOCK_SIZES:
         db.execute(
-            "INSERT INTO asset_blocks (project_id, size, block, live) SELECT project_id, ?1, position / ?1, "
-            "count(*) FROM assets GROUP BY project_id, position / ?1",
-            (size,),
+            "INSERT INTO asset_blocks (project_id, size, block, live) SELECT project_id, :size, position / :size, "
+            "count(*) FROM assets GROUP BY project_id, position / :size",
+            {"size": size},
         )
 
 

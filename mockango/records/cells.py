@@ -219,10 +219,10 @@ def recount(db: sqlite3.Connection) -> None:
             for group, grouped in (("coalesce(g.pk, 0)", "coalesce(g.pk, 0), "), (str(MARGIN), "")):
                 db.execute(
                     "INSERT INTO cell_blocks (project_id, family, size, group_pk, value, block, live) "
-                    f"SELECT a.project_id, ?1, ?2, {group}, {value}, a.position / ?2, count(*) FROM assets a "
+                    f"SELECT a.project_id, :family, :size, {group}, {value}, a.position / :size, count(*) FROM assets a "
                     "JOIN tasks t ON t.asset_pk = a.pk LEFT JOIN batch_groups g ON g.project_id = a.project_id "
-                    f"AND g.members = a.batches GROUP BY a.project_id, {grouped}{value}, a.position / ?2",
-                    (family, size),
+                    f"AND g.members = a.batches GROUP BY a.project_id, {grouped}{value}, a.position / :size",
+                    {"family": family, "size": size},
                 )
     db.execute(
         "INSERT INTO created_out_of_order (project_id) SELECT DISTINCT project_id FROM (SELECT project_id, "

@@ -114,11 +114,11 @@ def project_from(store: Store, row: sqlite3.Row) -> Project:
             return [
                 Batch(id=b["id"], name=b["name"])
                 for b in db.execute(
-                    "SELECT id, name, position FROM batches WHERE +project_id = ?1 AND id IN (SELECT value FROM "
-                    "json_each(?2)) UNION SELECT id, name, position FROM batches INDEXED BY batches_by_name "
-                    "WHERE project_id = ?1 AND name IN "
-                    "(SELECT value FROM json_each(?2)) ORDER BY position",
-                    (project_id, text),
+                    "SELECT id, name, position FROM batches WHERE +project_id = :project AND id IN (SELECT value FROM "
+                    "json_each(:values)) UNION SELECT id, name, position FROM batches INDEXED BY batches_by_name "
+                    "WHERE project_id = :project AND name IN "
+                    "(SELECT value FROM json_each(:values)) ORDER BY position",
+                    {"project": project_id, "values": text},
                 )
             ]
 
@@ -717,10 +717,14 @@ class Projects:
         with self.store.read() as db:
             rows = db.execute(
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_external_id "
-                "WHERE project_id = ?1 AND external_id IN (SELECT value FROM json_each(?2)) UNION "
+                "WHERE project_id = :project AND external_id IN (SELECT value FROM json_each(:external_ids)) UNION "
                 "SELECT pk, id, external_id, data, hosted, metadata FROM assets INDEXED BY assets_by_data "
-                "WHERE project_id = ?1 AND data IN (SELECT value FROM json_each(?3)) ORDER BY pk",
-                (project_id, json.dumps(external_ids), json.dumps(data_urls + hosted_paths)),
+                "WHERE project_id = :project AND data IN (SELECT value FROM json_each(:urls)) ORDER BY pk",
+                {
+                    "project": project_id,
+                    "external_ids": json.dumps(external_ids),
+                    "urls": json.dumps(data_urls + hosted_paths),
+                },
             ).fetchall()
             if file_names:
                 # A file name matches the end of a URL, which no index orders: this one case reads the project's

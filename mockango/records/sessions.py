@@ -96,10 +96,10 @@ def session_from(db: sqlite3.Connection, row: sqlite3.Row, *, with_logs: bool = 
         # line ``logs_from`` on, the imports, the late answers, each in its order.
         parts: tuple[list, list, list] = ([], [], [])
         for part, _, entry in db.execute(
-            "SELECT 0 AS part, seq, entry FROM session_logs WHERE session_id = ?1 AND seq >= ?2 "
-            "UNION ALL SELECT 1, seq, entry FROM session_imports WHERE session_id = ?1 "
-            "UNION ALL SELECT 2, seq, entry FROM session_late_answers WHERE session_id = ?1 ORDER BY part, seq",
-            (row["id"], logs_from),
+            "SELECT 0 AS part, seq, entry FROM session_logs WHERE session_id = :session AND seq >= :logs_from "
+            "UNION ALL SELECT 1, seq, entry FROM session_imports WHERE session_id = :session "
+            "UNION ALL SELECT 2, seq, entry FROM session_late_answers WHERE session_id = :session ORDER BY part, seq",
+            {"session": row["id"], "logs_from": logs_from},
         ):
             parts[part].append(json.loads(entry))
         session.logs, session.imports, session.late_answers = parts

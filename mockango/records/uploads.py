@@ -71,10 +71,10 @@ def delete_assets(db: sqlite3.Connection, project_id: str, rows: list[sqlite3.Ro
     # Only the batches the deleted assets are in (a project may have one batch per asset).
     db.execute(
         "UPDATE batches SET asset_count = asset_count - (SELECT count(*) FROM asset_batches m "
-        "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(?1))) "
+        "WHERE m.batch_id = batches.id AND m.asset_pk IN (SELECT value FROM json_each(:pks))) "
         "WHERE id IN (SELECT batch_id FROM asset_batches WHERE asset_pk IN "
-        "(SELECT value FROM json_each(?1)))",
-        (pks,),
+        "(SELECT value FROM json_each(:pks)))",
+        {"pks": pks},
     )
     task_rows.forget(db, pks)
     cells.forget(db, project_id, [(r["position"], r["batches"], r["stage"], r["pre_labeled"]) for r in rows])

@@ -58,8 +58,8 @@ def stored_counts(hub: Hub, project_id: str) -> tuple[list[tuple], list[tuple]]:
             row
             for size in asset_order.BLOCK_SIZES
             for row in db.execute(
-                "SELECT ?1, position / ?1, count(*) FROM assets WHERE project_id = ?2 GROUP BY 2 ORDER BY 2",
-                (size, project_id),
+                "SELECT :size, position / :size, count(*) FROM assets WHERE project_id = :project GROUP BY 2 ORDER BY 2",
+                {"size": size, "project": project_id},
             )
         ]
     return [tuple(r) for r in kept], [tuple(r) for r in actual]
