@@ -167,9 +167,9 @@ class SocketConnector:
 
     def _heartbeat_loop(self, client: socketio.Client) -> None:
         client.settled.wait(ACCEPT_GRACE)
-        if client.last_error is None and client.connected and not self._stopping.is_set():
+        if client.last_error is None and _open(client) and not self._stopping.is_set():
             log.info("plugin %s connected to %s", self.plugin.id, self.host)
-        while not self._stopping.wait(self.plugin.heartbeat_interval) and client.connected:
+        while not self._stopping.wait(self.plugin.heartbeat_interval) and _open(client):
             try:
                 self._send_heartbeat(client)
             except socketio.exceptions.SocketIOError:
@@ -177,7 +177,7 @@ class SocketConnector:
 
     def _emit(self, client: socketio.Client, event: str, payload: dict) -> None:
         session = payload.get("session") if isinstance(payload, dict) else None
-        if not client.connected:  # the connection this run came on is gone: say so once per run, not per line
+        if not _open(client):  # the connection this run came on is gone: say so once per run, not per line
             if session not in self._unsent_runs:
                 if len(self._unsent_runs) > 1000:
                     self._unsent_runs.clear()
@@ -197,3 +197,14 @@ class SocketConnector:
         response = self.plugin.handle_run(event, lambda entry: self._emit(client, "log", entry))
         if response is not None:  # a Model plugin in workflow mode answers through the REST API instead
             self._emit(client, "response", response)
+
+
+def _open(client: socketio.Client) -> bool:
+    """Whether the plugin namespace of ``client`` is connected and has not ended.
+
+    Not ``client.connected``: python-socketio sets that only when ``connect()`` returns, after the namespace's
+    connect handler ran (it sends the heartbeat). Under load a run the host sent as soon as the heartbeat made
+    the plugin live came and finished before that, and its answer was dropped as if the connection had
+    closed (the run then timed out; seen in CI).
+    """
+    return not client.namespace_ended.is_set() and NAMESPACE in client.namespaces

@@ -146,3 +146,22 @@ def test_retry_after_is_read_as_seconds_or_an_http_date(header, seconds):
     from plugin_client.sdk import retry_after_seconds
 
     assert retry_after_seconds(header) == seconds
+
+
+def test_a_run_that_comes_before_connect_returns_is_answered(host, demo_plugin, monkeypatch):
+    """python-socketio says ``connected`` only when ``connect()`` returns, after the namespace's connect handler
+    sent the heartbeat; a run the host sends as soon as that makes the plugin live can come and end first. Here
+    the connecting thread is made slow, as a busy machine makes it (CI saw the answer dropped, the run time out)."""
+    import socketio
+
+    class SlowToSayConnected(socketio.Client):
+        def __setattr__(self, name, value):
+            if name == "connected" and value is True:
+                time.sleep(3)  # the thread in connect() gets the CPU back late
+            super().__setattr__(name, value)
+
+    monkeypatch.setattr(socketio, "Client", SlowToSayConnected)
+    with plugin_running(host, demo_plugin.id, demo_plugin.secret, lambda **data: "done") as (plugin, _, errors):
+        session = host.run(demo_plugin.id, config=DEMO_CONFIG, timeout=2.5)
+        assert (session.status, session.message) == ("succeeded", "done"), session.reason
+    assert errors == []
