@@ -300,20 +300,21 @@ def serve(
         listener.close()
         lock.release()
         raise
-    pinned = one_cpu.pin() if one_cpu is not None else None  # before the server's threads: they inherit it
     try:
         server = make_wsgi_server(hub, host, port, listener=listener, starting=True, **config.serving)
         serving = threading.Thread(
             target=server.serve_forever, kwargs={"poll_interval": 0.1}, name="mockango serve", daemon=True
         )
         serving.start()  # answers 503 "starting" (GET /health too) until ready() below
+        # Every thread then, and the threads they start after: nothing waits for the CPUs to be watched.
+        pinning = one_cpu.pin_soon() if one_cpu is not None else None
         stop = _stop_on_signals(server)
         try:
             plugin, kept = _start_up(hub, kept, state_path, import_path, api_key, plugin_id, plugin_secret)
             server.app.extensions["mockango.health"].ready()
             if discarded:
                 click.echo(discarded + "\n")
-            _print_banner(hub, plugin, seed, kept, pinned)
+            _print_banner(hub, plugin, seed, kept, pinning.result() if pinning is not None else None)
             while serving.is_alive():
                 serving.join(0.5)
         finally:

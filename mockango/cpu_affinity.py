@@ -17,8 +17,10 @@ pinned.
 from __future__ import annotations
 
 import os
+import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -73,7 +75,8 @@ def _read_busy() -> dict[int, int]:
 class OneCpu:
     """Watches the CPUs from its creation on; :meth:`pin` puts the process on the one that was quietest since.
 
-    Created first thing, pinned once the host is built: the watching costs ``mockango serve`` no start time.
+    ``mockango serve`` creates it first thing and pins from a thread of its own (:meth:`pin_soon`) once its
+    server runs: the watching costs it no start time.
     """
 
     def __init__(self) -> None:
@@ -108,6 +111,19 @@ class OneCpu:
                 except OSError:  # a thread that ended meanwhile
                     pass
             done |= threads
+
+    def pin_soon(self, watch_at_least: float = SAMPLE_SECONDS) -> Future[Pinned | None]:
+        """:meth:`pin` from a thread of its own, so nothing waits out the watching; the future says where."""
+        pinned: Future[Pinned | None] = Future()
+
+        def pin() -> None:
+            try:
+                pinned.set_result(self.pin(watch_at_least))
+            except BaseException as exc:  # handed to whoever reads the future
+                pinned.set_exception(exc)
+
+        threading.Thread(target=pin, name="mockango pin", daemon=True).start()
+        return pinned
 
 
 def pin_to_one_cpu(watch_seconds: float = SAMPLE_SECONDS) -> Pinned | None:
