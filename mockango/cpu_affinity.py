@@ -24,7 +24,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["OneCpu", "Pinned", "pin_to_one_cpu", "quietest_cpu", "busy_ticks", "allow_cpus"]
+__all__ = ["OneCpu", "Pinned", "quietest_cpu", "busy_ticks", "allow_cpus"]
 
 SAMPLE_SECONDS = 0.05
 """How long the CPUs' use is watched before the quietest one is picked."""
@@ -124,11 +124,6 @@ class OneCpu:
 
         threading.Thread(target=pin, name="mockango pin", daemon=True).start()
         return pinned
-
-
-def pin_to_one_cpu(watch_seconds: float = SAMPLE_SECONDS) -> Pinned | None:
-    """Watch the CPUs for ``watch_seconds``, then pin this whole process to the quietest (see :class:`OneCpu`)."""
-    return OneCpu().pin(watch_seconds)
 
 
 def _thread_ids() -> list[int]:

@@ -28,8 +28,8 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..cpu_affinity import allow_cpus
 from ..errors import StorageError
+from .worker_process import start_worker
 
 if TYPE_CHECKING:
     from .exports import ExportPlan
@@ -57,20 +57,17 @@ class ExportWorkers:
         """Write ``plan``'s export to ``path`` in a worker process; returns the rows written, or raises
         :class:`StorageError` saying why not."""
         request = json.dumps({"database": str(self.database), "plan": plan.to_json(), "path": str(path)})
-        package_root = str(Path(__file__).resolve().parent.parent)  # the worker runs the server's own code
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         with self._turns:
             try:
-                process = subprocess.Popen(
-                    [sys.executable, "-m", "mockango.services.export_worker"],
+                process = start_worker(
+                    "mockango.services.export_worker",
+                    cpus=self.cpus,
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=subprocess.PIPE,
-                    env=env,
                 )
             except OSError as exc:
                 raise StorageError(f"the export could not be written: cannot start its worker: {exc}") from exc
-            allow_cpus(process.pid, self.cpus)
             try:
                 out, err = process.communicate(request.encode())
             except BaseException:

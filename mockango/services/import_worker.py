@@ -32,10 +32,10 @@ import traceback
 from pathlib import Path
 from typing import IO
 
-from ..cpu_affinity import allow_cpus
 from ..records.projects import Projects
 from ..store import Store
 from .labels import WorkerAnswer, WorkerUnavailable, prepare_body, read_import_body
+from .worker_process import start_worker
 
 __all__ = ["ImportWorker", "WorkerAnswer", "WorkerUnavailable", "WORKER_MIN_BYTES", "read_import_body", "prepare_body"]
 
@@ -108,18 +108,16 @@ class ImportWorker:
             raise WorkerUnavailable("the import worker was closed")
         if self._process is not None and self._process.poll() is None:
             return self._process
-        package_root = str(Path(__file__).resolve().parent.parent)
-        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [package_root, os.environ.get("PYTHONPATH")]))}
         try:
-            self._process = subprocess.Popen(
-                [sys.executable, "-m", "mockango.services.import_worker", str(self.database)],
+            self._process = start_worker(
+                "mockango.services.import_worker",
+                str(self.database),
+                cpus=self.cpus,
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
-                env=env,
             )
         except OSError as exc:
             raise WorkerUnavailable(f"cannot start the import worker: {exc}") from exc
-        allow_cpus(self._process.pid, self.cpus)
         return self._process
 
     def prepare(self, raw: bytes, base_url: str, *, strict: bool = False) -> WorkerAnswer:

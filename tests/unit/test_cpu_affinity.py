@@ -16,7 +16,7 @@ import pytest
 
 from mockango import Hub
 from mockango.cpu_affinity import allow_cpus, busy_ticks, quietest_cpu
-from mockango.services import export_worker, exports
+from mockango.services import exports, worker_process
 from mockango.services.import_worker import ImportWorker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -70,11 +70,11 @@ def test_every_thread_of_a_pinned_process_runs_on_one_cpu_and_so_do_threads_star
     seen = _run_child(
         """
         import json, os, threading
-        from mockango.cpu_affinity import pin_to_one_cpu
+        from mockango.cpu_affinity import OneCpu
         allowed = sorted(os.sched_getaffinity(0))
         hold = threading.Event()
         early = threading.Thread(target=hold.wait); early.start()
-        pinned = pin_to_one_cpu(watch_seconds=0.01)
+        pinned = OneCpu().pin(watch_at_least=0.01)
         late_cpus = []
         late = threading.Thread(target=lambda: late_cpus.extend(os.sched_getaffinity(0))); late.start(); late.join()
         tasks = {int(t): sorted(os.sched_getaffinity(int(t))) for t in os.listdir("/proc/self/task")}
@@ -128,7 +128,7 @@ def test_each_export_worker_runs_on_the_cpus_the_host_was_given(tmp_path, monkey
         allow_cpus(pid, cpus)
         seen.append(frozenset(os.sched_getaffinity(pid)))  # the worker waits for its request: still alive
 
-    monkeypatch.setattr(export_worker, "allow_cpus", allow_and_look)
+    monkeypatch.setattr(worker_process, "allow_cpus", allow_and_look)
     monkeypatch.setattr(exports, "WORKER_MIN_TASKS", 1)
     hub = Hub(state=tmp_path / "state.sqlite3", files_dir=tmp_path / "files", worker_cpus=one)
     try:
